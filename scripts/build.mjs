@@ -1,0 +1,60 @@
+// One esbuild build for the three bundles: the extension host (Node, CommonJS, `vscode`
+// external), the webview (browser) and the command-line entry `dist/cli.js`.
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Packages with native binaries or WebAssembly files resolved at run time stay outside the bundle. */
+const nodeExternals = [
+  'vscode',
+  'sharp',
+  '@cornerstonejs/codec-openjpeg',
+  '@cornerstonejs/codec-libjpeg-turbo-8bit',
+  '@cornerstonejs/codec-charls',
+];
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension.ts', cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternals,
+    define: { 'process.env.MEDIMAGEPARSE_BUILD': JSON.stringify(production ? 'production' : 'development') },
+  },
+  {
+    ...common,
+    entryPoints: { webview: 'webview/main.ts' },
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+];
+
+fs.mkdirSync('dist', { recursive: true });
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('[build] watching for changes');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  // The CLI is the package's `bin`: give it a shebang and the executable bit.
+  const cli = 'dist/cli.js';
+  const text = fs.readFileSync(cli, 'utf8');
+  if (!text.startsWith('#!')) fs.writeFileSync(cli, '#!/usr/bin/env node\n' + text);
+  fs.chmodSync(cli, 0o755);
+}

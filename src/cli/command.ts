@@ -1,0 +1,24 @@
+/** One `medparse` subcommand. Each lives in its own module under `commands/`. */
+export interface CliCommand {
+  name: string;
+  /** One line for `medparse --help`. */
+  summary: string;
+  /** Full usage text for `medparse <name> --help`. */
+  usage: string;
+  /** Runs the command with the arguments after its name; resolves to the process exit code. */
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+/** Where a command writes; tests pass their own to capture output. */
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const processIO: CliIO = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+};
+
+/** A usage error: printed as one line with a pointer to --help, exit code 2. */
+export class UsageError extends Error {}

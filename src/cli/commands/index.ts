@@ -1,0 +1,7 @@
+import type { CliCommand } from '../command';
+import { preprocessCommand } from './preprocess';
+import { parseCommand } from './parse';
+import { pvalueCommand } from './pvalue';
+import { recognizeCommand } from './recognize';
+
+export const cliCommands: readonly CliCommand[] = [preprocessCommand, parseCommand, pvalueCommand, recognizeCommand];

@@ -1,0 +1,1 @@
+// The webview entry; see the viewer issue.
