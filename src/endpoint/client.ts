@@ -1,0 +1,302 @@
+import axios, {
+  type AxiosError,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+import axiosRetry from 'axios-retry';
+import { displayUrl, resolveScoringUrl, type EndpointConfig } from './config';
+import { classifyAttempt, toEndpointError, type AttemptFailure } from './classify';
+import { EndpointError } from './errors';
+import { nullLogger, redactingLogger, type Logger } from './logger';
+import { Redactor } from './redactor';
+import { formatBytes, planRequests, type ParseInput, type RequestBatch } from './request';
+import { decodeResponse, excerpt, type DecodedMask } from './response';
+import { RETRYABLE_NETWORK_CODES, RETRYABLE_STATUSES, retryWaitMs } from './retry';
+import { testImagePng } from './testImage';
+
+/** Header the demo endpoint puts on every answer: its masks are reference annotations. */
+export const DEMO_HEADER = 'x-medimageparse-demo';
+
+export type ResultSource = 'endpoint' | 'demo-reference';
+
+export interface ParseResult {
+  /** One per prompt, in prompt order. */
+  masks: DecodedMask[];
+  /** 'demo-reference' when the answer came from the demo endpoint: never label it model output. */
+  source: ResultSource;
+  /** Wall time of the HTTP request that carried this image (shared by images batched together). */
+  latencyMs: number;
+}
+
+export interface RetryInfo {
+  /** The attempt about to start (2 = first retry). */
+  attempt: number;
+  waitMs: number;
+  /** Why: "HTTP 503", "ECONNRESET" … */
+  reason: string;
+  status?: number;
+  /** True when the wait comes from Retry-After / retry-after-ms. */
+  fromServer: boolean;
+}
+
+export interface ParseOptions {
+  signal?: AbortSignal;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export type TestResult =
+  | { ok: true; latencyMs: number; source: ResultSource; maskWidth: number; maskHeight: number }
+  | { ok: false; latencyMs: number; error: EndpointError };
+
+export interface EndpointClientDeps {
+  /** Full Authorization header value ("Bearer …"), or undefined for endpoints without auth. */
+  getAuthorization: () => Promise<string | undefined>;
+  logger?: Logger;
+  /** Shared with the VS Code layer so every secret it knows is removed everywhere. */
+  redactor?: Redactor;
+}
+
+const TIMED_OUT = Symbol('per-attempt timeout');
+
+/**
+ * Talks to one MedImageParse endpoint (Azure ML managed online endpoint or MLflow scoring server).
+ *
+ * Retries use axios-retry rather than a hand-written loop: it already owns the hard parts of
+ * re-sending through axios (re-running interceptors, abort-aware waits, attempt counting). What
+ * it lacks is supplied here through its hooks: the Azure wait headers and caps in
+ * `retryCondition`/`retryDelay`, and a hard per-attempt deadline in a request interceptor
+ * (axios' own `timeout` is a socket idle timeout, which a server trickling bytes never trips).
+ */
+export class EndpointClient {
+  private readonly url: URL;
+  private readonly redactor: Redactor;
+  private readonly log: Logger;
+
+  constructor(
+    readonly config: EndpointConfig,
+    private readonly deps: EndpointClientDeps,
+  ) {
+    this.redactor = deps.redactor ?? new Redactor();
+    this.log = redactingLogger(deps.logger ?? nullLogger, this.redactor);
+    try {
+      this.url = resolveScoringUrl(config);
+    } catch (error) {
+      throw this.clean(error as EndpointError);
+    }
+  }
+
+  /** Segments each image with its prompts. Results are in input order. */
+  async parse(images: readonly ParseInput[], opts: ParseOptions = {}): Promise<ParseResult[]> {
+    try {
+      const { batches, prompts } = planRequests(images, this.config.protocol, {
+        maxBytes: this.config.maxRequestBytes,
+        maxRows: this.config.maxRowsPerRequest,
+      });
+      const results: ParseResult[] = new Array(images.length);
+      // One request at a time: endpoints queue per instance, and 429s come sooner when flooded.
+      for (const batch of batches) {
+        const { body, headers, latencyMs } = await this.send(batch, opts);
+        const started = performance.now();
+        const masks = decodeResponse(
+          body,
+          batch.inputIndices.map((i) => prompts[i]),
+          (text) => excerpt(text, (t) => this.redactor.redact(t)),
+        );
+        const source: ResultSource = headers[DEMO_HEADER] ? 'demo-reference' : 'endpoint';
+        this.log.debug(
+          `decoded ${masks.length} row(s) in ${Math.round(performance.now() - started)} ms${source === 'demo-reference' ? ' (demo endpoint: reference annotations)' : ''}`,
+        );
+        batch.inputIndices.forEach(
+          (input, row) => (results[input] = { masks: masks[row], source, latencyMs }),
+        );
+      }
+      return results;
+    } catch (error) {
+      const clean =
+        error instanceof EndpointError
+          ? this.clean(error)
+          : this.clean(new EndpointError('bad-response', `Endpoint '${this.config.name}': ${String(error)}`));
+      this.log.error(clean.message);
+      throw clean;
+    }
+  }
+
+  /** Sends one tiny real request (a black 1024² PNG, one prompt) and reports how it went. */
+  async test(signal?: AbortSignal): Promise<TestResult> {
+    const started = performance.now();
+    try {
+      const [result] = await this.parse([{ png: await testImagePng(), prompts: ['liver'] }], { signal });
+      const mask = result.masks[0];
+      return {
+        ok: true,
+        latencyMs: performance.now() - started,
+        source: result.source,
+        maskWidth: mask.width,
+        maskHeight: mask.height,
+      };
+    } catch (error) {
+      return { ok: false, latencyMs: performance.now() - started, error: error as EndpointError };
+    }
+  }
+
+  private clean(error: EndpointError): EndpointError {
+    return new EndpointError(error.kind, this.redactor.redact(error.message), error.status, error.attempts);
+  }
+
+  private async send(
+    batch: RequestBatch,
+    opts: ParseOptions,
+  ): Promise<{ body: string; headers: Record<string, string>; latencyMs: number }> {
+    const { config } = this;
+    const where = displayUrl(this.url);
+    if (opts.signal?.aborted)
+      throw new EndpointError('cancelled', `Endpoint '${config.name}': request cancelled.`);
+    let authorization: string | undefined;
+    try {
+      authorization = await this.deps.getAuthorization();
+    } catch (error) {
+      throw new EndpointError(
+        'auth',
+        `Endpoint '${config.name}': could not get credentials (${error instanceof Error ? error.message : String(error)}). Re-enter the key or sign in again.`,
+      );
+    }
+    this.redactor.addSecret(authorization);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+    };
+    if (authorization) headers.Authorization = authorization;
+    if (config.deployment) headers['azureml-model-deployment'] = config.deployment;
+    const requestBytes = Buffer.byteLength(batch.body);
+
+    const callStart = performance.now();
+    let attempts = 0;
+    let attemptStart = callStart;
+    let lastFailure: AttemptFailure | undefined;
+    let nextWait = { waitMs: 0, fromServer: false };
+    let current: { timer: NodeJS.Timeout; unlink: () => void } | undefined;
+    const endAttempt = () => {
+      if (!current) return;
+      clearTimeout(current.timer);
+      current.unlink();
+      current = undefined;
+    };
+    const timedOut = new WeakSet<object>();
+
+    const http: AxiosInstance = axios.create({
+      // Redirects would carry the key to wherever they point; scoring URIs never redirect.
+      maxRedirects: 0,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxBodyLength: Infinity,
+      maxContentLength: 2 * 1024 * 1024 * 1024,
+      // The per-attempt deadline below replaces axios' idle timeout.
+      timeout: 0,
+    });
+
+    http.interceptors.request.use((req: InternalAxiosRequestConfig) => {
+      endAttempt();
+      attempts++;
+      attemptStart = performance.now();
+      const controller = new AbortController();
+      const onUserAbort = () => controller.abort(opts.signal?.reason);
+      if (opts.signal?.aborted) controller.abort(opts.signal.reason);
+      else opts.signal?.addEventListener('abort', onUserAbort, { once: true });
+      current = {
+        timer: setTimeout(() => controller.abort(TIMED_OUT), config.timeoutMs),
+        unlink: () => opts.signal?.removeEventListener('abort', onUserAbort),
+      };
+      req.signal = controller.signal;
+      this.log.debug(
+        `attempt ${attempts}: POST ${where} (${batch.inputIndices.length} image(s), ${formatBytes(requestBytes)})`,
+      );
+      return req;
+    });
+    // Registered before axios-retry, so it sees every attempt's outcome first. It stops the
+    // deadline but leaves the user's abort linked until the next attempt starts: axios-retry's
+    // wait between attempts listens on this attempt's signal, so a cancel cuts the wait short.
+    http.interceptors.response.use(
+      (res) => {
+        if (current) clearTimeout(current.timer);
+        return res;
+      },
+      (error: AxiosError) => {
+        const signal = error.config?.signal as AbortSignal | undefined;
+        if (signal?.aborted && signal.reason === TIMED_OUT) timedOut.add(error);
+        if (current) clearTimeout(current.timer);
+        return Promise.reject(error);
+      },
+    );
+
+    axiosRetry(http, {
+      retries: Math.max(0, config.retry.maxRetries),
+      retryCondition: (error) => {
+        lastFailure = classifyAttempt(error, timedOut.has(error));
+        if (opts.signal?.aborted) return false;
+        const retryable =
+          (lastFailure.status !== undefined && RETRYABLE_STATUSES.has(lastFailure.status)) ||
+          (lastFailure.status === undefined &&
+            lastFailure.kind === 'network' &&
+            !!lastFailure.code &&
+            RETRYABLE_NETWORK_CODES.has(lastFailure.code));
+        if (!retryable) return false;
+        nextWait = retryWaitMs(
+          attempts,
+          config.retry,
+          error.response?.headers as Record<string, unknown> | undefined,
+        );
+        const elapsed = performance.now() - callStart;
+        if (elapsed + nextWait.waitMs > config.retry.maxTotalMs) {
+          this.log.warn(
+            `attempt ${attempts} failed (${lastFailure.reason}); not retrying: waiting ${nextWait.waitMs} ms would pass the ${config.retry.maxTotalMs} ms cap`,
+          );
+          return false;
+        }
+        return true;
+      },
+      retryDelay: () => nextWait.waitMs,
+      onRetry: (retryCount) => {
+        const failure = lastFailure as AttemptFailure;
+        this.log.warn(
+          `attempt ${retryCount} failed (${failure.reason}); retrying in ${nextWait.waitMs} ms${nextWait.fromServer ? ' as the endpoint asked' : ''}`,
+        );
+        opts.onRetry?.({
+          attempt: retryCount + 1,
+          waitMs: nextWait.waitMs,
+          reason: failure.reason,
+          status: failure.status,
+          fromServer: nextWait.fromServer,
+        });
+      },
+    });
+
+    this.log.info(
+      `POST ${where}: ${batch.inputIndices.length} image(s), ${formatBytes(requestBytes)}${config.deployment ? `, deployment ${config.deployment}` : ''}`,
+    );
+    let response: AxiosResponse<string>;
+    try {
+      response = await http.post<string>(this.url.toString(), batch.body, { headers });
+    } catch (error) {
+      const failure = lastFailure ?? classifyAttempt(error, false);
+      const final = opts.signal?.aborted ? { kind: 'cancelled' as const, reason: 'cancelled' } : failure;
+      throw toEndpointError(
+        final,
+        error,
+        { config, where, attempts, sentAuth: !!authorization, requestBytes },
+        (t) => excerpt(t, (s) => this.redactor.redact(s)),
+        (t) => excerpt(t, (s) => this.redactor.redact(s), 1500),
+      );
+    } finally {
+      endAttempt();
+    }
+    const latencyMs = performance.now() - callStart;
+    this.log.info(
+      `HTTP ${response.status} from ${where} in ${Math.round(latencyMs)} ms (last attempt ${Math.round(performance.now() - attemptStart)} ms, ${attempts} attempt(s), ${formatBytes(response.data.length)})`,
+    );
+    const responseHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(response.headers))
+      if (v !== undefined && v !== null) responseHeaders[k.toLowerCase()] = String(v);
+    return { body: response.data, headers: responseHeaders, latencyMs };
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * A strict parser for the value inside `image_features`. Endpoints send it as JSON, but the
+ * reference documentation (and some score scripts that call `str(dict)`) use Python literal
+ * syntax: single quotes, True/False/None, tuples. This accepts exactly those literals and nothing
+ * executable; it never evaluates anything.
+ */
+export class LiteralSyntaxError extends Error {}
+
+export function parseLiteral(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return new PythonLiteralParser(text).parseDocument();
+  }
+}
+
+class PythonLiteralParser {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  parseDocument(): unknown {
+    const value = this.value(0);
+    this.skipSpace();
+    if (this.pos !== this.text.length) this.fail('unexpected text after the value');
+    return value;
+  }
+
+  private fail(what: string): never {
+    throw new LiteralSyntaxError(`${what} at character ${this.pos}`);
+  }
+
+  private skipSpace(): void {
+    while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
+  }
+
+  private value(depth: number): unknown {
+    if (depth > 32) this.fail('nesting too deep');
+    this.skipSpace();
+    const c = this.text[this.pos];
+    if (c === '{') return this.dict(depth);
+    if (c === '[') return this.sequence(']', depth);
+    if (c === '(') return this.sequence(')', depth);
+    if (c === "'" || c === '"') return this.string();
+    if ((c === 'b' || c === 'u') && (this.text[this.pos + 1] === "'" || this.text[this.pos + 1] === '"')) {
+      this.pos++;
+      return this.string();
+    }
+    const word = /^(True|False|None)\b/.exec(this.text.slice(this.pos, this.pos + 6));
+    if (word) {
+      this.pos += word[1].length;
+      return word[1] === 'True' ? true : word[1] === 'False' ? false : null;
+    }
+    const num = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(this.text.slice(this.pos, this.pos + 40));
+    if (num) {
+      this.pos += num[0].length;
+      return Number(num[0]);
+    }
+    return this.fail(c === undefined ? 'unexpected end' : `unexpected '${c}'`);
+  }
+
+  private dict(depth: number): Record<string, unknown> {
+    this.pos++;
+    const out: Record<string, unknown> = Object.create(null);
+    for (;;) {
+      this.skipSpace();
+      if (this.text[this.pos] === '}') {
+        this.pos++;
+        return out;
+      }
+      const key = this.value(depth + 1);
+      if (typeof key !== 'string') this.fail('a dict key that is not a string');
+      this.skipSpace();
+      if (this.text[this.pos] !== ':') this.fail("expected ':'");
+      this.pos++;
+      out[key as string] = this.value(depth + 1);
+      this.skipSpace();
+      if (this.text[this.pos] === ',') this.pos++;
+      else if (this.text[this.pos] !== '}') this.fail("expected ',' or '}'");
+    }
+  }
+
+  private sequence(close: string, depth: number): unknown[] {
+    this.pos++;
+    const out: unknown[] = [];
+    for (;;) {
+      this.skipSpace();
+      if (this.text[this.pos] === close) {
+        this.pos++;
+        return out;
+      }
+      out.push(this.value(depth + 1));
+      this.skipSpace();
+      if (this.text[this.pos] === ',') this.pos++;
+      else if (this.text[this.pos] !== close) this.fail(`expected ',' or '${close}'`);
+    }
+  }
+
+  private string(): string {
+    const quote = this.text[this.pos++];
+    let out = '';
+    for (;;) {
+      // indexOf keeps a multi-megabyte base64 string to one slice instead of a per-character loop.
+      const end = this.text.indexOf(quote, this.pos);
+      const esc = this.text.indexOf('\\', this.pos);
+      if (end < 0) this.fail('unterminated string');
+      if (esc < 0 || end < esc) {
+        out += this.text.slice(this.pos, end);
+        this.pos = end + 1;
+        return out;
+      }
+      out += this.text.slice(this.pos, esc);
+      this.pos = esc + 1;
+      out += this.escape();
+    }
+  }
+
+  private escape(): string {
+    const c = this.text[this.pos++];
+    switch (c) {
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case '\\':
+      case "'":
+      case '"':
+        return c;
+      case '\n':
+        return '';
+      case 'x':
+      case 'u': {
+        const len = c === 'x' ? 2 : 4;
+        const hex = this.text.slice(this.pos, this.pos + len);
+        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) this.fail('bad escape');
+        this.pos += len;
+        return String.fromCharCode(parseInt(hex, 16));
+      }
+      default:
+        return this.fail(`unsupported escape '\\${c ?? ''}'`);
+    }
+  }
+}

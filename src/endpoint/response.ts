@@ -1,0 +1,213 @@
+import { EndpointError } from './errors';
+import { LiteralSyntaxError, parseLiteral } from './literal';
+
+/** One mask per prompt: value/255 is the probability (threshold 127.5). */
+export interface DecodedMask {
+  prompt: string;
+  /** What the endpoint called it (`text_features`); the prompt when the endpoint sends none. */
+  label: string;
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Turns a raw piece of a response into something safe and short to quote in a message. */
+export type Quote = (text: string) => string;
+
+const MAX_SIDE = 8192;
+
+type DtypeKind = 'uint8' | 'bool' | 'float32' | 'float64';
+const DTYPES: Record<string, { kind: DtypeKind; size: number; littleEndian: boolean }> = {};
+for (const [names, kind, size] of [
+  [['uint8', 'u1', '|u1', '<u1', '>u1', '=u1', 'B'], 'uint8', 1],
+  [['bool', 'b1', '|b1', '?', 'bool_'], 'bool', 1],
+  [['float32', 'f4', '<f4', '=f4', 'single'], 'float32', 4],
+  [['>f4'], 'float32', 4],
+  [['float64', 'f8', '<f8', '=f8', 'double'], 'float64', 8],
+  [['>f8'], 'float64', 8],
+] as [string[], DtypeKind, number][]) {
+  for (const name of names) DTYPES[name] = { kind, size, littleEndian: !name.startsWith('>') };
+}
+
+/**
+ * Parses a whole response body into masks per row. `prompts[r]` are the prompts sent in row r;
+ * anything that does not match them exactly (row count, N, dtype, byte count) is an error that
+ * quotes what arrived.
+ */
+export function decodeResponse(body: string, prompts: readonly string[][], quote: Quote): DecodedMask[][] {
+  const rows = responseRows(body, quote);
+  if (rows.length !== prompts.length) {
+    throw badResponse(
+      `the endpoint answered ${rows.length} row(s) for ${prompts.length} image(s)`,
+      body,
+      quote,
+    );
+  }
+  return rows.map((row, r) => decodeRow(row, prompts[r], r, quote));
+}
+
+function responseRows(body: string, quote: Quote): unknown[] {
+  const trimmed = body.trimStart();
+  if (trimmed.startsWith('<')) {
+    throw badResponse(
+      'the endpoint answered with an HTML page instead of JSON (often a gateway or proxy error page; check the scoring URL)',
+      body,
+      quote,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+    // Score scripts that `return json.dumps(...)` get encoded twice by the serving layer.
+    if (typeof parsed === 'string' && /^\s*[[{]/.test(parsed)) parsed = JSON.parse(parsed);
+  } catch {
+    throw badResponse('the response is not valid JSON', body, quote);
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'predictions' in parsed) {
+    parsed = (parsed as { predictions: unknown }).predictions;
+  }
+  if (!Array.isArray(parsed))
+    throw badResponse(
+      'expected a JSON list with one object per image (or {"predictions": [...]})',
+      body,
+      quote,
+    );
+  return parsed;
+}
+
+function decodeRow(row: unknown, prompts: readonly string[], r: number, quote: Quote): DecodedMask[] {
+  const where = `row ${r + 1}`;
+  // Lazily: stringifying a multi-megabyte row is only worth it when there is an error to quote.
+  const raw = () => JSON.stringify(row) ?? String(row);
+  if (!row || typeof row !== 'object' || Array.isArray(row))
+    throw badResponse(`${where} is not an object with image_features`, raw(), quote);
+  const { image_features: features, text_features: labels } = row as Record<string, unknown>;
+  let info: unknown = features;
+  if (typeof features === 'string') {
+    try {
+      info = parseLiteral(features);
+    } catch (error) {
+      const why = error instanceof LiteralSyntaxError ? `: ${error.message}` : '';
+      throw badResponse(
+        `${where}: image_features is neither JSON nor a Python dict literal${why}`,
+        features,
+        quote,
+      );
+    }
+  }
+  if (!info || typeof info !== 'object' || Array.isArray(info))
+    throw badResponse(`${where}: image_features is missing or not an object`, raw(), quote);
+  const { data, shape, dtype } = info as Record<string, unknown>;
+  const describe = () => `shape ${JSON.stringify(shape)}, dtype ${JSON.stringify(dtype)}`;
+
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw badResponse(
+      `${where}: expected shape [N, H, W] with N = ${prompts.length} prompt(s), got ${describe()}`,
+      raw(),
+      quote,
+    );
+  }
+  const [n, h, w] = shape as number[];
+  if (n !== prompts.length)
+    throw badResponse(
+      `${where}: expected ${prompts.length} mask(s), one per prompt, got ${describe()}`,
+      raw(),
+      quote,
+    );
+  if (h > MAX_SIDE || w > MAX_SIDE)
+    throw badResponse(`${where}: mask size ${w}×${h} is beyond ${MAX_SIDE}²`, raw(), quote);
+  const type = typeof dtype === 'string' ? DTYPES[dtype] : undefined;
+  if (!type)
+    throw badResponse(
+      `${where}: unsupported dtype ${JSON.stringify(dtype)} (expected uint8, float32 or bool)`,
+      raw(),
+      quote,
+    );
+  if (typeof data !== 'string')
+    throw badResponse(`${where}: image_features.data is not a base64 string`, raw(), quote);
+  if (!/^[A-Za-z0-9+/=\r\n]*$/.test(data))
+    throw badResponse(`${where}: image_features.data is not base64`, data.slice(0, 200), quote);
+
+  const bytes = Buffer.from(data, 'base64');
+  const plane = h * w;
+  if (bytes.length !== n * plane * type.size) {
+    throw badResponse(
+      `${where}: ${describe()} needs ${n * plane * type.size} bytes, the data holds ${bytes.length}`,
+      raw(),
+      quote,
+    );
+  }
+  const maps = toUint8(bytes, type, n * plane, where, quote);
+
+  let names: string[] = [...prompts];
+  if (labels !== undefined && labels !== null) {
+    if (!Array.isArray(labels) || labels.length !== n || !labels.every((l) => typeof l === 'string')) {
+      throw badResponse(
+        `${where}: text_features should be ${n} string(s), got ${JSON.stringify(labels).slice(0, 200)}`,
+        raw(),
+        quote,
+      );
+    }
+    names = labels as string[];
+  }
+  return prompts.map((prompt, k) => ({
+    prompt,
+    label: names[k],
+    width: w,
+    height: h,
+    data: maps.subarray(k * plane, (k + 1) * plane),
+  }));
+}
+
+/** Normalises every dtype to the uint8 probability map the rest of the pipeline uses. */
+function toUint8(
+  bytes: Buffer,
+  type: { kind: DtypeKind; littleEndian: boolean },
+  count: number,
+  where: string,
+  quote: Quote,
+): Uint8Array {
+  if (type.kind === 'uint8') return new Uint8Array(bytes.buffer, bytes.byteOffset, count);
+  const out = new Uint8Array(count);
+  if (type.kind === 'bool') {
+    for (let i = 0; i < count; i++) out[i] = bytes[i] ? 255 : 0;
+    return out;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const size = type.kind === 'float32' ? 4 : 8;
+  let worst = 0;
+  for (let i = 0; i < count; i++) {
+    const v =
+      size === 4 ? view.getFloat32(i * 4, type.littleEndian) : view.getFloat64(i * 8, type.littleEndian);
+    // Probabilities only: a float map on a 0–255 scale or logits would otherwise be misread silently.
+    if (!(v >= -1e-3 && v <= 1 + 1e-3)) {
+      worst = v;
+      break;
+    }
+    out[i] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+  }
+  if (worst !== 0)
+    throw badResponse(
+      `${where}: ${type.kind} masks must hold probabilities in [0, 1], found ${worst}`,
+      '',
+      quote,
+    );
+  return out;
+}
+
+function badResponse(problem: string, received: string, quote: Quote): EndpointError {
+  const shown = received ? ` Received: ${quote(received)}` : '';
+  return new EndpointError('bad-response', `Unexpected response: ${problem}.${shown}`);
+}
+
+/** Short, secret-free excerpt: base64 runs collapsed, whitespace folded, length capped. */
+export function excerpt(text: string, redact: (t: string) => string, max = 300): string {
+  const folded = text
+    .replace(/[A-Za-z0-9+/=]{80,}/g, (run) => `<${run.length} chars of base64>`)
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  // Redact before cutting, so that a cut never leaves half a key that no longer matches.
+  const clean = redact(folded);
+  return `"${clean.length > max ? `${clean.slice(0, max)}…` : clean}"`;
+}
