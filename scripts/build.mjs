@@ -46,6 +46,11 @@ const builds = [
 ];
 
 fs.mkdirSync('dist', { recursive: true });
+// The webview's icon font (used by @vscode-elements/elements) ships beside the bundles.
+fs.mkdirSync('dist/codicons', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf']) {
+  fs.copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
+}
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));

@@ -1,4 +1,111 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { registerEndpointCommands, createEndpointStatusBar, testEndpoint } from './commands/endpointCommands';
+import { registerImageCommands } from './commands/imageCommands';
+import { registerHistoryCommands } from './commands/historyCommands';
+import { ViewerManager } from './editors/viewerManager';
+import type { ViewerServices } from './editors/viewerServices';
+import { escapeHtml } from './editors/webviewHtml';
+import { ResultStore } from './history/resultStore';
+import type { ViewerSettings } from './shared/protocol';
+import { APP_VERSION } from './shared/version';
+import { EndpointManager } from './vscode/endpoints/endpointManager';
+import { Commands, Views } from './vscode/ids';
+import { ExtensionLog } from './vscode/log';
+import { ParseRunner } from './vscode/parseRunner';
+import { EndpointsView } from './views/endpointsView';
+import { HistoryView } from './views/historyView';
+import { TargetsView } from './views/targetsView';
+import { exportViewerResult } from './vscode/exportCommands';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+/** What `activate` returns: used by the integration tests to reach the running extension. */
+export interface MedImageParseApi {
+  viewers: ViewerManager;
+  endpoints: EndpointManager;
+  history: ResultStore;
+  runner: ParseRunner;
+  log: ExtensionLog;
+}
+
+function viewerSettings(): ViewerSettings {
+  const c = vscode.workspace.getConfiguration('medimageparse');
+  return {
+    maskThreshold: c.get<number>('viewer.maskThreshold', 0.5),
+    maskOpacity: c.get<number>('viewer.maskOpacity', 0.45),
+    maskStyle: c.get<ViewerSettings['maskStyle']>('viewer.maskStyle', 'both'),
+    likelyAbsentDisplay: c.get<ViewerSettings['likelyAbsentDisplay']>('analysis.likelyAbsentDisplay', 'dim'),
+    pValueThreshold: c.get<number>('analysis.pValueThreshold', 0.05),
+  };
+}
+
+export function activate(context: vscode.ExtensionContext): MedImageParseApi {
+  const log = new ExtensionLog();
+  context.subscriptions.push(log);
+  log.logger.info(`MedImageParse ${APP_VERSION} activating in VS Code ${vscode.version} (${vscode.env.appHost}); research use only.`);
+
+  const endpoints = new EndpointManager(context, log);
+  context.subscriptions.push(endpoints);
+
+  // History lives with the workspace (or globally when no folder is open).
+  const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
+  const history = new ResultStore(path.join(storage, 'history'));
+  const historyView = new HistoryView(history);
+
+  const runner = new ParseRunner(context, endpoints, history, log, () => historyView.refresh());
+  const SELECTIONS_KEY = 'medimageparse.lastSelections';
+
+  const services: ViewerServices = {
+    extensionUri: context.extensionUri,
+    log,
+    endpoints,
+    runner,
+    history,
+    viewerSettings,
+    endpointSummary: () => {
+      const active = endpoints.active();
+      const reason = endpoints.sendBlockedReason();
+      return { name: active.settings.name, isDemo: active.isDemo, canSend: !reason, reason };
+    },
+    lastSelections: () => context.workspaceState.get<Record<string, string[]>>(SELECTIONS_KEY, {}),
+    rememberSelection: async (modality, targets) => {
+      const all = { ...context.workspaceState.get<Record<string, string[]>>(SELECTIONS_KEY, {}), [modality]: targets };
+      await context.workspaceState.update(SELECTIONS_KEY, all);
+    },
+    runWebviewCommand: async (command) => {
+      switch (command) {
+        case 'addEndpoint':
+          return void vscode.commands.executeCommand(Commands.addEndpoint);
+        case 'selectEndpoint':
+          return void vscode.commands.executeCommand(Commands.selectEndpoint);
+        case 'showLog':
+          return log.channel.show(true);
+        case 'testEndpoint':
+          return void testEndpoint(endpoints, log, endpoints.activeName());
+        case 'openSettings':
+          return void vscode.commands.executeCommand('workbench.action.openSettings', 'medimageparse');
+      }
+    },
+    exportResult: (viewer, resultId) => exportViewerResult(viewer, resultId, history, log, () => historyView.refresh()),
+    errorHtml: (message) =>
+      `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"></head>` +
+      `<body style="font-family: var(--vscode-font-family); color: var(--vscode-errorForeground); padding: 1em"><p role="alert">${escapeHtml(message)}</p></body></html>`,
+  };
+
+  const viewers = new ViewerManager(services);
+  context.subscriptions.push(viewers);
+
+  context.subscriptions.push(
+    ...registerEndpointCommands(endpoints, log),
+    ...registerImageCommands(viewers, runner, log, context.extensionUri),
+    ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
+    createEndpointStatusBar(endpoints),
+    vscode.window.registerTreeDataProvider(Views.endpoints, new EndpointsView(endpoints)),
+    vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),
+    vscode.window.registerTreeDataProvider(Views.history, historyView),
+  );
+  log.logger.info(`Ready. Active endpoint: ${endpoints.activeName()}. Storage: ${storage.replace(os.homedir(), '~')}`);
+  return { viewers, endpoints, history, runner, log };
+}
+
 export function deactivate(): void {}

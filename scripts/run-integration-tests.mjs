@@ -1,0 +1,86 @@
+// Runs the integration tests inside a real VS Code extension host: the VS Code server with this
+// extension loaded, its workbench opened in headless Chromium, and the mocha suite in
+// out/test/integration/index.js run by the extension host (`extensionTestsPath`).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildIntegrationTests } from './build-tests.mjs';
+import { launchBrowser, makeSampleWorkspace, startServer } from './workbench.mjs';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TIMEOUT_MS = Number(process.env.MEDIMAGEPARSE_INTEGRATION_TIMEOUT_MS ?? 15 * 60_000);
+
+export async function runIntegrationTests({ grep } = {}) {
+  await buildIntegrationTests();
+  const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medimageparse-results-')), 'results.json');
+  const workspace = makeSampleWorkspace(repoRoot);
+  const artifacts = path.join(repoRoot, 'test-results');
+  fs.mkdirSync(artifacts, { recursive: true });
+  const logFile = path.join(artifacts, 'integration.log');
+  const log = fs.createWriteStream(logFile);
+  const server = await startServer({
+    settings: {
+      'security.workspace.trust.enabled': false,
+      'workbench.startupEditor': 'none',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'telemetry.telemetryLevel': 'off',
+    },
+    env: {
+      MEDIMAGEPARSE_TEST_RESULTS: resultsFile,
+      MEDIMAGEPARSE_TEST_WORKSPACE: workspace,
+      MEDIMAGEPARSE_TEST_GREP: grep ?? process.env.MEDIMAGEPARSE_TEST_GREP ?? '',
+    },
+    log: (line) => log.write(line + '\n'),
+  });
+  const browser = await launchBrowser();
+  let exitCode = 1;
+  try {
+    const page = await browser.newPage();
+    const exited = new Promise((resolve) => {
+      page.exposeFunction('codeAutomationExit', (code) => resolve(code));
+    });
+    await page.exposeFunction('codeAutomationLog', (type, args) => {
+      const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      log.write(`[${type}] ${text}\n`);
+      // The extension host's console carries mocha's spec output: show it live.
+      if (text.includes('[mocha]')) console.log(text.replace(/^.*?\[mocha\] ?/, ''));
+    });
+    page.on('pageerror', (e) => log.write(`[pageerror] ${e.message}\n`));
+    await page.goto(
+      server.url({
+        extensionPath: repoRoot,
+        workspace,
+        testsPath: path.join(repoRoot, 'out', 'test', 'integration', 'index.js'),
+      }),
+    );
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS));
+    const result = await Promise.race([exited, timeout]);
+    if (result === 'timeout') {
+      console.error(`Integration tests did not finish within ${TIMEOUT_MS / 1000} s; see ${logFile}`);
+      await page.screenshot({ path: path.join(artifacts, 'integration-timeout.png') }).catch(() => {});
+    } else {
+      exitCode = Number(result);
+    }
+  } finally {
+    await browser.close().catch(() => {});
+    await server.stop();
+    log.end();
+  }
+  let counts = { passed: 0, failed: 0, pending: 0, vscodeVersion: 'unknown' };
+  if (fs.existsSync(resultsFile)) counts = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+  else exitCode = exitCode || 1;
+  if (counts.passed + counts.failed === 0) {
+    console.error(`Integration tests ran no test; extension host log: ${logFile}`);
+    exitCode = exitCode || 1;
+  }
+  fs.rmSync(workspace, { recursive: true, force: true });
+  return { exitCode, ...counts };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await runIntegrationTests({ grep: process.argv[2] });
+  console.log(`integration (VS Code ${r.vscodeVersion}): ${r.passed} passed, ${r.failed} failed`);
+  process.exit(r.exitCode);
+}

@@ -1,0 +1,64 @@
+// `npm test`: everything, in one command, from a fresh clone. Installs what the tests need on
+// first use (Debian's Chromium, ripgrep, the VS Code server), then type-checks, lints, builds,
+// runs the unit tests (plain mocha) and the integration tests (inside a real VS Code), and ends
+// with one line "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { ensureVSCodeServer } from './vscode-server.mjs';
+import { runIntegrationTests } from './run-integration-tests.mjs';
+
+const steps = [];
+let passed = 0;
+let failed = 0;
+
+function run(name, cmd, args, { capture = false } = {}) {
+  console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
+  const result = spawnSync(cmd, args, { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });
+  if (capture) process.stdout.write(result.stdout ?? '');
+  steps.push({ name, ok: result.status === 0 });
+  return { ok: result.status === 0, stdout: result.stdout ?? '' };
+}
+
+// A check that is not a test still fails the run: count it as one.
+function check(name, cmd, args) {
+  const { ok } = run(name, 'npx', [cmd, ...args]);
+  if (ok) passed++;
+  else failed++;
+}
+
+check('type-check (extension, CLI, tests)', 'tsc', ['--noEmit', '-p', '.']);
+check('type-check (webview)', 'tsc', ['--noEmit', '-p', 'webview']);
+check('lint', 'eslint', ['.']);
+check('format', 'prettier', ['--check', '.']);
+const build = run('build', 'node', ['scripts/build.mjs']);
+if (!build.ok) failed++;
+
+const unit = run('unit tests', 'npx', ['mocha'], { capture: true });
+const count = (re) => Number(unit.stdout.match(re)?.[1] ?? 0);
+const unitPassed = count(/^\s*(\d+) passing/m);
+const unitFailed = count(/^\s*(\d+) failing/m);
+if (!unit.ok && unitFailed === 0) failed++; // mocha itself failed (a file did not load)
+passed += unitPassed;
+failed += unitFailed;
+console.log(`unit: ${unitPassed} passed, ${unitFailed} failed`);
+
+if (build.ok) {
+  console.log('\n=== integration tests in a real VS Code (server + headless Chromium)');
+  try {
+    ensureVSCodeServer();
+    const r = await runIntegrationTests();
+    console.log(`integration (VS Code ${r.vscodeVersion}): ${r.passed} passed, ${r.failed} failed`);
+    passed += r.passed;
+    failed += r.failed;
+    if (r.exitCode !== 0 && r.failed === 0) failed++;
+  } catch (error) {
+    console.error(`integration tests could not run: ${error instanceof Error ? error.message : error}`);
+    failed++;
+  }
+} else {
+  failed++;
+}
+
+const broken = steps.filter((s) => !s.ok).map((s) => s.name);
+if (broken.length) console.log(`\nfailed steps: ${broken.join(', ')}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,128 @@
+import * as vscode from 'vscode';
+import type { ViewerManager } from '../editors/viewerManager';
+import type { ResultStore } from '../history/resultStore';
+import { Commands } from '../vscode/ids';
+import type { ExtensionLog } from '../vscode/log';
+import type { ParseRunner } from '../vscode/parseRunner';
+import { toUserError } from '../vscode/userError';
+import type { HistoryItem, HistoryView } from '../views/historyView';
+import { modalityKeyFor } from '../shared/targets';
+
+interface Deps {
+  history: ResultStore;
+  historyView: HistoryView;
+  viewers: ViewerManager;
+  runner: ParseRunner;
+  log: ExtensionLog;
+}
+
+/** History items arrive as tree items; tests and links may pass a result id. */
+function idFrom(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (arg && typeof arg === 'object' && 'entry' in arg) return (arg as HistoryItem).entry.id;
+  return undefined;
+}
+
+type TargetNode = { kind: 'target' | 'site'; modality: string; site: string; target?: string };
+
+export function registerHistoryCommands({ history, historyView, viewers, runner, log }: Deps): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(Commands.historyOpen, async (arg?: unknown) => {
+      const id = idFrom(arg);
+      const entry = id ? await history.get(id) : undefined;
+      const result = id ? await history.load(id) : undefined;
+      if (!entry || !result) {
+        void vscode.window.showErrorMessage('That result is no longer in the history store; run the parse again.');
+        return;
+      }
+      return viewers.open(vscode.Uri.file(entry.file), result);
+    }),
+    vscode.commands.registerCommand(Commands.historyReveal, async (arg?: unknown) => {
+      const id = idFrom(arg);
+      const entry = id ? await history.get(id) : undefined;
+      if (!entry?.exportFolder) {
+        void vscode.window.showInformationMessage('This result has not been exported yet: open it and choose Export in the viewer.');
+        return;
+      }
+      await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(entry.exportFolder));
+    }),
+    vscode.commands.registerCommand(Commands.historyRerun, async (arg?: unknown) => {
+      const id = idFrom(arg);
+      const entry = id ? await history.get(id) : undefined;
+      const previous = id ? await history.load(id) : undefined;
+      if (!entry || !previous) return;
+      try {
+        const result = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `MedImageParse: running again on ${entry.file}`, cancellable: true },
+          (_p, token) => {
+            const abort = new AbortController();
+            token.onCancellationRequested(() => abort.abort());
+            return runner.run(
+              previous.kind === 'recognition' && previous.modalityKey
+                ? { kind: 'recognition', file: entry.file, slice: entry.slice, frame: entry.frame, modalityKey: previous.modalityKey }
+                : { kind: 'parse', file: entry.file, slice: entry.slice, frame: entry.frame, prompts: entry.prompts, modality: entry.modality, site: entry.site },
+              { signal: abort.signal },
+            );
+          },
+        );
+        viewers.open(vscode.Uri.file(entry.file), result);
+      } catch (error) {
+        void vscode.window.showErrorMessage(toUserError(error, log.redactor).message);
+      }
+    }),
+    vscode.commands.registerCommand(Commands.historyDelete, async (arg?: unknown) => {
+      const id = idFrom(arg);
+      const entry = id ? await history.get(id) : undefined;
+      if (!id || !entry) return;
+      const confirm = await vscode.window.showWarningMessage(
+        `Delete this result of ${entry.file} from the history?`,
+        { modal: true, detail: 'Exported files are kept.' },
+        'Delete',
+      );
+      if (confirm !== 'Delete') return;
+      await history.delete(id);
+      historyView.refresh();
+    }),
+    vscode.commands.registerCommand(Commands.historyClear, async () => {
+      const confirm = await vscode.window.showWarningMessage('Clear the MedImageParse history of this workspace?', { modal: true, detail: 'Exported files are kept.' }, 'Clear');
+      if (confirm !== 'Clear') return;
+      await history.clear();
+      historyView.refresh();
+    }),
+    vscode.commands.registerCommand(Commands.addTarget, async (node?: TargetNode) => {
+      if (!node?.target) return;
+      const viewer = viewers.active();
+      if (!viewer) {
+        void vscode.window.showInformationMessage('Open an image in the MedImageParse viewer first; then targets chosen here are added to its prompts.', 'Open Image…').then(
+          (c) => c && vscode.commands.executeCommand(Commands.openViewer),
+        );
+        return;
+      }
+      viewer.addTargets([node.target], node.modality, node.site);
+      viewer.webviewPanel.reveal(undefined, true);
+    }),
+    vscode.commands.registerCommand(Commands.recognizeModality, async (node?: TargetNode) => {
+      const key = node ? modalityKeyFor(node.modality, node.site) : undefined;
+      const viewer = viewers.active();
+      if (!key) return;
+      if (!viewer) {
+        void vscode.window.showInformationMessage('Open an image in the MedImageParse viewer first.');
+        return;
+      }
+      viewer.webviewPanel.reveal();
+      try {
+        const result = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `MedImageParse: recognize all (${key})`, cancellable: true },
+          (_p, token) => {
+            const abort = new AbortController();
+            token.onCancellationRequested(() => abort.abort());
+            return runner.run({ kind: 'recognition', file: viewer.uri.fsPath, modalityKey: key }, { signal: abort.signal });
+          },
+        );
+        viewer.showResult(result);
+      } catch (error) {
+        void vscode.window.showErrorMessage(toUserError(error, log.redactor).message);
+      }
+    }),
+  ];
+}

@@ -1,0 +1,163 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ViewerManager } from '../editors/viewerManager';
+import { RECOMMENDED_TARGETS, MODALITY_KEYS, promptText } from '../shared/targets';
+import { guessModalitySite, guessModalityKey } from '../shared/modalityGuess';
+import type { ParseResult } from '../shared/protocol';
+import { Commands } from '../vscode/ids';
+import type { ExtensionLog } from '../vscode/log';
+import type { ParseRunner, RunRequest } from '../vscode/parseRunner';
+import { UserCancelledError, toUserError } from '../vscode/userError';
+
+export const IMAGE_FILE = /\.(png|jpe?g|tiff?|bmp|webp|dcm|dicom|nii|nii\.gz)$/i;
+
+/** Explorer commands pass (clicked, selected[]); the palette passes nothing: use the active file. */
+export async function targetFiles(clicked?: unknown, selected?: unknown): Promise<vscode.Uri[]> {
+  const list = Array.isArray(selected) && selected.length > 0 ? selected : clicked instanceof vscode.Uri ? [clicked] : [];
+  const uris = list.filter((u): u is vscode.Uri => u instanceof vscode.Uri && u.scheme === 'file');
+  if (uris.length > 0) return uris;
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: vscode.Uri } | undefined;
+  if (tab?.uri && tab.uri.scheme === 'file' && IMAGE_FILE.test(tab.uri.fsPath)) return [tab.uri];
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: true,
+    openLabel: 'Open',
+    filters: { 'Biomedical images': ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'dcm', 'dicom', 'nii', 'gz'] },
+  });
+  return picked ?? [];
+}
+
+interface TargetPick extends vscode.QuickPickItem {
+  target?: string;
+  other?: boolean;
+}
+
+/** Quick pick of recommended targets for the guessed modality (its sites first), plus free text. */
+export async function pickPrompts(file: vscode.Uri): Promise<{ prompts: string[]; modality?: string; site?: string } | undefined> {
+  const guess = guessModalitySite({ fileName: path.basename(file.fsPath) });
+  const catalogue = RECOMMENDED_TARGETS as Record<string, Record<string, readonly string[]>>;
+  const modalities = guess.modality ? [guess.modality, ...Object.keys(catalogue).filter((m) => m !== guess.modality)] : Object.keys(catalogue);
+  const items: TargetPick[] = [{ label: '$(edit) Other targets…', other: true, alwaysShow: true, description: 'type your own prompts' }];
+  const seen = new Set<string>();
+  for (const modality of modalities) {
+    for (const [site, targets] of Object.entries(catalogue[modality])) {
+      items.push({ label: `${modality} · ${site}`, kind: vscode.QuickPickItemKind.Separator });
+      for (const target of targets) {
+        const id = `${modality}/${site}/${target}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        items.push({ label: target, description: `${modality} · ${site}`, target });
+      }
+    }
+  }
+  const picks = await vscode.window.showQuickPick(items, {
+    canPickMany: true,
+    title: `Parse ${path.basename(file.fsPath)}: pick targets${guess.modality ? ` (suggested: ${guess.modality}${guess.site ? ` · ${guess.site}` : ''})` : ''}`,
+    placeHolder: 'Type to search the recommended targets; each becomes one prompt',
+    matchOnDescription: true,
+    ignoreFocusOut: true,
+  });
+  if (!picks) return undefined;
+  const prompts = picks.filter((p) => p.target).map((p) => p.target as string);
+  if (picks.some((p) => p.other)) {
+    const text = await vscode.window.showInputBox({
+      title: 'Other targets',
+      prompt: 'Separate several targets with &, e.g. "liver & kidney"',
+      ignoreFocusOut: true,
+    });
+    prompts.push(...(text ?? '').split('&').map((t) => t.trim()).filter(Boolean));
+  }
+  if (prompts.length === 0) return undefined;
+  const first = picks.find((p) => p.target)?.description?.split(' · ');
+  return { prompts: [...new Set(prompts)], modality: first?.[0] ?? guess.modality, site: first?.[1] ?? guess.site };
+}
+
+async function pickModalityKey(file: vscode.Uri): Promise<string | undefined> {
+  const guessed = guessModalityKey({ fileName: path.basename(file.fsPath) });
+  const keys = guessed ? [guessed, ...MODALITY_KEYS.filter((k) => k !== guessed)] : [...MODALITY_KEYS];
+  return (
+    await vscode.window.showQuickPick(
+      keys.map((k) => ({ label: k, description: k === guessed ? 'suggested from the file name' : undefined })),
+      { title: `Recognize all objects in ${path.basename(file.fsPath)}`, placeHolder: 'Which modality is the image?' },
+    )
+  )?.label;
+}
+
+/** Runs one request per file with a cancellable progress notification. */
+async function runWithProgress(runner: ParseRunner, log: ExtensionLog, requests: RunRequest[], title: string): Promise<ParseResult[]> {
+  const results: ParseResult[] = [];
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    for (const [i, request] of requests.entries()) {
+      if (abort.signal.aborted) break;
+      const name = path.basename(request.file);
+      progress.report({ message: `${name} (${i + 1}/${requests.length})` });
+      try {
+        results.push(await runner.run(request, { signal: abort.signal, onProgress: (m) => progress.report({ message: `${name}: ${m}` }) }));
+      } catch (error) {
+        if (error instanceof UserCancelledError || abort.signal.aborted) {
+          void vscode.window.showInformationMessage(error instanceof Error ? error.message : 'Cancelled.');
+          break;
+        }
+        const message = `${name}: ${toUserError(error, log.redactor).message}`;
+        void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && log.channel.show(true));
+      }
+    }
+  });
+  return results;
+}
+
+export function registerImageCommands(viewers: ViewerManager, runner: ParseRunner, log: ExtensionLog, extensionUri: vscode.Uri): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(Commands.openViewer, async (clicked?: unknown, selected?: unknown) => {
+      const files = await targetFiles(clicked, selected);
+      return files.map((f) => viewers.open(f));
+    }),
+    vscode.commands.registerCommand(Commands.parse, async (clicked?: unknown, selected?: unknown) => {
+      const files = await targetFiles(clicked, selected);
+      if (files.length === 0) return;
+      const choice = await pickPrompts(files[0]);
+      if (!choice) return;
+      const title = `MedImageParse: ${promptText(choice.prompts)}`;
+      const results = await runWithProgress(
+        runner,
+        log,
+        files.map((f) => ({ kind: 'parse', file: f.fsPath, prompts: choice.prompts, modality: choice.modality, site: choice.site })),
+        title,
+      );
+      results.forEach((result, i) => viewers.open(files[i], result));
+      return results;
+    }),
+    vscode.commands.registerCommand(Commands.recognize, async (clicked?: unknown, selected?: unknown) => {
+      const files = await targetFiles(clicked, selected);
+      if (files.length === 0) return;
+      const modalityKey = await pickModalityKey(files[0]);
+      if (!modalityKey) return;
+      const results = await runWithProgress(
+        runner,
+        log,
+        files.map((f) => ({ kind: 'recognition', file: f.fsPath, modalityKey })),
+        `MedImageParse: recognize all (${modalityKey})`,
+      );
+      results.forEach((result, i) => viewers.open(files[i], result));
+      return results;
+    }),
+    vscode.commands.registerCommand(Commands.openSamples, async () => {
+      const samples = vscode.Uri.joinPath(extensionUri, 'media', 'samples');
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      // Opening the shipped samples must not add a folder to the user's workspace: open files.
+      const first = vscode.Uri.joinPath(folder && (await exists(vscode.Uri.joinPath(folder.uri, 'demo'))) ? folder.uri : samples, 'demo', '06_CT_abdomen.png');
+      viewers.open(first);
+    }),
+    vscode.commands.registerCommand(Commands.showLog, () => log.channel.show()),
+  ];
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,246 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { openImage, type SourceImage } from '../imaging';
+import {
+  parseWebviewMessage,
+  type HostMessage,
+  type ParseResult,
+  type ViewerImage,
+  type WebviewMessage,
+} from '../shared/protocol';
+import { Disposable } from '../vscode/disposable';
+import type { ViewerServices } from './viewerServices';
+import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
+import { toUserError } from '../vscode/userError';
+
+/** The viewer image sent to the webview: full-fidelity pixels, file name only, no tags. */
+export function toViewerImage(image: SourceImage): ViewerImage {
+  return {
+    fileName: path.basename(image.file),
+    format: image.format,
+    width: image.width,
+    height: image.height,
+    channels: image.channels,
+    pixels: image.pixels,
+    range: image.range,
+    defaultWindow: image.defaultWindow,
+    pixelSpacing: image.pixelSpacing,
+    slice: image.slice,
+    frame: image.frame,
+    suggestion: { modality: image.modalityHint, site: image.bodyPartHint },
+    burnedInAnnotation: image.burnedInAnnotation,
+  };
+}
+
+/**
+ * One viewer webview (panel or custom editor) for one image file: loads the image, answers the
+ * webview's messages (validated first), runs parses with progress and cancellation, and keeps
+ * the result with the image so that a reload restores it without calling the endpoint again.
+ */
+export class ViewerController extends Disposable {
+  private readonly runs = new Map<string, AbortController>();
+  private readonly screenshotWaiters = new Map<string, (png: Uint8Array | null) => void>();
+  private image?: SourceImage;
+  private slice?: number;
+  private frame?: number;
+  private ready = false;
+  private readonly readyWaiters: (() => void)[] = [];
+  /** The result on screen, for exports and for restoring. */
+  currentResult?: ParseResult;
+  /** Messages posted, most recent last (bounded): lets integration tests see the round trip. */
+  readonly posted: HostMessage['type'][] = [];
+
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly webviewPanel: vscode.WebviewPanel,
+    private readonly services: ViewerServices,
+    private pendingResult?: ParseResult,
+  ) {
+    super();
+    const webview = webviewPanel.webview;
+    webview.options = { enableScripts: true, localResourceRoots: viewerResourceRoots(services.extensionUri) };
+    webview.html = buildViewerHtml(webview, services.extensionUri, services.viewerSettings(), path.basename(uri.fsPath));
+    this._register(webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
+    this._register(webviewPanel.onDidDispose(() => this.dispose()));
+    this._register(services.endpoints.onDidChange(() => this.post({ type: 'endpoint', endpoint: this.services.endpointSummary() })));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('medimageparse.viewer') || e.affectsConfiguration('medimageparse.analysis')) {
+          this.post({ type: 'settings', settings: this.services.viewerSettings() });
+        }
+      }),
+    );
+  }
+
+  override dispose(): void {
+    for (const run of this.runs.values()) run.abort();
+    this.runs.clear();
+    super.dispose();
+  }
+
+  /** Resolves once the webview has said `ready` and received `init`. */
+  whenReady(): Promise<void> {
+    return this.ready ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  post(message: HostMessage): void {
+    if (this.isDisposed) return;
+    this.posted.push(message.type);
+    if (this.posted.length > 50) this.posted.shift();
+    void this.webviewPanel.webview.postMessage(message);
+  }
+
+  /** Shows a result (from history or an explorer command) without calling the endpoint. */
+  showResult(result: ParseResult): void {
+    this.currentResult = result;
+    if (this.ready) this.post({ type: 'showResult', result });
+    else this.pendingResult = result;
+  }
+
+  addTargets(targets: string[], modality?: string, site?: string): void {
+    this.post({ type: 'addTargets', targets, modality, site });
+  }
+
+  /** Asks the webview for a PNG of its composed overlay; null when it cannot make one. */
+  requestScreenshot(timeoutMs = 10_000): Promise<Uint8Array | null> {
+    const requestId = `s${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.screenshotWaiters.delete(requestId);
+        resolve(null);
+      }, timeoutMs);
+      this.screenshotWaiters.set(requestId, (png) => {
+        clearTimeout(timer);
+        resolve(png);
+      });
+      this.post({ type: 'requestScreenshot', requestId });
+    });
+  }
+
+  private async loadImage(): Promise<SourceImage> {
+    this.image = await openImage(this.uri.fsPath, { slice: this.slice, frame: this.frame });
+    this.slice = this.image.slice?.index;
+    this.frame = this.image.frame?.index;
+    return this.image;
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.services.log.logger.warn(`Viewer of ${path.basename(this.uri.fsPath)}: ignored a malformed message from the webview.`);
+      return;
+    }
+    try {
+      await this.handle(message);
+    } catch (error) {
+      // Handlers report their own errors; this is the last line for the unexpected.
+      this.services.log.logger.error(`Viewer of ${this.uri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async handle(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        return this.onReady();
+      case 'run':
+      case 'recognize':
+        return this.onRun(message);
+      case 'cancel':
+        this.runs.get(message.runId)?.abort();
+        return;
+      case 'selectSlice': {
+        if (message.slice !== undefined) this.slice = message.slice;
+        if (message.frame !== undefined) this.frame = message.frame;
+        try {
+          this.post({ type: 'image', image: toViewerImage(await this.loadImage()) });
+        } catch (error) {
+          void vscode.window.showErrorMessage(toUserError(error, this.services.log.redactor).message);
+        }
+        return;
+      }
+      case 'export':
+        return this.services.exportResult(this, message.resultId);
+      case 'restoreResult': {
+        const result = this.currentResult?.id === message.resultId ? this.currentResult : await this.services.history.load(message.resultId);
+        if (result) {
+          this.currentResult = result;
+          this.post({ type: 'showResult', result });
+        }
+        return;
+      }
+      case 'saveSelection':
+        await this.services.rememberSelection(message.modality, message.targets);
+        return;
+      case 'screenshot': {
+        const waiter = this.screenshotWaiters.get(message.requestId);
+        this.screenshotWaiters.delete(message.requestId);
+        waiter?.(message.png);
+        return;
+      }
+      case 'command':
+        await this.services.runWebviewCommand(message.command);
+        return;
+      case 'log':
+        this.services.log.logger[message.level](`[viewer ${path.basename(this.uri.fsPath)}] ${message.message}`);
+        return;
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
+  }
+
+  private async onReady(): Promise<void> {
+    let image: SourceImage;
+    try {
+      image = await this.loadImage();
+    } catch (error) {
+      const userError = toUserError(error, this.services.log.redactor);
+      this.services.log.logger.error(userError.message);
+      this.webviewPanel.webview.html = this.services.errorHtml(userError.message);
+      void vscode.window.showErrorMessage(userError.message);
+      return;
+    }
+    const result = this.pendingResult;
+    this.pendingResult = undefined;
+    if (result) this.currentResult = result;
+    this.post({
+      type: 'init',
+      image: toViewerImage(image),
+      settings: this.services.viewerSettings(),
+      endpoint: this.services.endpointSummary(),
+      lastSelection: this.services.lastSelections(),
+      result,
+    });
+    this.ready = true;
+    this.readyWaiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  private async onRun(message: Extract<WebviewMessage, { type: 'run' | 'recognize' }>): Promise<void> {
+    const abort = new AbortController();
+    this.runs.set(message.runId, abort);
+    try {
+      const result = await this.services.runner.run(
+        {
+          file: this.uri.fsPath,
+          image: this.image,
+          slice: this.slice,
+          frame: this.frame,
+          ...(message.type === 'run'
+            ? { kind: 'parse' as const, prompts: message.prompts, modality: message.modality, site: message.site, ctWindow: message.ctWindow }
+            : { kind: 'recognition' as const, modalityKey: message.modalityKey }),
+        },
+        {
+          signal: abort.signal,
+          onProgress: (text, increment) => this.post({ type: 'runProgress', runId: message.runId, message: text, increment }),
+        },
+      );
+      this.currentResult = result;
+      this.post({ type: 'runResult', runId: message.runId, result });
+    } catch (error) {
+      this.post({ type: 'runError', runId: message.runId, error: toUserError(error, this.services.log.redactor) });
+    } finally {
+      this.runs.delete(message.runId);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ParseResult } from '../shared/protocol';
+import { Disposable } from '../vscode/disposable';
+import { ViewTypes } from '../vscode/ids';
+import { ViewerController } from './viewerController';
+import type { ViewerServices } from './viewerServices';
+
+/**
+ * Keeps track of every open viewer (panels from the command, custom editors for DICOM/NIfTI and,
+ * as an option, ordinary images) and provides the custom editor.
+ */
+export class ViewerManager extends Disposable implements vscode.CustomReadonlyEditorProvider {
+  private readonly viewers = new Set<ViewerController>();
+  private readonly opened = this._register(new vscode.EventEmitter<ViewerController>());
+  readonly onDidOpenViewer = this.opened.event;
+  private lastActive?: ViewerController;
+
+  constructor(private readonly services: ViewerServices) {
+    super();
+    for (const viewType of [ViewTypes.medicalEditor, ViewTypes.imageEditor]) {
+      this._register(
+        vscode.window.registerCustomEditorProvider(viewType, this, {
+          // Results are restored from state and history, so hidden webviews need not stay alive.
+          webviewOptions: { retainContextWhenHidden: false },
+          supportsMultipleEditorsPerDocument: true,
+        }),
+      );
+    }
+    this._register(
+      vscode.window.registerWebviewPanelSerializer(ViewTypes.panel, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          const file = state && typeof state === 'object' && 'file' in state && typeof state.file === 'string' ? state.file : undefined;
+          if (!file) {
+            panel.dispose();
+            return;
+          }
+          this.track(new ViewerController(vscode.Uri.file(file), panel, this.services));
+        },
+      }),
+    );
+  }
+
+  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    return { uri, dispose: () => undefined };
+  }
+
+  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    this.track(new ViewerController(document.uri, panel, this.services));
+  }
+
+  private track(viewer: ViewerController): ViewerController {
+    this.viewers.add(viewer);
+    this.lastActive = viewer;
+    viewer.webviewPanel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active) this.lastActive = viewer;
+    });
+    viewer.webviewPanel.onDidDispose(() => {
+      this.viewers.delete(viewer);
+      if (this.lastActive === viewer) this.lastActive = undefined;
+    });
+    this.opened.fire(viewer);
+    return viewer;
+  }
+
+  /** Opens (or reveals) the viewer panel for a file, optionally showing a result. */
+  open(uri: vscode.Uri, result?: ParseResult): ViewerController {
+    const existing = [...this.viewers].find((v) => v.uri.fsPath === uri.fsPath && v.webviewPanel.viewType === ViewTypes.panel);
+    if (existing) {
+      existing.webviewPanel.reveal();
+      if (result) existing.showResult(result);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(ViewTypes.panel, `MedImageParse: ${path.basename(uri.fsPath)}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+    });
+    panel.iconPath = vscode.Uri.joinPath(this.services.extensionUri, 'media', 'activity.svg');
+    return this.track(new ViewerController(uri, panel, this.services, result));
+  }
+
+  /** The viewer the user last worked in, for side-panel actions. */
+  active(): ViewerController | undefined {
+    return this.lastActive && !this.lastActive.isDisposed ? this.lastActive : [...this.viewers].at(-1);
+  }
+
+  all(): ViewerController[] {
+    return [...this.viewers];
+  }
+
+  forFile(fsPath: string): ViewerController | undefined {
+    return [...this.viewers].find((v) => v.uri.fsPath === fsPath);
+  }
+
+  override dispose(): void {
+    for (const v of this.viewers) v.dispose();
+    super.dispose();
+  }
+}

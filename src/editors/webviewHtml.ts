@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import type { ViewerSettings } from '../shared/protocol';
+
+/** Escapes text for an HTML attribute value or text node. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function makeNonce(): string {
+  const bytes = new Uint8Array(24);
+  crypto.getRandomValues(bytes);
+  return Buffer.from(bytes).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+}
+
+/** The only roots a viewer webview may load from: our bundles and icons. No workspace files. */
+export function viewerResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
+}
+
+/**
+ * The one function that builds viewer HTML: `default-src 'none'`, a nonce'd script, styles and
+ * fonts from the extension only, images from blob:/data: (the canvas), no network. Initial
+ * settings travel in a data- attribute, escaped.
+ */
+export function buildViewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, settings: ViewerSettings, title: string): string {
+  const nonce = makeNonce();
+  const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
+  const csp = [
+    "default-src 'none'",
+    `img-src ${webview.cspSource} blob: data:`,
+    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    `font-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    'worker-src blob:',
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeHtml(asset('dist', 'codicons', 'codicon.css'))}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${escapeHtml(asset('dist', 'webview.css'))}">
+<title>${escapeHtml(title)}</title>
+</head>
+<body>
+<div id="app" data-settings="${escapeHtml(JSON.stringify(settings))}"></div>
+<script nonce="${nonce}" src="${escapeHtml(asset('dist', 'webview.js'))}"></script>
+</body>
+</html>`;
+}

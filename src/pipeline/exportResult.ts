@@ -1,0 +1,42 @@
+import type { SourceImage } from '../imaging';
+import { writeExports, type ExportResult, type SourceInfo } from '../export';
+import type { ParseResult } from '../shared/protocol';
+
+/** What the exporters need of an opened image; DICOM SEG needs all four UIDs or is skipped. */
+export function toSourceInfo(image: SourceImage): SourceInfo {
+  const d = image.dicom;
+  const dicom =
+    d?.sopInstanceUID && d.sopClassUID && d.studyInstanceUID && d.seriesInstanceUID
+      ? { sopInstanceUID: d.sopInstanceUID, sopClassUID: d.sopClassUID, studyInstanceUID: d.studyInstanceUID, seriesInstanceUID: d.seriesInstanceUID, frameOfReferenceUID: d.frameOfReferenceUID }
+      : undefined;
+  return {
+    file: image.file,
+    format: image.format === 'dicom' && !dicom ? 'raster' : image.format,
+    width: image.width,
+    height: image.height,
+    pixelSpacing: image.pixelSpacing,
+    slice: image.slice,
+    frame: image.frame,
+    dicom,
+    nifti: image.nifti,
+  };
+}
+
+/** Writes every export of a result (masks, label map, report, SEG/NIfTI, screenshot). Shared by UI, batch and CLI. */
+export function exportParseResult(
+  image: SourceImage,
+  result: ParseResult,
+  options: { outDir?: string; endpointUrl?: string; pValueThreshold?: number; screenshotPng?: Uint8Array },
+): Promise<ExportResult> {
+  return writeExports({
+    source: toSourceInfo(image),
+    targets: result.targets.map((t) => ({ name: t.target, mask: t.mask, assessment: { status: t.status, pValue: t.pValue } })),
+    outDir: options.outDir,
+    modality: { key: result.modalityKey, modality: result.modality, site: result.site },
+    prompts: result.prompts,
+    endpoint: { url: options.endpointUrl, deployment: result.deployment },
+    pThreshold: options.pValueThreshold,
+    labelMap: result.labelMap && result.labels ? { labels: result.labels, map: result.labelMap } : undefined,
+    screenshotPng: options.screenshotPng,
+  });
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { assessTarget, findComponents, planRecognitionPrompts, recognize, recognitionTargets } from '../analysis';
+import type { EndpointClient } from '../endpoint/client';
+import { prepareModelInput, maskToSource, type IntensitySpec, type ModelInput, type SourceImage } from '../imaging';
+import type { ParseResult, TargetResult } from '../shared/protocol';
+import { modalityKeyFor } from '../shared/targets';
+
+/**
+ * The whole path from an opened image to answers, shared by the extension and the CLI:
+ * model input → endpoint → masks back on the source pixels → components and validity.
+ * No `vscode` here.
+ */
+
+export interface PipelineOptions {
+  signal?: AbortSignal;
+  onProgress?: (message: string, increment?: number) => void;
+}
+
+interface CommonRequest {
+  endpointName: string;
+  deployment?: string;
+  intensity?: IntensitySpec;
+  /** Below this adjusted p-value a target is flagged as likely absent. */
+  pValueThreshold?: number;
+}
+
+export interface ParseRequest extends CommonRequest {
+  prompts: string[];
+  modality?: string;
+  site?: string;
+  /** Overrides the key derived from modality and site. */
+  modalityKey?: string;
+}
+
+export interface RecognizeRequest extends CommonRequest {
+  modalityKey: string;
+  /** Targets per request row; the reference sends each key's list in as few requests as allowed. */
+  maxPromptsPerRequest?: number;
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw Object.assign(new Error('Cancelled.'), { name: 'AbortError' });
+}
+
+/** Per target: the mask on the source pixels, its components there, its validity on the model input. */
+function targetResult(image: SourceImage, input: ModelInput, modalityKey: string | undefined, target: string, label: string, mask1024: Uint8Array, pThreshold?: number): TargetResult {
+  const mask = maskToSource(mask1024, input.geometry);
+  const detection = findComponents(mask, image.width, image.height, { pixelSpacing: image.pixelSpacing });
+  const assessment = assessTarget(input.rgb, mask1024, modalityKey, target, { pThreshold });
+  return {
+    target,
+    label,
+    mask,
+    status: assessment.status,
+    pValue: assessment.pValue,
+    area: detection.totalArea,
+    areaMm2: image.pixelSpacing ? detection.totalArea * image.pixelSpacing[0] * image.pixelSpacing[1] : undefined,
+    components: detection.components,
+  };
+}
+
+function baseResult(image: SourceImage, request: CommonRequest, kind: ParseResult['kind'], prompts: string[], source: ParseResult['source']): Omit<ParseResult, 'targets'> {
+  return {
+    id: randomUUID(),
+    kind,
+    source,
+    endpointName: request.endpointName,
+    deployment: request.deployment,
+    prompts,
+    time: new Date().toISOString(),
+    width: image.width,
+    height: image.height,
+    slice: image.slice?.index,
+    frame: image.frame?.index,
+  };
+}
+
+/** Segments the prompts in one image. */
+export async function parseImage(image: SourceImage, client: EndpointClient, request: ParseRequest, options: PipelineOptions = {}): Promise<ParseResult> {
+  const { signal, onProgress } = options;
+  onProgress?.('Preparing the model input…');
+  const input = await prepareModelInput(image, request.intensity);
+  throwIfAborted(signal);
+  onProgress?.(`Sending ${Math.round(input.png.length / 1024)} kB to '${request.endpointName}'…`);
+  const [answer] = await client.parse([{ png: input.png, prompts: request.prompts }], {
+    signal,
+    onRetry: (r) => onProgress?.(`${r.reason}: retrying in ${Math.ceil(r.waitMs / 1000)} s (attempt ${r.attempt})…`),
+  });
+  throwIfAborted(signal);
+  onProgress?.('Analysing masks…');
+  const modalityKey = request.modalityKey ?? (request.modality && request.site ? modalityKeyFor(request.modality, request.site) : undefined);
+  return {
+    ...baseResult(image, request, 'parse', request.prompts, answer.source),
+    modality: request.modality,
+    site: request.site,
+    modalityKey,
+    targets: answer.masks.map((m, i) => targetResult(image, input, modalityKey, request.prompts[i], m.label, m.data, request.pValueThreshold)),
+  };
+}
+
+/**
+ * Recognition ("find everything"): prompts every target the modality key knows, in as few
+ * requests as allowed, then filters, suppresses overlaps and combines as the reference does.
+ */
+export async function recognizeImage(image: SourceImage, client: EndpointClient, request: RecognizeRequest, options: PipelineOptions = {}): Promise<ParseResult> {
+  const { signal, onProgress } = options;
+  const targets = recognitionTargets(request.modalityKey);
+  if (targets.length === 0) throw new Error(`No recognition list for modality key '${request.modalityKey}'.`);
+  onProgress?.('Preparing the model input…');
+  const input = await prepareModelInput(image, request.intensity);
+  throwIfAborted(signal);
+  const chunks = planRecognitionPrompts(request.modalityKey, request.maxPromptsPerRequest ?? 16);
+  onProgress?.(`Asking '${request.endpointName}' for ${targets.length} targets…`);
+  // All chunks travel as rows of one call: the client batches them into as few requests as its limits allow.
+  const answers = await client.parse(
+    chunks.map((c) => ({ png: input.png, prompts: c.targets })),
+    { signal, onRetry: (r) => onProgress?.(`${r.reason}: retrying in ${Math.ceil(r.waitMs / 1000)} s…`) },
+  );
+  throwIfAborted(signal);
+  onProgress?.('Combining masks…');
+  const maps = new Map<string, Uint8Array>();
+  const labels = new Map<string, string>();
+  answers.forEach((a, i) =>
+    a.masks.forEach((m, j) => {
+      maps.set(chunks[i].targets[j], m.data);
+      labels.set(chunks[i].targets[j], m.label);
+    }),
+  );
+  const recognition = recognize(input.rgb, maps, { modalityKey: request.modalityKey, pThreshold: request.pValueThreshold });
+  const labelMap1024 = recognition.labelMap;
+  // Label maps are categorical: map each label back separately so no label is blended.
+  const labelMap = new Uint8Array(image.width * image.height);
+  recognition.labels.forEach((_name, i) => {
+    const value = i + 1;
+    const binary = new Uint8Array(labelMap1024.length);
+    for (let p = 0; p < binary.length; p++) binary[p] = labelMap1024[p] === value ? 255 : 0;
+    const back = maskToSource(binary, input.geometry);
+    for (let p = 0; p < back.length; p++) if (back[p] >= 128) labelMap[p] = value;
+  });
+  const kept = recognition.labels.map((name) => {
+    // Each kept target's mask is its own probability map; its validity uses the same p-value.
+    return targetResult(image, input, request.modalityKey, name, labels.get(name) ?? name, maps.get(name)!, request.pValueThreshold);
+  });
+  return {
+    ...baseResult(image, request, 'recognition', targets, answers[0]?.source ?? 'endpoint'),
+    modalityKey: request.modalityKey,
+    targets: kept,
+    labels: recognition.labels,
+    labelMap,
+  };
+}

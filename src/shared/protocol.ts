@@ -1,0 +1,213 @@
+/**
+ * The message protocol between the extension host and the viewer webview.
+ * One discriminated union per direction; every message from the webview is validated in the
+ * host (`parseWebviewMessage`) before it is acted on. No `vscode` and no DOM here: both bundles
+ * import this module.
+ */
+
+/** Pixels the viewer shows at full fidelity; never the 8-bit model input. */
+export interface ViewerImage {
+  /** File name only (no directories: the webview needs no paths). */
+  fileName: string;
+  format: 'dicom' | 'nifti' | 'raster';
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** Real-world values (HU for CT), row-major, channels interleaved. */
+  pixels: Float32Array;
+  range: { min: number; max: number };
+  /** Initial window for DICOM/NIfTI; raster images are shown as they are. */
+  defaultWindow?: { lower: number; upper: number };
+  /** mm per pixel [row, column] when known. */
+  pixelSpacing?: [number, number];
+  slice?: { index: number; count: number };
+  frame?: { index: number; count: number };
+  /** Suggested from DICOM tags or the file name. */
+  suggestion: { modality?: string; site?: string };
+  /** The DICOM says BurnedInAnnotation YES: text in the pixels may identify the patient. */
+  burnedInAnnotation: boolean;
+}
+
+export type TargetStatus = 'valid' | 'likely-absent' | 'not-found' | 'not-assessed';
+
+export interface DetectedComponent {
+  bbox: { x: number; y: number; width: number; height: number };
+  area: number;
+  areaMm2?: number;
+  centroid: { x: number; y: number };
+}
+
+export interface TargetResult {
+  /** The prompt text as sent. */
+  target: string;
+  /** What the endpoint called it (`text_features`). */
+  label: string;
+  /** Probability map at the source image's resolution: value / 255 = probability. */
+  mask: Uint8Array;
+  status: TargetStatus;
+  pValue: number | null;
+  area: number;
+  areaMm2?: number;
+  components: DetectedComponent[];
+}
+
+export interface ParseResult {
+  id: string;
+  kind: 'parse' | 'recognition';
+  /** Where the masks came from: a model endpoint or the demo endpoint's reference annotations. */
+  source: 'endpoint' | 'demo-reference';
+  endpointName: string;
+  deployment?: string;
+  modality?: string;
+  site?: string;
+  modalityKey?: string;
+  prompts: string[];
+  /** ISO time of the run. */
+  time: string;
+  width: number;
+  height: number;
+  slice?: number;
+  frame?: number;
+  targets: TargetResult[];
+  /** Recognition only: label i + 1 is `labels[i]`, 0 background, at the source resolution. */
+  labelMap?: Uint8Array;
+  labels?: string[];
+}
+
+export interface EndpointSummary {
+  name: string;
+  isDemo: boolean;
+  /** False in Restricted Mode or without a usable endpoint; `reason` says why. */
+  canSend: boolean;
+  reason?: string;
+}
+
+export interface ViewerSettings {
+  maskThreshold: number;
+  maskOpacity: number;
+  maskStyle: 'fill' | 'outline' | 'both';
+  likelyAbsentDisplay: 'dim' | 'hide' | 'show';
+  pValueThreshold: number;
+}
+
+export interface UserError {
+  message: string;
+  /** A command the user can run to fix it, shown as a button. */
+  action?: { label: string; command: WebviewCommand };
+}
+
+/** Host commands a webview button may ask for; nothing else is accepted. */
+export const WEBVIEW_COMMANDS = ['addEndpoint', 'selectEndpoint', 'showLog', 'testEndpoint', 'openSettings'] as const;
+export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
+
+/** Messages from the host to the webview. */
+export type HostMessage =
+  /** Answer to `ready`: everything the viewer needs to draw. */
+  | {
+      type: 'init';
+      image: ViewerImage;
+      settings: ViewerSettings;
+      endpoint: EndpointSummary;
+      /** Last targets chosen per modality, for the picker. */
+      lastSelection: Record<string, string[]>;
+      /** A result to show straight away (restored from history or state). */
+      result?: ParseResult;
+    }
+  /** A different slice or frame of the same file. */
+  | { type: 'image'; image: ViewerImage }
+  | { type: 'endpoint'; endpoint: EndpointSummary }
+  | { type: 'settings'; settings: ViewerSettings }
+  | { type: 'runProgress'; runId: string; message: string; increment?: number }
+  | { type: 'runResult'; runId: string; result: ParseResult }
+  | { type: 'runError'; runId: string; error: UserError }
+  /** A result restored from history without calling the endpoint. */
+  | { type: 'showResult'; result: ParseResult }
+  /** Targets chosen in the side panel. */
+  | { type: 'addTargets'; targets: string[]; modality?: string; site?: string }
+  | { type: 'exported'; folder: string; files: string[] }
+  | { type: 'exportError'; error: UserError }
+  /** Ask the webview for a PNG of its overlay (for exports); answered by `screenshot`. */
+  | { type: 'requestScreenshot'; requestId: string };
+
+/** Messages from the webview to the host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'run'; runId: string; prompts: string[]; modality?: string; site?: string; ctWindow?: string }
+  | { type: 'recognize'; runId: string; modalityKey: string }
+  | { type: 'cancel'; runId: string }
+  | { type: 'selectSlice'; slice?: number; frame?: number }
+  | { type: 'export'; resultId: string }
+  | { type: 'restoreResult'; resultId: string }
+  | { type: 'saveSelection'; modality: string; targets: string[] }
+  | { type: 'screenshot'; requestId: string; png: Uint8Array | null }
+  | { type: 'command'; command: WebviewCommand }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+const MAX_PROMPTS = 64;
+const MAX_TEXT = 500;
+
+function isString(v: unknown, max = MAX_TEXT): v is string {
+  return typeof v === 'string' && v.length <= max;
+}
+function isOptionalString(v: unknown): v is string | undefined {
+  return v === undefined || isString(v);
+}
+function isIndex(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 100_000;
+}
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length <= MAX_PROMPTS && v.every((s) => isString(s) && s.trim().length > 0);
+}
+
+/**
+ * Validates a message from the webview. Returns undefined for anything malformed: the webview is
+ * treated as untrusted (it renders file names and endpoint text), so the host acts only on
+ * messages of the exact shape below.
+ */
+export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'run':
+      if (!isString(m.runId, 100) || !isStringList(m.prompts) || m.prompts.length === 0) return undefined;
+      if (!isOptionalString(m.modality) || !isOptionalString(m.site) || !isOptionalString(m.ctWindow)) return undefined;
+      return {
+        type: 'run',
+        runId: m.runId,
+        prompts: m.prompts.map((p) => p.trim()),
+        modality: m.modality,
+        site: m.site,
+        ctWindow: m.ctWindow,
+      };
+    case 'recognize':
+      if (!isString(m.runId, 100) || !isString(m.modalityKey, 100)) return undefined;
+      return { type: 'recognize', runId: m.runId, modalityKey: m.modalityKey };
+    case 'cancel':
+      return isString(m.runId, 100) ? { type: 'cancel', runId: m.runId } : undefined;
+    case 'selectSlice':
+      if ((m.slice !== undefined && !isIndex(m.slice)) || (m.frame !== undefined && !isIndex(m.frame))) return undefined;
+      return { type: 'selectSlice', slice: m.slice as number | undefined, frame: m.frame as number | undefined };
+    case 'export':
+      return isString(m.resultId, 100) ? { type: 'export', resultId: m.resultId } : undefined;
+    case 'restoreResult':
+      return isString(m.resultId, 100) ? { type: 'restoreResult', resultId: m.resultId } : undefined;
+    case 'saveSelection':
+      if (!isString(m.modality, 100) || !Array.isArray(m.targets) || !m.targets.every((t) => isString(t))) return undefined;
+      return { type: 'saveSelection', modality: m.modality, targets: (m.targets as string[]).slice(0, MAX_PROMPTS) };
+    case 'screenshot':
+      if (!isString(m.requestId, 100)) return undefined;
+      if (m.png !== null && !(m.png instanceof Uint8Array)) return undefined;
+      return { type: 'screenshot', requestId: m.requestId, png: m.png as Uint8Array | null };
+    case 'command':
+      return (WEBVIEW_COMMANDS as readonly unknown[]).includes(m.command)
+        ? { type: 'command', command: m.command as WebviewCommand }
+        : undefined;
+    case 'log':
+      if (!['info', 'warn', 'error'].includes(m.level as string) || !isString(m.message, 2000)) return undefined;
+      return { type: 'log', level: m.level as 'info' | 'warn' | 'error', message: m.message };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,46 @@
+/** Command ids, view ids, context keys and settings keys: one place, matching package.json. */
+export const EXTENSION_ID = 'medimageparse.medimageparse';
+
+export const Commands = {
+  openViewer: 'medimageparse.openViewer',
+  parse: 'medimageparse.parse',
+  recognize: 'medimageparse.recognize',
+  parseFolder: 'medimageparse.parseFolder',
+  manageEndpoints: 'medimageparse.manageEndpoints',
+  addEndpoint: 'medimageparse.addEndpoint',
+  selectEndpoint: 'medimageparse.selectEndpoint',
+  testEndpoint: 'medimageparse.testEndpoint',
+  setEndpointKey: 'medimageparse.setEndpointKey',
+  signIn: 'medimageparse.signIn',
+  editEndpoint: 'medimageparse.editEndpoint',
+  removeEndpoint: 'medimageparse.removeEndpoint',
+  openSamples: 'medimageparse.openSamples',
+  showLog: 'medimageparse.showLog',
+  addTarget: 'medimageparse.targets.add',
+  recognizeModality: 'medimageparse.targets.recognize',
+  historyOpen: 'medimageparse.history.open',
+  historyReveal: 'medimageparse.history.reveal',
+  historyRerun: 'medimageparse.history.rerun',
+  historyDelete: 'medimageparse.history.delete',
+  historyClear: 'medimageparse.history.clear',
+} as const;
+
+export const Views = {
+  endpoints: 'medimageparse.endpoints',
+  targets: 'medimageparse.targets',
+  history: 'medimageparse.history',
+} as const;
+
+export const ViewTypes = {
+  /** Custom editor for DICOM and NIfTI (default) and ordinary images (option). */
+  medicalEditor: 'medimageparse.viewer',
+  imageEditor: 'medimageparse.imageViewer',
+  /** The panel opened by the "Open in Viewer" command. */
+  panel: 'medimageparse.viewerPanel',
+} as const;
+
+export const ContextKeys = {
+  hasEntraEndpoint: 'medimageparse.hasEntraEndpoint',
+} as const;
+
+export const SETTINGS_SECTION = 'medimageparse';

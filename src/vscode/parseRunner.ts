@@ -1,0 +1,128 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { openImage, type IntensitySpec, type SourceImage } from '../imaging';
+import { parseImage, recognizeImage } from '../pipeline/parse';
+import type { ResultStore } from '../history/resultStore';
+import type { ParseResult } from '../shared/protocol';
+import type { EndpointManager } from './endpoints/endpointManager';
+import type { ExtensionLog } from './log';
+import { UserCancelledError } from './userError';
+
+export type RunRequest = {
+  file: string;
+  /** Already opened (the viewer has it); opened here otherwise. */
+  image?: SourceImage;
+  slice?: number;
+  frame?: number;
+} & (
+  | { kind: 'parse'; prompts: string[]; modality?: string; site?: string; ctWindow?: string }
+  | { kind: 'recognition'; modalityKey: string }
+);
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (message: string, increment?: number) => void;
+  /** Skip the modal confirmations (batch runs confirm once up front). */
+  confirmed?: boolean;
+}
+
+const CT_SITES = new Set(['abdomen', 'lung', 'pelvis', 'liver', 'colon', 'pancreas']);
+
+/** The model-input intensity for a run: CT windows follow the chosen site unless overridden. */
+export function intensityFor(image: SourceImage, modality: string | undefined, site: string | undefined, ctWindow: string | undefined): IntensitySpec {
+  const configured = vscode.workspace.getConfiguration('medimageparse').get<string>('preprocessing.ctWindow', 'auto');
+  const isCT = (modality ?? image.modalityHint ?? '').toUpperCase() === 'CT';
+  if (image.format === 'raster' || !isCT) return { kind: 'auto' };
+  const chosen = [ctWindow, configured !== 'auto' ? configured : undefined, site, 'abdomen'].find((s) => s && CT_SITES.has(s));
+  return { kind: 'ct', site: chosen as 'abdomen' };
+}
+
+/**
+ * Runs parses and recognitions for the UI: the safety confirmations, the endpoint client, the
+ * pipeline, and History. Used by the viewer and by the explorer commands alike.
+ */
+export class ParseRunner {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly endpoints: EndpointManager,
+    private readonly history: ResultStore,
+    private readonly log: ExtensionLog,
+    private readonly onResult: (file: string, result: ParseResult) => void,
+  ) {}
+
+  /**
+   * Before the first request to a real endpoint from this workspace, say what leaves the machine
+   * and that the model is for research; the user confirms once per endpoint.
+   */
+  async confirmPrivacy(endpointName: string, isDemo: boolean, sampleBytes?: number): Promise<void> {
+    if (isDemo) return;
+    const key = `medimageparse.privacyConfirmed.${endpointName}`;
+    if (this.context.workspaceState.get<boolean>(key)) return;
+    const size = sampleBytes ? ` (about ${Math.round(sampleBytes / 1024)} kB per image)` : '';
+    const choice = await vscode.window.showWarningMessage(
+      `Send images to endpoint '${endpointName}'?`,
+      {
+        modal: true,
+        detail:
+          `What leaves this machine: a 1024×1024 PNG of pixel values${size} and the prompt text. ` +
+          'No DICOM tags, file names or other metadata are sent. Make sure the pixels show no patient identity (burned-in text). ' +
+          'MedImageParse is for research use only and not for clinical use: its output must not inform diagnosis or treatment.',
+      },
+      'Send',
+    );
+    if (choice !== 'Send') throw new UserCancelledError('Nothing was sent: the request was not confirmed.');
+    await this.context.workspaceState.update(key, true);
+  }
+
+  private async confirmBurnedIn(image: SourceImage): Promise<void> {
+    if (!image.burnedInAnnotation) return;
+    const choice = await vscode.window.showWarningMessage(
+      `${path.basename(image.file)} says it has burned-in annotation (BurnedInAnnotation = YES).`,
+      { modal: true, detail: 'Text in the pixels may identify the patient, and pixels are what is sent. Send anyway only if you have checked the image.' },
+      'Send Anyway',
+    );
+    if (choice !== 'Send Anyway') throw new UserCancelledError('Nothing was sent: the image may carry burned-in patient information.');
+  }
+
+  async run(request: RunRequest, options: RunOptions = {}): Promise<ParseResult> {
+    const { client, entry } = await this.endpoints.client();
+    const image = request.image ?? (await openImage(request.file, { slice: request.slice, frame: request.frame, signal: options.signal }));
+    if (!options.confirmed) {
+      await this.confirmPrivacy(entry.settings.name, entry.isDemo);
+      await this.confirmBurnedIn(image);
+    }
+    const analysisSettings = vscode.workspace.getConfiguration('medimageparse.analysis');
+    const common = {
+      endpointName: entry.settings.name,
+      deployment: entry.settings.deployment,
+      pValueThreshold: analysisSettings.get<number>('pValueThreshold', 0.05),
+    };
+    const started = Date.now();
+    try {
+      const result =
+        request.kind === 'parse'
+          ? await parseImage(image, client, {
+              ...common,
+              prompts: request.prompts,
+              modality: request.modality,
+              site: request.site,
+              intensity: intensityFor(image, request.modality, request.site, request.ctWindow),
+            }, options)
+          : await recognizeImage(image, client, {
+              ...common,
+              modalityKey: request.modalityKey,
+              maxPromptsPerRequest: vscode.workspace.getConfiguration('medimageparse.request').get<number>('maxPromptsPerRequest', 16),
+              intensity: intensityFor(image, request.modalityKey.split('-')[0], request.modalityKey.split('-')[1]?.toLowerCase(), undefined),
+            }, options);
+      this.endpoints.recordOutcome(entry.settings.name, { ok: true, latencyMs: Date.now() - started });
+      await this.history.add(request.file, result);
+      this.onResult(request.file, result);
+      return result;
+    } catch (error) {
+      const message = this.log.redactor.redact(error instanceof Error ? error.message : String(error));
+      if (!options.signal?.aborted) this.endpoints.recordOutcome(entry.settings.name, { ok: false, message });
+      this.log.logger.error(`Parse of ${request.file} failed: ${message}`);
+      throw error;
+    }
+  }
+}
