@@ -19,7 +19,12 @@ export async function readRaster(file: string): Promise<Raster> {
       channels: info.channels,
     };
   } catch (error) {
-    throw new Error(`${file}: cannot read image (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(
+      `${file}: cannot read image (${error instanceof Error ? error.message : String(error)})`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

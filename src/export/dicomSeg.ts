@@ -68,6 +68,7 @@ export function readDicomHeader(file: string): NaturalDataset {
   } catch (error) {
     throw new Error(
       `${file}: cannot read the source DICOM (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      { cause: error },
     );
   }
   try {
@@ -79,6 +80,7 @@ export function readDicomHeader(file: string): NaturalDataset {
   } catch (error) {
     throw new Error(
       `${file}: not a readable DICOM file (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
     );
   }
 }

@@ -2,6 +2,11 @@
  * File names derived from target names (which come from users and from the endpoint).
  */
 
+/** The name with control characters shown as '?', safe to put in an error message. */
+function printable(name: string): string {
+  return [...name].map((ch) => (ch.charCodeAt(0) < 32 ? '?' : ch)).join('');
+}
+
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 
 /**
@@ -11,9 +16,7 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
  */
 export function safeFileStem(name: string): string {
   if (/[/\\\0]/.test(name) || name.split(/\s+/).some((part) => part === '..') || name.trim() === '.') {
-    throw new Error(
-      `target name '${name.replace(/[\0-\x1f]/g, '?')}' is not allowed in a file name (path traversal)`,
-    );
+    throw new Error(`target name '${printable(name)}' is not allowed in a file name (path traversal)`);
   }
   let stem = name
     .trim()
