@@ -47,7 +47,8 @@ export async function expectEndpointError(
   try {
     await fn();
   } catch (error) {
-    if (!(error instanceof EndpointError)) throw new Error(`expected an EndpointError, got ${String(error)}`);
+    if (!(error instanceof EndpointError))
+      throw new Error(`expected an EndpointError, got ${String(error)}`, { cause: error });
     return { error, ms: performance.now() - started };
   }
   throw new Error('expected an EndpointError, but the call succeeded');

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { parseLiteral } from '../../../src/endpoint/literal';
+import { Redactor } from '../../../src/endpoint/redactor';
+import { planRequests } from '../../../src/endpoint/request';
+import { decodeResponse, excerpt } from '../../../src/endpoint/response';
+import { backoffMs, retryWaitMs, serverRequestedWaitMs } from '../../../src/endpoint/retry';
+import { DEFAULT_RETRY, endpointConfig, isLoopbackHost } from '../../../src/endpoint/config';
+import { EndpointError } from '../../../src/endpoint/errors';
+
+const quote = (t: string) => excerpt(t, (s) => s);
+
+describe('Redactor', () => {
+  it('removes registered secrets, with or without their Bearer prefix, and their URL-encoded form', () => {
+    const r = new Redactor();
+    r.addSecret('Bearer abc/def+ghi=');
+    assert.equal(r.redact('key abc/def+ghi= and abc%2Fdef%2Bghi%3D'), 'key [REDACTED] and [REDACTED]');
+  });
+  it('removes Bearer tokens, key=/token= values, Authorization headers and JWTs it was never told about', () => {
+    const r = new Redactor();
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX2hlcmU';
+    const text = `Authorization: Bearer xyz123secret; url https://h/score?key=K3Y&sig=S1G&x=1 {"api_key": "A1B2"} token=${jwt} raw ${jwt}`;
+    const out = r.redact(text);
+    for (const leaked of ['xyz123secret', 'K3Y', 'S1G', 'A1B2', jwt])
+      assert.ok(!out.includes(leaked), `${leaked} in ${out}`);
+    assert.match(out, /x=1/);
+  });
+  it('leaves ordinary prose alone', () => {
+    const r = new Redactor();
+    r.addSecret('ab'); // too short to register safely
+    const text = 'Check the key / re-enter it. HTTP 424; model status code: 500, ab';
+    assert.equal(r.redact(text), text);
+  });
+});
+
+describe('parseLiteral (image_features)', () => {
+  it('parses JSON', () => {
+    assert.deepEqual(parseLiteral('{"data": "AA==", "shape": [1, 2, 3], "dtype": "uint8"}'), {
+      data: 'AA==',
+      shape: [1, 2, 3],
+      dtype: 'uint8',
+    });
+  });
+  it('parses Python dict quoting with tuples, True/None and escapes', () => {
+    const value = parseLiteral(
+      "{'data': 'AA==', 'shape': (1, 2, 3), 'dtype': 'uint8', 'ok': True, 'n': None, 'q': 'it\\'s', \"d\": -1.5e2,}",
+    );
+    assert.deepEqual(
+      { ...(value as object) },
+      { data: 'AA==', shape: [1, 2, 3], dtype: 'uint8', ok: true, n: null, q: "it's", d: -150 },
+    );
+  });
+  it('refuses anything executable or malformed', () => {
+    for (const bad of ["{'a': __import__('os')}", "{'a': 1", "{'a': 'x'} + 1", "{'a': lambda: 1}", '']) {
+      assert.throws(() => parseLiteral(bad), undefined, bad);
+    }
+  });
+});
+
+describe('retry waits', () => {
+  it('reads retry-after-ms, x-ms-retry-after-ms, Retry-After seconds and HTTP dates', () => {
+    assert.equal(serverRequestedWaitMs({ 'retry-after-ms': '1500' }), 1500);
+    assert.equal(serverRequestedWaitMs({ 'x-ms-retry-after-ms': '250' }), 250);
+    assert.equal(serverRequestedWaitMs({ 'retry-after': '3' }), 3000);
+    const now = Date.parse('Wed, 21 Oct 2026 07:28:00 GMT');
+    assert.equal(serverRequestedWaitMs({ 'retry-after': 'Wed, 21 Oct 2026 07:28:05 GMT' }, now), 5000);
+    assert.equal(serverRequestedWaitMs({ 'retry-after': 'Wed, 21 Oct 2026 07:27:00 GMT' }, now), 0);
+    assert.equal(serverRequestedWaitMs({ 'retry-after': 'soon' }), undefined);
+    assert.equal(serverRequestedWaitMs({}), undefined);
+  });
+  it('backs off exponentially with ±20% jitter, capped per wait', () => {
+    const retry = { ...DEFAULT_RETRY, baseDelayMs: 100, maxWaitMs: 700 };
+    assert.equal(
+      backoffMs(1, retry, () => 0.5),
+      100,
+    );
+    assert.equal(
+      backoffMs(3, retry, () => 0.5),
+      400,
+    );
+    assert.equal(Math.round(backoffMs(3, retry, () => 0)), 320);
+    assert.equal(Math.round(backoffMs(3, retry, () => 1)), 480);
+    assert.equal(retryWaitMs(5, retry, undefined, () => 0.5).waitMs, 700);
+    assert.deepEqual(retryWaitMs(1, retry, { 'retry-after': '60' }), { waitMs: 700, fromServer: true });
+  });
+});
+
+describe('endpointConfig / loopback', () => {
+  it('keeps defaults for fields given as undefined', () => {
+    const c = endpointConfig({
+      url: 'https://x/score',
+      name: undefined,
+      timeoutMs: undefined,
+      retry: { maxRetries: undefined, maxWaitMs: 5 },
+    });
+    assert.equal(c.name, 'https://x/score');
+    assert.equal(c.timeoutMs, 90_000);
+    assert.equal(c.retry.maxRetries, DEFAULT_RETRY.maxRetries);
+    assert.equal(c.retry.maxWaitMs, 5);
+  });
+  it('knows loopback hosts', () => {
+    for (const h of ['127.0.0.1', '127.255.0.1', '[::1]', '::1', 'localhost', 'LOCALHOST'])
+      assert.ok(isLoopbackHost(h), h);
+    for (const h of ['128.0.0.1', '10.0.0.1', 'example.com', 'localhost.example.com', '::2'])
+      assert.ok(!isLoopbackHost(h), h);
+  });
+});
+
+describe('decodeResponse', () => {
+  const features = (n: number, fill = 200) =>
+    JSON.stringify({ data: Buffer.alloc(n * 4, fill).toString('base64'), shape: [n, 2, 2], dtype: 'uint8' });
+  it('accepts a plain list, {"predictions": [...]} and a twice-encoded body', () => {
+    const rows = [{ image_features: features(2), text_features: ['liver', 'kidney'] }];
+    for (const body of [
+      JSON.stringify(rows),
+      JSON.stringify({ predictions: rows }),
+      JSON.stringify(JSON.stringify(rows)),
+    ]) {
+      const [[a, b]] = decodeResponse(body, [['p1', 'p2']], quote);
+      assert.deepEqual(
+        [a.prompt, a.label, b.label, a.width, a.height, [...a.data]],
+        ['p1', 'liver', 'kidney', 2, 2, [200, 200, 200, 200]],
+      );
+    }
+  });
+  it('takes the prompt as label when text_features is missing, and accepts 76-column base64', () => {
+    const info = {
+      data: Buffer.alloc(4 * 40, 9)
+        .toString('base64')
+        .replace(/(.{76})/g, '$1\n'),
+      shape: [40, 2, 2],
+      dtype: 'uint8',
+    };
+    const [masks] = decodeResponse(
+      JSON.stringify([{ image_features: JSON.stringify(info) }]),
+      [Array.from({ length: 40 }, (_, i) => `t${i}`)],
+      quote,
+    );
+    assert.equal(masks[39].label, 't39');
+    assert.equal(masks[39].data[3], 9);
+  });
+  it('rejects row-count mismatch, bad text_features and non-base64 data', () => {
+    const bad = (body: string, re: RegExp) =>
+      assert.throws(
+        () => decodeResponse(body, [['a']], quote),
+        (e: EndpointError) => e.kind === 'bad-response' && re.test(e.message),
+      );
+    bad(JSON.stringify([]), /answered 0 row\(s\) for 1 image/);
+    bad(
+      JSON.stringify([{ image_features: features(1), text_features: 'a' }]),
+      /text_features should be 1 string/,
+    );
+    bad(
+      JSON.stringify([
+        { image_features: JSON.stringify({ data: '!!!!', shape: [1, 2, 2], dtype: 'uint8' }) },
+      ]),
+      /not base64/,
+    );
+    bad(JSON.stringify({ result: 1 }), /expected a JSON list/);
+    bad(
+      JSON.stringify([{ image_features: "{'data': __import__('os')}" }]),
+      /neither JSON nor a Python dict literal/,
+    );
+  });
+  it('quotes a short excerpt with base64 collapsed', () => {
+    const long = 'A'.repeat(5000);
+    assert.equal(
+      excerpt(`{"data": "${long}"}`, (s) => s),
+      '"{"data": "<5000 chars of base64>"}"',
+    );
+    assert.ok(excerpt('x'.repeat(1000) + ' y', (s) => s).length < 320);
+  });
+});
+
+describe('planRequests', () => {
+  it('builds the Azure ML body exactly', () => {
+    const { batches } = planRequests([{ png: Buffer.from('png'), prompts: ['a', 'b'] }], 'azureml', {
+      maxBytes: 1e6,
+      maxRows: 10,
+    });
+    assert.deepEqual(JSON.parse(batches[0].body), {
+      input_data: { columns: ['image', 'text'], index: [0], data: [['cG5n', 'a & b']] },
+      params: {},
+    });
+  });
+  it('builds the MLflow body exactly', () => {
+    const { batches } = planRequests([{ png: Buffer.from('png'), prompts: ['a'] }], 'mlflow', {
+      maxBytes: 1e6,
+      maxRows: 10,
+    });
+    assert.deepEqual(JSON.parse(batches[0].body), {
+      dataframe_split: { columns: ['image', 'text'], index: [0], data: [['cG5n', 'a']] },
+    });
+  });
+});
