@@ -174,18 +174,17 @@ export class EndpointManager extends Disposable {
   }
 
   private demoServer(): Promise<DemoServer> {
-    if (!this.demo) {
-      const starting = startDemoServer({
-        samplesDir: vscode.Uri.joinPath(this.context.extensionUri, 'media', 'samples').fsPath,
-        log: this.log.logger,
-      });
-      // A failed start is not cached: the next call tries again.
-      starting.catch(() => {
-        if (this.demo === starting) this.demo = undefined;
-      });
-      this.demo = starting;
-    }
-    return this.demo;
+    if (this.demo) return this.demo;
+    const starting = startDemoServer({
+      samplesDir: vscode.Uri.joinPath(this.context.extensionUri, 'media', 'samples').fsPath,
+      log: this.log.logger,
+    });
+    // A failed start is not cached: the next call tries again.
+    starting.catch(() => {
+      if (this.demo === starting) this.demo = undefined;
+    });
+    this.demo = starting;
+    return starting;
   }
 
   /** A client for the named endpoint (default: the active one). Refuses in Restricted Mode. */
