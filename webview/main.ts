@@ -1,1 +1,528 @@
-// The webview entry; see the viewer issue.
+/**
+ * MedImageParse viewer webview: the one entry point. Calls `acquireVsCodeApi()` once (through
+ * Messenger), builds the page from small modules and wires them to the host protocol
+ * (`src/shared/protocol.ts`).
+ *
+ * Stable test ids (`data-testid`) for UI tests:
+ *   Image:    canvas (the stage canvas; focusable; +/-/0/1/arrows), cursor-info, file-name,
+ *             zoom-in, zoom-out, zoom-fit, zoom-1to1, window-preset, window-lower, window-upper,
+ *             slice-slider, frame-slider
+ *   Prompts:  modality-select, site-select, ct-window-select, prompt-search, picker-list,
+ *             picker-item-<slug> (one per target; also data-target="<name>"; slug = lower-case,
+ *             non-alphanumerics → '-', e.g. picker-item-left-kidney), free-text-input,
+ *             free-text-add, selected-prompts, remove-prompt-<slug>, prompt-preview, off-list-note
+ *   Run:      run-button, recognize-button, cancel-button, run-disabled-reason, run-progress,
+ *             run-status (polite live region), error-area, error-message, error-action,
+ *             error-show-log, research-notice, burned-in-warning
+ *   Results:  result-banner, result-summary, no-result, export-button, threshold-slider,
+ *             opacity-slider, style-select, boxes-toggle, legend, legend-row-<slug>,
+ *             legend-visibility-<slug> (also data-target="<name>")
+ *
+ * Read-only test hook: `window.__medimageparseViewer`
+ *   state()            → a JSON snapshot: image (no pixels), ui (the persisted state), run,
+ *                        endpoint, result summary (targets with status/visible/dimmed/area at the
+ *                        current threshold), overlayShown, view transform, lastRepaintMs.
+ *   canvasPixel(x, y)  → [r, g, b, a] of the composed image + overlay at SOURCE pixel (x, y)
+ *                        (windowed image under the mask overlay; boxes/labels not included).
+ *   imageToScreen(x, y)→ [clientX, clientY] of the centre of source pixel (x, y), for mouse moves.
+ */
+import './styles.css';
+import type { HostMessage, ParseResult, TargetStatus, ViewerImage, ViewerSettings, DetectedComponent, EndpointSummary, WebviewMessage } from '../src/shared/protocol';
+import { modalityKeyFor } from '../src/shared/targets';
+import { el, setText } from './dom';
+import { compositeOver, labelMapMasks, minByteFor, shownArea } from './layers';
+import { describeRow } from './legendModel';
+import { Messenger } from './messenger';
+import { MaskOverlay } from './overlay';
+import { colorHexFor } from './palette';
+import { Picker, type PickerValue } from './picker';
+import { CATALOGUE_MODALITIES, initialChoice } from './prompts';
+import { LEGEND_ID, ResultsPanel, type LegendRow } from './results';
+import { RunPanel } from './runPanel';
+import { Stage } from './stage';
+import { IDLE_RUN, isDimmed, isVisible, reduceRun, reduceUi, restoreUiState, type RunAction, type UiAction, type UiState } from './state';
+import { Toolbar } from './toolbar';
+import type { DisplayWindow } from './windowing';
+
+interface Entry {
+  target: string;
+  label: string;
+  status: TargetStatus;
+  pValue: number | null;
+  components: DetectedComponent[];
+  centroid?: { x: number; y: number };
+}
+
+const DEFAULT_SETTINGS: ViewerSettings = { maskThreshold: 0.5, maskOpacity: 0.45, maskStyle: 'both', likelyAbsentDisplay: 'dim', pValueThreshold: 0.05 };
+
+function readSettings(app: HTMLElement): ViewerSettings {
+  try {
+    const s = JSON.parse(app.dataset.settings ?? '{}') as Partial<ViewerSettings>;
+    return { ...DEFAULT_SETTINGS, ...s };
+  } catch {
+    return DEFAULT_SETTINGS;
+  }
+}
+
+const app = document.getElementById('app') ?? document.body.appendChild(el('div', { id: 'app' }));
+const messenger = new Messenger();
+let settings = readSettings(app);
+let ui: UiState = restoreUiState(messenger.getState(), settings);
+let run = IDLE_RUN;
+let image: ViewerImage | undefined;
+let endpoint: EndpointSummary | undefined;
+let result: ParseResult | undefined;
+let entries: Entry[] = [];
+let overlay: MaskOverlay | undefined;
+let overlayShown = false;
+let lastSelection: Record<string, string[]> = {};
+let lastRepaintMs = 0;
+let hoverAt: [number, number] | undefined;
+let picker: Picker | undefined;
+let runCounter = 0;
+let persistTimer = 0;
+
+const post = (m: WebviewMessage) => messenger.post(m);
+
+function dispatch(a: UiAction): void {
+  ui = reduceUi(ui, a);
+  // Persist at most every 200 ms: pan and slider drags fire many actions.
+  clearTimeout(persistTimer);
+  persistTimer = window.setTimeout(() => messenger.setState(ui), 200);
+}
+
+function setRun(a: RunAction): void {
+  run = reduceRun(run, a);
+  runPanel.setRun(run);
+}
+
+// ---- Layout ----
+
+const toolbar = new Toolbar({
+  zoomIn: () => stage.zoomBy(1.25),
+  zoomOut: () => stage.zoomBy(0.8),
+  fit: () => stage.fitToWindow(),
+  actualSize: () => stage.actualSize(),
+  window: (w) => setWindow(w),
+  slice: (i) => post({ type: 'selectSlice', slice: i, frame: image?.frame?.index }),
+  frame: (i) => post({ type: 'selectSlice', slice: image?.slice?.index, frame: i }),
+});
+
+const stageHost = el('div', { class: 'stage' });
+const cursorInfo = el('div', { class: 'cursor-info small', 'data-testid': 'cursor-info', 'aria-hidden': 'true' });
+const stage = new Stage(stageHost, {
+  onHover: (x, y) => {
+    hoverAt = x === undefined || y === undefined ? undefined : [x, y];
+    showCursorInfo();
+  },
+  onViewChange: () => dispatch({ type: 'view', view: stage.savedView() }),
+  onWindowDrag: (w) => setWindow(w),
+  onScaleChange: () => {
+    if (overlay && overlayShown) {
+      repaintOverlay();
+      stage.requestRender();
+    }
+  },
+});
+stage.canvas.setAttribute('tabindex', '0');
+stage.canvas.setAttribute('role', 'img');
+stage.canvas.setAttribute('data-testid', 'canvas');
+stage.canvas.setAttribute('aria-describedby', `${LEGEND_ID} canvas-help`);
+stage.canvas.setAttribute('aria-label', 'Image');
+const canvasHelp = el(
+  'p',
+  { id: 'canvas-help', class: 'sr-only' },
+  'Keys: plus and minus zoom, 0 fits, 1 shows actual size, arrow keys pan. Drag to pan; drag with the right button or Shift to change the window.',
+);
+
+const runPanel = new RunPanel({
+  run: () => startRun(),
+  recognize: () => startRecognize(),
+  cancel: () => {
+    if (!run.runId || run.phase !== 'running') return;
+    post({ type: 'cancel', runId: run.runId });
+    setRun({ type: 'cancel' });
+  },
+  command: (command) => post({ type: 'command', command }),
+});
+
+const results = new ResultsPanel({
+  threshold: (v) => {
+    dispatch({ type: 'threshold', value: v });
+    repaintNow();
+  },
+  opacity: (v) => {
+    dispatch({ type: 'opacity', value: v });
+    repaintNow();
+  },
+  style: (s) => {
+    dispatch({ type: 'style', value: s });
+    repaintNow();
+  },
+  boxes: (on) => {
+    dispatch({ type: 'showBoxes', value: on });
+    repaintNow();
+  },
+  visibility: (target, visible) => {
+    dispatch({ type: 'visibility', target, visible });
+    repaintNow();
+  },
+  export: () => result && post({ type: 'export', resultId: result.id }),
+});
+
+const pickerHost = el('div', { class: 'picker-host' }, el('p', { class: 'muted' }, 'Loading image…'));
+const panel = el('aside', { class: 'panel', 'aria-label': 'Prompts and results' }, runPanel.notices, pickerHost, runPanel.root, results.root);
+app.append(toolbar.root, el('div', { class: 'layout' }, el('div', { class: 'stage-wrap' }, stageHost, cursorInfo, canvasHelp), panel));
+results.setControls(ui.threshold, ui.opacity, ui.style, ui.showBoxes);
+
+// ---- Image ----
+
+function setWindow(w: DisplayWindow | undefined): void {
+  dispatch({ type: 'window', value: w });
+  toolbar.showWindow(w ?? image?.defaultWindow);
+  stage.setWindow(w ?? image?.defaultWindow);
+  showCursorInfo();
+}
+
+function showImage(next: ViewerImage, first: boolean): void {
+  image = next;
+  const w = ui.window ?? next.defaultWindow;
+  stage.setImage(next, w, first ? ui.view : undefined);
+  toolbar.setImage(next, w);
+  stage.canvas.setAttribute('aria-label', `${next.fileName}, ${next.width} × ${next.height} pixels${next.slice ? `, slice ${next.slice.index + 1} of ${next.slice.count}` : ''}, with segmentation overlay`);
+  runPanel.setBurnedIn(next.burnedInAnnotation);
+  attachOverlay();
+}
+
+function unitFor(img: ViewerImage): string {
+  const m = (img.suggestion.modality ?? '').toUpperCase();
+  return img.format !== 'raster' && m === 'CT' ? ' HU' : '';
+}
+
+function fmtValue(v: number): string {
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2);
+}
+
+function showCursorInfo(): void {
+  if (!image || !hoverAt) {
+    setText(cursorInfo, '');
+    return;
+  }
+  const [x, y] = hoverAt;
+  const i = y * image.width + x;
+  const value = image.channels === 1 ? fmtValue(image.pixels[i]) + unitFor(image) : [0, 1, 2].map((c) => fmtValue(image!.pixels[i * 3 + c])).join(', ');
+  const parts = [`x ${x}, y ${y}`, value];
+  if (overlay && overlayShown) {
+    const probs: [string, number][] = [];
+    overlay.layers.forEach((layer, k) => {
+      const v = layer.mask[i];
+      if (v > 0) probs.push([entries[k].target, v / 255]);
+    });
+    probs.sort((a, b) => b[1] - a[1]);
+    if (result?.kind === 'recognition') {
+      const k = overlay.labelAt(x, y);
+      if (k >= 0) parts.push(entries[k].target);
+    } else {
+      for (const [t, p] of probs.slice(0, 4)) parts.push(`${t} ${p.toFixed(2)}`);
+    }
+  }
+  setText(cursorInfo, parts.join(' · '));
+}
+
+// ---- Results ----
+
+function resultFits(r: ParseResult, img: ViewerImage): string | undefined {
+  if (r.width !== img.width || r.height !== img.height) return `This result is for a ${r.width} × ${r.height} image; this one is ${img.width} × ${img.height}.`;
+  if (r.slice !== undefined && img.slice && r.slice !== img.slice.index) return `This result is for slice ${r.slice + 1}; go back to it to see the masks.`;
+  if (r.frame !== undefined && img.frame && r.frame !== img.frame.index) return `This result is for frame ${r.frame + 1}; go back to it to see the masks.`;
+  return undefined;
+}
+
+function layerCentroid(mask: Uint8Array, width: number): { x: number; y: number } | undefined {
+  let sx = 0;
+  let sy = 0;
+  let n = 0;
+  for (let p = 0; p < mask.length; p++) {
+    if (mask[p] >= 128) {
+      sx += p % width;
+      sy += Math.floor(p / width);
+      n++;
+    }
+  }
+  return n ? { x: sx / n, y: sy / n } : undefined;
+}
+
+function showResult(r: ParseResult): void {
+  const size = r.width * r.height;
+  const bad = r.targets.find((t) => t.mask.length !== size) ?? (r.labelMap && r.labelMap.length !== size ? r.targets[0] : undefined);
+  if (bad || (r.labelMap && r.labelMap.length !== size)) {
+    runPanel.showError({ message: `The result ${r.id} has masks that do not match its ${r.width} × ${r.height} size, so it cannot be shown. Run again.` }, 'Cannot show the result');
+    return;
+  }
+  result = r;
+  dispatch({ type: 'result', resultId: r.id });
+  let masks: Uint8Array[];
+  if (r.kind === 'recognition' && r.labelMap && r.labels) {
+    masks = labelMapMasks(r.labelMap, r.labels.length);
+    entries = r.labels.map((label, i) => {
+      const t = r.targets.find((x) => x.target === label || x.label === label);
+      return { target: label, label, status: t?.status ?? 'not-assessed', pValue: t?.pValue ?? null, components: t?.components ?? [], centroid: layerCentroid(masks[i], r.width) };
+    });
+  } else {
+    masks = r.targets.map((t) => t.mask);
+    entries = r.targets.map((t) => ({ target: t.target, label: t.label, status: t.status, pValue: t.pValue, components: t.components }));
+  }
+  overlay = new MaskOverlay(masks, r.width, r.height);
+  const demo = r.source === 'demo-reference';
+  const when = new Date(r.time);
+  const summary = `${r.kind === 'recognition' ? 'Recognition' : 'Parse'} · ${r.endpointName}${r.modalityKey ? ` · ${r.modalityKey}` : ''} · ${Number.isNaN(when.getTime()) ? r.time : when.toLocaleString()}`;
+  results.setBanner(demo ? 'Reference annotations from the demo endpoint (not model output)' : undefined, summary);
+  attachOverlay();
+}
+
+function attachOverlay(): void {
+  if (!result || !overlay || !image) {
+    overlayShown = false;
+    stage.setOverlay(undefined);
+    stage.setAnnotations({ boxes: [], labels: [] });
+    results.setHasResult(false);
+    stage.render();
+    return;
+  }
+  const mismatch = resultFits(result, image);
+  overlayShown = !mismatch;
+  results.setHasResult(overlayShown, mismatch);
+  stage.setOverlay(overlayShown ? overlay : undefined);
+  repaintNow();
+}
+
+function threshold(): number {
+  // Recognition layers are 0/255 label regions: the threshold does not apply.
+  return result?.kind === 'recognition' ? 0.5 : ui.threshold;
+}
+
+function repaintOverlay(): void {
+  if (!overlay || !overlayShown) return;
+  const visible = entries.map((e) => isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay));
+  const dimmed = entries.map((e) => isDimmed(e.status, settings.likelyAbsentDisplay));
+  const s = stage.scale;
+  overlay.update({ threshold: threshold(), visible, dimmed, style: ui.style, opacity: ui.opacity, outlineWidth: s >= 1 ? 1 : Math.min(4, Math.ceil(1 / s)) });
+}
+
+/** Repaints after a control change, synchronously, and records how long it took. */
+function repaintNow(): void {
+  const t0 = performance.now();
+  repaintOverlay();
+  updateAnnotations();
+  stage.render();
+  lastRepaintMs = performance.now() - t0;
+  updateLegend();
+}
+
+function updateAnnotations(): void {
+  if (!overlay || !overlayShown) {
+    stage.setAnnotations({ boxes: [], labels: [] });
+    return;
+  }
+  const boxes: { x: number; y: number; width: number; height: number; color: string }[] = [];
+  const labels: { x: number; y: number; text: string; color: string }[] = [];
+  entries.forEach((e, i) => {
+    if (!isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay)) return;
+    const color = colorHexFor(i);
+    if (ui.showBoxes) for (const c of e.components) boxes.push({ ...c.bbox, color });
+    if (result?.kind === 'recognition' && e.centroid) labels.push({ ...e.centroid, text: e.target, color });
+  });
+  stage.setAnnotations({ boxes, labels });
+}
+
+function legendRows(): LegendRow[] {
+  if (!overlay) return [];
+  const minByte = minByteFor(threshold());
+  return entries.map((e, i) => ({
+    target: e.target,
+    label: e.label,
+    status: e.status,
+    pValue: e.pValue,
+    areaPixels: shownArea(overlay!.layers[i], minByte),
+    instances: e.components.length,
+    color: colorHexFor(i),
+    visible: isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay),
+    dimmed: isDimmed(e.status, settings.likelyAbsentDisplay),
+  }));
+}
+
+let legendTimer = 0;
+function updateLegend(): void {
+  // Areas change with the threshold; rebuild the rows after the slider settles, not per step.
+  clearTimeout(legendTimer);
+  legendTimer = window.setTimeout(() => {
+    if (overlayShown && result) results.setLegend(legendRows(), image?.pixelSpacing, result.kind);
+  }, 60);
+}
+
+// ---- Runs ----
+
+function newRunId(): string {
+  return `run-${Date.now().toString(36)}-${++runCounter}`;
+}
+
+function startRun(): void {
+  if (!picker || !endpoint?.canSend || run.phase !== 'idle') return;
+  const v = picker.current;
+  if (v.selection.length === 0) return;
+  const runId = newRunId();
+  runPanel.showError(undefined);
+  setRun({ type: 'start', runId, kind: 'parse' });
+  post({ type: 'saveSelection', modality: v.modality, targets: v.selection });
+  lastSelection[v.modality] = v.selection;
+  post({ type: 'run', runId, prompts: v.selection, modality: v.modality, site: v.site, ctWindow: picker.effectiveCtWindow() });
+}
+
+function startRecognize(): void {
+  if (!picker || !endpoint?.canSend || run.phase !== 'idle') return;
+  const v = picker.current;
+  const key = modalityKeyFor(v.modality, v.site);
+  if (!key) return;
+  const runId = newRunId();
+  runPanel.showError(undefined);
+  setRun({ type: 'start', runId, kind: 'recognition' });
+  post({ type: 'recognize', runId, modalityKey: key });
+}
+
+function onPickerChange(v: PickerValue, why: 'modality' | 'site' | 'selection' | 'ctWindow'): void {
+  if (why === 'modality') dispatch({ type: 'modality', modality: v.modality, site: v.site, selection: v.selection });
+  else if (why === 'site') dispatch({ type: 'site', site: v.site });
+  else if (why === 'ctWindow') dispatch({ type: 'ctWindow', value: v.ctWindow });
+  else dispatch({ type: 'selection', selection: v.selection });
+  runPanel.setHasPrompts(v.selection.length > 0);
+  runPanel.setRecognizeKey(modalityKeyFor(v.modality, v.site));
+}
+
+function createPicker(img: ViewerImage): void {
+  const restored = ui.modality && CATALOGUE_MODALITIES.includes(ui.modality) ? { modality: ui.modality, site: ui.site ?? '' } : initialChoice(img.suggestion);
+  const selection = ui.selection.length ? ui.selection : (lastSelection[restored.modality] ?? []);
+  picker = new Picker({ modality: restored.modality, site: restored.site, selection, ctWindow: ui.ctWindow }, (v, why) => {
+    // Switching modality brings back what was last run for it.
+    if (why === 'modality') {
+      const remembered = lastSelection[v.modality];
+      if (remembered && picker) {
+        picker.setSelection(remembered);
+        v = picker.current;
+      }
+    }
+    onPickerChange(v, why);
+  });
+  pickerHost.replaceChildren(picker.root);
+  onPickerChange(picker.current, 'selection');
+}
+
+// ---- Host messages ----
+
+function handle(m: HostMessage): void {
+  switch (m.type) {
+    case 'init':
+      settings = { ...DEFAULT_SETTINGS, ...m.settings };
+      endpoint = m.endpoint;
+      lastSelection = { ...m.lastSelection };
+      runPanel.setEndpoint(m.endpoint);
+      results.setControls(ui.threshold, ui.opacity, ui.style, ui.showBoxes);
+      showImage(m.image, true);
+      if (!picker) createPicker(m.image);
+      if (m.result) showResult(m.result);
+      else if (ui.resultId) post({ type: 'restoreResult', resultId: ui.resultId });
+      document.body.dataset.ready = 'true';
+      break;
+    case 'image':
+      showImage(m.image, false);
+      break;
+    case 'endpoint':
+      endpoint = m.endpoint;
+      runPanel.setEndpoint(m.endpoint);
+      break;
+    case 'settings': {
+      const previous = settings;
+      settings = { ...DEFAULT_SETTINGS, ...m.settings };
+      dispatch({ type: 'settings', previous, next: settings });
+      results.setControls(ui.threshold, ui.opacity, ui.style, ui.showBoxes);
+      repaintNow();
+      break;
+    }
+    case 'runProgress':
+      setRun({ type: 'progress', runId: m.runId, message: m.message, increment: m.increment });
+      break;
+    case 'runResult':
+      if (m.runId !== run.runId) return;
+      setRun({ type: 'finished', runId: m.runId, message: `Done: ${m.result.kind === 'recognition' ? `${m.result.labels?.length ?? 0} objects labelled` : `${m.result.targets.length} target${m.result.targets.length === 1 ? '' : 's'}`}.` });
+      showResult(m.result);
+      break;
+    case 'runError':
+      if (m.runId !== run.runId) return;
+      setRun({ type: 'finished', runId: m.runId, message: 'The run did not finish.' });
+      runPanel.showError(m.error);
+      break;
+    case 'showResult':
+      showResult(m.result);
+      break;
+    case 'addTargets':
+      picker?.addTargets(m.targets, m.modality, m.site);
+      break;
+    case 'exported':
+      runPanel.setRun({ ...run, message: `Exported ${m.files.length} file${m.files.length === 1 ? '' : 's'} to ${m.folder}.` });
+      break;
+    case 'exportError':
+      runPanel.showError(m.error, 'Export failed');
+      break;
+    case 'requestScreenshot':
+      stage
+        .screenshot()
+        .then((png) => post({ type: 'screenshot', requestId: m.requestId, png }))
+        .catch((e: unknown) => {
+          messenger.log('error', `Screenshot failed: ${e instanceof Error ? e.message : String(e)}`);
+          post({ type: 'screenshot', requestId: m.requestId, png: null });
+        });
+      break;
+    default: {
+      const never: never = m;
+      void never;
+    }
+  }
+}
+
+messenger.listen(handle);
+
+// ---- Test hook (read-only) ----
+
+const hook = Object.freeze({
+  state: () =>
+    JSON.parse(
+      JSON.stringify({
+        ready: !!image,
+        image: image && { fileName: image.fileName, format: image.format, width: image.width, height: image.height, channels: image.channels, slice: image.slice, frame: image.frame, suggestion: image.suggestion, burnedInAnnotation: image.burnedInAnnotation },
+        ui,
+        picker: picker?.current,
+        run,
+        endpoint,
+        settings,
+        overlayShown,
+        result: result && {
+          id: result.id,
+          kind: result.kind,
+          source: result.source,
+          targets: legendRows().map((r) => ({ target: r.target, label: r.label, status: r.status, pValue: r.pValue, visible: r.visible, dimmed: r.dimmed, areaPixels: r.areaPixels, instances: r.instances, color: r.color, description: describeRow(r, image?.pixelSpacing) })),
+        },
+        view: stage.view,
+        lastRepaintMs,
+      }),
+    ),
+  canvasPixel: (x: number, y: number): [number, number, number, number] | undefined => {
+    const base = stage.displayedRgb(Math.floor(x), Math.floor(y));
+    if (!base) return undefined;
+    const over = overlay && overlayShown ? overlay.pixelAt(Math.floor(x), Math.floor(y)) : 0;
+    return compositeOver(base, over);
+  },
+  imageToScreen: (x: number, y: number): [number, number] => stage.imageToClient(x, y),
+});
+(window as unknown as { __medimageparseViewer: typeof hook }).__medimageparseViewer = hook;
+
+window.addEventListener('error', (e) => messenger.log('error', `Viewer error: ${e.message}`));
+post({ type: 'ready' });

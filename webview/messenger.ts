@@ -1,0 +1,62 @@
+/**
+ * The only place that talks to the host: `acquireVsCodeApi()` is called once, outgoing messages
+ * are typed by the shared protocol, incoming ones are checked for a known `type` before dispatch.
+ */
+import type { HostMessage, WebviewMessage } from '../src/shared/protocol';
+
+export interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const HOST_TYPES: ReadonlySet<string> = new Set<HostMessage['type']>([
+  'init',
+  'image',
+  'endpoint',
+  'settings',
+  'runProgress',
+  'runResult',
+  'runError',
+  'showResult',
+  'addTargets',
+  'exported',
+  'exportError',
+  'requestScreenshot',
+]);
+
+export function isHostMessage(data: unknown): data is HostMessage {
+  return typeof data === 'object' && data !== null && HOST_TYPES.has((data as { type?: unknown }).type as string);
+}
+
+export class Messenger {
+  private readonly api: VsCodeApi;
+
+  constructor(api: VsCodeApi = acquireVsCodeApi()) {
+    this.api = api;
+  }
+
+  post(message: WebviewMessage): void {
+    this.api.postMessage(message);
+  }
+
+  listen(handler: (message: HostMessage) => void): void {
+    window.addEventListener('message', (event: MessageEvent) => {
+      if (isHostMessage(event.data)) handler(event.data);
+    });
+  }
+
+  getState(): unknown {
+    return this.api.getState();
+  }
+
+  setState(state: unknown): void {
+    this.api.setState(state);
+  }
+
+  log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.post({ type: 'log', level, message: message.slice(0, 2000) });
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The prompt picker: modality → site → recommended targets (multi-select), catalogue search,
+ * free-text prompts, the selected list and the exact text preview. Owns its DOM; reports every
+ * change through `onChange` and keeps no state the caller cannot see.
+ */
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { ctWindowForSite, sitesFor, targetsFor } from '../src/shared/targets';
+import { el, icon, replaceChildren, setText, show } from './dom';
+import { addPrompts, CATALOGUE_MODALITIES, offListTargets, previewText, removePrompt, searchCatalogue, slug, toggleTarget } from './prompts';
+
+export interface PickerValue {
+  modality: string;
+  site: string;
+  selection: string[];
+  /** User's CT window for the model input; undefined = follow the site. */
+  ctWindow?: string;
+}
+
+type ValueElement = HTMLElement & { value: string };
+type CheckboxElement = HTMLElement & { checked: boolean; label: string };
+
+const CT_WINDOWS = ['abdomen', 'lung', 'pelvis', 'liver', 'colon', 'pancreas'];
+
+export class Picker {
+  readonly root: HTMLElement;
+  private value: PickerValue;
+  private readonly modalitySelect: ValueElement;
+  private siteSelect: ValueElement;
+  private ctRow: HTMLElement;
+  private ctSelect: ValueElement;
+  private readonly search: ValueElement;
+  private readonly list: HTMLElement;
+  private readonly freeText: ValueElement;
+  private readonly chips: HTMLElement;
+  private readonly preview: HTMLElement;
+  private readonly note: HTMLElement;
+
+  constructor(
+    initial: PickerValue,
+    private readonly onChange: (v: PickerValue, why: 'modality' | 'site' | 'selection' | 'ctWindow') => void,
+  ) {
+    this.value = { ...initial, selection: [...initial.selection] };
+    this.modalitySelect = this.select('modality-select', 'Modality', CATALOGUE_MODALITIES, this.value.modality);
+    this.modalitySelect.addEventListener('change', () => this.setModality(this.modalitySelect.value));
+    this.siteSelect = this.select('site-select', 'Site', sitesFor(this.value.modality), this.value.site);
+    const firstSite = this.siteSelect;
+    firstSite.addEventListener('change', () => this.setSite(firstSite.value));
+    this.ctSelect = this.ctWindowSelect();
+    this.search = el<ValueElement>('vscode-textfield', {
+      type: 'search',
+      'data-testid': 'prompt-search',
+      label: 'Search all recommended targets',
+      placeholder: 'Search targets…',
+      class: 'full',
+    });
+    this.search.addEventListener('input', () => this.renderList());
+    this.list = el('div', { class: 'target-list', role: 'group', 'data-testid': 'picker-list' });
+    this.freeText = el<ValueElement>('vscode-textfield', {
+      'data-testid': 'free-text-input',
+      label: 'Free-text prompt',
+      placeholder: 'Other target, e.g. liver tumor',
+      class: 'grow',
+    });
+    this.freeText.addEventListener('keydown', (e) => {
+      if ((e as KeyboardEvent).key === 'Enter') this.addFreeText();
+    });
+    const add = el('vscode-button', { 'data-testid': 'free-text-add', secondary: true, 'aria-label': 'Add free-text prompt' }, 'Add');
+    add.addEventListener('click', () => this.addFreeText());
+    this.chips = el('ul', { class: 'chips', 'aria-label': 'Selected prompts', 'data-testid': 'selected-prompts' });
+    this.preview = el('code', { class: 'preview', 'data-testid': 'prompt-preview', id: 'prompt-preview' });
+    this.note = el('p', { class: 'note', 'data-testid': 'off-list-note', role: 'note' });
+    this.ctRow = el('div', { class: 'field' }, el('label', { class: 'field-label' }, 'CT window (model input)'), this.ctSelect);
+    this.root = el(
+      'section',
+      { class: 'picker', 'aria-labelledby': 'picker-heading' },
+      el('h2', { id: 'picker-heading' }, 'Prompts'),
+      el('div', { class: 'field-row' }, el('div', { class: 'field' }, el('label', { class: 'field-label' }, 'Modality'), this.modalitySelect), el('div', { class: 'field', 'data-slot': 'site' }, el('label', { class: 'field-label' }, 'Site'), this.siteSelect)),
+      this.ctRow,
+      this.search,
+      this.list,
+      el('div', { class: 'inline' }, this.freeText, add),
+      this.chips,
+      el('div', { class: 'preview-row' }, el('span', { class: 'field-label' }, 'Will send: '), this.preview),
+      this.note,
+    );
+    this.renderAll();
+  }
+
+  get current(): PickerValue {
+    return { ...this.value, selection: [...this.value.selection] };
+  }
+
+  /** The CT window the run will ask for: the user's choice, else the site's. */
+  effectiveCtWindow(): string | undefined {
+    if (this.value.modality !== 'CT') return undefined;
+    return this.value.ctWindow ?? ctWindowForSite(this.value.site);
+  }
+
+  setSelection(selection: string[]): void {
+    this.value.selection = [...selection];
+    this.renderSelection();
+    this.renderList();
+  }
+
+  /** Targets pushed from the side panel, optionally switching modality/site first. */
+  addTargets(targets: string[], modality?: string, site?: string): void {
+    if (modality && CATALOGUE_MODALITIES.includes(modality) && modality !== this.value.modality) this.setModality(modality, site);
+    else if (site && sitesFor(this.value.modality).includes(site)) this.setSite(site);
+    let sel = this.value.selection;
+    for (const t of targets) sel = addPrompts(sel, t);
+    this.updateSelection(sel);
+  }
+
+  setModality(modality: string, site?: string, selection?: string[]): void {
+    this.value.modality = modality;
+    const sites = sitesFor(modality);
+    this.value.site = site && sites.includes(site) ? site : (sites[0] ?? '');
+    this.value.ctWindow = undefined;
+    if (selection) this.value.selection = [...selection];
+    this.replaceSelect('site');
+    this.replaceSelect('ct');
+    this.renderAll();
+    this.onChange(this.current, 'modality');
+  }
+
+  private setSite(site: string): void {
+    this.value.site = site;
+    this.replaceSelect('ct');
+    this.renderAll();
+    this.onChange(this.current, 'site');
+  }
+
+  private updateSelection(selection: string[]): void {
+    this.value.selection = selection;
+    this.renderSelection();
+    this.renderList();
+    this.onChange(this.current, 'selection');
+  }
+
+  private addFreeText(): void {
+    const text = this.freeText.value;
+    if (!text.trim()) return;
+    this.updateSelection(addPrompts(this.value.selection, text));
+    this.freeText.value = '';
+  }
+
+  private select(testId: string, label: string, options: readonly string[], selected: string): ValueElement {
+    const s = el<ValueElement>('vscode-single-select', { 'data-testid': testId, label });
+    for (const o of options) s.appendChild(el('vscode-option', { value: o, selected: o === selected }, o));
+    return s;
+  }
+
+  private ctWindowSelect(): ValueElement {
+    const follow = ctWindowForSite(this.value.site);
+    const s = el<ValueElement>('vscode-single-select', { 'data-testid': 'ct-window-select', label: 'CT window for the model input' });
+    s.appendChild(el('vscode-option', { value: '', selected: !this.value.ctWindow }, `Follow site${follow ? ` (${follow})` : ''}`));
+    for (const w of CT_WINDOWS) s.appendChild(el('vscode-option', { value: w, selected: this.value.ctWindow === w }, w));
+    s.addEventListener('change', () => {
+      this.value.ctWindow = s.value || undefined;
+      this.onChange(this.current, 'ctWindow');
+    });
+    return s;
+  }
+
+  // Options are rebuilt with a fresh element: vscode-single-select reads its options when slotted.
+  private replaceSelect(which: 'site' | 'ct'): void {
+    if (which === 'site') {
+      const next = this.select('site-select', 'Site', sitesFor(this.value.modality), this.value.site);
+      next.addEventListener('change', () => this.setSite(next.value));
+      this.siteSelect.replaceWith(next);
+      this.siteSelect = next;
+    } else {
+      const next = this.ctWindowSelect();
+      this.ctSelect.replaceWith(next);
+      this.ctSelect = next;
+    }
+  }
+
+  private renderAll(): void {
+    show(this.ctRow, this.value.modality === 'CT');
+    this.renderList();
+    this.renderSelection();
+  }
+
+  private isSelected(target: string): boolean {
+    const t = target.toLowerCase();
+    return this.value.selection.some((s) => s.toLowerCase() === t);
+  }
+
+  private renderList(): void {
+    const query = this.search.value.trim();
+    const items: HTMLElement[] = [];
+    if (query) {
+      const hits = searchCatalogue(query);
+      this.list.setAttribute('aria-label', `Targets matching “${query}”`);
+      for (const hit of hits) {
+        const where = hit.places.map((p) => `${p.modality} · ${p.site}`).join(', ');
+        items.push(this.item(hit.target, where));
+      }
+      if (hits.length === 0) items.push(el('p', { class: 'muted' }, 'No recommended target matches. Add it as a free-text prompt below.'));
+    } else {
+      this.list.setAttribute('aria-label', `Recommended targets for ${this.value.modality} · ${this.value.site}`);
+      for (const t of targetsFor(this.value.modality, this.value.site)) items.push(this.item(t));
+    }
+    replaceChildren(this.list, ...items);
+  }
+
+  private item(target: string, where?: string): HTMLElement {
+    const cb = el<CheckboxElement>('vscode-checkbox', { 'data-testid': `picker-item-${slug(target)}`, 'data-target': target, label: target });
+    cb.checked = this.isSelected(target);
+    cb.addEventListener('change', () => this.updateSelection(toggleTarget(this.value.selection, target)));
+    if (!where) return cb;
+    return el('div', { class: 'hit' }, cb, el('span', { class: 'muted small' }, where));
+  }
+
+  private renderSelection(): void {
+    const sel = this.value.selection;
+    replaceChildren(
+      this.chips,
+      ...sel.map((t) => {
+        const remove = el('button', { class: 'chip-remove', type: 'button', 'aria-label': `Remove ${t}`, title: `Remove ${t}`, 'data-testid': `remove-prompt-${slug(t)}` }, icon('close'));
+        remove.addEventListener('click', () => this.updateSelection(removePrompt(this.value.selection, t)));
+        return el('li', { class: 'chip' }, el('span', {}, t), remove);
+      }),
+    );
+    setText(this.preview, sel.length ? previewText(sel) : '(nothing selected)');
+    const off = offListTargets(sel, this.value.modality, this.value.site);
+    setText(
+      this.note,
+      off.length === 0
+        ? ''
+        : `${off.map((t) => `“${t}”`).join(', ')} ${off.length === 1 ? 'is' : 'are'} not in the recommended list for ${this.value.modality} · ${this.value.site}. You can still run it; results may be less reliable and cannot be checked for validity.`,
+    );
+    show(this.note, off.length > 0);
+  }
+}

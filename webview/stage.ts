@@ -1,0 +1,341 @@
+/**
+ * The image stage: the visible canvas, the image and overlay layers drawn with the view
+ * transform, and the pointer/keyboard/wheel interactions (zoom, pan, window/level drag).
+ * Layers are drawn from source-resolution canvases, so zoom and pan never touch pixels.
+ */
+import type { ViewerImage } from '../src/shared/protocol';
+import type { MaskOverlay } from './overlay';
+import { actualSize, fitTransform, imageToScreen, pan, restoreView, saveView, screenToImage, zoomAt, type SavedView, type ViewTransform } from './viewTransform';
+import { dragWindow, renderImageRgba, type DisplayWindow } from './windowing';
+
+export interface StageAnnotations {
+  boxes: { x: number; y: number; width: number; height: number; color: string }[];
+  labels: { x: number; y: number; text: string; color: string }[];
+}
+
+export interface StageCallbacks {
+  /** Source pixel under the pointer, or undefined when it leaves the image. */
+  onHover(x: number | undefined, y: number | undefined): void;
+  /** The view moved (debounce before persisting). */
+  onViewChange(): void;
+  /** Window/level dragged (display only). */
+  onWindowDrag(w: DisplayWindow): void;
+  /** Zoom level changed enough that outlines need another width. */
+  onScaleChange(scale: number): void;
+}
+
+const ZOOM_STEP = 1.25;
+const PAN_STEP = 40;
+
+export class Stage {
+  readonly canvas: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly imageCanvas: HTMLCanvasElement;
+  private imageData?: ImageData;
+  private image?: ViewerImage;
+  private window?: DisplayWindow;
+  private overlay?: MaskOverlay;
+  private annotations: StageAnnotations = { boxes: [], labels: [] };
+  private transform: ViewTransform = { scale: 1, tx: 0, ty: 0 };
+  private fit = true;
+  private viewW = 1;
+  private viewH = 1;
+  private frame = 0;
+  private drag?: { mode: 'pan' | 'window'; x: number; y: number; start: ViewTransform; window?: DisplayWindow; id: number };
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly cb: StageCallbacks,
+  ) {
+    this.canvas = host.ownerDocument.createElement('canvas');
+    this.canvas.className = 'stage-canvas';
+    host.appendChild(this.canvas);
+    const ctx = this.canvas.getContext('2d');
+    if (!ctx) throw new Error('Canvas 2D is not available.');
+    this.ctx = ctx;
+    this.imageCanvas = host.ownerDocument.createElement('canvas');
+    new ResizeObserver(() => this.resize()).observe(host);
+    this.resize();
+    this.bindInput();
+  }
+
+  get scale(): number {
+    return this.transform.scale;
+  }
+
+  get view(): ViewTransform {
+    return { ...this.transform };
+  }
+
+  /** Shows an image; keeps the view when the size is unchanged (another slice of the same file). */
+  setImage(image: ViewerImage, window: DisplayWindow | undefined, saved?: SavedView): void {
+    const sameSize = this.image && this.image.width === image.width && this.image.height === image.height;
+    this.image = image;
+    this.window = window;
+    if (this.imageCanvas.width !== image.width || this.imageCanvas.height !== image.height) {
+      this.imageCanvas.width = image.width;
+      this.imageCanvas.height = image.height;
+    }
+    this.imageData = new ImageData(image.width, image.height);
+    this.paintImage();
+    if (saved) {
+      this.fit = saved.fit;
+      this.transform = restoreView(saved, image.width, image.height, this.viewW, this.viewH);
+    } else if (!sameSize) {
+      this.fitToWindow();
+    }
+    this.cb.onScaleChange(this.transform.scale);
+    this.render();
+  }
+
+  setWindow(window: DisplayWindow | undefined): void {
+    this.window = window;
+    this.paintImage();
+    this.requestRender();
+  }
+
+  setOverlay(overlay: MaskOverlay | undefined): void {
+    this.overlay = overlay;
+  }
+
+  setAnnotations(a: StageAnnotations): void {
+    this.annotations = a;
+  }
+
+  fitToWindow(): void {
+    if (!this.image) return;
+    this.fit = true;
+    this.setTransform(fitTransform(this.image.width, this.image.height, this.viewW, this.viewH));
+  }
+
+  actualSize(): void {
+    this.fit = false;
+    this.setTransform(actualSize(this.transform, this.viewW, this.viewH));
+  }
+
+  zoomBy(factor: number, sx = this.viewW / 2, sy = this.viewH / 2): void {
+    this.fit = false;
+    this.setTransform(zoomAt(this.transform, factor, sx, sy));
+  }
+
+  panBy(dx: number, dy: number): void {
+    this.fit = false;
+    this.setTransform(pan(this.transform, dx, dy));
+  }
+
+  savedView(): SavedView {
+    return saveView(this.transform, this.fit, this.viewW, this.viewH);
+  }
+
+  /** Source pixel → client (viewport) CSS coordinates of its centre. */
+  imageToClient(x: number, y: number): [number, number] {
+    const r = this.canvas.getBoundingClientRect();
+    const [sx, sy] = imageToScreen(this.transform, x + 0.5, y + 0.5);
+    return [r.left + sx, r.top + sy];
+  }
+
+  /** The displayed (windowed) image colour at a source pixel. */
+  displayedRgb(x: number, y: number): [number, number, number] | undefined {
+    if (!this.image || !this.imageData || x < 0 || y < 0 || x >= this.image.width || y >= this.image.height) return undefined;
+    const o = (y * this.image.width + x) * 4;
+    const d = this.imageData.data;
+    return [d[o], d[o + 1], d[o + 2]];
+  }
+
+  /** PNG bytes of the image with its overlay and boxes at source resolution. */
+  async screenshot(): Promise<Uint8Array | null> {
+    if (!this.image) return null;
+    const c = this.host.ownerDocument.createElement('canvas');
+    c.width = this.image.width;
+    c.height = this.image.height;
+    const ctx = c.getContext('2d');
+    if (!ctx) return null;
+    ctx.drawImage(this.imageCanvas, 0, 0);
+    if (this.overlay) ctx.drawImage(this.overlay.canvas, 0, 0);
+    this.drawAnnotations(ctx, 1, (x, y) => [x, y]);
+    const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
+    return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
+  }
+
+  requestRender(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  /** Draws now (control changes call this directly so the repaint is measurable and immediate). */
+  render(): void {
+    if (this.frame) {
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+    }
+    const dpr = window.devicePixelRatio || 1;
+    const ctx = this.ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    if (!this.image) return;
+    const t = this.transform;
+    ctx.setTransform(dpr * t.scale, 0, 0, dpr * t.scale, dpr * t.tx, dpr * t.ty);
+    // Smooth when shrinking (less aliasing); show crisp pixels when enlarging.
+    ctx.imageSmoothingEnabled = t.scale < 1;
+    ctx.drawImage(this.imageCanvas, 0, 0);
+    if (this.overlay) ctx.drawImage(this.overlay.canvas, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.drawAnnotations(ctx, 1, (x, y) => imageToScreen(t, x, y));
+  }
+
+  private drawAnnotations(ctx: CanvasRenderingContext2D, lineWidth: number, map: (x: number, y: number) => [number, number]): void {
+    const { boxes, labels } = this.annotations;
+    ctx.lineWidth = lineWidth * 1.5;
+    for (const b of boxes) {
+      const [x0, y0] = map(b.x, b.y);
+      const [x1, y1] = map(b.x + b.width, b.y + b.height);
+      ctx.strokeStyle = b.color;
+      ctx.setLineDash([5, 3]);
+      ctx.strokeRect(Math.round(x0) + 0.5, Math.round(y0) + 0.5, Math.round(x1 - x0), Math.round(y1 - y0));
+    }
+    ctx.setLineDash([]);
+    if (labels.length === 0) return;
+    ctx.font = '12px sans-serif';
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'center';
+    for (const l of labels) {
+      const [x, y] = map(l.x, l.y);
+      const w = ctx.measureText(l.text).width + 8;
+      ctx.fillStyle = 'rgba(0,0,0,0.7)';
+      ctx.fillRect(x - w / 2, y - 9, w, 18);
+      ctx.strokeStyle = l.color;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x - w / 2 + 0.5, y - 8.5, w - 1, 17);
+      ctx.fillStyle = '#ffffff';
+      ctx.fillText(l.text, x, y);
+    }
+  }
+
+  private paintImage(): void {
+    if (!this.image || !this.imageData) return;
+    const img = this.image;
+    const raster = img.format === 'raster';
+    renderImageRgba(img.pixels, img.channels, img.width * img.height, raster ? undefined : this.window, this.imageData.data);
+    this.imageCanvas.getContext('2d')?.putImageData(this.imageData, 0, 0);
+  }
+
+  private setTransform(t: ViewTransform): void {
+    const before = this.transform.scale;
+    this.transform = t;
+    if (t.scale !== before) this.cb.onScaleChange(t.scale);
+    this.requestRender();
+    this.cb.onViewChange();
+  }
+
+  private resize(): void {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, this.host.clientWidth);
+    const h = Math.max(1, this.host.clientHeight);
+    this.viewW = w;
+    this.viewH = h;
+    this.canvas.width = Math.round(w * dpr);
+    this.canvas.height = Math.round(h * dpr);
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    if (this.fit && this.image) this.transform = fitTransform(this.image.width, this.image.height, w, h);
+    this.render();
+  }
+
+  private local(e: { clientX: number; clientY: number }): [number, number] {
+    const r = this.canvas.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  }
+
+  private bindInput(): void {
+    const c = this.canvas;
+    c.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const [sx, sy] = this.local(e);
+        this.zoomBy(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), sx, sy);
+      },
+      { passive: false },
+    );
+    c.addEventListener('contextmenu', (e) => e.preventDefault());
+    c.addEventListener('pointerdown', (e) => {
+      if (!this.image) return;
+      c.focus();
+      const windowDrag = this.image.format !== 'raster' && (e.button === 2 || (e.button === 0 && e.shiftKey));
+      if (e.button !== 0 && !windowDrag) return;
+      c.setPointerCapture(e.pointerId);
+      this.drag = { mode: windowDrag ? 'window' : 'pan', x: e.clientX, y: e.clientY, start: this.transform, window: this.window, id: e.pointerId };
+      c.classList.add(windowDrag ? 'dragging-window' : 'dragging');
+    });
+    c.addEventListener('pointermove', (e) => {
+      const d = this.drag;
+      if (d && d.id === e.pointerId) {
+        const dx = e.clientX - d.x;
+        const dy = e.clientY - d.y;
+        if (d.mode === 'pan') {
+          this.fit = false;
+          this.setTransform(pan(d.start, dx, dy));
+        } else if (d.window && this.image) {
+          this.cb.onWindowDrag(dragWindow(d.window, dx, dy, this.image.range));
+        }
+      }
+      this.hover(e);
+    });
+    const end = (e: PointerEvent) => {
+      if (this.drag?.id !== e.pointerId) return;
+      this.drag = undefined;
+      c.classList.remove('dragging', 'dragging-window');
+    };
+    c.addEventListener('pointerup', end);
+    c.addEventListener('pointercancel', end);
+    c.addEventListener('pointerleave', () => this.cb.onHover(undefined, undefined));
+    c.addEventListener('keydown', (e) => {
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      const step = e.shiftKey ? PAN_STEP * 5 : PAN_STEP;
+      switch (e.key) {
+        case '+':
+        case '=':
+          this.zoomBy(ZOOM_STEP);
+          break;
+        case '-':
+        case '_':
+          this.zoomBy(1 / ZOOM_STEP);
+          break;
+        case '0':
+          this.fitToWindow();
+          break;
+        case '1':
+          this.actualSize();
+          break;
+        case 'ArrowLeft':
+          this.panBy(step, 0);
+          break;
+        case 'ArrowRight':
+          this.panBy(-step, 0);
+          break;
+        case 'ArrowUp':
+          this.panBy(0, step);
+          break;
+        case 'ArrowDown':
+          this.panBy(0, -step);
+          break;
+        default:
+          return;
+      }
+      e.preventDefault();
+    });
+  }
+
+  private hover(e: PointerEvent): void {
+    if (!this.image) return;
+    const [sx, sy] = this.local(e);
+    const [ix, iy] = screenToImage(this.transform, sx, sy);
+    const x = Math.floor(ix);
+    const y = Math.floor(iy);
+    if (x < 0 || y < 0 || x >= this.image.width || y >= this.image.height) this.cb.onHover(undefined, undefined);
+    else this.cb.onHover(x, y);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The viewer's small, persistable UI state and the pure reducer that changes it. This is what
+ * goes into `vscode.setState`: ids, numbers and names only, never masks or pixels (those come
+ * back from the host through `restoreResult` → `showResult`).
+ */
+import type { TargetStatus, ViewerSettings } from '../src/shared/protocol';
+import type { MaskStyle } from './layers';
+import type { SavedView } from './viewTransform';
+import type { DisplayWindow } from './windowing';
+
+export interface UiState {
+  version: 1;
+  resultId?: string;
+  view?: SavedView;
+  threshold: number;
+  opacity: number;
+  style: MaskStyle;
+  /** Visibility the user chose per target; targets not listed follow their status. */
+  visibility: Record<string, boolean>;
+  showBoxes: boolean;
+  selection: string[];
+  modality?: string;
+  site?: string;
+  /** Model-input CT window chosen by the user; undefined = follow the site. */
+  ctWindow?: string;
+  /** Display window (DICOM/NIfTI); undefined = the image's default. */
+  window?: DisplayWindow;
+}
+
+export type UiAction =
+  | { type: 'threshold'; value: number }
+  | { type: 'opacity'; value: number }
+  | { type: 'style'; value: MaskStyle }
+  | { type: 'visibility'; target: string; visible: boolean }
+  | { type: 'showBoxes'; value: boolean }
+  | { type: 'result'; resultId: string | undefined }
+  | { type: 'view'; view: SavedView }
+  | { type: 'selection'; selection: string[] }
+  | { type: 'modality'; modality: string; site: string; selection?: string[] }
+  | { type: 'site'; site: string }
+  | { type: 'ctWindow'; value: string | undefined }
+  | { type: 'window'; value: DisplayWindow | undefined }
+  /** New settings from the host: follow them unless the user moved that control. */
+  | { type: 'settings'; previous: ViewerSettings; next: ViewerSettings };
+
+const clamp01 = (v: number) => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0.5);
+
+export function initialUiState(settings: ViewerSettings): UiState {
+  return {
+    version: 1,
+    threshold: clamp01(settings.maskThreshold),
+    opacity: clamp01(settings.maskOpacity),
+    style: settings.maskStyle,
+    visibility: {},
+    showBoxes: false,
+    selection: [],
+  };
+}
+
+export function reduceUi(s: UiState, a: UiAction): UiState {
+  switch (a.type) {
+    case 'threshold':
+      return { ...s, threshold: clamp01(a.value) };
+    case 'opacity':
+      return { ...s, opacity: clamp01(a.value) };
+    case 'style':
+      return { ...s, style: a.value };
+    case 'visibility':
+      return { ...s, visibility: { ...s.visibility, [a.target]: a.visible } };
+    case 'showBoxes':
+      return { ...s, showBoxes: a.value };
+    case 'result':
+      // A new result starts with every target at its default visibility.
+      return a.resultId === s.resultId ? s : { ...s, resultId: a.resultId, visibility: {} };
+    case 'view':
+      return { ...s, view: a.view };
+    case 'selection':
+      return { ...s, selection: [...a.selection] };
+    case 'modality':
+      return { ...s, modality: a.modality, site: a.site, ctWindow: undefined, selection: a.selection ? [...a.selection] : s.selection };
+    case 'site':
+      return { ...s, site: a.site };
+    case 'ctWindow':
+      return { ...s, ctWindow: a.value };
+    case 'window':
+      return { ...s, window: a.value };
+    case 'settings': {
+      const { previous: p, next: n } = a;
+      return {
+        ...s,
+        threshold: s.threshold === p.maskThreshold ? clamp01(n.maskThreshold) : s.threshold,
+        opacity: s.opacity === p.maskOpacity ? clamp01(n.maskOpacity) : s.opacity,
+        style: s.style === p.maskStyle ? n.maskStyle : s.style,
+      };
+    }
+    default: {
+      const never: never = a;
+      return never;
+    }
+  }
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStr = (v: unknown, max = 500): v is string => typeof v === 'string' && v.length <= max;
+
+/**
+ * Reads state saved by an earlier session, keeping only well-formed fields: the saved blob may
+ * come from an older version of the viewer.
+ */
+export function restoreUiState(raw: unknown, settings: ViewerSettings): UiState {
+  const s = initialUiState(settings);
+  if (typeof raw !== 'object' || raw === null) return s;
+  const r = raw as Record<string, unknown>;
+  if (r.version !== 1) return s;
+  if (isStr(r.resultId, 100)) s.resultId = r.resultId;
+  if (isNum(r.threshold)) s.threshold = clamp01(r.threshold);
+  if (isNum(r.opacity)) s.opacity = clamp01(r.opacity);
+  if (r.style === 'fill' || r.style === 'outline' || r.style === 'both') s.style = r.style;
+  if (typeof r.showBoxes === 'boolean') s.showBoxes = r.showBoxes;
+  if (typeof r.visibility === 'object' && r.visibility !== null) {
+    for (const [k, v] of Object.entries(r.visibility as Record<string, unknown>)) if (typeof v === 'boolean' && k.length <= 500) s.visibility[k] = v;
+  }
+  if (Array.isArray(r.selection)) s.selection = r.selection.filter((t): t is string => isStr(t)).slice(0, 64);
+  if (isStr(r.modality, 100)) s.modality = r.modality;
+  if (isStr(r.site, 100)) s.site = r.site;
+  if (isStr(r.ctWindow, 100)) s.ctWindow = r.ctWindow;
+  const v = r.view as Record<string, unknown> | undefined;
+  if (v && typeof v.fit === 'boolean' && isNum(v.scale) && isNum(v.cx) && isNum(v.cy)) s.view = { fit: v.fit, scale: v.scale, cx: v.cx, cy: v.cy };
+  const w = r.window as Record<string, unknown> | undefined;
+  if (w && isNum(w.lower) && isNum(w.upper) && w.upper > w.lower) s.window = { lower: w.lower, upper: w.upper };
+  return s;
+}
+
+/** Whether a target's mask is drawn: the user's choice, else hidden only when likely absent and the setting says hide. */
+export function isVisible(target: string, status: TargetStatus, visibility: Record<string, boolean>, likelyAbsentDisplay: ViewerSettings['likelyAbsentDisplay']): boolean {
+  const chosen = visibility[target];
+  if (chosen !== undefined) return chosen;
+  return !(status === 'likely-absent' && likelyAbsentDisplay === 'hide');
+}
+
+export function isDimmed(status: TargetStatus, likelyAbsentDisplay: ViewerSettings['likelyAbsentDisplay']): boolean {
+  return status === 'likely-absent' && likelyAbsentDisplay === 'dim';
+}
+
+// ---- Runs ----
+
+export interface RunState {
+  phase: 'idle' | 'running' | 'cancelling';
+  runId?: string;
+  kind?: 'parse' | 'recognition';
+  message: string;
+  /** Progress in percent when the host reports increments. */
+  progress?: number;
+}
+
+export type RunAction =
+  | { type: 'start'; runId: string; kind: 'parse' | 'recognition' }
+  | { type: 'progress'; runId: string; message: string; increment?: number }
+  | { type: 'cancel' }
+  | { type: 'finished'; runId: string; message: string };
+
+export const IDLE_RUN: RunState = { phase: 'idle', message: '' };
+
+/** Host messages about a run other than the current one are stale and ignored. */
+export function reduceRun(s: RunState, a: RunAction): RunState {
+  switch (a.type) {
+    case 'start':
+      return { phase: 'running', runId: a.runId, kind: a.kind, message: a.kind === 'recognition' ? 'Recognizing…' : 'Running…', progress: 0 };
+    case 'progress':
+      if (s.phase === 'idle' || a.runId !== s.runId) return s;
+      return {
+        ...s,
+        message: a.message,
+        progress: a.increment !== undefined ? Math.min(100, (s.progress ?? 0) + Math.max(0, a.increment)) : s.progress,
+      };
+    case 'cancel':
+      return s.phase === 'running' ? { ...s, phase: 'cancelling', message: 'Cancelling…' } : s;
+    case 'finished':
+      if (a.runId !== s.runId) return s;
+      return { phase: 'idle', message: a.message };
+    default: {
+      const never: never = a;
+      return never;
+    }
+  }
+}

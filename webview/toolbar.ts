@@ -1,0 +1,136 @@
+/**
+ * The image toolbar: zoom buttons, window/level presets and fields (DICOM/NIfTI only), slice and
+ * frame sliders (volumes, multi-frame files). Emits intents; the stage and the host do the work.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type { ViewerImage } from '../src/shared/protocol';
+import { el, replaceChildren, setText, show } from './dom';
+import { CT_PRESETS, parseWindow, type DisplayWindow } from './windowing';
+
+export interface ToolbarCallbacks {
+  zoomIn(): void;
+  zoomOut(): void;
+  fit(): void;
+  actualSize(): void;
+  window(w: DisplayWindow | undefined): void;
+  slice(index: number): void;
+  frame(index: number): void;
+}
+
+type ValueElement = HTMLElement & { value: string };
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+export class Toolbar {
+  readonly root: HTMLElement;
+  private readonly windowGroup: HTMLElement;
+  private readonly presetHost: HTMLElement;
+  private readonly lower: ValueElement;
+  private readonly upper: ValueElement;
+  private readonly sliceGroup: HTMLElement;
+  private readonly frameGroup: HTMLElement;
+  private readonly fileName: HTMLElement;
+  private image?: ViewerImage;
+
+  constructor(private readonly cb: ToolbarCallbacks) {
+    const button = (testId: string, iconName: string, label: string, onClick: () => void) => {
+      const b = el('vscode-button', { 'data-testid': testId, icon: iconName, secondary: true, 'aria-label': label, title: label });
+      b.addEventListener('click', onClick);
+      return b;
+    };
+    this.presetHost = el('span', { class: 'preset-host' });
+    this.lower = el<ValueElement>('vscode-textfield', { 'data-testid': 'window-lower', label: 'Window lower bound', class: 'num', type: 'number' });
+    this.upper = el<ValueElement>('vscode-textfield', { 'data-testid': 'window-upper', label: 'Window upper bound', class: 'num', type: 'number' });
+    const apply = () => {
+      const w = parseWindow(this.lower.value, this.upper.value);
+      if (w) this.cb.window(w);
+    };
+    this.lower.addEventListener('change', apply);
+    this.upper.addEventListener('change', apply);
+    this.windowGroup = el('div', { class: 'tool-group', role: 'group', 'aria-label': 'Window and level' }, el('span', { class: 'field-label' }, 'Window'), this.presetHost, this.lower, el('span', { 'aria-hidden': 'true' }, '–'), this.upper);
+    this.sliceGroup = el('div', { class: 'tool-group' });
+    this.frameGroup = el('div', { class: 'tool-group' });
+    this.fileName = el('span', { class: 'file-name', 'data-testid': 'file-name' });
+    this.root = el(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Image tools' },
+      el(
+        'div',
+        { class: 'tool-group', role: 'group', 'aria-label': 'Zoom' },
+        button('zoom-out', 'zoom-out', 'Zoom out (-)', () => cb.zoomOut()),
+        button('zoom-in', 'zoom-in', 'Zoom in (+)', () => cb.zoomIn()),
+        button('zoom-fit', 'screen-full', 'Fit to window (0)', () => cb.fit()),
+        button('zoom-1to1', 'screen-normal', 'Actual size 1:1 (1)', () => cb.actualSize()),
+      ),
+      this.windowGroup,
+      this.sliceGroup,
+      this.frameGroup,
+      this.fileName,
+    );
+  }
+
+  setImage(image: ViewerImage, window: DisplayWindow | undefined): void {
+    const first = !this.image || this.image.fileName !== image.fileName || this.image.format !== image.format;
+    this.image = image;
+    setText(this.fileName, image.fileName);
+    this.fileName.title = image.fileName;
+    show(this.windowGroup, image.format !== 'raster');
+    if (first) this.buildPresets(image);
+    this.showWindow(window);
+    this.buildSlider(this.sliceGroup, 'slice', 'Slice', image.slice, (i) => this.cb.slice(i));
+    this.buildSlider(this.frameGroup, 'frame', image.format === 'nifti' ? 'Time' : 'Frame', image.frame, (i) => this.cb.frame(i));
+  }
+
+  showWindow(w: DisplayWindow | undefined): void {
+    this.lower.value = w ? fmt(w.lower) : '';
+    this.upper.value = w ? fmt(w.upper) : '';
+  }
+
+  private buildPresets(image: ViewerImage): void {
+    const s = el<ValueElement>('vscode-single-select', { 'data-testid': 'window-preset', label: 'Window preset' });
+    s.appendChild(el('vscode-option', { value: 'default', selected: true }, 'Default'));
+    s.appendChild(el('vscode-option', { value: 'full' }, 'Full range'));
+    const isCt = (image.suggestion.modality ?? '').toUpperCase() === 'CT' || image.range.min < -500;
+    if (isCt) for (const p of CT_PRESETS) s.appendChild(el('vscode-option', { value: p.id }, p.label));
+    s.addEventListener('change', () => {
+      const img = this.image;
+      if (!img) return;
+      const preset = CT_PRESETS.find((p) => p.id === s.value);
+      const w = preset?.window ?? (s.value === 'full' ? { lower: img.range.min, upper: img.range.max } : img.defaultWindow);
+      this.cb.window(w);
+    });
+    replaceChildren(this.presetHost, s);
+  }
+
+  private buildSlider(host: HTMLElement, kind: 'slice' | 'frame', label: string, pos: { index: number; count: number } | undefined, onPick: (i: number) => void): void {
+    if (!pos || pos.count <= 1) {
+      replaceChildren(host);
+      show(host, false);
+      return;
+    }
+    show(host, true);
+    let input = host.querySelector('input') as HTMLInputElement | null;
+    const out = host.querySelector('output') as HTMLOutputElement | null;
+    if (!input || !out || input.max !== String(pos.count - 1)) {
+      input = el<HTMLInputElement>('input', { type: 'range', min: 0, max: pos.count - 1, step: 1, 'data-testid': `${kind}-slider`, 'aria-label': label });
+      const output = el<HTMLOutputElement>('output', { class: 'small' });
+      let timer = 0;
+      const i = input;
+      i.addEventListener('input', () => {
+        setText(output, `${Number(i.value) + 1} / ${pos.count}`);
+        // The host decodes a slice per request: wait for the slider to settle a moment.
+        clearTimeout(timer);
+        timer = window.setTimeout(() => onPick(Number(i.value)), 120);
+      });
+      replaceChildren(host, el('label', { class: 'field-label' }, label), input, output);
+    }
+    input.value = String(pos.index);
+    input.setAttribute('aria-valuetext', `${label} ${pos.index + 1} of ${pos.count}`);
+    setText(host.querySelector('output') as HTMLOutputElement, `${pos.index + 1} / ${pos.count}`);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Window/level for DICOM and NIfTI display. Display only: the model input window is the host's
+ * business (see `ctWindow` in the `run` message), so nothing here is ever sent.
+ */
+export interface DisplayWindow {
+  lower: number;
+  upper: number;
+}
+
+export interface WindowPreset {
+  id: string;
+  label: string;
+  /** Undefined for presets computed from the image (default, full range). */
+  window?: DisplayWindow;
+}
+
+/** Radiology presets as width/level, stored as [lower, upper] in HU. */
+export const CT_PRESETS: readonly WindowPreset[] = [
+  { id: 'lung', label: 'CT lung (W1500 L−600)', window: { lower: -1350, upper: 150 } },
+  { id: 'abdomen', label: 'CT abdomen (W400 L40)', window: { lower: -160, upper: 240 } },
+  { id: 'liver', label: 'CT liver (W150 L30)', window: { lower: -45, upper: 105 } },
+  { id: 'mediastinum', label: 'CT mediastinum (W350 L50)', window: { lower: -125, upper: 225 } },
+  { id: 'bone', label: 'CT bone (W1800 L400)', window: { lower: -500, upper: 1300 } },
+  { id: 'brain', label: 'CT brain (W80 L40)', window: { lower: 0, upper: 80 } },
+];
+
+export function widthLevel(w: DisplayWindow): { width: number; level: number } {
+  return { width: w.upper - w.lower, level: (w.upper + w.lower) / 2 };
+}
+
+export function fromWidthLevel(width: number, level: number): DisplayWindow {
+  const wd = Math.max(1e-6, width);
+  return { lower: level - wd / 2, upper: level + wd / 2 };
+}
+
+/**
+ * Dragging adjusts width with horizontal motion and level with vertical motion, scaled to the
+ * image's value range so a full-window drag covers the whole range whatever the units.
+ */
+export function dragWindow(start: DisplayWindow, dx: number, dy: number, range: { min: number; max: number }): DisplayWindow {
+  const span = Math.max(1, range.max - range.min);
+  const perPixel = span / 500;
+  const { width, level } = widthLevel(start);
+  return fromWidthLevel(Math.max(perPixel, width + dx * perPixel), level - dy * perPixel);
+}
+
+/** Parses a lower/upper pair typed by the user; undefined when not usable. */
+export function parseWindow(lower: string, upper: string): DisplayWindow | undefined {
+  const lo = Number(lower);
+  const hi = Number(upper);
+  if (lower.trim() === '' || upper.trim() === '' || !Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo) return undefined;
+  return { lower: lo, upper: hi };
+}
+
+/**
+ * Writes the display RGBA of an image (row-major, `channels` interleaved) into `out`
+ * (4 bytes per pixel). With a window, values are mapped linearly lower→0, upper→255;
+ * without one they are taken as 0–255 (raster images are shown as they are).
+ */
+export function renderImageRgba(
+  pixels: Float32Array,
+  channels: 1 | 3,
+  count: number,
+  window: DisplayWindow | undefined,
+  out: Uint8ClampedArray,
+): void {
+  const lo = window ? window.lower : 0;
+  const scale = window ? 255 / Math.max(1e-6, window.upper - window.lower) : 1;
+  if (channels === 1) {
+    for (let i = 0, o = 0; i < count; i++, o += 4) {
+      const g = (pixels[i] - lo) * scale; // Uint8ClampedArray clamps and rounds.
+      out[o] = g;
+      out[o + 1] = g;
+      out[o + 2] = g;
+      out[o + 3] = 255;
+    }
+  } else {
+    for (let i = 0, p = 0, o = 0; i < count; i++, p += 3, o += 4) {
+      out[o] = (pixels[p] - lo) * scale;
+      out[o + 1] = (pixels[p + 1] - lo) * scale;
+      out[o + 2] = (pixels[p + 2] - lo) * scale;
+      out[o + 3] = 255;
+    }
+  }
+}
