@@ -1,0 +1,72 @@
+import * as path from 'node:path';
+import type { SourceImage } from '../types';
+
+/** What every decoder produces before the shared bookkeeping in finishImage. */
+export interface DecodedPixels {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  pixels: Float32Array;
+  bitsStored: number;
+}
+
+/** Fills range, default window and hints common to all formats. */
+export function finishImage(
+  file: string,
+  format: SourceImage['format'],
+  decoded: DecodedPixels,
+  extra: Partial<SourceImage>,
+): SourceImage {
+  let min = Infinity;
+  let max = -Infinity;
+  const p = decoded.pixels;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!Number.isFinite(min)) {
+    min = 0;
+    max = 0;
+  }
+  const image: SourceImage = {
+    file,
+    format,
+    width: decoded.width,
+    height: decoded.height,
+    channels: decoded.channels,
+    pixels: decoded.pixels,
+    range: { min, max },
+    burnedInAnnotation: false,
+    bitsStored: decoded.bitsStored,
+    ...extra,
+  };
+  image.defaultWindow ??= { lower: min, upper: max > min ? max : min + 1 };
+  if (!image.modalityHint || !image.bodyPartHint) {
+    const guess = guessFromName(file);
+    image.modalityHint ??= guess.modality;
+    image.bodyPartHint ??= guess.bodyPart;
+  }
+  return image;
+}
+
+const MODALITY_WORDS: Array<[RegExp, string]> = [
+  [/(^|[^a-z])ct([^a-z]|$)/i, 'CT'],
+  [/mri|(^|[^a-z])mr([^a-z]|$)|flair|t1|t2/i, 'MRI'],
+  [/x-?ray|xray|cxr|radiograph/i, 'X-Ray'],
+  [/ultrasound|(^|[^a-z])us([^a-z]|$)|echo|camus/i, 'Ultrasound'],
+  [/patholog|histo|(^|[^a-z])he([^a-z]|$)/i, 'Pathology'],
+  [/oct([^a-z]|$)|dme/i, 'OCT'],
+  [/endoscop|colonoscop|polyp/i, 'Endoscopy'],
+  [/fundus|retina/i, 'Fundus'],
+  [/dermoscop|derm|skin|lesion/i, 'Dermoscopy'],
+];
+const BODY_WORDS = ['abdomen', 'lung', 'chest', 'liver', 'brain', 'heart', 'prostate', 'breast', 'colon', 'pelvis', 'kidney', 'pancreas'];
+
+/** A hint for the UI only: words in the file name. */
+export function guessFromName(file: string): { modality?: string; bodyPart?: string } {
+  const name = path.basename(file).replace(/[_.+]/g, ' ');
+  const modality = MODALITY_WORDS.find(([re]) => re.test(name))?.[1];
+  const bodyPart = BODY_WORDS.find((w) => name.toLowerCase().includes(w));
+  return { modality, bodyPart };
+}

@@ -1,0 +1,258 @@
+import * as dicomParser from 'dicom-parser';
+import * as zlib from 'node:zlib';
+import { ImagingError } from '../errors';
+import { checkDimensions, MAX_DECODED_BYTES } from '../limits';
+import type { DicomInfo, OpenOptions, SourceImage } from '../types';
+import { finishImage } from './common';
+import { decodeCompressedFrame, describeTransferSyntax, isSupportedTransferSyntax, NATIVE_SYNTAXES } from './dicomCodecs';
+
+const IMPLICIT_LE = '1.2.840.10008.1.2';
+const EXPLICIT_BE = '1.2.840.10008.1.2.2';
+const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
+
+/** True for a Part 10 file (128-byte preamble then "DICM"). */
+export function looksLikeDicom(data: Uint8Array): boolean {
+  return data.length >= 132 && data[128] === 0x44 && data[129] === 0x49 && data[130] === 0x43 && data[131] === 0x4d;
+}
+
+/**
+ * Decodes one frame of a DICOM image: stored values (masked to BitsStored, sign-extended when
+ * PixelRepresentation is 1) × RescaleSlope + RescaleIntercept. MONOCHROME1 is turned into the
+ * equivalent MONOCHROME2 by inverting the stored values within their range (unsigned:
+ * (2^BitsStored − 1) − v, signed: −1 − v) before the rescale, so the viewer and the model see the
+ * usual appearance and a MONOCHROME1 copy of a MONOCHROME2 image gives identical pixels. YBR
+ * colour is converted to RGB. Attributes are kept locally in `dicom`; none of them ever reaches
+ * the model input.
+ */
+export async function decodeDicom(file: string, data: Buffer, options: OpenOptions): Promise<SourceImage> {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let ds: dicomParser.DataSet;
+  try {
+    ds = dicomParser.parseDicom(bytes, {
+      // Files without the Part 10 preamble are usually raw implicit-VR datasets.
+      ...(looksLikeDicom(bytes) ? {} : { TransferSyntaxUID: IMPLICIT_LE }),
+      inflater: (arr: Uint8Array, position: number) => {
+        const inflated = zlib.inflateRawSync(arr.subarray(position));
+        const full = new Uint8Array(position + inflated.length);
+        full.set(arr.subarray(0, position));
+        full.set(inflated, position);
+        return full;
+      },
+    } as dicomParser.ParseDicomOptions);
+  } catch (error) {
+    throw new ImagingError(file, `not a readable DICOM file (${parserMessage(error)})`);
+  }
+  const str = (tag: string): string | undefined => {
+    const v = ds.string(tag);
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const num = (tag: string): number | undefined => {
+    const el = ds.elements[tag];
+    if (!el || el.length === 0) return undefined;
+    return ds.uint16(tag);
+  };
+  const floats = (tag: string): number[] | undefined => {
+    const v = str(tag);
+    if (!v) return undefined;
+    const parts = v.split('\\').map(Number);
+    return parts.every(Number.isFinite) ? parts : undefined;
+  };
+
+  const transferSyntax = str('x00020010') ?? IMPLICIT_LE;
+  const pixelElement = ds.elements.x7fe00010;
+  if (!pixelElement) throw new ImagingError(file, 'DICOM file has no pixel data (7FE0,0010)');
+  if (!isSupportedTransferSyntax(transferSyntax)) {
+    throw new ImagingError(file, `unsupported transfer syntax ${describeTransferSyntax(transferSyntax)}`);
+  }
+  const rows = num('x00280010') ?? 0;
+  const columns = num('x00280011') ?? 0;
+  const tooBig = checkDimensions(columns, rows);
+  if (tooBig) throw new ImagingError(file, tooBig);
+  const samplesPerPixel = num('x00280002') ?? 1;
+  const bitsAllocated = num('x00280100') ?? 16;
+  const bitsStored = num('x00280101') ?? bitsAllocated;
+  const highBit = num('x00280102') ?? bitsStored - 1;
+  const pixelRepresentation = num('x00280103') ?? 0;
+  const planar = num('x00280006') ?? 0;
+  const photometric = (str('x00280004') ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')).trim().toUpperCase();
+  const frames = Math.max(1, Math.floor(Number(str('x00280008') ?? '1')) || 1);
+  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) throw new ImagingError(file, `unsupported SamplesPerPixel ${samplesPerPixel}`);
+  if (![8, 16, 32].includes(bitsAllocated)) throw new ImagingError(file, `unsupported BitsAllocated ${bitsAllocated}`);
+  if (bitsStored < 1 || bitsStored > bitsAllocated || highBit >= bitsAllocated) {
+    throw new ImagingError(file, `inconsistent BitsStored ${bitsStored} / HighBit ${highBit} for BitsAllocated ${bitsAllocated}`);
+  }
+  if (photometric === 'PALETTE COLOR') throw new ImagingError(file, 'PALETTE COLOR images are not supported');
+  if (photometric === 'YBR_FULL_422' && NATIVE_SYNTAXES.has(transferSyntax)) {
+    throw new ImagingError(file, 'uncompressed YBR_FULL_422 (chroma-subsampled) pixel data is not supported');
+  }
+  const frameBytes = rows * columns * samplesPerPixel * (bitsAllocated / 8);
+  if (frameBytes * frames > MAX_DECODED_BYTES) throw new ImagingError(file, `${frames} frames of ${columns}×${rows} are larger than supported`);
+
+  const frameIndex = options.frame ?? options.slice ?? 0;
+  if (frameIndex >= frames) {
+    throw new ImagingError(file, `frame ${frameIndex} out of range (file has ${frames} frame${frames === 1 ? '' : 's'}: 0–${frames - 1})`);
+  }
+
+  // Native or decoded frame as little-endian interleaved bytes.
+  let frame: Uint8Array;
+  let planarConfiguration = planar;
+  const layout = { rows, columns, samplesPerPixel, bitsAllocated, pixelRepresentation };
+  if (NATIVE_SYNTAXES.has(transferSyntax)) {
+    if (pixelElement.encapsulatedPixelData) throw new ImagingError(file, 'encapsulated pixel data in an uncompressed transfer syntax');
+    const start = pixelElement.dataOffset + frameIndex * frameBytes;
+    const available = Math.min(pixelElement.length, ds.byteArray.length - pixelElement.dataOffset);
+    if (frameBytes * (frameIndex + 1) > available) {
+      throw new ImagingError(file, `truncated pixel data: ${available} bytes, expected ${frameBytes * frames} for ${frames} frame(s) of ${columns}×${rows}`);
+    }
+    frame = ds.byteArray.subarray(start, start + frameBytes);
+    if (transferSyntax === EXPLICIT_BE && bitsAllocated > 8) frame = swapBytes(frame, bitsAllocated / 8);
+  } else {
+    if (!pixelElement.encapsulatedPixelData) throw new ImagingError(file, `pixel data of ${describeTransferSyntax(transferSyntax)} is not encapsulated`);
+    let compressed: Uint8Array;
+    try {
+      compressed = encapsulatedFrame(ds, pixelElement, frameIndex, frames, transferSyntax);
+    } catch (error) {
+      throw new ImagingError(file, `cannot read compressed frame ${frameIndex} (${parserMessage(error)})`);
+    }
+    try {
+      frame = await decodeCompressedFrame(transferSyntax, compressed, layout);
+    } catch (error) {
+      throw new ImagingError(file, `cannot decode ${describeTransferSyntax(transferSyntax)} frame ${frameIndex}: ${parserMessage(error)}`);
+    }
+    // Decoders return interleaved samples; RLE is planar-per-segment but rle.ts interleaves it.
+    planarConfiguration = 0;
+  }
+
+  const slope = floats('x00281053')?.[0] ?? 1;
+  const intercept = floats('x00281052')?.[0] ?? 0;
+  const pixels = storedToValues(frame, layout, bitsStored, highBit, planarConfiguration, photometric === 'MONOCHROME1');
+  if (samplesPerPixel === 1) {
+    if (slope !== 1 || intercept !== 0) for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] * slope + intercept;
+  } else if (photometric === 'YBR_FULL' && (NATIVE_SYNTAXES.has(transferSyntax) || transferSyntax === RLE_LOSSLESS)) {
+    // JPEG family decoders already return RGB; native and RLE data are stored as YCbCr.
+    ybrToRgb(pixels);
+  }
+
+  const spacing = floats('x00280030') ?? floats('x00181164');
+  const center = floats('x00281050')?.[0];
+  const width = floats('x00281051')?.[0];
+  const modality = str('x00080060')?.trim();
+  const burned = str('x00280301')?.trim().toUpperCase() === 'YES';
+  const dicom: DicomInfo = {
+    sopInstanceUID: str('x00080018')?.trim(),
+    sopClassUID: str('x00080016')?.trim(),
+    studyInstanceUID: str('x0020000d')?.trim(),
+    seriesInstanceUID: str('x0020000e')?.trim(),
+    frameOfReferenceUID: str('x00200052')?.trim(),
+    transferSyntaxUID: transferSyntax,
+    modality,
+    patientID: str('x00100020'),
+    patientName: str('x00100010'),
+    studyDate: str('x00080020'),
+    studyID: str('x00200010'),
+    accessionNumber: str('x00080050'),
+    seriesNumber: str('x00200011')?.trim(),
+    instanceNumber: str('x00200013')?.trim(),
+    imagePositionPatient: floats('x00200032'),
+    imageOrientationPatient: floats('x00200037'),
+    sliceThickness: floats('x00180050')?.[0],
+    photometricInterpretation: photometric,
+    rows,
+    columns,
+    numberOfFrames: frames,
+  };
+  return finishImage(
+    file,
+    'dicom',
+    { width: columns, height: rows, channels: samplesPerPixel === 3 ? 3 : 1, pixels, bitsStored },
+    {
+      pixelSpacing: spacing && spacing.length >= 2 && spacing[0] > 0 && spacing[1] > 0 ? [spacing[0], spacing[1]] : undefined,
+      frame: { index: frameIndex, count: frames },
+      defaultWindow: center !== undefined && width !== undefined && width > 0 ? { lower: center - width / 2, upper: center + width / 2 } : undefined,
+      modalityHint: modality,
+      bodyPartHint: str('x00180015')?.trim(),
+      burnedInAnnotation: burned,
+      dicom,
+    },
+  );
+}
+
+function parserMessage(error: unknown): string {
+  if (typeof error === 'string') return error;
+  if (error && typeof error === 'object' && 'exception' in error) return String((error as { exception: unknown }).exception);
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function swapBytes(frame: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(frame.length);
+  for (let i = 0; i < frame.length; i += size) for (let b = 0; b < size; b++) out[i + b] = frame[i + size - 1 - b];
+  return out;
+}
+
+function encapsulatedFrame(ds: dicomParser.DataSet, el: dicomParser.Element, index: number, frames: number, ts: string): Uint8Array {
+  const fragments = el.fragments ?? [];
+  if (fragments.length === 0) throw new Error('no fragments');
+  if (frames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments.length);
+  if (el.basicOffsetTable && el.basicOffsetTable.length > 0) return dicomParser.readEncapsulatedImageFrame(ds, el, index);
+  if (fragments.length === frames) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, index, 1);
+  if (ts.startsWith('1.2.840.10008.1.2.4.5') || ts.startsWith('1.2.840.10008.1.2.4.7')) {
+    const table = dicomParser.createJPEGBasicOffsetTable(ds, el);
+    return dicomParser.readEncapsulatedImageFrame(ds, el, index, table);
+  }
+  throw new Error(`${fragments.length} fragments for ${frames} frames and no offset table`);
+}
+
+/** Stored samples → Float32 values (planar configuration resolved to interleaved). */
+function storedToValues(
+  frame: Uint8Array,
+  layout: { rows: number; columns: number; samplesPerPixel: number; bitsAllocated: number; pixelRepresentation: number },
+  bitsStored: number,
+  highBit: number,
+  planar: number,
+  invert: boolean,
+): Float32Array {
+  const { rows, columns, samplesPerPixel: spp, bitsAllocated } = layout;
+  const n = rows * columns * spp;
+  const out = new Float32Array(n);
+  const signed = layout.pixelRepresentation === 1;
+  const shift = highBit + 1 - bitsStored;
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const bytes = bitsAllocated / 8;
+  const full = bitsStored === bitsAllocated && shift === 0;
+  const mask = bitsStored >= 32 ? 0xffffffff : 2 ** bitsStored - 1;
+  const signBit = 2 ** (bitsStored - 1);
+  const pixels = rows * columns;
+  for (let i = 0; i < n; i++) {
+    let raw: number;
+    if (full && bytes === 2) raw = signed ? view.getInt16(i * 2, true) : view.getUint16(i * 2, true);
+    else if (full && bytes === 1) raw = signed ? view.getInt8(i) : frame[i];
+    else if (full) raw = signed ? view.getInt32(i * 4, true) : view.getUint32(i * 4, true);
+    else {
+      const u = bytes === 1 ? frame[i] : bytes === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true);
+      const v = Math.floor(u / 2 ** shift) % (mask + 1);
+      raw = signed && v >= signBit ? v - 2 * signBit : v;
+    }
+    if (invert) raw = signed ? -1 - raw : mask - raw;
+    // Planar configuration 1 stores RRR…GGG…BBB…: write interleaved.
+    const dst = spp === 3 && planar === 1 ? (i % pixels) * 3 + Math.floor(i / pixels) : i;
+    out[dst] = raw;
+  }
+  return out;
+}
+
+/** YBR_FULL → RGB (PS3.3 C.7.6.3.1.2). */
+function ybrToRgb(p: Float32Array): void {
+  for (let i = 0; i < p.length; i += 3) {
+    const y = p[i];
+    const cb = p[i + 1] - 128;
+    const cr = p[i + 2] - 128;
+    p[i] = clamp255(y + 1.402 * cr);
+    p[i + 1] = clamp255(y - 0.344136 * cb - 0.714136 * cr);
+    p[i + 2] = clamp255(y + 1.772 * cb);
+  }
+}
+
+function clamp255(v: number): number {
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}

@@ -1,0 +1,154 @@
+/**
+ * Decoders for compressed DICOM transfer syntaxes, each loaded on first use:
+ * - RLE Lossless: ours (rle.ts);
+ * - JPEG Baseline (8-bit): @cornerstonejs/codec-libjpeg-turbo-8bit;
+ * - JPEG Lossless (processes 14, 14 SV1): jpeg-lossless-decoder-js;
+ * - JPEG-LS: @cornerstonejs/codec-charls;
+ * - JPEG 2000 (incl. lossless-only): @cornerstonejs/codec-openjpeg.
+ * Output is native little-endian interleaved bytes of bitsAllocated per sample (RGB for colour
+ * JPEG: the codecs undo the YCbCr transform themselves).
+ */
+import { decodeRleFrame } from './rle';
+
+export const TRANSFER_SYNTAXES: Record<string, string> = {
+  '1.2.840.10008.1.2': 'Implicit VR Little Endian',
+  '1.2.840.10008.1.2.1': 'Explicit VR Little Endian',
+  '1.2.840.10008.1.2.1.99': 'Deflated Explicit VR Little Endian',
+  '1.2.840.10008.1.2.2': 'Explicit VR Big Endian',
+  '1.2.840.10008.1.2.5': 'RLE Lossless',
+  '1.2.840.10008.1.2.4.50': 'JPEG Baseline (Process 1)',
+  '1.2.840.10008.1.2.4.51': 'JPEG Extended (Process 2 & 4)',
+  '1.2.840.10008.1.2.4.57': 'JPEG Lossless, Non-Hierarchical (Process 14)',
+  '1.2.840.10008.1.2.4.70': 'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])',
+  '1.2.840.10008.1.2.4.80': 'JPEG-LS Lossless',
+  '1.2.840.10008.1.2.4.81': 'JPEG-LS Lossy (Near-Lossless)',
+  '1.2.840.10008.1.2.4.90': 'JPEG 2000 Image Compression (Lossless Only)',
+  '1.2.840.10008.1.2.4.91': 'JPEG 2000 Image Compression',
+  '1.2.840.10008.1.2.4.100': 'MPEG2 Main Profile / Main Level',
+  '1.2.840.10008.1.2.4.102': 'MPEG-4 AVC/H.264 High Profile / Level 4.1',
+  '1.2.840.10008.1.2.4.201': 'High-Throughput JPEG 2000 Image Compression (Lossless Only)',
+  '1.2.840.10008.1.2.4.202': 'High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only)',
+  '1.2.840.10008.1.2.4.203': 'High-Throughput JPEG 2000 Image Compression',
+};
+
+export const NATIVE_SYNTAXES = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
+const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
+const JPEG_EXTENDED = '1.2.840.10008.1.2.4.51';
+const JPEG_LOSSLESS = new Set(['1.2.840.10008.1.2.4.57', '1.2.840.10008.1.2.4.70']);
+const JPEG_LS = new Set(['1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.81']);
+const JPEG_2000 = new Set(['1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91']);
+const RLE = '1.2.840.10008.1.2.5';
+
+export function describeTransferSyntax(uid: string): string {
+  const name = TRANSFER_SYNTAXES[uid];
+  return name ? `${name} (${uid})` : uid;
+}
+
+export function isSupportedTransferSyntax(uid: string): boolean {
+  return NATIVE_SYNTAXES.has(uid) || uid === RLE || uid === JPEG_BASELINE || uid === JPEG_EXTENDED || JPEG_LOSSLESS.has(uid) || JPEG_LS.has(uid) || JPEG_2000.has(uid);
+}
+
+export interface FrameLayout {
+  rows: number;
+  columns: number;
+  samplesPerPixel: number;
+  bitsAllocated: number;
+  pixelRepresentation: number;
+}
+
+/** The Emscripten codec objects share this shape. */
+interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  decode(): void;
+  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
+  getDecodedBuffer(): Uint8Array;
+  delete?(): void;
+}
+type CodecModule = Record<string, new () => WasmDecoder>;
+
+const modules = new Map<string, Promise<CodecModule>>();
+
+function loadCodec(name: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit'): Promise<CodecModule> {
+  let loaded = modules.get(name);
+  if (!loaded) {
+    // Static requires so esbuild bundles them; each exports an Emscripten module factory.
+    const factory = (
+      name === 'openjpeg'
+        ? require('@cornerstonejs/codec-openjpeg')
+        : name === 'charls'
+          ? require('@cornerstonejs/codec-charls')
+          : require('@cornerstonejs/codec-libjpeg-turbo-8bit')
+    ) as () => Promise<CodecModule>;
+    loaded = Promise.resolve(factory());
+    modules.set(name, loaded);
+  }
+  return loaded;
+}
+
+async function decodeWithWasm(moduleName: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit', className: string, data: Uint8Array, layout: FrameLayout): Promise<Uint8Array> {
+  const codec = await loadCodec(moduleName);
+  const Decoder = codec[className];
+  const decoder = new Decoder();
+  try {
+    decoder.getEncodedBuffer(data.length).set(data);
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    checkFrameInfo(info.width, info.height, info.componentCount, layout);
+    const decoded = decoder.getDecodedBuffer();
+    return toLayout(decoded, info.bitsPerSample, layout);
+  } finally {
+    decoder.delete?.();
+  }
+}
+
+function checkFrameInfo(width: number, height: number, components: number, layout: FrameLayout): void {
+  if (width !== layout.columns || height !== layout.rows || components !== layout.samplesPerPixel) {
+    throw new Error(
+      `compressed frame is ${width}×${height}×${components}, but the header says ${layout.columns}×${layout.rows}×${layout.samplesPerPixel}`,
+    );
+  }
+}
+
+/** Copies decoder output (8-bit, or 16-bit little-endian host order) to bitsAllocated-wide samples. */
+function toLayout(decoded: Uint8Array, bitsPerSample: number, layout: FrameLayout): Uint8Array {
+  const count = layout.rows * layout.columns * layout.samplesPerPixel;
+  const outBytes = layout.bitsAllocated / 8;
+  const inBytes = bitsPerSample > 8 ? 2 : 1;
+  if (inBytes === outBytes) return Uint8Array.from(decoded.subarray(0, count * outBytes));
+  const out = new Uint8Array(count * outBytes);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < count; i++) {
+    const v = inBytes === 1 ? decoded[i] : decoded[2 * i] | (decoded[2 * i + 1] << 8);
+    if (outBytes === 1) out[i] = v;
+    else view.setUint16(2 * i, v, true);
+  }
+  return out;
+}
+
+/** Decodes one compressed frame to native little-endian interleaved bytes. */
+export async function decodeCompressedFrame(transferSyntax: string, data: Uint8Array, layout: FrameLayout): Promise<Uint8Array> {
+  if (transferSyntax === RLE) {
+    return decodeRleFrame(data, layout.rows, layout.columns, layout.samplesPerPixel, layout.bitsAllocated);
+  }
+  if (transferSyntax === JPEG_BASELINE || (transferSyntax === JPEG_EXTENDED && layout.bitsAllocated === 8)) {
+    return decodeWithWasm('libjpeg-turbo-8bit', 'JPEGDecoder', data, layout);
+  }
+  if (JPEG_LOSSLESS.has(transferSyntax)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Decoder } = require('jpeg-lossless-decoder-js') as {
+      Decoder: new () => {
+        decode(buffer: ArrayBuffer, offset: number, length: number, numBytes?: number): Uint8Array | Uint16Array | Int16Array;
+        frame: { dimX: number; dimY: number; numComp: number };
+      };
+    };
+    const decoder = new Decoder();
+    const copy = Uint8Array.from(data);
+    const out = decoder.decode(copy.buffer, 0, copy.length, layout.bitsAllocated / 8);
+    checkFrameInfo(decoder.frame.dimX, decoder.frame.dimY, decoder.frame.numComp, layout);
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return toLayout(bytes, out.BYTES_PER_ELEMENT === 2 ? 16 : 8, layout);
+  }
+  if (JPEG_LS.has(transferSyntax)) return decodeWithWasm('charls', 'JpegLSDecoder', data, layout);
+  if (JPEG_2000.has(transferSyntax)) return decodeWithWasm('openjpeg', 'J2KDecoder', data, layout);
+  throw new Error(`unsupported transfer syntax ${describeTransferSyntax(transferSyntax)}`);
+}

@@ -1,0 +1,88 @@
+import type { ModelInputGeometry } from './types';
+
+export const MODEL_INPUT_SIZE = 1024;
+
+/**
+ * Where the source sits in the model input, as the reference pads: floor((long − short) / 2)
+ * zero pixels on each side of the short axis (so an odd difference leaves the padded image one
+ * pixel short of square; the resize then scales the two axes slightly differently).
+ */
+export function modelInputGeometry(sourceWidth: number, sourceHeight: number): ModelInputGeometry {
+  let padTop = 0;
+  let padLeft = 0;
+  if (sourceHeight > sourceWidth) padLeft = Math.floor((sourceHeight - sourceWidth) / 2);
+  else if (sourceWidth > sourceHeight) padTop = Math.floor((sourceWidth - sourceHeight) / 2);
+  return {
+    sourceWidth,
+    sourceHeight,
+    padTop,
+    padLeft,
+    paddedWidth: sourceWidth + 2 * padLeft,
+    paddedHeight: sourceHeight + 2 * padTop,
+    size: MODEL_INPUT_SIZE,
+  };
+}
+
+/**
+ * Continuous pixel coordinates (pixel centres at integers, as array indices) from source to
+ * model input. The resize maps model pixel centre u to padded coordinate (u + 0.5)·padded/size − 0.5,
+ * so the inverse is u = (x + pad + 0.5)·size/padded − 0.5.
+ */
+export function sourceToModel(geometry: ModelInputGeometry, x: number, y: number): { x: number; y: number } {
+  return {
+    x: ((x + geometry.padLeft + 0.5) * geometry.size) / geometry.paddedWidth - 0.5,
+    y: ((y + geometry.padTop + 0.5) * geometry.size) / geometry.paddedHeight - 0.5,
+  };
+}
+
+/** The inverse of sourceToModel: model-input pixel coordinates to source pixel coordinates. */
+export function modelToSource(geometry: ModelInputGeometry, x: number, y: number): { x: number; y: number } {
+  return {
+    x: ((x + 0.5) * geometry.paddedWidth) / geometry.size - 0.5 - geometry.padLeft,
+    y: ((y + 0.5) * geometry.paddedHeight) / geometry.size - 0.5 - geometry.padTop,
+  };
+}
+
+/**
+ * Maps a size×size uint8 probability map from the model back onto the source pixels: each source
+ * pixel takes the bilinear interpolation of the map at its centre's position in the model grid
+ * (sourceToModel), clamped to the grid's edge, rounded to the nearest integer. Bilinear because
+ * it is exact where the map is locally linear, never overshoots 0–255, and keeps the 127.5
+ * threshold contour where a smooth probability map puts it; the padding is simply never sampled.
+ */
+export function maskToSource(mask: Uint8Array, geometry: ModelInputGeometry): Uint8Array {
+  const size = geometry.size;
+  if (mask.length !== size * size) {
+    throw new Error(`mask has ${mask.length} values, expected ${size}×${size}`);
+  }
+  const { sourceWidth: w, sourceHeight: h } = geometry;
+  const out = new Uint8Array(w * h);
+  const x0 = new Int32Array(w);
+  const x1 = new Int32Array(w);
+  const fx = new Float64Array(w);
+  for (let x = 0; x < w; x++) {
+    const u = clamp(sourceToModel(geometry, x, 0).x, 0, size - 1);
+    x0[x] = Math.floor(u);
+    x1[x] = Math.min(x0[x] + 1, size - 1);
+    fx[x] = u - x0[x];
+  }
+  for (let y = 0; y < h; y++) {
+    const v = clamp(sourceToModel(geometry, 0, y).y, 0, size - 1);
+    const y0 = Math.floor(v);
+    const y1 = Math.min(y0 + 1, size - 1);
+    const fy = v - y0;
+    const r0 = y0 * size;
+    const r1 = y1 * size;
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      const a = mask[r0 + x0[x]] + (mask[r0 + x1[x]] - mask[r0 + x0[x]]) * fx[x];
+      const b = mask[r1 + x0[x]] + (mask[r1 + x1[x]] - mask[r1 + x0[x]]) * fx[x];
+      out[o + x] = Math.round(a + (b - a) * fy);
+    }
+  }
+  return out;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}

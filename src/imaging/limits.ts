@@ -1,0 +1,18 @@
+/**
+ * Limits checked against header dimensions before any pixel buffer is allocated, so a file that
+ * claims 30000×30000 fails fast instead of exhausting memory.
+ */
+export const MAX_PIXELS = 100_000_000; // per 2D image (e.g. 10000×10000)
+export const MAX_DIMENSION = 65_535;
+/** Upper bound on decoded bytes we are willing to hold for one file (volume or multi-frame). */
+export const MAX_DECODED_BYTES = 2 * 1024 ** 3;
+
+export function checkDimensions(width: number, height: number): string | undefined {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    return `invalid image size ${width}×${height}`;
+  }
+  if (width > MAX_DIMENSION || height > MAX_DIMENSION || width * height > MAX_PIXELS) {
+    return `image of ${width}×${height} pixels is larger than the supported ${MAX_PIXELS / 1e6} megapixels`;
+  }
+  return undefined;
+}

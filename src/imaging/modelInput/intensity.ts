@@ -1,0 +1,172 @@
+import type { CtSite, IntensitySpec, SourceImage } from '../types';
+
+/** CT windows [lower, upper] in HU per anatomic site, as in the reference (BiomedParse CT_WINDOWS). */
+export const CT_WINDOWS: Readonly<Record<CtSite, readonly [number, number]>> = {
+  abdomen: [-150, 250],
+  lung: [-1000, 1000],
+  pelvis: [-55, 200],
+  liver: [-25, 230],
+  colon: [-68, 187],
+  pancreas: [-100, 200],
+};
+
+export const CT_SITES = Object.keys(CT_WINDOWS) as CtSite[];
+
+export function isCtSite(text: string): text is CtSite {
+  return Object.prototype.hasOwnProperty.call(CT_WINDOWS, text);
+}
+
+/** Parses 'auto' | 'none' | 'percentile' | 'ct:<site>' | 'window:<lower>,<upper>'. Throws a one-line Error. */
+export function parseIntensitySpec(text: string): IntensitySpec {
+  const t = text.trim();
+  if (t === 'auto') return { kind: 'auto' };
+  if (t === 'none') return { kind: 'none' };
+  if (t === 'percentile') return { kind: 'percentile' };
+  if (t.startsWith('ct:')) {
+    const site = t.slice(3);
+    if (!isCtSite(site)) throw new Error(`unknown CT site '${site}' (expected one of ${CT_SITES.join(', ')})`);
+    return { kind: 'ct', site };
+  }
+  if (t.startsWith('window:')) {
+    const parts = t.slice(7).split(',');
+    const nums = parts.map((p) => (p.trim() === '' ? NaN : Number(p)));
+    if (nums.length !== 2 || !nums.every(Number.isFinite)) {
+      throw new Error(`window needs two numbers 'window:<lower>,<upper>', got '${text}'`);
+    }
+    if (!(nums[0] < nums[1])) throw new Error(`window lower bound must be below the upper bound, got '${text}'`);
+    return { kind: 'window', lower: nums[0], upper: nums[1] };
+  }
+  throw new Error(`unknown intensity '${text}' (expected percentile, ct:<site>, window:<lower>,<upper>, auto or none)`);
+}
+
+/** What is actually done to the values once 'auto' and CT sites are resolved. */
+export type ResolvedIntensity = { kind: 'none' } | { kind: 'percentile' } | { kind: 'window'; lower: number; upper: number };
+
+/**
+ * Resolves 'auto': CT DICOM → abdomen window; other DICOM and NIfTI → percentile, except 8-bit
+ * colour DICOM (ultrasound, photos) which is taken as it is; raster → as it is when 8-bit,
+ * percentile when deeper (16-bit values have no "as it is" in an 8-bit input).
+ */
+export function resolveIntensity(image: SourceImage, spec: IntensitySpec = { kind: 'auto' }): ResolvedIntensity {
+  switch (spec.kind) {
+    case 'none':
+    case 'percentile':
+      return spec;
+    case 'window':
+      return { kind: 'window', lower: spec.lower, upper: spec.upper };
+    case 'ct': {
+      const [lower, upper] = CT_WINDOWS[spec.site];
+      return { kind: 'window', lower, upper };
+    }
+    case 'auto': {
+      const deep = (image.bitsStored ?? 8) > 8;
+      if (image.format === 'raster') return deep ? { kind: 'percentile' } : { kind: 'none' };
+      if (image.format === 'dicom' && image.modalityHint?.toUpperCase() === 'CT') {
+        const [lower, upper] = CT_WINDOWS.abdomen;
+        return { kind: 'window', lower, upper };
+      }
+      if (image.format === 'dicom' && image.channels === 3 && !deep) return { kind: 'none' };
+      return { kind: 'percentile' };
+    }
+    default: {
+      const never: never = spec;
+      throw new Error(`unknown intensity ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** numpy.percentile (linear interpolation) of the values > 0, as the reference computes its bounds. */
+export function positivePercentiles(pixels: Float32Array, qs: number[]): number[] | undefined {
+  let count = 0;
+  for (let i = 0; i < pixels.length; i++) if (pixels[i] > 0) count++;
+  if (count === 0) return undefined;
+  const values = new Float64Array(count);
+  for (let i = 0, j = 0; i < pixels.length; i++) if (pixels[i] > 0) values[j++] = pixels[i];
+  return qs.map((q) => {
+    const pos = (q / 100) * (count - 1);
+    const lo = Math.floor(pos);
+    const frac = pos - lo;
+    const a = select(values, lo);
+    if (frac === 0 || lo + 1 >= count) return a;
+    // After select(lo) everything right of lo is ≥ a: the next order statistic is their minimum.
+    let b = Infinity;
+    for (let i = lo + 1; i < count; i++) if (values[i] < b) b = values[i];
+    // numpy's _lerp: a + (b - a) * t, evaluated from the other end when t ≥ 0.5.
+    const diff = b - a;
+    return frac >= 0.5 ? b - diff * (1 - frac) : a + diff * frac;
+  });
+}
+
+/** k-th smallest (0-based) by in-place quickselect (Hoare partition, median of three). */
+function select(a: Float64Array, k: number): number {
+  let left = 0;
+  let right = a.length - 1;
+  while (right > left) {
+    const mid = (left + right) >> 1;
+    // median of three as pivot
+    let x = a[left];
+    let y = a[mid];
+    let z = a[right];
+    if (x > y) [x, y] = [y, x];
+    if (y > z) [y, z] = [z, y];
+    if (x > y) [x, y] = [y, x];
+    const pivot = y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/**
+ * Maps the values to 0–255 the way the reference does: clip to [lower, upper], then stretch the
+ * clipped values' own min..max to 0..255 (so a window wider than the data stretches the data, as
+ * in the reference). Constant images become 0. 'none' clips to 0..255.
+ */
+export function applyIntensity(pixels: Float32Array, intensity: ResolvedIntensity): Float64Array {
+  const out = new Float64Array(pixels.length);
+  let lower: number;
+  let upper: number;
+  if (intensity.kind === 'none') {
+    for (let i = 0; i < pixels.length; i++) {
+      const v = pixels[i];
+      out[i] = v >= 0 ? (v <= 255 ? v : 255) : 0;
+    }
+    return out;
+  }
+  if (intensity.kind === 'percentile') {
+    const bounds = positivePercentiles(pixels, [0.5, 99.5]);
+    if (!bounds) return out; // nothing above 0: an all-black input
+    [lower, upper] = bounds;
+  } else {
+    lower = intensity.lower;
+    upper = intensity.upper;
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    // NaN (possible in float NIfTI) fails both tests and lands on the lower bound.
+    const v = p >= lower ? (p <= upper ? p : upper) : lower;
+    out[i] = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const span = max - min;
+  if (!(span > 0)) return out.fill(0);
+  for (let i = 0; i < out.length; i++) out[i] = ((out[i] - min) / span) * 255;
+  return out;
+}

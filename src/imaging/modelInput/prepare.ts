@@ -1,0 +1,78 @@
+import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
+import { clipLikeSkimage, resizeChannel } from '../resize/bspline';
+import type { IntensitySpec, ModelInput, SourceImage } from '../types';
+import { applyIntensity, resolveIntensity } from './intensity';
+import { encodeRgbPng } from './png';
+
+/**
+ * Builds the 1024² RGB model input from a decoded image exactly as the reference prepares its
+ * training data: intensity → pad to square with zeros → cubic B-spline resize per channel →
+ * clip → truncate to uint8 → grey repeated on R, G and B. Works on a copy: the viewer's
+ * full-fidelity pixels are never touched.
+ */
+export async function prepareModelInput(image: SourceImage, intensity: IntensitySpec = { kind: 'auto' }): Promise<ModelInput> {
+  const rgb = modelInputPixels(image, intensity);
+  const geometry = modelInputGeometry(image.width, image.height);
+  const png = await encodeRgbPng(rgb, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE);
+  return { png, rgb, geometry };
+}
+
+/** The synchronous core of prepareModelInput: the 1024*1024*3 RGB bytes. */
+export function modelInputPixels(image: SourceImage, intensity: IntensitySpec = { kind: 'auto' }): Uint8Array {
+  const { width, height } = image;
+  const geometry = modelInputGeometry(width, height);
+  const values = applyIntensity(image.pixels, resolveIntensity(image, intensity));
+  // A colour image whose channels are identical (a grey JPEG saved as RGB) needs one resize.
+  const channels = image.channels === 3 && !channelsIdentical(values) ? 3 : 1;
+  const stride = image.channels;
+  const { paddedWidth: pw, paddedHeight: ph, padLeft, padTop } = geometry;
+  const size = MODEL_INPUT_SIZE;
+
+  // skimage clips to the range of its input, i.e. of the padded image over all channels.
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (pw !== width || ph !== height) {
+    min = Math.min(min, 0);
+    max = Math.max(max, 0);
+  }
+
+  const planes: Float64Array[] = [];
+  for (let c = 0; c < channels; c++) {
+    let plane: ArrayLike<number> = values;
+    let planeStride = stride;
+    let planeOffset = c;
+    if (pw !== width || ph !== height) {
+      const padded = new Float64Array(pw * ph);
+      for (let y = 0; y < height; y++) {
+        const dst = (y + padTop) * pw + padLeft;
+        const src = y * width * stride + c;
+        for (let x = 0; x < width; x++) padded[dst + x] = values[src + x * stride];
+      }
+      plane = padded;
+      planeStride = 1;
+      planeOffset = 0;
+    }
+    planes.push(resizeChannel(plane, pw, ph, size, size, planeStride, planeOffset));
+  }
+  clipLikeSkimage(planes, min, max);
+
+  const rgb = new Uint8Array(size * size * 3);
+  for (let c = 0; c < 3; c++) {
+    const plane = planes[channels === 3 ? c : 0];
+    // Values are ≥ 0 after the clip, so truncation toward zero is a floor (numpy's uint8 cast).
+    for (let i = 0, j = c; i < plane.length; i++, j += 3) rgb[j] = plane[i];
+  }
+  return rgb;
+}
+
+function channelsIdentical(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i += 3) {
+    if (values[i] !== values[i + 1] || values[i] !== values[i + 2]) return false;
+  }
+  return true;
+}

@@ -1,0 +1,66 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { asImagingError, ImagingError } from './errors';
+import { decodeDicom, looksLikeDicom } from './decode/dicom';
+import { decodeNifti, isGzip, looksLikeNifti } from './decode/nifti';
+import { decodeRaster } from './decode/raster';
+import type { OpenOptions, SourceImage } from './types';
+
+/** Largest file we read into memory (compressed volumes are checked again after their header). */
+const MAX_FILE_BYTES = 2 * 1024 ** 3 - 1;
+
+/**
+ * Reads and decodes one image file for the viewer and the model-input pipeline. The format comes
+ * from the content (DICM preamble, NIfTI header size, gzip magic, image signatures), with the
+ * extension as a tie-breaker: a DICOM without extension and a misnamed file both work.
+ * Every failure is an ImagingError whose message is "<file>: <problem>".
+ */
+export async function openImage(file: string, options: OpenOptions = {}): Promise<SourceImage> {
+  try {
+    options.signal?.throwIfAborted();
+    let stat;
+    try {
+      stat = await fs.stat(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ImagingError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`);
+    }
+    if (stat.isDirectory()) throw new ImagingError(file, 'is a directory, not an image file');
+    if (stat.size === 0) throw new ImagingError(file, 'empty file');
+    if (stat.size > MAX_FILE_BYTES) throw new ImagingError(file, `file of ${stat.size} bytes is too large`);
+    const data = await fs.readFile(file, { signal: options.signal });
+    checkIndex(file, 'slice', options.slice);
+    checkIndex(file, 'frame', options.frame);
+    const kind = sniff(file, data);
+    switch (kind) {
+      case 'dicom':
+        return decodeDicom(file, data, options);
+      case 'nifti':
+        return await decodeNifti(file, data, options);
+      case 'raster':
+        return await decodeRaster(file, data);
+    }
+  } catch (error) {
+    if ((error as Error)?.name === 'AbortError') throw new ImagingError(file, 'aborted', { cause: error });
+    throw asImagingError(file, error);
+  }
+}
+
+function checkIndex(file: string, name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+    throw new ImagingError(file, `${name} index must be a non-negative integer, got ${value}`);
+  }
+}
+
+function sniff(file: string, data: Buffer): 'dicom' | 'nifti' | 'raster' {
+  const lower = path.basename(file).toLowerCase();
+  if (looksLikeDicom(data)) return 'dicom';
+  if (looksLikeNifti(data)) return 'nifti';
+  if (isGzip(data)) {
+    if (lower.endsWith('.nii.gz') || lower.endsWith('.gz')) return 'nifti';
+    throw new ImagingError(file, 'gzip-compressed file that is not a .nii.gz');
+  }
+  if (lower.endsWith('.dcm') || lower.endsWith('.dicom')) return 'dicom';
+  if (lower.endsWith('.nii')) return 'nifti';
+  return 'raster';
+}
