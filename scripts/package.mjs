@@ -3,7 +3,14 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
-const targets = { 'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'darwin-x64': 'darwin-x64', 'darwin-arm64': 'darwin-arm64', 'win32-x64': 'win32-x64', 'win32-arm64': 'win32-arm64' };
+const targets = {
+  'linux-x64': 'linux-x64',
+  'linux-arm64': 'linux-arm64',
+  'darwin-x64': 'darwin-x64',
+  'darwin-arm64': 'darwin-arm64',
+  'win32-x64': 'win32-x64',
+  'win32-arm64': 'win32-arm64',
+};
 const target = targets[`${process.platform}-${process.arch}`];
 if (!target) {
   console.error(`No VS Code target for ${process.platform}-${process.arch}.`);
@@ -11,7 +18,11 @@ if (!target) {
 }
 const { version, name } = JSON.parse(fs.readFileSync('package.json', 'utf8'));
 const out = `${name}-${target}-${version}.vsix`;
-const r = spawnSync('npx', ['vsce', 'package', '--target', target, '--out', out, '--allow-missing-repository'], { stdio: 'inherit' });
+const r = spawnSync(
+  'npx',
+  ['vsce', 'package', '--target', target, '--out', out, '--allow-missing-repository'],
+  { stdio: 'inherit' },
+);
 if (r.status !== 0) process.exit(r.status ?? 1);
 const size = fs.statSync(out).size;
 console.log(`${out}: ${(size / 1024 / 1024).toFixed(1)} MB`);

@@ -1,6 +1,7 @@
 // Runs the integration tests inside a real VS Code extension host: the VS Code server with this
 // extension loaded, its workbench opened in headless Chromium, and the mocha suite in
 // out/test/integration/index.js run by the extension host (`extensionTestsPath`).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,12 @@ const TIMEOUT_MS = Number(process.env.MEDIMAGEPARSE_INTEGRATION_TIMEOUT_MS ?? 15
 
 export async function runIntegrationTests({ grep } = {}) {
   await buildIntegrationTests();
-  const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medimageparse-results-')), 'results.json');
+  // A random endpoint key the tests store and use; afterwards no log or settings file may hold it.
+  const secret = `mip-secret-${crypto.randomBytes(12).toString('hex')}`;
+  const resultsFile = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), 'medimageparse-results-')),
+    'results.json',
+  );
   const workspace = makeSampleWorkspace(repoRoot);
   const artifacts = path.join(repoRoot, 'test-results');
   fs.mkdirSync(artifacts, { recursive: true });
@@ -29,6 +35,7 @@ export async function runIntegrationTests({ grep } = {}) {
     },
     env: {
       MEDIMAGEPARSE_TEST_RESULTS: resultsFile,
+      MEDIMAGEPARSE_TEST_SECRET: secret,
       MEDIMAGEPARSE_TEST_WORKSPACE: workspace,
       MEDIMAGEPARSE_TEST_GREP: grep ?? process.env.MEDIMAGEPARSE_TEST_GREP ?? '',
     },
@@ -42,7 +49,9 @@ export async function runIntegrationTests({ grep } = {}) {
       page.exposeFunction('codeAutomationExit', (code) => resolve(code));
     });
     await page.exposeFunction('codeAutomationLog', (type, args) => {
-      const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      const text = (Array.isArray(args) ? args : [args])
+        .map((a) => (typeof a === 'string' ? a : JSON.stringify(a)))
+        .join(' ');
       log.write(`[${type}] ${text}\n`);
       // The extension host's console carries mocha's spec output: show it live.
       if (text.includes('[mocha]')) console.log(text.replace(/^.*?\[mocha\] ?/, ''));
@@ -69,14 +78,47 @@ export async function runIntegrationTests({ grep } = {}) {
     log.end();
   }
   let counts = { passed: 0, failed: 0, pending: 0, vscodeVersion: 'unknown' };
+  const leaks = findSecret(secret, [server.dataDir, logFile]);
+  if (leaks.length > 0) {
+    console.error(`The test endpoint key appears in: ${leaks.join(', ')}`);
+    exitCode = exitCode || 1;
+  } else {
+    console.log(
+      `secret check: the test key appears in none of the logs and settings files (${scanned.count} files searched)`,
+    );
+  }
   if (fs.existsSync(resultsFile)) counts = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
   else exitCode = exitCode || 1;
+  // The secret scan is one more check: count it.
+  if (leaks.length > 0) counts.failed++;
+  else counts.passed++;
   if (counts.passed + counts.failed === 0) {
     console.error(`Integration tests ran no test; extension host log: ${logFile}`);
     exitCode = exitCode || 1;
   }
   fs.rmSync(workspace, { recursive: true, force: true });
   return { exitCode, ...counts };
+}
+
+const scanned = { count: 0 };
+
+/** Log files, settings and other JSON/text files under the given paths that contain `secret`. */
+function findSecret(secret, roots) {
+  const hits = [];
+  const visit = (p) => {
+    const stat = fs.statSync(p, { throwIfNoEntry: false });
+    if (!stat) return;
+    if (stat.isDirectory()) {
+      // Extension code and caches are not ours to scan.
+      if (/(extensions|CachedExtensionVSIXs|node_modules)$/.test(p)) return;
+      for (const entry of fs.readdirSync(p)) visit(path.join(p, entry));
+    } else if (/\.(log|json|txt)$/.test(p) && stat.size < 50 * 1024 * 1024) {
+      scanned.count++;
+      if (fs.readFileSync(p, 'utf8').includes(secret)) hits.push(p);
+    }
+  };
+  roots.forEach(visit);
+  return hits;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

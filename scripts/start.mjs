@@ -27,13 +27,15 @@ if (process.argv.includes('--desktop')) {
   const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'medimageparse-desktop-'));
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
-  spawn('code', ['--user-data-dir', userData, '--extensionDevelopmentPath', repoRoot, workspace], { stdio: 'inherit' });
+  spawn('code', ['--user-data-dir', userData, '--extensionDevelopmentPath', repoRoot, workspace], {
+    stdio: 'inherit',
+  });
 } else {
   const server = await startServer({ port, settings, log: () => {} });
   const url = server.url({ extensionPath: repoRoot, workspace });
   console.log('\nMedImageParse is running in VS Code (browser workbench).');
   console.log(`Sample images: ${workspace}`);
-  console.log('Demo endpoint: selected (offline, answers with the samples\' reference annotations)');
+  console.log("Demo endpoint: selected (offline, answers with the samples' reference annotations)");
   console.log(`\nOpen this address in a browser:\n\n  ${url}\n`);
   console.log('Press Ctrl+C to stop.');
   const stop = async () => {

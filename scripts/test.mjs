@@ -12,7 +12,10 @@ let failed = 0;
 
 function run(name, cmd, args, { capture = false } = {}) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
-  const result = spawnSync(cmd, args, { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });
+  const result = spawnSync(cmd, args, {
+    stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+  });
   if (capture) process.stdout.write(result.stdout ?? '');
   steps.push({ name, ok: result.status === 0 });
   return { ok: result.status === 0, stdout: result.stdout ?? '' };

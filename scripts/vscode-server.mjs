@@ -55,27 +55,56 @@ export function ensureSystemPackages() {
   });
 }
 
+/**
+ * The integration tests sign in through an authentication provider they register themselves.
+ * VS Code asks the user before an extension may use a provider's sessions, and refuses that
+ * dialog in tests. The product configuration's `trustedExtensionAuthAccess` is VS Code's own way
+ * to pre-approve an extension; the web workbench has its product configuration built into
+ * workbench.js, so the test server's copy is patched there (the cached test install only).
+ */
+function trustTestAuthProvider() {
+  const file = path.join(vscodeDir, 'out', 'vs', 'code', 'browser', 'workbench', 'workbench.js');
+  const text = fs.readFileSync(file, 'utf8');
+  const marker = 'trustedExtensionAuthAccess:[';
+  const ours = '"medimageparse.medimageparse",';
+  if (text.includes(marker + ours)) return;
+  if (!text.includes(marker))
+    throw new Error(`${file}: no trustedExtensionAuthAccess to extend; was the VS Code server updated?`);
+  fs.writeFileSync(file, text.replace(marker, marker + ours));
+}
+
 /** Installs the VS Code server once into the cache folder; later calls return at once. */
 export function ensureVSCodeServer() {
   ensureSystemPackages();
-  if (fs.existsSync(readyMarker) && fs.existsSync(serverMain)) return serverMain;
-  console.log(`[setup] installing VS Code server (code-server ${CODE_SERVER_VERSION}) into ${cacheDir}; about 2 minutes, once`);
+  if (fs.existsSync(readyMarker) && fs.existsSync(serverMain)) {
+    trustTestAuthProvider();
+    return serverMain;
+  }
+  console.log(
+    `[setup] installing VS Code server (code-server ${CODE_SERVER_VERSION}) into ${cacheDir}; about 2 minutes, once`,
+  );
   fs.mkdirSync(cacheDir, { recursive: true });
   if (!fs.existsSync(path.join(cacheDir, 'package.json'))) {
     fs.writeFileSync(path.join(cacheDir, 'package.json'), '{"name":"vscode-server-cache","private":true}\n');
   }
   // code-server's own postinstall refuses root and downloads from GitHub: scripts stay off.
-  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`], cacheDir);
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`],
+    cacheDir,
+  );
   run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', '--ignore-scripts'], vscodeDir);
   // @vscode/ripgrep's postinstall downloads rg and skips itself when bin/ exists.
   const rgBin = path.join(vscodeDir, 'node_modules', '@vscode', 'ripgrep', 'bin');
   fs.mkdirSync(rgBin, { recursive: true });
   const rgLink = path.join(rgBin, 'rg');
-  if (!fs.existsSync(rgLink)) fs.symlinkSync(execFileSync('sh', ['-c', 'command -v rg']).toString().trim(), rgLink);
+  if (!fs.existsSync(rgLink))
+    fs.symlinkSync(execFileSync('sh', ['-c', 'command -v rg']).toString().trim(), rgLink);
   // Native modules (node-pty, kerberos, spdlog…); npm_config_yes keeps `npx node-gyp` from prompting.
   run('npm', ['rebuild'], vscodeDir, { npm_config_yes: 'true' });
   const asar = path.join(vscodeDir, 'node_modules.asar');
   if (!fs.existsSync(asar)) fs.symlinkSync('node_modules', asar);
+  trustTestAuthProvider();
   fs.writeFileSync(readyMarker, new Date().toISOString() + '\n');
   return serverMain;
 }

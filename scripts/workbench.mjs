@@ -82,7 +82,10 @@ export async function startServer({ port, settings = {}, env = {}, dataDir, log 
     /** The workbench address; `testsPath` makes the workbench run an extension test entry. */
     url({ extensionPath, workspace, testsPath }) {
       const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
-      const payload = [['extensionDevelopmentPath', remote(extensionPath)], ['skipWelcome', 'true']];
+      const payload = [
+        ['extensionDevelopmentPath', remote(extensionPath)],
+        ['skipWelcome', 'true'],
+      ];
       if (testsPath) payload.push(['extensionTestsPath', remote(testsPath)]);
       const folder = workspace ? `folder=${encodeURIComponent(workspace)}&` : '';
       return `http://127.0.0.1:${port}/?${folder}payload=${encodeURIComponent(JSON.stringify(payload))}`;

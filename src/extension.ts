@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { registerEndpointCommands, createEndpointStatusBar, testEndpoint } from './commands/endpointCommands';
 import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
+import { registerFolderCommands } from './commands/folderCommands';
 import { ViewerManager } from './editors/viewerManager';
 import type { ViewerServices } from './editors/viewerServices';
 import { escapeHtml } from './editors/webviewHtml';
@@ -42,7 +43,9 @@ function viewerSettings(): ViewerSettings {
 export function activate(context: vscode.ExtensionContext): MedImageParseApi {
   const log = new ExtensionLog();
   context.subscriptions.push(log);
-  log.logger.info(`MedImageParse ${APP_VERSION} activating in VS Code ${vscode.version} (${vscode.env.appHost}); research use only.`);
+  log.logger.info(
+    `MedImageParse ${APP_VERSION} activating in VS Code ${vscode.version} (${vscode.env.appHost}); research use only.`,
+  );
 
   const endpoints = new EndpointManager(context, log);
   context.subscriptions.push(endpoints);
@@ -69,7 +72,10 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     },
     lastSelections: () => context.workspaceState.get<Record<string, string[]>>(SELECTIONS_KEY, {}),
     rememberSelection: async (modality, targets) => {
-      const all = { ...context.workspaceState.get<Record<string, string[]>>(SELECTIONS_KEY, {}), [modality]: targets };
+      const all = {
+        ...context.workspaceState.get<Record<string, string[]>>(SELECTIONS_KEY, {}),
+        [modality]: targets,
+      };
       await context.workspaceState.update(SELECTIONS_KEY, all);
     },
     runWebviewCommand: async (command) => {
@@ -86,7 +92,8 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
           return void vscode.commands.executeCommand('workbench.action.openSettings', 'medimageparse');
       }
     },
-    exportResult: (viewer, resultId) => exportViewerResult(viewer, resultId, history, log, () => historyView.refresh()),
+    exportResult: (viewer, resultId) =>
+      exportViewerResult(viewer, resultId, history, log, () => historyView.refresh()),
     errorHtml: (message) =>
       `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"></head>` +
       `<body style="font-family: var(--vscode-font-family); color: var(--vscode-errorForeground); padding: 1em"><p role="alert">${escapeHtml(message)}</p></body></html>`,
@@ -99,12 +106,15 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     ...registerEndpointCommands(endpoints, log),
     ...registerImageCommands(viewers, runner, log, context.extensionUri),
     ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
+    ...registerFolderCommands({ endpoints, runner, log }),
     createEndpointStatusBar(endpoints),
     vscode.window.registerTreeDataProvider(Views.endpoints, new EndpointsView(endpoints)),
     vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),
     vscode.window.registerTreeDataProvider(Views.history, historyView),
   );
-  log.logger.info(`Ready. Active endpoint: ${endpoints.activeName()}. Storage: ${storage.replace(os.homedir(), '~')}`);
+  log.logger.info(
+    `Ready. Active endpoint: ${endpoints.activeName()}. Storage: ${storage.replace(os.homedir(), '~')}`,
+  );
   return { viewers, endpoints, history, runner, log };
 }
 

@@ -4,16 +4,25 @@ import { EndpointError } from '../endpoint/errors';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { EndpointManager } from '../vscode/endpoints/endpointManager';
-import { DEMO_ENDPOINT_NAME, type AuthKind, type EndpointSettings } from '../vscode/endpoints/endpointSettings';
+import {
+  DEMO_ENDPOINT_NAME,
+  type AuthKind,
+  type EndpointSettings,
+} from '../vscode/endpoints/endpointSettings';
 
 /** Tree items and other callers pass either an endpoint name or an item that carries one. */
 function nameFrom(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
-  if (arg && typeof arg === 'object' && 'endpointName' in arg && typeof arg.endpointName === 'string') return arg.endpointName;
+  if (arg && typeof arg === 'object' && 'endpointName' in arg && typeof arg.endpointName === 'string')
+    return arg.endpointName;
   return undefined;
 }
 
-function validateUrl(name: string, protocol: EndpointSettings['protocol'], value: string): string | undefined {
+function validateUrl(
+  name: string,
+  protocol: EndpointSettings['protocol'],
+  value: string,
+): string | undefined {
   try {
     resolveScoringUrl({ name, url: value, protocol });
     return undefined;
@@ -22,24 +31,35 @@ function validateUrl(name: string, protocol: EndpointSettings['protocol'], value
   }
 }
 
-async function pickEndpoint(manager: EndpointManager, placeHolder: string, includeDemo: boolean): Promise<string | undefined> {
+async function pickEndpoint(
+  manager: EndpointManager,
+  placeHolder: string,
+  includeDemo: boolean,
+): Promise<string | undefined> {
   const items = manager
     .list()
     .filter((e) => includeDemo || !e.isDemo)
     .map((e) => ({
       label: e.settings.name,
-      description: e.isDemo ? 'built-in, offline: reference annotations of the sample images' : e.settings.url,
+      description: e.isDemo
+        ? 'built-in, offline: reference annotations of the sample images'
+        : e.settings.url,
       detail: e.isActive ? '$(check) active' : undefined,
     }));
   if (items.length === 0) {
-    void vscode.window.showInformationMessage('No endpoints configured yet.', 'Add Endpoint').then((a) => a && vscode.commands.executeCommand(Commands.addEndpoint));
+    void vscode.window
+      .showInformationMessage('No endpoints configured yet.', 'Add Endpoint')
+      .then((a) => a && vscode.commands.executeCommand(Commands.addEndpoint));
     return undefined;
   }
   return (await vscode.window.showQuickPick(items, { placeHolder }))?.label;
 }
 
 /** Asks for the parts of an endpoint; `existing` pre-fills them when editing. */
-async function endpointWizard(manager: EndpointManager, existing?: EndpointSettings): Promise<EndpointSettings | undefined> {
+async function endpointWizard(
+  manager: EndpointManager,
+  existing?: EndpointSettings,
+): Promise<EndpointSettings | undefined> {
   const taken = new Set(manager.list().map((e) => e.settings.name));
   if (existing) taken.delete(existing.name);
   const name = await vscode.window.showInputBox({
@@ -47,20 +67,30 @@ async function endpointWizard(manager: EndpointManager, existing?: EndpointSetti
     prompt: 'A short name you will recognise, e.g. "biomedparse-westeurope"',
     value: existing?.name,
     ignoreFocusOut: true,
-    validateInput: (v) => (!v.trim() ? 'Enter a name.' : taken.has(v.trim()) ? `'${v.trim()}' is already used.` : undefined),
+    validateInput: (v) =>
+      !v.trim() ? 'Enter a name.' : taken.has(v.trim()) ? `'${v.trim()}' is already used.` : undefined,
   });
   if (name === undefined) return undefined;
   const protocolPick = await vscode.window.showQuickPick(
     [
-      { label: 'Azure Machine Learning online endpoint', protocol: 'azureml' as const, description: 'input_data format' },
-      { label: 'MLflow scoring server', protocol: 'mlflow' as const, description: 'self-hosted, /invocations' },
+      {
+        label: 'Azure Machine Learning online endpoint',
+        protocol: 'azureml' as const,
+        description: 'input_data format',
+      },
+      {
+        label: 'MLflow scoring server',
+        protocol: 'mlflow' as const,
+        description: 'self-hosted, /invocations',
+      },
     ],
     { title: 'MedImageParse endpoint (2/4): kind', ignoreFocusOut: true },
   );
   if (!protocolPick) return undefined;
   const url = await vscode.window.showInputBox({
     title: 'MedImageParse endpoint (3/4): scoring URL',
-    prompt: 'The REST / scoring URI from the endpoint\'s "Consume" tab, e.g. https://my-endpoint.westeurope.inference.ml.azure.com/score',
+    prompt:
+      'The REST / scoring URI from the endpoint\'s "Consume" tab, e.g. https://my-endpoint.westeurope.inference.ml.azure.com/score',
     value: existing?.url,
     ignoreFocusOut: true,
     validateInput: (v) => validateUrl(name.trim(), protocolPick.protocol, v),
@@ -69,7 +99,11 @@ async function endpointWizard(manager: EndpointManager, existing?: EndpointSetti
   const authPick = await vscode.window.showQuickPick(
     [
       { label: 'Endpoint key', auth: 'key' as AuthKind, description: 'kept in VS Code secret storage' },
-      { label: 'Microsoft Entra ID sign-in', auth: 'entra' as AuthKind, description: 'token for https://ml.azure.com/.default' },
+      {
+        label: 'Microsoft Entra ID sign-in',
+        auth: 'entra' as AuthKind,
+        description: 'token for https://ml.azure.com/.default',
+      },
       { label: 'No authentication', auth: 'none' as AuthKind, description: 'local servers only' },
     ],
     { title: 'MedImageParse endpoint (4/4): authentication', ignoreFocusOut: true },
@@ -77,24 +111,41 @@ async function endpointWizard(manager: EndpointManager, existing?: EndpointSetti
   if (!authPick) return undefined;
   let tenant = existing?.tenant;
   if (authPick.auth === 'entra') {
-    tenant = (await vscode.window.showInputBox({ title: 'Tenant ID (optional)', value: tenant, ignoreFocusOut: true, prompt: 'Leave empty for your home tenant.' }))?.trim() || undefined;
+    tenant =
+      (
+        await vscode.window.showInputBox({
+          title: 'Tenant ID (optional)',
+          value: tenant,
+          ignoreFocusOut: true,
+          prompt: 'Leave empty for your home tenant.',
+        })
+      )?.trim() || undefined;
   }
   const deployment =
     (
       await vscode.window.showInputBox({
         title: 'Deployment name (optional)',
-        prompt: 'Sent as azureml-model-deployment to pin one deployment; leave empty to let the endpoint route traffic.',
+        prompt:
+          'Sent as azureml-model-deployment to pin one deployment; leave empty to let the endpoint route traffic.',
         value: existing?.deployment,
         ignoreFocusOut: true,
       })
     )?.trim() || undefined;
-  return { name: name.trim(), url: url.trim(), protocol: protocolPick.protocol, auth: authPick.auth, tenant, deployment, timeoutSeconds: existing?.timeoutSeconds };
+  return {
+    name: name.trim(),
+    url: url.trim(),
+    protocol: protocolPick.protocol,
+    auth: authPick.auth,
+    tenant,
+    deployment,
+    timeoutSeconds: existing?.timeoutSeconds,
+  };
 }
 
 async function askKey(manager: EndpointManager, name: string): Promise<boolean> {
   const key = await vscode.window.showInputBox({
     title: `Key for endpoint '${name}'`,
-    prompt: 'Paste the primary or secondary key. It is stored only in VS Code\'s secret storage.',
+    prompt: "Paste the primary or secondary key. It is stored only in VS Code's secret storage.",
     password: true,
     ignoreFocusOut: true,
     validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an endpoint key.' : undefined),
@@ -104,9 +155,17 @@ async function askKey(manager: EndpointManager, name: string): Promise<boolean> 
   return true;
 }
 
-export async function testEndpoint(manager: EndpointManager, log: ExtensionLog, name: string): Promise<boolean> {
+export async function testEndpoint(
+  manager: EndpointManager,
+  log: ExtensionLog,
+  name: string,
+): Promise<boolean> {
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Testing endpoint '${name}'…`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Testing endpoint '${name}'…`,
+      cancellable: true,
+    },
     async (_progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
@@ -115,13 +174,16 @@ export async function testEndpoint(manager: EndpointManager, log: ExtensionLog, 
         const result = await client.test(abort.signal);
         if (!result.ok) throw result.error;
         manager.recordOutcome(name, { ok: true, latencyMs: Math.round(result.latencyMs) });
-        void vscode.window.showInformationMessage(`Endpoint '${name}' answered in ${Math.round(result.latencyMs)} ms.`);
+        void vscode.window.showInformationMessage(
+          `Endpoint '${name}' answered in ${Math.round(result.latencyMs)} ms.`,
+        );
         return true;
       } catch (error) {
         const message = error instanceof Error ? log.redactor.redact(error.message) : String(error);
         manager.recordOutcome(name, { ok: false, message });
         log.logger.error(`Test of endpoint '${name}' failed: ${message}`);
-        const actions = error instanceof EndpointError && error.kind === 'auth' ? ['Set Key', 'Show Log'] : ['Show Log'];
+        const actions =
+          error instanceof EndpointError && error.kind === 'auth' ? ['Set Key', 'Show Log'] : ['Show Log'];
         const choice = await vscode.window.showErrorMessage(message, ...actions);
         if (choice === 'Set Key') await vscode.commands.executeCommand(Commands.setEndpointKey, name);
         if (choice === 'Show Log') log.channel.show(true);
@@ -138,14 +200,20 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
       if (!endpoint) return;
       await manager.save(endpoint);
       if (endpoint.auth === 'key' && !(await askKey(manager, endpoint.name))) {
-        void vscode.window.showWarningMessage(`Endpoint '${endpoint.name}' was added without a key. Set it with "MedImageParse: Set Endpoint Key…".`);
+        void vscode.window.showWarningMessage(
+          `Endpoint '${endpoint.name}' was added without a key. Set it with "MedImageParse: Set Endpoint Key…".`,
+        );
       }
       await manager.setActive(endpoint.name);
-      const choice = await vscode.window.showInformationMessage(`Endpoint '${endpoint.name}' added and selected.`, 'Test Now');
+      const choice = await vscode.window.showInformationMessage(
+        `Endpoint '${endpoint.name}' added and selected.`,
+        'Test Now',
+      );
       if (choice) await testEndpoint(manager, log, endpoint.name);
     }),
     vscode.commands.registerCommand(Commands.selectEndpoint, async (arg?: unknown) => {
-      const name = nameFrom(arg) ?? (await pickEndpoint(manager, 'Select the endpoint MedImageParse sends to', true));
+      const name =
+        nameFrom(arg) ?? (await pickEndpoint(manager, 'Select the endpoint MedImageParse sends to', true));
       if (!name) return;
       if (!manager.get(name)) {
         void vscode.window.showErrorMessage(`There is no endpoint named '${name}'.`);
@@ -160,7 +228,8 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
     vscode.commands.registerCommand(Commands.setEndpointKey, async (arg?: unknown) => {
       const name = nameFrom(arg) ?? (await pickEndpoint(manager, 'Set the key of which endpoint?', false));
       if (!name) return;
-      if (await askKey(manager, name)) void vscode.window.showInformationMessage(`Key for '${name}' saved in secret storage.`);
+      if (await askKey(manager, name))
+        void vscode.window.showInformationMessage(`Key for '${name}' saved in secret storage.`);
     }),
     vscode.commands.registerCommand(Commands.signIn, async (arg?: unknown) => {
       const name = nameFrom(arg) ?? (await pickEndpoint(manager, 'Sign in for which endpoint?', false));
@@ -170,7 +239,9 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
         await manager.entraToken(entry.settings, true);
         void vscode.window.showInformationMessage(`Signed in for endpoint '${entry.settings.name}'.`);
       } catch (error) {
-        void vscode.window.showErrorMessage(log.redactor.redact(error instanceof Error ? error.message : String(error)));
+        void vscode.window.showErrorMessage(
+          log.redactor.redact(error instanceof Error ? error.message : String(error)),
+        );
       }
     }),
     vscode.commands.registerCommand(Commands.editEndpoint, async (arg?: unknown) => {
@@ -201,7 +272,9 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
         { label: '$(trash) Remove Endpoint…', command: Commands.removeEndpoint },
         { label: '$(output) Show Log', command: Commands.showLog },
       ];
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: `Active endpoint: ${active.settings.name}` });
+      const pick = await vscode.window.showQuickPick(items, {
+        placeHolder: `Active endpoint: ${active.settings.name}`,
+      });
       if (pick) await vscode.commands.executeCommand(pick.command);
     }),
   ];
@@ -209,7 +282,11 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
 
 /** The status bar item: the active endpoint, one click to switch. */
 export function createEndpointStatusBar(manager: EndpointManager): vscode.Disposable {
-  const item = vscode.window.createStatusBarItem('medimageparse.endpoint', vscode.StatusBarAlignment.Right, 100);
+  const item = vscode.window.createStatusBarItem(
+    'medimageparse.endpoint',
+    vscode.StatusBarAlignment.Right,
+    100,
+  );
   item.name = 'MedImageParse Endpoint';
   item.command = Commands.selectEndpoint;
   const update = () => {

@@ -25,14 +25,22 @@ function idFrom(arg: unknown): string | undefined {
 
 type TargetNode = { kind: 'target' | 'site'; modality: string; site: string; target?: string };
 
-export function registerHistoryCommands({ history, historyView, viewers, runner, log }: Deps): vscode.Disposable[] {
+export function registerHistoryCommands({
+  history,
+  historyView,
+  viewers,
+  runner,
+  log,
+}: Deps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.historyOpen, async (arg?: unknown) => {
       const id = idFrom(arg);
       const entry = id ? await history.get(id) : undefined;
       const result = id ? await history.load(id) : undefined;
       if (!entry || !result) {
-        void vscode.window.showErrorMessage('That result is no longer in the history store; run the parse again.');
+        void vscode.window.showErrorMessage(
+          'That result is no longer in the history store; run the parse again.',
+        );
         return;
       }
       return viewers.open(vscode.Uri.file(entry.file), result);
@@ -41,7 +49,9 @@ export function registerHistoryCommands({ history, historyView, viewers, runner,
       const id = idFrom(arg);
       const entry = id ? await history.get(id) : undefined;
       if (!entry?.exportFolder) {
-        void vscode.window.showInformationMessage('This result has not been exported yet: open it and choose Export in the viewer.');
+        void vscode.window.showInformationMessage(
+          'This result has not been exported yet: open it and choose Export in the viewer.',
+        );
         return;
       }
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(entry.exportFolder));
@@ -53,14 +63,32 @@ export function registerHistoryCommands({ history, historyView, viewers, runner,
       if (!entry || !previous) return;
       try {
         const result = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `MedImageParse: running again on ${entry.file}`, cancellable: true },
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `MedImageParse: running again on ${entry.file}`,
+            cancellable: true,
+          },
           (_p, token) => {
             const abort = new AbortController();
             token.onCancellationRequested(() => abort.abort());
             return runner.run(
               previous.kind === 'recognition' && previous.modalityKey
-                ? { kind: 'recognition', file: entry.file, slice: entry.slice, frame: entry.frame, modalityKey: previous.modalityKey }
-                : { kind: 'parse', file: entry.file, slice: entry.slice, frame: entry.frame, prompts: entry.prompts, modality: entry.modality, site: entry.site },
+                ? {
+                    kind: 'recognition',
+                    file: entry.file,
+                    slice: entry.slice,
+                    frame: entry.frame,
+                    modalityKey: previous.modalityKey,
+                  }
+                : {
+                    kind: 'parse',
+                    file: entry.file,
+                    slice: entry.slice,
+                    frame: entry.frame,
+                    prompts: entry.prompts,
+                    modality: entry.modality,
+                    site: entry.site,
+                  },
               { signal: abort.signal },
             );
           },
@@ -84,7 +112,11 @@ export function registerHistoryCommands({ history, historyView, viewers, runner,
       historyView.refresh();
     }),
     vscode.commands.registerCommand(Commands.historyClear, async () => {
-      const confirm = await vscode.window.showWarningMessage('Clear the MedImageParse history of this workspace?', { modal: true, detail: 'Exported files are kept.' }, 'Clear');
+      const confirm = await vscode.window.showWarningMessage(
+        'Clear the MedImageParse history of this workspace?',
+        { modal: true, detail: 'Exported files are kept.' },
+        'Clear',
+      );
       if (confirm !== 'Clear') return;
       await history.clear();
       historyView.refresh();
@@ -93,9 +125,12 @@ export function registerHistoryCommands({ history, historyView, viewers, runner,
       if (!node?.target) return;
       const viewer = viewers.active();
       if (!viewer) {
-        void vscode.window.showInformationMessage('Open an image in the MedImageParse viewer first; then targets chosen here are added to its prompts.', 'Open Image…').then(
-          (c) => c && vscode.commands.executeCommand(Commands.openViewer),
-        );
+        void vscode.window
+          .showInformationMessage(
+            'Open an image in the MedImageParse viewer first; then targets chosen here are added to its prompts.',
+            'Open Image…',
+          )
+          .then((c) => c && vscode.commands.executeCommand(Commands.openViewer));
         return;
       }
       viewer.addTargets([node.target], node.modality, node.site);
@@ -112,11 +147,18 @@ export function registerHistoryCommands({ history, historyView, viewers, runner,
       viewer.webviewPanel.reveal();
       try {
         const result = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `MedImageParse: recognize all (${key})`, cancellable: true },
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `MedImageParse: recognize all (${key})`,
+            cancellable: true,
+          },
           (_p, token) => {
             const abort = new AbortController();
             token.onCancellationRequested(() => abort.abort());
-            return runner.run({ kind: 'recognition', file: viewer.uri.fsPath, modalityKey: key }, { signal: abort.signal });
+            return runner.run(
+              { kind: 'recognition', file: viewer.uri.fsPath, modalityKey: key },
+              { signal: abort.signal },
+            );
           },
         );
         viewer.showResult(result);

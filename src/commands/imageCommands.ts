@@ -13,7 +13,12 @@ export const IMAGE_FILE = /\.(png|jpe?g|tiff?|bmp|webp|dcm|dicom|nii|nii\.gz)$/i
 
 /** Explorer commands pass (clicked, selected[]); the palette passes nothing: use the active file. */
 export async function targetFiles(clicked?: unknown, selected?: unknown): Promise<vscode.Uri[]> {
-  const list = Array.isArray(selected) && selected.length > 0 ? selected : clicked instanceof vscode.Uri ? [clicked] : [];
+  const list =
+    Array.isArray(selected) && selected.length > 0
+      ? selected
+      : clicked instanceof vscode.Uri
+        ? [clicked]
+        : [];
   const uris = list.filter((u): u is vscode.Uri => u instanceof vscode.Uri && u.scheme === 'file');
   if (uris.length > 0) return uris;
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: vscode.Uri } | undefined;
@@ -21,7 +26,9 @@ export async function targetFiles(clicked?: unknown, selected?: unknown): Promis
   const picked = await vscode.window.showOpenDialog({
     canSelectMany: true,
     openLabel: 'Open',
-    filters: { 'Biomedical images': ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'dcm', 'dicom', 'nii', 'gz'] },
+    filters: {
+      'Biomedical images': ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'dcm', 'dicom', 'nii', 'gz'],
+    },
   });
   return picked ?? [];
 }
@@ -32,11 +39,17 @@ interface TargetPick extends vscode.QuickPickItem {
 }
 
 /** Quick pick of recommended targets for the guessed modality (its sites first), plus free text. */
-export async function pickPrompts(file: vscode.Uri): Promise<{ prompts: string[]; modality?: string; site?: string } | undefined> {
+export async function pickPrompts(
+  file: vscode.Uri,
+): Promise<{ prompts: string[]; modality?: string; site?: string } | undefined> {
   const guess = guessModalitySite({ fileName: path.basename(file.fsPath) });
   const catalogue = RECOMMENDED_TARGETS as Record<string, Record<string, readonly string[]>>;
-  const modalities = guess.modality ? [guess.modality, ...Object.keys(catalogue).filter((m) => m !== guess.modality)] : Object.keys(catalogue);
-  const items: TargetPick[] = [{ label: '$(edit) Other targets…', other: true, alwaysShow: true, description: 'type your own prompts' }];
+  const modalities = guess.modality
+    ? [guess.modality, ...Object.keys(catalogue).filter((m) => m !== guess.modality)]
+    : Object.keys(catalogue);
+  const items: TargetPick[] = [
+    { label: '$(edit) Other targets…', other: true, alwaysShow: true, description: 'type your own prompts' },
+  ];
   const seen = new Set<string>();
   for (const modality of modalities) {
     for (const [site, targets] of Object.entries(catalogue[modality])) {
@@ -64,11 +77,20 @@ export async function pickPrompts(file: vscode.Uri): Promise<{ prompts: string[]
       prompt: 'Separate several targets with &, e.g. "liver & kidney"',
       ignoreFocusOut: true,
     });
-    prompts.push(...(text ?? '').split('&').map((t) => t.trim()).filter(Boolean));
+    prompts.push(
+      ...(text ?? '')
+        .split('&')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    );
   }
   if (prompts.length === 0) return undefined;
   const first = picks.find((p) => p.target)?.description?.split(' · ');
-  return { prompts: [...new Set(prompts)], modality: first?.[0] ?? guess.modality, site: first?.[1] ?? guess.site };
+  return {
+    prompts: [...new Set(prompts)],
+    modality: first?.[0] ?? guess.modality,
+    site: first?.[1] ?? guess.site,
+  };
 }
 
 async function pickModalityKey(file: vscode.Uri): Promise<string | undefined> {
@@ -76,38 +98,62 @@ async function pickModalityKey(file: vscode.Uri): Promise<string | undefined> {
   const keys = guessed ? [guessed, ...MODALITY_KEYS.filter((k) => k !== guessed)] : [...MODALITY_KEYS];
   return (
     await vscode.window.showQuickPick(
-      keys.map((k) => ({ label: k, description: k === guessed ? 'suggested from the file name' : undefined })),
-      { title: `Recognize all objects in ${path.basename(file.fsPath)}`, placeHolder: 'Which modality is the image?' },
+      keys.map((k) => ({
+        label: k,
+        description: k === guessed ? 'suggested from the file name' : undefined,
+      })),
+      {
+        title: `Recognize all objects in ${path.basename(file.fsPath)}`,
+        placeHolder: 'Which modality is the image?',
+      },
     )
   )?.label;
 }
 
 /** Runs one request per file with a cancellable progress notification. */
-async function runWithProgress(runner: ParseRunner, log: ExtensionLog, requests: RunRequest[], title: string): Promise<ParseResult[]> {
+async function runWithProgress(
+  runner: ParseRunner,
+  log: ExtensionLog,
+  requests: RunRequest[],
+  title: string,
+): Promise<ParseResult[]> {
   const results: ParseResult[] = [];
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    for (const [i, request] of requests.entries()) {
-      if (abort.signal.aborted) break;
-      const name = path.basename(request.file);
-      progress.report({ message: `${name} (${i + 1}/${requests.length})` });
-      try {
-        results.push(await runner.run(request, { signal: abort.signal, onProgress: (m) => progress.report({ message: `${name}: ${m}` }) }));
-      } catch (error) {
-        if (error instanceof UserCancelledError || abort.signal.aborted) {
-          void vscode.window.showInformationMessage(error instanceof Error ? error.message : 'Cancelled.');
-          break;
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      for (const [i, request] of requests.entries()) {
+        if (abort.signal.aborted) break;
+        const name = path.basename(request.file);
+        progress.report({ message: `${name} (${i + 1}/${requests.length})` });
+        try {
+          results.push(
+            await runner.run(request, {
+              signal: abort.signal,
+              onProgress: (m) => progress.report({ message: `${name}: ${m}` }),
+            }),
+          );
+        } catch (error) {
+          if (error instanceof UserCancelledError || abort.signal.aborted) {
+            void vscode.window.showInformationMessage(error instanceof Error ? error.message : 'Cancelled.');
+            break;
+          }
+          const message = `${name}: ${toUserError(error, log.redactor).message}`;
+          void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && log.channel.show(true));
         }
-        const message = `${name}: ${toUserError(error, log.redactor).message}`;
-        void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && log.channel.show(true));
       }
-    }
-  });
+    },
+  );
   return results;
 }
 
-export function registerImageCommands(viewers: ViewerManager, runner: ParseRunner, log: ExtensionLog, extensionUri: vscode.Uri): vscode.Disposable[] {
+export function registerImageCommands(
+  viewers: ViewerManager,
+  runner: ParseRunner,
+  log: ExtensionLog,
+  extensionUri: vscode.Uri,
+): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.openViewer, async (clicked?: unknown, selected?: unknown) => {
       const files = await targetFiles(clicked, selected);
@@ -122,7 +168,13 @@ export function registerImageCommands(viewers: ViewerManager, runner: ParseRunne
       const results = await runWithProgress(
         runner,
         log,
-        files.map((f) => ({ kind: 'parse', file: f.fsPath, prompts: choice.prompts, modality: choice.modality, site: choice.site })),
+        files.map((f) => ({
+          kind: 'parse',
+          file: f.fsPath,
+          prompts: choice.prompts,
+          modality: choice.modality,
+          site: choice.site,
+        })),
         title,
       );
       results.forEach((result, i) => viewers.open(files[i], result));
@@ -146,7 +198,11 @@ export function registerImageCommands(viewers: ViewerManager, runner: ParseRunne
       const samples = vscode.Uri.joinPath(extensionUri, 'media', 'samples');
       const folder = vscode.workspace.workspaceFolders?.[0];
       // Opening the shipped samples must not add a folder to the user's workspace: open files.
-      const first = vscode.Uri.joinPath(folder && (await exists(vscode.Uri.joinPath(folder.uri, 'demo'))) ? folder.uri : samples, 'demo', '06_CT_abdomen.png');
+      const first = vscode.Uri.joinPath(
+        folder && (await exists(vscode.Uri.joinPath(folder.uri, 'demo'))) ? folder.uri : samples,
+        'demo',
+        '06_CT_abdomen.png',
+      );
       viewers.open(first);
     }),
     vscode.commands.registerCommand(Commands.showLog, () => log.channel.show()),

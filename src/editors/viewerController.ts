@@ -47,8 +47,11 @@ export class ViewerController extends Disposable {
   private readonly readyWaiters: (() => void)[] = [];
   /** The result on screen, for exports and for restoring. */
   currentResult?: ParseResult;
-  /** Messages posted, most recent last (bounded): lets integration tests see the round trip. */
+  /** Types of the messages posted, most recent last (bounded): lets integration tests see the round trip. */
   readonly posted: HostMessage['type'][] = [];
+  private readonly postedEmitter = this._register(new vscode.EventEmitter<HostMessage>());
+  /** Every message sent to the webview (tests check that no secret ever travels there). */
+  readonly onDidPost = this.postedEmitter.event;
 
   constructor(
     readonly uri: vscode.Uri,
@@ -59,13 +62,25 @@ export class ViewerController extends Disposable {
     super();
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots: viewerResourceRoots(services.extensionUri) };
-    webview.html = buildViewerHtml(webview, services.extensionUri, services.viewerSettings(), path.basename(uri.fsPath));
+    webview.html = buildViewerHtml(
+      webview,
+      services.extensionUri,
+      services.viewerSettings(),
+      path.basename(uri.fsPath),
+    );
     this._register(webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
     this._register(webviewPanel.onDidDispose(() => this.dispose()));
-    this._register(services.endpoints.onDidChange(() => this.post({ type: 'endpoint', endpoint: this.services.endpointSummary() })));
+    this._register(
+      services.endpoints.onDidChange(() =>
+        this.post({ type: 'endpoint', endpoint: this.services.endpointSummary() }),
+      ),
+    );
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('medimageparse.viewer') || e.affectsConfiguration('medimageparse.analysis')) {
+        if (
+          e.affectsConfiguration('medimageparse.viewer') ||
+          e.affectsConfiguration('medimageparse.analysis')
+        ) {
           this.post({ type: 'settings', settings: this.services.viewerSettings() });
         }
       }),
@@ -87,6 +102,7 @@ export class ViewerController extends Disposable {
     if (this.isDisposed) return;
     this.posted.push(message.type);
     if (this.posted.length > 50) this.posted.shift();
+    this.postedEmitter.fire(message);
     void this.webviewPanel.webview.postMessage(message);
   }
 
@@ -127,14 +143,18 @@ export class ViewerController extends Disposable {
   private async onMessage(raw: unknown): Promise<void> {
     const message = parseWebviewMessage(raw);
     if (!message) {
-      this.services.log.logger.warn(`Viewer of ${path.basename(this.uri.fsPath)}: ignored a malformed message from the webview.`);
+      this.services.log.logger.warn(
+        `Viewer of ${path.basename(this.uri.fsPath)}: ignored a malformed message from the webview.`,
+      );
       return;
     }
     try {
       await this.handle(message);
     } catch (error) {
       // Handlers report their own errors; this is the last line for the unexpected.
-      this.services.log.logger.error(`Viewer of ${this.uri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
+      this.services.log.logger.error(
+        `Viewer of ${this.uri.fsPath}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -161,7 +181,10 @@ export class ViewerController extends Disposable {
       case 'export':
         return this.services.exportResult(this, message.resultId);
       case 'restoreResult': {
-        const result = this.currentResult?.id === message.resultId ? this.currentResult : await this.services.history.load(message.resultId);
+        const result =
+          this.currentResult?.id === message.resultId
+            ? this.currentResult
+            : await this.services.history.load(message.resultId);
         if (result) {
           this.currentResult = result;
           this.post({ type: 'showResult', result });
@@ -181,7 +204,9 @@ export class ViewerController extends Disposable {
         await this.services.runWebviewCommand(message.command);
         return;
       case 'log':
-        this.services.log.logger[message.level](`[viewer ${path.basename(this.uri.fsPath)}] ${message.message}`);
+        this.services.log.logger[message.level](
+          `[viewer ${path.basename(this.uri.fsPath)}] ${message.message}`,
+        );
         return;
       default: {
         const unreachable: never = message;
@@ -227,18 +252,29 @@ export class ViewerController extends Disposable {
           slice: this.slice,
           frame: this.frame,
           ...(message.type === 'run'
-            ? { kind: 'parse' as const, prompts: message.prompts, modality: message.modality, site: message.site, ctWindow: message.ctWindow }
+            ? {
+                kind: 'parse' as const,
+                prompts: message.prompts,
+                modality: message.modality,
+                site: message.site,
+                ctWindow: message.ctWindow,
+              }
             : { kind: 'recognition' as const, modalityKey: message.modalityKey }),
         },
         {
           signal: abort.signal,
-          onProgress: (text, increment) => this.post({ type: 'runProgress', runId: message.runId, message: text, increment }),
+          onProgress: (text, increment) =>
+            this.post({ type: 'runProgress', runId: message.runId, message: text, increment }),
         },
       );
       this.currentResult = result;
       this.post({ type: 'runResult', runId: message.runId, result });
     } catch (error) {
-      this.post({ type: 'runError', runId: message.runId, error: toUserError(error, this.services.log.redactor) });
+      this.post({
+        type: 'runError',
+        runId: message.runId,
+        error: toUserError(error, this.services.log.redactor),
+      });
     } finally {
       this.runs.delete(message.runId);
     }

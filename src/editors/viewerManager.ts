@@ -30,7 +30,10 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
     this._register(
       vscode.window.registerWebviewPanelSerializer(ViewTypes.panel, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
-          const file = state && typeof state === 'object' && 'file' in state && typeof state.file === 'string' ? state.file : undefined;
+          const file =
+            state && typeof state === 'object' && 'file' in state && typeof state.file === 'string'
+              ? state.file
+              : undefined;
           if (!file) {
             panel.dispose();
             return;
@@ -65,15 +68,22 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
 
   /** Opens (or reveals) the viewer panel for a file, optionally showing a result. */
   open(uri: vscode.Uri, result?: ParseResult): ViewerController {
-    const existing = [...this.viewers].find((v) => v.uri.fsPath === uri.fsPath && v.webviewPanel.viewType === ViewTypes.panel);
+    const existing = [...this.viewers].find(
+      (v) => v.uri.fsPath === uri.fsPath && v.webviewPanel.viewType === ViewTypes.panel,
+    );
     if (existing) {
       existing.webviewPanel.reveal();
       if (result) existing.showResult(result);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(ViewTypes.panel, `MedImageParse: ${path.basename(uri.fsPath)}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      ViewTypes.panel,
+      `MedImageParse: ${path.basename(uri.fsPath)}`,
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+      },
+    );
     panel.iconPath = vscode.Uri.joinPath(this.services.extensionUri, 'media', 'activity.svg');
     return this.track(new ViewerController(uri, panel, this.services, result));
   }

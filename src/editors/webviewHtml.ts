@@ -9,7 +9,9 @@ export function escapeHtml(text: string): string {
 function makeNonce(): string {
   const bytes = new Uint8Array(24);
   crypto.getRandomValues(bytes);
-  return Buffer.from(bytes).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  return Buffer.from(bytes)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '');
 }
 
 /** The only roots a viewer webview may load from: our bundles and icons. No workspace files. */
@@ -22,7 +24,12 @@ export function viewerResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
  * fonts from the extension only, images from blob:/data: (the canvas), no network. Initial
  * settings travel in a data- attribute, escaped.
  */
-export function buildViewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, settings: ViewerSettings, title: string): string {
+export function buildViewerHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  settings: ViewerSettings,
+  title: string,
+): string {
   const nonce = makeNonce();
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const csp = [

@@ -67,7 +67,9 @@ export class ResultStore {
   async list(): Promise<HistoryEntry[]> {
     if (!this.index) {
       try {
-        const parsed = JSON.parse(await fs.readFile(this.indexFile(), 'utf8')) as { entries?: HistoryEntry[] };
+        const parsed = JSON.parse(await fs.readFile(this.indexFile(), 'utf8')) as {
+          entries?: HistoryEntry[];
+        };
         this.index = Array.isArray(parsed.entries) ? parsed.entries : [];
       } catch {
         this.index = [];
@@ -78,7 +80,10 @@ export class ResultStore {
 
   private async saveIndex(): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(this.indexFile(), Buffer.from(JSON.stringify({ version: VERSION, entries: this.index ?? [] }, null, 1)));
+    await writeFileAtomic(
+      this.indexFile(),
+      Buffer.from(JSON.stringify({ version: VERSION, entries: this.index ?? [] }, null, 1)),
+    );
   }
 
   async add(file: string, result: ParseResult, exportFolder?: string): Promise<HistoryEntry> {
@@ -157,14 +162,18 @@ export async function encodeResult(result: ParseResult): Promise<Buffer> {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(json.length);
-  return gzip(Buffer.concat([length, json, ...blobs.map((b) => Buffer.from(b.buffer, b.byteOffset, b.length))]), { level: 6 });
+  return gzip(
+    Buffer.concat([length, json, ...blobs.map((b) => Buffer.from(b.buffer, b.byteOffset, b.length))]),
+    { level: 6 },
+  );
 }
 
 export async function decodeResult(data: Buffer): Promise<ParseResult> {
   const raw = await gunzip(data);
   const jsonLength = raw.readUInt32LE(0);
   const header = JSON.parse(raw.subarray(4, 4 + jsonLength).toString('utf8'));
-  if (header.format !== FORMAT || header.version !== VERSION) throw new Error('not a MedImageParse result file');
+  if (header.format !== FORMAT || header.version !== VERSION)
+    throw new Error('not a MedImageParse result file');
   const blobs: Uint8Array[] = [];
   let offset = 4 + jsonLength;
   for (const size of header.blobSizes as number[]) {

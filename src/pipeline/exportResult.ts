@@ -7,7 +7,13 @@ export function toSourceInfo(image: SourceImage): SourceInfo {
   const d = image.dicom;
   const dicom =
     d?.sopInstanceUID && d.sopClassUID && d.studyInstanceUID && d.seriesInstanceUID
-      ? { sopInstanceUID: d.sopInstanceUID, sopClassUID: d.sopClassUID, studyInstanceUID: d.studyInstanceUID, seriesInstanceUID: d.seriesInstanceUID, frameOfReferenceUID: d.frameOfReferenceUID }
+      ? {
+          sopInstanceUID: d.sopInstanceUID,
+          sopClassUID: d.sopClassUID,
+          studyInstanceUID: d.studyInstanceUID,
+          seriesInstanceUID: d.seriesInstanceUID,
+          frameOfReferenceUID: d.frameOfReferenceUID,
+        }
       : undefined;
   return {
     file: image.file,
@@ -30,7 +36,11 @@ export function exportParseResult(
 ): Promise<ExportResult> {
   return writeExports({
     source: toSourceInfo(image),
-    targets: result.targets.map((t) => ({ name: t.target, mask: t.mask, assessment: { status: t.status, pValue: t.pValue } })),
+    targets: result.targets.map((t) => ({
+      name: t.target,
+      mask: t.mask,
+      assessment: { status: t.status, pValue: t.pValue },
+    })),
     outDir: options.outDir,
     modality: { key: result.modalityKey, modality: result.modality, site: result.site },
     prompts: result.prompts,

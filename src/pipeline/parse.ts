@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { assessTarget, findComponents, planRecognitionPrompts, recognize, recognitionTargets } from '../analysis';
+import {
+  assessTarget,
+  findComponents,
+  planRecognitionPrompts,
+  recognize,
+  recognitionTargets,
+} from '../analysis';
 import type { EndpointClient } from '../endpoint/client';
-import { prepareModelInput, maskToSource, type IntensitySpec, type ModelInput, type SourceImage } from '../imaging';
+import {
+  prepareModelInput,
+  maskToSource,
+  type IntensitySpec,
+  type ModelInput,
+  type SourceImage,
+} from '../imaging';
 import type { ParseResult, TargetResult } from '../shared/protocol';
 import { modalityKeyFor } from '../shared/targets';
 
@@ -43,7 +55,15 @@ function throwIfAborted(signal?: AbortSignal): void {
 }
 
 /** Per target: the mask on the source pixels, its components there, its validity on the model input. */
-function targetResult(image: SourceImage, input: ModelInput, modalityKey: string | undefined, target: string, label: string, mask1024: Uint8Array, pThreshold?: number): TargetResult {
+function targetResult(
+  image: SourceImage,
+  input: ModelInput,
+  modalityKey: string | undefined,
+  target: string,
+  label: string,
+  mask1024: Uint8Array,
+  pThreshold?: number,
+): TargetResult {
   const mask = maskToSource(mask1024, input.geometry);
   const detection = findComponents(mask, image.width, image.height, { pixelSpacing: image.pixelSpacing });
   const assessment = assessTarget(input.rgb, mask1024, modalityKey, target, { pThreshold });
@@ -54,12 +74,20 @@ function targetResult(image: SourceImage, input: ModelInput, modalityKey: string
     status: assessment.status,
     pValue: assessment.pValue,
     area: detection.totalArea,
-    areaMm2: image.pixelSpacing ? detection.totalArea * image.pixelSpacing[0] * image.pixelSpacing[1] : undefined,
+    areaMm2: image.pixelSpacing
+      ? detection.totalArea * image.pixelSpacing[0] * image.pixelSpacing[1]
+      : undefined,
     components: detection.components,
   };
 }
 
-function baseResult(image: SourceImage, request: CommonRequest, kind: ParseResult['kind'], prompts: string[], source: ParseResult['source']): Omit<ParseResult, 'targets'> {
+function baseResult(
+  image: SourceImage,
+  request: CommonRequest,
+  kind: ParseResult['kind'],
+  prompts: string[],
+  source: ParseResult['source'],
+): Omit<ParseResult, 'targets'> {
   return {
     id: randomUUID(),
     kind,
@@ -76,7 +104,12 @@ function baseResult(image: SourceImage, request: CommonRequest, kind: ParseResul
 }
 
 /** Segments the prompts in one image. */
-export async function parseImage(image: SourceImage, client: EndpointClient, request: ParseRequest, options: PipelineOptions = {}): Promise<ParseResult> {
+export async function parseImage(
+  image: SourceImage,
+  client: EndpointClient,
+  request: ParseRequest,
+  options: PipelineOptions = {},
+): Promise<ParseResult> {
   const { signal, onProgress } = options;
   onProgress?.('Preparing the model input…');
   const input = await prepareModelInput(image, request.intensity);
@@ -84,17 +117,22 @@ export async function parseImage(image: SourceImage, client: EndpointClient, req
   onProgress?.(`Sending ${Math.round(input.png.length / 1024)} kB to '${request.endpointName}'…`);
   const [answer] = await client.parse([{ png: input.png, prompts: request.prompts }], {
     signal,
-    onRetry: (r) => onProgress?.(`${r.reason}: retrying in ${Math.ceil(r.waitMs / 1000)} s (attempt ${r.attempt})…`),
+    onRetry: (r) =>
+      onProgress?.(`${r.reason}: retrying in ${Math.ceil(r.waitMs / 1000)} s (attempt ${r.attempt})…`),
   });
   throwIfAborted(signal);
   onProgress?.('Analysing masks…');
-  const modalityKey = request.modalityKey ?? (request.modality && request.site ? modalityKeyFor(request.modality, request.site) : undefined);
+  const modalityKey =
+    request.modalityKey ??
+    (request.modality && request.site ? modalityKeyFor(request.modality, request.site) : undefined);
   return {
     ...baseResult(image, request, 'parse', request.prompts, answer.source),
     modality: request.modality,
     site: request.site,
     modalityKey,
-    targets: answer.masks.map((m, i) => targetResult(image, input, modalityKey, request.prompts[i], m.label, m.data, request.pValueThreshold)),
+    targets: answer.masks.map((m, i) =>
+      targetResult(image, input, modalityKey, request.prompts[i], m.label, m.data, request.pValueThreshold),
+    ),
   };
 }
 
@@ -102,7 +140,12 @@ export async function parseImage(image: SourceImage, client: EndpointClient, req
  * Recognition ("find everything"): prompts every target the modality key knows, in as few
  * requests as allowed, then filters, suppresses overlaps and combines as the reference does.
  */
-export async function recognizeImage(image: SourceImage, client: EndpointClient, request: RecognizeRequest, options: PipelineOptions = {}): Promise<ParseResult> {
+export async function recognizeImage(
+  image: SourceImage,
+  client: EndpointClient,
+  request: RecognizeRequest,
+  options: PipelineOptions = {},
+): Promise<ParseResult> {
   const { signal, onProgress } = options;
   const targets = recognitionTargets(request.modalityKey);
   if (targets.length === 0) throw new Error(`No recognition list for modality key '${request.modalityKey}'.`);
@@ -126,7 +169,10 @@ export async function recognizeImage(image: SourceImage, client: EndpointClient,
       labels.set(chunks[i].targets[j], m.label);
     }),
   );
-  const recognition = recognize(input.rgb, maps, { modalityKey: request.modalityKey, pThreshold: request.pValueThreshold });
+  const recognition = recognize(input.rgb, maps, {
+    modalityKey: request.modalityKey,
+    pThreshold: request.pValueThreshold,
+  });
   const labelMap1024 = recognition.labelMap;
   // Label maps are categorical: map each label back separately so no label is blended.
   const labelMap = new Uint8Array(image.width * image.height);
@@ -139,7 +185,15 @@ export async function recognizeImage(image: SourceImage, client: EndpointClient,
   });
   const kept = recognition.labels.map((name) => {
     // Each kept target's mask is its own probability map; its validity uses the same p-value.
-    return targetResult(image, input, request.modalityKey, name, labels.get(name) ?? name, maps.get(name)!, request.pValueThreshold);
+    return targetResult(
+      image,
+      input,
+      request.modalityKey,
+      name,
+      labels.get(name) ?? name,
+      maps.get(name)!,
+      request.pValueThreshold,
+    );
   });
   return {
     ...baseResult(image, request, 'recognition', targets, answers[0]?.source ?? 'endpoint'),

@@ -97,7 +97,13 @@ export interface UserError {
 }
 
 /** Host commands a webview button may ask for; nothing else is accepted. */
-export const WEBVIEW_COMMANDS = ['addEndpoint', 'selectEndpoint', 'showLog', 'testEndpoint', 'openSettings'] as const;
+export const WEBVIEW_COMMANDS = [
+  'addEndpoint',
+  'selectEndpoint',
+  'showLog',
+  'testEndpoint',
+  'openSettings',
+] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
 /** Messages from the host to the webview. */
@@ -172,7 +178,8 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
       return { type: 'ready' };
     case 'run':
       if (!isString(m.runId, 100) || !isStringList(m.prompts) || m.prompts.length === 0) return undefined;
-      if (!isOptionalString(m.modality) || !isOptionalString(m.site) || !isOptionalString(m.ctWindow)) return undefined;
+      if (!isOptionalString(m.modality) || !isOptionalString(m.site) || !isOptionalString(m.ctWindow))
+        return undefined;
       return {
         type: 'run',
         runId: m.runId,
@@ -187,15 +194,25 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     case 'cancel':
       return isString(m.runId, 100) ? { type: 'cancel', runId: m.runId } : undefined;
     case 'selectSlice':
-      if ((m.slice !== undefined && !isIndex(m.slice)) || (m.frame !== undefined && !isIndex(m.frame))) return undefined;
-      return { type: 'selectSlice', slice: m.slice as number | undefined, frame: m.frame as number | undefined };
+      if ((m.slice !== undefined && !isIndex(m.slice)) || (m.frame !== undefined && !isIndex(m.frame)))
+        return undefined;
+      return {
+        type: 'selectSlice',
+        slice: m.slice as number | undefined,
+        frame: m.frame as number | undefined,
+      };
     case 'export':
       return isString(m.resultId, 100) ? { type: 'export', resultId: m.resultId } : undefined;
     case 'restoreResult':
       return isString(m.resultId, 100) ? { type: 'restoreResult', resultId: m.resultId } : undefined;
     case 'saveSelection':
-      if (!isString(m.modality, 100) || !Array.isArray(m.targets) || !m.targets.every((t) => isString(t))) return undefined;
-      return { type: 'saveSelection', modality: m.modality, targets: (m.targets as string[]).slice(0, MAX_PROMPTS) };
+      if (!isString(m.modality, 100) || !Array.isArray(m.targets) || !m.targets.every((t) => isString(t)))
+        return undefined;
+      return {
+        type: 'saveSelection',
+        modality: m.modality,
+        targets: (m.targets as string[]).slice(0, MAX_PROMPTS),
+      };
     case 'screenshot':
       if (!isString(m.requestId, 100)) return undefined;
       if (m.png !== null && !(m.png instanceof Uint8Array)) return undefined;
@@ -205,7 +222,8 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
         ? { type: 'command', command: m.command as WebviewCommand }
         : undefined;
     case 'log':
-      if (!['info', 'warn', 'error'].includes(m.level as string) || !isString(m.message, 2000)) return undefined;
+      if (!['info', 'warn', 'error'].includes(m.level as string) || !isString(m.message, 2000))
+        return undefined;
       return { type: 'log', level: m.level as 'info' | 'warn' | 'error', message: m.message };
     default:
       return undefined;

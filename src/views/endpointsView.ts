@@ -11,14 +11,27 @@ export class EndpointItem extends vscode.TreeItem {
   ) {
     super(endpointName, vscode.TreeItemCollapsibleState.None);
     const s = entry.settings;
-    const parts = [entry.isDemo ? 'offline demo' : s.auth === 'key' ? (hasKey ? 'key set' : 'no key') : s.auth === 'entra' ? 'Microsoft sign-in' : 'no auth'];
-    if (entry.state.reachable === true) parts.push(`reachable${entry.state.latencyMs ? `, ${entry.state.latencyMs} ms` : ''}`);
+    const parts = [
+      entry.isDemo
+        ? 'offline demo'
+        : s.auth === 'key'
+          ? hasKey
+            ? 'key set'
+            : 'no key'
+          : s.auth === 'entra'
+            ? 'Microsoft sign-in'
+            : 'no auth',
+    ];
+    if (entry.state.reachable === true)
+      parts.push(`reachable${entry.state.latencyMs ? `, ${entry.state.latencyMs} ms` : ''}`);
     if (entry.state.reachable === false) parts.push('last call failed');
     this.description = (entry.isActive ? '● active · ' : '') + parts.join(' · ');
     this.tooltip = new vscode.MarkdownString(
       [
         `**${s.name}**${entry.isActive ? ' (active)' : ''}`,
-        entry.isDemo ? 'Built-in offline demo endpoint: answers with reference annotations of the sample images.' : `URL: ${s.url}`,
+        entry.isDemo
+          ? 'Built-in offline demo endpoint: answers with reference annotations of the sample images.'
+          : `URL: ${s.url}`,
         s.deployment ? `Deployment: ${s.deployment}` : '',
         entry.state.lastError ? `Last error: ${entry.state.lastError}` : '',
       ]
@@ -30,8 +43,12 @@ export class EndpointItem extends vscode.TreeItem {
       entry.state.reachable === false ? new vscode.ThemeColor('errorForeground') : undefined,
     );
     // e.g. "endpoint-active-key", "endpoint-entra", "endpoint-demo": menus match on these.
-    this.contextValue = entry.isDemo ? 'endpoint-demo' : `endpoint${entry.isActive ? '-active' : ''}-${s.auth}`;
-    this.command = entry.isActive ? undefined : { command: Commands.selectEndpoint, title: 'Select', arguments: [endpointName] };
+    this.contextValue = entry.isDemo
+      ? 'endpoint-demo'
+      : `endpoint${entry.isActive ? '-active' : ''}-${s.auth}`;
+    this.command = entry.isActive
+      ? undefined
+      : { command: Commands.selectEndpoint, title: 'Select', arguments: [endpointName] };
     this.accessibilityInformation = { label: `Endpoint ${endpointName}, ${this.description}` };
   }
 }
@@ -49,6 +66,17 @@ export class EndpointsView implements vscode.TreeDataProvider<EndpointItem> {
   }
 
   async getChildren(): Promise<EndpointItem[]> {
-    return Promise.all(this.manager.list().map(async (e) => new EndpointItem(e.settings.name, e, e.settings.auth === 'key' && (await this.manager.hasKey(e.settings.name)))));
+    return Promise.all(
+      this.manager
+        .list()
+        .map(
+          async (e) =>
+            new EndpointItem(
+              e.settings.name,
+              e,
+              e.settings.auth === 'key' && (await this.manager.hasKey(e.settings.name)),
+            ),
+        ),
+    );
   }
 }

@@ -40,8 +40,19 @@ export class TargetsView implements vscode.TreeDataProvider<Node> {
 
   getChildren(node?: Node): Node[] {
     if (!node) return Object.keys(catalogue).map((modality) => ({ kind: 'modality', modality }));
-    if (node.kind === 'modality') return Object.keys(catalogue[node.modality]).map((site) => ({ kind: 'site', modality: node.modality, site }));
-    if (node.kind === 'site') return catalogue[node.modality][node.site].map((target) => ({ kind: 'target', modality: node.modality, site: node.site, target }));
+    if (node.kind === 'modality')
+      return Object.keys(catalogue[node.modality]).map((site) => ({
+        kind: 'site',
+        modality: node.modality,
+        site,
+      }));
+    if (node.kind === 'site')
+      return catalogue[node.modality][node.site].map((target) => ({
+        kind: 'target',
+        modality: node.modality,
+        site: node.site,
+        target,
+      }));
     return [];
   }
 }

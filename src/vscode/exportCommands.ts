@@ -8,27 +8,53 @@ import type { ExtensionLog } from './log';
 import { toUserError } from './userError';
 
 /** Export button of the viewer: files next to the image (or where the user chooses), atomically. */
-export async function exportViewerResult(viewer: ViewerController, resultId: string, history: ResultStore, log: ExtensionLog, refresh: () => void): Promise<void> {
+export async function exportViewerResult(
+  viewer: ViewerController,
+  resultId: string,
+  history: ResultStore,
+  log: ExtensionLog,
+  refresh: () => void,
+): Promise<void> {
   try {
-    const result = viewer.currentResult?.id === resultId ? viewer.currentResult : await history.load(resultId);
+    const result =
+      viewer.currentResult?.id === resultId ? viewer.currentResult : await history.load(resultId);
     if (!result) throw new Error('That result is no longer available; run the parse again.');
     const config = vscode.workspace.getConfiguration('medimageparse');
     let outDir: string | undefined;
     if (config.get<string>('export.location', 'besideImage') === 'ask') {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export Here', defaultUri: vscode.Uri.file(path.dirname(viewer.uri.fsPath)) });
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        openLabel: 'Export Here',
+        defaultUri: vscode.Uri.file(path.dirname(viewer.uri.fsPath)),
+      });
       if (!picked?.[0]) return;
       outDir = picked[0].fsPath;
     }
-    const exported = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MedImageParse: exporting…' }, async () => {
-      const image = await openImage(viewer.uri.fsPath, { slice: result.slice, frame: result.frame });
-      const screenshotPng = (await viewer.requestScreenshot()) ?? undefined;
-      return exportParseResult(image, result, { outDir, pValueThreshold: config.get<number>('analysis.pValueThreshold', 0.05), screenshotPng });
-    });
+    const exported = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'MedImageParse: exporting…' },
+      async () => {
+        const image = await openImage(viewer.uri.fsPath, { slice: result.slice, frame: result.frame });
+        const screenshotPng = (await viewer.requestScreenshot()) ?? undefined;
+        return exportParseResult(image, result, {
+          outDir,
+          pValueThreshold: config.get<number>('analysis.pValueThreshold', 0.05),
+          screenshotPng,
+        });
+      },
+    );
     await history.setExportFolder(result.id, exported.dir);
     refresh();
-    viewer.post({ type: 'exported', folder: exported.dir, files: exported.files.map((f) => path.basename(f)) });
+    viewer.post({
+      type: 'exported',
+      folder: exported.dir,
+      files: exported.files.map((f) => path.basename(f)),
+    });
     log.logger.info(`Exported ${exported.files.length} files to ${exported.dir}`);
-    const choice = await vscode.window.showInformationMessage(`Exported ${exported.files.length} files to ${exported.dir}`, 'Reveal');
+    const choice = await vscode.window.showInformationMessage(
+      `Exported ${exported.files.length} files to ${exported.dir}`,
+      'Reveal',
+    );
     if (choice) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(exported.dir));
   } catch (error) {
     const userError = toUserError(error, log.redactor);

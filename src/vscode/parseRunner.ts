@@ -29,11 +29,20 @@ export interface RunOptions {
 const CT_SITES = new Set(['abdomen', 'lung', 'pelvis', 'liver', 'colon', 'pancreas']);
 
 /** The model-input intensity for a run: CT windows follow the chosen site unless overridden. */
-export function intensityFor(image: SourceImage, modality: string | undefined, site: string | undefined, ctWindow: string | undefined): IntensitySpec {
-  const configured = vscode.workspace.getConfiguration('medimageparse').get<string>('preprocessing.ctWindow', 'auto');
+export function intensityFor(
+  image: SourceImage,
+  modality: string | undefined,
+  site: string | undefined,
+  ctWindow: string | undefined,
+): IntensitySpec {
+  const configured = vscode.workspace
+    .getConfiguration('medimageparse')
+    .get<string>('preprocessing.ctWindow', 'auto');
   const isCT = (modality ?? image.modalityHint ?? '').toUpperCase() === 'CT';
   if (image.format === 'raster' || !isCT) return { kind: 'auto' };
-  const chosen = [ctWindow, configured !== 'auto' ? configured : undefined, site, 'abdomen'].find((s) => s && CT_SITES.has(s));
+  const chosen = [ctWindow, configured !== 'auto' ? configured : undefined, site, 'abdomen'].find(
+    (s) => s && CT_SITES.has(s),
+  );
   return { kind: 'ct', site: chosen as 'abdomen' };
 }
 
@@ -78,15 +87,22 @@ export class ParseRunner {
     if (!image.burnedInAnnotation) return;
     const choice = await vscode.window.showWarningMessage(
       `${path.basename(image.file)} says it has burned-in annotation (BurnedInAnnotation = YES).`,
-      { modal: true, detail: 'Text in the pixels may identify the patient, and pixels are what is sent. Send anyway only if you have checked the image.' },
+      {
+        modal: true,
+        detail:
+          'Text in the pixels may identify the patient, and pixels are what is sent. Send anyway only if you have checked the image.',
+      },
       'Send Anyway',
     );
-    if (choice !== 'Send Anyway') throw new UserCancelledError('Nothing was sent: the image may carry burned-in patient information.');
+    if (choice !== 'Send Anyway')
+      throw new UserCancelledError('Nothing was sent: the image may carry burned-in patient information.');
   }
 
   async run(request: RunRequest, options: RunOptions = {}): Promise<ParseResult> {
     const { client, entry } = await this.endpoints.client();
-    const image = request.image ?? (await openImage(request.file, { slice: request.slice, frame: request.frame, signal: options.signal }));
+    const image =
+      request.image ??
+      (await openImage(request.file, { slice: request.slice, frame: request.frame, signal: options.signal }));
     if (!options.confirmed) {
       await this.confirmPrivacy(entry.settings.name, entry.isDemo);
       await this.confirmBurnedIn(image);
@@ -101,19 +117,36 @@ export class ParseRunner {
     try {
       const result =
         request.kind === 'parse'
-          ? await parseImage(image, client, {
-              ...common,
-              prompts: request.prompts,
-              modality: request.modality,
-              site: request.site,
-              intensity: intensityFor(image, request.modality, request.site, request.ctWindow),
-            }, options)
-          : await recognizeImage(image, client, {
-              ...common,
-              modalityKey: request.modalityKey,
-              maxPromptsPerRequest: vscode.workspace.getConfiguration('medimageparse.request').get<number>('maxPromptsPerRequest', 16),
-              intensity: intensityFor(image, request.modalityKey.split('-')[0], request.modalityKey.split('-')[1]?.toLowerCase(), undefined),
-            }, options);
+          ? await parseImage(
+              image,
+              client,
+              {
+                ...common,
+                prompts: request.prompts,
+                modality: request.modality,
+                site: request.site,
+                intensity: intensityFor(image, request.modality, request.site, request.ctWindow),
+              },
+              options,
+            )
+          : await recognizeImage(
+              image,
+              client,
+              {
+                ...common,
+                modalityKey: request.modalityKey,
+                maxPromptsPerRequest: vscode.workspace
+                  .getConfiguration('medimageparse.request')
+                  .get<number>('maxPromptsPerRequest', 16),
+                intensity: intensityFor(
+                  image,
+                  request.modalityKey.split('-')[0],
+                  request.modalityKey.split('-')[1]?.toLowerCase(),
+                  undefined,
+                ),
+              },
+              options,
+            );
       this.endpoints.recordOutcome(entry.settings.name, { ok: true, latencyMs: Date.now() - started });
       await this.history.add(request.file, result);
       this.onResult(request.file, result);

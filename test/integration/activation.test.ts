@@ -26,7 +26,12 @@ describe('Extension in a real VS Code', () => {
   it('stores endpoint keys in SecretStorage, never in settings', async () => {
     const api = await activateExtension();
     const key = `test-key-${Date.now()}-abcdefgh`;
-    await api.endpoints.save({ name: 'secret-check', url: 'https://example.invalid/score', protocol: 'azureml', auth: 'key' });
+    await api.endpoints.save({
+      name: 'secret-check',
+      url: 'https://example.invalid/score',
+      protocol: 'azureml',
+      auth: 'key',
+    });
     await api.endpoints.setKey('secret-check', key);
     assert.equal(await api.endpoints.hasKey('secret-check'), true);
     const settings = JSON.stringify(vscode.workspace.getConfiguration('medimageparse'));

@@ -20,7 +20,11 @@ export function workspaceFile(...parts: string[]): vscode.Uri {
   return vscode.Uri.file(path.join(folder.uri.fsPath, ...parts));
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

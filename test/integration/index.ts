@@ -2,17 +2,27 @@
 // through @vscode/test-electron elsewhere); runs every compiled *.test.js beside it with mocha.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { format } from 'node:util';
 import * as vscode from 'vscode';
 import Mocha from 'mocha';
 
 export async function run(): Promise<void> {
   const grep = process.env.MEDIMAGEPARSE_TEST_GREP;
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', grep: grep || undefined });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    timeout: 60_000,
+    color: false,
+    reporter: 'spec',
+    grep: grep || undefined,
+  });
   // The server forwards console output, not stdout: tag mocha's lines so the runner can show them.
   const log = console.log;
   const Base = Mocha.reporters.Base as unknown as { consoleLog: (...args: unknown[]) => void };
-  Base.consoleLog = (...args: unknown[]) => log('[mocha]', ...args);
-  log('[mocha]', `extension host: VS Code ${vscode.version} (${vscode.env.appHost}), node ${process.version}`);
+  Base.consoleLog = (...args: unknown[]) => log(`[mocha] ${format(...args)}`);
+  log(
+    '[mocha]',
+    `extension host: VS Code ${vscode.version} (${vscode.env.appHost}), node ${process.version}`,
+  );
   for (const file of fs.readdirSync(__dirname, { recursive: true }) as string[]) {
     if (file.endsWith('.test.js')) mocha.addFile(path.join(__dirname, file));
   }

@@ -25,6 +25,10 @@ describe('Viewer', () => {
     // host → webview (requestScreenshot) → host (screenshot): a PNG of what the canvas shows.
     const png = await viewer.requestScreenshot(15_000);
     assert.ok(png, 'the webview answered with a screenshot');
-    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the answer is a PNG');
+    assert.deepEqual(
+      [...png.subarray(0, 8)],
+      [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      'the answer is a PNG',
+    );
   });
 });

@@ -68,13 +68,22 @@ export class EndpointManager extends Disposable {
   }
 
   private updateContextKeys(): void {
-    void vscode.commands.executeCommand('setContext', ContextKeys.hasEntraEndpoint, readEndpoints().some((e) => e.auth === 'entra'));
+    void vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.hasEntraEndpoint,
+      readEndpoints().some((e) => e.auth === 'entra'),
+    );
   }
 
   /** The demo endpoint first, then the user's, in settings order. */
   list(): EndpointEntry[] {
     const active = this.activeName();
-    const demo: EndpointSettings = { name: DEMO_ENDPOINT_NAME, url: 'http://127.0.0.1 (started on demand)', protocol: 'azureml', auth: 'none' };
+    const demo: EndpointSettings = {
+      name: DEMO_ENDPOINT_NAME,
+      url: 'http://127.0.0.1 (started on demand)',
+      protocol: 'azureml',
+      auth: 'none',
+    };
     return [demo, ...readEndpoints()].map((settings) => ({
       settings,
       isDemo: settings.name === DEMO_ENDPOINT_NAME,
@@ -85,7 +94,9 @@ export class EndpointManager extends Disposable {
 
   activeName(): string {
     const name = readActiveEndpointName();
-    return name === DEMO_ENDPOINT_NAME || readEndpoints().some((e) => e.name === name) ? name : DEMO_ENDPOINT_NAME;
+    return name === DEMO_ENDPOINT_NAME || readEndpoints().some((e) => e.name === name)
+      ? name
+      : DEMO_ENDPOINT_NAME;
   }
 
   get(name: string): EndpointEntry | undefined {
@@ -149,9 +160,16 @@ export class EndpointManager extends Disposable {
     const scopes = [AZURE_ML_SCOPE];
     if (endpoint.tenant) scopes.push(`VSCODE_TENANT:${endpoint.tenant}`);
     const providerId = readAuthProviderId();
-    const session = await vscode.authentication.getSession(providerId, scopes, interactive ? { createIfNone: true } : { silent: true });
+    const session = await vscode.authentication.getSession(
+      providerId,
+      scopes,
+      interactive ? { createIfNone: true } : { silent: true },
+    );
     if (!session) {
-      throw new EndpointError('auth', `Endpoint '${endpoint.name}': not signed in. Run "MedImageParse: Sign In with Microsoft" and try again.`);
+      throw new EndpointError(
+        'auth',
+        `Endpoint '${endpoint.name}': not signed in. Run "MedImageParse: Sign In with Microsoft" and try again.`,
+      );
     }
     this.log.redactor.addSecret(session.accessToken);
     return session.accessToken;
@@ -164,7 +182,10 @@ export class EndpointManager extends Disposable {
       case 'key': {
         const key = await this.getKey(endpoint.name);
         if (!key) {
-          throw new EndpointError('auth', `Endpoint '${endpoint.name}' has no key yet. Run "MedImageParse: Set Endpoint Key…" (copy the primary key from the endpoint's Consume tab).`);
+          throw new EndpointError(
+            'auth',
+            `Endpoint '${endpoint.name}' has no key yet. Run "MedImageParse: Set Endpoint Key…" (copy the primary key from the endpoint's Consume tab).`,
+          );
         }
         return `Bearer ${key}`;
       }
@@ -192,7 +213,11 @@ export class EndpointManager extends Disposable {
     const blocked = this.sendBlockedReason();
     if (blocked) throw new EndpointError('bad-request', blocked);
     const entry = this.get(name);
-    if (!entry) throw new EndpointError('bad-request', `There is no endpoint named '${name}'. Run "MedImageParse: Select Active Endpoint…".`);
+    if (!entry)
+      throw new EndpointError(
+        'bad-request',
+        `There is no endpoint named '${name}'. Run "MedImageParse: Select Active Endpoint…".`,
+      );
     const request = readRequestSettings();
     const settings = entry.settings;
     const url = entry.isDemo ? (await this.demoServer()).url : settings.url;
@@ -215,7 +240,10 @@ export class EndpointManager extends Disposable {
   }
 
   /** Records the outcome of a call for the side panel. */
-  recordOutcome(name: string, outcome: { ok: true; latencyMs?: number } | { ok: false; message: string }): void {
+  recordOutcome(
+    name: string,
+    outcome: { ok: true; latencyMs?: number } | { ok: false; message: string },
+  ): void {
     this.states.set(name, {
       reachable: outcome.ok,
       lastError: outcome.ok ? undefined : outcome.message,

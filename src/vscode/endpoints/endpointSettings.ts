@@ -29,7 +29,8 @@ function asEndpoint(raw: unknown): EndpointSettings | undefined {
     deployment: typeof r.deployment === 'string' && r.deployment.trim() ? r.deployment.trim() : undefined,
     auth,
     tenant: typeof r.tenant === 'string' && r.tenant.trim() ? r.tenant.trim() : undefined,
-    timeoutSeconds: typeof r.timeoutSeconds === 'number' && r.timeoutSeconds > 0 ? r.timeoutSeconds : undefined,
+    timeoutSeconds:
+      typeof r.timeoutSeconds === 'number' && r.timeoutSeconds > 0 ? r.timeoutSeconds : undefined,
   };
 }
 
