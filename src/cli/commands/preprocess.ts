@@ -1,12 +1,109 @@
-import type { CliCommand } from '../command';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../command';
+import { ImagingError, openImage, parseIntensitySpec, prepareModelInput, type IntensitySpec } from '../../imaging';
 
-// Placeholder until the issue that implements it lands: it fails loudly rather than pretending.
+const usage = `Usage: medparse preprocess <file>... --out-dir <dir> [options]
+
+Writes <dir>/<file name>.model-input.png, the 1024x1024 RGB PNG the model receives, for each
+input (DICOM, NIfTI .nii/.nii.gz, PNG, JPEG, TIFF, BMP, WebP), and prints one JSON line per input:
+{"input", "ok", "output", "width", "height", ...} or {"input", "ok": false, "error"}.
+
+Options:
+  --out-dir <dir>        where to write (created if missing)
+  --intensity <spec>     percentile | ct:<site> | window:<lower>,<upper> | none | auto (default)
+                         sites: abdomen, lung, pelvis, liver, colon, pancreas
+                         auto: CT DICOM -> ct:abdomen, other DICOM/NIfTI -> percentile, images as they are
+  --slice <n>            slice of a volume (third axis; default: the middle slice)
+  --frame <n>            frame of a multi-frame DICOM or time point of a 4D NIfTI (default 0)
+
+Exit code 1 when any input failed (the others are still written), 2 on a usage error.`;
+
+function parseIndex(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} needs a non-negative integer, got '${value}'`);
+  return Number(value);
+}
+
 export const preprocessCommand: CliCommand = {
   name: 'preprocess',
   summary: 'Prepare the 1024x1024 model input PNG of images (DICOM, NIfTI, PNG, JPEG, ...)',
-  usage: 'medparse preprocess (not available in this build yet)',
-  async run(_args, io) {
-    io.err('medparse preprocess: not available in this build yet');
-    return 1;
+  usage,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          'out-dir': { type: 'string' },
+          intensity: { type: 'string' },
+          slice: { type: 'string' },
+          frame: { type: 'string' },
+        },
+      });
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    const { values, positionals } = parsed;
+    if (positionals.length === 0) throw new UsageError('no input files');
+    const outDir = values['out-dir'];
+    if (!outDir) throw new UsageError('--out-dir is required');
+    let intensity: IntensitySpec = { kind: 'auto' };
+    if (values.intensity !== undefined) {
+      try {
+        intensity = parseIntensitySpec(values.intensity);
+      } catch (error) {
+        throw new UsageError(`--intensity: ${(error as Error).message}`);
+      }
+    }
+    const slice = parseIndex('slice', values.slice);
+    const frame = parseIndex('frame', values.frame);
+    await fs.mkdir(outDir, { recursive: true });
+
+    let failures = 0;
+    for (const input of positionals) {
+      const output = path.join(outDir, `${path.basename(input)}.model-input.png`);
+      try {
+        const image = await openImage(input, { slice, frame });
+        const modelInput = await prepareModelInput(image, intensity);
+        await writeAtomically(output, modelInput.png);
+        io.out(
+          JSON.stringify({
+            input,
+            ok: true,
+            output,
+            width: image.width,
+            height: image.height,
+            format: image.format,
+            channels: image.channels,
+            ...(image.slice ? { slice: image.slice } : {}),
+            ...(image.frame ? { frame: image.frame } : {}),
+            ...(image.pixelSpacing ? { pixelSpacing: image.pixelSpacing } : {}),
+            ...(image.modalityHint ? { modality: image.modalityHint } : {}),
+            burnedInAnnotation: image.burnedInAnnotation,
+            geometry: modelInput.geometry,
+          }),
+        );
+      } catch (error) {
+        failures++;
+        const message = error instanceof ImagingError ? error.message : `${input}: ${error instanceof Error ? error.message : String(error)}`;
+        io.out(JSON.stringify({ input, ok: false, error: message.replace(/\s+/g, ' ') }));
+      }
+    }
+    return failures > 0 ? 1 : 0;
   },
 };
+
+/** Temp file in the same directory then rename: a reader never sees half a PNG. */
+async function writeAtomically(file: string, data: Buffer): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await fs.writeFile(temp, data);
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw new Error(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}

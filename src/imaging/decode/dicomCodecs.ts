@@ -78,8 +78,11 @@ function loadCodec(name: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit'): Promise<
         : name === 'charls'
           ? require('@cornerstonejs/codec-charls')
           : require('@cornerstonejs/codec-libjpeg-turbo-8bit')
-    ) as () => Promise<CodecModule>;
-    loaded = Promise.resolve(factory());
+    ) as (options?: Record<string, unknown>) => Promise<CodecModule>;
+    // Silence the codecs' own console output ("[INFO] Start to read j2k main header"): the CLI's
+    // stdout carries JSON lines only.
+    const quiet = (): void => undefined;
+    loaded = Promise.resolve(factory({ print: quiet, printErr: quiet }));
     modules.set(name, loaded);
   }
   return loaded;

@@ -1,13 +1,68 @@
-import sharp from 'sharp';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+
+const deflate = promisify(zlib.deflate);
 
 /**
- * Encodes 8-bit RGB as a fresh PNG. sharp writes no metadata chunks unless asked
- * (no withMetadata/keepExif/keepIccProfile here), so only pixel values leave the machine.
- * Compression level 3 with adaptive filtering: a fraction of the time of level 6 for a few percent
- * more bytes on typical medical images.
+ * Encodes 8-bit RGB as a fresh PNG holding only IHDR, IDAT and IEND: no text, time, colour
+ * profile or any other metadata chunk can leave the machine with it. Our own encoder rather than
+ * sharp's: every row uses the "Up" filter (medical images are smooth vertically) and zlib level 1,
+ * which here is both faster and smaller than sharp's fast settings. Deflate runs on the libuv
+ * thread pool, off the event loop.
  */
 export async function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
-  return sharp(rgb, { raw: { width, height, channels: 3 } })
-    .png({ compressionLevel: 3, adaptiveFiltering: true })
-    .toBuffer();
+  const stride = width * 3;
+  if (rgb.length !== stride * height) throw new Error(`expected ${stride * height} RGB bytes, got ${rgb.length}`);
+  const filtered = Buffer.allocUnsafe((stride + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const o = y * (stride + 1);
+    const s = y * stride;
+    if (y === 0) {
+      filtered[o] = 0; // None
+      filtered.set(rgb.subarray(0, stride), o + 1);
+    } else {
+      filtered[o] = 2; // Up
+      const p = s - stride;
+      for (let x = 0; x < stride; x++) filtered[o + 1 + x] = rgb[s + x] - rgb[p + x];
+    }
+  }
+  const idat = await deflate(filtered, { level: 1 });
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type RGB
+  ihdr[10] = 0; // deflate
+  ihdr[11] = 0; // adaptive filtering
+  ihdr[12] = 0; // no interlace
+  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function chunk(type: string, data: Buffer): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+let table: Uint32Array | undefined;
+
+function crc32(data: Uint8Array): number {
+  const native = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
+  if (native) return native(data) >>> 0;
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
