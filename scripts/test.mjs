@@ -35,15 +35,19 @@ check('format', 'prettier', ['--check', '.']);
 const build = run('build', 'node', ['scripts/build.mjs']);
 if (!build.ok) failed++;
 
-const unit = run('unit tests', 'npx', ['mocha'], { capture: true });
-const count = (re) => Number(unit.stdout.match(re)?.[1] ?? 0);
-const unitPassed = count(/^\s*(\d+) passing/m);
-const unitFailed = count(/^\s*(\d+) failing/m);
-if (!unit.ok && unitFailed === 0) failed++; // mocha itself failed (a file did not load)
-passed += unitPassed;
-failed += unitFailed;
-console.log(`unit: ${unitPassed} passed, ${unitFailed} failed`);
+/** Runs a mocha suite and adds its counts; a suite that fails to load counts as one failure. */
+function mochaSuite(name, args) {
+  const suite = run(name, 'npx', ['mocha', ...args], { capture: true });
+  const count = (re) => Number(suite.stdout.match(re)?.[1] ?? 0);
+  const ok = count(/^\s*(\d+) passing/m);
+  const bad = count(/^\s*(\d+) failing/m);
+  if (!suite.ok && bad === 0) failed++;
+  passed += ok;
+  failed += bad;
+  console.log(`${name}: ${ok} passed, ${bad} failed`);
+}
 
+mochaSuite('unit tests', []);
 if (build.ok) {
   console.log('\n=== integration tests in a real VS Code (server + headless Chromium)');
   try {
@@ -57,6 +61,8 @@ if (build.ok) {
     console.error(`integration tests could not run: ${error instanceof Error ? error.message : error}`);
     failed++;
   }
+  // UI tests drive the real workbench with Playwright: the viewer, the side panel, reloads.
+  mochaSuite('UI tests in the real workbench', ['--config', '.mocharc.ui.json']);
 } else {
   failed++;
 }

@@ -1,0 +1,142 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { REPO_ROOT, Workbench } from './workbench';
+
+type Rgba = [number, number, number, number];
+
+/** A pixel well inside the reference annotation and one far outside every selected target. */
+async function probePoints(maskFile: string): Promise<{ inside: { x: number; y: number } }> {
+  const { data, info } = await sharp(maskFile).greyscale().raw().toBuffer({ resolveWithObject: true });
+  // The inside point: the mask pixel whose 9×9 neighbourhood is all inside, nearest the centroid.
+  let sx = 0;
+  let sy = 0;
+  let n = 0;
+  for (let y = 0; y < info.height; y++)
+    for (let x = 0; x < info.width; x++) if (data[y * info.width + x] > 127) ((sx += x), (sy += y), n++);
+  const cx = sx / n;
+  const cy = sy / n;
+  let best = { x: -1, y: -1, d: Infinity };
+  const inside = (x: number, y: number) => data[y * info.width + x] > 127;
+  for (let y = 4; y < info.height - 4; y++) {
+    for (let x = 4; x < info.width - 4; x++) {
+      const d = (x - cx) ** 2 + (y - cy) ** 2;
+      if (d >= best.d || !inside(x, y)) continue;
+      let all = true;
+      for (let dy = -4; dy <= 4 && all; dy++)
+        for (let dx = -4; dx <= 4 && all; dx++) all = inside(x + dx, y + dy);
+      if (all) best = { x, y, d };
+    }
+  }
+  assert.ok(best.x >= 0, `no interior point in ${maskFile}`);
+  return { inside: { x: best.x, y: best.y } };
+}
+
+const MASKS = path.join(REPO_ROOT, 'media', 'samples', 'demo_mask');
+const OUTSIDE = { x: 20, y: 20 }; // air in the corner of 06_CT_abdomen.png, in no organ's mask
+
+function differs(a: Rgba, b: Rgba): boolean {
+  return Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) + Math.abs(a[2] - b[2]) > 30;
+}
+
+describe('Viewer in the real workbench (demo endpoint)', () => {
+  let wb: Workbench;
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+    await wb?.close();
+  });
+
+  it('picks targets, runs, shows the liver mask over the liver, and hides it on toggle', async () => {
+    wb = await Workbench.launch('viewer-mouse');
+    await wb.runCommand('MedImageParse: Open Sample Images');
+    const viewer = wb.viewer();
+    await wb.waitForImage();
+    const { inside } = await probePoints(path.join(MASKS, '06_CT_abdomen_liver.png'));
+    const before = await wb.hook<Rgba>('canvasPixel', inside.x, inside.y);
+    const outsideBefore = await wb.hook<Rgba>('canvasPixel', OUTSIDE.x, OUTSIDE.y);
+
+    await viewer.locator('[data-testid="picker-item-liver"]').click();
+    await viewer.locator('[data-testid="picker-item-spleen"]').click();
+    await assertText(viewer.locator('[data-testid="prompt-preview"]'), /liver & spleen/);
+    await viewer.locator('[data-testid="run-button"]').click();
+    await viewer.locator('[data-testid="result-banner"]').waitFor({ timeout: 60_000 });
+    await assertText(viewer.locator('[data-testid="result-banner"]'), /reference annotation/i);
+    await wb.screenshot('viewer-demo-result');
+
+    const after = await wb.hook<Rgba>('canvasPixel', inside.x, inside.y);
+    assert.ok(
+      differs(before, after),
+      `the liver pixel (${inside.x},${inside.y}) should be coloured: before ${before}, after ${after}`,
+    );
+    const outsideAfter = await wb.hook<Rgba>('canvasPixel', OUTSIDE.x, OUTSIDE.y);
+    assert.deepEqual(
+      outsideAfter.slice(0, 3),
+      outsideBefore.slice(0, 3),
+      'pixels outside the masks are untouched',
+    );
+
+    await viewer.locator('[data-testid="legend-visibility-liver"]').click();
+    await wb.page.waitForTimeout(200);
+    const hidden = await wb.hook<Rgba>('canvasPixel', inside.x, inside.y);
+    assert.deepEqual(hidden.slice(0, 3), before.slice(0, 3), 'hiding the liver removes its colour');
+    await wb.screenshot('viewer-demo-liver-hidden');
+  });
+
+  it('runs the same flow with the keyboard only', async () => {
+    wb = await Workbench.launch('viewer-keyboard', { theme: 'Default Light Modern' });
+    await wb.runCommand('MedImageParse: Open Sample Images');
+    const viewer = wb.viewer();
+    await wb.waitForImage();
+    const frame = await wb.viewerFrame();
+    const { inside } = await probePoints(path.join(MASKS, '06_CT_abdomen_liver.png'));
+    const before = await wb.hook<Rgba>('canvasPixel', inside.x, inside.y);
+    const focused = () =>
+      frame.evaluate(
+        () =>
+          document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ??
+          document.activeElement?.getAttribute('data-testid') ??
+          '',
+      );
+    const tabTo = async (testId: string) => {
+      for (let i = 0; i < 60; i++) {
+        if ((await focused()) === testId) return;
+        await wb.page.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached ${testId} (last focus: ${await focused()})`);
+    };
+    // Put the keyboard focus into the webview as a user would after opening it.
+    await viewer.locator('body').focus();
+    await tabTo('prompt-search');
+    await wb.page.keyboard.type('liver');
+    await tabTo('picker-item-liver');
+    await wb.page.keyboard.press('Space');
+    await assertText(viewer.locator('[data-testid="prompt-preview"]'), /liver/);
+    await tabTo('run-button');
+    await wb.page.keyboard.press('Enter');
+    await viewer.locator('[data-testid="result-banner"]').waitFor({ timeout: 60_000 });
+    const after = await wb.hook<Rgba>('canvasPixel', inside.x, inside.y);
+    assert.ok(differs(before, after), 'the liver is coloured after a keyboard-only run');
+    await tabTo('legend-visibility-liver');
+    await wb.page.keyboard.press('Space');
+    await wb.page.waitForTimeout(200);
+    const hidden = await wb.hook<Rgba>('canvasPixel', inside.x, inside.y);
+    assert.deepEqual(
+      hidden.slice(0, 3),
+      before.slice(0, 3),
+      'Space on the visibility toggle hides the liver',
+    );
+    await wb.screenshot('viewer-keyboard-light');
+  });
+});
+
+async function assertText(locator: import('playwright-core').Locator, pattern: RegExp): Promise<void> {
+  const end = Date.now() + 10_000;
+  let text = '';
+  while (Date.now() < end) {
+    text = (await locator.textContent()) ?? '';
+    if (pattern.test(text)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(text, pattern);
+}

@@ -1,0 +1,120 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Frame, FrameLocator, Page } from 'playwright-core';
+import {
+  launchBrowser,
+  makeSampleWorkspace,
+  startServer,
+  type WorkbenchServer,
+} from '../../scripts/workbench.mjs';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const ARTIFACTS = path.join(REPO_ROOT, 'test-results', 'ui');
+
+/**
+ * A real VS Code workbench (VS Code server + Debian Chromium) with the extension loaded and a
+ * scratch copy of the sample images as the workspace, driven like a user would: the command
+ * palette, the keyboard, clicks in the webview.
+ */
+export class Workbench {
+  private constructor(
+    readonly server: WorkbenchServer,
+    readonly browser: Browser,
+    readonly page: Page,
+    readonly workspace: string,
+    private readonly log: fs.WriteStream,
+  ) {}
+
+  static async launch(
+    name: string,
+    options: { settings?: Record<string, unknown>; theme?: string } = {},
+  ): Promise<Workbench> {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const log = fs.createWriteStream(path.join(ARTIFACTS, `${name}.log`));
+    const workspace = makeSampleWorkspace(REPO_ROOT, 'mip-ui-');
+    const server = await startServer({
+      settings: {
+        'security.workspace.trust.enabled': false,
+        'workbench.startupEditor': 'none',
+        'workbench.colorTheme': options.theme ?? 'Default Dark Modern',
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'window.commandCenter': false,
+        ...options.settings,
+      },
+      log: (line) => log.write(line + '\n'),
+    });
+    const browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('console', (m) => log.write(`[console.${m.type()}] ${m.text()}\n`));
+    page.on('pageerror', (e) => log.write(`[pageerror] ${e.message}\n`));
+    await page.goto(server.url({ extensionPath: REPO_ROOT, workspace }));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The explorer and the extension's status bar item mean the extension host is up.
+    await page.locator('.statusbar-item', { hasText: 'demo' }).first().waitFor({ timeout: 60_000 });
+    return new Workbench(server, browser, page, workspace, log);
+  }
+
+  /** Runs a command from the palette by its title, as a user would (F1, type, Enter). */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input.input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The viewer's document inside the webview's two iframes. */
+  viewer(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+  }
+
+  /** Evaluates a function of the viewer's test hook inside the webview. */
+  async hook<T>(fn: string, ...args: unknown[]): Promise<T> {
+    const frame = await this.viewerFrame();
+    return frame.evaluate(
+      ([f, a]) => {
+        const hook = (
+          window as unknown as { __medimageparseViewer: Record<string, (...x: unknown[]) => unknown> }
+        ).__medimageparseViewer;
+        return hook[f as string](...(a as unknown[]));
+      },
+      [fn, args] as const,
+    ) as Promise<T>;
+  }
+
+  /** The Playwright Frame that holds the viewer (for evaluate). */
+  async viewerFrame(): Promise<Frame> {
+    await this.viewer().locator('[data-testid="canvas"]').waitFor({ timeout: 30_000 });
+    for (const frame of this.page.frames()) {
+      if (await frame.evaluate(() => '__medimageparseViewer' in window).catch(() => false)) return frame;
+    }
+    throw new Error('no frame holds the viewer');
+  }
+
+  /** Waits until the viewer has drawn its image (the init message arrived). */
+  async waitForImage(): Promise<void> {
+    const end = Date.now() + 30_000;
+    while (Date.now() < end) {
+      const state = await this.hook<{ image?: unknown }>('state').catch(() => undefined);
+      if (state?.image) return;
+      await this.page.waitForTimeout(100);
+    }
+    throw new Error('the viewer never showed its image');
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(ARTIFACTS, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.server.stop();
+    this.log.end();
+    fs.rmSync(this.workspace, { recursive: true, force: true });
+  }
+}
