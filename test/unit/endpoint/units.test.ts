@@ -51,7 +51,7 @@ describe('parseLiteral (image_features)', () => {
   });
   it('refuses anything executable or malformed', () => {
     for (const bad of ["{'a': __import__('os')}", "{'a': 1", "{'a': 'x'} + 1", "{'a': lambda: 1}", '']) {
-      assert.throws(() => parseLiteral(bad), undefined, bad);
+      assert.throws(() => parseLiteral(bad), Error, bad);
     }
   });
 });

@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
+import sharp from 'sharp';
+import { main } from '../../../src/cli/main';
+import { startDemoServer, type DemoServer } from '../../../src/demo/server';
+import { loadMask } from '../../../src/demo/catalogue';
+import { startFaultServer, type FaultServer } from '../../support/faultServer';
+import { TEST_KEY } from './helpers';
+
+const root = path.resolve(__dirname, '../../..');
+const SAMPLES = path.join(root, 'media/samples');
+
+function capture() {
+  const io = {
+    stdout: [] as string[],
+    stderr: [] as string[],
+    out: (l: string) => void io.stdout.push(l),
+    err: (l: string) => void io.stderr.push(l),
+  };
+  return io;
+}
+
+/** The written PNG as stored (channel count from the file) and its pixels as one channel. */
+async function readGray(file: string) {
+  const { channels } = await sharp(file).metadata();
+  const { data, info } = await sharp(file).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels };
+}
+
+describe('medparse parse', function () {
+  this.timeout(60_000);
+  let tmp: string;
+  let demo: DemoServer;
+  let faults: FaultServer;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medparse-parse-'));
+    demo = await startDemoServer({ samplesDir: SAMPLES });
+    faults = await startFaultServer();
+  });
+  after(async () => {
+    await demo.close();
+    await faults.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    delete process.env.MEDPARSE_TEST_KEY;
+  });
+
+  it('runs the whole path against the demo endpoint: one 0/255 mask per prompt, named after it, plus report.json', async () => {
+    const io = capture();
+    const outDir = path.join(tmp, 'demo');
+    const code = await main(
+      [
+        'parse',
+        path.join(SAMPLES, 'demo/06_CT_abdomen.png'),
+        '--prompt',
+        'liver & left kidney',
+        '--endpoint',
+        demo.url,
+        '--out-dir',
+        outDir,
+      ],
+      io,
+    );
+    assert.equal(code, 0, io.stderr.join('\n'));
+    assert.deepEqual(fs.readdirSync(outDir).sort(), ['left_kidney.png', 'liver.png', 'report.json']);
+    for (const [file, target] of [
+      ['liver.png', 'liver'],
+      ['left_kidney.png', 'left+kidney'],
+    ]) {
+      const written = await readGray(path.join(outDir, file));
+      assert.deepEqual([written.width, written.height, written.channels], [1024, 1024, 1]);
+      const reference = await loadMask(path.join(SAMPLES, `demo_mask/06_CT_abdomen_${target}.png`));
+      let differ = 0;
+      for (let i = 0; i < reference.data.length; i++) if (written.data[i] !== reference.data[i]) differ++;
+      assert.ok(differ / reference.data.length < 0.001, `${file}: ${differ} pixels differ`);
+      assert.ok(written.data.every((v) => v === 0 || v === 255));
+    }
+    const report = JSON.parse(fs.readFileSync(path.join(outDir, 'report.json'), 'utf8'));
+    assert.equal(report.resultSource, 'demo-reference');
+    assert.match(report.notice, /Reference annotations from the demo endpoint, not model output/);
+    assert.deepEqual(
+      report.targets.map((t: { prompt: string; maskFile: string }) => [t.prompt, t.maskFile]),
+      [
+        ['liver', 'liver.png'],
+        ['left kidney', 'left_kidney.png'],
+      ],
+    );
+    assert.match(io.stdout[0], /reference annotations, not model output/);
+  });
+
+  it('maps masks back to the source geometry (256² image → 256² masks) and sends the key from the named variable', async () => {
+    process.env.MEDPARSE_TEST_KEY = TEST_KEY;
+    const io = capture();
+    const outDir = path.join(tmp, 'small');
+    const before = faults.requests.length;
+    const code = await main(
+      [
+        'parse',
+        path.join(SAMPLES, 'covid_1585.png'),
+        '--prompt',
+        'left lung',
+        '--prompt',
+        'right lung',
+        '--endpoint',
+        faults.url,
+        '--key-env',
+        'MEDPARSE_TEST_KEY',
+        '--deployment',
+        'blue',
+        '--out-dir',
+        outDir,
+      ],
+      io,
+    );
+    assert.equal(code, 0, io.stderr.join('\n'));
+    const req = faults.requests[before];
+    assert.equal(req.headers.authorization, `Bearer ${TEST_KEY}`);
+    assert.equal(req.headers['azureml-model-deployment'], 'blue');
+    assert.equal(req.rows[0].text, 'left lung & right lung');
+    const mask = await readGray(path.join(outDir, 'left_lung.png'));
+    assert.deepEqual([mask.width, mask.height], [256, 256]);
+    // The fault server's first mask is the square [0, 256)² of the 1024² input: a quarter of each side.
+    const inside = mask.data[10 * 256 + 10];
+    const outside = mask.data[200 * 256 + 200];
+    assert.deepEqual([inside, outside], [255, 0]);
+    const report = JSON.parse(fs.readFileSync(path.join(outDir, 'report.json'), 'utf8'));
+    assert.equal(report.resultSource, 'endpoint');
+    assert.ok(Math.abs(report.targets[0].area - 64 * 64) < 300, `area ${report.targets[0].area}`);
+    assert.ok(
+      ![...io.stdout, ...io.stderr, fs.readFileSync(path.join(outDir, 'report.json'), 'utf8')].some((l) =>
+        l.includes(TEST_KEY),
+      ),
+    );
+  });
+
+  it('fails with one line, writes nothing, and never shows the key when the endpoint refuses', async () => {
+    process.env.MEDPARSE_TEST_KEY = TEST_KEY;
+    faults.enqueue({ type: 'status', status: 401, body: `{"message": "bad key ${TEST_KEY}"}` });
+    const io = capture();
+    const outDir = path.join(tmp, 'refused');
+    const code = await main(
+      [
+        'parse',
+        path.join(SAMPLES, 'covid_1585.png'),
+        '--prompt',
+        'lung',
+        '--endpoint',
+        faults.url,
+        '--key-env',
+        'MEDPARSE_TEST_KEY',
+        '--out-dir',
+        outDir,
+      ],
+      io,
+    );
+    assert.equal(code, 1);
+    assert.equal(io.stderr.length, 1);
+    assert.match(io.stderr[0], /^medparse parse: .*HTTP 401.*Check the key \/ re-enter it/);
+    assert.ok(!io.stderr[0].includes(TEST_KEY));
+    assert.equal(fs.existsSync(outDir), false);
+  });
+
+  it('refuses a key variable that is not set, and usage mistakes, with one line each', async () => {
+    const img = path.join(SAMPLES, 'covid_1585.png');
+    const cases: [string[], number, RegExp][] = [
+      [
+        ['--prompt', 'lung', '--endpoint', faults.url, '--key-env', 'MEDPARSE_TEST_KEY'],
+        1,
+        /environment variable MEDPARSE_TEST_KEY \(--key-env\) is not set/,
+      ],
+      [['--endpoint', faults.url], 2, /--prompt needs one or more/],
+      [['--prompt', 'lung'], 2, /--endpoint is required/],
+      [
+        ['--prompt', 'lung', '--endpoint', faults.url, '--intensity', 'ct:brain'],
+        2,
+        /--intensity: unknown CT site 'brain'/,
+      ],
+      [['--prompt', 'lung', '--endpoint', faults.url, '--key', 'abc'], 2, /Unknown option '--key'/],
+    ];
+    for (const [args, expected, message] of cases) {
+      const io = capture();
+      assert.equal(await main(['parse', img, ...args], io), expected, args.join(' '));
+      assert.equal(io.stderr.length, 1);
+      assert.match(io.stderr[0], message);
+    }
+    const io = capture();
+    assert.equal(
+      await main(['parse', path.join(tmp, 'missing.png'), '--prompt', 'lung', '--endpoint', faults.url], io),
+      1,
+    );
+    assert.match(io.stderr[0], /missing\.png/);
+  });
+
+  it('runs from the bundled CLI (node cli.js, built like dist/cli.js)', async () => {
+    const bundle = path.join(tmp, 'cli.js');
+    await esbuild.build({
+      entryPoints: [path.join(root, 'src/cli/main.ts')],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: [
+        'vscode',
+        'sharp',
+        '@cornerstonejs/codec-openjpeg',
+        '@cornerstonejs/codec-libjpeg-turbo-8bit',
+        '@cornerstonejs/codec-charls',
+      ],
+      nodePaths: [path.join(root, 'node_modules')],
+      logLevel: 'silent',
+    });
+    const outDir = path.join(tmp, 'bundled');
+    const env = { ...process.env, NODE_PATH: path.join(root, 'node_modules') };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        bundle,
+        'parse',
+        path.join(SAMPLES, 'demo/15_X-Ray_chest.png'),
+        '--prompt',
+        'left lung in chest X-Ray',
+        '--endpoint',
+        demo.url,
+        '--out-dir',
+        outDir,
+      ],
+      { env, cwd: root },
+    );
+    assert.match(stdout, /left lung in chest X-Ray: \d+ pixel/);
+    assert.ok(fs.existsSync(path.join(outDir, 'left_lung_in_chest_X-Ray.png')));
+  });
+});
