@@ -13,7 +13,15 @@ async function probePoints(maskFile: string): Promise<{ inside: { x: number; y: 
   let sy = 0;
   let n = 0;
   for (let y = 0; y < info.height; y++)
-    for (let x = 0; x < info.width; x++) if (data[y * info.width + x] > 127) ((sx += x), (sy += y), n++);
+    for (let y = 0; y < info.height; y++) {
+      for (let x = 0; x < info.width; x++) {
+        if (data[y * info.width + x] > 127) {
+          sx += x;
+          sy += y;
+          n++;
+        }
+      }
+    }
   const cx = sx / n;
   const cy = sy / n;
   let best = { x: -1, y: -1, d: Infinity };
