@@ -88,7 +88,10 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   const frameBytes = rows * columns * samplesPerPixel * (bitsAllocated / 8);
   if (frameBytes * frames > MAX_DECODED_BYTES) throw new ImagingError(file, `${frames} frames of ${columns}×${rows} are larger than supported`);
 
-  const frameIndex = options.frame ?? options.slice ?? 0;
+  // A multi-frame DICOM is the volume here: --slice picks a frame when --frame is not given. A
+  // single-frame file has no third axis, so a slice index (meant for volumes in the same batch)
+  // does not apply to it; an explicit frame index must still exist.
+  const frameIndex = options.frame ?? (frames > 1 ? (options.slice ?? 0) : 0);
   if (frameIndex >= frames) {
     throw new ImagingError(file, `frame ${frameIndex} out of range (file has ${frames} frame${frames === 1 ? '' : 's'}: 0–${frames - 1})`);
   }
