@@ -17,6 +17,11 @@ export interface MaskLayer {
 
 export type MaskStyle = 'fill' | 'outline' | 'both';
 
+/** How many source pixels deep outlines are at a zoom, so they stay visible when shrunk. */
+export function outlineWidthFor(scale: number): number {
+  return scale >= 1 ? 1 : Math.min(4, Math.ceil(1 / scale - 1e-9));
+}
+
 export function prepareLayer(mask: Uint8Array): MaskLayer {
   const hist = new Uint32Array(256);
   for (let i = 0; i < mask.length; i++) hist[mask[i]]++;
@@ -48,10 +53,17 @@ export function shownArea(layer: MaskLayer, minByte: number): number {
   return minByte > 255 ? 0 : layer.atLeast[minByte];
 }
 
+/** Rows that hold any label after `composeLabels` (inclusive); from > to when none. */
+export interface RowSpan {
+  from: number;
+  to: number;
+}
+
 /**
  * Fills `labels` with 1 + the index of the visible layer with the highest probability at each
  * pixel above the threshold (0 where none); `best` is scratch of the same size. Ties go to the
- * earlier layer.
+ * earlier layer. Walks each layer's value buckets from 255 down, so no mask reads are needed.
+ * Returns the span of rows touched, so painting can skip empty rows.
  */
 export function composeLabels(
   layers: readonly MaskLayer[],
@@ -59,24 +71,41 @@ export function composeLabels(
   minByte: number,
   labels: Uint8Array,
   best: Uint8Array,
-): void {
+  width = labels.length,
+): RowSpan {
   labels.fill(0);
   best.fill(0);
-  if (minByte > 255) return;
+  let lo = labels.length;
+  let hi = -1;
+  if (minByte > 255) return { from: 1, to: 0 };
   for (let i = 0; i < layers.length && i < 255; i++) {
     if (!visible[i]) continue;
-    const { mask, order, atLeast } = layers[i];
-    const n = atLeast[minByte];
+    const { order, atLeast } = layers[i];
     const label = i + 1;
-    for (let k = 0; k < n; k++) {
-      const idx = order[k];
-      const v = mask[idx];
-      if (v > best[idx]) {
-        best[idx] = v;
-        labels[idx] = label;
+    for (let v = 255; v >= minByte; v--) {
+      const end = atLeast[v];
+      for (let k = atLeast[v + 1]; k < end; k++) {
+        const idx = order[k];
+        if (v > best[idx]) {
+          best[idx] = v;
+          labels[idx] = label;
+        }
+      }
+    }
+    // Each bucket is in ascending pixel order (the counting sort is stable): ends are extremes.
+    const n = atLeast[minByte];
+    if (n > 0) {
+      for (let v = 255; v >= minByte; v--) {
+        if (atLeast[v] > atLeast[v + 1]) {
+          const a = order[atLeast[v + 1]];
+          const b = order[atLeast[v] - 1];
+          if (a < lo) lo = a;
+          if (b > hi) hi = b;
+        }
       }
     }
   }
+  return hi < 0 ? { from: 1, to: 0 } : { from: Math.floor(lo / width), to: Math.floor(hi / width) };
 }
 
 /** Packs RGBA into the little-endian uint32 layout of ImageData. */
@@ -84,75 +113,91 @@ export function packRgba(r: number, g: number, b: number, a: number): number {
   return ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
 }
 
-export interface PaintOptions {
-  style: MaskStyle;
-  opacity: number;
-  /** Outline half-width in source pixels (grows when zoomed out so outlines stay visible). */
-  outlineWidth: number;
+/**
+ * Per-label colours (index 0 = transparent) at full strength; dimmed labels get a lower alpha.
+ * Global opacity is not baked in: the fill and outline layers carry it as CSS opacity, so moving
+ * the opacity slider repaints nothing.
+ */
+export function labelColors(colors: readonly Rgb[], dimmed: readonly boolean[]): Uint32Array {
+  const lut = new Uint32Array(256);
+  for (let i = 0; i < colors.length && i < 255; i++) {
+    const [r, g, b] = colors[i];
+    lut[i + 1] = packRgba(r, g, b, dimmed[i] ? 90 : 255);
+  }
+  return lut;
 }
 
-/** Per-label colours for `paintOverlay`; index 0 unused. `dim` lowers a label's alpha. */
-export function labelColors(colors: readonly Rgb[], dimmed: readonly boolean[], opacity: number): { fill: Uint32Array; line: Uint32Array } {
-  const fill = new Uint32Array(colors.length + 1);
-  const line = new Uint32Array(colors.length + 1);
+/** Outline opacity for a fill opacity: outlines stay stronger so shapes read at low opacity. */
+export function lineOpacity(opacity: number): number {
   const op = Math.min(1, Math.max(0, opacity));
-  // Outlines stay more opaque than fills so shapes read at low opacity; zero still hides all.
-  const lineOp = op === 0 ? 0 : Math.min(1, op + 0.45);
-  for (let i = 0; i < colors.length; i++) {
-    const [r, g, b] = colors[i];
-    const k = dimmed[i] ? 0.35 : 1;
-    fill[i + 1] = packRgba(r, g, b, Math.round(255 * op * k));
-    line[i + 1] = packRgba(r, g, b, Math.round(255 * lineOp * k));
-  }
-  return { fill, line };
+  return op === 0 ? 0 : Math.min(1, op + 0.45);
 }
 
 /**
- * Writes the overlay (straight-alpha RGBA as uint32) from a label buffer: fill colour inside,
- * line colour on the boundary of each label region.
+ * Paints the fill layer (label colour everywhere inside) and the outline layer (label colour on
+ * region boundaries, `outlineWidth` pixels deep) from a label buffer, for rows in `span` and
+ * clearing rows in `clear` outside it.
  */
-export function paintOverlay(
+export function paintLayers(
   labels: Uint8Array,
   width: number,
   height: number,
-  fill: Uint32Array,
-  line: Uint32Array,
-  opts: PaintOptions,
-  out: Uint32Array,
+  lut: Uint32Array,
+  outlineWidth: number,
+  span: RowSpan,
+  clear: RowSpan,
+  fillOut: Uint32Array,
+  lineOut: Uint32Array,
 ): void {
-  const doFill = opts.style !== 'outline';
-  const doLine = opts.style !== 'fill';
-  const w = Math.max(1, Math.min(4, Math.round(opts.outlineWidth)));
-  for (let y = 0; y < height; y++) {
+  const cFrom = Math.max(0, Math.min(clear.from, span.from));
+  const cTo = Math.min(height - 1, Math.max(clear.to, span.to));
+  if (cTo >= cFrom) {
+    fillOut.fill(0, cFrom * width, (cTo + 1) * width);
+    lineOut.fill(0, cFrom * width, (cTo + 1) * width);
+  }
+  if (span.to < span.from) return;
+  const w = Math.max(1, Math.min(4, Math.round(outlineWidth)));
+  const last = width - 1;
+  for (let y = Math.max(0, span.from); y <= Math.min(height - 1, span.to); y++) {
     const row = y * width;
+    const edgeRow = y < w || y > height - 1 - w;
     for (let x = 0; x < width; x++) {
       const p = row + x;
       const l = labels[p];
-      if (l === 0) {
-        out[p] = 0;
-        continue;
+      if (l === 0) continue;
+      const c = lut[l];
+      fillOut[p] = c;
+      let boundary: boolean;
+      if (edgeRow || x < w || x > last - w) boundary = true;
+      else if (w === 1) boundary = labels[p - 1] !== l || labels[p + 1] !== l || labels[p - width] !== l || labels[p + width] !== l;
+      else if (w === 2)
+        boundary =
+          labels[p - 1] !== l ||
+          labels[p + 1] !== l ||
+          labels[p - width] !== l ||
+          labels[p + width] !== l ||
+          labels[p - 2] !== l ||
+          labels[p + 2] !== l ||
+          labels[p - 2 * width] !== l ||
+          labels[p + 2 * width] !== l;
+      else {
+        boundary = false;
+        for (let d = 1; d <= w && !boundary; d++) {
+          const dw = d * width;
+          boundary = labels[p - d] !== l || labels[p + d] !== l || labels[p - dw] !== l || labels[p + dw] !== l;
+        }
       }
-      if (doLine && isBoundary(labels, width, height, x, y, l, w)) out[p] = line[l];
-      else out[p] = doFill ? fill[l] : 0;
+      if (boundary) lineOut[p] = c;
     }
   }
 }
 
-function isBoundary(labels: Uint8Array, width: number, height: number, x: number, y: number, l: number, w: number): boolean {
-  for (let d = 1; d <= w; d++) {
-    if (x - d < 0 || x + d >= width || y - d < 0 || y + d >= height) return true;
-    const p = y * width + x;
-    if (labels[p - d] !== l || labels[p + d] !== l || labels[p - d * width] !== l || labels[p + d * width] !== l) return true;
-  }
-  return false;
-}
-
-/** `over` (straight-alpha RGBA uint32) composited over an opaque base pixel, like canvas source-over. */
-export function compositeOver(base: readonly [number, number, number], over: number): [number, number, number, number] {
+/** `over` (straight-alpha RGBA uint32, times `opacity`) composited over an opaque base pixel, like canvas source-over. */
+export function compositeOver(base: readonly [number, number, number], over: number, opacity = 1): [number, number, number, number] {
   const r = over & 255;
   const g = (over >>> 8) & 255;
   const b = (over >>> 16) & 255;
-  const a = (over >>> 24) / 255;
+  const a = ((over >>> 24) / 255) * opacity;
   return [Math.round(r * a + base[0] * (1 - a)), Math.round(g * a + base[1] * (1 - a)), Math.round(b * a + base[2] * (1 - a)), 255];
 }
 

@@ -22,15 +22,16 @@
  *   state()            → a JSON snapshot: image (no pixels), ui (the persisted state), run,
  *                        endpoint, result summary (targets with status/visible/dimmed/area at the
  *                        current threshold), overlayShown, view transform, lastRepaintMs.
- *   canvasPixel(x, y)  → [r, g, b, a] of the composed image + overlay at SOURCE pixel (x, y)
- *                        (windowed image under the mask overlay; boxes/labels not included).
+ *   canvasPixel(x, y)  → [r, g, b, a] of the composed image + overlay at SOURCE pixel (x, y):
+ *                        the windowed image, then the fill layer at the fill opacity, then the
+ *                        outline layer at the outline opacity (boxes/labels not included).
  *   imageToScreen(x, y)→ [clientX, clientY] of the centre of source pixel (x, y), for mouse moves.
  */
 import './styles.css';
 import type { HostMessage, ParseResult, TargetStatus, ViewerImage, ViewerSettings, DetectedComponent, EndpointSummary, WebviewMessage } from '../src/shared/protocol';
 import { modalityKeyFor } from '../src/shared/targets';
 import { el, setText } from './dom';
-import { compositeOver, labelMapMasks, minByteFor, shownArea } from './layers';
+import { compositeOver, labelMapMasks, minByteFor, outlineWidthFor, shownArea } from './layers';
 import { describeRow } from './legendModel';
 import { Messenger } from './messenger';
 import { MaskOverlay } from './overlay';
@@ -77,6 +78,7 @@ let overlay: MaskOverlay | undefined;
 let overlayShown = false;
 let lastSelection: Record<string, string[]> = {};
 let lastRepaintMs = 0;
+let repaintTimings = { compose: 0, paint: 0, put: 0, draw: 0 };
 let hoverAt: [number, number] | undefined;
 let picker: Picker | undefined;
 let runCounter = 0;
@@ -305,8 +307,8 @@ function repaintOverlay(): void {
   if (!overlay || !overlayShown) return;
   const visible = entries.map((e) => isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay));
   const dimmed = entries.map((e) => isDimmed(e.status, settings.likelyAbsentDisplay));
-  const s = stage.scale;
-  overlay.update({ threshold: threshold(), visible, dimmed, style: ui.style, opacity: ui.opacity, outlineWidth: s >= 1 ? 1 : Math.min(4, Math.ceil(1 / s)) });
+  overlay.update({ threshold: threshold(), visible, dimmed, outlineWidth: outlineWidthFor(stage.scale) });
+  stage.setOverlayLook(ui.style, ui.opacity);
 }
 
 /** Repaints after a control change, synchronously, and records how long it took. */
@@ -314,8 +316,10 @@ function repaintNow(): void {
   const t0 = performance.now();
   repaintOverlay();
   updateAnnotations();
+  const t1 = performance.now();
   stage.render();
   lastRepaintMs = performance.now() - t0;
+  repaintTimings = { ...(overlay?.timings ?? { compose: 0, paint: 0, put: 0 }), draw: performance.now() - t1 };
   updateLegend();
 }
 
@@ -512,13 +516,17 @@ const hook = Object.freeze({
         },
         view: stage.view,
         lastRepaintMs,
+        repaintTimings,
       }),
     ),
   canvasPixel: (x: number, y: number): [number, number, number, number] | undefined => {
     const base = stage.displayedRgb(Math.floor(x), Math.floor(y));
     if (!base) return undefined;
-    const over = overlay && overlayShown ? overlay.pixelAt(Math.floor(x), Math.floor(y)) : 0;
-    return compositeOver(base, over);
+    if (!overlay || !overlayShown) return [...base, 255];
+    const px = overlay.pixelAt(Math.floor(x), Math.floor(y));
+    const o = stage.overlayOpacities();
+    const withFill = compositeOver(base, px.fill, o.fill);
+    return compositeOver([withFill[0], withFill[1], withFill[2]], px.line, o.line);
   },
   imageToScreen: (x: number, y: number): [number, number] => stage.imageToClient(x, y),
 });

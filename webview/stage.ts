@@ -1,9 +1,12 @@
 /**
- * The image stage: the visible canvas, the image and overlay layers drawn with the view
- * transform, and the pointer/keyboard/wheel interactions (zoom, pan, window/level drag).
- * Layers are drawn from source-resolution canvases, so zoom and pan never touch pixels.
+ * The image stage: source-resolution layer canvases (image, mask fills, mask outlines) stacked
+ * and placed with one CSS transform, plus a screen-size canvas on top for boxes and labels that
+ * also takes the pointer, wheel and keyboard (zoom, pan, window/level drag). The browser
+ * composites the layers, so zoom, pan, opacity and style changes repaint no pixels, and a mask
+ * change repaints only the mask layers.
  */
 import type { ViewerImage } from '../src/shared/protocol';
+import { lineOpacity, type MaskStyle } from './layers';
 import type { MaskOverlay } from './overlay';
 import { actualSize, fitTransform, imageToScreen, pan, restoreView, saveView, screenToImage, zoomAt, type SavedView, type ViewTransform } from './viewTransform';
 import { dragWindow, renderImageRgba, type DisplayWindow } from './windowing';
@@ -35,6 +38,10 @@ export class Stage {
   private image?: ViewerImage;
   private window?: DisplayWindow;
   private overlay?: MaskOverlay;
+  private readonly layerHost: HTMLDivElement;
+  private maskStyle: MaskStyle = 'both';
+  private opacity = 0.45;
+  private appliedTransform = '';
   private annotations: StageAnnotations = { boxes: [], labels: [] };
   private transform: ViewTransform = { scale: 1, tx: 0, ty: 0 };
   private fit = true;
@@ -47,13 +54,19 @@ export class Stage {
     private readonly host: HTMLElement,
     private readonly cb: StageCallbacks,
   ) {
-    this.canvas = host.ownerDocument.createElement('canvas');
+    const doc = host.ownerDocument;
+    this.layerHost = doc.createElement('div');
+    this.layerHost.className = 'layers';
+    this.imageCanvas = doc.createElement('canvas');
+    this.imageCanvas.className = 'layer layer-image';
+    this.imageCanvas.setAttribute('aria-hidden', 'true');
+    this.layerHost.appendChild(this.imageCanvas);
+    this.canvas = doc.createElement('canvas');
     this.canvas.className = 'stage-canvas';
-    host.appendChild(this.canvas);
+    host.append(this.layerHost, this.canvas);
     const ctx = this.canvas.getContext('2d');
     if (!ctx) throw new Error('Canvas 2D is not available.');
     this.ctx = ctx;
-    this.imageCanvas = host.ownerDocument.createElement('canvas');
     new ResizeObserver(() => this.resize()).observe(host);
     this.resize();
     this.bindInput();
@@ -95,7 +108,37 @@ export class Stage {
   }
 
   setOverlay(overlay: MaskOverlay | undefined): void {
+    if (overlay === this.overlay) return;
+    if (this.overlay) {
+      this.overlay.fill.canvas.remove();
+      this.overlay.line.canvas.remove();
+    }
     this.overlay = overlay;
+    if (overlay) this.layerHost.append(overlay.fill.canvas, overlay.line.canvas);
+    this.appliedTransform = '';
+    this.applyOverlayLook();
+  }
+
+  /** Fill/outline style and global opacity: CSS on the layer canvases, no repaint. */
+  setOverlayLook(style: MaskStyle, opacity: number): void {
+    this.maskStyle = style;
+    this.opacity = opacity;
+    this.applyOverlayLook();
+  }
+
+  /** Effective opacities of the fill and outline layers (0 when the style hides one). */
+  overlayOpacities(): { fill: number; line: number } {
+    return {
+      fill: this.maskStyle === 'outline' ? 0 : this.opacity,
+      line: this.maskStyle === 'fill' ? 0 : lineOpacity(this.opacity),
+    };
+  }
+
+  private applyOverlayLook(): void {
+    if (!this.overlay) return;
+    const o = this.overlayOpacities();
+    this.overlay.fill.canvas.style.opacity = String(o.fill);
+    this.overlay.line.canvas.style.opacity = String(o.line);
   }
 
   setAnnotations(a: StageAnnotations): void {
@@ -151,7 +194,14 @@ export class Stage {
     const ctx = c.getContext('2d');
     if (!ctx) return null;
     ctx.drawImage(this.imageCanvas, 0, 0);
-    if (this.overlay) ctx.drawImage(this.overlay.canvas, 0, 0);
+    if (this.overlay) {
+      const o = this.overlayOpacities();
+      ctx.globalAlpha = o.fill;
+      ctx.drawImage(this.overlay.fill.canvas, 0, 0);
+      ctx.globalAlpha = o.line;
+      ctx.drawImage(this.overlay.line.canvas, 0, 0);
+      ctx.globalAlpha = 1;
+    }
     this.drawAnnotations(ctx, 1, (x, y) => [x, y]);
     const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
     return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
@@ -165,23 +215,28 @@ export class Stage {
     });
   }
 
-  /** Draws now (control changes call this directly so the repaint is measurable and immediate). */
+  /** Places the layers and redraws boxes and labels now (control changes call this directly). */
   render(): void {
     if (this.frame) {
       cancelAnimationFrame(this.frame);
       this.frame = 0;
+    }
+    const t = this.transform;
+    const css = this.image ? `matrix(${t.scale}, 0, 0, ${t.scale}, ${t.tx}, ${t.ty})` : 'scale(0)';
+    if (css !== this.appliedTransform) {
+      this.appliedTransform = css;
+      // Crisp pixels when enlarged; smooth when shrunk (less aliasing).
+      const rendering = t.scale >= 1 ? 'pixelated' : 'auto';
+      for (const c of this.layerHost.children as HTMLCollectionOf<HTMLElement>) {
+        c.style.transform = css;
+        c.style.imageRendering = rendering;
+      }
     }
     const dpr = window.devicePixelRatio || 1;
     const ctx = this.ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     if (!this.image) return;
-    const t = this.transform;
-    ctx.setTransform(dpr * t.scale, 0, 0, dpr * t.scale, dpr * t.tx, dpr * t.ty);
-    // Smooth when shrinking (less aliasing); show crisp pixels when enlarging.
-    ctx.imageSmoothingEnabled = t.scale < 1;
-    ctx.drawImage(this.imageCanvas, 0, 0);
-    if (this.overlay) ctx.drawImage(this.overlay.canvas, 0, 0);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     this.drawAnnotations(ctx, 1, (x, y) => imageToScreen(t, x, y));
   }

@@ -179,7 +179,7 @@
           image: viewerImage(d),
           settings: JSON.parse(document.getElementById('app').dataset.settings),
           endpoint: canSend ? { name: xss ? PROBE : 'demo', isDemo: true, canSend: true } : { name: 'demo', isDemo: true, canSend: false, reason: xss ? PROBE : 'Restricted Mode: nothing is sent to an endpoint until you trust this workspace.' },
-          lastSelection: { CT: ['liver', 'spleen'] },
+          lastSelection: bench ? {} : { CT: ['liver', 'spleen'] },
         });
         break;
       }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { composeLabels, compositeOver, labelColors, labelMapMasks, minByteFor, packRgba, paintOverlay, prepareLayer, shownArea } from '../../../webview/layers';
+import { composeLabels, compositeOver, labelColors, labelMapMasks, lineOpacity, minByteFor, outlineWidthFor, packRgba, paintLayers, prepareLayer, shownArea } from '../../../webview/layers';
 import { colorFor, PALETTE } from '../../../webview/palette';
 
 describe('webview mask layers', () => {
@@ -22,49 +22,59 @@ describe('webview mask layers', () => {
     assert.equal(layer.atLeast[128], 3);
   });
 
-  it('gives each pixel to the visible target with the highest probability', () => {
+  it('gives each pixel to the visible target with the highest probability, and reports the rows used', () => {
     const a = prepareLayer(Uint8Array.from([200, 200, 0, 130]));
     const b = prepareLayer(Uint8Array.from([100, 250, 180, 129]));
     const labels = new Uint8Array(4);
     const best = new Uint8Array(4);
-    composeLabels([a, b], [true, true], 128, labels, best);
+    assert.deepEqual(composeLabels([a, b], [true, true], 128, labels, best, 2), { from: 0, to: 1 });
     assert.deepEqual([...labels], [1, 2, 2, 1]);
-    composeLabels([a, b], [false, true], 128, labels, best);
+    composeLabels([a, b], [false, true], 128, labels, best, 2);
     assert.deepEqual([...labels], [0, 2, 2, 2]);
-    composeLabels([a, b], [true, true], 256, labels, best);
+    assert.deepEqual(composeLabels([a, b], [true, false], 201, labels, best, 2), { from: 1, to: 0 }, 'nothing shown: empty span');
     assert.deepEqual([...labels], [0, 0, 0, 0]);
+    assert.deepEqual(composeLabels([a], [true], 129, labels, best, 2), { from: 0, to: 1 });
+    assert.deepEqual(composeLabels([a], [true], 131, labels, best, 2), { from: 0, to: 0 });
   });
 
-  it('paints fills inside and outlines on region boundaries', () => {
-    // 5×5 with a 3×3 square of label 1 in the middle.
-    const W = 5;
-    const labels = new Uint8Array(25);
-    for (let y = 1; y <= 3; y++) for (let x = 1; x <= 3; x++) labels[y * W + x] = 1;
-    const { fill, line } = labelColors([colorFor(0)], [false], 0.5);
-    const out = new Uint32Array(25);
-    paintOverlay(labels, W, W, fill, line, { style: 'both', opacity: 0.5, outlineWidth: 1 }, out);
-    assert.equal(out[2 * W + 2], fill[1], 'centre is filled');
-    assert.equal(out[1 * W + 1], line[1], 'edge is outlined');
-    assert.equal(out[0], 0, 'outside is empty');
-    paintOverlay(labels, W, W, fill, line, { style: 'outline', opacity: 0.5, outlineWidth: 1 }, out);
-    assert.equal(out[2 * W + 2], 0, 'outline style leaves the inside clear');
-    paintOverlay(labels, W, W, fill, line, { style: 'fill', opacity: 0.5, outlineWidth: 1 }, out);
-    assert.equal(out[1 * W + 1], fill[1], 'fill style has no outline');
+  it('paints fills inside and outlines on region boundaries, and clears stale rows', () => {
+    // 6×6 with a 4×4 square of label 1 at (1..4, 1..4).
+    const W = 6;
+    const labels = new Uint8Array(36);
+    for (let y = 1; y <= 4; y++) for (let x = 1; x <= 4; x++) labels[y * W + x] = 1;
+    const lut = labelColors([colorFor(0)], [false]);
+    const fill = new Uint32Array(36);
+    const line = new Uint32Array(36);
+    line[0] = 123; // stale pixel from an earlier paint, row 0 is outside the new span
+    paintLayers(labels, W, W, lut, 1, { from: 1, to: 4 }, { from: 0, to: 5 }, fill, line);
+    assert.equal(fill[2 * W + 2], lut[1], 'inside is filled');
+    assert.equal(line[2 * W + 2], 0, 'inside has no outline');
+    assert.equal(line[1 * W + 1], lut[1], 'edge is outlined');
+    assert.equal(line[2 * W + 1], lut[1]);
+    assert.equal(fill[0], 0);
+    assert.equal(line[0], 0, 'stale rows are cleared');
+    paintLayers(labels, W, W, lut, 2, { from: 1, to: 4 }, { from: 1, to: 0 }, fill, line);
+    assert.equal(line[2 * W + 2], lut[1], 'a 2-pixel outline reaches the second ring');
   });
 
-  it('dims likely-absent targets and applies the global opacity', () => {
-    const { fill } = labelColors([PALETTE[0], PALETTE[1]], [false, true], 0.4);
-    assert.equal(fill[1] >>> 24, Math.round(255 * 0.4));
-    assert.ok(fill[2] >>> 24 < fill[1] >>> 24);
-    const zero = labelColors([PALETTE[0]], [false], 0);
-    assert.equal(zero.fill[1] >>> 24, 0);
-    assert.equal(zero.line[1] >>> 24, 0);
+  it('dims likely-absent targets; opacity stays out of the pixels', () => {
+    const lut = labelColors([PALETTE[0], PALETTE[1]], [false, true]);
+    assert.equal(lut[0], 0);
+    assert.equal(lut[1] >>> 24, 255);
+    assert.ok(lut[2] >>> 24 < 128);
+    assert.equal(lineOpacity(0), 0);
+    assert.equal(lineOpacity(0.45), 0.9);
+    assert.equal(lineOpacity(1), 1);
+    assert.equal(outlineWidthFor(2), 1);
+    assert.equal(outlineWidthFor(0.5), 2);
+    assert.equal(outlineWidthFor(0.01), 4);
   });
 
   it('composites straight-alpha overlay over the image like canvas source-over', () => {
     assert.deepEqual(compositeOver([100, 100, 100], 0), [100, 100, 100, 255]);
     assert.deepEqual(compositeOver([0, 0, 0], packRgba(255, 0, 0, 255)), [255, 0, 0, 255]);
     assert.deepEqual(compositeOver([0, 0, 200], packRgba(200, 0, 0, 128)), [100, 0, 100, 255]);
+    assert.deepEqual(compositeOver([0, 0, 200], packRgba(200, 0, 0, 255), 0.5), [100, 0, 100, 255]);
   });
 
   it('splits a recognition label map into one binary layer per label', () => {
