@@ -30,6 +30,7 @@ function check(name, cmd, args) {
 
 check('type-check (extension, CLI, tests)', 'tsc', ['--noEmit', '-p', '.']);
 check('type-check (webview)', 'tsc', ['--noEmit', '-p', 'webview']);
+check('type-check (UI tests)', 'tsc', ['--noEmit', '-p', 'test/ui']);
 check('lint', 'eslint', ['.']);
 check('format', 'prettier', ['--check', '.']);
 const build = run('build', 'node', ['scripts/build.mjs']);

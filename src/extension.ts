@@ -5,6 +5,7 @@ import { registerEndpointCommands, createEndpointStatusBar, testEndpoint } from 
 import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
+import { PanelFiles } from './editors/panelFiles';
 import { ViewerManager } from './editors/viewerManager';
 import type { ViewerServices } from './editors/viewerServices';
 import { escapeHtml } from './editors/webviewHtml';
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     endpoints,
     runner,
     history,
+    panelFiles: new PanelFiles(context.workspaceState),
     viewerSettings,
     endpointSummary: () => {
       const active = endpoints.active();

@@ -236,6 +236,7 @@ export class ViewerController extends Disposable {
       endpoint: this.services.endpointSummary(),
       lastSelection: this.services.lastSelections(),
       result,
+      stateKey: this.services.panelFiles.keyFor(this.uri.fsPath),
     });
     this.ready = true;
     this.readyWaiters.splice(0).forEach((resolve) => resolve());

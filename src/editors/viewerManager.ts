@@ -29,11 +29,10 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
     }
     this._register(
       vscode.window.registerWebviewPanelSerializer(ViewTypes.panel, {
+        // After a reload VS Code hands back the panel with the webview's saved state; the file
+        // is found from the result it showed (History) so the overlay comes back offline.
         deserializeWebviewPanel: async (panel, state: unknown) => {
-          const file =
-            state && typeof state === 'object' && 'file' in state && typeof state.file === 'string'
-              ? state.file
-              : undefined;
+          const file = await this.fileForState(state);
           if (!file) {
             panel.dispose();
             return;
@@ -42,6 +41,17 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
         },
       }),
     );
+  }
+
+  private async fileForState(state: unknown): Promise<string | undefined> {
+    if (!state || typeof state !== 'object') return undefined;
+    const s = state as { resultId?: unknown; stateKey?: unknown };
+    if (typeof s.stateKey === 'string') {
+      const file = this.services.panelFiles.get(s.stateKey);
+      if (file) return file;
+    }
+    if (typeof s.resultId === 'string') return (await this.services.history.get(s.resultId))?.file;
+    return undefined;
   }
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {

@@ -4,6 +4,7 @@ import type { EndpointSummary, ParseResult, ViewerSettings, WebviewCommand } fro
 import type { EndpointManager } from '../vscode/endpoints/endpointManager';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner } from '../vscode/parseRunner';
+import type { PanelFiles } from './panelFiles';
 import type { ViewerController } from './viewerController';
 
 /** What a viewer needs from the rest of the extension; one object, built in extension.ts. */
@@ -13,6 +14,7 @@ export interface ViewerServices {
   endpoints: EndpointManager;
   runner: ParseRunner;
   history: ResultStore;
+  panelFiles: PanelFiles;
   viewerSettings(): ViewerSettings;
   endpointSummary(): EndpointSummary;
   lastSelections(): Record<string, string[]>;

@@ -118,6 +118,8 @@ export type HostMessage =
       lastSelection: Record<string, string[]>;
       /** A result to show straight away (restored from history or state). */
       result?: ParseResult;
+      /** Opaque id of the file; the webview keeps it in its state so a reload can reopen it. */
+      stateKey: string;
     }
   /** A different slice or frame of the same file. */
   | { type: 'image'; image: ViewerImage }
