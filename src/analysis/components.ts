@@ -1,3 +1,9 @@
+import { byteView, HIGH_BITS as HIGH_BITS_EXPORT, isZeroRange, wordView } from './byteMask';
+
+// A module-local copy: under CommonJS transpilation (tests, tsx) an imported binding is a
+// getter call on every use, which is measurable in the per-word loops below.
+const HIGH_BITS = HIGH_BITS_EXPORT;
+
 /**
  * Detection: the 8-connected components of a thresholded probability map, each with its box,
  * area (pixels and, when pixel spacing is known, mm²) and centroid.
@@ -41,9 +47,44 @@ export interface ComponentOptions {
 /** Default mask threshold: probability 0.5 on the 0–255 scale. */
 export const DEFAULT_MASK_THRESHOLD = 127.5;
 
-/** Reusable scratch buffers: labelling 16 masks of 1024² should not allocate 16 × 8 MB. */
-let scratchLabels = new Int32Array(0);
-let scratchParent = new Int32Array(0);
+/**
+ * Run-length labelling: each row is cut into runs of foreground pixels, runs touching a run of
+ * the row above (8-connectivity: overlapping or diagonal) are merged with union-find. Work is
+ * one tight scan per pixel plus a little per run, and no per-pixel label image is needed.
+ */
+class RunStore {
+  start = new Int32Array(1 << 14);
+  end = new Int32Array(1 << 14);
+  row = new Int32Array(1 << 14);
+  parent = new Int32Array(1 << 14);
+  count = 0;
+
+  add(s: number, e: number, y: number): number {
+    if (this.count === this.start.length) this.grow();
+    const i = this.count++;
+    this.start[i] = s;
+    this.end[i] = e;
+    this.row[i] = y;
+    this.parent[i] = i;
+    return i;
+  }
+
+  private grow(): void {
+    const size = this.start.length * 2;
+    const copy = (a: Int32Array) => {
+      const b = new Int32Array(size);
+      b.set(a);
+      return b;
+    };
+    this.start = copy(this.start);
+    this.end = copy(this.end);
+    this.row = copy(this.row);
+    this.parent = copy(this.parent);
+  }
+}
+
+/** Reused between calls: analysing 16 masks should not allocate 16 run stores. */
+const runs = new RunStore();
 
 function find(parent: Int32Array, a: number): number {
   let root = a;
@@ -57,17 +98,12 @@ function find(parent: Int32Array, a: number): number {
   return root;
 }
 
-function union(parent: Int32Array, a: number, b: number): number {
+function union(parent: Int32Array, a: number, b: number): void {
   const ra = find(parent, a);
   const rb = find(parent, b);
-  if (ra === rb) return ra;
-  // The smaller label becomes the root so roots stay in raster order of first appearance.
-  if (ra < rb) {
-    parent[rb] = ra;
-    return ra;
-  }
-  parent[ra] = rb;
-  return rb;
+  // The smaller index becomes the root so roots stay in raster order of first appearance.
+  if (ra < rb) parent[rb] = ra;
+  else if (rb < ra) parent[ra] = rb;
 }
 
 /**
@@ -88,88 +124,86 @@ export function findComponents(
     throw new Error(`mask has ${mask.length} values, expected ${width}×${height} = ${width * height}`);
   }
   const threshold = options.threshold ?? DEFAULT_MASK_THRESHOLD;
-  const n = width * height;
-  if (scratchLabels.length < n) scratchLabels = new Int32Array(n);
-  const labels = scratchLabels;
-  // Provisional labels: at most one per run start, bounded by ceil(n/2) + 1 in the worst case.
-  const maxLabels = (n >> 1) + 2;
-  if (scratchParent.length < maxLabels) scratchParent = new Int32Array(maxLabels);
-  const parent = scratchParent;
-  let next = 1;
-
-  // First pass: provisional labels from the already visited neighbours (W, NW, N, NE).
+  // For byte masks and a threshold in [127, 128), "value > threshold" is "bit 7 set": skip four
+  // background pixels at a time through a 32-bit view.
+  const words = threshold >= 127 && threshold < 128 ? wordView(mask) : undefined;
+  // With a non-negative threshold, an all-zero row has no foreground: skip it natively.
+  const bytes = threshold >= 0 ? byteView(mask) : undefined;
+  runs.count = 0;
+  let prevFirst = 0;
+  let prevLast = 0;
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const i = row + x;
-      if (!(mask[i] > threshold)) {
-        labels[i] = 0;
-        continue;
-      }
-      let label = x > 0 ? labels[i - 1] : 0;
-      if (y > 0) {
-        const up = i - width;
-        const n0 = labels[up];
-        if (n0) {
-          // N connects to W, NW and NE through the run above; one union covers them.
-          label = label ? union(parent, label, n0) : n0;
-        } else {
-          const nw = x > 0 ? labels[up - 1] : 0;
-          const ne = x + 1 < width ? labels[up + 1] : 0;
-          if (nw) label = label ? union(parent, label, nw) : nw;
-          if (ne) label = label ? union(parent, label, ne) : ne;
-        }
-      }
-      if (!label) {
-        if (next >= parent.length) {
-          const grown = new Int32Array(parent.length * 2);
-          grown.set(parent);
-          scratchParent = grown;
-          return findComponents(mask, width, height, options);
-        }
-        label = next;
-        parent[next] = next;
-        next++;
-      }
-      labels[i] = label;
+    const rowStart = y * width;
+    const rowEnd = rowStart + width;
+    const first = runs.count;
+    if (bytes && isZeroRange(bytes, rowStart, rowEnd)) {
+      prevFirst = prevLast = first;
+      continue;
     }
+    let i = rowStart;
+    while (i < rowEnd) {
+      for (;;) {
+        if (words && (i & 3) === 0) while (i + 4 <= rowEnd && (words[i >> 2] & HIGH_BITS) === 0) i += 4;
+        if (i >= rowEnd || mask[i] > threshold) break;
+        i++;
+      }
+      if (i >= rowEnd) break;
+      const s = i;
+      for (;;) {
+        if (words && (i & 3) === 0)
+          while (i + 4 <= rowEnd && (words[i >> 2] & HIGH_BITS) === HIGH_BITS) i += 4;
+        if (i >= rowEnd || !(mask[i] > threshold)) break;
+        i++;
+      }
+      runs.add(s - rowStart, i - rowStart, y);
+    }
+    const last = runs.count;
+    // Runs of the row above touching [s, e) (8-connected): start ≤ e and end ≥ s.
+    let p = prevFirst;
+    for (let r = first; r < last; r++) {
+      const s = runs.start[r];
+      const e = runs.end[r];
+      while (p < prevLast && runs.end[p] < s) p++;
+      for (let q = p; q < prevLast && runs.start[q] <= e; q++) union(runs.parent, r, q);
+    }
+    prevFirst = first;
+    prevLast = last;
   }
 
-  // Resolve roots to dense ids in order of first appearance.
-  const dense = new Int32Array(next);
+  // Dense component ids in raster order of first appearance, then per-component sums.
+  const total = runs.count;
+  const id = new Int32Array(total);
   let count = 0;
-  for (let l = 1; l < next; l++) {
-    const r = find(parent, l);
-    dense[l] = r === l ? ++count : dense[r];
+  for (let r = 0; r < total; r++) {
+    const root = find(runs.parent, r);
+    id[r] = root === r ? count++ : id[root];
   }
-
-  const minX = new Int32Array(count + 1).fill(width);
-  const minY = new Int32Array(count + 1).fill(height);
-  const maxX = new Int32Array(count + 1).fill(-1);
-  const maxY = new Int32Array(count + 1).fill(-1);
-  const area = new Float64Array(count + 1);
-  const sumX = new Float64Array(count + 1);
-  const sumY = new Float64Array(count + 1);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const l = labels[row + x];
-      if (!l) continue;
-      const c = dense[l];
-      area[c]++;
-      sumX[c] += x;
-      sumY[c] += y;
-      if (x < minX[c]) minX[c] = x;
-      if (x > maxX[c]) maxX[c] = x;
-      if (y < minY[c]) minY[c] = y;
-      if (y > maxY[c]) maxY[c] = y;
-    }
+  const minX = new Int32Array(count).fill(width);
+  const minY = new Int32Array(count).fill(height);
+  const maxX = new Int32Array(count).fill(-1);
+  const maxY = new Int32Array(count).fill(-1);
+  const area = new Float64Array(count);
+  const sumX = new Float64Array(count);
+  const sumY = new Float64Array(count);
+  for (let r = 0; r < total; r++) {
+    const c = id[r];
+    const s = runs.start[r];
+    const e = runs.end[r];
+    const y = runs.row[r];
+    const len = e - s;
+    area[c] += len;
+    sumX[c] += ((s + e - 1) * len) / 2;
+    sumY[c] += y * len;
+    if (s < minX[c]) minX[c] = s;
+    if (e - 1 > maxX[c]) maxX[c] = e - 1;
+    if (y < minY[c]) minY[c] = y;
+    if (y > maxY[c]) maxY[c] = y;
   }
 
   const mm2PerPixel = options.pixelSpacing ? options.pixelSpacing[0] * options.pixelSpacing[1] : undefined;
   const components: Component[] = [];
   let totalArea = 0;
-  for (let c = 1; c <= count; c++) {
+  for (let c = 0; c < count; c++) {
     const component: Component = {
       bbox: { x: minX[c], y: minY[c], width: maxX[c] - minX[c] + 1, height: maxY[c] - minY[c] + 1 },
       area: area[c],

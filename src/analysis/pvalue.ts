@@ -1,5 +1,10 @@
 import betaCdf from '@stdlib/stats-base-dists-beta-cdf';
 import { targetDistribution } from './targetDist';
+import { byteView, HIGH_BITS as HIGH_BITS_EXPORT, isZeroRange, wordView } from './byteMask';
+
+// A module-local copy: under CommonJS transpilation (tests, tsx) an imported binding is a
+// getter call on every use, which is measurable in the per-word loops below.
+const HIGH_BITS = HIGH_BITS_EXPORT;
 
 /**
  * Invalid-prompt check of the reference (BiomedParse `check_mask_stats`): does a returned
@@ -50,9 +55,35 @@ export function maskStatistics(
   let sumR = 0;
   let sumG = 0;
   let sumB = 0;
-  for (let i = 0, p = 0; i < n; i++, p += channels) {
+  // Most of a mask is background: skip four pixels at a time when none of them is ≥ 128.
+  // (Plain loops, no closure: captured mutable sums would live in a slow context object.)
+  const words = wordView(mask);
+  const bytes = byteView(mask);
+  const wordCount = words ? words.length : 0;
+  const next = wordCount << 2;
+  // Blocks of 1024 pixels that are all exactly 0 are skipped natively (see isZeroRange).
+  for (let block = 0; block < wordCount; block += 256) {
+    const blockEnd = Math.min(wordCount, block + 256);
+    if (bytes && isZeroRange(bytes, block << 2, blockEnd << 2)) continue;
+    for (let w = block; w < blockEnd; w++) {
+      if ((words![w] & HIGH_BITS) === 0) continue;
+      for (let k = w << 2, end = k + 4; k < end; k++) {
+        const m = mask[k];
+        if (m >= 128) {
+          const p = k * channels;
+          count++;
+          sumM += m;
+          sumR += image[p];
+          sumG += image[p + gOff];
+          sumB += image[p + bOff];
+        }
+      }
+    }
+  }
+  for (let i = next; i < n; i++) {
     const m = mask[i];
     if (m >= 128) {
+      const p = i * channels;
       count++;
       sumM += m;
       sumR += image[p];
@@ -63,6 +94,18 @@ export function maskStatistics(
   // Integer sums stay exact in doubles (≤ 2^53), so sum/count equals numpy's mean here.
   if (count === 0) return [0, 0, 0, 0];
   return [sumM / count / 256, sumR / count / 256, sumG / count / 256, sumB / count / 256];
+}
+
+/** Whether any value of the mask is ≥ 128 (probability > 0.5). */
+export function maskFound(mask: ArrayLike<number>): boolean {
+  const words = wordView(mask);
+  let i = 0;
+  if (words) {
+    for (let w = 0; w < words.length; w++) if (words[w] & HIGH_BITS) return true;
+    i = words.length << 2;
+  }
+  for (; i < mask.length; i++) if (mask[i] >= 128) return true;
+  return false;
 }
 
 /**
@@ -131,8 +174,11 @@ export function assessTarget(
   options: { pThreshold?: number } = {},
 ): TargetAssessment {
   const threshold = options.pThreshold ?? DEFAULT_P_THRESHOLD;
-  const pValue = modalityKey === undefined ? null : adjustedPValue(image, mask, modalityKey, target);
-  if (maskMax(mask) <= 127) return { status: 'not-found', pValue };
-  if (pValue === null) return { status: 'not-assessed', pValue };
+  const dist = modalityKey === undefined ? undefined : targetDistribution(modalityKey, target);
+  if (!dist) return { status: maskFound(mask) ? 'not-assessed' : 'not-found', pValue: null };
+  const stats = maskStatistics(image, mask);
+  const pValue = pValueFromStatistics(stats, dist);
+  // stats[0] (mean of the values ≥ 128) is 0 only when there are none.
+  if (stats[0] === 0) return { status: 'not-found', pValue };
   return { status: pValue < threshold ? 'likely-absent' : 'valid', pValue };
 }

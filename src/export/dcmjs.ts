@@ -5,6 +5,11 @@
 
 export type NaturalDataset = Record<string, unknown>;
 
+interface Logger {
+  getLevel?(): number;
+  setLevel?(level: string | number): void;
+}
+
 interface DicomDictLike {
   meta: Record<string, unknown>;
   dict: Record<string, unknown>;
@@ -26,7 +31,7 @@ export interface DcmjsApi {
     };
     DicomDict: new (meta: Record<string, unknown>) => DicomDictLike;
   };
-  log?: { setLevel?(level: string): void };
+  log?: Logger & { getLogger?(name: string): Logger };
 }
 
 // dcmjs is CommonJS without types; a typed require keeps strict mode honest about what we use.
@@ -36,4 +41,23 @@ export const dcmjs = require('dcmjs') as DcmjsApi;
 /** An ArrayBuffer holding exactly the bytes of a Node buffer (dcmjs wants ArrayBuffers). */
 export function toArrayBuffer(buf: Uint8Array): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+/**
+ * Runs `fn` with dcmjs's loggers silenced: reading real files logs a warning per
+ * private or unusual tag ("Invalid vr type xs"), which is noise in a CLI or an output channel.
+ */
+export function quietly<T>(fn: () => T): T {
+  // The VR complaints go to a separate "validation.dcmjs" logger at error level.
+  const loggers = [dcmjs.log, dcmjs.log?.getLogger?.('validation.dcmjs')].filter((l): l is Logger => !!l);
+  const previous = loggers.map((l) => l.getLevel?.());
+  loggers.forEach((l) => l.setLevel?.('silent'));
+  try {
+    return fn();
+  } finally {
+    loggers.forEach((l, i) => {
+      const level = previous[i];
+      if (level !== undefined) l.setLevel?.(level);
+    });
+  }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import { dcmjs, toArrayBuffer, type NaturalDataset } from './dcmjs';
+import { dcmjs, quietly, toArrayBuffer, type NaturalDataset } from './dcmjs';
 import type { SourceInfo } from './sourceInfo';
 import { APP_NAME, APP_VERSION } from '../shared/version';
 
@@ -72,11 +72,13 @@ export function readDicomHeader(file: string): NaturalDataset {
     );
   }
   try {
-    const dict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(bytes), {
-      untilTag: '7FE00010',
-      ignoreErrors: true,
+    return quietly(() => {
+      const dict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(bytes), {
+        untilTag: '7FE00010',
+        ignoreErrors: true,
+      });
+      return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
     });
-    return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
   } catch (error) {
     throw new Error(
       `${file}: not a readable DICOM file (${error instanceof Error ? error.message : String(error)})`,
@@ -322,6 +324,8 @@ export function buildDicomSeg(
     ImplementationVersionName: `MEDPARSE_${APP_VERSION}`.slice(0, 16),
   };
   const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
-  return Buffer.from(dict.write());
+  return quietly(() => {
+    dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
+    return Buffer.from(dict.write());
+  });
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
 import { readMask, readRaster } from '../../analysis/rasterIO';
-import { assessTarget, maskMax, DEFAULT_P_THRESHOLD } from '../../analysis/pvalue';
+import { assessTarget, maskFound, DEFAULT_P_THRESHOLD } from '../../analysis/pvalue';
 
 const usage = `Usage: medparse pvalue --image <model-input.png> --mask <prob8.png> --modality <key> --target <name> [--p-threshold <x>]
 
@@ -55,7 +55,7 @@ export const pvalueCommand: CliCommand = {
           modality: values.modality,
           target: values.target,
           pValue: verdict.pValue,
-          found: maskMax(mask) >= 128,
+          found: maskFound(mask),
           status: verdict.status,
           pThreshold,
         },
