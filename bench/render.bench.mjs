@@ -1,3 +1,5 @@
+/* global window, document, Event, devicePixelRatio */
+// (Browser globals: parts of this file run in the page.)
 // Repaint benchmark for the viewer webview: builds the bundle, opens the harness page in Debian
 // Chromium (headless, --disable-gpu: software raster), loads 16 synthetic 1024² probability masks
 // and times repaints after threshold, opacity and visibility changes, each from the control's
@@ -9,7 +11,15 @@ import { startHarness, CHROMIUM } from '../test/webview-harness/server.mjs';
 
 const iterations = Number(process.argv[2] ?? 60);
 
-await esbuild.build({ entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist', bundle: true, format: 'iife', platform: 'browser', target: 'es2022', logLevel: 'warning' });
+await esbuild.build({
+  entryPoints: { webview: 'webview/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  logLevel: 'warning',
+});
 
 const harness = await startHarness();
 const browser = await chromium.launch(CHROMIUM);
@@ -22,13 +32,23 @@ try {
   await page.locator('[data-testid=free-text-input] input').fill(prompts);
   await page.locator('[data-testid=free-text-add]').click();
   await page.locator('[data-testid=run-button]').click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid^=legend-visibility-]').length === 16, null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid^=legend-visibility-]').length === 16,
+    null,
+    { timeout: 30_000 },
+  );
 
   const env = await page.evaluate(() => {
     const c = document.createElement('canvas');
     const gl = c.getContext('webgl2');
     const dbg = gl?.getExtension('WEBGL_debug_renderer_info');
-    return { webgl2: gl ? String(dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : 'unavailable', dpr: devicePixelRatio, canvas: `${document.querySelector('[data-testid=canvas]').width}×${document.querySelector('[data-testid=canvas]').height}` };
+    return {
+      webgl2: gl
+        ? String(dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER))
+        : 'unavailable',
+      dpr: devicePixelRatio,
+      canvas: `${document.querySelector('[data-testid=canvas]').width}×${document.querySelector('[data-testid=canvas]').height}`,
+    };
   });
 
   const results = await page.evaluate((n) => {
@@ -83,7 +103,9 @@ try {
     const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
     return { median: q(0.5), p95: q(0.95), max: s[s.length - 1] };
   };
-  console.log(`Chromium ${browser.version()} headless, --disable-gpu; WebGL2 renderer: ${env.webgl2}; stage canvas ${env.canvas} @dpr ${env.dpr}`);
+  console.log(
+    `Chromium ${browser.version()} headless, --disable-gpu; WebGL2 renderer: ${env.webgl2}; stage canvas ${env.canvas} @dpr ${env.dpr}`,
+  );
   console.log('Renderer: Canvas 2D with precomputed sorted mask layers (no WebGL path).');
   console.log(`16 masks × 1024², ${iterations} repaints each (input event → pixels on canvas):`);
   console.log('change            median ms   p95 ms   max ms   (repaint fn median)');
@@ -91,7 +113,9 @@ try {
     const w = stats(r.wall);
     const i = stats(r.inner);
     const part = (k) => stats(r.parts.map((p) => p[k])).median.toFixed(2);
-    console.log(`${r.name.padEnd(17)} ${w.median.toFixed(2).padStart(9)} ${w.p95.toFixed(2).padStart(8)} ${w.max.toFixed(2).padStart(8)}   (${i.median.toFixed(2)}: compose ${part('compose')}, paint ${part('paint')}, put ${part('put')}, draw ${part('draw')})`);
+    console.log(
+      `${r.name.padEnd(17)} ${w.median.toFixed(2).padStart(9)} ${w.p95.toFixed(2).padStart(8)} ${w.max.toFixed(2).padStart(8)}   (${i.median.toFixed(2)}: compose ${part('compose')}, paint ${part('paint')}, put ${part('put')}, draw ${part('draw')})`,
+    );
   }
 } finally {
   await browser.close();

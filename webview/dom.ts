@@ -6,7 +6,11 @@
 export type Attrs = Record<string, string | number | boolean | undefined | null>;
 export type Child = Node | string | null | undefined | false;
 
-export function el<T extends HTMLElement = HTMLElement>(tag: string, attrs: Attrs = {}, ...children: Child[]): T {
+export function el<T extends HTMLElement = HTMLElement>(
+  tag: string,
+  attrs: Attrs = {},
+  ...children: Child[]
+): T {
   const e = document.createElement(tag) as T;
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;

@@ -169,7 +169,9 @@ export function paintLayers(
       fillOut[p] = c;
       let boundary: boolean;
       if (edgeRow || x < w || x > last - w) boundary = true;
-      else if (w === 1) boundary = labels[p - 1] !== l || labels[p + 1] !== l || labels[p - width] !== l || labels[p + width] !== l;
+      else if (w === 1)
+        boundary =
+          labels[p - 1] !== l || labels[p + 1] !== l || labels[p - width] !== l || labels[p + width] !== l;
       else if (w === 2)
         boundary =
           labels[p - 1] !== l ||
@@ -184,7 +186,8 @@ export function paintLayers(
         boundary = false;
         for (let d = 1; d <= w && !boundary; d++) {
           const dw = d * width;
-          boundary = labels[p - d] !== l || labels[p + d] !== l || labels[p - dw] !== l || labels[p + dw] !== l;
+          boundary =
+            labels[p - d] !== l || labels[p + d] !== l || labels[p - dw] !== l || labels[p + dw] !== l;
         }
       }
       if (boundary) lineOut[p] = c;
@@ -193,12 +196,21 @@ export function paintLayers(
 }
 
 /** `over` (straight-alpha RGBA uint32, times `opacity`) composited over an opaque base pixel, like canvas source-over. */
-export function compositeOver(base: readonly [number, number, number], over: number, opacity = 1): [number, number, number, number] {
+export function compositeOver(
+  base: readonly [number, number, number],
+  over: number,
+  opacity = 1,
+): [number, number, number, number] {
   const r = over & 255;
   const g = (over >>> 8) & 255;
   const b = (over >>> 16) & 255;
   const a = ((over >>> 24) / 255) * opacity;
-  return [Math.round(r * a + base[0] * (1 - a)), Math.round(g * a + base[1] * (1 - a)), Math.round(b * a + base[2] * (1 - a)), 255];
+  return [
+    Math.round(r * a + base[0] * (1 - a)),
+    Math.round(g * a + base[1] * (1 - a)),
+    Math.round(b * a + base[2] * (1 - a)),
+    255,
+  ];
 }
 
 /** Turns a recognition label map (label i + 1 ↔ labels[i]) into binary layers. */

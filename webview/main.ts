@@ -28,7 +28,16 @@
  *   imageToScreen(x, y)→ [clientX, clientY] of the centre of source pixel (x, y), for mouse moves.
  */
 import './styles.css';
-import type { HostMessage, ParseResult, TargetStatus, ViewerImage, ViewerSettings, DetectedComponent, EndpointSummary, WebviewMessage } from '../src/shared/protocol';
+import type {
+  HostMessage,
+  ParseResult,
+  TargetStatus,
+  ViewerImage,
+  ViewerSettings,
+  DetectedComponent,
+  EndpointSummary,
+  WebviewMessage,
+} from '../src/shared/protocol';
 import { modalityKeyFor } from '../src/shared/targets';
 import { el, setText } from './dom';
 import { compositeOver, labelMapMasks, minByteFor, outlineWidthFor, shownArea } from './layers';
@@ -41,7 +50,17 @@ import { CATALOGUE_MODALITIES, initialChoice } from './prompts';
 import { LEGEND_ID, ResultsPanel, type LegendRow } from './results';
 import { RunPanel } from './runPanel';
 import { Stage } from './stage';
-import { IDLE_RUN, isDimmed, isVisible, reduceRun, reduceUi, restoreUiState, type RunAction, type UiAction, type UiState } from './state';
+import {
+  IDLE_RUN,
+  isDimmed,
+  isVisible,
+  reduceRun,
+  reduceUi,
+  restoreUiState,
+  type RunAction,
+  type UiAction,
+  type UiState,
+} from './state';
 import { Toolbar } from './toolbar';
 import type { DisplayWindow } from './windowing';
 
@@ -54,7 +73,13 @@ interface Entry {
   centroid?: { x: number; y: number };
 }
 
-const DEFAULT_SETTINGS: ViewerSettings = { maskThreshold: 0.5, maskOpacity: 0.45, maskStyle: 'both', likelyAbsentDisplay: 'dim', pValueThreshold: 0.05 };
+const DEFAULT_SETTINGS: ViewerSettings = {
+  maskThreshold: 0.5,
+  maskOpacity: 0.45,
+  maskStyle: 'both',
+  likelyAbsentDisplay: 'dim',
+  pValueThreshold: 0.05,
+};
 
 function readSettings(app: HTMLElement): ViewerSettings {
   try {
@@ -111,7 +136,11 @@ const toolbar = new Toolbar({
 });
 
 const stageHost = el('div', { class: 'stage' });
-const cursorInfo = el('div', { class: 'cursor-info small', 'data-testid': 'cursor-info', 'aria-hidden': 'true' });
+const cursorInfo = el('div', {
+  class: 'cursor-info small',
+  'data-testid': 'cursor-info',
+  'aria-hidden': 'true',
+});
 const stage = new Stage(stageHost, {
   onHover: (x, y) => {
     hoverAt = x === undefined || y === undefined ? undefined : [x, y];
@@ -173,8 +202,23 @@ const results = new ResultsPanel({
 });
 
 const pickerHost = el('div', { class: 'picker-host' }, el('p', { class: 'muted' }, 'Loading image…'));
-const panel = el('aside', { class: 'panel', 'aria-label': 'Prompts and results' }, runPanel.notices, pickerHost, runPanel.root, results.root);
-app.append(toolbar.root, el('div', { class: 'layout' }, el('div', { class: 'stage-wrap' }, stageHost, cursorInfo, canvasHelp), panel));
+const panel = el(
+  'aside',
+  { class: 'panel', 'aria-label': 'Prompts and results' },
+  runPanel.notices,
+  pickerHost,
+  runPanel.root,
+  results.root,
+);
+app.append(
+  toolbar.root,
+  el(
+    'div',
+    { class: 'layout' },
+    el('div', { class: 'stage-wrap' }, stageHost, cursorInfo, canvasHelp),
+    panel,
+  ),
+);
 results.setControls(ui.threshold, ui.opacity, ui.style, ui.showBoxes);
 
 // ---- Image ----
@@ -191,7 +235,10 @@ function showImage(next: ViewerImage, first: boolean): void {
   const w = ui.window ?? next.defaultWindow;
   stage.setImage(next, w, first ? ui.view : undefined);
   toolbar.setImage(next, w);
-  stage.canvas.setAttribute('aria-label', `${next.fileName}, ${next.width} × ${next.height} pixels${next.slice ? `, slice ${next.slice.index + 1} of ${next.slice.count}` : ''}, with segmentation overlay`);
+  stage.canvas.setAttribute(
+    'aria-label',
+    `${next.fileName}, ${next.width} × ${next.height} pixels${next.slice ? `, slice ${next.slice.index + 1} of ${next.slice.count}` : ''}, with segmentation overlay`,
+  );
   runPanel.setBurnedIn(next.burnedInAnnotation);
   attachOverlay();
 }
@@ -212,7 +259,10 @@ function showCursorInfo(): void {
   }
   const [x, y] = hoverAt;
   const i = y * image.width + x;
-  const value = image.channels === 1 ? fmtValue(image.pixels[i]) + unitFor(image) : [0, 1, 2].map((c) => fmtValue(image!.pixels[i * 3 + c])).join(', ');
+  const value =
+    image.channels === 1
+      ? fmtValue(image.pixels[i]) + unitFor(image)
+      : [0, 1, 2].map((c) => fmtValue(image!.pixels[i * 3 + c])).join(', ');
   const parts = [`x ${x}, y ${y}`, value];
   if (overlay && overlayShown) {
     const probs: [string, number][] = [];
@@ -234,9 +284,12 @@ function showCursorInfo(): void {
 // ---- Results ----
 
 function resultFits(r: ParseResult, img: ViewerImage): string | undefined {
-  if (r.width !== img.width || r.height !== img.height) return `This result is for a ${r.width} × ${r.height} image; this one is ${img.width} × ${img.height}.`;
-  if (r.slice !== undefined && img.slice && r.slice !== img.slice.index) return `This result is for slice ${r.slice + 1}; go back to it to see the masks.`;
-  if (r.frame !== undefined && img.frame && r.frame !== img.frame.index) return `This result is for frame ${r.frame + 1}; go back to it to see the masks.`;
+  if (r.width !== img.width || r.height !== img.height)
+    return `This result is for a ${r.width} × ${r.height} image; this one is ${img.width} × ${img.height}.`;
+  if (r.slice !== undefined && img.slice && r.slice !== img.slice.index)
+    return `This result is for slice ${r.slice + 1}; go back to it to see the masks.`;
+  if (r.frame !== undefined && img.frame && r.frame !== img.frame.index)
+    return `This result is for frame ${r.frame + 1}; go back to it to see the masks.`;
   return undefined;
 }
 
@@ -256,9 +309,16 @@ function layerCentroid(mask: Uint8Array, width: number): { x: number; y: number 
 
 function showResult(r: ParseResult): void {
   const size = r.width * r.height;
-  const bad = r.targets.find((t) => t.mask.length !== size) ?? (r.labelMap && r.labelMap.length !== size ? r.targets[0] : undefined);
+  const bad =
+    r.targets.find((t) => t.mask.length !== size) ??
+    (r.labelMap && r.labelMap.length !== size ? r.targets[0] : undefined);
   if (bad || (r.labelMap && r.labelMap.length !== size)) {
-    runPanel.showError({ message: `The result ${r.id} has masks that do not match its ${r.width} × ${r.height} size, so it cannot be shown. Run again.` }, 'Cannot show the result');
+    runPanel.showError(
+      {
+        message: `The result ${r.id} has masks that do not match its ${r.width} × ${r.height} size, so it cannot be shown. Run again.`,
+      },
+      'Cannot show the result',
+    );
     return;
   }
   result = r;
@@ -268,17 +328,34 @@ function showResult(r: ParseResult): void {
     masks = labelMapMasks(r.labelMap, r.labels.length);
     entries = r.labels.map((label, i) => {
       const t = r.targets.find((x) => x.target === label || x.label === label);
-      return { target: label, label, status: t?.status ?? 'not-assessed', pValue: t?.pValue ?? null, components: t?.components ?? [], centroid: layerCentroid(masks[i], r.width) };
+      return {
+        target: label,
+        label,
+        status: t?.status ?? 'not-assessed',
+        pValue: t?.pValue ?? null,
+        components: t?.components ?? [],
+        centroid: layerCentroid(masks[i], r.width),
+      };
     });
   } else {
     masks = r.targets.map((t) => t.mask);
-    entries = r.targets.map((t) => ({ target: t.target, label: t.label, status: t.status, pValue: t.pValue, components: t.components }));
+    entries = r.targets.map((t) => ({
+      target: t.target,
+      label: t.label,
+      status: t.status,
+      pValue: t.pValue,
+      components: t.components,
+    }));
   }
   overlay = new MaskOverlay(masks, r.width, r.height);
   const demo = r.source === 'demo-reference';
   const when = new Date(r.time);
   const summary = `${r.kind === 'recognition' ? 'Recognition' : 'Parse'} · ${r.endpointName}${r.modalityKey ? ` · ${r.modalityKey}` : ''} · ${Number.isNaN(when.getTime()) ? r.time : when.toLocaleString()}`;
-  results.setBanner(demo ? 'Reference annotations from the demo endpoint (not model output)' : undefined, summary);
+  results.setThresholdEnabled(r.kind !== 'recognition');
+  results.setBanner(
+    demo ? 'Reference annotations from the demo endpoint (not model output)' : undefined,
+    summary,
+  );
   attachOverlay();
 }
 
@@ -305,7 +382,9 @@ function threshold(): number {
 
 function repaintOverlay(): void {
   if (!overlay || !overlayShown) return;
-  const visible = entries.map((e) => isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay));
+  const visible = entries.map((e) =>
+    isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay),
+  );
   const dimmed = entries.map((e) => isDimmed(e.status, settings.likelyAbsentDisplay));
   overlay.update({ threshold: threshold(), visible, dimmed, outlineWidth: outlineWidthFor(stage.scale) });
   stage.setOverlayLook(ui.style, ui.opacity);
@@ -319,7 +398,10 @@ function repaintNow(): void {
   const t1 = performance.now();
   stage.render();
   lastRepaintMs = performance.now() - t0;
-  repaintTimings = { ...(overlay?.timings ?? { compose: 0, paint: 0, put: 0 }), draw: performance.now() - t1 };
+  repaintTimings = {
+    ...(overlay?.timings ?? { compose: 0, paint: 0, put: 0 }),
+    draw: performance.now() - t1,
+  };
   updateLegend();
 }
 
@@ -379,7 +461,14 @@ function startRun(): void {
   setRun({ type: 'start', runId, kind: 'parse' });
   post({ type: 'saveSelection', modality: v.modality, targets: v.selection });
   lastSelection[v.modality] = v.selection;
-  post({ type: 'run', runId, prompts: v.selection, modality: v.modality, site: v.site, ctWindow: picker.effectiveCtWindow() });
+  post({
+    type: 'run',
+    runId,
+    prompts: v.selection,
+    modality: v.modality,
+    site: v.site,
+    ctWindow: picker.effectiveCtWindow(),
+  });
 }
 
 function startRecognize(): void {
@@ -394,7 +483,8 @@ function startRecognize(): void {
 }
 
 function onPickerChange(v: PickerValue, why: 'modality' | 'site' | 'selection' | 'ctWindow'): void {
-  if (why === 'modality') dispatch({ type: 'modality', modality: v.modality, site: v.site, selection: v.selection });
+  if (why === 'modality')
+    dispatch({ type: 'modality', modality: v.modality, site: v.site, selection: v.selection });
   else if (why === 'site') dispatch({ type: 'site', site: v.site });
   else if (why === 'ctWindow') dispatch({ type: 'ctWindow', value: v.ctWindow });
   else dispatch({ type: 'selection', selection: v.selection });
@@ -403,19 +493,25 @@ function onPickerChange(v: PickerValue, why: 'modality' | 'site' | 'selection' |
 }
 
 function createPicker(img: ViewerImage): void {
-  const restored = ui.modality && CATALOGUE_MODALITIES.includes(ui.modality) ? { modality: ui.modality, site: ui.site ?? '' } : initialChoice(img.suggestion);
+  const restored =
+    ui.modality && CATALOGUE_MODALITIES.includes(ui.modality)
+      ? { modality: ui.modality, site: ui.site ?? '' }
+      : initialChoice(img.suggestion);
   const selection = ui.selection.length ? ui.selection : (lastSelection[restored.modality] ?? []);
-  picker = new Picker({ modality: restored.modality, site: restored.site, selection, ctWindow: ui.ctWindow }, (v, why) => {
-    // Switching modality brings back what was last run for it.
-    if (why === 'modality') {
-      const remembered = lastSelection[v.modality];
-      if (remembered && picker) {
-        picker.setSelection(remembered);
-        v = picker.current;
+  picker = new Picker(
+    { modality: restored.modality, site: restored.site, selection, ctWindow: ui.ctWindow },
+    (v, why) => {
+      // Switching modality brings back what was last run for it.
+      if (why === 'modality') {
+        const remembered = lastSelection[v.modality];
+        if (remembered && picker) {
+          picker.setSelection(remembered);
+          v = picker.current;
+        }
       }
-    }
-    onPickerChange(v, why);
-  });
+      onPickerChange(v, why);
+    },
+  );
   pickerHost.replaceChildren(picker.root);
   onPickerChange(picker.current, 'selection');
 }
@@ -456,7 +552,11 @@ function handle(m: HostMessage): void {
       break;
     case 'runResult':
       if (m.runId !== run.runId) return;
-      setRun({ type: 'finished', runId: m.runId, message: `Done: ${m.result.kind === 'recognition' ? `${m.result.labels?.length ?? 0} objects labelled` : `${m.result.targets.length} target${m.result.targets.length === 1 ? '' : 's'}`}.` });
+      setRun({
+        type: 'finished',
+        runId: m.runId,
+        message: `Done: ${m.result.kind === 'recognition' ? `${m.result.labels?.length ?? 0} objects labelled` : `${m.result.targets.length} target${m.result.targets.length === 1 ? '' : 's'}`}.`,
+      });
       showResult(m.result);
       break;
     case 'runError':
@@ -471,7 +571,10 @@ function handle(m: HostMessage): void {
       picker?.addTargets(m.targets, m.modality, m.site);
       break;
     case 'exported':
-      runPanel.setRun({ ...run, message: `Exported ${m.files.length} file${m.files.length === 1 ? '' : 's'} to ${m.folder}.` });
+      runPanel.setRun({
+        ...run,
+        message: `Exported ${m.files.length} file${m.files.length === 1 ? '' : 's'} to ${m.folder}.`,
+      });
       break;
     case 'exportError':
       runPanel.showError(m.error, 'Export failed');
@@ -501,7 +604,17 @@ const hook = Object.freeze({
     JSON.parse(
       JSON.stringify({
         ready: !!image,
-        image: image && { fileName: image.fileName, format: image.format, width: image.width, height: image.height, channels: image.channels, slice: image.slice, frame: image.frame, suggestion: image.suggestion, burnedInAnnotation: image.burnedInAnnotation },
+        image: image && {
+          fileName: image.fileName,
+          format: image.format,
+          width: image.width,
+          height: image.height,
+          channels: image.channels,
+          slice: image.slice,
+          frame: image.frame,
+          suggestion: image.suggestion,
+          burnedInAnnotation: image.burnedInAnnotation,
+        },
         ui,
         picker: picker?.current,
         run,
@@ -512,7 +625,18 @@ const hook = Object.freeze({
           id: result.id,
           kind: result.kind,
           source: result.source,
-          targets: legendRows().map((r) => ({ target: r.target, label: r.label, status: r.status, pValue: r.pValue, visible: r.visible, dimmed: r.dimmed, areaPixels: r.areaPixels, instances: r.instances, color: r.color, description: describeRow(r, image?.pixelSpacing) })),
+          targets: legendRows().map((r) => ({
+            target: r.target,
+            label: r.label,
+            status: r.status,
+            pValue: r.pValue,
+            visible: r.visible,
+            dimmed: r.dimmed,
+            areaPixels: r.areaPixels,
+            instances: r.instances,
+            color: r.color,
+            description: describeRow(r, image?.pixelSpacing),
+          })),
         },
         view: stage.view,
         lastRepaintMs,

@@ -28,7 +28,9 @@ const HOST_TYPES: ReadonlySet<string> = new Set<HostMessage['type']>([
 ]);
 
 export function isHostMessage(data: unknown): data is HostMessage {
-  return typeof data === 'object' && data !== null && HOST_TYPES.has((data as { type?: unknown }).type as string);
+  return (
+    typeof data === 'object' && data !== null && HOST_TYPES.has((data as { type?: unknown }).type as string)
+  );
 }
 
 export class Messenger {

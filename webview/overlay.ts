@@ -5,7 +5,15 @@
  * CSS on those canvases (see Stage), so they cost no repaint at all.
  */
 import { colorFor, type Rgb } from './palette';
-import { composeLabels, labelColors, minByteFor, paintLayers, prepareLayer, type MaskLayer, type RowSpan } from './layers';
+import {
+  composeLabels,
+  labelColors,
+  minByteFor,
+  paintLayers,
+  prepareLayer,
+  type MaskLayer,
+  type RowSpan,
+} from './layers';
 
 export interface OverlayParams {
   threshold: number;
@@ -70,7 +78,13 @@ export class MaskOverlay {
     const visible = p.visible.map((v) => (v ? 1 : 0)).join('');
     const dimmed = p.dimmed.map((v) => (v ? 1 : 0)).join('');
     const l = this.last;
-    if (l && l.minByte === minByte && l.visible === visible && l.dimmed === dimmed && l.outlineWidth === p.outlineWidth) {
+    if (
+      l &&
+      l.minByte === minByte &&
+      l.visible === visible &&
+      l.dimmed === dimmed &&
+      l.outlineWidth === p.outlineWidth
+    ) {
       this.timings = { compose: 0, paint: 0, put: 0 };
       return false;
     }
@@ -78,7 +92,17 @@ export class MaskOverlay {
     const previous = this.span;
     this.span = composeLabels(this.layers, p.visible, minByte, this.labels, this.best, this.width);
     const t1 = performance.now();
-    paintLayers(this.labels, this.width, this.height, labelColors(this.colors, p.dimmed), p.outlineWidth, this.span, previous, this.fill.px, this.line.px);
+    paintLayers(
+      this.labels,
+      this.width,
+      this.height,
+      labelColors(this.colors, p.dimmed),
+      p.outlineWidth,
+      this.span,
+      previous,
+      this.fill.px,
+      this.line.px,
+    );
     const t2 = performance.now();
     const dirty = { from: Math.min(previous.from, this.span.from), to: Math.max(previous.to, this.span.to) };
     if (previous.to < previous.from) Object.assign(dirty, this.span);

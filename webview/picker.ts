@@ -10,7 +10,16 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { ctWindowForSite, sitesFor, targetsFor } from '../src/shared/targets';
 import { el, icon, replaceChildren, setText, show } from './dom';
-import { addPrompts, CATALOGUE_MODALITIES, offListTargets, previewText, removePrompt, searchCatalogue, slug, toggleTarget } from './prompts';
+import {
+  addPrompts,
+  CATALOGUE_MODALITIES,
+  offListTargets,
+  previewText,
+  removePrompt,
+  searchCatalogue,
+  slug,
+  toggleTarget,
+} from './prompts';
 
 export interface PickerValue {
   modality: string;
@@ -44,7 +53,12 @@ export class Picker {
     private readonly onChange: (v: PickerValue, why: 'modality' | 'site' | 'selection' | 'ctWindow') => void,
   ) {
     this.value = { ...initial, selection: [...initial.selection] };
-    this.modalitySelect = this.select('modality-select', 'Modality', CATALOGUE_MODALITIES, this.value.modality);
+    this.modalitySelect = this.select(
+      'modality-select',
+      'Modality',
+      CATALOGUE_MODALITIES,
+      this.value.modality,
+    );
     this.modalitySelect.addEventListener('change', () => this.setModality(this.modalitySelect.value));
     this.siteSelect = this.select('site-select', 'Site', sitesFor(this.value.modality), this.value.site);
     const firstSite = this.siteSelect;
@@ -68,17 +82,40 @@ export class Picker {
     this.freeText.addEventListener('keydown', (e) => {
       if ((e as KeyboardEvent).key === 'Enter') this.addFreeText();
     });
-    const add = el('vscode-button', { 'data-testid': 'free-text-add', secondary: true, 'aria-label': 'Add free-text prompt' }, 'Add');
+    const add = el(
+      'vscode-button',
+      { 'data-testid': 'free-text-add', secondary: true, 'aria-label': 'Add free-text prompt' },
+      'Add',
+    );
     add.addEventListener('click', () => this.addFreeText());
-    this.chips = el('ul', { class: 'chips', 'aria-label': 'Selected prompts', 'data-testid': 'selected-prompts' });
+    this.chips = el('ul', {
+      class: 'chips',
+      'aria-label': 'Selected prompts',
+      'data-testid': 'selected-prompts',
+    });
     this.preview = el('code', { class: 'preview', 'data-testid': 'prompt-preview', id: 'prompt-preview' });
     this.note = el('p', { class: 'note', 'data-testid': 'off-list-note', role: 'note' });
-    this.ctRow = el('div', { class: 'field' }, el('label', { class: 'field-label' }, 'CT window (model input)'), this.ctSelect);
+    this.ctRow = el(
+      'div',
+      { class: 'field' },
+      el('label', { class: 'field-label' }, 'CT window (model input)'),
+      this.ctSelect,
+    );
     this.root = el(
       'section',
       { class: 'picker', 'aria-labelledby': 'picker-heading' },
       el('h2', { id: 'picker-heading' }, 'Prompts'),
-      el('div', { class: 'field-row' }, el('div', { class: 'field' }, el('label', { class: 'field-label' }, 'Modality'), this.modalitySelect), el('div', { class: 'field', 'data-slot': 'site' }, el('label', { class: 'field-label' }, 'Site'), this.siteSelect)),
+      el(
+        'div',
+        { class: 'field-row' },
+        el('div', { class: 'field' }, el('label', { class: 'field-label' }, 'Modality'), this.modalitySelect),
+        el(
+          'div',
+          { class: 'field', 'data-slot': 'site' },
+          el('label', { class: 'field-label' }, 'Site'),
+          this.siteSelect,
+        ),
+      ),
       this.ctRow,
       this.search,
       this.list,
@@ -108,7 +145,8 @@ export class Picker {
 
   /** Targets pushed from the side panel, optionally switching modality/site first. */
   addTargets(targets: string[], modality?: string, site?: string): void {
-    if (modality && CATALOGUE_MODALITIES.includes(modality) && modality !== this.value.modality) this.setModality(modality, site);
+    if (modality && CATALOGUE_MODALITIES.includes(modality) && modality !== this.value.modality)
+      this.setModality(modality, site);
     else if (site && sitesFor(this.value.modality).includes(site)) this.setSite(site);
     let sel = this.value.selection;
     for (const t of targets) sel = addPrompts(sel, t);
@@ -156,9 +194,19 @@ export class Picker {
 
   private ctWindowSelect(): ValueElement {
     const follow = ctWindowForSite(this.value.site);
-    const s = el<ValueElement>('vscode-single-select', { 'data-testid': 'ct-window-select', label: 'CT window for the model input' });
-    s.appendChild(el('vscode-option', { value: '', selected: !this.value.ctWindow }, `Follow site${follow ? ` (${follow})` : ''}`));
-    for (const w of CT_WINDOWS) s.appendChild(el('vscode-option', { value: w, selected: this.value.ctWindow === w }, w));
+    const s = el<ValueElement>('vscode-single-select', {
+      'data-testid': 'ct-window-select',
+      label: 'CT window for the model input',
+    });
+    s.appendChild(
+      el(
+        'vscode-option',
+        { value: '', selected: !this.value.ctWindow },
+        `Follow site${follow ? ` (${follow})` : ''}`,
+      ),
+    );
+    for (const w of CT_WINDOWS)
+      s.appendChild(el('vscode-option', { value: w, selected: this.value.ctWindow === w }, w));
     s.addEventListener('change', () => {
       this.value.ctWindow = s.value || undefined;
       this.onChange(this.current, 'ctWindow');
@@ -201,16 +249,26 @@ export class Picker {
         const where = hit.places.map((p) => `${p.modality} · ${p.site}`).join(', ');
         items.push(this.item(hit.target, where));
       }
-      if (hits.length === 0) items.push(el('p', { class: 'muted' }, 'No recommended target matches. Add it as a free-text prompt below.'));
+      if (hits.length === 0)
+        items.push(
+          el('p', { class: 'muted' }, 'No recommended target matches. Add it as a free-text prompt below.'),
+        );
     } else {
-      this.list.setAttribute('aria-label', `Recommended targets for ${this.value.modality} · ${this.value.site}`);
+      this.list.setAttribute(
+        'aria-label',
+        `Recommended targets for ${this.value.modality} · ${this.value.site}`,
+      );
       for (const t of targetsFor(this.value.modality, this.value.site)) items.push(this.item(t));
     }
     replaceChildren(this.list, ...items);
   }
 
   private item(target: string, where?: string): HTMLElement {
-    const cb = el<CheckboxElement>('vscode-checkbox', { 'data-testid': `picker-item-${slug(target)}`, 'data-target': target, label: target });
+    const cb = el<CheckboxElement>('vscode-checkbox', {
+      'data-testid': `picker-item-${slug(target)}`,
+      'data-target': target,
+      label: target,
+    });
     cb.checked = this.isSelected(target);
     cb.addEventListener('change', () => this.updateSelection(toggleTarget(this.value.selection, target)));
     if (!where) return cb;
@@ -222,7 +280,17 @@ export class Picker {
     replaceChildren(
       this.chips,
       ...sel.map((t) => {
-        const remove = el('button', { class: 'chip-remove', type: 'button', 'aria-label': `Remove ${t}`, title: `Remove ${t}`, 'data-testid': `remove-prompt-${slug(t)}` }, icon('close'));
+        const remove = el(
+          'button',
+          {
+            class: 'chip-remove',
+            type: 'button',
+            'aria-label': `Remove ${t}`,
+            title: `Remove ${t}`,
+            'data-testid': `remove-prompt-${slug(t)}`,
+          },
+          icon('close'),
+        );
         remove.addEventListener('click', () => this.updateSelection(removePrompt(this.value.selection, t)));
         return el('li', { class: 'chip' }, el('span', {}, t), remove);
       }),

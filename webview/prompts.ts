@@ -56,7 +56,10 @@ export function resolveSite(modality: string, site: string | undefined): string 
 }
 
 /** Modality and site to start with: the image's suggestion when the catalogue knows it. */
-export function initialChoice(suggestion: { modality?: string; site?: string }): { modality: string; site: string } {
+export function initialChoice(suggestion: { modality?: string; site?: string }): {
+  modality: string;
+  site: string;
+} {
   const modality = resolveModality(suggestion.modality) ?? CATALOGUE_MODALITIES[0];
   const site = resolveSite(modality, suggestion.site) ?? sitesFor(modality)[0] ?? '';
   return { modality, site };
@@ -119,7 +122,9 @@ export function removePrompt(selection: readonly string[], target: string): stri
 }
 
 export function toggleTarget(selection: readonly string[], target: string): string[] {
-  return selection.some((s) => s.toLowerCase() === target.toLowerCase()) ? removePrompt(selection, target) : addPrompts(selection, target);
+  return selection.some((s) => s.toLowerCase() === target.toLowerCase())
+    ? removePrompt(selection, target)
+    : addPrompts(selection, target);
 }
 
 /** Exactly what the `run` message will carry as text, e.g. 'liver & kidney'. */

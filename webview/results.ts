@@ -49,32 +49,82 @@ export class ResultsPanel {
   constructor(private readonly cb: ResultsCallbacks) {
     this.banner = el('div', { class: 'banner', 'data-testid': 'result-banner', role: 'note', hidden: true });
     this.summary = el('p', { class: 'muted small', 'data-testid': 'result-summary' });
-    this.threshold = el<HTMLInputElement>('input', { type: 'range', min: 0, max: 1, step: 0.01, id: 'threshold', 'data-testid': 'threshold-slider', 'aria-label': 'Mask probability threshold' });
+    this.threshold = el<HTMLInputElement>('input', {
+      type: 'range',
+      min: 0,
+      max: 1,
+      step: 0.01,
+      id: 'threshold',
+      'data-testid': 'threshold-slider',
+      'aria-label': 'Mask probability threshold',
+    });
     this.thresholdOut = el<HTMLOutputElement>('output', { for: 'threshold', class: 'small' });
     this.threshold.addEventListener('input', () => {
       this.showThreshold(Number(this.threshold.value));
       cb.threshold(Number(this.threshold.value));
     });
-    this.opacity = el<HTMLInputElement>('input', { type: 'range', min: 0, max: 1, step: 0.05, id: 'opacity', 'data-testid': 'opacity-slider', 'aria-label': 'Mask opacity' });
+    this.opacity = el<HTMLInputElement>('input', {
+      type: 'range',
+      min: 0,
+      max: 1,
+      step: 0.05,
+      id: 'opacity',
+      'data-testid': 'opacity-slider',
+      'aria-label': 'Mask opacity',
+    });
     this.opacityOut = el<HTMLOutputElement>('output', { for: 'opacity', class: 'small' });
     this.opacity.addEventListener('input', () => {
       this.showOpacity(Number(this.opacity.value));
       cb.opacity(Number(this.opacity.value));
     });
     this.styleHost = el('span', { class: 'style-host' });
-    this.boxes = el<CheckboxElement>('vscode-checkbox', { 'data-testid': 'boxes-toggle', label: 'Bounding boxes' });
+    this.boxes = el<CheckboxElement>('vscode-checkbox', {
+      'data-testid': 'boxes-toggle',
+      label: 'Bounding boxes',
+    });
     this.boxes.addEventListener('change', () => cb.boxes(this.boxes.checked));
-    this.legend = el('ul', { class: 'legend', id: LEGEND_ID, 'aria-label': 'Legend', 'data-testid': 'legend' });
-    this.exportButton = el('vscode-button', { 'data-testid': 'export-button', icon: 'export', secondary: true }, 'Export');
+    this.legend = el('ul', {
+      class: 'legend',
+      id: LEGEND_ID,
+      'aria-label': 'Legend',
+      'data-testid': 'legend',
+    });
+    this.exportButton = el(
+      'vscode-button',
+      { 'data-testid': 'export-button', icon: 'export', secondary: true },
+      'Export',
+    );
     this.exportButton.addEventListener('click', () => cb.export());
     this.controls = el(
       'div',
       { class: 'display-controls' },
-      el('div', { class: 'slider-row' }, el('label', { for: 'threshold', class: 'field-label' }, 'Threshold'), this.threshold, this.thresholdOut),
-      el('div', { class: 'slider-row' }, el('label', { for: 'opacity', class: 'field-label' }, 'Opacity'), this.opacity, this.opacityOut),
-      el('div', { class: 'inline' }, el('span', { class: 'field-label' }, 'Style'), this.styleHost, this.boxes),
+      el(
+        'div',
+        { class: 'slider-row' },
+        el('label', { for: 'threshold', class: 'field-label' }, 'Threshold'),
+        this.threshold,
+        this.thresholdOut,
+      ),
+      el(
+        'div',
+        { class: 'slider-row' },
+        el('label', { for: 'opacity', class: 'field-label' }, 'Opacity'),
+        this.opacity,
+        this.opacityOut,
+      ),
+      el(
+        'div',
+        { class: 'inline' },
+        el('span', { class: 'field-label' }, 'Style'),
+        this.styleHost,
+        this.boxes,
+      ),
     );
-    this.empty = el('p', { class: 'muted', 'data-testid': 'no-result' }, 'No result yet. Choose targets and press Run.');
+    this.empty = el(
+      'p',
+      { class: 'muted', 'data-testid': 'no-result' },
+      'No result yet. Choose targets and press Run.',
+    );
     this.root = el(
       'section',
       { class: 'results', 'aria-labelledby': 'results-heading' },
@@ -96,7 +146,10 @@ export class ResultsPanel {
     this.boxes.checked = boxes;
     if (style !== this.style || !this.styleHost.firstChild) {
       this.style = style;
-      const s = el<HTMLElement & { value: string }>('vscode-single-select', { 'data-testid': 'style-select', label: 'Mask style' });
+      const s = el<HTMLElement & { value: string }>('vscode-single-select', {
+        'data-testid': 'style-select',
+        label: 'Mask style',
+      });
       for (const [v, label] of [
         ['both', 'Fill + outline'],
         ['fill', 'Fill'],
@@ -123,13 +176,25 @@ export class ResultsPanel {
     }
   }
 
+  /** Recognition layers are label regions: the threshold does not apply to them. */
+  setThresholdEnabled(enabled: boolean): void {
+    this.threshold.disabled = !enabled;
+    this.threshold.title = enabled
+      ? ''
+      : 'Recognition labels are final regions; the threshold applies to parse results.';
+  }
+
   setBanner(text: string | undefined, summary: string): void {
     setText(this.banner, text ?? '');
     show(this.banner, !!text);
     setText(this.summary, summary);
   }
 
-  setLegend(rows: LegendRow[], pixelSpacing: [number, number] | undefined, kind: 'parse' | 'recognition'): void {
+  setLegend(
+    rows: LegendRow[],
+    pixelSpacing: [number, number] | undefined,
+    kind: 'parse' | 'recognition',
+  ): void {
     const used = new Set<string>();
     replaceChildren(
       this.legend,
@@ -139,16 +204,36 @@ export class ResultsPanel {
         used.add(id);
         const name = r.label && r.label !== r.target ? `${r.target} (${r.label})` : r.target;
         // The checkbox's label is the target name: that is its accessible name ("liver, checked").
-        const toggle = el<CheckboxElement>('vscode-checkbox', { 'data-testid': `legend-visibility-${id}`, 'data-target': r.target, label: name, title: `Show or hide ${r.target}` });
+        const toggle = el<CheckboxElement>('vscode-checkbox', {
+          'data-testid': `legend-visibility-${id}`,
+          'data-target': r.target,
+          label: name,
+          title: `Show or hide ${r.target}`,
+        });
         toggle.checked = r.visible;
         toggle.addEventListener('change', () => this.cb.visibility(r.target, toggle.checked));
-        const details = r.status === 'not-found' ? 'not found' : `${formatArea(r.areaPixels, pixelSpacing)} · ${instancesText(r.instances)}${kind === 'parse' ? ` · ${statusText(r.status, r.pValue)}` : ''}`;
-        const cls = ['legend-row', r.dimmed ? 'dimmed' : '', !r.visible ? 'hidden-layer' : '', `status-${r.status}`].filter(Boolean).join(' ');
+        const details =
+          r.status === 'not-found'
+            ? 'not found'
+            : `${formatArea(r.areaPixels, pixelSpacing)} · ${instancesText(r.instances)}${kind === 'parse' ? ` · ${statusText(r.status, r.pValue)}` : ''}`;
+        const cls = [
+          'legend-row',
+          r.dimmed ? 'dimmed' : '',
+          !r.visible ? 'hidden-layer' : '',
+          `status-${r.status}`,
+        ]
+          .filter(Boolean)
+          .join(' ');
         return el(
           'li',
           { class: cls, 'data-testid': `legend-row-${id}`, 'data-status': r.status },
           el('span', { class: 'swatch', style: `background:${r.color}`, 'aria-hidden': 'true' }),
-          el('span', { class: 'legend-text' }, toggle, el('span', { class: 'legend-details small', 'aria-hidden': 'true' }, details)),
+          el(
+            'span',
+            { class: 'legend-text' },
+            toggle,
+            el('span', { class: 'legend-details small', 'aria-hidden': 'true' }, details),
+          ),
           // Screen readers get the full sentence; the visible text above is the short form.
           el('span', { class: 'sr-only' }, describeRow(r, pixelSpacing)),
         );
@@ -159,7 +244,10 @@ export class ResultsPanel {
   private showThreshold(t: number): void {
     const minByte = Math.min(256, Math.floor(t * 255 + 1e-9) + 1);
     setText(this.thresholdOut, t.toFixed(2));
-    this.threshold.setAttribute('aria-valuetext', `${t.toFixed(2)}: probability above ${t.toFixed(2)} (mask value ≥ ${minByte})`);
+    this.threshold.setAttribute(
+      'aria-valuetext',
+      `${t.toFixed(2)}: probability above ${t.toFixed(2)} (mask value ≥ ${minByte})`,
+    );
   }
 
   private showOpacity(o: number): void {

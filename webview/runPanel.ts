@@ -29,7 +29,12 @@ export class RunPanel {
   private readonly reason: HTMLElement;
   private readonly progress: HTMLElement & { value: number; indeterminate: boolean };
   private readonly status: HTMLElement;
-  private endpoint: EndpointSummary = { name: '', isDemo: false, canSend: false, reason: 'Waiting for the extension…' };
+  private endpoint: EndpointSummary = {
+    name: '',
+    isDemo: false,
+    canSend: false,
+    reason: 'Waiting for the extension…',
+  };
   private hasPrompts = false;
   private recognizeKey?: string;
   private run: RunState = { phase: 'idle', message: '' };
@@ -39,25 +44,68 @@ export class RunPanel {
       'div',
       { class: 'notice warning', role: 'note', 'data-testid': 'burned-in-warning', hidden: true },
       icon('warning'),
-      el('span', {}, 'This image is marked as having burned-in annotation: text in the pixels may identify the patient. Remove it before sending the image to an endpoint.'),
+      el(
+        'span',
+        {},
+        'This image is marked as having burned-in annotation: text in the pixels may identify the patient. Remove it before sending the image to an endpoint.',
+      ),
     );
     this.notices = el(
       'div',
       { class: 'notices' },
-      el('div', { class: 'notice', role: 'note', 'data-testid': 'research-notice' }, icon('info'), el('span', {}, 'Research use only — not for clinical use.')),
+      el(
+        'div',
+        { class: 'notice', role: 'note', 'data-testid': 'research-notice' },
+        icon('info'),
+        el('span', {}, 'Research use only — not for clinical use.'),
+      ),
       this.burnedIn,
     );
-    this.runButton = el<ButtonElement>('vscode-button', { 'data-testid': 'run-button', icon: 'play', 'aria-describedby': 'run-reason prompt-preview' }, 'Run');
+    this.runButton = el<ButtonElement>(
+      'vscode-button',
+      { 'data-testid': 'run-button', icon: 'play', 'aria-describedby': 'run-reason prompt-preview' },
+      'Run',
+    );
     this.runButton.addEventListener('click', () => !this.runButton.disabled && cb.run());
-    this.recognizeButton = el<ButtonElement>('vscode-button', { 'data-testid': 'recognize-button', icon: 'search', secondary: true }, 'Recognize all');
+    this.recognizeButton = el<ButtonElement>(
+      'vscode-button',
+      { 'data-testid': 'recognize-button', icon: 'search', secondary: true },
+      'Recognize all',
+    );
     this.recognizeButton.addEventListener('click', () => !this.recognizeButton.disabled && cb.recognize());
-    this.cancelButton = el<ButtonElement>('vscode-button', { 'data-testid': 'cancel-button', icon: 'stop-circle', secondary: true, hidden: true }, 'Cancel');
+    this.cancelButton = el<ButtonElement>(
+      'vscode-button',
+      { 'data-testid': 'cancel-button', icon: 'stop-circle', secondary: true, hidden: true },
+      'Cancel',
+    );
     this.cancelButton.addEventListener('click', () => cb.cancel());
     this.reason = el('p', { class: 'reason', id: 'run-reason', 'data-testid': 'run-disabled-reason' });
-    this.progress = el('vscode-progress-bar', { 'data-testid': 'run-progress', 'aria-label': 'Run progress', hidden: true }) as HTMLElement & { value: number; indeterminate: boolean };
-    this.status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite', 'data-testid': 'run-status' });
-    this.errorArea = el('div', { class: 'error-area', 'data-testid': 'error-area', role: 'alert', hidden: true });
-    this.root = el('section', { class: 'run', 'aria-label': 'Run' }, el('div', { class: 'inline buttons' }, this.runButton, this.recognizeButton, this.cancelButton), this.reason, this.progress, this.status, this.errorArea);
+    this.progress = el('vscode-progress-bar', {
+      'data-testid': 'run-progress',
+      'aria-label': 'Run progress',
+      hidden: true,
+    }) as HTMLElement & { value: number; indeterminate: boolean };
+    this.status = el('p', {
+      class: 'status',
+      role: 'status',
+      'aria-live': 'polite',
+      'data-testid': 'run-status',
+    });
+    this.errorArea = el('div', {
+      class: 'error-area',
+      'data-testid': 'error-area',
+      role: 'alert',
+      hidden: true,
+    });
+    this.root = el(
+      'section',
+      { class: 'run', 'aria-label': 'Run' },
+      el('div', { class: 'inline buttons' }, this.runButton, this.recognizeButton, this.cancelButton),
+      this.reason,
+      this.progress,
+      this.status,
+      this.errorArea,
+    );
     this.refresh();
   }
 
@@ -100,7 +148,10 @@ export class RunPanel {
       show(this.errorArea, false);
       return;
     }
-    const children: HTMLElement[] = [el('div', { class: 'error-title' }, icon('error'), el('strong', {}, title)), el('p', { 'data-testid': 'error-message' }, error.message)];
+    const children: HTMLElement[] = [
+      el('div', { class: 'error-title' }, icon('error'), el('strong', {}, title)),
+      el('p', { 'data-testid': 'error-message' }, error.message),
+    ];
     if (error.action) {
       const { command, label } = error.action;
       const b = el('vscode-button', { 'data-testid': 'error-action', secondary: true }, label);
@@ -112,6 +163,7 @@ export class RunPanel {
     if (error.action?.command !== 'showLog') children.push(logs);
     replaceChildren(this.errorArea, ...children);
     show(this.errorArea, true);
+    this.errorArea.scrollIntoView({ block: 'nearest' });
   }
 
   private refresh(): void {
@@ -126,7 +178,9 @@ export class RunPanel {
     this.recognizeButton.disabled = busy || !canSend || !this.recognizeKey;
     const recLabel = this.recognizeKey ? `Recognize all (${this.recognizeKey})` : 'Recognize all';
     setText(this.recognizeButton, recLabel);
-    this.recognizeButton.title = this.recognizeKey ? `Find and label every object the model knows for ${this.recognizeKey}` : 'Recognition needs a modality and site with a reference target list';
+    this.recognizeButton.title = this.recognizeKey
+      ? `Find and label every object the model knows for ${this.recognizeKey}`
+      : 'Recognition needs a modality and site with a reference target list';
     show(this.cancelButton, busy);
     this.cancelButton.disabled = this.run.phase === 'cancelling';
     if (this.endpoint.name) this.runButton.title = canSend ? `Send to ${this.endpoint.name}` : why;

@@ -8,7 +8,18 @@
 import type { ViewerImage } from '../src/shared/protocol';
 import { lineOpacity, type MaskStyle } from './layers';
 import type { MaskOverlay } from './overlay';
-import { actualSize, fitTransform, imageToScreen, pan, restoreView, saveView, screenToImage, zoomAt, type SavedView, type ViewTransform } from './viewTransform';
+import {
+  actualSize,
+  fitTransform,
+  imageToScreen,
+  pan,
+  restoreView,
+  saveView,
+  screenToImage,
+  zoomAt,
+  type SavedView,
+  type ViewTransform,
+} from './viewTransform';
 import { dragWindow, renderImageRgba, type DisplayWindow } from './windowing';
 
 export interface StageAnnotations {
@@ -48,7 +59,14 @@ export class Stage {
   private viewW = 1;
   private viewH = 1;
   private frame = 0;
-  private drag?: { mode: 'pan' | 'window'; x: number; y: number; start: ViewTransform; window?: DisplayWindow; id: number };
+  private drag?: {
+    mode: 'pan' | 'window';
+    x: number;
+    y: number;
+    start: ViewTransform;
+    window?: DisplayWindow;
+    id: number;
+  };
 
   constructor(
     private readonly host: HTMLElement,
@@ -179,7 +197,8 @@ export class Stage {
 
   /** The displayed (windowed) image colour at a source pixel. */
   displayedRgb(x: number, y: number): [number, number, number] | undefined {
-    if (!this.image || !this.imageData || x < 0 || y < 0 || x >= this.image.width || y >= this.image.height) return undefined;
+    if (!this.image || !this.imageData || x < 0 || y < 0 || x >= this.image.width || y >= this.image.height)
+      return undefined;
     const o = (y * this.image.width + x) * 4;
     const d = this.imageData.data;
     return [d[o], d[o + 1], d[o + 2]];
@@ -241,7 +260,11 @@ export class Stage {
     this.drawAnnotations(ctx, 1, (x, y) => imageToScreen(t, x, y));
   }
 
-  private drawAnnotations(ctx: CanvasRenderingContext2D, lineWidth: number, map: (x: number, y: number) => [number, number]): void {
+  private drawAnnotations(
+    ctx: CanvasRenderingContext2D,
+    lineWidth: number,
+    map: (x: number, y: number) => [number, number],
+  ): void {
     const { boxes, labels } = this.annotations;
     ctx.lineWidth = lineWidth * 1.5;
     for (const b of boxes) {
@@ -273,7 +296,13 @@ export class Stage {
     if (!this.image || !this.imageData) return;
     const img = this.image;
     const raster = img.format === 'raster';
-    renderImageRgba(img.pixels, img.channels, img.width * img.height, raster ? undefined : this.window, this.imageData.data);
+    renderImageRgba(
+      img.pixels,
+      img.channels,
+      img.width * img.height,
+      raster ? undefined : this.window,
+      this.imageData.data,
+    );
     this.imageCanvas.getContext('2d')?.putImageData(this.imageData, 0, 0);
   }
 
@@ -322,7 +351,14 @@ export class Stage {
       const windowDrag = this.image.format !== 'raster' && (e.button === 2 || (e.button === 0 && e.shiftKey));
       if (e.button !== 0 && !windowDrag) return;
       c.setPointerCapture(e.pointerId);
-      this.drag = { mode: windowDrag ? 'window' : 'pan', x: e.clientX, y: e.clientY, start: this.transform, window: this.window, id: e.pointerId };
+      this.drag = {
+        mode: windowDrag ? 'window' : 'pan',
+        x: e.clientX,
+        y: e.clientY,
+        start: this.transform,
+        window: this.window,
+        id: e.pointerId,
+      };
       c.classList.add(windowDrag ? 'dragging-window' : 'dragging');
     });
     c.addEventListener('pointermove', (e) => {
@@ -390,7 +426,8 @@ export class Stage {
     const [ix, iy] = screenToImage(this.transform, sx, sy);
     const x = Math.floor(ix);
     const y = Math.floor(iy);
-    if (x < 0 || y < 0 || x >= this.image.width || y >= this.image.height) this.cb.onHover(undefined, undefined);
+    if (x < 0 || y < 0 || x >= this.image.width || y >= this.image.height)
+      this.cb.onHover(undefined, undefined);
     else this.cb.onHover(x, y);
   }
 }

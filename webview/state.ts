@@ -77,7 +77,13 @@ export function reduceUi(s: UiState, a: UiAction): UiState {
     case 'selection':
       return { ...s, selection: [...a.selection] };
     case 'modality':
-      return { ...s, modality: a.modality, site: a.site, ctWindow: undefined, selection: a.selection ? [...a.selection] : s.selection };
+      return {
+        ...s,
+        modality: a.modality,
+        site: a.site,
+        ctWindow: undefined,
+        selection: a.selection ? [...a.selection] : s.selection,
+      };
     case 'site':
       return { ...s, site: a.site };
     case 'ctWindow':
@@ -118,27 +124,38 @@ export function restoreUiState(raw: unknown, settings: ViewerSettings): UiState 
   if (r.style === 'fill' || r.style === 'outline' || r.style === 'both') s.style = r.style;
   if (typeof r.showBoxes === 'boolean') s.showBoxes = r.showBoxes;
   if (typeof r.visibility === 'object' && r.visibility !== null) {
-    for (const [k, v] of Object.entries(r.visibility as Record<string, unknown>)) if (typeof v === 'boolean' && k.length <= 500) s.visibility[k] = v;
+    for (const [k, v] of Object.entries(r.visibility as Record<string, unknown>))
+      if (typeof v === 'boolean' && k.length <= 500) s.visibility[k] = v;
   }
   if (Array.isArray(r.selection)) s.selection = r.selection.filter((t): t is string => isStr(t)).slice(0, 64);
   if (isStr(r.modality, 100)) s.modality = r.modality;
   if (isStr(r.site, 100)) s.site = r.site;
   if (isStr(r.ctWindow, 100)) s.ctWindow = r.ctWindow;
   const v = r.view as Record<string, unknown> | undefined;
-  if (v && typeof v.fit === 'boolean' && isNum(v.scale) && isNum(v.cx) && isNum(v.cy)) s.view = { fit: v.fit, scale: v.scale, cx: v.cx, cy: v.cy };
+  if (v && typeof v.fit === 'boolean' && isNum(v.scale) && isNum(v.cx) && isNum(v.cy))
+    s.view = { fit: v.fit, scale: v.scale, cx: v.cx, cy: v.cy };
   const w = r.window as Record<string, unknown> | undefined;
-  if (w && isNum(w.lower) && isNum(w.upper) && w.upper > w.lower) s.window = { lower: w.lower, upper: w.upper };
+  if (w && isNum(w.lower) && isNum(w.upper) && w.upper > w.lower)
+    s.window = { lower: w.lower, upper: w.upper };
   return s;
 }
 
 /** Whether a target's mask is drawn: the user's choice, else hidden only when likely absent and the setting says hide. */
-export function isVisible(target: string, status: TargetStatus, visibility: Record<string, boolean>, likelyAbsentDisplay: ViewerSettings['likelyAbsentDisplay']): boolean {
+export function isVisible(
+  target: string,
+  status: TargetStatus,
+  visibility: Record<string, boolean>,
+  likelyAbsentDisplay: ViewerSettings['likelyAbsentDisplay'],
+): boolean {
   const chosen = visibility[target];
   if (chosen !== undefined) return chosen;
   return !(status === 'likely-absent' && likelyAbsentDisplay === 'hide');
 }
 
-export function isDimmed(status: TargetStatus, likelyAbsentDisplay: ViewerSettings['likelyAbsentDisplay']): boolean {
+export function isDimmed(
+  status: TargetStatus,
+  likelyAbsentDisplay: ViewerSettings['likelyAbsentDisplay'],
+): boolean {
   return status === 'likely-absent' && likelyAbsentDisplay === 'dim';
 }
 
@@ -165,13 +182,22 @@ export const IDLE_RUN: RunState = { phase: 'idle', message: '' };
 export function reduceRun(s: RunState, a: RunAction): RunState {
   switch (a.type) {
     case 'start':
-      return { phase: 'running', runId: a.runId, kind: a.kind, message: a.kind === 'recognition' ? 'Recognizing…' : 'Running…', progress: 0 };
+      return {
+        phase: 'running',
+        runId: a.runId,
+        kind: a.kind,
+        message: a.kind === 'recognition' ? 'Recognizing…' : 'Running…',
+        progress: 0,
+      };
     case 'progress':
       if (s.phase === 'idle' || a.runId !== s.runId) return s;
       return {
         ...s,
         message: a.message,
-        progress: a.increment !== undefined ? Math.min(100, (s.progress ?? 0) + Math.max(0, a.increment)) : s.progress,
+        progress:
+          a.increment !== undefined
+            ? Math.min(100, (s.progress ?? 0) + Math.max(0, a.increment))
+            : s.progress,
       };
     case 'cancel':
       return s.phase === 'running' ? { ...s, phase: 'cancelling', message: 'Cancelling…' } : s;

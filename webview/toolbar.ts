@@ -39,20 +39,44 @@ export class Toolbar {
 
   constructor(private readonly cb: ToolbarCallbacks) {
     const button = (testId: string, iconName: string, label: string, onClick: () => void) => {
-      const b = el('vscode-button', { 'data-testid': testId, icon: iconName, secondary: true, 'aria-label': label, title: label });
+      const b = el('vscode-button', {
+        'data-testid': testId,
+        icon: iconName,
+        secondary: true,
+        'aria-label': label,
+        title: label,
+      });
       b.addEventListener('click', onClick);
       return b;
     };
     this.presetHost = el('span', { class: 'preset-host' });
-    this.lower = el<ValueElement>('vscode-textfield', { 'data-testid': 'window-lower', label: 'Window lower bound', class: 'num', type: 'number' });
-    this.upper = el<ValueElement>('vscode-textfield', { 'data-testid': 'window-upper', label: 'Window upper bound', class: 'num', type: 'number' });
+    this.lower = el<ValueElement>('vscode-textfield', {
+      'data-testid': 'window-lower',
+      label: 'Window lower bound',
+      class: 'num',
+      type: 'number',
+    });
+    this.upper = el<ValueElement>('vscode-textfield', {
+      'data-testid': 'window-upper',
+      label: 'Window upper bound',
+      class: 'num',
+      type: 'number',
+    });
     const apply = () => {
       const w = parseWindow(this.lower.value, this.upper.value);
       if (w) this.cb.window(w);
     };
     this.lower.addEventListener('change', apply);
     this.upper.addEventListener('change', apply);
-    this.windowGroup = el('div', { class: 'tool-group', role: 'group', 'aria-label': 'Window and level' }, el('span', { class: 'field-label' }, 'Window'), this.presetHost, this.lower, el('span', { 'aria-hidden': 'true' }, '–'), this.upper);
+    this.windowGroup = el(
+      'div',
+      { class: 'tool-group', role: 'group', 'aria-label': 'Window and level' },
+      el('span', { class: 'field-label' }, 'Window'),
+      this.presetHost,
+      this.lower,
+      el('span', { 'aria-hidden': 'true' }, '–'),
+      this.upper,
+    );
     this.sliceGroup = el('div', { class: 'tool-group' });
     this.frameGroup = el('div', { class: 'tool-group' });
     this.fileName = el('span', { class: 'file-name', 'data-testid': 'file-name' });
@@ -83,7 +107,13 @@ export class Toolbar {
     if (first) this.buildPresets(image);
     this.showWindow(window);
     this.buildSlider(this.sliceGroup, 'slice', 'Slice', image.slice, (i) => this.cb.slice(i));
-    this.buildSlider(this.frameGroup, 'frame', image.format === 'nifti' ? 'Time' : 'Frame', image.frame, (i) => this.cb.frame(i));
+    this.buildSlider(
+      this.frameGroup,
+      'frame',
+      image.format === 'nifti' ? 'Time' : 'Frame',
+      image.frame,
+      (i) => this.cb.frame(i),
+    );
   }
 
   showWindow(w: DisplayWindow | undefined): void {
@@ -92,7 +122,10 @@ export class Toolbar {
   }
 
   private buildPresets(image: ViewerImage): void {
-    const s = el<ValueElement>('vscode-single-select', { 'data-testid': 'window-preset', label: 'Window preset' });
+    const s = el<ValueElement>('vscode-single-select', {
+      'data-testid': 'window-preset',
+      label: 'Window preset',
+    });
     s.appendChild(el('vscode-option', { value: 'default', selected: true }, 'Default'));
     s.appendChild(el('vscode-option', { value: 'full' }, 'Full range'));
     const isCt = (image.suggestion.modality ?? '').toUpperCase() === 'CT' || image.range.min < -500;
@@ -101,13 +134,21 @@ export class Toolbar {
       const img = this.image;
       if (!img) return;
       const preset = CT_PRESETS.find((p) => p.id === s.value);
-      const w = preset?.window ?? (s.value === 'full' ? { lower: img.range.min, upper: img.range.max } : img.defaultWindow);
+      const w =
+        preset?.window ??
+        (s.value === 'full' ? { lower: img.range.min, upper: img.range.max } : img.defaultWindow);
       this.cb.window(w);
     });
     replaceChildren(this.presetHost, s);
   }
 
-  private buildSlider(host: HTMLElement, kind: 'slice' | 'frame', label: string, pos: { index: number; count: number } | undefined, onPick: (i: number) => void): void {
+  private buildSlider(
+    host: HTMLElement,
+    kind: 'slice' | 'frame',
+    label: string,
+    pos: { index: number; count: number } | undefined,
+    onPick: (i: number) => void,
+  ): void {
     if (!pos || pos.count <= 1) {
       replaceChildren(host);
       show(host, false);
@@ -117,7 +158,14 @@ export class Toolbar {
     let input = host.querySelector('input') as HTMLInputElement | null;
     const out = host.querySelector('output') as HTMLOutputElement | null;
     if (!input || !out || input.max !== String(pos.count - 1)) {
-      input = el<HTMLInputElement>('input', { type: 'range', min: 0, max: pos.count - 1, step: 1, 'data-testid': `${kind}-slider`, 'aria-label': label });
+      input = el<HTMLInputElement>('input', {
+        type: 'range',
+        min: 0,
+        max: pos.count - 1,
+        step: 1,
+        'data-testid': `${kind}-slider`,
+        'aria-label': label,
+      });
       const output = el<HTMLOutputElement>('output', { class: 'small' });
       let timer = 0;
       const i = input;

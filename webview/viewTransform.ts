@@ -53,7 +53,13 @@ export function saveView(t: ViewTransform, fit: boolean, viewW: number, viewH: n
   return { fit, scale: t.scale, cx, cy };
 }
 
-export function restoreView(saved: SavedView, imageW: number, imageH: number, viewW: number, viewH: number): ViewTransform {
+export function restoreView(
+  saved: SavedView,
+  imageW: number,
+  imageH: number,
+  viewW: number,
+  viewH: number,
+): ViewTransform {
   if (saved.fit || !(saved.scale > 0)) return fitTransform(imageW, imageH, viewW, viewH);
   const scale = clampScale(saved.scale);
   return { scale, tx: viewW / 2 - saved.cx * scale, ty: viewH / 2 - saved.cy * scale };

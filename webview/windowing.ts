@@ -37,7 +37,12 @@ export function fromWidthLevel(width: number, level: number): DisplayWindow {
  * Dragging adjusts width with horizontal motion and level with vertical motion, scaled to the
  * image's value range so a full-window drag covers the whole range whatever the units.
  */
-export function dragWindow(start: DisplayWindow, dx: number, dy: number, range: { min: number; max: number }): DisplayWindow {
+export function dragWindow(
+  start: DisplayWindow,
+  dx: number,
+  dy: number,
+  range: { min: number; max: number },
+): DisplayWindow {
   const span = Math.max(1, range.max - range.min);
   const perPixel = span / 500;
   const { width, level } = widthLevel(start);
@@ -48,7 +53,8 @@ export function dragWindow(start: DisplayWindow, dx: number, dy: number, range: 
 export function parseWindow(lower: string, upper: string): DisplayWindow | undefined {
   const lo = Number(lower);
   const hi = Number(upper);
-  if (lower.trim() === '' || upper.trim() === '' || !Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo) return undefined;
+  if (lower.trim() === '' || upper.trim() === '' || !Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo)
+    return undefined;
   return { lower: lo, upper: hi };
 }
 

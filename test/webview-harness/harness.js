@@ -1,3 +1,5 @@
+/* global window, document, location, sessionStorage, fetch, URLSearchParams */
+// (Browser globals: parts of this file run in the page.)
 // The fake extension host for the harness page: provides acquireVsCodeApi (state in
 // sessionStorage so reloads restore like VS Code does), answers `ready` with an `init` built from
 // a real sample, `run`/`recognize` with results built from its reference masks, `cancel`,
@@ -40,7 +42,10 @@
     let pixels = new Float32Array(await (await fetch(`/data/${sample}/image.bin`)).arrayBuffer());
     if (asDicom) pixels = pixels.map((v) => (v / 255) * 400 - 150); // the abdomen window, inverted: HU
     const masks = {};
-    for (const t of meta.targets) masks[t] = new Uint8Array(await (await fetch(`/data/${sample}/mask.bin?target=${encodeURIComponent(t)}`)).arrayBuffer());
+    for (const t of meta.targets)
+      masks[t] = new Uint8Array(
+        await (await fetch(`/data/${sample}/mask.bin?target=${encodeURIComponent(t)}`)).arrayBuffer(),
+      );
     return { ...meta, pixels, masks };
   }
 
@@ -48,10 +53,12 @@
     const W = 1024;
     const H = 1024;
     const pixels = new Float32Array(W * H);
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) pixels[y * W + x] = 40 + 120 * Math.sin(x / 90) * Math.cos(y / 70) + ((x * 7 + y * 13) % 17);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        pixels[y * W + x] = 40 + 120 * Math.sin(x / 90) * Math.cos(y / 70) + ((x * 7 + y * 13) % 17);
     const masks = {};
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let k = 0; k < 16; k++) {
       const m = new Uint8Array(W * H);
       // A low noise floor everywhere, as real probability maps have, plus 2 smooth blobs.
@@ -69,7 +76,16 @@
       }
       masks[`target ${k + 1}`] = m;
     }
-    return Promise.resolve({ sample: 'synthetic', fileName: 'synthetic-1024.png', width: W, height: H, channels: 1, targets: Object.keys(masks), pixels, masks });
+    return Promise.resolve({
+      sample: 'synthetic',
+      fileName: 'synthetic-1024.png',
+      width: W,
+      height: H,
+      channels: 1,
+      targets: Object.keys(masks),
+      pixels,
+      masks,
+    });
   }
 
   function viewerImage(d) {
@@ -108,17 +124,41 @@
       let top = 0;
       stack[top++] = p;
       seen[p] = 1;
-      let n = 0, sx = 0, sy = 0, x0 = W, y0 = H, x1 = 0, y1 = 0;
+      let n = 0,
+        sx = 0,
+        sy = 0,
+        x0 = W,
+        y0 = H,
+        x1 = 0,
+        y1 = 0;
       while (top) {
         const q = stack[--top];
         const x = q % W;
         const y = (q / W) | 0;
-        n++; sx += x; sy += y;
-        if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
-        for (const r of [x > 0 ? q - 1 : -1, x < W - 1 ? q + 1 : -1, y > 0 ? q - W : -1, y < H - 1 ? q + W : -1])
-          if (r >= 0 && !seen[r] && mask[r] >= 128) { seen[r] = 1; stack[top++] = r; }
+        n++;
+        sx += x;
+        sy += y;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+        for (const r of [
+          x > 0 ? q - 1 : -1,
+          x < W - 1 ? q + 1 : -1,
+          y > 0 ? q - W : -1,
+          y < H - 1 ? q + W : -1,
+        ])
+          if (r >= 0 && !seen[r] && mask[r] >= 128) {
+            seen[r] = 1;
+            stack[top++] = r;
+          }
       }
-      if (n >= 10) out.push({ bbox: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }, area: n, centroid: { x: sx / n, y: sy / n } });
+      if (n >= 10)
+        out.push({
+          bbox: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 },
+          area: n,
+          centroid: { x: sx / n, y: sy / n },
+        });
     }
     return out;
   }
@@ -127,24 +167,59 @@
     const mask = d.masks[prompt] || d.masks[prompt.toLowerCase()] || new Uint8Array(d.width * d.height);
     const comps = components(mask, d.width, d.height);
     const area = comps.reduce((a, c) => a + c.area, 0);
-    const [status, pValue] = area === 0 ? ['not-found', null] : STATUS[prompt] || ['valid', 0.2 + ((i * 37) % 60) / 100];
-    return { target: prompt, label: xss ? `${PROBE}${prompt}` : prompt, mask, status, pValue, area, components: comps };
+    const [status, pValue] =
+      area === 0 ? ['not-found', null] : STATUS[prompt] || ['valid', 0.2 + ((i * 37) % 60) / 100];
+    return {
+      target: prompt,
+      label: xss ? `${PROBE}${prompt}` : prompt,
+      mask,
+      status,
+      pValue,
+      area,
+      components: comps,
+    };
   }
 
   async function buildResult(id, spec) {
     const d = await dataP;
-    const base = { id, source: bench ? 'endpoint' : 'demo-reference', endpointName: xss ? PROBE : bench ? 'bench' : 'demo', modality: spec.modality, site: spec.site, time: new Date(spec.time).toISOString(), width: d.width, height: d.height };
+    const base = {
+      id,
+      source: bench ? 'endpoint' : 'demo-reference',
+      endpointName: xss ? PROBE : bench ? 'bench' : 'demo',
+      modality: spec.modality,
+      site: spec.site,
+      time: new Date(spec.time).toISOString(),
+      width: d.width,
+      height: d.height,
+    };
     if (spec.kind === 'recognition') {
       const labels = d.targets.filter((t) => !/^(kidney|adrenal gland)$/.test(t));
       const labelMap = new Uint8Array(d.width * d.height);
       const best = new Uint8Array(d.width * d.height);
       labels.forEach((t, i) => {
         const m = d.masks[t];
-        for (let p = 0; p < m.length; p++) if (m[p] >= 128 && m[p] > best[p]) { best[p] = m[p]; labelMap[p] = i + 1; }
+        for (let p = 0; p < m.length; p++)
+          if (m[p] >= 128 && m[p] > best[p]) {
+            best[p] = m[p];
+            labelMap[p] = i + 1;
+          }
       });
-      return { ...base, kind: 'recognition', modalityKey: spec.modalityKey, prompts: labels, targets: labels.map((t, i) => targetResult(d, t, i)), labelMap, labels };
+      return {
+        ...base,
+        kind: 'recognition',
+        modalityKey: spec.modalityKey,
+        prompts: labels,
+        targets: labels.map((t, i) => targetResult(d, t, i)),
+        labelMap,
+        labels,
+      };
     }
-    return { ...base, kind: 'parse', prompts: spec.prompts, targets: spec.prompts.map((p, i) => targetResult(d, p, i)) };
+    return {
+      ...base,
+      kind: 'parse',
+      prompts: spec.prompts,
+      targets: spec.prompts.map((p, i) => targetResult(d, p, i)),
+    };
   }
 
   const results = () => JSON.parse(sessionStorage.getItem(RESULTS_KEY) || '{}');
@@ -157,7 +232,16 @@
     await sleep(slow ? 4000 : 120);
     if (cancelled.has(runId)) return;
     if (spec.prompts?.some((p) => p === 'fail')) {
-      send({ type: 'runError', runId, error: { message: xss ? `The endpoint answered 401 ${PROBE}` : 'The endpoint answered 401 Unauthorized: the key was rejected. Set a new key or pick another endpoint.', action: { label: 'Select Endpoint', command: 'selectEndpoint' } } });
+      send({
+        type: 'runError',
+        runId,
+        error: {
+          message: xss
+            ? `The endpoint answered 401 ${PROBE}`
+            : 'The endpoint answered 401 Unauthorized: the key was rejected. Set a new key or pick another endpoint.',
+          action: { label: 'Select Endpoint', command: 'selectEndpoint' },
+        },
+      });
       return;
     }
     send({ type: 'runProgress', runId, message: 'Waiting for the endpoint…', increment: 50 });
@@ -178,20 +262,39 @@
           type: 'init',
           image: viewerImage(d),
           settings: JSON.parse(document.getElementById('app').dataset.settings),
-          endpoint: canSend ? { name: xss ? PROBE : 'demo', isDemo: true, canSend: true } : { name: 'demo', isDemo: true, canSend: false, reason: xss ? PROBE : 'Restricted Mode: nothing is sent to an endpoint until you trust this workspace.' },
+          endpoint: canSend
+            ? { name: xss ? PROBE : 'demo', isDemo: true, canSend: true }
+            : {
+                name: 'demo',
+                isDemo: true,
+                canSend: false,
+                reason: xss
+                  ? PROBE
+                  : 'Restricted Mode: nothing is sent to an endpoint until you trust this workspace.',
+              },
           lastSelection: bench ? {} : { CT: ['liver', 'spleen'] },
         });
         break;
       }
       case 'run':
-        runJob(m.runId, { kind: 'parse', prompts: m.prompts, modality: m.modality, site: m.site, time: Date.now() });
+        runJob(m.runId, {
+          kind: 'parse',
+          prompts: m.prompts,
+          modality: m.modality,
+          site: m.site,
+          time: Date.now(),
+        });
         break;
       case 'recognize':
         runJob(m.runId, { kind: 'recognition', modalityKey: m.modalityKey, time: Date.now() });
         break;
       case 'cancel':
         cancelled.add(m.runId);
-        send({ type: 'runError', runId: m.runId, error: { message: 'Cancelled. Nothing was kept from this run.' } });
+        send({
+          type: 'runError',
+          runId: m.runId,
+          error: { message: 'Cancelled. Nothing was kept from this run.' },
+        });
         break;
       case 'restoreResult': {
         const spec = results()[m.resultId];
@@ -199,12 +302,22 @@
         break;
       }
       case 'export':
-        send({ type: 'exported', folder: '/tmp/06_CT_abdomen.medimageparse', files: ['masks.png', 'result.json'] });
+        send({
+          type: 'exported',
+          folder: '/tmp/06_CT_abdomen.medimageparse',
+          files: ['masks.png', 'result.json'],
+        });
         break;
       default:
         break;
     }
   }
 
-  window.__harness = { posted, send, setTheme: (n) => window.__applyHarnessTheme(n), data: () => dataP, buildResult };
+  window.__harness = {
+    posted,
+    send,
+    setTheme: (n) => window.__applyHarnessTheme(n),
+    data: () => dataP,
+    buildResult,
+  };
 })();

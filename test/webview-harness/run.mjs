@@ -1,3 +1,5 @@
+/* global window, document */
+// (Browser globals: parts of this file run in the page.)
 // Drives the viewer bundle in Debian Chromium against the fake host and checks what a user
 // relies on; saves screenshots (light, dark, high contrast, DICOM-like, recognition, errors) to
 // test/webview-harness/screenshots/. Usage: node test/webview-harness/run.mjs
@@ -13,7 +15,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const shots = path.join(here, 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
 process.chdir(path.resolve(here, '../..'));
-await esbuild.build({ entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist', bundle: true, format: 'iife', platform: 'browser', target: 'es2022', logLevel: 'warning' });
+await esbuild.build({
+  entryPoints: { webview: 'webview/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  logLevel: 'warning',
+});
 
 const harness = await startHarness();
 const browser = await chromium.launch(CHROMIUM);
@@ -34,7 +44,13 @@ async function open(query = '', { width = 1280, height = 800 } = {}) {
 
 async function runAndWait(page) {
   await tid(page, 'run-button').click();
-  await page.waitForFunction(() => window.__medimageparseViewer.state().overlayShown && document.querySelector('[data-testid^=legend-row-]'), null, { timeout: 15_000 });
+  await page.waitForFunction(
+    () =>
+      window.__medimageparseViewer.state().overlayShown &&
+      document.querySelector('[data-testid^=legend-row-]'),
+    null,
+    { timeout: 15_000 },
+  );
 }
 
 async function check(name, fn) {
@@ -43,36 +59,53 @@ async function check(name, fn) {
     console.log(`  ✔ ${name}`);
   } catch (e) {
     failed++;
-    console.log(`  ✘ ${name}\n    ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n    ')}`);
+    console.log(
+      `  ✘ ${name}\n    ${String(e?.stack ?? e)
+        .split('\n')
+        .slice(0, 6)
+        .join('\n    ')}`,
+    );
   }
 }
 
 console.log('viewer harness');
 try {
-  await check('starts with the suggested modality/site, the remembered selection and its exact preview', async () => {
-    const page = await open('theme=dark');
-    const s = await hook(page);
-    assert.equal(s.picker.modality, 'CT');
-    assert.equal(s.picker.site, 'abdomen');
-    assert.equal(await tid(page, 'prompt-preview').textContent(), 'liver & spleen');
-    assert.ok(await tid(page, 'research-notice').isVisible());
-    assert.equal(await tid(page, 'burned-in-warning').isVisible(), false);
-    await page.screenshot({ path: path.join(shots, 'dark-start.png') });
-    assert.deepEqual(page.errors, []);
-    await page.close();
-  });
+  await check(
+    'starts with the suggested modality/site, the remembered selection and its exact preview',
+    async () => {
+      const page = await open('theme=dark');
+      const s = await hook(page);
+      assert.equal(s.picker.modality, 'CT');
+      assert.equal(s.picker.site, 'abdomen');
+      assert.equal(await tid(page, 'prompt-preview').textContent(), 'liver & spleen');
+      assert.ok(await tid(page, 'research-notice').isVisible());
+      assert.equal(await tid(page, 'burned-in-warning').isVisible(), false);
+      await page.screenshot({ path: path.join(shots, 'dark-start.png') });
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    },
+  );
 
-  await check('free text joins with &, off-list targets get a note, search finds catalogue targets', async () => {
-    const page = await open('theme=dark');
-    await page.locator('[data-testid=free-text-input] input').fill('brain tumor & gallbladder');
-    await page.keyboard.press('Enter');
-    assert.equal(await tid(page, 'prompt-preview').textContent(), 'liver & spleen & brain tumor & gallbladder');
-    assert.match(await tid(page, 'off-list-note').textContent(), /“brain tumor” is not in the recommended list for CT · abdomen/);
-    await page.locator('[data-testid=prompt-search] input').fill('symph');
-    await page.waitForSelector('[data-testid=picker-item-public-symphysis]');
-    await page.screenshot({ path: path.join(shots, 'dark-search.png') });
-    await page.close();
-  });
+  await check(
+    'free text joins with &, off-list targets get a note, search finds catalogue targets',
+    async () => {
+      const page = await open('theme=dark');
+      await page.locator('[data-testid=free-text-input] input').fill('brain tumor & gallbladder');
+      await page.keyboard.press('Enter');
+      assert.equal(
+        await tid(page, 'prompt-preview').textContent(),
+        'liver & spleen & brain tumor & gallbladder',
+      );
+      assert.match(
+        await tid(page, 'off-list-note').textContent(),
+        /“brain tumor” is not in the recommended list for CT · abdomen/,
+      );
+      await page.locator('[data-testid=prompt-search] input').fill('symph');
+      await page.waitForSelector('[data-testid=picker-item-public-symphysis]');
+      await page.screenshot({ path: path.join(shots, 'dark-search.png') });
+      await page.close();
+    },
+  );
 
   let resultPage;
   await check('Run shows the reference masks with the demo label, legend, hover probabilities', async () => {
@@ -81,7 +114,10 @@ try {
     await runAndWait(page);
     const s = await hook(page);
     assert.equal(s.result.source, 'demo-reference');
-    assert.equal(await tid(page, 'result-banner').textContent(), 'Reference annotations from the demo endpoint (not model output)');
+    assert.equal(
+      await tid(page, 'result-banner').textContent(),
+      'Reference annotations from the demo endpoint (not model output)',
+    );
     const liver = s.result.targets.find((t) => t.target === 'liver');
     assert.ok(liver.areaPixels > 1000 && liver.instances >= 1);
     // A pixel inside the liver (reference mask) is tinted with the liver colour (orange: R > B).
@@ -95,57 +131,79 @@ try {
     resultPage = page;
   });
 
-  await check('threshold, opacity and visibility change the composed pixels; state persists over a reload', async () => {
-    const page = resultPage;
-    const at = () => page.evaluate(() => window.__medimageparseViewer.canvasPixel(400, 300));
-    const tinted = await at();
-    await tid(page, 'opacity-slider').fill('1');
-    const opaque = await at();
-    assert.ok(opaque[0] > tinted[0] || opaque[2] < tinted[2], 'more opacity, more colour');
-    await page.locator('[data-testid=legend-visibility-liver]').click();
-    const hidden = await at();
-    assert.equal(hidden[0], hidden[2], 'hidden liver leaves the grey image');
-    await tid(page, 'threshold-slider').fill('0.8');
-    await page.waitForTimeout(400); // setState is debounced
-    const saved = await hook(page);
-    assert.equal(saved.ui.threshold, 0.8);
-    await page.reload();
-    await page.waitForFunction(() => window.__medimageparseViewer.state().overlayShown, null, { timeout: 15_000 });
-    const posted = await page.evaluate(() => window.__harness.posted.map((m) => m.type));
-    assert.ok(posted.includes('restoreResult'), `posted ${posted}`);
-    const s = await hook(page);
-    assert.equal(s.result.id, saved.result.id);
-    assert.equal(s.ui.threshold, 0.8);
-    assert.equal(s.result.targets.find((t) => t.target === 'liver').visible, false);
-    assert.equal(await tid(page, 'legend-visibility-liver').evaluate((e) => e.checked), false);
-  });
+  await check(
+    'threshold, opacity and visibility change the composed pixels; state persists over a reload',
+    async () => {
+      const page = resultPage;
+      const at = () => page.evaluate(() => window.__medimageparseViewer.canvasPixel(400, 300));
+      const tinted = await at();
+      await tid(page, 'opacity-slider').fill('1');
+      const opaque = await at();
+      assert.ok(opaque[0] > tinted[0] || opaque[2] < tinted[2], 'more opacity, more colour');
+      await page.locator('[data-testid=legend-visibility-liver]').click();
+      const hidden = await at();
+      assert.equal(hidden[0], hidden[2], 'hidden liver leaves the grey image');
+      await tid(page, 'threshold-slider').fill('0.8');
+      await page.waitForTimeout(400); // setState is debounced
+      const saved = await hook(page);
+      assert.equal(saved.ui.threshold, 0.8);
+      await page.reload();
+      await page.waitForFunction(() => window.__medimageparseViewer.state().overlayShown, null, {
+        timeout: 15_000,
+      });
+      const posted = await page.evaluate(() => window.__harness.posted.map((m) => m.type));
+      assert.ok(posted.includes('restoreResult'), `posted ${posted}`);
+      const s = await hook(page);
+      assert.equal(s.result.id, saved.result.id);
+      assert.equal(s.ui.threshold, 0.8);
+      assert.equal(s.result.targets.find((t) => t.target === 'liver').visible, false);
+      assert.equal(await tid(page, 'legend-visibility-liver').evaluate((e) => e.checked), false);
+    },
+  );
 
-  await check('keyboard: canvas zooms with + / - / 0 and pans with arrows; controls have accessible names', async () => {
-    const page = resultPage;
-    await tid(page, 'canvas').focus();
-    const s0 = (await hook(page)).view;
-    await page.keyboard.press('+');
-    await page.keyboard.press('+');
-    const s1 = (await hook(page)).view;
-    assert.ok(s1.scale > s0.scale * 1.5);
-    await page.keyboard.press('ArrowLeft');
-    assert.ok((await hook(page)).view.tx > s1.tx);
-    await page.keyboard.press('0');
-    assert.equal((await hook(page)).view.scale, s0.scale);
-    const unnamed = await page.evaluate(() =>
-      [...document.querySelectorAll('vscode-button, vscode-checkbox, vscode-textfield, vscode-single-select, input, button, canvas[tabindex]')]
-        .filter((e) => !e.hidden && e.offsetParent !== null)
-        .filter((e) => !(e.getAttribute('aria-label') || e.getAttribute('label') || e.textContent.trim() || e.labels?.length))
-        .map((e) => e.outerHTML.slice(0, 80)),
-    );
-    assert.deepEqual(unnamed, []);
-  });
+  await check(
+    'keyboard: canvas zooms with + / - / 0 and pans with arrows; controls have accessible names',
+    async () => {
+      const page = resultPage;
+      await tid(page, 'canvas').focus();
+      const s0 = (await hook(page)).view;
+      await page.keyboard.press('+');
+      await page.keyboard.press('+');
+      const s1 = (await hook(page)).view;
+      assert.ok(s1.scale > s0.scale * 1.5);
+      await page.keyboard.press('ArrowLeft');
+      assert.ok((await hook(page)).view.tx > s1.tx);
+      await page.keyboard.press('0');
+      assert.equal((await hook(page)).view.scale, s0.scale);
+      const unnamed = await page.evaluate(() =>
+        [
+          ...document.querySelectorAll(
+            'vscode-button, vscode-checkbox, vscode-textfield, vscode-single-select, input, button, canvas[tabindex]',
+          ),
+        ]
+          .filter((e) => !e.hidden && e.offsetParent !== null)
+          .filter(
+            (e) =>
+              !(
+                e.getAttribute('aria-label') ||
+                e.getAttribute('label') ||
+                e.textContent.trim() ||
+                e.labels?.length
+              ),
+          )
+          .map((e) => e.outerHTML.slice(0, 80)),
+      );
+      assert.deepEqual(unnamed, []);
+    },
+  );
 
   await check('requestScreenshot is answered with a PNG of the composed image', async () => {
     const page = resultPage;
     await page.evaluate(() => window.__harness.send({ type: 'requestScreenshot', requestId: 'r1' }));
     await page.waitForFunction(() => window.__harness.posted.some((m) => m.type === 'screenshot'));
-    const head = await page.evaluate(() => Array.from(window.__harness.posted.find((m) => m.type === 'screenshot').png.slice(0, 4)));
+    const head = await page.evaluate(() =>
+      Array.from(window.__harness.posted.find((m) => m.type === 'screenshot').png.slice(0, 4)),
+    );
     assert.deepEqual(head, [0x89, 0x50, 0x4e, 0x47]);
     await page.close();
   });
@@ -158,7 +216,9 @@ try {
     await page.waitForSelector('[data-testid=error-action]');
     assert.match(await tid(page, 'error-message').textContent(), /401/);
     await tid(page, 'error-action').click();
-    const cmd = await page.evaluate(() => window.__harness.posted.filter((m) => m.type === 'command').map((m) => m.command));
+    const cmd = await page.evaluate(() =>
+      window.__harness.posted.filter((m) => m.type === 'command').map((m) => m.command),
+    );
     assert.deepEqual(cmd, ['selectEndpoint']);
     await page.screenshot({ path: path.join(shots, 'light-error.png') });
     await page.close();
@@ -183,19 +243,22 @@ try {
     await page.close();
   });
 
-  await check('hostile file names, labels, endpoint names and errors are shown as text, never run', async () => {
-    const page = await open('theme=dark&xss=1');
-    await runAndWait(page);
-    await page.locator('[data-testid=free-text-input] input').fill('fail');
-    await tid(page, 'free-text-add').click();
-    await tid(page, 'run-button').click();
-    await page.waitForSelector('[data-testid=error-action]');
-    assert.equal(await page.evaluate(() => window.__xss), undefined);
-    assert.match(await tid(page, 'file-name').textContent(), /^<img src=x onerror=/);
-    assert.equal(await page.locator('#app img, #app script').count(), 0);
-    await page.screenshot({ path: path.join(shots, 'dark-xss.png') });
-    await page.close();
-  });
+  await check(
+    'hostile file names, labels, endpoint names and errors are shown as text, never run',
+    async () => {
+      const page = await open('theme=dark&xss=1');
+      await runAndWait(page);
+      await page.locator('[data-testid=free-text-input] input').fill('fail');
+      await tid(page, 'free-text-add').click();
+      await tid(page, 'run-button').click();
+      await page.waitForSelector('[data-testid=error-action]');
+      assert.equal(await page.evaluate(() => window.__xss), undefined);
+      assert.match(await tid(page, 'file-name').textContent(), /^<img src=x onerror=/);
+      assert.equal(await page.locator('#app img, #app script').count(), 0);
+      await page.screenshot({ path: path.join(shots, 'dark-xss.png') });
+      await page.close();
+    },
+  );
 
   for (const theme of ['light', 'high-contrast']) {
     await check(`${theme} theme renders the result`, async () => {
@@ -207,30 +270,36 @@ try {
     });
   }
 
-  await check('DICOM-like image: window presets and fields, HU under the cursor, burned-in warning, mm²', async () => {
-    const page = await open('theme=dark&format=dicom&absent=dim');
-    assert.ok(await tid(page, 'burned-in-warning').isVisible());
-    assert.equal(await page.locator('[data-testid=window-lower] input').inputValue(), '-150');
-    const grey0 = await page.evaluate(() => window.__medimageparseViewer.canvasPixel(400, 300));
-    await page.locator('[data-testid=window-lower] input').fill('-1000');
-    await page.locator('[data-testid=window-lower] input').press('Enter');
-    await page.locator('[data-testid=window-upper] input').focus();
-    await page.waitForFunction((g) => window.__medimageparseViewer.canvasPixel(400, 300)[0] !== g, grey0[0]);
-    const [cx, cy] = await page.evaluate(() => window.__medimageparseViewer.imageToScreen(400, 300));
-    await page.mouse.move(cx, cy);
-    assert.match(await tid(page, 'cursor-info').textContent(), / HU/);
-    await page.locator('[data-testid=free-text-input] input').fill('gallbladder & duodenum & tumor');
-    await tid(page, 'free-text-add').click();
-    await runAndWait(page);
-    const s = await hook(page);
-    const by = Object.fromEntries(s.result.targets.map((t) => [t.target, t]));
-    assert.equal(by.gallbladder.dimmed, true);
-    assert.equal(by.tumor.status, 'not-found');
-    assert.match(by.liver.description, /mm²/);
-    assert.match(await tid(page, 'legend-row-duodenum').textContent(), /not assessed/);
-    await page.screenshot({ path: path.join(shots, 'dark-dicom-result.png') });
-    await page.close();
-  });
+  await check(
+    'DICOM-like image: window presets and fields, HU under the cursor, burned-in warning, mm²',
+    async () => {
+      const page = await open('theme=dark&format=dicom&absent=dim');
+      assert.ok(await tid(page, 'burned-in-warning').isVisible());
+      assert.equal(await page.locator('[data-testid=window-lower] input').inputValue(), '-150');
+      const grey0 = await page.evaluate(() => window.__medimageparseViewer.canvasPixel(400, 300));
+      await page.locator('[data-testid=window-lower] input').fill('-1000');
+      await page.locator('[data-testid=window-lower] input').press('Enter');
+      await page.locator('[data-testid=window-upper] input').focus();
+      await page.waitForFunction(
+        (g) => window.__medimageparseViewer.canvasPixel(400, 300)[0] !== g,
+        grey0[0],
+      );
+      const [cx, cy] = await page.evaluate(() => window.__medimageparseViewer.imageToScreen(400, 300));
+      await page.mouse.move(cx, cy);
+      assert.match(await tid(page, 'cursor-info').textContent(), / HU/);
+      await page.locator('[data-testid=free-text-input] input').fill('gallbladder & duodenum & tumor');
+      await tid(page, 'free-text-add').click();
+      await runAndWait(page);
+      const s = await hook(page);
+      const by = Object.fromEntries(s.result.targets.map((t) => [t.target, t]));
+      assert.equal(by.gallbladder.dimmed, true);
+      assert.equal(by.tumor.status, 'not-found');
+      assert.match(by.liver.description, /mm²/);
+      assert.match(await tid(page, 'legend-row-duodenum').textContent(), /not assessed/);
+      await page.screenshot({ path: path.join(shots, 'dark-dicom-result.png') });
+      await page.close();
+    },
+  );
 
   await check('Recognize all labels every object with a legend', async () => {
     const page = await open('theme=dark');
@@ -239,7 +308,10 @@ try {
     await page.waitForSelector('[data-testid^=legend-row-]');
     const s = await hook(page);
     assert.ok(s.result.targets.length >= 5);
-    assert.equal((await page.evaluate(() => window.__harness.posted.find((m) => m.type === 'recognize'))).modalityKey, 'CT-Abdomen');
+    assert.equal(
+      (await page.evaluate(() => window.__harness.posted.find((m) => m.type === 'recognize'))).modalityKey,
+      'CT-Abdomen',
+    );
     await page.screenshot({ path: path.join(shots, 'dark-recognition.png') });
     await page.close();
   });

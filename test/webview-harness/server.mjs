@@ -25,7 +25,8 @@ const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 function page(settings) {
   // Same policy as src/editors/webviewHtml.ts, plus connect-src 'self' for the fake host's fetches
   // and script-src 'self' instead of a nonce (the harness scripts are files, not inline).
-  const csp = "default-src 'none'; img-src blob: data:; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'self'; connect-src 'self'; worker-src blob:";
+  const csp =
+    "default-src 'none'; img-src blob: data:; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'self'; connect-src 'self'; worker-src blob:";
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -51,7 +52,8 @@ async function loadSample(sample) {
   const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const n = info.width * info.height;
   let gray = true;
-  for (let i = 0; i < n && gray; i++) gray = data[i * 3] === data[i * 3 + 1] && data[i * 3] === data[i * 3 + 2];
+  for (let i = 0; i < n && gray; i++)
+    gray = data[i * 3] === data[i * 3 + 1] && data[i * 3] === data[i * 3 + 2];
   const channels = gray ? 1 : 3;
   const pixels = new Float32Array(n * channels);
   if (gray) for (let i = 0; i < n; i++) pixels[i] = data[i * 3];
@@ -60,11 +62,28 @@ async function loadSample(sample) {
   for (const f of fs.readdirSync(path.join(samples, 'demo_mask')).sort()) {
     if (!f.startsWith(`${sample}_`) || !f.endsWith('.png')) continue;
     const target = decodeURIComponent(f.slice(sample.length + 1, -4).replace(/\+/g, ' '));
-    const m = await sharp(path.join(samples, 'demo_mask', f)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-    if (m.info.width !== info.width || m.info.height !== info.height) throw new Error(`${f}: mask is ${m.info.width}×${m.info.height}, image is ${info.width}×${info.height}`);
+    const m = await sharp(path.join(samples, 'demo_mask', f))
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (m.info.width !== info.width || m.info.height !== info.height)
+      throw new Error(
+        `${f}: mask is ${m.info.width}×${m.info.height}, image is ${info.width}×${info.height}`,
+      );
     masks[target] = Buffer.from(m.data);
   }
-  return { meta: { sample, fileName: `${sample}.png`, width: info.width, height: info.height, channels, targets: Object.keys(masks) }, pixels, masks };
+  return {
+    meta: {
+      sample,
+      fileName: `${sample}.png`,
+      width: info.width,
+      height: info.height,
+      channels,
+      targets: Object.keys(masks),
+    },
+    pixels,
+    masks,
+  };
 }
 
 export async function startHarness() {
@@ -78,7 +97,13 @@ export async function startHarness() {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (url.pathname === '/') {
-        const settings = { maskThreshold: 0.5, maskOpacity: 0.45, maskStyle: 'both', likelyAbsentDisplay: url.searchParams.get('absent') ?? 'dim', pValueThreshold: 0.05 };
+        const settings = {
+          maskThreshold: 0.5,
+          maskOpacity: 0.45,
+          maskStyle: 'both',
+          likelyAbsentDisplay: url.searchParams.get('absent') ?? 'dim',
+          pValueThreshold: 0.05,
+        };
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return res.end(page(settings));
       }
@@ -121,7 +146,15 @@ export async function startHarness() {
 /** Launch options for Debian's Chromium: never downloads a browser. */
 export const CHROMIUM = {
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,5 +1,17 @@
 import assert from 'node:assert/strict';
-import { composeLabels, compositeOver, labelColors, labelMapMasks, lineOpacity, minByteFor, outlineWidthFor, packRgba, paintLayers, prepareLayer, shownArea } from '../../../webview/layers';
+import {
+  composeLabels,
+  compositeOver,
+  labelColors,
+  labelMapMasks,
+  lineOpacity,
+  minByteFor,
+  outlineWidthFor,
+  packRgba,
+  paintLayers,
+  prepareLayer,
+  shownArea,
+} from '../../../webview/layers';
 import { colorFor, PALETTE } from '../../../webview/palette';
 
 describe('webview mask layers', () => {
@@ -31,7 +43,11 @@ describe('webview mask layers', () => {
     assert.deepEqual([...labels], [1, 2, 2, 1]);
     composeLabels([a, b], [false, true], 128, labels, best, 2);
     assert.deepEqual([...labels], [0, 2, 2, 2]);
-    assert.deepEqual(composeLabels([a, b], [true, false], 201, labels, best, 2), { from: 1, to: 0 }, 'nothing shown: empty span');
+    assert.deepEqual(
+      composeLabels([a, b], [true, false], 201, labels, best, 2),
+      { from: 1, to: 0 },
+      'nothing shown: empty span',
+    );
     assert.deepEqual([...labels], [0, 0, 0, 0]);
     assert.deepEqual(composeLabels([a], [true], 129, labels, best, 2), { from: 0, to: 1 });
     assert.deepEqual(composeLabels([a], [true], 131, labels, best, 2), { from: 0, to: 0 });

@@ -1,11 +1,25 @@
 import assert from 'node:assert/strict';
-import { addPrompts, initialChoice, isRecommended, offListTargets, previewText, removePrompt, resolveModality, searchCatalogue, slug, toggleTarget } from '../../../webview/prompts';
+import {
+  addPrompts,
+  initialChoice,
+  isRecommended,
+  offListTargets,
+  previewText,
+  removePrompt,
+  resolveModality,
+  searchCatalogue,
+  slug,
+  toggleTarget,
+} from '../../../webview/prompts';
 
 describe('webview prompt picking', () => {
   it('starts from the image suggestion when the catalogue knows it', () => {
     assert.deepEqual(initialChoice({ modality: 'CT', site: 'abdomen' }), { modality: 'CT', site: 'abdomen' });
     assert.deepEqual(initialChoice({ modality: 'MR', site: 'cardiac' }), { modality: 'MRI', site: 'heart' });
-    assert.deepEqual(initialChoice({ modality: 'X-Ray', site: 'chest' }), { modality: 'X-Ray', site: 'chest' });
+    assert.deepEqual(initialChoice({ modality: 'X-Ray', site: 'chest' }), {
+      modality: 'X-Ray',
+      site: 'chest',
+    });
     assert.equal(resolveModality('US'), 'ultrasound');
     assert.equal(initialChoice({}).modality, 'CT');
   });
@@ -15,7 +29,11 @@ describe('webview prompt picking', () => {
   });
 
   it('splits free text on & and skips duplicates and blanks', () => {
-    assert.deepEqual(addPrompts(['liver'], ' tumor &  LIVER & & left  kidney '), ['liver', 'tumor', 'left kidney']);
+    assert.deepEqual(addPrompts(['liver'], ' tumor &  LIVER & & left  kidney '), [
+      'liver',
+      'tumor',
+      'left kidney',
+    ]);
     assert.deepEqual(removePrompt(['liver', 'tumor'], 'Liver'), ['tumor']);
     assert.deepEqual(toggleTarget(['liver'], 'liver'), []);
     assert.deepEqual(toggleTarget([], 'liver'), ['liver']);

@@ -1,9 +1,23 @@
 import assert from 'node:assert/strict';
 import type { ViewerSettings } from '../../../src/shared/protocol';
 import { describeRow, formatArea, statusText } from '../../../webview/legendModel';
-import { IDLE_RUN, initialUiState, isDimmed, isVisible, reduceRun, reduceUi, restoreUiState } from '../../../webview/state';
+import {
+  IDLE_RUN,
+  initialUiState,
+  isDimmed,
+  isVisible,
+  reduceRun,
+  reduceUi,
+  restoreUiState,
+} from '../../../webview/state';
 
-const settings: ViewerSettings = { maskThreshold: 0.5, maskOpacity: 0.45, maskStyle: 'both', likelyAbsentDisplay: 'dim', pValueThreshold: 0.05 };
+const settings: ViewerSettings = {
+  maskThreshold: 0.5,
+  maskOpacity: 0.45,
+  maskStyle: 'both',
+  likelyAbsentDisplay: 'dim',
+  pValueThreshold: 0.05,
+};
 
 describe('webview UI state', () => {
   it('starts from the settings and clamps slider values', () => {
@@ -22,7 +36,11 @@ describe('webview UI state', () => {
 
   it('follows new settings only for controls the user left alone', () => {
     let s = reduceUi(initialUiState(settings), { type: 'opacity', value: 0.8 });
-    s = reduceUi(s, { type: 'settings', previous: settings, next: { ...settings, maskThreshold: 0.3, maskOpacity: 0.2 } });
+    s = reduceUi(s, {
+      type: 'settings',
+      previous: settings,
+      next: { ...settings, maskThreshold: 0.3, maskOpacity: 0.2 },
+    });
     assert.equal(s.threshold, 0.3);
     assert.equal(s.opacity, 0.8);
   });
@@ -34,7 +52,10 @@ describe('webview UI state', () => {
     s = reduceUi(s, { type: 'selection', selection: ['liver'] });
     const back = restoreUiState(JSON.parse(JSON.stringify(s)), settings);
     assert.deepEqual(back, s);
-    assert.deepEqual(restoreUiState({ version: 1, threshold: 'x', selection: [1, 'a'], view: { fit: 1 } }, settings), { ...initialUiState(settings), selection: ['a'] });
+    assert.deepEqual(
+      restoreUiState({ version: 1, threshold: 'x', selection: [1, 'a'], view: { fit: 1 } }, settings),
+      { ...initialUiState(settings), selection: ['a'] },
+    );
     assert.deepEqual(restoreUiState('junk', settings), initialUiState(settings));
   });
 
@@ -68,7 +89,27 @@ describe('webview legend wording', () => {
     assert.equal(formatArea(1000, [0.5, 0.5]), '1,000 px · 250 mm²');
     assert.equal(statusText('likely-absent', 0.0004), 'likely absent (p < 0.001)');
     assert.equal(statusText('not-assessed', null), 'not assessed');
-    assert.equal(describeRow({ target: 'tumor', label: 'tumor', status: 'not-found', pValue: null, areaPixels: 0, instances: 0 }), 'tumor: not found.');
-    assert.equal(describeRow({ target: 'liver', label: 'liver', status: 'valid', pValue: 0.2, areaPixels: 10, instances: 1 }), 'liver: 10 px, 1 instance, valid (p = 0.200).');
+    assert.equal(
+      describeRow({
+        target: 'tumor',
+        label: 'tumor',
+        status: 'not-found',
+        pValue: null,
+        areaPixels: 0,
+        instances: 0,
+      }),
+      'tumor: not found.',
+    );
+    assert.equal(
+      describeRow({
+        target: 'liver',
+        label: 'liver',
+        status: 'valid',
+        pValue: 0.2,
+        areaPixels: 10,
+        instances: 1,
+      }),
+      'liver: 10 px, 1 instance, valid (p = 0.200).',
+    );
   });
 });

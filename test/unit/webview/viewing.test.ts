@@ -1,6 +1,22 @@
 import assert from 'node:assert/strict';
-import { actualSize, fitTransform, imageToScreen, pan, restoreView, saveView, screenToImage, zoomAt } from '../../../webview/viewTransform';
-import { dragWindow, fromWidthLevel, parseWindow, renderImageRgba, widthLevel, CT_PRESETS } from '../../../webview/windowing';
+import {
+  actualSize,
+  fitTransform,
+  imageToScreen,
+  pan,
+  restoreView,
+  saveView,
+  screenToImage,
+  zoomAt,
+} from '../../../webview/viewTransform';
+import {
+  dragWindow,
+  fromWidthLevel,
+  parseWindow,
+  renderImageRgba,
+  widthLevel,
+  CT_PRESETS,
+} from '../../../webview/windowing';
 
 describe('webview view transform', () => {
   it('fits and centres the image', () => {
@@ -23,8 +39,14 @@ describe('webview view transform', () => {
     const t = zoomAt(fitTransform(512, 512, 400, 300), 3, 100, 100);
     const saved = saveView(t, false, 400, 300);
     const r = restoreView(saved, 512, 512, 800, 600);
-    assert.deepEqual(screenToImage(r, 400, 300).map((v) => Math.round(v * 1e6)), [saved.cx, saved.cy].map((v) => Math.round(v * 1e6)));
-    assert.deepEqual(restoreView({ ...saved, fit: true }, 512, 512, 800, 600), fitTransform(512, 512, 800, 600));
+    assert.deepEqual(
+      screenToImage(r, 400, 300).map((v) => Math.round(v * 1e6)),
+      [saved.cx, saved.cy].map((v) => Math.round(v * 1e6)),
+    );
+    assert.deepEqual(
+      restoreView({ ...saved, fit: true }, 512, 512, 800, 600),
+      fitTransform(512, 512, 800, 600),
+    );
   });
 });
 
