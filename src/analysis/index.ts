@@ -14,6 +14,7 @@ export {
   adjustedPValue,
   assessTarget,
   maskStatistics,
+  maskFound,
   DEFAULT_P_THRESHOLD,
   type TargetAssessment,
   type TargetStatus,
