@@ -8,7 +8,13 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { openImage, parseIntensitySpec, prepareModelInput, type IntensitySpec, type OpenOptions } from '../src/imaging';
+import {
+  openImage,
+  parseIntensitySpec,
+  prepareModelInput,
+  type IntensitySpec,
+  type OpenOptions,
+} from '../src/imaging';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 const runsArg = process.argv.indexOf('--runs');
@@ -34,19 +40,47 @@ async function main(): Promise<void> {
   // The reference's 1634² JPEG case: made here from a real sample (colour pathology, so all three
   // channels are resized: the harder case).
   const big = path.join(tmp, 'pathology_1634.jpeg');
-  await sharp(path.join(FIXTURES, 'samples', 'Part_1_516_pathology_breast.png')).removeAlpha().resize(1634, 1634, { kernel: 'lanczos3' }).jpeg({ quality: 92 }).toFile(big);
+  await sharp(path.join(FIXTURES, 'samples', 'Part_1_516_pathology_breast.png'))
+    .removeAlpha()
+    .resize(1634, 1634, { kernel: 'lanczos3' })
+    .jpeg({ quality: 92 })
+    .toFile(big);
   const bigGrey = path.join(tmp, 'oct_1634.jpeg');
-  await sharp(path.join(FIXTURES, 'samples', '144DME_as_F.jpeg')).resize(1634, 1634).jpeg({ quality: 92 }).toFile(bigGrey);
+  await sharp(path.join(FIXTURES, 'samples', '144DME_as_F.jpeg'))
+    .resize(1634, 1634)
+    .jpeg({ quality: 92 })
+    .toFile(bigGrey);
 
   const cases: Case[] = [
-    { name: '512² CT DICOM', file: path.join(FIXTURES, 'samples', 'CT_lung_nodule.dcm'), intensity: parseIntensitySpec('ct:lung'), referenceMs: 150, golden: 'ct_lung_dicom_lung_window.png' },
-    { name: 'NIfTI slice', file: path.join(FIXTURES, 'samples', 'patient0500_2CH_half_sequence.nii.gz'), intensity: { kind: 'percentile' }, options: { slice: 7 }, referenceMs: 210, golden: 'camus_nifti_slice7.png' },
-    { name: '512² JPEG', file: path.join(FIXTURES, 'samples', '144DME_as_F.jpeg'), intensity: { kind: 'auto' }, referenceMs: 420, golden: 'oct_jpeg.png' },
+    {
+      name: '512² CT DICOM',
+      file: path.join(FIXTURES, 'samples', 'CT_lung_nodule.dcm'),
+      intensity: parseIntensitySpec('ct:lung'),
+      referenceMs: 150,
+      golden: 'ct_lung_dicom_lung_window.png',
+    },
+    {
+      name: 'NIfTI slice',
+      file: path.join(FIXTURES, 'samples', 'patient0500_2CH_half_sequence.nii.gz'),
+      intensity: { kind: 'percentile' },
+      options: { slice: 7 },
+      referenceMs: 210,
+      golden: 'camus_nifti_slice7.png',
+    },
+    {
+      name: '512² JPEG',
+      file: path.join(FIXTURES, 'samples', '144DME_as_F.jpeg'),
+      intensity: { kind: 'auto' },
+      referenceMs: 420,
+      golden: 'oct_jpeg.png',
+    },
     { name: '1634² JPEG (colour)', file: big, intensity: { kind: 'auto' }, referenceMs: 810 },
     { name: '1634² JPEG (grey)', file: bigGrey, intensity: { kind: 'auto' }, referenceMs: 810 },
   ];
 
-  console.log(`imaging bench: ${RUNS} runs per image after 2 warm-up runs, node ${process.version}, ${os.cpus().length} cpus`);
+  console.log(
+    `imaging bench: ${RUNS} runs per image after 2 warm-up runs, node ${process.version}, ${os.cpus().length} cpus`,
+  );
   console.log('case                   median ms   min ms   reference ms   speed-up   PSNR vs golden');
   for (const c of cases) {
     const times: number[] = [];
@@ -63,7 +97,9 @@ async function main(): Promise<void> {
     const median = times[Math.floor(times.length / 2)];
     let fidelity = '-';
     if (c.golden && rgb) {
-      const { data } = await sharp(path.join(FIXTURES, 'golden', c.golden)).raw().toBuffer({ resolveWithObject: true });
+      const { data } = await sharp(path.join(FIXTURES, 'golden', c.golden))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const p = psnr(rgb, new Uint8Array(data));
       fidelity = p === Infinity ? 'identical' : `${p.toFixed(1)} dB`;
     }

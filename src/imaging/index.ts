@@ -9,6 +9,12 @@ export type {
 } from './types';
 export { ImagingError } from './errors';
 export { openImage } from './open';
-export { parseIntensitySpec, CT_WINDOWS, CT_SITES, resolveIntensity, type ResolvedIntensity } from './modelInput/intensity';
+export {
+  parseIntensitySpec,
+  CT_WINDOWS,
+  CT_SITES,
+  resolveIntensity,
+  type ResolvedIntensity,
+} from './modelInput/intensity';
 export { prepareModelInput, modelInputPixels } from './modelInput/prepare';
 export { maskToSource, modelToSource, sourceToModel, modelInputGeometry, MODEL_INPUT_SIZE } from './geometry';

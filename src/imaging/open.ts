@@ -23,7 +23,10 @@ export async function openImage(file: string, options: OpenOptions = {}): Promis
       stat = await fs.stat(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new ImagingError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`);
+      throw new ImagingError(
+        file,
+        code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`,
+      );
     }
     if (stat.isDirectory()) throw new ImagingError(file, 'is a directory, not an image file');
     if (stat.size === 0) throw new ImagingError(file, 'empty file');

@@ -2,7 +2,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
-import { ImagingError, openImage, parseIntensitySpec, prepareModelInput, type IntensitySpec } from '../../imaging';
+import {
+  ImagingError,
+  openImage,
+  parseIntensitySpec,
+  prepareModelInput,
+  type IntensitySpec,
+} from '../../imaging';
 
 const usage = `Usage: medparse preprocess <file>... --out-dir <dir> [options]
 
@@ -88,7 +94,10 @@ export const preprocessCommand: CliCommand = {
         );
       } catch (error) {
         failures++;
-        const message = error instanceof ImagingError ? error.message : `${input}: ${error instanceof Error ? error.message : String(error)}`;
+        const message =
+          error instanceof ImagingError
+            ? error.message
+            : `${input}: ${error instanceof Error ? error.message : String(error)}`;
         io.out(JSON.stringify({ input, ok: false, error: message.replace(/\s+/g, ' ') }));
       }
     }
@@ -104,6 +113,7 @@ async function writeAtomically(file: string, data: Buffer): Promise<void> {
     await fs.rename(temp, file);
   } catch (error) {
     await fs.rm(temp, { force: true });
-    throw new Error(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot write ${file}: ${reason}`, { cause: error });
   }
 }

@@ -48,8 +48,10 @@ export function decodeBmp(file: string, data: Buffer): DecodedPixels {
   const tooBig = checkDimensions(width, height);
   if (tooBig) fail(tooBig);
   if (![1, 4, 8, 16, 24, 32].includes(bpp)) fail(`unsupported ${bpp} bits per pixel`);
-  if (![0, 1, 2, 3, 6].includes(compression)) fail(`unsupported compression ${compression} (JPEG/PNG inside BMP)`);
-  if ((compression === 1 && bpp !== 8) || (compression === 2 && bpp !== 4)) fail('RLE compression with a mismatched bit depth');
+  if (![0, 1, 2, 3, 6].includes(compression))
+    fail(`unsupported compression ${compression} (JPEG/PNG inside BMP)`);
+  if ((compression === 1 && bpp !== 8) || (compression === 2 && bpp !== 4))
+    fail('RLE compression with a mismatched bit depth');
 
   let palette: Uint8Array | undefined;
   if (bpp <= 8) {
@@ -76,14 +78,23 @@ export function decodeBmp(file: string, data: Buffer): DecodedPixels {
   };
 
   if (compression === 1 || compression === 2) {
-    decodeRle(data, dataOffset, width, height, compression === 2, (x, row, index) => {
-      put(x, row, palette![index * 3], palette![index * 3 + 1], palette![index * 3 + 2]);
-    }, fail);
+    decodeRle(
+      data,
+      dataOffset,
+      width,
+      height,
+      compression === 2,
+      (x, row, index) => {
+        put(x, row, palette![index * 3], palette![index * 3 + 1], palette![index * 3 + 2]);
+      },
+      fail,
+    );
     return { width, height, channels: 3, pixels, bitsStored: 8 };
   }
 
   const stride = Math.floor((width * bpp + 31) / 32) * 4;
-  if (dataOffset + stride * height > data.length) fail(`truncated pixel data (${data.length} bytes, expected ${dataOffset + stride * height})`);
+  if (dataOffset + stride * height > data.length)
+    fail(`truncated pixel data (${data.length} bytes, expected ${dataOffset + stride * height})`);
   const m = masks ?? (bpp === 16 ? [0x7c00, 0x03e0, 0x001f] : [0xff0000, 0x00ff00, 0x0000ff]);
   const channel = m.map((mask) => maskInfo(mask));
   for (let row = 0; row < height; row++) {
@@ -157,7 +168,8 @@ function decodeRle(
       const n = value;
       const bytes = four ? Math.ceil(n / 2) : n;
       need(bytes);
-      for (let i = 0; i < n; i++) emit(four ? (i & 1 ? data[p + (i >> 1)] & 0x0f : data[p + (i >> 1)] >> 4) : data[p + i]);
+      for (let i = 0; i < n; i++)
+        emit(four ? (i & 1 ? data[p + (i >> 1)] & 0x0f : data[p + (i >> 1)] >> 4) : data[p + i]);
       p += bytes + (bytes & 1); // runs are padded to 16 bits
     }
   }

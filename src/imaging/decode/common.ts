@@ -61,7 +61,20 @@ const MODALITY_WORDS: Array<[RegExp, string]> = [
   [/fundus|retina/i, 'Fundus'],
   [/dermoscop|derm|skin|lesion/i, 'Dermoscopy'],
 ];
-const BODY_WORDS = ['abdomen', 'lung', 'chest', 'liver', 'brain', 'heart', 'prostate', 'breast', 'colon', 'pelvis', 'kidney', 'pancreas'];
+const BODY_WORDS = [
+  'abdomen',
+  'lung',
+  'chest',
+  'liver',
+  'brain',
+  'heart',
+  'prostate',
+  'breast',
+  'colon',
+  'pelvis',
+  'kidney',
+  'pancreas',
+];
 
 /** A hint for the UI only: words in the file name. */
 export function guessFromName(file: string): { modality?: string; bodyPart?: string } {

@@ -4,7 +4,12 @@ import { ImagingError } from '../errors';
 import { checkDimensions, MAX_DECODED_BYTES } from '../limits';
 import type { DicomInfo, OpenOptions, SourceImage } from '../types';
 import { finishImage } from './common';
-import { decodeCompressedFrame, describeTransferSyntax, isSupportedTransferSyntax, NATIVE_SYNTAXES } from './dicomCodecs';
+import {
+  decodeCompressedFrame,
+  describeTransferSyntax,
+  isSupportedTransferSyntax,
+  NATIVE_SYNTAXES,
+} from './dicomCodecs';
 
 const IMPLICIT_LE = '1.2.840.10008.1.2';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
@@ -12,7 +17,9 @@ const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
 
 /** True for a Part 10 file (128-byte preamble then "DICM"). */
 export function looksLikeDicom(data: Uint8Array): boolean {
-  return data.length >= 132 && data[128] === 0x44 && data[129] === 0x49 && data[130] === 0x43 && data[131] === 0x4d;
+  return (
+    data.length >= 132 && data[128] === 0x44 && data[129] === 0x49 && data[130] === 0x43 && data[131] === 0x4d
+  );
 }
 
 /**
@@ -74,26 +81,37 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   const highBit = num('x00280102') ?? bitsStored - 1;
   const pixelRepresentation = num('x00280103') ?? 0;
   const planar = num('x00280006') ?? 0;
-  const photometric = (str('x00280004') ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')).trim().toUpperCase();
+  const photometric = (str('x00280004') ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2'))
+    .trim()
+    .toUpperCase();
   const frames = Math.max(1, Math.floor(Number(str('x00280008') ?? '1')) || 1);
-  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) throw new ImagingError(file, `unsupported SamplesPerPixel ${samplesPerPixel}`);
-  if (![8, 16, 32].includes(bitsAllocated)) throw new ImagingError(file, `unsupported BitsAllocated ${bitsAllocated}`);
+  if (samplesPerPixel !== 1 && samplesPerPixel !== 3)
+    throw new ImagingError(file, `unsupported SamplesPerPixel ${samplesPerPixel}`);
+  if (![8, 16, 32].includes(bitsAllocated))
+    throw new ImagingError(file, `unsupported BitsAllocated ${bitsAllocated}`);
   if (bitsStored < 1 || bitsStored > bitsAllocated || highBit >= bitsAllocated) {
-    throw new ImagingError(file, `inconsistent BitsStored ${bitsStored} / HighBit ${highBit} for BitsAllocated ${bitsAllocated}`);
+    throw new ImagingError(
+      file,
+      `inconsistent BitsStored ${bitsStored} / HighBit ${highBit} for BitsAllocated ${bitsAllocated}`,
+    );
   }
   if (photometric === 'PALETTE COLOR') throw new ImagingError(file, 'PALETTE COLOR images are not supported');
   if (photometric === 'YBR_FULL_422' && NATIVE_SYNTAXES.has(transferSyntax)) {
     throw new ImagingError(file, 'uncompressed YBR_FULL_422 (chroma-subsampled) pixel data is not supported');
   }
   const frameBytes = rows * columns * samplesPerPixel * (bitsAllocated / 8);
-  if (frameBytes * frames > MAX_DECODED_BYTES) throw new ImagingError(file, `${frames} frames of ${columns}×${rows} are larger than supported`);
+  if (frameBytes * frames > MAX_DECODED_BYTES)
+    throw new ImagingError(file, `${frames} frames of ${columns}×${rows} are larger than supported`);
 
   // A multi-frame DICOM is the volume here: --slice picks a frame when --frame is not given. A
   // single-frame file has no third axis, so a slice index (meant for volumes in the same batch)
   // does not apply to it; an explicit frame index must still exist.
   const frameIndex = options.frame ?? (frames > 1 ? (options.slice ?? 0) : 0);
   if (frameIndex >= frames) {
-    throw new ImagingError(file, `frame ${frameIndex} out of range (file has ${frames} frame${frames === 1 ? '' : 's'}: 0–${frames - 1})`);
+    throw new ImagingError(
+      file,
+      `frame ${frameIndex} out of range (file has ${frames} frame${frames === 1 ? '' : 's'}: 0–${frames - 1})`,
+    );
   }
 
   // Native or decoded frame as little-endian interleaved bytes.
@@ -101,16 +119,24 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   let planarConfiguration = planar;
   const layout = { rows, columns, samplesPerPixel, bitsAllocated, pixelRepresentation };
   if (NATIVE_SYNTAXES.has(transferSyntax)) {
-    if (pixelElement.encapsulatedPixelData) throw new ImagingError(file, 'encapsulated pixel data in an uncompressed transfer syntax');
+    if (pixelElement.encapsulatedPixelData)
+      throw new ImagingError(file, 'encapsulated pixel data in an uncompressed transfer syntax');
     const start = pixelElement.dataOffset + frameIndex * frameBytes;
     const available = Math.min(pixelElement.length, ds.byteArray.length - pixelElement.dataOffset);
     if (frameBytes * (frameIndex + 1) > available) {
-      throw new ImagingError(file, `truncated pixel data: ${available} bytes, expected ${frameBytes * frames} for ${frames} frame(s) of ${columns}×${rows}`);
+      throw new ImagingError(
+        file,
+        `truncated pixel data: ${available} bytes, expected ${frameBytes * frames} for ${frames} frame(s) of ${columns}×${rows}`,
+      );
     }
     frame = ds.byteArray.subarray(start, start + frameBytes);
     if (transferSyntax === EXPLICIT_BE && bitsAllocated > 8) frame = swapBytes(frame, bitsAllocated / 8);
   } else {
-    if (!pixelElement.encapsulatedPixelData) throw new ImagingError(file, `pixel data of ${describeTransferSyntax(transferSyntax)} is not encapsulated`);
+    if (!pixelElement.encapsulatedPixelData)
+      throw new ImagingError(
+        file,
+        `pixel data of ${describeTransferSyntax(transferSyntax)} is not encapsulated`,
+      );
     let compressed: Uint8Array;
     try {
       compressed = encapsulatedFrame(ds, pixelElement, frameIndex, frames, transferSyntax);
@@ -120,7 +146,10 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
     try {
       frame = await decodeCompressedFrame(transferSyntax, compressed, layout);
     } catch (error) {
-      throw new ImagingError(file, `cannot decode ${describeTransferSyntax(transferSyntax)} frame ${frameIndex}: ${parserMessage(error)}`);
+      throw new ImagingError(
+        file,
+        `cannot decode ${describeTransferSyntax(transferSyntax)} frame ${frameIndex}: ${parserMessage(error)}`,
+      );
     }
     // Decoders return interleaved samples; RLE is planar-per-segment but rle.ts interleaves it.
     planarConfiguration = 0;
@@ -128,10 +157,21 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
 
   const slope = floats('x00281053')?.[0] ?? 1;
   const intercept = floats('x00281052')?.[0] ?? 0;
-  const pixels = storedToValues(frame, layout, bitsStored, highBit, planarConfiguration, photometric === 'MONOCHROME1');
+  const pixels = storedToValues(
+    frame,
+    layout,
+    bitsStored,
+    highBit,
+    planarConfiguration,
+    photometric === 'MONOCHROME1',
+  );
   if (samplesPerPixel === 1) {
-    if (slope !== 1 || intercept !== 0) for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] * slope + intercept;
-  } else if (photometric === 'YBR_FULL' && (NATIVE_SYNTAXES.has(transferSyntax) || transferSyntax === RLE_LOSSLESS)) {
+    if (slope !== 1 || intercept !== 0)
+      for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] * slope + intercept;
+  } else if (
+    photometric === 'YBR_FULL' &&
+    (NATIVE_SYNTAXES.has(transferSyntax) || transferSyntax === RLE_LOSSLESS)
+  ) {
     // JPEG family decoders already return RGB; native and RLE data are stored as YCbCr.
     ybrToRgb(pixels);
   }
@@ -169,9 +209,15 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
     'dicom',
     { width: columns, height: rows, channels: samplesPerPixel === 3 ? 3 : 1, pixels, bitsStored },
     {
-      pixelSpacing: spacing && spacing.length >= 2 && spacing[0] > 0 && spacing[1] > 0 ? [spacing[0], spacing[1]] : undefined,
+      pixelSpacing:
+        spacing && spacing.length >= 2 && spacing[0] > 0 && spacing[1] > 0
+          ? [spacing[0], spacing[1]]
+          : undefined,
       frame: { index: frameIndex, count: frames },
-      defaultWindow: center !== undefined && width !== undefined && width > 0 ? { lower: center - width / 2, upper: center + width / 2 } : undefined,
+      defaultWindow:
+        center !== undefined && width !== undefined && width > 0
+          ? { lower: center - width / 2, upper: center + width / 2 }
+          : undefined,
       modalityHint: modality,
       bodyPartHint: str('x00180015')?.trim(),
       burnedInAnnotation: burned,
@@ -182,23 +228,33 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
 
 function parserMessage(error: unknown): string {
   if (typeof error === 'string') return error;
-  if (error && typeof error === 'object' && 'exception' in error) return String((error as { exception: unknown }).exception);
+  if (error && typeof error === 'object' && 'exception' in error)
+    return String((error as { exception: unknown }).exception);
   if (error instanceof Error) return error.message;
   return String(error);
 }
 
 function swapBytes(frame: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(frame.length);
-  for (let i = 0; i < frame.length; i += size) for (let b = 0; b < size; b++) out[i + b] = frame[i + size - 1 - b];
+  for (let i = 0; i < frame.length; i += size)
+    for (let b = 0; b < size; b++) out[i + b] = frame[i + size - 1 - b];
   return out;
 }
 
-function encapsulatedFrame(ds: dicomParser.DataSet, el: dicomParser.Element, index: number, frames: number, ts: string): Uint8Array {
+function encapsulatedFrame(
+  ds: dicomParser.DataSet,
+  el: dicomParser.Element,
+  index: number,
+  frames: number,
+  ts: string,
+): Uint8Array {
   const fragments = el.fragments ?? [];
   if (fragments.length === 0) throw new Error('no fragments');
   if (frames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments.length);
-  if (el.basicOffsetTable && el.basicOffsetTable.length > 0) return dicomParser.readEncapsulatedImageFrame(ds, el, index);
-  if (fragments.length === frames) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, index, 1);
+  if (el.basicOffsetTable && el.basicOffsetTable.length > 0)
+    return dicomParser.readEncapsulatedImageFrame(ds, el, index);
+  if (fragments.length === frames)
+    return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, index, 1);
   if (ts.startsWith('1.2.840.10008.1.2.4.5') || ts.startsWith('1.2.840.10008.1.2.4.7')) {
     const table = dicomParser.createJPEGBasicOffsetTable(ds, el);
     return dicomParser.readEncapsulatedImageFrame(ds, el, index, table);
@@ -209,7 +265,13 @@ function encapsulatedFrame(ds: dicomParser.DataSet, el: dicomParser.Element, ind
 /** Stored samples → Float32 values (planar configuration resolved to interleaved). */
 function storedToValues(
   frame: Uint8Array,
-  layout: { rows: number; columns: number; samplesPerPixel: number; bitsAllocated: number; pixelRepresentation: number },
+  layout: {
+    rows: number;
+    columns: number;
+    samplesPerPixel: number;
+    bitsAllocated: number;
+    pixelRepresentation: number;
+  },
   bitsStored: number,
   highBit: number,
   planar: number,
@@ -217,29 +279,52 @@ function storedToValues(
 ): Float32Array {
   const { rows, columns, samplesPerPixel: spp, bitsAllocated } = layout;
   const n = rows * columns * spp;
-  const out = new Float32Array(n);
   const signed = layout.pixelRepresentation === 1;
-  const shift = highBit + 1 - bitsStored;
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const bytes = bitsAllocated / 8;
-  const full = bitsStored === bitsAllocated && shift === 0;
-  const mask = bitsStored >= 32 ? 0xffffffff : 2 ** bitsStored - 1;
-  const signBit = 2 ** (bitsStored - 1);
-  const pixels = rows * columns;
-  for (let i = 0; i < n; i++) {
-    let raw: number;
-    if (full && bytes === 2) raw = signed ? view.getInt16(i * 2, true) : view.getUint16(i * 2, true);
-    else if (full && bytes === 1) raw = signed ? view.getInt8(i) : frame[i];
-    else if (full) raw = signed ? view.getInt32(i * 4, true) : view.getUint32(i * 4, true);
-    else {
-      const u = bytes === 1 ? frame[i] : bytes === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true);
-      const v = Math.floor(u / 2 ** shift) % (mask + 1);
-      raw = signed && v >= signBit ? v - 2 * signBit : v;
+  // Typed views need aligned offsets; copy the frame when it sits at an odd offset in the file.
+  const aligned = frame.byteOffset % bytes === 0 ? frame : frame.slice();
+  const samples =
+    bytes === 1
+      ? signed
+        ? new Int8Array(aligned.buffer, aligned.byteOffset, n)
+        : aligned.subarray(0, n)
+      : bytes === 2
+        ? signed
+          ? new Int16Array(aligned.buffer, aligned.byteOffset, n)
+          : new Uint16Array(aligned.buffer, aligned.byteOffset, n)
+        : signed
+          ? new Int32Array(aligned.buffer, aligned.byteOffset, n)
+          : new Uint32Array(aligned.buffer, aligned.byteOffset, n);
+  let out = new Float32Array(n);
+  const shift = highBit + 1 - bitsStored;
+  const mask = 2 ** bitsStored - 1;
+  if (shift === 0 && bitsStored === bitsAllocated) {
+    out.set(samples);
+  } else {
+    // Unused high bits may hold overlays or garbage: mask them off, then sign-extend.
+    const signBit = 2 ** (bitsStored - 1);
+    const unsigned =
+      bytes === 1
+        ? aligned.subarray(0, n)
+        : bytes === 2
+          ? new Uint16Array(aligned.buffer, aligned.byteOffset, n)
+          : new Uint32Array(aligned.buffer, aligned.byteOffset, n);
+    const div = 2 ** shift;
+    for (let i = 0; i < n; i++) {
+      const v = Math.floor(unsigned[i] / div) % (mask + 1);
+      out[i] = signed && v >= signBit ? v - 2 * signBit : v;
     }
-    if (invert) raw = signed ? -1 - raw : mask - raw;
-    // Planar configuration 1 stores RRR…GGG…BBB…: write interleaved.
-    const dst = spp === 3 && planar === 1 ? (i % pixels) * 3 + Math.floor(i / pixels) : i;
-    out[dst] = raw;
+  }
+  if (invert) {
+    if (signed) for (let i = 0; i < n; i++) out[i] = -1 - out[i];
+    else for (let i = 0; i < n; i++) out[i] = mask - out[i];
+  }
+  if (spp === 3 && planar === 1) {
+    // Planar configuration 1 stores RRR…GGG…BBB…: interleave.
+    const pixels = rows * columns;
+    const interleaved = new Float32Array(n);
+    for (let c = 0; c < 3; c++) for (let i = 0; i < pixels; i++) interleaved[i * 3 + c] = out[c * pixels + i];
+    out = interleaved;
   }
   return out;
 }

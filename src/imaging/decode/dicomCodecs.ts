@@ -19,7 +19,8 @@ export const TRANSFER_SYNTAXES: Record<string, string> = {
   '1.2.840.10008.1.2.4.50': 'JPEG Baseline (Process 1)',
   '1.2.840.10008.1.2.4.51': 'JPEG Extended (Process 2 & 4)',
   '1.2.840.10008.1.2.4.57': 'JPEG Lossless, Non-Hierarchical (Process 14)',
-  '1.2.840.10008.1.2.4.70': 'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])',
+  '1.2.840.10008.1.2.4.70':
+    'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])',
   '1.2.840.10008.1.2.4.80': 'JPEG-LS Lossless',
   '1.2.840.10008.1.2.4.81': 'JPEG-LS Lossy (Near-Lossless)',
   '1.2.840.10008.1.2.4.90': 'JPEG 2000 Image Compression (Lossless Only)',
@@ -31,7 +32,12 @@ export const TRANSFER_SYNTAXES: Record<string, string> = {
   '1.2.840.10008.1.2.4.203': 'High-Throughput JPEG 2000 Image Compression',
 };
 
-export const NATIVE_SYNTAXES = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
+export const NATIVE_SYNTAXES = new Set([
+  '1.2.840.10008.1.2',
+  '1.2.840.10008.1.2.1',
+  '1.2.840.10008.1.2.1.99',
+  '1.2.840.10008.1.2.2',
+]);
 const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
 const JPEG_EXTENDED = '1.2.840.10008.1.2.4.51';
 const JPEG_LOSSLESS = new Set(['1.2.840.10008.1.2.4.57', '1.2.840.10008.1.2.4.70']);
@@ -45,7 +51,15 @@ export function describeTransferSyntax(uid: string): string {
 }
 
 export function isSupportedTransferSyntax(uid: string): boolean {
-  return NATIVE_SYNTAXES.has(uid) || uid === RLE || uid === JPEG_BASELINE || uid === JPEG_EXTENDED || JPEG_LOSSLESS.has(uid) || JPEG_LS.has(uid) || JPEG_2000.has(uid);
+  return (
+    NATIVE_SYNTAXES.has(uid) ||
+    uid === RLE ||
+    uid === JPEG_BASELINE ||
+    uid === JPEG_EXTENDED ||
+    JPEG_LOSSLESS.has(uid) ||
+    JPEG_LS.has(uid) ||
+    JPEG_2000.has(uid)
+  );
 }
 
 export interface FrameLayout {
@@ -60,7 +74,13 @@ export interface FrameLayout {
 interface WasmDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   decode(): void;
-  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
+  getFrameInfo(): {
+    width: number;
+    height: number;
+    bitsPerSample: number;
+    componentCount: number;
+    isSigned?: boolean;
+  };
   getDecodedBuffer(): Uint8Array;
   delete?(): void;
 }
@@ -71,7 +91,9 @@ const modules = new Map<string, Promise<CodecModule>>();
 function loadCodec(name: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit'): Promise<CodecModule> {
   let loaded = modules.get(name);
   if (!loaded) {
-    // Static requires so esbuild bundles them; each exports an Emscripten module factory.
+    // Static requires so esbuild bundles them; each exports an Emscripten module factory (the
+    // packages ship no type declarations, hence require rather than import).
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const factory = (
       name === 'openjpeg'
         ? require('@cornerstonejs/codec-openjpeg')
@@ -79,6 +101,7 @@ function loadCodec(name: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit'): Promise<
           ? require('@cornerstonejs/codec-charls')
           : require('@cornerstonejs/codec-libjpeg-turbo-8bit')
     ) as (options?: Record<string, unknown>) => Promise<CodecModule>;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     // Silence the codecs' own console output ("[INFO] Start to read j2k main header"): the CLI's
     // stdout carries JSON lines only.
     const quiet = (): void => undefined;
@@ -88,7 +111,12 @@ function loadCodec(name: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit'): Promise<
   return loaded;
 }
 
-async function decodeWithWasm(moduleName: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit', className: string, data: Uint8Array, layout: FrameLayout): Promise<Uint8Array> {
+async function decodeWithWasm(
+  moduleName: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit',
+  className: string,
+  data: Uint8Array,
+  layout: FrameLayout,
+): Promise<Uint8Array> {
   const codec = await loadCodec(moduleName);
   const Decoder = codec[className];
   const decoder = new Decoder();
@@ -129,7 +157,11 @@ function toLayout(decoded: Uint8Array, bitsPerSample: number, layout: FrameLayou
 }
 
 /** Decodes one compressed frame to native little-endian interleaved bytes. */
-export async function decodeCompressedFrame(transferSyntax: string, data: Uint8Array, layout: FrameLayout): Promise<Uint8Array> {
+export async function decodeCompressedFrame(
+  transferSyntax: string,
+  data: Uint8Array,
+  layout: FrameLayout,
+): Promise<Uint8Array> {
   if (transferSyntax === RLE) {
     return decodeRleFrame(data, layout.rows, layout.columns, layout.samplesPerPixel, layout.bitsAllocated);
   }
@@ -140,7 +172,12 @@ export async function decodeCompressedFrame(transferSyntax: string, data: Uint8A
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Decoder } = require('jpeg-lossless-decoder-js') as {
       Decoder: new () => {
-        decode(buffer: ArrayBuffer, offset: number, length: number, numBytes?: number): Uint8Array | Uint16Array | Int16Array;
+        decode(
+          buffer: ArrayBuffer,
+          offset: number,
+          length: number,
+          numBytes?: number,
+        ): Uint8Array | Uint16Array | Int16Array;
         frame: { dimX: number; dimY: number; numComp: number };
       };
     };

@@ -16,7 +16,10 @@ import { finishImage } from './common';
  * Values: stored × scl_slope + scl_inter when scl_slope is non-zero and finite (nibabel's rule).
  */
 
-const DATATYPES: Record<number, { name: string; bytes: number; read: (v: DataView, o: number, le: boolean) => number }> = {
+const DATATYPES: Record<
+  number,
+  { name: string; bytes: number; read: (v: DataView, o: number, le: boolean) => number }
+> = {
   2: { name: 'uint8', bytes: 1, read: (v, o) => v.getUint8(o) },
   4: { name: 'int16', bytes: 2, read: (v, o, le) => v.getInt16(o, le) },
   8: { name: 'int32', bytes: 4, read: (v, o, le) => v.getInt32(o, le) },
@@ -118,8 +121,16 @@ export function parseNiftiHeader(file: string, data: Uint8Array): NiftiHeader {
   return fail('not a NIfTI-1 or NIfTI-2 header');
 }
 
-/** Inflates a .nii.gz only as far as needed, refusing volumes over MAX_DECODED_BYTES before holding them. */
-async function gunzipNifti(file: string, data: Buffer, signal?: AbortSignal): Promise<Buffer> {
+/**
+ * Inflates a .nii.gz only as far as the requested slice (a slice in the middle of a volume needs
+ * half the inflating), refusing volumes over MAX_DECODED_BYTES before holding them.
+ */
+async function gunzipNifti(
+  file: string,
+  data: Buffer,
+  bytesNeeded: (h: NiftiHeader) => number,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   let needed = Infinity;
@@ -132,7 +143,8 @@ async function gunzipNifti(file: string, data: Buffer, signal?: AbortSignal): Pr
         try {
           const head = Buffer.concat(chunks);
           const h = parseNiftiHeader(file, head);
-          needed = Math.max(h.voxOffset, h.version === 1 ? 352 : 544) + volumeBytes(file, h);
+          volumeBytes(file, h);
+          needed = bytesNeeded(h);
         } catch (error) {
           gunzip.destroy();
           reject(error);
@@ -144,7 +156,9 @@ async function gunzipNifti(file: string, data: Buffer, signal?: AbortSignal): Pr
         resolve();
       }
     });
-    gunzip.on('error', (error) => reject(new ImagingError(file, `corrupt or truncated gzip data (${error.message})`)));
+    gunzip.on('error', (error) =>
+      reject(new ImagingError(file, `corrupt or truncated gzip data (${error.message})`)),
+    );
     gunzip.on('end', () => resolve());
     gunzip.on('close', () => resolve());
     signal?.addEventListener('abort', () => {
@@ -167,15 +181,21 @@ function volumeBytes(file: string, h: NiftiHeader): number {
   }
   const bytes = voxels * Math.max(1, h.bitpix / 8);
   if (bytes > MAX_DECODED_BYTES) {
-    throw new ImagingError(file, `NIfTI volume of ${h.dims.slice(1, nd + 1).join('×')} voxels is larger than supported`);
+    throw new ImagingError(
+      file,
+      `NIfTI volume of ${h.dims.slice(1, nd + 1).join('×')} voxels is larger than supported`,
+    );
   }
   return bytes;
 }
 
 export async function decodeNifti(file: string, raw: Buffer, options: OpenOptions): Promise<SourceImage> {
-  const data = isGzip(raw) ? await gunzipNifti(file, raw, options.signal) : raw;
+  const data = isGzip(raw)
+    ? await gunzipNifti(file, raw, (h) => sliceLocation(h, options).end, options.signal)
+    : raw;
   const h = parseNiftiHeader(file, data);
   volumeBytes(file, h);
+  const { start, end } = sliceLocation(h, options);
   const nd = h.dims[0];
   const nx = h.dims[1];
   const ny = h.dims[2];
@@ -184,27 +204,32 @@ export async function decodeNifti(file: string, raw: Buffer, options: OpenOption
   const tooBig = checkDimensions(ny, nx);
   if (tooBig) throw new ImagingError(file, tooBig);
   if (nd > 4 && h.dims.slice(5, nd + 1).some((d) => d > 1)) {
-    throw new ImagingError(file, `NIfTI with ${nd} dimensions is not supported (at most 4: x, y, slice, time)`);
+    throw new ImagingError(
+      file,
+      `NIfTI with ${nd} dimensions is not supported (at most 4: x, y, slice, time)`,
+    );
   }
   const sliceIndex = options.slice ?? Math.floor(nz / 2);
   if (!Number.isInteger(sliceIndex) || sliceIndex < 0 || sliceIndex >= nz) {
-    throw new ImagingError(file, `slice ${options.slice} out of range (volume has ${nz} slice${nz === 1 ? '' : 's'}: 0–${nz - 1})`);
+    throw new ImagingError(
+      file,
+      `slice ${options.slice} out of range (volume has ${nz} slice${nz === 1 ? '' : 's'}: 0–${nz - 1})`,
+    );
   }
   const timeIndex = options.frame ?? 0;
   if (!Number.isInteger(timeIndex) || timeIndex < 0 || timeIndex >= nt) {
-    throw new ImagingError(file, `frame (time point) ${options.frame} out of range (volume has ${nt} time point${nt === 1 ? '' : 's'}: 0–${nt - 1})`);
+    throw new ImagingError(
+      file,
+      `frame (time point) ${options.frame} out of range (volume has ${nt} time point${nt === 1 ? '' : 's'}: 0–${nt - 1})`,
+    );
   }
 
   const rgb = h.datatype === RGB24 || h.datatype === RGBA32;
   const type = DATATYPES[h.datatype];
   if (!rgb && !type) throw new ImagingError(file, `unsupported NIfTI datatype ${h.datatype}`);
   const bytesPerVoxel = rgb ? (h.datatype === RGB24 ? 3 : 4) : type.bytes;
-  const voxOffset = Math.max(h.voxOffset, h.version === 1 ? 352 : 544);
-  const sliceVoxels = nx * ny;
-  const start = voxOffset + (timeIndex * nz + sliceIndex) * sliceVoxels * bytesPerVoxel;
-  const end = voxOffset + nx * ny * nz * nt * bytesPerVoxel;
   if (end > data.length) {
-    throw new ImagingError(file, `truncated NIfTI: ${data.length} bytes, the header needs ${end}`);
+    throw new ImagingError(file, `truncated NIfTI: ${data.length} bytes, slice ${sliceIndex} needs ${end}`);
   }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const useScale = Number.isFinite(h.sclSlope) && h.sclSlope !== 0;
@@ -231,12 +256,37 @@ export async function decodeNifti(file: string, raw: Buffer, options: OpenOption
   }
   const pixdim = h.pixdim.map((p) => Math.abs(p));
   const bitsStored = rgb ? 8 : type.name.startsWith('float') ? 32 : type.bytes * 8;
-  return finishImage(file, 'nifti', { width, height, channels, pixels, bitsStored }, {
-    pixelSpacing: pixdim[1] > 0 && pixdim[2] > 0 ? [pixdim[1], pixdim[2]] : undefined,
-    slice: { index: sliceIndex, count: nz },
-    frame: nt > 1 ? { index: timeIndex, count: nt } : undefined,
-    nifti: { dims: h.dims.slice(0, nd + 1), pixdim: h.pixdim.slice(0, nd + 1), affine: niftiAffine(h) },
-  });
+  return finishImage(
+    file,
+    'nifti',
+    { width, height, channels, pixels, bitsStored },
+    {
+      pixelSpacing: pixdim[1] > 0 && pixdim[2] > 0 ? [pixdim[1], pixdim[2]] : undefined,
+      slice: { index: sliceIndex, count: nz },
+      frame: nt > 1 ? { index: timeIndex, count: nt } : undefined,
+      nifti: { dims: h.dims.slice(0, nd + 1), pixdim: h.pixdim.slice(0, nd + 1), affine: niftiAffine(h) },
+    },
+  );
+}
+
+/** Byte range of the requested slice (time point, slice) in the uncompressed file. */
+function sliceLocation(h: NiftiHeader, options: OpenOptions): { start: number; end: number } {
+  const nd = h.dims[0];
+  const nx = h.dims[1];
+  const ny = h.dims[2];
+  const nz = nd >= 3 ? h.dims[3] : 1;
+  const slice = options.slice ?? Math.floor(nz / 2);
+  const time = options.frame ?? 0;
+  const bytesPerVoxel =
+    h.datatype === RGB24
+      ? 3
+      : h.datatype === RGBA32
+        ? 4
+        : (DATATYPES[h.datatype]?.bytes ?? Math.max(1, h.bitpix / 8));
+  const voxOffset = Math.max(h.voxOffset, h.version === 1 ? 352 : 544);
+  const sliceBytes = nx * ny * bytesPerVoxel;
+  const start = voxOffset + (time * nz + slice) * sliceBytes;
+  return { start, end: start + sliceBytes };
 }
 
 /** nibabel's get_best_affine: sform when sform_code > 0, else qform when qform_code > 0, else pixdim scaling. */
@@ -254,10 +304,22 @@ function niftiAffine(h: NiftiHeader): number[] {
     ];
     const s = [dx, dy, dz * qfac];
     return [
-      r[0][0] * s[0], r[0][1] * s[1], r[0][2] * s[2], qx,
-      r[1][0] * s[0], r[1][1] * s[1], r[1][2] * s[2], qy,
-      r[2][0] * s[0], r[2][1] * s[1], r[2][2] * s[2], qz,
-      0, 0, 0, 1,
+      r[0][0] * s[0],
+      r[0][1] * s[1],
+      r[0][2] * s[2],
+      qx,
+      r[1][0] * s[0],
+      r[1][1] * s[1],
+      r[1][2] * s[2],
+      qy,
+      r[2][0] * s[0],
+      r[2][1] * s[1],
+      r[2][2] * s[2],
+      qz,
+      0,
+      0,
+      0,
+      1,
     ];
   }
   return [dx, 0, 0, 0, 0, dy, 0, 0, 0, 0, dz, 0, 0, 0, 0, 1];

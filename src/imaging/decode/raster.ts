@@ -24,7 +24,8 @@ export async function decodeRaster(file: string, data: Buffer): Promise<SourceIm
   const height = meta.height ?? 0;
   const tooBig = checkDimensions(width, height);
   if (tooBig) throw new ImagingError(file, tooBig);
-  const deep = meta.depth === 'ushort' || meta.depth === 'short' || meta.depth === 'uint' || meta.depth === 'float';
+  const deep =
+    meta.depth === 'ushort' || meta.depth === 'short' || meta.depth === 'uint' || meta.depth === 'float';
   const grey = meta.channels === 1 || meta.channels === 2 || meta.space === 'b-w' || meta.space === 'grey16';
   let decoded: DecodedPixels;
   try {
@@ -33,7 +34,9 @@ export async function decodeRaster(file: string, data: Buffer): Promise<SourceIm
     pipeline = pipeline.removeAlpha();
     if (grey) pipeline = pipeline.toColourspace(deep ? 'grey16' : 'b-w');
     else pipeline = pipeline.toColourspace(deep ? 'rgb16' : 'srgb');
-    const { data: raw, info } = await pipeline.raw({ depth: deep ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data: raw, info } = await pipeline
+      .raw({ depth: deep ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
     const channels = info.channels;
     if (channels !== 1 && channels !== 3) throw new Error(`unexpected ${channels} channels after decoding`);
     const n = info.width * info.height * channels;
@@ -53,5 +56,10 @@ export async function decodeRaster(file: string, data: Buffer): Promise<SourceIm
 
 function describeSharpError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0].replace(/^Input (buffer|file) /, '').trim() || 'unknown error';
+  return (
+    message
+      .split('\n')[0]
+      .replace(/^Input (buffer|file) /, '')
+      .trim() || 'unknown error'
+  );
 }

@@ -4,7 +4,13 @@
  * byte first, sample by sample. Returns the frame as native little-endian interleaved bytes
  * (planar configuration 0), as an uncompressed frame would hold it.
  */
-export function decodeRleFrame(frame: Uint8Array, rows: number, columns: number, samplesPerPixel: number, bitsAllocated: number): Uint8Array {
+export function decodeRleFrame(
+  frame: Uint8Array,
+  rows: number,
+  columns: number,
+  samplesPerPixel: number,
+  bitsAllocated: number,
+): Uint8Array {
   if (frame.length < 64) throw new Error('RLE frame shorter than its 64-byte header');
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const segments = view.getUint32(0, true);
@@ -16,7 +22,8 @@ export function decodeRleFrame(frame: Uint8Array, rows: number, columns: number,
   for (let s = 0; s < segments; s++) {
     const start = view.getUint32(4 + 4 * s, true);
     const end = s + 1 < segments ? view.getUint32(4 + 4 * (s + 1), true) : frame.length;
-    if (start < 64 || start > frame.length || end > frame.length || end < start) throw new Error('RLE segment offsets out of range');
+    if (start < 64 || start > frame.length || end > frame.length || end < start)
+      throw new Error('RLE segment offsets out of range');
     const sample = Math.floor(s / bytesPerSample);
     const byteInSample = bytesPerSample - 1 - (s % bytesPerSample); // MSB plane first → little-endian position
     const step = expected;
@@ -71,7 +78,12 @@ export function packBits(plane: Uint8Array): Uint8Array {
 }
 
 /** Encodes a native little-endian interleaved frame as a DICOM RLE frame (header + segments, each even length). */
-export function encodeRleFrame(frame: Uint8Array, pixels: number, samplesPerPixel: number, bitsAllocated: number): Uint8Array {
+export function encodeRleFrame(
+  frame: Uint8Array,
+  pixels: number,
+  samplesPerPixel: number,
+  bitsAllocated: number,
+): Uint8Array {
   const bytesPerSample = bitsAllocated / 8;
   const segmentsCount = samplesPerPixel * bytesPerSample;
   const segments: Uint8Array[] = [];
@@ -79,7 +91,8 @@ export function encodeRleFrame(frame: Uint8Array, pixels: number, samplesPerPixe
     const sample = Math.floor(s / bytesPerSample);
     const byteInSample = bytesPerSample - 1 - (s % bytesPerSample);
     const plane = new Uint8Array(pixels);
-    for (let i = 0; i < pixels; i++) plane[i] = frame[i * segmentsCount + sample * bytesPerSample + byteInSample];
+    for (let i = 0; i < pixels; i++)
+      plane[i] = frame[i * segmentsCount + sample * bytesPerSample + byteInSample];
     let seg = packBits(plane);
     if (seg.length % 2) seg = Uint8Array.from([...seg, 0x80]); // -128 is a no-op pad byte
     segments.push(seg);

@@ -24,7 +24,8 @@ export function parseIntensitySpec(text: string): IntensitySpec {
   if (t === 'percentile') return { kind: 'percentile' };
   if (t.startsWith('ct:')) {
     const site = t.slice(3);
-    if (!isCtSite(site)) throw new Error(`unknown CT site '${site}' (expected one of ${CT_SITES.join(', ')})`);
+    if (!isCtSite(site))
+      throw new Error(`unknown CT site '${site}' (expected one of ${CT_SITES.join(', ')})`);
     return { kind: 'ct', site };
   }
   if (t.startsWith('window:')) {
@@ -33,21 +34,28 @@ export function parseIntensitySpec(text: string): IntensitySpec {
     if (nums.length !== 2 || !nums.every(Number.isFinite)) {
       throw new Error(`window needs two numbers 'window:<lower>,<upper>', got '${text}'`);
     }
-    if (!(nums[0] < nums[1])) throw new Error(`window lower bound must be below the upper bound, got '${text}'`);
+    if (!(nums[0] < nums[1]))
+      throw new Error(`window lower bound must be below the upper bound, got '${text}'`);
     return { kind: 'window', lower: nums[0], upper: nums[1] };
   }
-  throw new Error(`unknown intensity '${text}' (expected percentile, ct:<site>, window:<lower>,<upper>, auto or none)`);
+  throw new Error(
+    `unknown intensity '${text}' (expected percentile, ct:<site>, window:<lower>,<upper>, auto or none)`,
+  );
 }
 
 /** What is actually done to the values once 'auto' and CT sites are resolved. */
-export type ResolvedIntensity = { kind: 'none' } | { kind: 'percentile' } | { kind: 'window'; lower: number; upper: number };
+export type ResolvedIntensity =
+  { kind: 'none' } | { kind: 'percentile' } | { kind: 'window'; lower: number; upper: number };
 
 /**
  * Resolves 'auto': CT DICOM → abdomen window; other DICOM and NIfTI → percentile, except 8-bit
  * colour DICOM (ultrasound, photos) which is taken as it is; raster → as it is when 8-bit,
  * percentile when deeper (16-bit values have no "as it is" in an 8-bit input).
  */
-export function resolveIntensity(image: SourceImage, spec: IntensitySpec = { kind: 'auto' }): ResolvedIntensity {
+export function resolveIntensity(
+  image: SourceImage,
+  spec: IntensitySpec = { kind: 'auto' },
+): ResolvedIntensity {
   switch (spec.kind) {
     case 'none':
     case 'percentile':
@@ -103,14 +111,11 @@ function select(a: Float64Array, k: number): number {
   let right = a.length - 1;
   while (right > left) {
     const mid = (left + right) >> 1;
-    // median of three as pivot
-    let x = a[left];
-    let y = a[mid];
-    let z = a[right];
-    if (x > y) [x, y] = [y, x];
-    if (y > z) [y, z] = [z, y];
-    if (x > y) [x, y] = [y, x];
-    const pivot = y;
+    // Median of three as pivot.
+    const x = a[left];
+    const y = a[mid];
+    const z = a[right];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     let i = left;
     let j = right;
     while (i <= j) {

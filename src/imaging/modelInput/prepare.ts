@@ -1,5 +1,5 @@
 import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
-import { clipLikeSkimage, resizeChannel } from '../resize/bspline';
+import { clipRange, resizeChannel } from '../resize/bspline';
 import type { IntensitySpec, ModelInput, SourceImage } from '../types';
 import { applyIntensity, resolveIntensity } from './intensity';
 import { encodeRgbPng } from './png';
@@ -10,7 +10,10 @@ import { encodeRgbPng } from './png';
  * clip → truncate to uint8 → grey repeated on R, G and B. Works on a copy: the viewer's
  * full-fidelity pixels are never touched.
  */
-export async function prepareModelInput(image: SourceImage, intensity: IntensitySpec = { kind: 'auto' }): Promise<ModelInput> {
+export async function prepareModelInput(
+  image: SourceImage,
+  intensity: IntensitySpec = { kind: 'auto' },
+): Promise<ModelInput> {
   const rgb = modelInputPixels(image, intensity);
   const geometry = modelInputGeometry(image.width, image.height);
   const png = await encodeRgbPng(rgb, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE);
@@ -18,7 +21,10 @@ export async function prepareModelInput(image: SourceImage, intensity: Intensity
 }
 
 /** The synchronous core of prepareModelInput: the 1024*1024*3 RGB bytes. */
-export function modelInputPixels(image: SourceImage, intensity: IntensitySpec = { kind: 'auto' }): Uint8Array {
+export function modelInputPixels(
+  image: SourceImage,
+  intensity: IntensitySpec = { kind: 'auto' },
+): Uint8Array {
   const { width, height } = image;
   const geometry = modelInputGeometry(width, height);
   const values = applyIntensity(image.pixels, resolveIntensity(image, intensity));
@@ -57,17 +63,40 @@ export function modelInputPixels(image: SourceImage, intensity: IntensitySpec = 
       planeStride = 1;
       planeOffset = 0;
     }
-    planes.push(resizeChannel(plane, pw, ph, size, size, planeStride, planeOffset));
+    planes.push(resizeChannel(plane, pw, ph, size, size, planeStride, planeOffset, planeBuffer(c)));
   }
-  clipLikeSkimage(planes, min, max);
-
+  const [lo, hi] = clipRange(planes, min, max);
   const rgb = new Uint8Array(size * size * 3);
-  for (let c = 0; c < 3; c++) {
-    const plane = planes[channels === 3 ? c : 0];
-    // Values are ≥ 0 after the clip, so truncation toward zero is a floor (numpy's uint8 cast).
-    for (let i = 0, j = c; i < plane.length; i++, j += 3) rgb[j] = plane[i];
+  for (let c = 0; c < channels; c++) {
+    const plane = planes[c];
+    // Clip, then truncate: values are ≥ 0 after the clip, so the Uint8Array store truncates
+    // toward zero exactly like numpy's uint8 cast. Grey is written to R, G and B at once.
+    if (channels === 1) {
+      for (let i = 0, j = 0; i < plane.length; i++, j += 3) {
+        const v = plane[i];
+        const b = v < lo ? lo : v > hi ? hi : v;
+        rgb[j] = b;
+        rgb[j + 1] = b;
+        rgb[j + 2] = b;
+      }
+    } else {
+      for (let i = 0, j = c; i < plane.length; i++, j += 3) {
+        const v = plane[i];
+        rgb[j] = v < lo ? lo : v > hi ? hi : v;
+      }
+    }
   }
   return rgb;
+}
+
+/**
+ * The three 1024² float planes are reused from one image to the next (8 MB each): allocating and
+ * collecting them per image cost as much time as the resize. Safe: this function is synchronous.
+ */
+const planeBuffers: Float64Array[] = [];
+function planeBuffer(c: number): Float64Array {
+  planeBuffers[c] ??= new Float64Array(MODEL_INPUT_SIZE * MODEL_INPUT_SIZE);
+  return planeBuffers[c];
 }
 
 function channelsIdentical(values: Float64Array): boolean {

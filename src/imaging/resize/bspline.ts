@@ -25,6 +25,17 @@ const GAIN = (1 - POLE) * (1 - 1 / POLE);
 /** z^i below this adds less than 1e-15 grey levels to the causal initial value. */
 const INIT_CUTOFF = 1e-18;
 
+/**
+ * Scratch space reused between calls: the intermediates are tens of MB per image and allocating
+ * (and zeroing, and collecting) them each time cost as much as the arithmetic. Safe because the
+ * resize is synchronous.
+ */
+const scratch: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+function scratchBuffer(slot: 0 | 1, length: number): Float64Array {
+  if (scratch[slot].length < length) scratch[slot] = new Float64Array(length);
+  return scratch[slot].subarray(0, length);
+}
+
 /** First of the 4 taps (in padded coordinates) and the 4 weights, per output coordinate. */
 interface Taps {
   start: Int32Array;
@@ -101,19 +112,34 @@ export function resizeChannel(
   outHeight: number,
   stride = 1,
   offset = 0,
+  out: Float64Array = new Float64Array(outWidth * outHeight),
 ): Float64Array {
+  if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
   // An axis that keeps its size is left alone: the interpolating spline sampled at its own knots
   // is the identity, and skipping it avoids round-off that truncation to uint8 would turn into
   // off-by-one errors (the reference itself lands one grey level low on ~1.5% of such values).
-  const rows = width === outWidth ? copyChannel(src, width, height, stride, offset) : resizeRows(src, width, height, outWidth, stride, offset);
-  if (height === outHeight) return rows;
-  return resizeColumns(rows, outWidth, height, outHeight);
+  if (height === outHeight) {
+    if (width === outWidth) copyChannel(src, width, height, stride, offset, out);
+    else resizeRows(src, width, height, outWidth, stride, offset, out);
+    return out;
+  }
+  const rows = scratchBuffer(0, outWidth * height);
+  if (width === outWidth) copyChannel(src, width, height, stride, offset, rows);
+  else resizeRows(src, width, height, outWidth, stride, offset, rows);
+  resizeColumns(rows, outWidth, height, outHeight, out);
+  return out;
 }
 
-function copyChannel(src: ArrayLike<number>, width: number, height: number, stride: number, offset: number): Float64Array {
-  const out = new Float64Array(width * height);
-  for (let i = 0; i < out.length; i++) out[i] = src[i * stride + offset];
-  return out;
+function copyChannel(
+  src: ArrayLike<number>,
+  width: number,
+  height: number,
+  stride: number,
+  offset: number,
+  out: Float64Array,
+): void {
+  const n = width * height;
+  for (let i = 0; i < n; i++) out[i] = src[i * stride + offset];
 }
 
 /** Rows handled together in the x pass: independent recursions interleaved run several times faster. */
@@ -124,13 +150,20 @@ const ROW_BLOCK = 8;
  * in blocks of ROW_BLOCK, interleaved in one buffer (value i of row k at i * block + k), so the
  * prefilter recursion of one row overlaps with the others' instead of waiting on its own latency.
  */
-function resizeRows(src: ArrayLike<number>, width: number, height: number, outWidth: number, stride: number, offset: number): Float64Array {
+function resizeRows(
+  src: ArrayLike<number>,
+  width: number,
+  height: number,
+  outWidth: number,
+  stride: number,
+  offset: number,
+  out: Float64Array,
+): void {
   const sigma = Math.max(0, (width / outWidth - 1) / 2);
   // scipy skips the blur along an axis whose sigma is ~0.
   const kernel = sigma > 1e-15 ? gaussianKernel(sigma) : undefined;
   const radius = kernel ? (kernel.length - 1) >> 1 : 0;
   const tx = makeTaps(width, outWidth);
-  const out = new Float64Array(height * outWidth);
   const raw = new Float64Array(width + 2 * radius); // zeros around for the blur
   const n = width + 2 * SPLINE_PAD;
   const buf = new Float64Array(n * ROW_BLOCK);
@@ -160,19 +193,30 @@ function resizeRows(src: ArrayLike<number>, width: number, height: number, outWi
       for (let o = 0, w = 0; o < outWidth; o++, w += 4) {
         const s = starts[o] * block + k;
         out[o0 + o] =
-          weights[w] * buf[s] + weights[w + 1] * buf[s + block] + weights[w + 2] * buf[s + 2 * block] + weights[w + 3] * buf[s + 3 * block];
+          weights[w] * buf[s] +
+          weights[w + 1] * buf[s + block] +
+          weights[w + 2] * buf[s + 2 * block] +
+          weights[w + 3] * buf[s + 3 * block];
       }
     }
   }
-  return out;
 }
 
 /** Along y, on whole rows at once: blurred (when shrinking), padded with 12 zero rows, prefiltered, sampled. */
-function resizeColumns(input: Float64Array, width: number, height: number, outHeight: number): Float64Array {
+function resizeColumns(
+  input: Float64Array,
+  width: number,
+  height: number,
+  outHeight: number,
+  result: Float64Array,
+): void {
   const sigma = Math.max(0, (height / outHeight - 1) / 2);
   const paddedRows = height + 2 * SPLINE_PAD;
-  const c = new Float64Array(paddedRows * width);
+  const c = scratchBuffer(1, paddedRows * width);
+  c.fill(0, 0, SPLINE_PAD * width);
+  c.fill(0, (SPLINE_PAD + height) * width);
   if (sigma > 1e-15) {
+    c.fill(0, SPLINE_PAD * width, (SPLINE_PAD + height) * width);
     const kernel = gaussianKernel(sigma);
     const radius = (kernel.length - 1) >> 1;
     for (let y = 0; y < height; y++) {
@@ -190,7 +234,6 @@ function resizeColumns(input: Float64Array, width: number, height: number, outHe
   }
   prefilterRows(c, paddedRows, width);
   const ty = makeTaps(height, outHeight);
-  const result = new Float64Array(width * outHeight);
   for (let o = 0; o < outHeight; o++) {
     const r0 = ty.start[o] * width;
     const r1 = r0 + width;
@@ -205,14 +248,14 @@ function resizeColumns(input: Float64Array, width: number, height: number, outHe
       result[out + x] = w0 * c[r0 + x] + w1 * c[r1 + x] + w2 * c[r2 + x] + w3 * c[r3 + x];
     }
   }
-  return result;
 }
 
 /**
- * scikit-image's `_clip_warp_output`: clip to the input's [min, max] (over all channels), widened
+ * scikit-image's `_clip_warp_output` range: the input's [min, max] (over all channels), widened
  * to include the constant 0 when the output reaches it and the input range did not contain it.
+ * The output is only scanned in that last, rare case (unpadded images whose values stay above 0).
  */
-export function clipLikeSkimage(output: Float64Array[], inputMin: number, inputMax: number): void {
+export function clipRange(output: Float64Array[], inputMin: number, inputMax: number): [number, number] {
   let lo = inputMin;
   let hi = inputMax;
   if (!(lo <= 0 && 0 <= hi)) {
@@ -230,10 +273,5 @@ export function clipLikeSkimage(output: Float64Array[], inputMin: number, inputM
       hi = Math.max(hi, 0);
     }
   }
-  for (const channel of output) {
-    for (let i = 0; i < channel.length; i++) {
-      const v = channel[i];
-      channel[i] = v < lo ? lo : v > hi ? hi : v;
-    }
-  }
+  return [lo, hi];
 }

@@ -4,7 +4,13 @@ import type { GeneratedFixtures } from '../../fixtures/generate-imaging-fixtures
 import { compare, generatedFixtures } from './helpers';
 
 /** Same pixels stored differently must give byte-identical model input (and identical source values). */
-async function assertSameModelInput(a: string, b: string, optsA: OpenOptions = {}, optsB: OpenOptions = {}, sameChannels = true): Promise<void> {
+async function assertSameModelInput(
+  a: string,
+  b: string,
+  optsA: OpenOptions = {},
+  optsB: OpenOptions = {},
+  sameChannels = true,
+): Promise<void> {
   const [ia, ib] = await Promise.all([openImage(a, optsA), openImage(b, optsB)]);
   assert.deepEqual([ib.width, ib.height], [ia.width, ia.height]);
   if (sameChannels) assert.equal(ib.channels, ia.channels);
@@ -22,7 +28,8 @@ describe('imaging: the same pixels stored differently give the same model input'
   });
 
   it('implicit vs explicit VR little endian', async () => assertSameModelInput(f.ct.implicit, f.ct.explicit));
-  it('explicit VR big endian vs little endian', async () => assertSameModelInput(f.ct.explicit, f.ct.bigEndian));
+  it('explicit VR big endian vs little endian', async () =>
+    assertSameModelInput(f.ct.explicit, f.ct.bigEndian));
   it('RLE lossless vs uncompressed', async () => assertSameModelInput(f.ct.implicit, f.ct.rle));
   it('JPEG-LS lossless vs uncompressed', async () => assertSameModelInput(f.ct.implicit, f.ct.jpegLs));
   it('JPEG 2000 lossless vs uncompressed', async () => assertSameModelInput(f.ct.implicit, f.ct.j2k));
@@ -41,18 +48,25 @@ describe('imaging: the same pixels stored differently give the same model input'
     assert.deepEqual(other.frame, { index: 2, count: 3 });
     assert.equal(other.range.max, other.range.min); // frame 2 is blank: really a different frame
   });
-  it('a DICOM without extension (DICM preamble) vs .dcm', async () => assertSameModelInput(f.ct.implicit, f.ct.noExtension));
-  it('.nii vs .nii.gz', async () => assertSameModelInput(f.nifti.gz, f.nifti.plain, { slice: 7 }, { slice: 7 }));
+  it('a DICOM without extension (DICM preamble) vs .dcm', async () =>
+    assertSameModelInput(f.ct.implicit, f.ct.noExtension));
+  it('.nii vs .nii.gz', async () =>
+    assertSameModelInput(f.nifti.gz, f.nifti.plain, { slice: 7 }, { slice: 7 }));
   it('NIfTI float32 vs int16 with scl_slope/scl_inter (values within one int16 step)', async () => {
-    const [a, b] = await Promise.all([openImage(f.nifti.gz, { slice: 3 }), openImage(f.nifti.int16Scaled, { slice: 3 })]);
+    const [a, b] = await Promise.all([
+      openImage(f.nifti.gz, { slice: 3 }),
+      openImage(f.nifti.int16Scaled, { slice: 3 }),
+    ]);
     let maxDiff = 0;
-    for (let i = 0; i < a.pixels.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.pixels[i] - b.pixels[i]));
+    for (let i = 0; i < a.pixels.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(a.pixels[i] - b.pixels[i]));
     const step = (a.range.max - a.range.min) / 60000;
     assert.ok(maxDiff <= step, `max difference ${maxDiff} > ${step}`);
     assert.ok(compare(modelInputPixels(a), modelInputPixels(b)).psnr >= 50);
   });
   // The BMP is 24-bit RGB with equal channels, the PNG 8-bit grey: the model sees the same.
-  it('BMP (own reader) vs PNG of the same pixels', async () => assertSameModelInput(f.raster.png, f.raster.bmp, {}, {}, false));
+  it('BMP (own reader) vs PNG of the same pixels', async () =>
+    assertSameModelInput(f.raster.png, f.raster.bmp, {}, {}, false));
   it('JPEG baseline DICOM (lossy) vs the uncompressed 8-bit original, grey and colour', async () => {
     const [a, b] = await Promise.all([openImage(f.ct8.native), openImage(f.ct8.jpegBaseline)]);
     assert.ok(compare(modelInputPixels(a), modelInputPixels(b)).psnr >= 35);

@@ -1,16 +1,54 @@
 import * as assert from 'node:assert/strict';
-import { maskToSource, modelInputGeometry, modelInputPixels, modelToSource, sourceToModel, type SourceImage } from '../../../src/imaging';
+import {
+  maskToSource,
+  modelInputGeometry,
+  modelInputPixels,
+  modelToSource,
+  sourceToModel,
+  type SourceImage,
+} from '../../../src/imaging';
 
-function syntheticImage(width: number, height: number, inside: (x: number, y: number) => boolean): SourceImage {
+function syntheticImage(
+  width: number,
+  height: number,
+  inside: (x: number, y: number) => boolean,
+): SourceImage {
   const pixels = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixels[y * width + x] = inside(x, y) ? 255 : 0;
-  return { file: 'synthetic', format: 'raster', width, height, channels: 1, pixels, range: { min: 0, max: 255 }, burnedInAnnotation: false, bitsStored: 8 };
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) pixels[y * width + x] = inside(x, y) ? 255 : 0;
+  return {
+    file: 'synthetic',
+    format: 'raster',
+    width,
+    height,
+    channels: 1,
+    pixels,
+    range: { min: 0, max: 255 },
+    burnedInAnnotation: false,
+    bitsStored: 8,
+  };
 }
 
 describe('imaging: geometry of the model input and masks back on the source', () => {
   it('pads the short axis by floor((long − short)/2) on each side, as the reference', () => {
-    assert.deepEqual(modelInputGeometry(422, 512), { sourceWidth: 422, sourceHeight: 512, padTop: 0, padLeft: 45, paddedWidth: 512, paddedHeight: 512, size: 1024 });
-    assert.deepEqual(modelInputGeometry(300, 201), { sourceWidth: 300, sourceHeight: 201, padTop: 49, padLeft: 0, paddedWidth: 300, paddedHeight: 299, size: 1024 });
+    assert.deepEqual(modelInputGeometry(422, 512), {
+      sourceWidth: 422,
+      sourceHeight: 512,
+      padTop: 0,
+      padLeft: 45,
+      paddedWidth: 512,
+      paddedHeight: 512,
+      size: 1024,
+    });
+    assert.deepEqual(modelInputGeometry(300, 201), {
+      sourceWidth: 300,
+      sourceHeight: 201,
+      padTop: 49,
+      padLeft: 0,
+      paddedWidth: 300,
+      paddedHeight: 299,
+      size: 1024,
+    });
     assert.deepEqual(modelInputGeometry(1024, 1024).paddedWidth, 1024);
   });
 
@@ -37,7 +75,9 @@ describe('imaging: geometry of the model input and masks back on the source', ()
   ]) {
     it(`a mask computed on the model input maps back onto the ${w}×${h} source pixels`, () => {
       // A disc and a thin bar: the "model" returns exactly the model input's own pixels.
-      const inside = (x: number, y: number): boolean => (x - w * 0.4) ** 2 + (y - h * 0.5) ** 2 < (Math.min(w, h) * 0.3) ** 2 || (y > h * 0.1 && y < h * 0.1 + 6);
+      const inside = (x: number, y: number): boolean =>
+        (x - w * 0.4) ** 2 + (y - h * 0.5) ** 2 < (Math.min(w, h) * 0.3) ** 2 ||
+        (y > h * 0.1 && y < h * 0.1 + 6);
       const image = syntheticImage(w, h, inside);
       const rgb = modelInputPixels(image, { kind: 'none' });
       const mask = new Uint8Array(1024 * 1024);

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { generateImagingFixtures, type GeneratedFixtures } from '../../fixtures/generate-imaging-fixtures';
 
@@ -23,7 +23,9 @@ export function compare(a: Uint8Array, b: Uint8Array): { psnr: number; mad: numb
   return { psnr: mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse), mad: ad / a.length, differing };
 }
 
-export async function decodePngRgb(png: Buffer | string): Promise<{ data: Uint8Array; width: number; height: number; channels: number }> {
+export async function decodePngRgb(
+  png: Buffer | string,
+): Promise<{ data: Uint8Array; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels };
 }
@@ -49,7 +51,7 @@ export function generatedFixtures(): Promise<GeneratedFixtures> {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medparse-imaging-'));
       process.once('exit', () => {
         try {
-          require('node:fs').rmSync(dir, { recursive: true, force: true });
+          rmSync(dir, { recursive: true, force: true });
         } catch {
           // best effort
         }

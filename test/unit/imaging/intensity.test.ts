@@ -27,12 +27,20 @@ describe('imaging: intensity', () => {
   });
 
   it('resolves auto: CT DICOM → abdomen, other DICOM/NIfTI → percentile, 8-bit images → as is, 16-bit → percentile', () => {
-    assert.deepEqual(resolveIntensity(image({ modalityHint: 'CT' })), { kind: 'window', lower: -150, upper: 250 });
+    assert.deepEqual(resolveIntensity(image({ modalityHint: 'CT' })), {
+      kind: 'window',
+      lower: -150,
+      upper: 250,
+    });
     assert.deepEqual(resolveIntensity(image({ modalityHint: 'MR', bitsStored: 16 })), { kind: 'percentile' });
     assert.deepEqual(resolveIntensity(image({ format: 'nifti' })), { kind: 'percentile' });
     assert.deepEqual(resolveIntensity(image({ format: 'raster', bitsStored: 8 })), { kind: 'none' });
     assert.deepEqual(resolveIntensity(image({ format: 'raster', bitsStored: 16 })), { kind: 'percentile' });
-    assert.deepEqual(resolveIntensity(image({}), { kind: 'ct', site: 'liver' }), { kind: 'window', lower: -25, upper: 230 });
+    assert.deepEqual(resolveIntensity(image({}), { kind: 'ct', site: 'liver' }), {
+      kind: 'window',
+      lower: -25,
+      upper: 230,
+    });
   });
 
   it('percentiles are numpy.percentile (linear) over the values > 0 only', () => {
@@ -44,7 +52,11 @@ describe('imaging: intensity', () => {
   });
 
   it("stretches the clipped values' own min..max to 0..255, as the reference does", () => {
-    const out = applyIntensity(Float32Array.from([-2000, 0, 100, 3000]), { kind: 'window', lower: -1000, upper: 1000 });
+    const out = applyIntensity(Float32Array.from([-2000, 0, 100, 3000]), {
+      kind: 'window',
+      lower: -1000,
+      upper: 1000,
+    });
     assert.deepEqual(Array.from(out), [0, 127.5, 140.25, 255]);
     // A window wider than the data: the data's range, not the window's, maps to 0..255.
     const narrow = applyIntensity(Float32Array.from([10, 20]), { kind: 'window', lower: -1000, upper: 1000 });

@@ -34,7 +34,21 @@ describe('medparse preprocess', function () {
   it('writes <name>.model-input.png per input and one JSON line each; a bad input fails alone', async () => {
     const ct = path.join(SAMPLES, 'CT_lung_nodule.dcm');
     const c = capture();
-    const code = await main(['preprocess', ct, f.raster.textAsJpg, f.nifti.gz, '--out-dir', outDir, '--intensity', 'ct:lung', '--slice', '7'], c.io);
+    const code = await main(
+      [
+        'preprocess',
+        ct,
+        f.raster.textAsJpg,
+        f.nifti.gz,
+        '--out-dir',
+        outDir,
+        '--intensity',
+        'ct:lung',
+        '--slice',
+        '7',
+      ],
+      c.io,
+    );
     assert.equal(code, 1);
     assert.equal(c.out.length, 3);
     const lines = c.out.map((l) => JSON.parse(l));
@@ -51,7 +65,10 @@ describe('medparse preprocess', function () {
     assert.deepEqual([lines[2].width, lines[2].height], [422, 512]);
     assert.match(lines[1].error, /notes\.jpg: not a readable image/);
     // No file (partial or temp) for the failed input.
-    assert.deepEqual((await fs.readdir(outDir)).sort(), ['CT_lung_nodule.dcm.model-input.png', 'camus.nii.gz.model-input.png']);
+    assert.deepEqual((await fs.readdir(outDir)).sort(), [
+      'CT_lung_nodule.dcm.model-input.png',
+      'camus.nii.gz.model-input.png',
+    ]);
 
     const written = await decodePngRgb(lines[0].output);
     const expected = await prepareModelInput(await openImage(ct), { kind: 'ct', site: 'lung' });
@@ -89,16 +106,37 @@ describe('medparse preprocess', function () {
     await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
     assert.ok(existsSync(cli));
     const ct = path.join(SAMPLES, 'CT_lung_nodule.dcm');
-    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'preprocess', ct, f.ct.j2k, '--out-dir', outDir, '--intensity', 'window:-1000,1000']);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      cli,
+      'preprocess',
+      ct,
+      f.ct.j2k,
+      '--out-dir',
+      outDir,
+      '--intensity',
+      'window:-1000,1000',
+    ]);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(
       lines.map((l) => l.ok),
       [true, true],
     );
     const a = await decodePngRgb(lines[0].output);
     const b = await decodePngRgb(lines[1].output);
-    assert.ok(Buffer.from(a.data).equals(Buffer.from(b.data)), 'J2K copy differs from the original through the bundle');
-    const failed = await promisify(execFile)(process.execPath, [cli, 'preprocess', f.raster.empty, '--out-dir', outDir]).catch((e: { code: number; stdout: string }) => e);
+    assert.ok(
+      Buffer.from(a.data).equals(Buffer.from(b.data)),
+      'J2K copy differs from the original through the bundle',
+    );
+    const failed = await promisify(execFile)(process.execPath, [
+      cli,
+      'preprocess',
+      f.raster.empty,
+      '--out-dir',
+      outDir,
+    ]).catch((e: { code: number; stdout: string }) => e);
     assert.equal((failed as { code: number }).code, 1);
     assert.match(JSON.parse((failed as { stdout: string }).stdout).error, /empty file/);
   });
