@@ -32,6 +32,8 @@ describe('imaging: the same pixels stored differently give the same model input'
     assertSameModelInput(f.ct.explicit, f.ct.bigEndian));
   it('RLE lossless vs uncompressed', async () => assertSameModelInput(f.ct.implicit, f.ct.rle));
   it('JPEG-LS lossless vs uncompressed', async () => assertSameModelInput(f.ct.implicit, f.ct.jpegLs));
+  it('JPEG lossless (process 14, selection value 1) vs uncompressed', async () =>
+    assertSameModelInput(f.ct.implicit, f.ct.jpegLossless));
   it('JPEG 2000 lossless vs uncompressed', async () => assertSameModelInput(f.ct.implicit, f.ct.j2k));
   it('signed vs unsigned storage with the same Hounsfield values', async () => {
     await assertSameModelInput(f.ct.implicit, f.ct.signed);
