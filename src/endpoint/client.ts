@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import axios, {
   type AxiosError,
   type AxiosInstance,
@@ -187,8 +188,12 @@ export class EndpointClient {
     const http: AxiosInstance = axios.create({
       // Redirects would carry the key to wherever they point; scoring URIs never redirect.
       maxRedirects: 0,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
+      // Raw bytes, decoded below: latin1 is 3× faster than utf8 for the all-ASCII answers (base64).
+      responseType: 'arraybuffer',
+      transformResponse: [
+        (data: unknown) =>
+          Buffer.isBuffer(data) ? (isAscii(data) ? data.toString('latin1') : data.toString('utf8')) : data,
+      ],
       maxBodyLength: Infinity,
       maxContentLength: 2 * 1024 * 1024 * 1024,
       // The per-attempt deadline below replaces axios' idle timeout.

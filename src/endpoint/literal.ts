@@ -1,20 +1,20 @@
 /**
- * A strict parser for the value inside `image_features`. Endpoints send it as JSON, but the
- * reference documentation (and some score scripts that call `str(dict)`) use Python literal
- * syntax: single quotes, True/False/None, tuples. This accepts exactly those literals and nothing
- * executable; it never evaluates anything.
+ * A strict parser for endpoint responses and the value inside `image_features`. Endpoints send
+ * JSON, but the reference documentation (and score scripts that call `str(dict)`) use Python
+ * literal syntax: single quotes, True/False/None, tuples. This accepts JSON and exactly those
+ * literals, nothing executable; it never evaluates anything.
+ *
+ * It is also the fast path: a response holds one huge base64 string, which this copies out with
+ * one `indexOf` and one slice, where JSON.parse validates and copies it character by character
+ * (about 3× slower on a 16-mask answer, measured in bench/endpoint.bench.ts).
  */
 export class LiteralSyntaxError extends Error {}
 
 export function parseLiteral(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return new PythonLiteralParser(text).parseDocument();
-  }
+  return new LiteralParser(text).parseDocument();
 }
 
-class PythonLiteralParser {
+class LiteralParser {
   private pos = 0;
   constructor(private readonly text: string) {}
 
@@ -45,10 +45,14 @@ class PythonLiteralParser {
       this.pos++;
       return this.string();
     }
-    const word = /^(True|False|None)\b/.exec(this.text.slice(this.pos, this.pos + 6));
+    const word = /^(True|False|None|true|false|null)\b/.exec(this.text.slice(this.pos, this.pos + 6));
     if (word) {
       this.pos += word[1].length;
-      return word[1] === 'True' ? true : word[1] === 'False' ? false : null;
+      return word[1] === 'True' || word[1] === 'true'
+        ? true
+        : word[1] === 'False' || word[1] === 'false'
+          ? false
+          : null;
     }
     const num = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(this.text.slice(this.pos, this.pos + 40));
     if (num) {
@@ -99,11 +103,14 @@ class PythonLiteralParser {
     const quote = this.text[this.pos++];
     let out = '';
     for (;;) {
-      // indexOf keeps a multi-megabyte base64 string to one slice instead of a per-character loop.
+      // indexOf keeps a multi-megabyte base64 string to one slice instead of a per-character
+      // loop; the backslash search is bounded by the closing quote so that many short strings in
+      // a long text stay linear.
       const end = this.text.indexOf(quote, this.pos);
-      const esc = this.text.indexOf('\\', this.pos);
       if (end < 0) this.fail('unterminated string');
-      if (esc < 0 || end < esc) {
+      const rel = this.text.slice(this.pos, end).indexOf('\\');
+      const esc = rel < 0 ? -1 : this.pos + rel;
+      if (esc < 0) {
         out += this.text.slice(this.pos, end);
         this.pos = end + 1;
         return out;
@@ -123,9 +130,14 @@ class PythonLiteralParser {
         return '\t';
       case 'r':
         return '\r';
+      case 'b':
+        return '\b';
+      case 'f':
+        return '\f';
       case '\\':
       case "'":
       case '"':
+      case '/':
         return c;
       case '\n':
         return '';

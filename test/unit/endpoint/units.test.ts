@@ -33,12 +33,18 @@ describe('Redactor', () => {
 });
 
 describe('parseLiteral (image_features)', () => {
-  it('parses JSON', () => {
-    assert.deepEqual(parseLiteral('{"data": "AA==", "shape": [1, 2, 3], "dtype": "uint8"}'), {
-      data: 'AA==',
-      shape: [1, 2, 3],
-      dtype: 'uint8',
-    });
+  it('parses JSON, including its escapes, into objects without a prototype', () => {
+    const value = parseLiteral(
+      '{"data": "AA==", "shape": [1, 2, 3], "dtype": "uint8", "__proto__": {"x": 1}}',
+    ) as object;
+    assert.equal(Object.getPrototypeOf(value), null);
+    assert.equal(parseLiteral('"a\\/b\\u00e9\\n\\"q\\" true false null"'), 'a/bé\n"q" true false null');
+    assert.deepEqual(parseLiteral('[true, false, null, -1e3]'), [true, false, null, -1000]);
+    // "__proto__" stays an ordinary key: no prototype pollution from a hostile answer.
+    assert.equal(
+      JSON.stringify(value),
+      '{"data":"AA==","shape":[1,2,3],"dtype":"uint8","__proto__":{"x":1}}',
+    );
   });
   it('parses Python dict quoting with tuples, True/None and escapes', () => {
     const value = parseLiteral(
