@@ -81,19 +81,34 @@ async function main(): Promise<void> {
   console.log(
     `imaging bench: ${RUNS} runs per image after 2 warm-up runs, node ${process.version}, ${os.cpus().length} cpus`,
   );
-  console.log('case                   median ms   min ms   reference ms   speed-up   PSNR vs golden');
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (timings are wall clock; CPU ms is this process's user+system time, threads included)`,
+  );
+  console.log(
+    'case                   median ms   min ms   CPU ms   reference ms   speed-up   PSNR vs golden',
+  );
   for (const c of cases) {
     const times: number[] = [];
+    const cpu: number[] = [];
     let rgb: Uint8Array | undefined;
     for (let i = 0; i < RUNS + 2; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const image = await openImage(c.file, c.options);
       const input = await prepareModelInput(image, c.intensity);
       const ms = performance.now() - t0;
-      if (i >= 2) times.push(ms);
+      const used = process.cpuUsage(c0);
+      if (i >= 2) {
+        times.push(ms);
+        cpu.push((used.user + used.system) / 1000);
+      }
       rgb = input.rgb;
     }
     times.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)];
     let fidelity = '-';
     if (c.golden && rgb) {
@@ -104,7 +119,7 @@ async function main(): Promise<void> {
       fidelity = p === Infinity ? 'identical' : `${p.toFixed(1)} dB`;
     }
     console.log(
-      `${c.name.padEnd(22)} ${median.toFixed(1).padStart(9)} ${times[0].toFixed(1).padStart(8)} ${String(c.referenceMs).padStart(14)} ${(c.referenceMs / median).toFixed(1).padStart(9)}×   ${fidelity}`,
+      `${c.name.padEnd(22)} ${median.toFixed(1).padStart(9)} ${times[0].toFixed(1).padStart(8)} ${cpu[Math.floor(cpu.length / 2)].toFixed(1).padStart(8)} ${String(c.referenceMs).padStart(14)} ${(c.referenceMs / median).toFixed(1).padStart(9)}×   ${fidelity}`,
     );
   }
   await fs.rm(tmp, { recursive: true, force: true });

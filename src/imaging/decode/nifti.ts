@@ -240,17 +240,29 @@ export async function decodeNifti(file: string, raw: Buffer, options: OpenOption
   const width = ny;
   const height = nx;
   const pixels = new Float32Array(width * height * channels);
-  for (let j = 0; j < ny; j++) {
-    for (let i = 0; i < nx; i++) {
-      const src = start + (j * nx + i) * bytesPerVoxel;
-      const dst = (i * width + j) * channels;
-      if (rgb) {
-        pixels[dst] = data[src];
-        pixels[dst + 1] = data[src + 1];
-        pixels[dst + 2] = data[src + 2];
-      } else {
-        const stored = type.read(view, src, h.littleEndian);
-        pixels[dst] = useScale ? stored * slope + inter : stored;
+  const fast = !rgb && h.littleEndian && typedSlice(type.name, data, start, sliceVoxels(nx, ny));
+  if (fast) {
+    // Little-endian data (the usual case) through a typed view: one pass, transposing as it goes.
+    for (let j = 0; j < ny; j++) {
+      const src = j * nx;
+      for (let i = 0; i < nx; i++) {
+        const stored = fast[src + i];
+        pixels[i * width + j] = useScale ? stored * slope + inter : stored;
+      }
+    }
+  } else {
+    for (let j = 0; j < ny; j++) {
+      for (let i = 0; i < nx; i++) {
+        const src = start + (j * nx + i) * bytesPerVoxel;
+        const dst = (i * width + j) * channels;
+        if (rgb) {
+          pixels[dst] = data[src];
+          pixels[dst + 1] = data[src + 1];
+          pixels[dst + 2] = data[src + 2];
+        } else {
+          const stored = type.read(view, src, h.littleEndian);
+          pixels[dst] = useScale ? stored * slope + inter : stored;
+        }
       }
     }
   }
@@ -267,6 +279,31 @@ export async function decodeNifti(file: string, raw: Buffer, options: OpenOption
       nifti: { dims: h.dims.slice(0, nd + 1), pixdim: h.pixdim.slice(0, nd + 1), affine: niftiAffine(h) },
     },
   );
+}
+
+function sliceVoxels(nx: number, ny: number): number {
+  return nx * ny;
+}
+
+/** A typed view of one slice of little-endian samples (copied when the offset is unaligned). */
+function typedSlice(name: string, data: Buffer, start: number, count: number): ArrayLike<number> | undefined {
+  const ctor = {
+    uint8: Uint8Array,
+    int8: Int8Array,
+    int16: Int16Array,
+    uint16: Uint16Array,
+    int32: Int32Array,
+    uint32: Uint32Array,
+    float32: Float32Array,
+    float64: Float64Array,
+  }[name];
+  if (!ctor) return undefined;
+  const bytes = count * ctor.BYTES_PER_ELEMENT;
+  const offset = data.byteOffset + start;
+  if (offset % ctor.BYTES_PER_ELEMENT === 0) return new ctor(data.buffer as ArrayBuffer, offset, count);
+  const copy = new Uint8Array(bytes);
+  copy.set(data.subarray(start, start + bytes));
+  return new ctor(copy.buffer, 0, count);
 }
 
 /** Byte range of the requested slice (time point, slice) in the uncompressed file. */

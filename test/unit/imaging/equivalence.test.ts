@@ -27,6 +27,20 @@ describe('imaging: the same pixels stored differently give the same model input'
     f = await generatedFixtures();
   });
 
+  it('each variant really is stored in the transfer syntax it stands for', async () => {
+    const expected: Array<[string, string]> = [
+      [f.ct.implicit, '1.2.840.10008.1.2'],
+      [f.ct.explicit, '1.2.840.10008.1.2.1'],
+      [f.ct.bigEndian, '1.2.840.10008.1.2.2'],
+      [f.ct.rle, '1.2.840.10008.1.2.5'],
+      [f.ct.jpegLossless, '1.2.840.10008.1.2.4.70'],
+      [f.ct.jpegLs, '1.2.840.10008.1.2.4.80'],
+      [f.ct.j2k, '1.2.840.10008.1.2.4.90'],
+      [f.ct8.jpegBaseline, '1.2.840.10008.1.2.4.50'],
+    ];
+    for (const [file, uid] of expected)
+      assert.equal((await openImage(file)).dicom?.transferSyntaxUID, uid, file);
+  });
   it('implicit vs explicit VR little endian', async () => assertSameModelInput(f.ct.implicit, f.ct.explicit));
   it('explicit VR big endian vs little endian', async () =>
     assertSameModelInput(f.ct.explicit, f.ct.bigEndian));
