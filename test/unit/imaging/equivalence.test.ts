@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import sharp from 'sharp';
 import { modelInputPixels, openImage, type OpenOptions } from '../../../src/imaging';
 import type { GeneratedFixtures } from '../../fixtures/generate-imaging-fixtures';
 import { compare, generatedFixtures } from './helpers';
@@ -89,6 +91,31 @@ describe('imaging: the same pixels stored differently give the same model input'
     const [c, d] = await Promise.all([openImage(f.ct8.rgbNative), openImage(f.ct8.rgbJpegBaseline)]);
     assert.equal(d.channels, 3);
     assert.ok(compare(modelInputPixels(c), modelInputPixels(d)).psnr >= 30);
+  });
+  it('TIFF, lossless WebP, PNG with alpha and 16-bit RGB PNG of the same RGB pixels', async () => {
+    const source = path.join(f.dir, 'pathology_small.png');
+    const { data, info } = await sharp(f.raster.png)
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    // A colour image: tint the grey so the channels differ.
+    const rgb = Buffer.from(data);
+    for (let i = 0; i < rgb.length; i += 3) rgb[i + 1] = 255 - rgb[i + 1];
+    const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
+    await sharp(rgb, raw).png().toFile(source);
+    const tiff = path.join(f.dir, 'tinted.tiff');
+    await sharp(rgb, raw).tiff({ compression: 'lzw' }).toFile(tiff);
+    const webp = path.join(f.dir, 'tinted.webp');
+    await sharp(rgb, raw).webp({ lossless: true }).toFile(webp);
+    const rgba = path.join(f.dir, 'tinted_alpha.png');
+    await sharp(rgb, raw).ensureAlpha(0.5).png().toFile(rgba);
+    for (const file of [tiff, webp, rgba]) await assertSameModelInput(source, file);
+    const rgb16 = new Uint16Array(rgb.length);
+    for (let i = 0; i < rgb.length; i++) rgb16[i] = rgb[i] * 257;
+    const png16 = path.join(f.dir, 'tinted16.png');
+    await sharp(rgb16, raw).toColourspace('rgb16').png().toFile(png16);
+    const deep = await openImage(png16);
+    assert.deepEqual([deep.channels, deep.bitsStored, deep.pixels[1]], [3, 16, rgb[1] * 257]);
   });
   it('16-bit PNG keeps its 16-bit values for the viewer', async () => {
     const [a, b] = await Promise.all([openImage(f.raster.png8), openImage(f.raster.png16)]);
