@@ -521,6 +521,7 @@ function createPicker(img: ViewerImage): void {
 function handle(m: HostMessage): void {
   switch (m.type) {
     case 'init':
+      dispatch({ type: 'stateKey', value: m.stateKey });
       settings = { ...DEFAULT_SETTINGS, ...m.settings };
       endpoint = m.endpoint;
       lastSelection = { ...m.lastSelection };

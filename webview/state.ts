@@ -10,6 +10,8 @@ import type { DisplayWindow } from './windowing';
 
 export interface UiState {
   version: 1;
+  /** The host's opaque id of the file: lets a panel restored after a reload reopen it. */
+  stateKey?: string;
   resultId?: string;
   view?: SavedView;
   threshold: number;
@@ -34,6 +36,7 @@ export type UiAction =
   | { type: 'visibility'; target: string; visible: boolean }
   | { type: 'showBoxes'; value: boolean }
   | { type: 'result'; resultId: string | undefined }
+  | { type: 'stateKey'; value: string }
   | { type: 'view'; view: SavedView }
   | { type: 'selection'; selection: string[] }
   | { type: 'modality'; modality: string; site: string; selection?: string[] }
@@ -69,6 +72,8 @@ export function reduceUi(s: UiState, a: UiAction): UiState {
       return { ...s, visibility: { ...s.visibility, [a.target]: a.visible } };
     case 'showBoxes':
       return { ...s, showBoxes: a.value };
+    case 'stateKey':
+      return a.value === s.stateKey ? s : { ...s, stateKey: a.value };
     case 'result':
       // A new result starts with every target at its default visibility.
       return a.resultId === s.resultId ? s : { ...s, resultId: a.resultId, visibility: {} };
@@ -119,6 +124,7 @@ export function restoreUiState(raw: unknown, settings: ViewerSettings): UiState 
   const r = raw as Record<string, unknown>;
   if (r.version !== 1) return s;
   if (isStr(r.resultId, 100)) s.resultId = r.resultId;
+  if (isStr(r.stateKey, 100)) s.stateKey = r.stateKey;
   if (isNum(r.threshold)) s.threshold = clamp01(r.threshold);
   if (isNum(r.opacity)) s.opacity = clamp01(r.opacity);
   if (r.style === 'fill' || r.style === 'outline' || r.style === 'both') s.style = r.style;

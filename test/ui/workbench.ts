@@ -94,6 +94,18 @@ export class Workbench {
     throw new Error('no frame holds the viewer');
   }
 
+  /**
+   * Reloads the window as a user does (Developer: Reload Window), which lets the workbench save
+   * its state first; waits for the new workbench and the extension's status bar item.
+   */
+  async reloadWindow(): Promise<void> {
+    const navigated = this.page.waitForNavigation({ timeout: 60_000 });
+    await this.runCommand('Developer: Reload Window');
+    await navigated;
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('.statusbar-item', { hasText: 'demo' }).first().waitFor({ timeout: 60_000 });
+  }
+
   /** Waits until the viewer has drawn its image (the init message arrived). */
   async waitForImage(): Promise<void> {
     const end = Date.now() + 30_000;

@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import type { Locator } from 'playwright-core';
+import { Workbench } from './workbench';
+
+async function waitText(locator: Locator, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < end) {
+    text = (await locator.allTextContents().catch(() => [])).join(' | ');
+    if (pattern.test(text)) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.match(text, pattern);
+}
+
+/** A row of a tree in the side bar, by its label. */
+function treeRow(wb: Workbench, label: string): Locator {
+  return wb.page.locator('.monaco-list-row', { hasText: label }).first();
+}
+
+describe('Workflows in the real workbench', () => {
+  let wb: Workbench;
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+    await wb?.close();
+  });
+
+  it('parses from the explorer context menu, lists the result in History, and restores it after a reload', async () => {
+    wb = await Workbench.launch('workflow-explorer');
+    const page = wb.page;
+    await treeRow(wb, 'demo').click();
+    const file = page.locator('.explorer-folders-view .monaco-list-row', { hasText: '15_X-Ray_chest.png' });
+    await file.click({ button: 'right' });
+    // Monaco menus act on the highlighted entry: hover it, then Enter, as keyboard users do.
+    await page.locator('.monaco-menu .action-label', { hasText: 'Parse with MedImageParse' }).hover();
+    await page.keyboard.press('Enter');
+    // The quick pick of recommended targets, suggested for X-Ray · chest from the file name.
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor();
+    await waitText(page.locator('.quick-input-title'), /X-Ray/);
+    await input.fill('left lung');
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'left lung' })
+      .first()
+      .locator('.quick-input-list-checkbox, input[type=checkbox], .monaco-checkbox')
+      .first()
+      .click();
+    await page.keyboard.press('Enter');
+    // The viewer opens with the result (reference annotations from the demo endpoint).
+    const viewer = wb.viewer();
+    await viewer.locator('[data-testid="result-banner"]').waitFor({ timeout: 60_000 });
+    await waitText(viewer.locator('[data-testid="legend"]'), /left lung/);
+    await wb.screenshot('workflow-explorer-parse');
+
+    // History lists it.
+    await wb.runCommand('Focus on History View');
+    await waitText(page.locator('.pane', { hasText: 'History' }), /15_X-Ray_chest\.png/);
+    await waitText(page.locator('.pane', { hasText: 'Endpoints' }), /demo/);
+    await wb.screenshot('workflow-side-panel');
+
+    // After a reload of the window the History entry and the open viewer come back, without a new run.
+    await wb.reloadWindow();
+    await wb.viewer().locator('[data-testid="result-banner"]').waitFor({ timeout: 60_000 });
+    await waitText(wb.viewer().locator('[data-testid="legend"]'), /left lung/);
+    await wb.runCommand('Focus on History View');
+    await waitText(page.locator('.pane', { hasText: 'History' }), /15_X-Ray_chest\.png/);
+    await wb.screenshot('workflow-after-reload');
+  });
+
+  it('keeps viewing but blocks sending in Restricted Mode, and says why', async () => {
+    wb = await Workbench.launch('workflow-restricted', {
+      settings: {
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+      },
+    });
+    await wb.runCommand('MedImageParse: Open Sample Images');
+    await wb.waitForImage();
+    const viewer = wb.viewer();
+    await viewer.locator('[data-testid="picker-item-liver"]').click();
+    await waitText(viewer.locator('[data-testid="run-disabled-reason"]'), /Restricted Mode/);
+    const disabled = await viewer
+      .locator('[data-testid="run-button"]')
+      .evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled);
+    assert.equal(disabled, true, 'Run is disabled in Restricted Mode');
+    await wb.screenshot('workflow-restricted');
+  });
+});
