@@ -3,11 +3,31 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test/fixtures/**', 'media/**', '.vscode-test/**', 'test-results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      'test/fixtures/**',
+      'media/**',
+      '.vscode-test/**',
+      'test-results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', performance: 'readonly' } },
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        performance: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // eval and friends never touch endpoint responses or webview messages.
@@ -18,10 +38,20 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/extension.ts', 'src/editors/**', 'src/views/**', 'src/commands/**', 'src/ui/**', 'src/vscode/**'],
+    ignores: [
+      'src/extension.ts',
+      'src/editors/**',
+      'src/views/**',
+      'src/commands/**',
+      'src/ui/**',
+      'src/vscode/**',
+    ],
     rules: {
       // The pipeline stages stay free of VS Code so they run under plain mocha and in the CLI.
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only the extension layer imports vscode.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'vscode', message: 'Only the extension layer imports vscode.' }] },
+      ],
     },
   },
 );

@@ -4,4 +4,9 @@ import { parseCommand } from './parse';
 import { pvalueCommand } from './pvalue';
 import { recognizeCommand } from './recognize';
 
-export const cliCommands: readonly CliCommand[] = [preprocessCommand, parseCommand, pvalueCommand, recognizeCommand];
+export const cliCommands: readonly CliCommand[] = [
+  preprocessCommand,
+  parseCommand,
+  pvalueCommand,
+  recognizeCommand,
+];
