@@ -45,7 +45,9 @@ export async function encodeGrayPng(values: Uint8Array, width: number, height: n
   if (values.length !== width * height) {
     throw new Error(`cannot encode a ${width}×${height} PNG from ${values.length} values`);
   }
+  // Without toColourspace('b-w') sharp 0.35 writes a one-channel raw buffer as an RGB PNG.
   return sharp(values, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
     .png()
     .toBuffer();
 }

@@ -58,6 +58,8 @@ export interface ExportReport {
   labels: string[];
   /** Files written, relative to the export folder. */
   files: string[];
+  /** 'demo-reference' when the masks are the demo endpoint's reference annotations, not model output. */
+  resultSource?: 'endpoint' | 'demo-reference';
   notice: string;
 }
 

@@ -49,6 +49,8 @@ export interface ExportRequest {
   labelMap?: { labels: readonly string[]; map: Uint8Array };
   /** Overlay screenshot rendered by the webview (PNG bytes). */
   screenshotPng?: Uint8Array;
+  /** Where the masks came from: model output, or the demo endpoint's reference annotations. */
+  resultSource?: 'endpoint' | 'demo-reference';
   /** Formats to write; default: everything that applies to the source. */
   formats?: readonly ExportFormat[];
   now?: Date;
@@ -222,7 +224,11 @@ export async function writeExports(request: ExportRequest): Promise<ExportResult
     targets: reportTargets,
     labels: ['background', ...labelNames],
     files: [...files.map((f) => f.name), ...(wanted.has('report') ? [reportName] : [])],
-    notice: 'Research use only. Not a medical device; not for diagnosis or treatment.',
+    ...(request.resultSource ? { resultSource: request.resultSource } : {}),
+    notice:
+      request.resultSource === 'demo-reference'
+        ? 'Reference annotations from the demo endpoint, not model output. Research use only; not for clinical use.'
+        : 'Research use only. Not a medical device; not for diagnosis or treatment.',
   };
   if (wanted.has('report')) {
     files.push({ name: reportName, data: Buffer.from(JSON.stringify(report, null, 2) + '\n', 'utf8') });

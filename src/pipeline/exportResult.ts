@@ -48,5 +48,6 @@ export function exportParseResult(
     pThreshold: options.pValueThreshold,
     labelMap: result.labelMap && result.labels ? { labels: result.labels, map: result.labelMap } : undefined,
     screenshotPng: options.screenshotPng,
+    resultSource: result.source,
   });
 }

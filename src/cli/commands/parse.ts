@@ -1,30 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { startDemoServer, type DemoServer } from '../../demo/server';
 import { EndpointClient } from '../../endpoint/client';
 import { endpointConfig, type EndpointProtocol } from '../../endpoint/config';
 import type { Logger } from '../../endpoint/logger';
 import { Redactor } from '../../endpoint/redactor';
-import { writeFilesAtomic } from '../../export/atomic';
-import { uniqueFileStems } from '../../export/names';
-import { redactUrl } from '../../export/report';
-import {
-  maskToSource,
-  openImage,
-  parseIntensitySpec,
-  prepareModelInput,
-  type IntensitySpec,
-} from '../../imaging';
-import { APP_NAME, APP_VERSION } from '../../shared/version';
+import { openImage, parseIntensitySpec, type IntensitySpec } from '../../imaging';
+import { exportParseResult } from '../../pipeline/exportResult';
+import { parseImage } from '../../pipeline/parse';
 
 const usage = `Usage: medparse parse <image> --prompt "<target> & <target>" --endpoint <url|demo> [options]
 
 Sends the image (DICOM, NIfTI slice, PNG, JPEG, ...) prepared as the 1024x1024 model input to a
 MedImageParse endpoint and writes one mask per prompt at the image's own resolution (PNG, 0/255,
-thresholded at probability 0.5), named after the prompt, plus report.json.
+thresholded at probability 0.5), named after the prompt, a label map and report.json
+(plus a DICOM SEG or NIfTI labels for DICOM and NIfTI sources).
 
 Options:
   --prompt <text>        Targets, separated by '&' (repeatable).
@@ -37,14 +29,13 @@ Options:
   --intensity <spec>     auto (default), percentile, ct:<abdomen|lung|pelvis|liver|colon|pancreas>,
                          window:<lower>,<upper>, none.
   --slice <n>, --frame <n>  Slice of a volume / frame of a multi-frame image or 4D NIfTI.
-  --out-dir <dir>        Where to write (default: <image name>_masks next to the image).
+  --modality <key>       Modality key for the invalid-prompt check (CT-Abdomen, X-Ray-Chest, Pathology…).
+  --out-dir <dir>        Where to write (default: a folder named after the image, next to it).
   --timeout <seconds>    Per attempt (default 90).
   --allow-burned-in      Send a DICOM marked BurnedInAnnotation=YES (check it shows no patient data).
   --verbose              Log requests and retries to stderr.
 
 Research use only; not for clinical use.`;
-
-const MASK_THRESHOLD = 127.5;
 
 function ioLogger(io: CliIO, verbose: boolean): Logger {
   const quiet = () => undefined;
@@ -107,6 +98,7 @@ export const parseCommand: CliCommand = {
           'out-dir': { type: 'string' },
           timeout: { type: 'string' },
           'allow-burned-in': { type: 'boolean' },
+          modality: { type: 'string' },
           verbose: { type: 'boolean' },
         },
       });
@@ -153,11 +145,8 @@ export const parseCommand: CliCommand = {
         `${file}: marked BurnedInAnnotation=YES; its pixels may identify the patient. Check it and pass --allow-burned-in to send it anyway`,
       );
     }
-    const outDir = path.resolve(
-      values['out-dir'] ?? path.join(path.dirname(file), `${path.parse(file).name}_masks`),
-    );
-    const input = await prepareModelInput(image, intensity);
-
+    // Default: the exporter's folder named after the image, next to it.
+    const outDir = values['out-dir'] ? path.resolve(values['out-dir']) : undefined;
     let demo: DemoServer | undefined;
     const logger = ioLogger(io, !!values.verbose);
     try {
@@ -166,88 +155,41 @@ export const parseCommand: CliCommand = {
       const protocol: EndpointProtocol =
         (values.protocol as EndpointProtocol | undefined) ??
         (/\/invocations\/?$/.test(url) ? 'mlflow' : 'azureml');
+      const endpointName = demo ? 'demo' : hostOf(url);
       const client = new EndpointClient(
         endpointConfig({
-          name: demo ? 'demo' : hostOf(url),
+          name: endpointName,
           url,
           protocol,
           deployment: values.deployment,
           timeoutMs: timeoutS * 1000,
         }),
-        {
-          getAuthorization: async () => authorization,
-          logger,
-          redactor,
-        },
+        { getAuthorization: async () => authorization, logger, redactor },
       );
       const started = performance.now();
-      // Retries are reported by the logger's warnings.
-      const [result] = await client.parse([{ png: input.png, prompts }]);
-      const latencyMs = performance.now() - started;
-
-      const stems = uniqueFileStems(prompts, ['report']);
-      const files: { path: string; data: Uint8Array }[] = [];
-      const targets = [];
-      for (const [k, mask] of result.masks.entries()) {
-        const probability = maskToSource(mask.data, input.geometry);
-        const binary = new Uint8Array(probability.length);
-        let area = 0;
-        let max = 0;
-        for (let i = 0; i < probability.length; i++) {
-          if (probability[i] > max) max = probability[i];
-          if (probability[i] > MASK_THRESHOLD) {
-            binary[i] = 255;
-            area++;
-          }
-        }
-        // Without toColourspace('b-w') sharp 0.35 writes a one-channel raw buffer as an RGB PNG.
-        const png = await sharp(binary, { raw: { width: image.width, height: image.height, channels: 1 } })
-          .toColourspace('b-w')
-          .png()
-          .toBuffer();
-        const maskFile = `${stems[k]}.png`;
-        files.push({ path: path.join(outDir, maskFile), data: png });
-        targets.push({
-          prompt: mask.prompt,
-          label: mask.label,
-          maskFile,
-          area,
-          maxProbability: Math.round((max / 255) * 1000) / 1000,
-        });
-      }
-      const report = {
-        app: { name: APP_NAME, version: APP_VERSION },
-        createdAt: new Date().toISOString(),
-        source: {
-          file,
-          format: image.format,
-          width: image.width,
-          height: image.height,
-          slice: image.slice,
-          frame: image.frame,
-        },
-        intensity: values.intensity ?? 'auto',
-        endpoint: { url: demo ? 'demo' : redactUrl(url), protocol, deployment: values.deployment },
-        resultSource: result.source,
-        maskThreshold: MASK_THRESHOLD,
-        latencyMs: Math.round(latencyMs),
-        targets,
-        notice:
-          result.source === 'demo-reference'
-            ? 'Reference annotations from the demo endpoint, not model output. Research use only; not for clinical use.'
-            : 'Model output. Research use only; not for clinical use: it must not inform diagnosis or treatment.',
-      };
-      files.push({
-        path: path.join(outDir, 'report.json'),
-        data: Buffer.from(redactor.redact(JSON.stringify(report, null, 2)) + '\n'),
+      // The same pipeline and exporter as the extension: model input, call, masks back on the
+      // source pixels, analysis, then masks + label map + report (+ SEG / NIfTI) written atomically.
+      const result = await parseImage(image, client, {
+        endpointName,
+        deployment: values.deployment,
+        prompts,
+        intensity,
+        modalityKey: values.modality,
       });
-      await fs.promises.mkdir(outDir, { recursive: true });
-      await writeFilesAtomic(files, { protect: [file] });
+      const exported = await exportParseResult(image, result, {
+        outDir,
+        endpointUrl: demo ? undefined : url,
+      });
+      const latencyMs = performance.now() - started;
 
       if (result.source === 'demo-reference')
         io.out('Demo endpoint: these are the samples\u2019 reference annotations, not model output.');
-      for (const t of targets) io.out(`${t.prompt}: ${t.area} pixel(s) → ${path.join(outDir, t.maskFile)}`);
-      io.out(`report: ${path.join(outDir, 'report.json')} (${Math.round(latencyMs)} ms)`);
+      for (const t of exported.report.targets) {
+        io.out(
+          `${t.name}: ${t.area} pixel(s) → ${t.maskFile ? path.join(exported.dir, t.maskFile) : '(no mask file)'}`,
+        );
+      }
+      io.out(`report: ${path.join(exported.dir, 'report.json')} (${Math.round(latencyMs)} ms)`);
       return 0;
     } finally {
       await demo?.close();

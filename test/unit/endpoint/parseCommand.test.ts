@@ -68,7 +68,12 @@ describe('medparse parse', function () {
       io,
     );
     assert.equal(code, 0, io.stderr.join('\n'));
-    assert.deepEqual(fs.readdirSync(outDir).sort(), ['left_kidney.png', 'liver.png', 'report.json']);
+    assert.deepEqual(fs.readdirSync(outDir).sort(), [
+      'labels.png',
+      'left_kidney.png',
+      'liver.png',
+      'report.json',
+    ]);
     for (const [file, target] of [
       ['liver.png', 'liver'],
       ['left_kidney.png', 'left+kidney'],
@@ -85,7 +90,7 @@ describe('medparse parse', function () {
     assert.equal(report.resultSource, 'demo-reference');
     assert.match(report.notice, /Reference annotations from the demo endpoint, not model output/);
     assert.deepEqual(
-      report.targets.map((t: { prompt: string; maskFile: string }) => [t.prompt, t.maskFile]),
+      report.targets.map((t: { name: string; maskFile: string }) => [t.name, t.maskFile]),
       [
         ['liver', 'liver.png'],
         ['left kidney', 'left_kidney.png'],
