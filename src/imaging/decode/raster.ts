@@ -37,21 +37,28 @@ export async function decodeRaster(file: string, data: Buffer): Promise<SourceIm
     const { data: raw, info } = await pipeline
       .raw({ depth: deep ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    const channels = info.channels;
+    let channels = info.channels;
     if (channels !== 1 && channels !== 3) throw new Error(`unexpected ${channels} channels after decoding`);
-    const n = info.width * info.height * channels;
-    const pixels = new Float32Array(n);
-    if (deep) {
-      const src = new Uint16Array(raw.buffer, raw.byteOffset, n);
-      pixels.set(src);
-    } else {
-      for (let i = 0; i < n; i++) pixels[i] = raw[i];
-    }
+    const count = info.width * info.height;
+    const samples = deep ? new Uint16Array(raw.buffer, raw.byteOffset, count * channels) : raw;
+    // A grey picture stored as RGB (most grey JPEGs) is grey: one channel is the same image at a
+    // third of the memory and work, for the viewer and the model input alike.
+    if (channels === 3 && identicalChannels(samples)) channels = 1;
+    const pixels = new Float32Array(count * channels);
+    if (channels === info.channels) pixels.set(samples);
+    else for (let i = 0, j = 0; i < count; i++, j += 3) pixels[i] = samples[j];
     decoded = { width: info.width, height: info.height, channels, pixels, bitsStored: deep ? 16 : 8 };
   } catch (error) {
     throw new ImagingError(file, `cannot decode ${meta.format ?? 'image'} (${describeSharpError(error)})`);
   }
   return finishImage(file, 'raster', decoded, {});
+}
+
+function identicalChannels(samples: ArrayLike<number>): boolean {
+  for (let i = 0; i < samples.length; i += 3) {
+    if (samples[i] !== samples[i + 1] || samples[i] !== samples[i + 2]) return false;
+  }
+  return true;
 }
 
 function describeSharpError(error: unknown): string {

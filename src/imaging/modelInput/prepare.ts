@@ -27,7 +27,10 @@ export function modelInputPixels(
 ): Uint8Array {
   const { width, height } = image;
   const geometry = modelInputGeometry(width, height);
-  const values = applyIntensity(image.pixels, resolveIntensity(image, intensity));
+  const resolved = resolveIntensity(image, intensity);
+  // Values already within 0–255 taken as they are need no copy: the resize reads them directly.
+  const asIs = resolved.kind === 'none' && image.range.min >= 0 && image.range.max <= 255;
+  const values: Float32Array | Float64Array = asIs ? image.pixels : applyIntensity(image.pixels, resolved);
   // A colour image whose channels are identical (a grey JPEG saved as RGB) needs one resize.
   const channels = image.channels === 3 && !channelsIdentical(values) ? 3 : 1;
   const stride = image.channels;
@@ -37,10 +40,15 @@ export function modelInputPixels(
   // skimage clips to the range of its input, i.e. of the padded image over all channels.
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
+  if (asIs) {
+    min = image.range.min;
+    max = image.range.max;
+  } else {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
   if (pw !== width || ph !== height) {
     min = Math.min(min, 0);
@@ -99,7 +107,7 @@ function planeBuffer(c: number): Float64Array {
   return planeBuffers[c];
 }
 
-function channelsIdentical(values: Float64Array): boolean {
+function channelsIdentical(values: Float32Array | Float64Array): boolean {
   for (let i = 0; i < values.length; i += 3) {
     if (values[i] !== values[i + 1] || values[i] !== values[i + 2]) return false;
   }
