@@ -69,12 +69,14 @@ export async function encodeRgbPng(rgb: Uint8Array, width: number, height: numbe
  */
 async function parallelZlib(data: Buffer): Promise<Buffer> {
   const half = Math.floor(data.length / 2);
-  const [a, b] = await Promise.all([
+  const halves = Promise.all([
     deflateRaw(data.subarray(0, half), { level: 1, finishFlush: zlib.constants.Z_SYNC_FLUSH }),
     deflateRaw(data.subarray(half), { level: 1 }),
   ]);
+  // The checksum is computed here while the pool threads deflate.
   const trailer = Buffer.alloc(4);
   trailer.writeUInt32BE(adler32(data));
+  const [a, b] = await halves;
   return Buffer.concat([Buffer.from([0x78, 0x01]), a, b, trailer]);
 }
 
