@@ -1,3 +1,5 @@
+import { recognitionTargets } from '../analysis/recognition';
+import { MODALITY_KEYS, RECOMMENDED_TARGETS } from '../shared/targets';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { nullLogger, type Logger } from '../endpoint/logger';
@@ -16,6 +18,20 @@ export const DEMO_HEADER_VALUE = 'reference-annotations';
 export const MATCH_THRESHOLD = 6;
 
 const MAX_BODY_BYTES = 256 * 1024 * 1024;
+/** Targets of the model card and of the recognition lists, lower-cased. */
+const CATALOGUE_TARGETS = new Set<string>(
+  [
+    ...Object.values(RECOMMENDED_TARGETS as Record<string, Record<string, readonly string[]>>).flatMap(
+      (sites) => Object.values(sites).flat(),
+    ),
+    ...MODALITY_KEYS.flatMap((key) => recognitionTargets(key)),
+  ].map((t) => t.toLowerCase()),
+);
+
+function isCatalogueTarget(prompt: string): boolean {
+  return CATALOGUE_TARGETS.has(prompt.trim().toLowerCase());
+}
+
 const ADD_ENDPOINT =
   'To segment your own images, connect a real endpoint with the command "MedImageParse: Add Endpoint".';
 
@@ -105,23 +121,26 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       };
       return { image_features: JSON.stringify(meta), text_features: prompts };
     }
+    // A catalogue target that this sample has no annotation for gets an empty mask: the
+    // reference data set did not outline it here (so "Recognize all" works on the demo). Anything
+    // else (a typo, free text) is refused with a message, never guessed.
     const targets = prompts.map((prompt) => {
       const match = matchTarget(known, prompt);
-      if (!match) {
-        throw new DemoRefusal(
-          400,
-          'DemoUnknownTarget',
-          `This is the MedImageParse demo endpoint: it has no reference annotation for "${prompt}" in the sample ${known.id}. Targets it knows for this image: ${[...known.targets.values()].map((t) => t.target).join(', ')} (also as "<target> in ${known.site} ${known.modality}"). ${ADD_ENDPOINT}`,
-        );
-      }
-      return match;
+      if (match) return match;
+      if (isCatalogueTarget(prompt)) return undefined;
+      throw new DemoRefusal(
+        400,
+        'DemoUnknownTarget',
+        `This is the MedImageParse demo endpoint: it has no reference annotation for "${prompt}" in the sample ${known.id}. Targets it knows for this image: ${[...known.targets.values()].map((t) => t.target).join(', ')} (also as "<target> in ${known.site} ${known.modality}"). ${ADD_ENDPOINT}`,
+      );
     });
-    const masks = await Promise.all(targets.map((t) => loadMask(t.file)));
-    const { width, height } = masks[0];
+    const masks = await Promise.all(targets.map((t) => (t ? loadMask(t.file) : undefined)));
+    const size = masks.find((m) => m !== undefined) ?? { width: 1024, height: 1024 };
+    const { width, height } = size;
     const data = Buffer.alloc(masks.length * width * height);
-    masks.forEach((m, k) => data.set(m.data, k * width * height));
+    masks.forEach((m, k) => m && data.set(m.data, k * width * height));
     log.info(
-      `demo endpoint: ${known.id}, reference annotation(s) for ${targets.map((t) => t.target).join(', ')}`,
+      `demo endpoint: ${known.id}, reference annotation(s) for ${targets.map((t, k) => t?.target ?? `${prompts[k]} (none: empty mask)`).join(', ')}`,
     );
     return {
       image_features: JSON.stringify({
@@ -129,7 +148,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         shape: [masks.length, height, width],
         dtype: 'uint8',
       }),
-      text_features: targets.map((t) => t.target),
+      text_features: targets.map((t, k) => t?.target ?? prompts[k]),
     };
   };
 

@@ -113,17 +113,27 @@ describe('demo endpoint', function () {
     assert.match(error.message, /"MedImageParse: Add Endpoint"/);
   });
 
-  it('refuses an unknown target, listing the targets it has for that image', async () => {
+  it('refuses a target outside the catalogue, listing the targets it has for that image', async () => {
     const png = await modelInput(demoFile('08_MRI_heart'));
-    const error = await refusal(
-      clientFor(demo.url).parse([{ png, prompts: ['myocardium', 'left heart atrium'] }]),
-    );
-    assert.match(
-      error.message,
-      /no reference annotation for \\?"left heart atrium\\?" in the sample 08_MRI_heart/,
-    );
+    const error = await refusal(clientFor(demo.url).parse([{ png, prompts: ['myocardium', 'banana'] }]));
+    assert.match(error.message, /no reference annotation for \\?"banana\\?" in the sample 08_MRI_heart/);
     assert.match(error.message, /left heart ventricle, myocardium, right heart ventricle/);
     assert.match(error.message, /MedImageParse: Add Endpoint/);
+  });
+
+  it('answers an empty mask for a catalogue target the sample has no annotation for (so Recognize all works)', async () => {
+    const png = await modelInput(demoFile('08_MRI_heart'));
+    const [result] = await clientFor(demo.url).parse([{ png, prompts: ['myocardium', 'left heart atrium'] }]);
+    assert.equal(result.source, 'demo-reference');
+    assert.ok(
+      result.masks[0].data.some((v) => v === 255),
+      'the annotated target has its reference mask',
+    );
+    assert.ok(
+      result.masks[1].data.every((v) => v === 0),
+      'the unannotated one is empty',
+    );
+    assert.equal(result.masks[1].label, 'left heart atrium');
   });
 
   it('speaks MLflow at /invocations', async () => {
