@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { REPO_ROOT, Workbench } from './workbench';
@@ -91,6 +92,45 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
     await wb.screenshot('viewer-demo-liver-hidden');
   });
 
+  it('recognizes all objects on the demo and exports masks, label map, report and overlay next to the image', async () => {
+    wb = await Workbench.launch('viewer-recognize-export');
+    await wb.runCommand('MedImageParse: Open Sample Images');
+    await wb.waitForImage();
+    const viewer = wb.viewer();
+    await viewer.locator('[data-testid="recognize-button"]').click();
+    await viewer.locator('[data-testid="result-banner"]').waitFor({ timeout: 90_000 });
+    await assertText(viewer.locator('[data-testid="legend"]'), /liver/);
+    await assertText(viewer.locator('[data-testid="legend"]'), /spleen/);
+    await wb.screenshot('viewer-recognition');
+    await viewer.locator('[data-testid="export-button"]').click();
+    const folder = path.join(wb.workspace, 'demo', '06_CT_abdomen');
+    await waitForFile(path.join(folder, 'report.json'));
+    const report = JSON.parse(fs.readFileSync(path.join(folder, 'report.json'), 'utf8'));
+    assert.equal(report.resultSource, 'demo-reference');
+    assert.equal(report.modality.key, 'CT-Abdomen');
+    assert.ok(
+      report.labels.includes('liver') && report.labels.includes('spleen'),
+      `labels: ${report.labels}`,
+    );
+    for (const f of ['labels.png', 'liver.png', 'overlay.png'])
+      assert.ok(report.files.includes(f), `${f} is in the export`);
+    const labels = await sharp(path.join(folder, 'labels.png')).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([labels.info.width, labels.info.height], [1024, 1024]);
+    const liverLabel = report.labels.indexOf('liver');
+    const { inside } = await probePoints(path.join(MASKS, '06_CT_abdomen_liver.png'));
+    assert.equal(
+      labels.data[(inside.y * 1024 + inside.x) * labels.info.channels],
+      liverLabel,
+      'the label map has the liver where the reference does',
+    );
+    const overlay = await sharp(path.join(folder, 'overlay.png')).metadata();
+    assert.ok((overlay.width ?? 0) > 0, 'the overlay screenshot is a readable PNG');
+    assert.ok(
+      fs.existsSync(path.join(wb.workspace, 'demo', '06_CT_abdomen.png')),
+      'the source image is untouched',
+    );
+  });
+
   it('runs the same flow with the keyboard only', async () => {
     wb = await Workbench.launch('viewer-keyboard', { theme: 'Default Light Modern' });
     await wb.runCommand('MedImageParse: Open Sample Images');
@@ -137,6 +177,14 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
     await wb.screenshot('viewer-keyboard-light');
   });
 });
+
+async function waitForFile(file: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fs.existsSync(file)) {
+    if (Date.now() > end) throw new Error(`${file} was not written within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function assertText(locator: import('playwright-core').Locator, pattern: RegExp): Promise<void> {
   const end = Date.now() + 10_000;
