@@ -68,6 +68,14 @@ if (build.ok) {
   failed++;
 }
 
+// Last, because it replaces dist/ with the production build: the .vsix is made, checked (size,
+// no sources or tests) and its bundled CLI run on shipped samples.
+if (build.ok) {
+  const { ok } = run('package (.vsix, size and smoke test)', 'node', ['scripts/package.mjs']);
+  if (ok) passed++;
+  else failed++;
+}
+
 const broken = steps.filter((s) => !s.ok).map((s) => s.name);
 if (broken.length) console.log(`\nfailed steps: ${broken.join(', ')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
