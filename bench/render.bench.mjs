@@ -3,7 +3,8 @@
 // Repaint benchmark for the viewer webview: builds the bundle, opens the harness page in Debian
 // Chromium (headless, --disable-gpu: software raster), loads 16 synthetic 1024² probability masks
 // and times repaints after threshold, opacity and visibility changes, each from the control's
-// input event to the pixels being on the canvas (a 1-pixel read-back forces the raster).
+// input event to the pixels being on the canvas (a 1-pixel read-back forces the raster). Prints
+// which renderer ran and how each repaint ran (full, incremental, none).
 // Usage: node bench/render.bench.mjs [iterations]
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
@@ -73,7 +74,7 @@ try {
           parts.push(st.repaintTimings);
         }
       }
-      return { name, wall, inner, parts };
+      return { name, wall, inner, parts, renderer: hook.state().renderer };
     };
     const setSlider = (el, v) => {
       el.value = String(v);
@@ -106,15 +107,22 @@ try {
   console.log(
     `Chromium ${browser.version()} headless, --disable-gpu; WebGL2 renderer: ${env.webgl2}; stage canvas ${env.canvas} @dpr ${env.dpr}`,
   );
-  console.log('Renderer: Canvas 2D with precomputed sorted mask layers (no WebGL path).');
+  console.log(
+    `Renderer: ${results[0].renderer} (layers pre-sorted by probability; a repaint relabels only pixels between the old and new threshold or of the toggled target and repaints outlines around them; a full compose when that would cost more).`,
+  );
   console.log(`16 masks × 1024², ${iterations} repaints each (input event → pixels on canvas):`);
-  console.log('change            median ms   p95 ms   max ms   (repaint fn median)');
+  console.log('change            median ms   p95 ms   max ms   (repaint fn median; repaint kinds)');
   for (const r of results) {
     const w = stats(r.wall);
     const i = stats(r.inner);
     const part = (k) => stats(r.parts.map((p) => p[k])).median.toFixed(2);
+    const kinds = {};
+    for (const p of r.parts) kinds[p.kind] = (kinds[p.kind] ?? 0) + 1;
+    const kindText = Object.entries(kinds)
+      .map(([k, c]) => `${k} ${c}`)
+      .join(', ');
     console.log(
-      `${r.name.padEnd(17)} ${w.median.toFixed(2).padStart(9)} ${w.p95.toFixed(2).padStart(8)} ${w.max.toFixed(2).padStart(8)}   (${i.median.toFixed(2)}: compose ${part('compose')}, paint ${part('paint')}, put ${part('put')}, draw ${part('draw')})`,
+      `${r.name.padEnd(17)} ${w.median.toFixed(2).padStart(9)} ${w.p95.toFixed(2).padStart(8)} ${w.max.toFixed(2).padStart(8)}   (${i.median.toFixed(2)}: compose ${part('compose')}, paint ${part('paint')}, put ${part('put')}, draw ${part('draw')}; ${kindText})`,
     );
   }
 } finally {

@@ -156,42 +156,65 @@ export function paintLayers(
     lineOut.fill(0, cFrom * width, (cTo + 1) * width);
   }
   if (span.to < span.from) return;
+  for (let y = Math.max(0, span.from); y <= Math.min(height - 1, span.to); y++)
+    paintRow(labels, width, height, lut, outlineWidth, y, 0, width - 1, fillOut, lineOut);
+}
+
+/**
+ * Paints pixels x0..x1 (inclusive) of row y of both layers from the labels: the fill gets the
+ * label colour, the outline gets it where a pixel is within `outlineWidth` of another label (or
+ * of the image edge), both get 0 where there is no label. The one definition of what is drawn:
+ * full and incremental repaints both call it.
+ */
+export function paintRow(
+  labels: Uint8Array,
+  width: number,
+  height: number,
+  lut: Uint32Array,
+  outlineWidth: number,
+  y: number,
+  x0: number,
+  x1: number,
+  fillOut: Uint32Array,
+  lineOut: Uint32Array,
+): void {
   const w = Math.max(1, Math.min(4, Math.round(outlineWidth)));
   const last = width - 1;
-  for (let y = Math.max(0, span.from); y <= Math.min(height - 1, span.to); y++) {
-    const row = y * width;
-    const edgeRow = y < w || y > height - 1 - w;
-    for (let x = 0; x < width; x++) {
-      const p = row + x;
-      const l = labels[p];
-      if (l === 0) continue;
-      const c = lut[l];
-      fillOut[p] = c;
-      let boundary: boolean;
-      if (edgeRow || x < w || x > last - w) boundary = true;
-      else if (w === 1)
-        boundary =
-          labels[p - 1] !== l || labels[p + 1] !== l || labels[p - width] !== l || labels[p + width] !== l;
-      else if (w === 2)
-        boundary =
-          labels[p - 1] !== l ||
-          labels[p + 1] !== l ||
-          labels[p - width] !== l ||
-          labels[p + width] !== l ||
-          labels[p - 2] !== l ||
-          labels[p + 2] !== l ||
-          labels[p - 2 * width] !== l ||
-          labels[p + 2 * width] !== l;
-      else {
-        boundary = false;
-        for (let d = 1; d <= w && !boundary; d++) {
-          const dw = d * width;
-          boundary =
-            labels[p - d] !== l || labels[p + d] !== l || labels[p - dw] !== l || labels[p + dw] !== l;
-        }
-      }
-      if (boundary) lineOut[p] = c;
+  const row = y * width;
+  const edgeRow = y < w || y > height - 1 - w;
+  for (let x = x0; x <= x1; x++) {
+    const p = row + x;
+    const l = labels[p];
+    if (l === 0) {
+      fillOut[p] = 0;
+      lineOut[p] = 0;
+      continue;
     }
+    const c = lut[l];
+    fillOut[p] = c;
+    let boundary: boolean;
+    if (edgeRow || x < w || x > last - w) boundary = true;
+    else if (w === 1)
+      boundary =
+        labels[p - 1] !== l || labels[p + 1] !== l || labels[p - width] !== l || labels[p + width] !== l;
+    else if (w === 2)
+      boundary =
+        labels[p - 1] !== l ||
+        labels[p + 1] !== l ||
+        labels[p - width] !== l ||
+        labels[p + width] !== l ||
+        labels[p - 2] !== l ||
+        labels[p + 2] !== l ||
+        labels[p - 2 * width] !== l ||
+        labels[p + 2 * width] !== l;
+    else {
+      boundary = false;
+      for (let d = 1; d <= w && !boundary; d++) {
+        const dw = d * width;
+        boundary = labels[p - d] !== l || labels[p + d] !== l || labels[p - dw] !== l || labels[p + dw] !== l;
+      }
+    }
+    lineOut[p] = boundary ? c : 0;
   }
 }
 

@@ -1,19 +1,13 @@
 /**
  * The mask overlay at source resolution, as two canvases the stage stacks over the image:
- * fills and outlines. It owns the precomputed layers and scratch buffers and repaints only when
- * the shown pixels change (threshold, visibility, dimming, outline width). Opacity and style are
- * CSS on those canvases (see Stage), so they cost no repaint at all.
+ * fills and outlines. It owns the precomputed layers and the compositor that keeps their pixels
+ * current, and puts only the changed rectangle when the shown pixels change (threshold,
+ * visibility, dimming, outline width). Opacity and style are CSS on those canvases (see Stage),
+ * so they cost no repaint at all.
  */
+import { LabelCompositor, type DirtyRect } from './compositor';
 import { colorFor, type Rgb } from './palette';
-import {
-  composeLabels,
-  labelColors,
-  minByteFor,
-  paintLayers,
-  prepareLayer,
-  type MaskLayer,
-  type RowSpan,
-} from './layers';
+import { labelColors, minByteFor, prepareLayer, type MaskLayer } from './layers';
 
 export interface OverlayParams {
   threshold: number;
@@ -41,9 +35,9 @@ class Layer {
     this.px = new Uint32Array(this.data.data.buffer);
   }
 
-  put(rows: RowSpan, width: number): void {
-    if (rows.to < rows.from) return;
-    this.ctx.putImageData(this.data, 0, 0, 0, rows.from, width, rows.to - rows.from + 1);
+  put(r: DirtyRect): void {
+    if (r.x1 < r.x0 || r.y1 < r.y0) return;
+    this.ctx.putImageData(this.data, 0, 0, r.x0, r.y0, r.x1 - r.x0 + 1, r.y1 - r.y0 + 1);
   }
 }
 
@@ -56,9 +50,8 @@ export class MaskOverlay {
   readonly line: Layer;
   /** Milliseconds spent in the last repaint, for the benchmark. */
   timings = { compose: 0, paint: 0, put: 0 };
-  private readonly labels: Uint8Array;
-  private readonly best: Uint8Array;
-  private span: RowSpan = { from: 1, to: 0 };
+  private readonly compositor: LabelCompositor;
+  private skipped = false;
   private last?: { minByte: number; visible: string; dimmed: string; outlineWidth: number };
 
   constructor(masks: Uint8Array[], width: number, height: number) {
@@ -66,10 +59,14 @@ export class MaskOverlay {
     this.height = height;
     this.layers = masks.map(prepareLayer);
     this.colors = masks.map((_, i) => colorFor(i));
-    this.labels = new Uint8Array(width * height);
-    this.best = new Uint8Array(width * height);
     this.fill = new Layer(width, height, 'layer-fill');
     this.line = new Layer(width, height, 'layer-line');
+    this.compositor = new LabelCompositor(this.layers, width, height, this.fill.px, this.line.px);
+  }
+
+  /** How the last repaint ran: 'full', 'incremental' or 'none'. */
+  get lastKind(): string {
+    return this.skipped ? 'none' : this.compositor.lastKind;
   }
 
   /** Brings the layer canvases up to date; returns whether anything was repainted. */
@@ -86,30 +83,24 @@ export class MaskOverlay {
       l.outlineWidth === p.outlineWidth
     ) {
       this.timings = { compose: 0, paint: 0, put: 0 };
+      this.skipped = true;
       return false;
     }
-    const t0 = performance.now();
-    const previous = this.span;
-    this.span = composeLabels(this.layers, p.visible, minByte, this.labels, this.best, this.width);
+    this.skipped = false;
+    const dirty = this.compositor.update({
+      minByte,
+      visible: p.visible,
+      lut: labelColors(this.colors, p.dimmed),
+      outlineWidth: p.outlineWidth,
+    });
     const t1 = performance.now();
-    paintLayers(
-      this.labels,
-      this.width,
-      this.height,
-      labelColors(this.colors, p.dimmed),
-      p.outlineWidth,
-      this.span,
-      previous,
-      this.fill.px,
-      this.line.px,
-    );
-    const t2 = performance.now();
-    const dirty = { from: Math.min(previous.from, this.span.from), to: Math.max(previous.to, this.span.to) };
-    if (previous.to < previous.from) Object.assign(dirty, this.span);
-    else if (this.span.to < this.span.from) Object.assign(dirty, previous);
-    this.fill.put(dirty, this.width);
-    this.line.put(dirty, this.width);
-    this.timings = { compose: t1 - t0, paint: t2 - t1, put: performance.now() - t2 };
+    this.fill.put(dirty);
+    this.line.put(dirty);
+    this.timings = {
+      compose: this.compositor.times.labels,
+      paint: this.compositor.times.paint,
+      put: performance.now() - t1,
+    };
     this.last = { minByte, visible, dimmed, outlineWidth: p.outlineWidth };
     return true;
   }
@@ -124,6 +115,6 @@ export class MaskOverlay {
   /** Index of the layer drawn at a pixel, or -1. */
   labelAt(x: number, y: number): number {
     if (x < 0 || y < 0 || x >= this.width || y >= this.height) return -1;
-    return this.labels[y * this.width + x] - 1;
+    return this.compositor.labels[y * this.width + x] - 1;
   }
 }

@@ -1,4 +1,4 @@
-/* global window, document */
+/* global window, document, Event */
 // (Browser globals: parts of this file run in the page.)
 // Drives the viewer bundle in Debian Chromium against the fake host and checks what a user
 // relies on; saves screenshots (light, dark, high contrast, DICOM-like, recognition, errors) to
@@ -297,6 +297,81 @@ try {
       assert.match(by.liver.description, /mm²/);
       assert.match(await tid(page, 'legend-row-duodenum').textContent(), /not assessed/);
       await page.screenshot({ path: path.join(shots, 'dark-dicom-result.png') });
+      await page.close();
+    },
+  );
+
+  await check(
+    '16 masks at 1024²: after incremental threshold and visibility changes the layer canvases show what canvasPixel reports',
+    async () => {
+      const page = await open('bench=1&theme=dark');
+      const prompts = Array.from({ length: 16 }, (_, i) => `target ${i + 1}`).join(' & ');
+      await page.locator('[data-testid=free-text-input] input').fill(prompts);
+      await tid(page, 'free-text-add').click();
+      await tid(page, 'run-button').click();
+      await page.waitForFunction(
+        () => document.querySelectorAll('[data-testid^=legend-visibility-]').length === 16,
+        null,
+        { timeout: 30_000 },
+      );
+      const result = await page.evaluate(() => {
+        const hook = window.__medimageparseViewer;
+        const th = document.querySelector('[data-testid=threshold-slider]');
+        const set = (v) => {
+          th.value = String(v);
+          th.dispatchEvent(new Event('input', { bubbles: true }));
+        };
+        const toggle = (i) => {
+          const t = document.querySelectorAll('[data-testid^=legend-visibility-]')[i];
+          t.checked = !t.checked;
+          t.dispatchEvent(new Event('change', { bubbles: true }));
+        };
+        const kinds = new Set();
+        for (const v of [0.5, 0.51, 0.53, 0.49, 0.3, 0.31]) {
+          set(v);
+          kinds.add(hook.state().repaintTimings.kind);
+        }
+        toggle(3);
+        kinds.add(hook.state().repaintTimings.kind);
+        set(0.32);
+        toggle(5);
+        toggle(3);
+        set(0.3);
+        // Compose the real canvases the way the page shows them and compare with the hook.
+        const read = (sel) => {
+          const c = document.querySelector(sel);
+          return {
+            d: c.getContext('2d').getImageData(0, 0, c.width, c.height).data,
+            o: Number(c.style.opacity),
+          };
+        };
+        const img = read('canvas.layer-image');
+        const fill = read('canvas.layer-fill');
+        const line = read('canvas.layer-line');
+        const over = (base, d, o, a0) => {
+          const a = (d[a0 + 3] / 255) * o;
+          return base.map((b, k) => Math.round(d[a0 + k] * a + b * (1 - a)));
+        };
+        let compared = 0;
+        const bad = [];
+        for (let y = 0; y < 1024; y++)
+          for (let x = 0; x < 1024; x++) {
+            const o = (y * 1024 + x) * 4;
+            const composed = over(
+              over([img.d[o], img.d[o + 1], img.d[o + 2]], fill.d, fill.o, o),
+              line.d,
+              line.o,
+              o,
+            );
+            const want = hook.canvasPixel(x, y);
+            compared++;
+            if (composed.some((v, k) => v !== want[k]) && bad.length < 5) bad.push({ x, y, composed, want });
+          }
+        return { kinds: [...kinds], compared, bad };
+      });
+      assert.ok(result.kinds.includes('incremental'), result.kinds.join());
+      assert.equal(result.compared, 1024 * 1024);
+      assert.deepEqual(result.bad, []);
       await page.close();
     },
   );
