@@ -149,14 +149,23 @@ export function paintLayers(
   fillOut: Uint32Array,
   lineOut: Uint32Array,
 ): void {
-  const cFrom = Math.max(0, Math.min(clear.from, span.from));
-  const cTo = Math.min(height - 1, Math.max(clear.to, span.to));
-  if (cTo >= cFrom) {
-    fillOut.fill(0, cFrom * width, (cTo + 1) * width);
-    lineOut.fill(0, cFrom * width, (cTo + 1) * width);
+  const from = Math.max(0, span.from);
+  const to = Math.min(height - 1, span.to);
+  const clearRows = (a: number, b: number) => {
+    if (b < a) return;
+    fillOut.fill(0, a * width, (b + 1) * width);
+    lineOut.fill(0, a * width, (b + 1) * width);
+  };
+  const cFrom = Math.max(0, clear.from);
+  const cTo = Math.min(height - 1, clear.to);
+  if (to < from) {
+    clearRows(cFrom, cTo);
+    return;
   }
-  if (span.to < span.from) return;
-  for (let y = Math.max(0, span.from); y <= Math.min(height - 1, span.to); y++)
+  // paintRow writes every pixel of the span rows; only rows outside it need clearing.
+  clearRows(cFrom, Math.min(cTo, from - 1));
+  clearRows(Math.max(cFrom, to + 1), cTo);
+  for (let y = from; y <= to; y++)
     paintRow(labels, width, height, lut, outlineWidth, y, 0, width - 1, fillOut, lineOut);
 }
 
