@@ -27,7 +27,7 @@ export class Workbench {
 
   static async launch(
     name: string,
-    options: { settings?: Record<string, unknown>; theme?: string } = {},
+    options: { settings?: Record<string, unknown>; theme?: string; statusText?: string } = {},
   ): Promise<Workbench> {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const log = fs.createWriteStream(path.join(ARTIFACTS, `${name}.log`));
@@ -51,7 +51,10 @@ export class Workbench {
     await page.goto(server.url({ extensionPath: REPO_ROOT, workspace }));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     // The explorer and the extension's status bar item mean the extension host is up.
-    await page.locator('.statusbar-item', { hasText: 'demo' }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.statusbar-item', { hasText: options.statusText ?? 'demo' })
+      .first()
+      .waitFor({ timeout: 60_000 });
     return new Workbench(server, browser, page, workspace, log);
   }
 

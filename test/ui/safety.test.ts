@@ -1,0 +1,135 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Locator } from 'playwright-core';
+import { maskBase64, startFaultServer, type FaultServer } from '../support/faultServer';
+import { Workbench } from './workbench';
+
+/** Probes that would run script if any of them reached innerHTML. */
+const FILE_PROBE = '<img src=x onerror=window.__pwned=1>.png';
+const PROMPT_PROBE = '<script>window.__pwned=2</script>';
+const LABEL_PROBE = '<img src=y onerror=window.__pwned=3>';
+
+async function waitText(locator: Locator, pattern: RegExp | string, timeoutMs = 30_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < end) {
+    text = (await locator.allTextContents().catch(() => [])).join(' | ');
+    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.fail(`expected ${pattern} in: ${text}`);
+}
+
+/** An endpoint answer whose text_features carry the probe. */
+function answerWithProbeLabels(prompts: number): string {
+  const image_features = JSON.stringify({
+    data: maskBase64(prompts, 1024, 1024),
+    shape: [prompts, 1024, 1024],
+    dtype: 'uint8',
+  });
+  return JSON.stringify([
+    { image_features, text_features: [LABEL_PROBE, ...Array(prompts - 1).fill('<b>label</b>')] },
+  ]);
+}
+
+describe('Safety in the real workbench', () => {
+  let wb: Workbench;
+  let server: FaultServer;
+  before(async () => {
+    server = await startFaultServer();
+  });
+  after(() => server.close());
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+    await wb?.close();
+  });
+
+  it('asks once per endpoint before sending, and keeps script probes in file names, prompts and labels inert', async () => {
+    wb = await Workbench.launch('safety', {
+      settings: {
+        'medimageparse.endpoints': [
+          { name: 'loopback', url: `${server.url}/score`, protocol: 'azureml', auth: 'none' },
+        ],
+        'medimageparse.activeEndpoint': 'loopback',
+      },
+      statusText: 'loopback',
+    });
+    const page = wb.page;
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    fs.copyFileSync(
+      path.join(wb.workspace, 'demo', '06_CT_abdomen.png'),
+      path.join(wb.workspace, FILE_PROBE),
+    );
+    // No file is active: the command asks for one through VS Code's own file dialog.
+    await wb.runCommand('MedImageParse: Open in MedImageParse Viewer');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'onerror=window.__pwned=1' });
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+    // Choosing the row fills the path; Enter accepts it (if the click has not already).
+    if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Enter');
+    await wb.waitForImage();
+    const viewer = wb.viewer();
+    await waitText(viewer.locator('[data-testid="file-name"]'), FILE_PROBE);
+
+    await viewer.locator('[data-testid="picker-item-liver"]').click();
+    await viewer
+      .locator('[data-testid="free-text-input"]')
+      .locator('input')
+      .fill(PROMPT_PROBE)
+      .catch(async () => {
+        await viewer.locator('[data-testid="free-text-input"]').fill(PROMPT_PROBE);
+      });
+    await viewer.locator('[data-testid="free-text-add"]').click();
+    await waitText(viewer.locator('[data-testid="prompt-preview"]'), PROMPT_PROBE);
+    await waitText(viewer.locator('[data-testid="off-list-note"]'), /recommended/i);
+
+    server.enqueue({ type: 'body', body: answerWithProbeLabels(2), contentType: 'application/json' });
+    const before = server.requests.length;
+    await viewer.locator('[data-testid="run-button"]').click();
+    // The first request to a real endpoint from this workspace: what leaves the machine, confirmed once.
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    await waitText(dialog, /1024×1024 PNG of pixel values/);
+    await waitText(dialog, /research use only/i);
+    await wb.screenshot('safety-confirmation');
+    await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
+    await waitText(viewer.locator('[data-testid="legend"]'), LABEL_PROBE, 60_000);
+    assert.equal(server.requests.length, before + 1);
+    assert.deepEqual(server.requests[before].rows[0].prompts.sort(), ['liver', PROMPT_PROBE].sort());
+    await wb.screenshot('safety-probes-inert');
+
+    const frame = await wb.viewerFrame();
+    const pwned = await frame.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
+    assert.equal(pwned, undefined, 'no probe ran in the webview');
+    assert.equal(
+      await frame.evaluate(
+        () =>
+          [...document.querySelectorAll('img[src="x"], img[src="y"], script')].filter(
+            (e) => e.tagName !== 'SCRIPT' || (e.textContent ?? '').includes('__pwned'),
+          ).length,
+      ),
+      0,
+      'no probe became an element',
+    );
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+      undefined,
+      'no probe ran in the workbench',
+    );
+    assert.equal(dialogs, 0, 'no alert or prompt was opened');
+
+    // Confirmed once per endpoint: the second run goes straight out.
+    server.enqueue({ type: 'body', body: answerWithProbeLabels(2), contentType: 'application/json' });
+    await viewer.locator('[data-testid="run-button"]').click();
+    const end = Date.now() + 30_000;
+    while (server.requests.length < before + 2 && Date.now() < end) await page.waitForTimeout(100);
+    assert.equal(server.requests.length, before + 2, 'the second run was sent without asking again');
+    assert.equal(await dialog.isVisible(), false);
+  });
+});
