@@ -142,26 +142,37 @@ function select(a: Float64Array, k: number): number {
  * in the reference). Constant images become 0. 'none' clips to 0..255.
  */
 export function applyIntensity(pixels: Float32Array, intensity: ResolvedIntensity): Float64Array {
-  const out = new Float64Array(pixels.length);
+  return applyIntensityInto(pixels, intensity, new Float64Array(pixels.length)).values;
+}
+
+/** applyIntensity into `out` (same length as pixels), also returning the min and max of the result. */
+export function applyIntensityInto(
+  pixels: Float32Array,
+  intensity: ResolvedIntensity,
+  out: Float64Array,
+): { values: Float64Array; min: number; max: number } {
   let lower: number;
   let upper: number;
+  let min = Infinity;
+  let max = -Infinity;
   if (intensity.kind === 'none') {
     for (let i = 0; i < pixels.length; i++) {
-      const v = pixels[i];
-      out[i] = v >= 0 ? (v <= 255 ? v : 255) : 0;
+      const p = pixels[i];
+      const v = p >= 0 ? (p <= 255 ? p : 255) : 0;
+      out[i] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
     }
-    return out;
+    return { values: out, min, max };
   }
   if (intensity.kind === 'percentile') {
     const bounds = positivePercentiles(pixels, [0.5, 99.5]);
-    if (!bounds) return out; // nothing above 0: an all-black input
+    if (!bounds) return { values: out.fill(0), min: 0, max: 0 }; // nothing above 0: an all-black input
     [lower, upper] = bounds;
   } else {
     lower = intensity.lower;
     upper = intensity.upper;
   }
-  let min = Infinity;
-  let max = -Infinity;
   for (let i = 0; i < pixels.length; i++) {
     const p = pixels[i];
     // NaN (possible in float NIfTI) fails both tests and lands on the lower bound.
@@ -171,7 +182,14 @@ export function applyIntensity(pixels: Float32Array, intensity: ResolvedIntensit
     if (v > max) max = v;
   }
   const span = max - min;
-  if (!(span > 0)) return out.fill(0);
-  for (let i = 0; i < out.length; i++) out[i] = ((out[i] - min) / span) * 255;
-  return out;
+  if (!(span > 0)) return { values: out.fill(0), min: 0, max: 0 };
+  let outMin = Infinity;
+  let outMax = -Infinity;
+  for (let i = 0; i < out.length; i++) {
+    const v = ((out[i] - min) / span) * 255;
+    out[i] = v;
+    if (v < outMin) outMin = v;
+    if (v > outMax) outMax = v;
+  }
+  return { values: out, min: outMin, max: outMax };
 }

@@ -128,7 +128,6 @@ export function resizePlane(
   out: Float64Array = new Float64Array(outWidth * outHeight),
 ): Float64Array {
   if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
-  const pw = source.paddedWidth;
   const ph = source.paddedHeight;
   // An axis that keeps its size is left alone: the interpolating spline sampled at its own knots
   // is the identity, and skipping it avoids round-off that truncation to uint8 would turn into
