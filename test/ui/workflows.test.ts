@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { Workbench } from './workbench';
 
@@ -56,7 +58,13 @@ describe('Workflows in the real workbench', () => {
     // History lists it.
     await wb.runCommand('Focus on History View');
     await waitText(page.locator('.pane', { hasText: 'History' }), /15_X-Ray_chest\.png/);
-    await waitText(page.locator('.pane', { hasText: 'Endpoints' }), /demo/);
+    await waitText(page.locator('.pane', { hasText: 'Endpoints' }), /demo.*active/);
+    // Targets: choosing one adds it to the active viewer's prompts.
+    await wb.runCommand('Focus on Targets View');
+    await treeRow(wb, 'X-Ray').click();
+    await page.locator('.monaco-list-row[aria-level="2"]', { hasText: 'chest' }).first().click();
+    await page.locator('.monaco-list-row[aria-level="3"]', { hasText: 'left lung' }).first().click();
+    await waitText(wb.viewer().locator('[data-testid="prompt-preview"]'), /left lung/);
     await wb.screenshot('workflow-side-panel');
 
     // After a reload of the window the History entry and the open viewer come back, without a new run.
@@ -66,6 +74,74 @@ describe('Workflows in the real workbench', () => {
     await wb.runCommand('Focus on History View');
     await waitText(page.locator('.pane', { hasText: 'History' }), /15_X-Ray_chest\.png/);
     await wb.screenshot('workflow-after-reload');
+  });
+
+  it('parses a folder from the explorer with a summary, and a second run resumes without redoing images', async () => {
+    wb = await Workbench.launch('workflow-folder');
+    const page = wb.page;
+    const parseFolder = async () => {
+      await page
+        .locator('.explorer-folders-view .monaco-list-row', { hasText: /^demo$/ })
+        .first()
+        .click({ button: 'right' });
+      await page
+        .locator('.monaco-menu .action-label', { hasText: 'Parse Folder with MedImageParse' })
+        .hover();
+      await page.keyboard.press('Enter');
+      const input = page.locator('.quick-input-widget input.input');
+      await input.waitFor();
+      await input.fill('liver');
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: 'liver' })
+        .first()
+        .locator('.monaco-checkbox, input[type=checkbox]')
+        .first()
+        .click();
+      await page.keyboard.press('Enter');
+    };
+    await parseFolder();
+    const toast = page.locator('.notification-toast', { hasText: 'Parse Folder:' });
+    await waitText(toast, /6 parsed, 0 already done, 0 failed/, 120_000);
+    const summary = fs
+      .readFileSync(path.join(wb.workspace, 'demo', 'medimageparse-summary.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    assert.equal(summary.length, 1 + 6, 'one row per image for one target');
+    assert.ok(summary.some((l) => l.startsWith('06_CT_abdomen.png,parsed,liver,')));
+    assert.ok(
+      fs.existsSync(path.join(wb.workspace, 'demo', '06_CT_abdomen', 'liver.png')),
+      'exports next to each image',
+    );
+    await wb.screenshot('workflow-folder-done');
+    await page
+      .locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close')
+      .first()
+      .click()
+      .catch(() => undefined);
+    await parseFolder();
+    await waitText(
+      page.locator('.notification-toast', { hasText: 'Parse Folder:' }),
+      /0 parsed, 6 already done, 0 failed/,
+      120_000,
+    );
+  });
+
+  it('recognizes all objects from the explorer with the modality suggested from the file name', async () => {
+    wb = await Workbench.launch('workflow-recognize');
+    const page = wb.page;
+    await treeRow(wb, 'demo').click();
+    await page
+      .locator('.explorer-folders-view .monaco-list-row', { hasText: '06_CT_abdomen.png' })
+      .click({ button: 'right' });
+    await page.locator('.monaco-menu .action-label', { hasText: 'Recognize All Objects' }).hover();
+    await page.keyboard.press('Enter');
+    await waitText(page.locator('.quick-input-list .monaco-list-row').first(), /CT-Abdomen.*suggested/);
+    await page.keyboard.press('Enter');
+    await waitText(wb.viewer().locator('[data-testid="legend"]'), /liver/, 90_000);
+    await waitText(
+      wb.viewer().locator('[data-testid="result-summary"], [data-testid="result-banner"]'),
+      /Recognition|reference annotations/i,
+    );
   });
 
   it('keeps viewing but blocks sending in Restricted Mode, and says why', async () => {
