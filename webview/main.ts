@@ -330,6 +330,11 @@ function showResult(r: ParseResult): void {
   }
   result = r;
   dispatch({ type: 'result', resultId: r.id });
+  // A result that arrives from elsewhere (explorer, History) shows what was asked, so Run repeats it.
+  if (r.kind === 'parse' && picker && picker.current.selection.length === 0) {
+    picker.setSelection(r.prompts);
+    onPickerChange(picker.current, 'selection');
+  }
   let masks: Uint8Array[];
   if (r.kind === 'recognition' && r.labelMap && r.labels) {
     masks = labelMapMasks(r.labelMap, r.labels.length);
