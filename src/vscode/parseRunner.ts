@@ -4,6 +4,7 @@ import { openImage, type IntensitySpec, type SourceImage } from '../imaging';
 import { parseImage, recognizeImage } from '../pipeline/parse';
 import type { ResultStore } from '../history/resultStore';
 import type { ParseResult } from '../shared/protocol';
+import { ctWindowForSite } from '../shared/targets';
 import type { EndpointManager } from './endpoints/endpointManager';
 import type { ExtensionLog } from './log';
 import { UserCancelledError } from './userError';
@@ -26,8 +27,6 @@ export interface RunOptions {
   confirmed?: boolean;
 }
 
-const CT_SITES = new Set(['abdomen', 'lung', 'pelvis', 'liver', 'colon', 'pancreas']);
-
 /** The model-input intensity for a run: CT windows follow the chosen site unless overridden. */
 export function intensityFor(
   image: SourceImage,
@@ -40,10 +39,10 @@ export function intensityFor(
     .get<string>('preprocessing.ctWindow', 'auto');
   const isCT = (modality ?? image.modalityHint ?? '').toUpperCase() === 'CT';
   if (image.format === 'raster' || !isCT) return { kind: 'auto' };
-  const chosen = [ctWindow, configured !== 'auto' ? configured : undefined, site, 'abdomen'].find(
-    (s) => s && CT_SITES.has(s),
-  );
-  return { kind: 'ct', site: chosen as 'abdomen' };
+  const window = [ctWindow, configured !== 'auto' ? configured : undefined, site]
+    .map((s) => (s ? ctWindowForSite(s) : undefined))
+    .find((w) => w !== undefined);
+  return { kind: 'ct', site: window ?? 'abdomen' };
 }
 
 /**
