@@ -42,10 +42,8 @@ export class EndpointItem extends vscode.TreeItem {
       entry.state.reachable === false ? 'error' : entry.isActive ? 'pass-filled' : 'circle-large-outline',
       entry.state.reachable === false ? new vscode.ThemeColor('errorForeground') : undefined,
     );
-    // e.g. "endpoint-active-key", "endpoint-entra", "endpoint-demo": menus match on these.
-    this.contextValue = entry.isDemo
-      ? 'endpoint-demo'
-      : `endpoint${entry.isActive ? '-active' : ''}-${s.auth}`;
+    // e.g. "endpoint-active-key", "endpoint-entra", "endpoint-active-demo": menus match on these.
+    this.contextValue = `endpoint${entry.isActive ? '-active' : ''}-${entry.isDemo ? 'demo' : s.auth}`;
     this.command = entry.isActive
       ? undefined
       : { command: Commands.selectEndpoint, title: 'Select', arguments: [endpointName] };
