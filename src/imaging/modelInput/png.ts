@@ -44,7 +44,24 @@ export async function encodeRgbPng(rgb: Uint8Array, width: number, height: numbe
       for (let x = 0; x < stride; x++) filtered[o + 1 + x] = rgb[s + x] - rgb[p + x];
     }
   }
-  const idat = await parallelZlib(filtered);
+  return encodeScanlines(filtered, undefined, width, height);
+}
+
+/**
+ * The PNG of already filtered RGB scanlines (each row: filter type byte, then width × 3 bytes).
+ * `adler` is their zlib Adler-32 when the caller has it (the model input of a grey image computes
+ * it while writing the bytes, at a third of the work, see prepare.ts); otherwise it is computed
+ * here while the pool threads deflate.
+ */
+export async function encodeScanlines(
+  scanlines: Buffer,
+  adler: number | undefined,
+  width: number,
+  height: number,
+): Promise<Buffer> {
+  if (scanlines.length !== (width * 3 + 1) * height)
+    throw new Error(`expected ${(width * 3 + 1) * height} scanline bytes, got ${scanlines.length}`);
+  const idat = await parallelZlib(scanlines, adler);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -74,7 +91,7 @@ export async function encodeRgbPng(rgb: Uint8Array, width: number, height: numbe
  */
 const CHUNK = 4 << 20;
 
-async function parallelZlib(data: Buffer): Promise<Buffer> {
+async function parallelZlib(data: Buffer, adler: number | undefined): Promise<Buffer> {
   const half = Math.floor(data.length / 2);
   const halves = Promise.all([
     deflateRaw(data.subarray(0, half), {
@@ -86,12 +103,12 @@ async function parallelZlib(data: Buffer): Promise<Buffer> {
   ]);
   // The checksum is computed here while the pool threads deflate.
   const trailer = Buffer.alloc(4);
-  trailer.writeUInt32BE(adler32(data));
+  trailer.writeUInt32BE(adler ?? adler32(data));
   const [a, b] = await halves;
   return Buffer.concat([Buffer.from([0x78, 0x01]), a, b, trailer]);
 }
 
-function adler32(data: Uint8Array): number {
+export function adler32(data: Uint8Array): number {
   let a = 1;
   let b = 0;
   const n = data.length;

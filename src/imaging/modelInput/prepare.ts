@@ -2,7 +2,7 @@ import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
 import { clipRange, resizePlane } from '../resize/bspline';
 import type { IntensitySpec, ModelInput, SourceImage } from '../types';
 import { applyIntensityInto, resolveIntensity } from './intensity';
-import { encodeRgbPng } from './png';
+import { encodeRgbPng, encodeScanlines } from './png';
 
 /**
  * Builds the 1024² RGB model input from a decoded image exactly as the reference prepares its
@@ -14,9 +14,19 @@ export async function prepareModelInput(
   image: SourceImage,
   intensity: IntensitySpec = { kind: 'auto' },
 ): Promise<ModelInput> {
-  const rgb = modelInputPixels(image, intensity);
+  const { planes, lo, hi } = resizedPlanes(image, intensity);
   const geometry = modelInputGeometry(image.width, image.height);
-  const png = await encodeRgbPng(rgb, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE);
+  const size = MODEL_INPUT_SIZE;
+  const rgb = new Uint8Array(size * size * 3);
+  let png: Buffer;
+  if (planes.length === 1) {
+    // Grey: the PNG scanlines and their checksum come out of the same pass as the RGB bytes.
+    const { scanlines, adler } = greyToRgbScanlines(planes[0], lo, hi, size, rgb);
+    png = await encodeScanlines(scanlines, adler, size, size);
+  } else {
+    for (let c = 0; c < 3; c++) channelToRgb(planes[c], c, lo, hi, rgb);
+    png = await encodeRgbPng(rgb, size, size);
+  }
   return { png, rgb, geometry };
 }
 
@@ -25,6 +35,22 @@ export function modelInputPixels(
   image: SourceImage,
   intensity: IntensitySpec = { kind: 'auto' },
 ): Uint8Array {
+  const { planes, lo, hi } = resizedPlanes(image, intensity);
+  const size = MODEL_INPUT_SIZE;
+  const rgb = new Uint8Array(size * size * 3);
+  if (planes.length === 1) greyToRgb(planes[0], lo, hi, rgb);
+  else for (let c = 0; c < 3; c++) channelToRgb(planes[c], c, lo, hi, rgb);
+  return rgb;
+}
+
+/**
+ * Intensity, padding and resize: one float plane per distinct channel (planes are reused buffers,
+ * valid until the next call) and the range [lo, hi] they are clipped to.
+ */
+function resizedPlanes(
+  image: SourceImage,
+  intensity: IntensitySpec,
+): { planes: Float64Array[]; lo: number; hi: number } {
   const { width, height } = image;
   const geometry = modelInputGeometry(width, height);
   const resolved = resolveIntensity(image, intensity);
@@ -71,10 +97,79 @@ export function modelInputPixels(
     planes.push(resizePlane(source, size, size, planeBuffer(c)));
   }
   const [lo, hi] = clipRange(planes, min, max);
-  const rgb = new Uint8Array(size * size * 3);
-  if (channels === 1) greyToRgb(planes[0], lo, hi, rgb);
-  else for (let c = 0; c < 3; c++) channelToRgb(planes[c], c, lo, hi, rgb);
-  return rgb;
+  return { planes, lo, hi };
+}
+
+/**
+ * greyToRgb that also writes the PNG scanlines ("Up" filter: each byte minus the one above, None
+ * for the first row) and their Adler-32. The filter and the checksum are worked out once per grey
+ * pixel, not once per byte: a grey pixel's three bytes, and so their differences, are equal.
+ */
+function greyToRgbScanlines(
+  plane: Float64Array,
+  lo: number,
+  hi: number,
+  size: number,
+  rgb: Uint8Array,
+): { scanlines: Buffer; adler: number } {
+  const stride = size * 3;
+  const scanlines = Buffer.allocUnsafe((stride + 1) * size);
+  const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
+  const rowWords = new Uint32Array(stride >> 2);
+  const rowBytes = new Uint8Array(rowWords.buffer);
+  let cur = new Uint8Array(size);
+  let prev = new Uint8Array(size); // zeros above the first row: "Up" then equals "None"
+  let a = 1;
+  let b = 0;
+  for (let y = 0; y < size; y++) {
+    const row = y * size;
+    const filterType = y === 0 ? 0 : 2;
+    a += filterType;
+    b += a;
+    for (let x = 0, w = (row * 3) >> 2, r = 0; x < size; x += 4, w += 3, r += 3) {
+      let v = plane[row + x];
+      const g0 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = plane[row + x + 1];
+      const g1 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = plane[row + x + 2];
+      const g2 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = plane[row + x + 3];
+      const g3 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      cur[x] = g0;
+      cur[x + 1] = g1;
+      cur[x + 2] = g2;
+      cur[x + 3] = g3;
+      words[w] = g0 | (g0 << 8) | (g0 << 16) | (g1 << 24);
+      words[w + 1] = g1 | (g1 << 8) | (g2 << 16) | (g2 << 24);
+      words[w + 2] = g2 | (g3 << 8) | (g3 << 16) | (g3 << 24);
+      const d0 = (g0 - prev[x]) & 255;
+      const d1 = (g1 - prev[x + 1]) & 255;
+      const d2 = (g2 - prev[x + 2]) & 255;
+      const d3 = (g3 - prev[x + 3]) & 255;
+      rowWords[r] = d0 | (d0 << 8) | (d0 << 16) | (d1 << 24);
+      rowWords[r + 1] = d1 | (d1 << 8) | (d2 << 16) | (d2 << 24);
+      rowWords[r + 2] = d2 | (d3 << 8) | (d3 << 16) | (d3 << 24);
+      // Three equal bytes d: a grows by 3d, b by (a + d) + (a + 2d) + (a + 3d).
+      b += 3 * a + 6 * d0;
+      a += 3 * d0;
+      b += 3 * a + 6 * d1;
+      a += 3 * d1;
+      b += 3 * a + 6 * d2;
+      a += 3 * d2;
+      b += 3 * a + 6 * d3;
+      a += 3 * d3;
+    }
+    // Within one row a stays below 2^20 and b below 2^32: exact in doubles, reduced once per row.
+    a %= 65521;
+    b %= 65521;
+    const o = y * (stride + 1);
+    scanlines[o] = filterType;
+    scanlines.set(rowBytes, o + 1);
+    const t = prev;
+    prev = cur;
+    cur = t;
+  }
+  return { scanlines, adler: (b * 65536 + a) >>> 0 };
 }
 
 /**

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
+import * as path from 'node:path';
+import { openImage, prepareModelInput } from '../../../src/imaging';
 import { encodeRgbPng } from '../../../src/imaging/modelInput/png';
-import { decodePngRgb, pngChunks } from './helpers';
+import { decodePngRgb, pngChunks, SAMPLES } from './helpers';
 
 describe('imaging: model-input PNG encoder', () => {
   for (const [w, h] of [
@@ -22,4 +24,23 @@ describe('imaging: model-input PNG encoder', () => {
       assert.ok(Buffer.from(decoded.data).equals(Buffer.from(rgb)));
     });
   }
+
+  // A grey model input gets its scanlines and Adler-32 from the pass that writes the RGB bytes.
+  it('the model input of a grey image: valid Adler-32, and the scanlines are the RGB bytes under the Up filter', async () => {
+    const input = await prepareModelInput(await openImage(path.join(SAMPLES, 'CT_lung_nodule.dcm')));
+    const idatLength = input.png.readUInt32BE(33);
+    const raw = zlib.inflateSync(input.png.subarray(41, 41 + idatLength)); // throws on a bad Adler-32
+    const stride = 1024 * 3;
+    assert.equal(raw.length, (stride + 1) * 1024);
+    const expected = Buffer.alloc(raw.length);
+    for (let y = 0; y < 1024; y++) {
+      expected[y * (stride + 1)] = y === 0 ? 0 : 2;
+      for (let x = 0; x < stride; x++) {
+        const above = y === 0 ? 0 : input.rgb[(y - 1) * stride + x];
+        expected[y * (stride + 1) + 1 + x] = input.rgb[y * stride + x] - above;
+      }
+    }
+    assert.ok(raw.equals(expected));
+    assert.equal(input.rgb[3 * 1000 + 1], input.rgb[3 * 1000]);
+  });
 });
