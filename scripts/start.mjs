@@ -15,12 +15,18 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 const settings = {
   'medimageparse.activeEndpoint': 'demo',
-  'workbench.startupEditor': 'readme',
+  'workbench.startupEditor': 'none',
   'security.workspace.trust.enabled': false,
   'telemetry.telemetryLevel': 'off',
   'extensions.autoCheckUpdates': false,
 };
 const workspace = makeSampleWorkspace(repoRoot, 'medimageparse-samples-');
+// The sample workspace opens a CT (DICOM) and the demo abdomen CT in the viewer.
+fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+fs.writeFileSync(
+  path.join(workspace, '.vscode', 'settings.json'),
+  JSON.stringify({ 'medimageparse.openOnStartup': ['CT_lung_nodule.dcm', 'demo/06_CT_abdomen.png'] }, null, 2),
+);
 const port = Number(process.env.PORT ?? 0) || undefined;
 
 if (process.argv.includes('--desktop')) {

@@ -114,10 +114,29 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),
     vscode.window.registerTreeDataProvider(Views.history, historyView),
   );
+  void openStartupImages(viewers, log);
   log.logger.info(
     `Ready. Active endpoint: ${endpoints.activeName()}. Storage: ${storage.replace(os.homedir(), '~')}`,
   );
   return { viewers, endpoints, history, runner, log };
+}
+
+/** Opens the images a workspace lists in `medimageparse.openOnStartup` (the last one ends up in front). */
+async function openStartupImages(viewers: ViewerManager, log: ExtensionLog): Promise<void> {
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const paths = vscode.workspace
+      .getConfiguration('medimageparse', folder.uri)
+      .get<string[]>('openOnStartup', []);
+    for (const relative of Array.isArray(paths) ? paths : []) {
+      const uri = vscode.Uri.joinPath(folder.uri, relative);
+      try {
+        await vscode.workspace.fs.stat(uri);
+        viewers.open(uri);
+      } catch {
+        log.logger.warn(`medimageparse.openOnStartup: ${uri.fsPath} does not exist.`);
+      }
+    }
+  }
 }
 
 export function deactivate(): void {}
