@@ -8,40 +8,29 @@ import { promptText, type ModalityKey } from '../shared/targets';
  * the rest into one label map.
  */
 
+const ABDOMEN_TARGETS = [
+  'postcava',
+  'aorta',
+  'right kidney',
+  'left kidney',
+  'duodenum',
+  'pancreas',
+  'liver',
+  'spleen',
+  'stomach',
+  'gallbladder',
+  'left adrenal gland',
+  'right adrenal gland',
+  'esophagus',
+] as const;
+
 /** The reference's per-key target lists, in its order (the order breaks ties, so keep it). */
 const RECOGNITION_TARGETS: Readonly<Record<ModalityKey, readonly string[]>> = {
-  'CT-Abdomen': [
-    'postcava',
-    'aorta',
-    'right kidney',
-    'left kidney',
-    'duodenum',
-    'pancreas',
-    'liver',
-    'spleen',
-    'stomach',
-    'gallbladder',
-    'left adrenal gland',
-    'right adrenal gland',
-    'esophagus',
-  ],
+  'CT-Abdomen': ABDOMEN_TARGETS,
   'CT-Chest': ['nodule', 'COVID-19 infection', 'tumor'],
   'CT-Liver': ['vessel', 'tumor'],
-  'MRI-Abdomen': [
-    'postcava',
-    'aorta',
-    'right kidney',
-    'left kidney',
-    'duodenum',
-    'pancreas',
-    'liver',
-    'spleen',
-    'stomach',
-    'gallbladder',
-    'left adrenal gland',
-    'right adrenal gland',
-    'esophagus',
-  ],
+  // The reference lists the same organs for abdominal MRI as for abdominal CT.
+  'MRI-Abdomen': ABDOMEN_TARGETS,
   'MRI-Cardiac': ['left heart ventricle', 'myocardium', 'right heart ventricle'],
   'MRI-FLAIR-Brain': ['edema', 'tumor core'],
   'MRI-T1-Gd-Brain': ['enhancing tumor', 'non-enhancing tumor'],

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
+import { buildCliBundle } from '../../support/cliBundle';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import * as esbuild from 'esbuild';
 import manifest from '../../fixtures/golden/manifest.json';
 import { main } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/command';
@@ -142,24 +142,7 @@ describe('cli: pvalue and recognize', () => {
   it('runs from the bundled CLI (node cli.js, built like dist/cli.js)', async function () {
     this.timeout(60000);
     const bundle = path.join(tmp, 'cli.js');
-    await esbuild.build({
-      entryPoints: [path.join(root, 'src/cli/main.ts')],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: [
-        'vscode',
-        'sharp',
-        '@cornerstonejs/codec-openjpeg',
-        '@cornerstonejs/codec-libjpeg-turbo-8bit',
-        '@cornerstonejs/codec-charls',
-      ],
-      nodePaths: [path.join(root, 'node_modules')],
-      logLevel: 'silent',
-    });
-    const env = { ...process.env, NODE_PATH: path.join(root, 'node_modules') };
+    const env = await buildCliBundle(bundle);
     const c = manifest.recognition[0];
     const outDir = path.join(tmp, 'rec-bundled');
     const run = promisify(execFile);

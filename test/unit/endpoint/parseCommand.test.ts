@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
+import { buildCliBundle } from '../../support/cliBundle';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import * as esbuild from 'esbuild';
 import sharp from 'sharp';
 import { main } from '../../../src/cli/main';
 import { startDemoServer, type DemoServer } from '../../../src/demo/server';
@@ -204,25 +204,8 @@ describe('medparse parse', function () {
 
   it('runs from the bundled CLI (node cli.js, built like dist/cli.js)', async () => {
     const bundle = path.join(tmp, 'cli.js');
-    await esbuild.build({
-      entryPoints: [path.join(root, 'src/cli/main.ts')],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: [
-        'vscode',
-        'sharp',
-        '@cornerstonejs/codec-openjpeg',
-        '@cornerstonejs/codec-libjpeg-turbo-8bit',
-        '@cornerstonejs/codec-charls',
-      ],
-      nodePaths: [path.join(root, 'node_modules')],
-      logLevel: 'silent',
-    });
     const outDir = path.join(tmp, 'bundled');
-    const env = { ...process.env, NODE_PATH: path.join(root, 'node_modules') };
+    const env = await buildCliBundle(bundle);
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [
