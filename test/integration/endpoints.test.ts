@@ -97,7 +97,11 @@ describe('Endpoints', () => {
     assert.ok(state?.lastError && !state.lastError.includes(KEY));
   });
 
-  it('signs in through the configured authentication provider with the Azure ML scope', async () => {
+  it('signs in through the configured authentication provider with the Azure ML scope', async function () {
+    // VS Code asks the user before an extension uses another provider's sessions and refuses that
+    // dialog in tests; the offline harness pre-approves this test provider in the server's product
+    // configuration (scripts/vscode-server.mjs). Desktop VS Code from @vscode/test-electron cannot.
+    if (vscode.env.appHost !== 'server-distro') this.skip();
     const api = await activateExtension();
     const requestedScopes: string[][] = [];
     const token = `entra-token-${Date.now()}-abcdefghijkl`;
