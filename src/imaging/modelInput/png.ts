@@ -14,7 +14,7 @@ export async function encodeRgbPng(rgb: Uint8Array, width: number, height: numbe
   const stride = width * 3;
   if (rgb.length !== stride * height)
     throw new Error(`expected ${stride * height} RGB bytes, got ${rgb.length}`);
-  const filtered = Buffer.allocUnsafe((stride + 1) * height);
+  const filtered = scanlineBuffer((stride + 1) * height);
   filtered[0] = 0; // None for the first row
   filtered.set(rgb.subarray(0, stride), 1);
   if (stride % 4 === 0 && rgb.byteOffset % 4 === 0) {
@@ -61,7 +61,21 @@ export async function encodeScanlines(
 ): Promise<Buffer> {
   if (scanlines.length !== (width * 3 + 1) * height)
     throw new Error(`expected ${(width * 3 + 1) * height} scanline bytes, got ${scanlines.length}`);
-  const idat = await parallelZlib(scanlines, adler);
+  const deflating = deflateHalves(scanlines);
+  // Unless the caller has it, the checksum is computed here while the pool threads deflate.
+  const checksum = adler ?? adler32(scanlines);
+  let halves: [Buffer, Buffer];
+  try {
+    halves = await deflating;
+  } finally {
+    releaseScanlineBuffer(scanlines);
+  }
+  const [a, b] = halves;
+  // Signature, IHDR, IDAT (zlib header, the two halves, Adler-32), IEND: written once, in place.
+  const idatLength = 2 + a.length + b.length + 4;
+  const png = Buffer.allocUnsafe(PNG_SIGNATURE.length + 25 + 12 + idatLength + 12);
+  PNG_SIGNATURE.copy(png, 0);
+  let p = PNG_SIGNATURE.length;
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -70,12 +84,36 @@ export async function encodeScanlines(
   ihdr[10] = 0; // deflate
   ihdr[11] = 0; // adaptive filtering
   ihdr[12] = 0; // no interlace
-  return Buffer.concat([
-    PNG_SIGNATURE,
-    chunk('IHDR', ihdr),
-    chunk('IDAT', idat),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  p = writeChunk(png, p, 'IHDR', ihdr);
+  png.writeUInt32BE(idatLength, p);
+  png.write('IDAT', p + 4, 'latin1');
+  png[p + 8] = 0x78; // zlib header: deflate, 32 KB window, fastest
+  png[p + 9] = 0x01;
+  a.copy(png, p + 10);
+  b.copy(png, p + 10 + a.length);
+  png.writeUInt32BE(checksum, p + 8 + idatLength - 4);
+  png.writeUInt32BE(crc32(png.subarray(p + 4, p + 8 + idatLength)), p + 8 + idatLength);
+  p += 12 + idatLength;
+  writeChunk(png, p, 'IEND', Buffer.alloc(0));
+  return png;
+}
+
+/**
+ * Scanline buffers (3 MB for the model input) are reused: writing into fresh memory costs a page
+ * fault per 4 KB, about as much as filling it. A buffer is back in the pool once its deflate is
+ * done; concurrent encodes each take their own.
+ */
+const scanlinePool: Buffer[] = [];
+const POOL_SIZE = 2;
+
+export function scanlineBuffer(length: number): Buffer {
+  const i = scanlinePool.findIndex((b) => b.length === length);
+  if (i >= 0) return scanlinePool.splice(i, 1)[0];
+  return Buffer.allocUnsafeSlow(length);
+}
+
+function releaseScanlineBuffer(buffer: Buffer): void {
+  if (scanlinePool.length < POOL_SIZE) scanlinePool.push(buffer);
 }
 
 /**
@@ -84,28 +122,20 @@ export async function encodeScanlines(
  * deflate data simply concatenate; the zlib header and the Adler-32 of the whole are ours. The
  * second half starts without the first half's dictionary, which costs a few hundred bytes.
  */
-/**
- * Output chunk size of each half: one chunk holds a whole half, so each deflate is a single job on
- * the pool. With the default 16 KB, the ~100 round trips to the event loop took longer than the
- * compression.
- */
-const CHUNK = 4 << 20;
-
-async function parallelZlib(data: Buffer, adler: number | undefined): Promise<Buffer> {
+async function deflateHalves(data: Buffer): Promise<[Buffer, Buffer]> {
   const half = Math.floor(data.length / 2);
-  const halves = Promise.all([
+  // One output chunk holds a whole half (deflate's worst case is a few bytes per 16 KB over its
+  // input), so each half is a single job on the pool. With the default 16 KB chunks, the ~100
+  // round trips to the event loop took longer than the compression.
+  const chunkSize = half + (half >> 6) + 1024;
+  return Promise.all([
     deflateRaw(data.subarray(0, half), {
       level: 1,
-      chunkSize: CHUNK,
+      chunkSize,
       finishFlush: zlib.constants.Z_SYNC_FLUSH,
     }),
-    deflateRaw(data.subarray(half), { level: 1, chunkSize: CHUNK }),
+    deflateRaw(data.subarray(half), { level: 1, chunkSize }),
   ]);
-  // The checksum is computed here while the pool threads deflate.
-  const trailer = Buffer.alloc(4);
-  trailer.writeUInt32BE(adler ?? adler32(data));
-  const [a, b] = await halves;
-  return Buffer.concat([Buffer.from([0x78, 0x01]), a, b, trailer]);
 }
 
 export function adler32(data: Uint8Array): number {
@@ -128,13 +158,13 @@ export function adler32(data: Uint8Array): number {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
+/** Writes a chunk (length, type, data, CRC) at `at`; returns the offset after it. */
+function writeChunk(out: Buffer, at: number, type: string, data: Buffer): number {
+  out.writeUInt32BE(data.length, at);
+  out.write(type, at + 4, 'latin1');
+  data.copy(out, at + 8);
+  out.writeUInt32BE(crc32(out.subarray(at + 4, at + 8 + data.length)), at + 8 + data.length);
+  return at + 12 + data.length;
 }
 
 let table: Uint32Array | undefined;

@@ -2,7 +2,7 @@ import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
 import { clipRange, resizePlane } from '../resize/bspline';
 import type { IntensitySpec, ModelInput, SourceImage } from '../types';
 import { applyIntensityInto, resolveIntensity } from './intensity';
-import { encodeRgbPng, encodeScanlines } from './png';
+import { encodeRgbPng, encodeScanlines, scanlineBuffer } from './png';
 
 /**
  * Builds the 1024² RGB model input from a decoded image exactly as the reference prepares its
@@ -113,7 +113,7 @@ function greyToRgbScanlines(
   rgb: Uint8Array,
 ): { scanlines: Buffer; adler: number } {
   const stride = size * 3;
-  const scanlines = Buffer.allocUnsafe((stride + 1) * size);
+  const scanlines = scanlineBuffer((stride + 1) * size);
   const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
   const rowWords = new Uint32Array(stride >> 2);
   const rowBytes = new Uint8Array(rowWords.buffer);
