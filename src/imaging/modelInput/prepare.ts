@@ -2,7 +2,7 @@ import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
 import { clipRange, resizePlane } from '../resize/bspline';
 import type { IntensitySpec, ModelInput, SourceImage } from '../types';
 import { applyIntensityInto, resolveIntensity } from './intensity';
-import { encodeRgbPng, encodeScanlines, scanlineBuffer } from './png';
+import { encodeScanlines, scanlineBuffer } from './png';
 
 /**
  * Builds the 1024² RGB model input from a decoded image exactly as the reference prepares its
@@ -24,8 +24,8 @@ export async function prepareModelInput(
     const { scanlines, adler } = greyToRgbScanlines(planes[0], lo, hi, size, rgb);
     png = await encodeScanlines(scanlines, adler, size, size);
   } else {
-    for (let c = 0; c < 3; c++) channelToRgb(planes[c], c, lo, hi, rgb);
-    png = await encodeRgbPng(rgb, size, size);
+    const { scanlines, adler } = colourToRgbScanlines(planes, lo, hi, size, rgb);
+    png = await encodeScanlines(scanlines, adler, size, size);
   }
   return { png, rgb, geometry };
 }
@@ -168,6 +168,86 @@ function greyToRgbScanlines(
     const t = prev;
     prev = cur;
     cur = t;
+  }
+  return { scanlines, adler: (b * 65536 + a) >>> 0 };
+}
+
+/**
+ * The colour counterpart of greyToRgbScanlines: RGB bytes from the three planes, four pixels as
+ * three 32-bit words, then per row the "Up" filter on words (byte-wise subtraction modulo 256,
+ * SWAR) and the Adler-32 of the row's scanline, all while the row is in cache.
+ */
+function colourToRgbScanlines(
+  planes: Float64Array[],
+  lo: number,
+  hi: number,
+  size: number,
+  rgb: Uint8Array,
+): { scanlines: Buffer; adler: number } {
+  const [pr, pg, pb] = planes;
+  const stride = size * 3;
+  const rowWordCount = stride >> 2;
+  const scanlines = scanlineBuffer((stride + 1) * size);
+  const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
+  const rowWords = new Uint32Array(rowWordCount);
+  const rowBytes = new Uint8Array(rowWords.buffer);
+  let a = 1;
+  let b = 0;
+  for (let y = 0; y < size; y++) {
+    const row = y * size;
+    const w0 = y * rowWordCount;
+    for (let x = 0, w = w0; x < size; x += 4, w += 3) {
+      const i = row + x;
+      let v = pr[i];
+      const r0 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pg[i];
+      const g0 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pb[i];
+      const b0 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pr[i + 1];
+      const r1 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pg[i + 1];
+      const g1 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pb[i + 1];
+      const b1 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pr[i + 2];
+      const r2 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pg[i + 2];
+      const g2 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pb[i + 2];
+      const b2 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pr[i + 3];
+      const r3 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pg[i + 3];
+      const g3 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      v = pb[i + 3];
+      const b3 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      words[w] = r0 | (g0 << 8) | (b0 << 16) | (r1 << 24);
+      words[w + 1] = g1 | (b1 << 8) | (r2 << 16) | (g2 << 24);
+      words[w + 2] = b2 | (r3 << 8) | (g3 << 16) | (b3 << 24);
+    }
+    const filterType = y === 0 ? 0 : 2;
+    if (y === 0) {
+      for (let w = 0; w < rowWordCount; w++) rowWords[w] = words[w];
+    } else {
+      for (let w = 0, s = w0; w < rowWordCount; w++, s++) {
+        const c = words[s];
+        const p = words[s - rowWordCount];
+        rowWords[w] = ((c | 0x80808080) - (p & 0x7f7f7f7f)) ^ ((c ^ ~p) & 0x80808080);
+      }
+    }
+    a += filterType;
+    b += a;
+    for (let k = 0; k < stride; k++) {
+      a += rowBytes[k];
+      b += a;
+    }
+    // Within one row a stays below 2^20 and b below 2^32: exact in doubles, reduced once per row.
+    a %= 65521;
+    b %= 65521;
+    const o = y * (stride + 1);
+    scanlines[o] = filterType;
+    scanlines.set(rowBytes, o + 1);
   }
   return { scanlines, adler: (b * 65536 + a) >>> 0 };
 }
