@@ -25,7 +25,11 @@ const workspace = makeSampleWorkspace(repoRoot, 'medimageparse-samples-');
 fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
 fs.writeFileSync(
   path.join(workspace, '.vscode', 'settings.json'),
-  JSON.stringify({ 'medimageparse.openOnStartup': ['CT_lung_nodule.dcm', 'demo/06_CT_abdomen.png'] }, null, 2),
+  JSON.stringify(
+    { 'medimageparse.openOnStartup': ['CT_lung_nodule.dcm', 'demo/06_CT_abdomen.png'] },
+    null,
+    2,
+  ),
 );
 const port = Number(process.env.PORT ?? 0) || undefined;
 
