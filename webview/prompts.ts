@@ -2,68 +2,13 @@
  * Prompt picking logic: catalogue look-ups, suggestions from the image, search, the exact text
  * that will be sent. Pure; the picker view renders what these return.
  */
-import { RECOMMENDED_TARGETS, promptText, sitesFor, targetsFor } from '../src/shared/targets';
+import { CATALOGUE_MODALITIES } from '../src/shared/suggestion';
+import { promptText, sitesFor, targetsFor } from '../src/shared/targets';
 
 export const MAX_PROMPTS = 64;
 export const MAX_PROMPT_LENGTH = 500;
 
-export const CATALOGUE_MODALITIES: readonly string[] = Object.keys(RECOMMENDED_TARGETS);
-
-// DICOM modality codes and common spellings → catalogue modality.
-const MODALITY_ALIASES: Record<string, string> = {
-  mr: 'MRI',
-  mri: 'MRI',
-  ct: 'CT',
-  cr: 'X-Ray',
-  dx: 'X-Ray',
-  xr: 'X-Ray',
-  xray: 'X-Ray',
-  'x-ray': 'X-Ray',
-  us: 'ultrasound',
-  sm: 'pathology',
-  endoscopy: 'endoscope',
-  es: 'endoscope',
-};
-
-const SITE_ALIASES: Record<string, string> = {
-  chest: 'lung',
-  thorax: 'lung',
-  cardiac: 'heart',
-  retina: 'retinal',
-  'x-ray': 'chest',
-};
-
-/** The catalogue spelling of a modality, or undefined. Case-insensitive. */
-export function resolveModality(name: string | undefined): string | undefined {
-  if (!name) return undefined;
-  const key = name.trim().toLowerCase();
-  const exact = CATALOGUE_MODALITIES.find((m) => m.toLowerCase() === key);
-  if (exact) return exact;
-  return MODALITY_ALIASES[key];
-}
-
-/** The catalogue spelling of a site for a modality, or undefined. */
-export function resolveSite(modality: string, site: string | undefined): string | undefined {
-  if (!site) return undefined;
-  const sites = sitesFor(modality);
-  const key = site.trim().toLowerCase();
-  const exact = sites.find((s) => s.toLowerCase() === key);
-  if (exact) return exact;
-  const alias = SITE_ALIASES[key];
-  if (alias && sites.includes(alias)) return alias;
-  if (key === 'lung' && sites.includes('chest')) return 'chest';
-  return undefined;
-}
-
-/** Modality and site to start with: the image's suggestion when the catalogue knows it. */
-export function initialChoice(suggestion: { modality?: string; site?: string }): {
-  modality: string;
-  site: string;
-} {
-  const modality = resolveModality(suggestion.modality) ?? CATALOGUE_MODALITIES[0];
-  const site = resolveSite(modality, suggestion.site) ?? sitesFor(modality)[0] ?? '';
-  return { modality, site };
-}
+export { CATALOGUE_MODALITIES, initialChoice, resolveModality, resolveSite } from '../src/shared/suggestion';
 
 export function isRecommended(target: string, modality: string, site: string): boolean {
   const t = target.trim().toLowerCase();

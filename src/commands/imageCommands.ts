@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ViewerManager } from '../editors/viewerManager';
 import { RECOMMENDED_TARGETS, MODALITY_KEYS, promptText } from '../shared/targets';
-import { guessModalitySite, guessModalityKey } from '../shared/modalityGuess';
+import { openImage } from '../imaging';
+import { suggestionFor } from '../shared/suggestion';
+import { modalityKeyFor } from '../shared/targets';
 import type { ParseResult } from '../shared/protocol';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
@@ -38,11 +40,24 @@ interface TargetPick extends vscode.QuickPickItem {
   other?: boolean;
 }
 
-/** Quick pick of recommended targets for the guessed modality (its sites first), plus free text. */
+/**
+ * What the file says about its modality and site (DICOM tags, or its name), mapped onto the
+ * catalogue; nothing when the file cannot be read (the run will say why).
+ */
+async function suggestionForFile(file: vscode.Uri): Promise<{ modality?: string; site?: string }> {
+  try {
+    const image = await openImage(file.fsPath);
+    return suggestionFor({ modality: image.modalityHint, site: image.bodyPartHint });
+  } catch {
+    return {};
+  }
+}
+
+/** Quick pick of recommended targets for the suggested modality (its sites first), plus free text. */
 export async function pickPrompts(
   file: vscode.Uri,
 ): Promise<{ prompts: string[]; modality?: string; site?: string } | undefined> {
-  const guess = guessModalitySite({ fileName: path.basename(file.fsPath) });
+  const guess = await suggestionForFile(file);
   const catalogue = RECOMMENDED_TARGETS as Record<string, Record<string, readonly string[]>>;
   const modalities = guess.modality
     ? [guess.modality, ...Object.keys(catalogue).filter((m) => m !== guess.modality)]
@@ -94,7 +109,9 @@ export async function pickPrompts(
 }
 
 async function pickModalityKey(file: vscode.Uri): Promise<string | undefined> {
-  const guessed = guessModalityKey({ fileName: path.basename(file.fsPath) });
+  const suggestion = await suggestionForFile(file);
+  const guessed =
+    suggestion.modality && suggestion.site ? modalityKeyFor(suggestion.modality, suggestion.site) : undefined;
   const keys = guessed ? [guessed, ...MODALITY_KEYS.filter((k) => k !== guessed)] : [...MODALITY_KEYS];
   return (
     await vscode.window.showQuickPick(
