@@ -59,7 +59,10 @@ export function suggestionFor(hints: { modality?: string; site?: string }): {
   site?: string;
 } {
   const modality = resolveModality(hints.modality);
-  return { modality, site: modality ? resolveSite(modality, hints.site) : undefined };
+  if (!modality) return {};
+  // A modality the catalogue lists with a single site (OCT: retinal) needs no site hint.
+  const sites = sitesFor(modality);
+  return { modality, site: resolveSite(modality, hints.site) ?? (sites.length === 1 ? sites[0] : undefined) };
 }
 
 /** Modality and site to start with: the image's suggestion when the catalogue knows it. */

@@ -47,7 +47,8 @@ const MODALITY_WORDS: Array<[RegExp, string]> = [
   [/(^|[^a-z])ct([^a-z]|$)/i, 'CT'],
   [/mri|(^|[^a-z])mr([^a-z]|$)|flair|t1|t2/i, 'MRI'],
   [/x-?ray|xray|cxr|radiograph/i, 'X-Ray'],
-  [/ultrasound|(^|[^a-z])us([^a-z]|$)|echo|camus/i, 'Ultrasound'],
+  // 2CH / 4CH name the apical two- and four-chamber views of echocardiography.
+  [/ultrasound|(^|[^a-z])us([^a-z]|$)|echo|camus|(^|[^a-z0-9])[24]ch([^a-z]|$)/i, 'Ultrasound'],
   [/patholog|histo|(^|[^a-z])he([^a-z]|$)/i, 'Pathology'],
   [/oct([^a-z]|$)|dme/i, 'OCT'],
   [/endoscop|colonoscop|polyp/i, 'Endoscopy'],
@@ -73,7 +74,9 @@ const BODY_WORDS = [
 export function guessFromName(file: string): { modality?: string; bodyPart?: string } {
   const name = path.basename(file).replace(/[_.+]/g, ' ');
   const modality = MODALITY_WORDS.find(([re]) => re.test(name))?.[1];
-  const bodyPart = BODY_WORDS.find((w) => name.toLowerCase().includes(w));
+  const bodyPart =
+    BODY_WORDS.find((w) => name.toLowerCase().includes(w)) ??
+    (/(^|[^a-z0-9])[24]ch([^a-z]|$)|echo|camus/i.test(name) ? 'heart' : undefined);
   return { modality, bodyPart };
 }
 
