@@ -112,6 +112,8 @@ function greyToRgbScanlines(
   size: number,
   rgb: Uint8Array,
 ): { scanlines: Buffer; adler: number } {
+  const ilo = lo | 0;
+  const ihi = hi | 0;
   const stride = size * 3;
   const scanlines = scanlineBuffer((stride + 1) * size);
   const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
@@ -119,22 +121,25 @@ function greyToRgbScanlines(
   const rowBytes = new Uint8Array(rowWords.buffer);
   let cur = new Uint8Array(size);
   let prev = new Uint8Array(size); // zeros above the first row: "Up" then equals "None"
+  // Adler-32 per row from two integer sums over its grey differences d_j (see below): the running
+  // pair itself, updated per byte in doubles, allocated a heap number per pixel.
+  const rowLength = stride + 1;
   let a = 1;
   let b = 0;
   for (let y = 0; y < size; y++) {
     const row = y * size;
     const filterType = y === 0 ? 0 : 2;
-    a += filterType;
-    b += a;
+    let sum = 0; // Σ d_j
+    let weighted = 0; // Σ j · d_j
     for (let x = 0, w = (row * 3) >> 2, r = 0; x < size; x += 4, w += 3, r += 3) {
       let v = plane[row + x];
-      const g0 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const g0 = clip(v | 0, ilo, ihi);
       v = plane[row + x + 1];
-      const g1 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const g1 = clip(v | 0, ilo, ihi);
       v = plane[row + x + 2];
-      const g2 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const g2 = clip(v | 0, ilo, ihi);
       v = plane[row + x + 3];
-      const g3 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const g3 = clip(v | 0, ilo, ihi);
       cur[x] = g0;
       cur[x + 1] = g1;
       cur[x + 2] = g2;
@@ -149,19 +154,15 @@ function greyToRgbScanlines(
       rowWords[r] = d0 | (d0 << 8) | (d0 << 16) | (d1 << 24);
       rowWords[r + 1] = d1 | (d1 << 8) | (d2 << 16) | (d2 << 24);
       rowWords[r + 2] = d2 | (d3 << 8) | (d3 << 16) | (d3 << 24);
-      // Three equal bytes d: a grows by 3d, b by (a + d) + (a + 2d) + (a + 3d).
-      b += 3 * a + 6 * d0;
-      a += 3 * d0;
-      b += 3 * a + 6 * d1;
-      a += 3 * d1;
-      b += 3 * a + 6 * d2;
-      a += 3 * d2;
-      b += 3 * a + 6 * d3;
-      a += 3 * d3;
+      const quad = d0 + d1 + d2 + d3;
+      sum += quad;
+      weighted += x * quad + d1 + 2 * d2 + 3 * d3; // < 255 · 1024² / 2: stays a small integer
     }
-    // Within one row a stays below 2^20 and b below 2^32: exact in doubles, reduced once per row.
-    a %= 65521;
-    b %= 65521;
+    // The row's L = 3073 bytes are the filter type f, then each d_j three times at positions
+    // 3j + 2 … 3j + 4 (1-based). Adler-32 over them: a gains Σ bytes = f + 3·Σd_j; b gains
+    // L·a + Σ_k (L − k + 1)·x_k = L·a + L·f + Σ_j (3L − 9j − 6)·d_j.
+    b = (b + rowLength * a + rowLength * filterType + (3 * rowLength - 6) * sum - 9 * weighted) % 65521;
+    a = (a + filterType + 3 * sum) % 65521;
     const o = y * (stride + 1);
     scanlines[o] = filterType;
     scanlines.set(rowBytes, o + 1);
@@ -184,6 +185,8 @@ function colourToRgbScanlines(
   size: number,
   rgb: Uint8Array,
 ): { scanlines: Buffer; adler: number } {
+  const ilo = lo | 0;
+  const ihi = hi | 0;
   const [pr, pg, pb] = planes;
   const stride = size * 3;
   const rowWordCount = stride >> 2;
@@ -199,29 +202,29 @@ function colourToRgbScanlines(
     for (let x = 0, w = w0; x < size; x += 4, w += 3) {
       const i = row + x;
       let v = pr[i];
-      const r0 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const r0 = clip(v | 0, ilo, ihi);
       v = pg[i];
-      const g0 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const g0 = clip(v | 0, ilo, ihi);
       v = pb[i];
-      const b0 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const b0 = clip(v | 0, ilo, ihi);
       v = pr[i + 1];
-      const r1 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const r1 = clip(v | 0, ilo, ihi);
       v = pg[i + 1];
-      const g1 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const g1 = clip(v | 0, ilo, ihi);
       v = pb[i + 1];
-      const b1 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const b1 = clip(v | 0, ilo, ihi);
       v = pr[i + 2];
-      const r2 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const r2 = clip(v | 0, ilo, ihi);
       v = pg[i + 2];
-      const g2 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const g2 = clip(v | 0, ilo, ihi);
       v = pb[i + 2];
-      const b2 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const b2 = clip(v | 0, ilo, ihi);
       v = pr[i + 3];
-      const r3 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const r3 = clip(v | 0, ilo, ihi);
       v = pg[i + 3];
-      const g3 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const g3 = clip(v | 0, ilo, ihi);
       v = pb[i + 3];
-      const b3 = (v < lo ? lo : v > hi ? hi : v) | 0;
+      const b3 = clip(v | 0, ilo, ihi);
       words[w] = r0 | (g0 << 8) | (b0 << 16) | (r1 << 24);
       words[w + 1] = g1 | (b1 << 8) | (r2 << 16) | (g2 << 24);
       words[w + 2] = b2 | (r3 << 8) | (g3 << 16) | (b3 << 24);
@@ -253,23 +256,35 @@ function colourToRgbScanlines(
 }
 
 /**
+ * Truncate, then clip to the truncated bounds: the same as clip-then-truncate (truncation is
+ * monotonic, and the values are far inside the int32 range), but all in small integers; clipping
+ * the doubles first made V8 box a heap number per pixel (a select between an integer bound and a
+ * double value), 15 MB of garbage per image.
+ */
+function clip(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/**
  * Clip, then truncate: values are ≥ 0 after the clip, so `| 0` truncates toward zero exactly like
  * numpy's uint8 cast. Grey is written to R, G and B at once, four pixels (twelve bytes) as three
  * little-endian 32-bit words.
  */
 function greyToRgb(plane: Float64Array, lo: number, hi: number, rgb: Uint8Array): void {
+  const ilo = lo | 0;
+  const ihi = hi | 0;
   const n = plane.length;
   const words = new Uint32Array(rgb.buffer, rgb.byteOffset, (n * 3) >> 2);
   const quads = n >> 2;
   for (let q = 0, i = 0, w = 0; q < quads; q++, i += 4, w += 3) {
     let v = plane[i];
-    const a = (v < lo ? lo : v > hi ? hi : v) | 0;
+    const a = clip(v | 0, ilo, ihi);
     v = plane[i + 1];
-    const b = (v < lo ? lo : v > hi ? hi : v) | 0;
+    const b = clip(v | 0, ilo, ihi);
     v = plane[i + 2];
-    const c = (v < lo ? lo : v > hi ? hi : v) | 0;
+    const c = clip(v | 0, ilo, ihi);
     v = plane[i + 3];
-    const d = (v < lo ? lo : v > hi ? hi : v) | 0;
+    const d = clip(v | 0, ilo, ihi);
     words[w] = a | (a << 8) | (a << 16) | (b << 24);
     words[w + 1] = b | (b << 8) | (c << 16) | (c << 24);
     words[w + 2] = c | (d << 8) | (d << 16) | (d << 24);
