@@ -121,39 +121,69 @@ export function parseNiftiHeader(file: string, data: Uint8Array): NiftiHeader {
   return fail('not a NIfTI-1 or NIfTI-2 header');
 }
 
+/** What gunzipNifti keeps: the header's bytes and only the requested slice's bytes. */
+interface Inflated {
+  /** The first inflated bytes (at least the header). */
+  head: Buffer;
+  /** Bytes from offset bodyStart on: the slice (shorter when the data end early). */
+  body: Buffer;
+  bodyStart: number;
+  /** How many bytes were inflated. */
+  total: number;
+}
+
 /**
  * Inflates a .nii.gz only as far as the requested slice (a slice in the middle of a volume needs
- * half the inflating), refusing volumes over MAX_DECODED_BYTES before holding them.
+ * half the inflating), refusing volumes over MAX_DECODED_BYTES before holding them. Only the
+ * header and the slice are kept: concatenating everything inflated (megabytes, most of it other
+ * slices) cost more than decoding the slice.
  */
 async function gunzipNifti(
   file: string,
   data: Buffer,
-  bytesNeeded: (h: NiftiHeader) => number,
+  locate: (h: NiftiHeader) => { start: number; end: number },
   signal?: AbortSignal,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+): Promise<Inflated> {
+  const early: Buffer[] = []; // chunks until the header is known
+  let head: Buffer | undefined;
+  let body: Buffer | undefined;
+  let start = 0;
+  let end = Infinity;
   let total = 0;
-  let needed = Infinity;
+  // Copies the part of [at, at + chunk.length) that lies in the slice into body.
+  const keep = (chunk: Buffer, at: number): void => {
+    if (!body) return;
+    const from = Math.max(at, start);
+    const to = Math.min(at + chunk.length, end);
+    if (to > from) chunk.copy(body, from - start, from - at, to - at);
+  };
   // Large output chunks: with the default 16 KB, inflating a volume takes hundreds of round trips
   // between the pool thread and the event loop, which cost three times the inflating itself.
   const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
   const done = new Promise<void>((resolve, reject) => {
     gunzip.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
+      const at = total;
       total += chunk.length;
-      if (needed === Infinity && total >= 540) {
-        try {
-          const head = Buffer.concat(chunks);
-          const h = parseNiftiHeader(file, head);
-          volumeBytes(file, h);
-          needed = bytesNeeded(h);
-        } catch (error) {
-          gunzip.destroy();
-          reject(error);
-          return;
+      if (head) {
+        keep(chunk, at);
+      } else {
+        early.push(chunk);
+        if (total >= 540) {
+          try {
+            head = early.length === 1 ? early[0] : Buffer.concat(early);
+            const h = parseNiftiHeader(file, head);
+            volumeBytes(file, h);
+            ({ start, end } = locate(h));
+            body = Buffer.allocUnsafe(Math.max(0, end - start));
+            keep(head, 0);
+          } catch (error) {
+            gunzip.destroy();
+            reject(error);
+            return;
+          }
         }
       }
-      if (total >= needed) {
+      if (total >= end) {
         gunzip.destroy();
         resolve();
       }
@@ -170,7 +200,13 @@ async function gunzipNifti(
   });
   gunzip.end(data);
   await done;
-  return Buffer.concat(chunks);
+  if (!head || !body) {
+    // Less than a NIfTI-2 header's worth of data: all of it, for the header check to judge.
+    const all = Buffer.concat(early);
+    return { head: all, body: all, bodyStart: 0, total };
+  }
+  const kept = Math.max(0, Math.min(total, end) - start);
+  return { head, body: body.subarray(0, kept), bodyStart: start, total };
 }
 
 function volumeBytes(file: string, h: NiftiHeader): number {
@@ -192,10 +228,10 @@ function volumeBytes(file: string, h: NiftiHeader): number {
 }
 
 export async function decodeNifti(file: string, raw: Buffer, options: OpenOptions): Promise<SourceImage> {
-  const data = isGzip(raw)
-    ? await gunzipNifti(file, raw, (h) => sliceLocation(h, options).end, options.signal)
-    : raw;
-  const h = parseNiftiHeader(file, data);
+  const { head, body, bodyStart, total } = isGzip(raw)
+    ? await gunzipNifti(file, raw, (h) => sliceLocation(h, options), options.signal)
+    : { head: raw, body: raw, bodyStart: 0, total: raw.length };
+  const h = parseNiftiHeader(file, head);
   volumeBytes(file, h);
   const { start, end } = sliceLocation(h, options);
   const nd = h.dims[0];
@@ -230,9 +266,12 @@ export async function decodeNifti(file: string, raw: Buffer, options: OpenOption
   const type = DATATYPES[h.datatype];
   if (!rgb && !type) throw new ImagingError(file, `unsupported NIfTI datatype ${h.datatype}`);
   const bytesPerVoxel = rgb ? (h.datatype === RGB24 ? 3 : 4) : type.bytes;
-  if (end > data.length) {
-    throw new ImagingError(file, `truncated NIfTI: ${data.length} bytes, slice ${sliceIndex} needs ${end}`);
+  if (end > total) {
+    throw new ImagingError(file, `truncated NIfTI: ${total} bytes, slice ${sliceIndex} needs ${end}`);
   }
+  // The slice's bytes: `data[start + k]` of the file is `data[first + k]` here.
+  const data = body;
+  const first = start - bodyStart;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const useScale = Number.isFinite(h.sclSlope) && h.sclSlope !== 0;
   const slope = useScale ? h.sclSlope : 1;
@@ -242,7 +281,7 @@ export async function decodeNifti(file: string, raw: Buffer, options: OpenOption
   const width = ny;
   const height = nx;
   const pixels = new Float32Array(width * height * channels);
-  const fast = !rgb && h.littleEndian && typedSlice(type.name, data, start, sliceVoxels(nx, ny));
+  const fast = !rgb && h.littleEndian && typedSlice(type.name, data, first, sliceVoxels(nx, ny));
   if (fast) {
     // Little-endian data (the usual case) through a typed view: one pass, transposing as it goes.
     for (let j = 0; j < ny; j++) {
@@ -255,7 +294,7 @@ export async function decodeNifti(file: string, raw: Buffer, options: OpenOption
   } else {
     for (let j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++) {
-        const src = start + (j * nx + i) * bytesPerVoxel;
+        const src = first + (j * nx + i) * bytesPerVoxel;
         const dst = (i * width + j) * channels;
         if (rgb) {
           pixels[dst] = data[src];
