@@ -575,6 +575,11 @@ function handle(m: HostMessage): void {
       break;
     case 'runError':
       if (m.runId !== run.runId) return;
+      // A run the user cancelled is not a failure: say so plainly, without the error box.
+      if (m.cancelled) {
+        setRun({ type: 'finished', runId: m.runId, message: m.error.message || 'Cancelled.' });
+        break;
+      }
       setRun({ type: 'finished', runId: m.runId, message: 'The run did not finish.' });
       runPanel.showError(m.error);
       break;

@@ -11,7 +11,7 @@ import {
 import { Disposable } from '../vscode/disposable';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
-import { toUserError } from '../vscode/userError';
+import { toUserError, UserCancelledError } from '../vscode/userError';
 
 /** The viewer image sent to the webview: full-fidelity pixels, file name only, no tags. */
 export function toViewerImage(image: SourceImage): ViewerImage {
@@ -271,10 +271,14 @@ export class ViewerController extends Disposable {
       this.currentResult = result;
       this.post({ type: 'runResult', runId: message.runId, result });
     } catch (error) {
+      const cancelled = abort.signal.aborted || error instanceof UserCancelledError;
       this.post({
         type: 'runError',
         runId: message.runId,
-        error: toUserError(error, this.services.log.redactor),
+        error: abort.signal.aborted
+          ? { message: 'Cancelled: nothing more is sent.' }
+          : toUserError(error, this.services.log.redactor),
+        cancelled,
       });
     } finally {
       this.runs.delete(message.runId);

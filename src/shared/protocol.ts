@@ -127,7 +127,8 @@ export type HostMessage =
   | { type: 'settings'; settings: ViewerSettings }
   | { type: 'runProgress'; runId: string; message: string; increment?: number }
   | { type: 'runResult'; runId: string; result: ParseResult }
-  | { type: 'runError'; runId: string; error: UserError }
+  /** `cancelled`: the user stopped the run (shown as a note, not as a failure). */
+  | { type: 'runError'; runId: string; error: UserError; cancelled?: boolean }
   /** A result restored from history without calling the endpoint. */
   | { type: 'showResult'; result: ParseResult }
   /** Targets chosen in the side panel. */

@@ -131,5 +131,29 @@ describe('Safety in the real workbench', () => {
     while (server.requests.length < before + 2 && Date.now() < end) await page.waitForTimeout(100);
     assert.equal(server.requests.length, before + 2, 'the second run was sent without asking again');
     assert.equal(await dialog.isVisible(), false);
+    await waitText(viewer.locator('[data-testid="run-status"]'), /Done/);
+
+    // A slow endpoint: Cancel stops the run at once, and the viewer is ready for the next one.
+    server.enqueue({ type: 'slow', delayMs: 60_000 });
+    await viewer.locator('[data-testid="run-button"]').click();
+    await viewer.locator('[data-testid="cancel-button"]').waitFor();
+    await page.waitForTimeout(500);
+    const cancelledAt = Date.now();
+    await viewer.locator('[data-testid="cancel-button"]').click();
+    await waitText(viewer.locator('[data-testid="run-status"]'), /Cancelled/, 10_000);
+    assert.equal(
+      await viewer.locator('[data-testid="error-area"]').isVisible(),
+      false,
+      'a cancel is not shown as a failure',
+    );
+    assert.ok(
+      Date.now() - cancelledAt < 10_000,
+      'the cancel took effect within seconds, not after the timeout',
+    );
+    const runDisabled = await viewer
+      .locator('[data-testid="run-button"]')
+      .evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled);
+    assert.equal(runDisabled, false, 'Run is available again after a cancel');
+    await wb.screenshot('safety-cancelled');
   });
 });
