@@ -157,3 +157,68 @@ describe('Safety in the real workbench', () => {
     await wb.screenshot('safety-cancelled');
   });
 });
+
+describe('Adding an endpoint in the real workbench', () => {
+  let wb: Workbench;
+  let server: FaultServer;
+  before(async () => {
+    server = await startFaultServer();
+  });
+  after(() => server.close());
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+    await wb?.close();
+  });
+
+  it('adds an endpoint with a key through the wizard, never shows the key, selects it and tests it', async () => {
+    wb = await Workbench.launch('add-endpoint');
+    const page = wb.page;
+    const key = 'wizard-key-0123456789abcdef';
+    const input = page.locator('.quick-input-widget input.input');
+    const answer = async (text: string) => {
+      await input.waitFor();
+      await input.fill(text);
+      await page.keyboard.press('Enter');
+    };
+    const choose = async (label: string) => {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
+      await input.fill(label);
+      await page.keyboard.press('Enter');
+    };
+    await wb.runCommand('MedImageParse: Add Endpoint…');
+    await answer('loopback-wizard');
+    await choose('Azure Machine Learning online endpoint');
+    // http to anything but this machine is refused while typing.
+    await input.fill('http://example.org/score');
+    await waitText(page.locator('.quick-input-message'), /refusing plain http/);
+    await answer(`${server.url}/score`);
+    await choose('Endpoint key');
+    await answer(''); // no deployment
+    await waitText(
+      page.locator('.quick-input-title, .quick-input-header'),
+      /Key for endpoint 'loopback-wizard'/,
+    );
+    assert.equal(await input.getAttribute('type'), 'password', 'the key is typed into a password field');
+    await answer(key);
+    const toast = page.locator('.notification-toast', {
+      hasText: "Endpoint 'loopback-wizard' added and selected.",
+    });
+    await toast.waitFor({ timeout: 20_000 });
+    await page.locator('.statusbar-item', { hasText: 'loopback-wizard' }).first().waitFor();
+    server.requests.length = 0;
+    await toast.locator('.monaco-button', { hasText: 'Test Now' }).click();
+    await page
+      .locator('.notification-toast', { hasText: /Endpoint 'loopback-wizard' answered in \d+ ms/ })
+      .waitFor({ timeout: 30_000 });
+    assert.ok(
+      server.requests[0]?.headers.authorization === `Bearer ${key}`,
+      'the test request carried the key',
+    );
+    await wb.screenshot('add-endpoint-tested');
+    const settings = fs.readFileSync(wb.server.settingsFile, 'utf8');
+    assert.ok(settings.includes('loopback-wizard'), 'the endpoint is in the user settings');
+    assert.ok(!settings.includes(key), 'the key is not');
+    assert.equal(await page.getByText(key).count(), 0, 'the key is shown nowhere in the workbench');
+  });
+});
