@@ -74,6 +74,17 @@ describe('Workflows in the real workbench', () => {
     await wb.runCommand('Focus on History View');
     await waitText(page.locator('.pane', { hasText: 'History' }), /15_X-Ray_chest\.png/);
     await wb.screenshot('workflow-after-reload');
+
+    // Delete from History asks first, then the entry is gone (exports, if any, are kept).
+    const historyRow = page
+      .locator('.pane', { hasText: 'History' })
+      .locator('.monaco-list-row', { hasText: '15_X-Ray_chest.png' });
+    await historyRow.hover();
+    await historyRow.locator('.action-label.codicon-trash').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await waitText(dialog, /Delete this result/);
+    await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
+    await waitText(page.locator('.pane', { hasText: 'History' }), /No parses yet/);
   });
 
   it('parses a folder from the explorer with a summary, and a second run resumes without redoing images', async () => {
