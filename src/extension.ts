@@ -106,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
 
   context.subscriptions.push(
     ...registerEndpointCommands(endpoints, log),
-    ...registerImageCommands(viewers, runner, log, context.extensionUri),
+    ...registerImageCommands(viewers, runner, log, context.extensionUri, context.globalStorageUri),
     ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
     ...registerFolderCommands({ endpoints, runner, log }),
     createEndpointStatusBar(endpoints),

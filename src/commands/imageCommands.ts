@@ -170,6 +170,7 @@ export function registerImageCommands(
   runner: ParseRunner,
   log: ExtensionLog,
   extensionUri: vscode.Uri,
+  storageUri: vscode.Uri,
 ): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.openViewer, async (clicked?: unknown, selected?: unknown) => {
@@ -212,18 +213,27 @@ export function registerImageCommands(
       return results;
     }),
     vscode.commands.registerCommand(Commands.openSamples, async () => {
-      const samples = vscode.Uri.joinPath(extensionUri, 'media', 'samples');
       const folder = vscode.workspace.workspaceFolders?.[0];
-      // Opening the shipped samples must not add a folder to the user's workspace: open files.
-      const first = vscode.Uri.joinPath(
-        folder && (await exists(vscode.Uri.joinPath(folder.uri, 'demo'))) ? folder.uri : samples,
-        'demo',
-        '06_CT_abdomen.png',
-      );
-      viewers.open(first);
+      const inWorkspace = folder && vscode.Uri.joinPath(folder.uri, 'demo', '06_CT_abdomen.png');
+      // The extension's own folder may be read-only and is replaced on update: exports of the
+      // samples go to a copy in the extension's storage instead (made once).
+      const base =
+        inWorkspace && (await exists(inWorkspace)) ? folder.uri : await sampleCopy(extensionUri, storageUri);
+      return viewers.open(vscode.Uri.joinPath(base, 'demo', '06_CT_abdomen.png'));
     }),
     vscode.commands.registerCommand(Commands.showLog, () => log.channel.show()),
   ];
+}
+
+/** A writable copy of the shipped samples in the extension's global storage. */
+async function sampleCopy(extensionUri: vscode.Uri, storageUri: vscode.Uri): Promise<vscode.Uri> {
+  const copy = vscode.Uri.joinPath(storageUri, 'samples');
+  if (!(await exists(vscode.Uri.joinPath(copy, 'demo', '06_CT_abdomen.png')))) {
+    await vscode.workspace.fs.copy(vscode.Uri.joinPath(extensionUri, 'media', 'samples'), copy, {
+      overwrite: true,
+    });
+  }
+  return copy;
 }
 
 async function exists(uri: vscode.Uri): Promise<boolean> {
