@@ -151,8 +151,7 @@ export function resizePlane(
     c.fill(0, (SPLINE_PAD + ph) * outWidth);
     xPass(source, outWidth, c, SPLINE_PAD * outWidth);
   }
-  prefilterColumns(c, paddedRows, outWidth);
-  sampleColumns(c, outWidth, ph, outHeight, out);
+  prefilterAndSampleColumns(c, paddedRows, outWidth, makeTaps(ph, outHeight), out);
   return out;
 }
 
@@ -444,10 +443,18 @@ function blurColumns(
 }
 
 /**
- * The prefilter along y on a rows×width row-major array: `width` independent recursions, run
- * side by side along each row (contiguous memory, no dependency between neighbours).
+ * The prefilter along y on a rows×width row-major array (`width` independent recursions, run side
+ * by side along each row: contiguous memory, no dependency between neighbours), and the sampling
+ * along y. Each output row is sampled as soon as the backward sweep has finalised its four rows,
+ * while they are still in cache, instead of in a separate pass over the whole buffer.
  */
-function prefilterColumns(c: Float64Array, rows: number, width: number): void {
+function prefilterAndSampleColumns(
+  c: Float64Array,
+  rows: number,
+  width: number,
+  ty: Taps,
+  result: Float64Array,
+): void {
   const z = POLE;
   const zn1 = Math.pow(z, rows - 1);
   const last = (rows - 1) * width;
@@ -470,10 +477,36 @@ function prefilterColumns(c: Float64Array, rows: number, width: number): void {
   const prev = (rows - 2) * width;
   const k = z / (z * z - 1);
   for (let x = 0; x < width; x++) c[last + x] = (z * c[prev + x] + c[last + x]) * k;
+  const starts = ty.start;
+  let o = starts.length - 1;
   for (let i = rows - 2; i >= 0; i--) {
     const a = i * width;
     const nx = a + width;
     for (let x = 0; x < width; x++) c[a + x] = z * (c[nx + x] - c[a + x]);
+    // Rows i and below are final: every output row whose taps start here or below can be sampled.
+    for (; o >= 0 && starts[o] >= i; o--) sampleRow(c, width, starts[o], ty.weights, o, result);
+  }
+}
+
+function sampleRow(
+  c: Float64Array,
+  width: number,
+  start: number,
+  weights: Float64Array,
+  o: number,
+  result: Float64Array,
+): void {
+  const r0 = start * width;
+  const r1 = r0 + width;
+  const r2 = r1 + width;
+  const r3 = r2 + width;
+  const w0 = weights[o * 4];
+  const w1 = weights[o * 4 + 1];
+  const w2 = weights[o * 4 + 2];
+  const w3 = weights[o * 4 + 3];
+  const out = o * width;
+  for (let x = 0; x < width; x++) {
+    result[out + x] = w0 * c[r0 + x] + w1 * c[r1 + x] + w2 * c[r2 + x] + w3 * c[r3 + x];
   }
 }
 
@@ -481,30 +514,6 @@ let initRow = new Float64Array(0);
 function scratchInit(width: number): Float64Array {
   if (initRow.length < width) initRow = new Float64Array(width);
   return initRow;
-}
-
-function sampleColumns(
-  c: Float64Array,
-  width: number,
-  height: number,
-  outHeight: number,
-  result: Float64Array,
-): void {
-  const ty = makeTaps(height, outHeight);
-  for (let o = 0; o < outHeight; o++) {
-    const r0 = ty.start[o] * width;
-    const r1 = r0 + width;
-    const r2 = r1 + width;
-    const r3 = r2 + width;
-    const w0 = ty.weights[o * 4];
-    const w1 = ty.weights[o * 4 + 1];
-    const w2 = ty.weights[o * 4 + 2];
-    const w3 = ty.weights[o * 4 + 3];
-    const out = o * width;
-    for (let x = 0; x < width; x++) {
-      result[out + x] = w0 * c[r0 + x] + w1 * c[r1 + x] + w2 * c[r2 + x] + w3 * c[r3 + x];
-    }
-  }
 }
 
 /**
