@@ -1,25 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Locator } from 'playwright-core';
 import { maskBase64, startFaultServer, type FaultServer } from '../support/faultServer';
-import { Workbench } from './workbench';
+import { closeAfterEach, waitText, Workbench } from './workbench';
 
 /** Probes that would run script if any of them reached innerHTML. */
 const FILE_PROBE = '<img src=x onerror=window.__pwned=1>.png';
 const PROMPT_PROBE = '<script>window.__pwned=2</script>';
 const LABEL_PROBE = '<img src=y onerror=window.__pwned=3>';
-
-async function waitText(locator: Locator, pattern: RegExp | string, timeoutMs = 30_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < end) {
-    text = (await locator.allTextContents().catch(() => [])).join(' | ');
-    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  assert.fail(`expected ${pattern} in: ${text}`);
-}
 
 /** An endpoint answer whose text_features carry the probe. */
 function answerWithProbeLabels(prompts: number): string {
@@ -40,11 +28,7 @@ describe('Safety in the real workbench', () => {
     server = await startFaultServer();
   });
   after(() => server.close());
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-    await wb?.close();
-  });
+  closeAfterEach(() => wb);
 
   it('asks once per endpoint before sending, and keeps script probes in file names, prompts and labels inert', async () => {
     wb = await Workbench.launch('safety', {
@@ -165,11 +149,7 @@ describe('Adding an endpoint in the real workbench', () => {
     server = await startFaultServer();
   });
   after(() => server.close());
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-    await wb?.close();
-  });
+  closeAfterEach(() => wb);
 
   it('adds an endpoint with a key through the wizard, never shows the key, selects it and tests it', async () => {
     wb = await Workbench.launch('add-endpoint');

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { REPO_ROOT, Workbench } from './workbench';
+import { closeAfterEach, REPO_ROOT, waitText, Workbench } from './workbench';
 
 type Rgba = [number, number, number, number];
 
@@ -50,11 +50,7 @@ function differs(a: Rgba, b: Rgba): boolean {
 
 describe('Viewer in the real workbench (demo endpoint)', () => {
   let wb: Workbench;
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-    await wb?.close();
-  });
+  closeAfterEach(() => wb);
 
   it('picks targets, runs, shows the liver mask over the liver, and hides it on toggle', async () => {
     wb = await Workbench.launch('viewer-mouse');
@@ -67,10 +63,10 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
 
     await viewer.locator('[data-testid="picker-item-liver"]').click();
     await viewer.locator('[data-testid="picker-item-spleen"]').click();
-    await assertText(viewer.locator('[data-testid="prompt-preview"]'), /liver & spleen/);
+    await waitText(viewer.locator('[data-testid="prompt-preview"]'), /liver & spleen/);
     await viewer.locator('[data-testid="run-button"]').click();
     await viewer.locator('[data-testid="result-banner"]').waitFor({ timeout: 60_000 });
-    await assertText(viewer.locator('[data-testid="result-banner"]'), /reference annotation/i);
+    await waitText(viewer.locator('[data-testid="result-banner"]'), /reference annotation/i);
     await wb.screenshot('viewer-demo-result');
 
     const after = await wb.hook<Rgba>('canvasPixel', inside.x, inside.y);
@@ -99,8 +95,8 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
     const viewer = wb.viewer();
     await viewer.locator('[data-testid="recognize-button"]').click();
     await viewer.locator('[data-testid="result-banner"]').waitFor({ timeout: 90_000 });
-    await assertText(viewer.locator('[data-testid="legend"]'), /liver/);
-    await assertText(viewer.locator('[data-testid="legend"]'), /spleen/);
+    await waitText(viewer.locator('[data-testid="legend"]'), /liver/);
+    await waitText(viewer.locator('[data-testid="legend"]'), /spleen/);
     await wb.screenshot('viewer-recognition');
     await viewer.locator('[data-testid="export-button"]').click();
     const folder = path.join(wb.workspace, 'demo', '06_CT_abdomen');
@@ -159,7 +155,7 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
     await wb.page.keyboard.type('liver');
     await tabTo('picker-item-liver');
     await wb.page.keyboard.press('Space');
-    await assertText(viewer.locator('[data-testid="prompt-preview"]'), /liver/);
+    await waitText(viewer.locator('[data-testid="prompt-preview"]'), /liver/);
     await tabTo('run-button');
     await wb.page.keyboard.press('Enter');
     await viewer.locator('[data-testid="result-banner"]').waitFor({ timeout: 60_000 });
@@ -184,15 +180,4 @@ async function waitForFile(file: string, timeoutMs = 60_000): Promise<void> {
     if (Date.now() > end) throw new Error(`${file} was not written within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-async function assertText(locator: import('playwright-core').Locator, pattern: RegExp): Promise<void> {
-  const end = Date.now() + 10_000;
-  let text = '';
-  while (Date.now() < end) {
-    text = (await locator.textContent()) ?? '';
-    if (pattern.test(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.match(text, pattern);
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Frame, FrameLocator, Page } from 'playwright-core';
+import * as assert from 'node:assert/strict';
+import type { Browser, Frame, FrameLocator, Locator, Page } from 'playwright-core';
 import {
   launchBrowser,
   makeSampleWorkspace,
@@ -132,4 +133,30 @@ export class Workbench {
     this.log.end();
     fs.rmSync(this.workspace, { recursive: true, force: true });
   }
+}
+
+/** Waits until the locator's text matches (a string is a substring); returns the text. */
+export async function waitText(
+  locator: Locator,
+  pattern: RegExp | string,
+  timeoutMs = 30_000,
+): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < end) {
+    text = (await locator.allTextContents().catch(() => [])).join(' | ');
+    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.fail(`expected ${pattern} in: ${text}`);
+}
+
+/** After each test: a screenshot when it failed (test-results/ui/failed-*.png), then close the workbench. */
+export function closeAfterEach(current: () => Workbench | undefined): void {
+  afterEach(async function () {
+    const wb = current();
+    if (this.currentTest?.state === 'failed')
+      await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+    await wb?.close();
+  });
 }

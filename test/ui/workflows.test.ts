@@ -2,18 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator } from 'playwright-core';
-import { Workbench } from './workbench';
-
-async function waitText(locator: Locator, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < end) {
-    text = (await locator.allTextContents().catch(() => [])).join(' | ');
-    if (pattern.test(text)) return;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  assert.match(text, pattern);
-}
+import { closeAfterEach, waitText, Workbench } from './workbench';
 
 /** A row of a tree in the side bar, by its label. */
 function treeRow(wb: Workbench, label: string): Locator {
@@ -22,11 +11,7 @@ function treeRow(wb: Workbench, label: string): Locator {
 
 describe('Workflows in the real workbench', () => {
   let wb: Workbench;
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-    await wb?.close();
-  });
+  closeAfterEach(() => wb);
 
   it('parses from the explorer context menu, lists the result in History, and restores it after a reload', async () => {
     wb = await Workbench.launch('workflow-explorer');
