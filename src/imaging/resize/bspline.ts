@@ -145,13 +145,25 @@ export function resizePlane(
     xPass(source, outWidth, rows, 0);
     c.fill(0, 0, SPLINE_PAD * outWidth);
     c.fill(0, (SPLINE_PAD + ph) * outWidth);
-    blurColumns(rows, outWidth, ph, gaussianKernel(sigma), c, SPLINE_PAD * outWidth);
+    const kernel = gaussianKernel(sigma);
+    const base = SPLINE_PAD * outWidth;
+    // The rows the prefilter's initial value reads (near both ends) are blurred first; every other
+    // row is blurred just before the forward sweep reaches it, while it is in cache.
+    const depth = initDepth(paddedRows);
+    const head = Math.min(ph, Math.max(0, depth + 1 - SPLINE_PAD));
+    const tail = Math.min(ph, Math.max(head, paddedRows - 1 - depth - SPLINE_PAD));
+    blurColumns(rows, outWidth, ph, kernel, c, base, 0, head);
+    blurColumns(rows, outWidth, ph, kernel, c, base, tail, ph);
+    prefilterAndSampleColumns(c, paddedRows, outWidth, makeTaps(ph, outHeight), out, (i) => {
+      const y = i - SPLINE_PAD;
+      if (y >= head && y < tail) blurColumns(rows, outWidth, ph, kernel, c, base, y, y + 1);
+    });
   } else {
     c.fill(0, 0, SPLINE_PAD * outWidth);
     c.fill(0, (SPLINE_PAD + ph) * outWidth);
     xPass(source, outWidth, c, SPLINE_PAD * outWidth);
+    prefilterAndSampleColumns(c, paddedRows, outWidth, makeTaps(ph, outHeight), out);
   }
-  prefilterAndSampleColumns(c, paddedRows, outWidth, makeTaps(ph, outHeight), out);
   return out;
 }
 
@@ -414,9 +426,11 @@ function blurColumns(
   kernel: Float64Array,
   out: Float64Array,
   base: number,
+  from = 0,
+  to = height,
 ): void {
   const radius = (kernel.length - 1) >> 1;
-  for (let y = 0; y < height; y++) {
+  for (let y = from; y < to; y++) {
     const dst = base + y * width;
     const lo = y < radius ? -y : -radius;
     const hi = y + radius >= height ? height - 1 - y : radius;
@@ -454,6 +468,7 @@ function prefilterAndSampleColumns(
   width: number,
   ty: Taps,
   result: Float64Array,
+  beforeForward?: (row: number) => void,
 ): void {
   const z = POLE;
   const zn1 = Math.pow(z, rows - 1);
@@ -470,6 +485,7 @@ function prefilterAndSampleColumns(
   const denom = 1 - zn1 * zn1;
   for (let x = 0; x < width; x++) c[x] = c0[x] / denom;
   for (let i = 1; i < rows; i++) {
+    beforeForward?.(i);
     const a = i * width;
     const p = a - width;
     for (let x = 0; x < width; x++) c[a + x] += z * c[p + x];
@@ -508,6 +524,17 @@ function sampleRow(
   for (let x = 0; x < width; x++) {
     result[out + x] = w0 * c[r0 + x] + w1 * c[r1 + x] + w2 * c[r2 + x] + w3 * c[r3 + x];
   }
+}
+
+/** The last line index the prefilter's initial value reads from each end (see prefilterLines). */
+function initDepth(rows: number): number {
+  let depth = 0;
+  let zi = POLE;
+  for (let i = 1; i < rows - 1 && zi > INIT_CUTOFF; i++) {
+    depth = i;
+    zi *= POLE;
+  }
+  return depth;
 }
 
 let initRow = new Float64Array(0);
