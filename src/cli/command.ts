@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** One `medparse` subcommand. Each lives in its own module under `commands/`. */
 export interface CliCommand {
   name: string;
@@ -22,3 +24,12 @@ export const processIO: CliIO = {
 
 /** A usage error: printed as one line with a pointer to --help, exit code 2. */
 export class UsageError extends Error {}
+
+/** `util.parseArgs`, with its errors (unknown option, missing value) turned into usage errors. */
+export function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { startDemoServer, type DemoServer } from '../../demo/server';
 import { EndpointClient } from '../../endpoint/client';
 import { endpointConfig, type EndpointProtocol } from '../../endpoint/config';
@@ -80,31 +79,26 @@ export const parseCommand: CliCommand = {
   summary: 'Send an image with text prompts to an endpoint and write one mask per prompt',
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          prompt: { type: 'string', multiple: true },
-          endpoint: { type: 'string' },
-          'key-env': { type: 'string' },
-          deployment: { type: 'string' },
-          protocol: { type: 'string' },
-          intensity: { type: 'string' },
-          slice: { type: 'string' },
-          frame: { type: 'string' },
-          'out-dir': { type: 'string' },
-          timeout: { type: 'string' },
-          'allow-burned-in': { type: 'boolean' },
-          modality: { type: 'string' },
-          verbose: { type: 'boolean' },
-        },
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const parsed = parseCliArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        prompt: { type: 'string', multiple: true },
+        endpoint: { type: 'string' },
+        'key-env': { type: 'string' },
+        deployment: { type: 'string' },
+        protocol: { type: 'string' },
+        intensity: { type: 'string' },
+        slice: { type: 'string' },
+        frame: { type: 'string' },
+        'out-dir': { type: 'string' },
+        timeout: { type: 'string' },
+        'allow-burned-in': { type: 'boolean' },
+        modality: { type: 'string' },
+        verbose: { type: 'boolean' },
+      },
+    });
     const { values, positionals } = parsed;
     if (positionals.length !== 1)
       throw new UsageError(

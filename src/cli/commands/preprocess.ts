@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { parseCliArgs, UsageError, type CliCommand } from '../command';
 import {
   ImagingError,
   openImage,
@@ -37,21 +36,16 @@ export const preprocessCommand: CliCommand = {
   summary: 'Prepare the 1024x1024 model input PNG of images (DICOM, NIfTI, PNG, JPEG, ...)',
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          'out-dir': { type: 'string' },
-          intensity: { type: 'string' },
-          slice: { type: 'string' },
-          frame: { type: 'string' },
-        },
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const parsed = parseCliArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        'out-dir': { type: 'string' },
+        intensity: { type: 'string' },
+        slice: { type: 'string' },
+        frame: { type: 'string' },
+      },
+    });
     const { values, positionals } = parsed;
     if (positionals.length === 0) throw new UsageError('no input files');
     const outDir = values['out-dir'];

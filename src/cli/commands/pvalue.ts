@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { parseCliArgs, UsageError, type CliCommand } from '../command';
 import { readMask, readRaster } from '../../analysis/rasterIO';
 import { assessTarget, maskFound, DEFAULT_P_THRESHOLD } from '../../analysis/pvalue';
 
@@ -17,22 +16,17 @@ export const pvalueCommand: CliCommand = {
   summary: 'Invalid-prompt check: adjusted p-value of a probability mask for a target',
   usage,
   async run(args, io) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          image: { type: 'string' },
-          mask: { type: 'string' },
-          modality: { type: 'string' },
-          target: { type: 'string' },
-          'p-threshold': { type: 'string' },
-        },
-        strict: true,
-      }));
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const { values } = parseCliArgs({
+      args,
+      options: {
+        image: { type: 'string' },
+        mask: { type: 'string' },
+        modality: { type: 'string' },
+        target: { type: 'string' },
+        'p-threshold': { type: 'string' },
+      },
+      strict: true,
+    });
     for (const name of ['image', 'mask', 'modality', 'target'] as const) {
       if (!values[name]) throw new UsageError(`--${name} is required`);
     }

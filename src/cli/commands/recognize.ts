@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { parseCliArgs, UsageError, type CliCommand } from '../command';
 import { encodeGrayPng, readMask, readRaster } from '../../analysis/rasterIO';
 import { recognize } from '../../analysis/recognition';
 import { writeFileAtomic } from '../../export/atomic';
@@ -18,22 +17,17 @@ export const recognizeCommand: CliCommand = {
   summary: 'Recognition: combine per-target probability maps into one label map',
   usage,
   async run(args, io) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          image: { type: 'string' },
-          modality: { type: 'string' },
-          mask: { type: 'string', multiple: true },
-          'p-threshold': { type: 'string' },
-          'out-dir': { type: 'string' },
-        },
-        strict: true,
-      }));
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const { values } = parseCliArgs({
+      args,
+      options: {
+        image: { type: 'string' },
+        modality: { type: 'string' },
+        mask: { type: 'string', multiple: true },
+        'p-threshold': { type: 'string' },
+        'out-dir': { type: 'string' },
+      },
+      strict: true,
+    });
     if (!values.image) throw new UsageError('--image is required');
     if (!values.modality) throw new UsageError('--modality is required');
     if (!values['out-dir']) throw new UsageError('--out-dir is required');
