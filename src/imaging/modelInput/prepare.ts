@@ -315,9 +315,14 @@ function planeBuffer(c: number): Float64Array {
   return planeBuffers[c];
 }
 
-/** The intensity-mapped copy of the source, reused likewise (grown to the largest image seen). */
+/**
+ * The intensity-mapped copy of the source, reused likewise up to 2048² grey or 1182² RGB values
+ * (32 MB); anything larger gets its own buffer so one huge image does not stay in memory for good.
+ */
+const MAX_KEPT_INTENSITY = 2048 * 2048;
 let intensityScratch = new Float64Array(0);
 function intensityBuffer(length: number): Float64Array {
+  if (length > MAX_KEPT_INTENSITY) return new Float64Array(length);
   if (intensityScratch.length < length) intensityScratch = new Float64Array(length);
   return intensityScratch.subarray(0, length);
 }
