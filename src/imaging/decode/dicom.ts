@@ -309,10 +309,23 @@ function storedToValues(
         : bytes === 2
           ? new Uint16Array(aligned.buffer, aligned.byteOffset, n)
           : new Uint32Array(aligned.buffer, aligned.byteOffset, n);
-    const div = 2 ** shift;
-    for (let i = 0; i < n; i++) {
-      const v = Math.floor(unsigned[i] / div) % (mask + 1);
-      out[i] = signed && v >= signBit ? v - 2 * signBit : v;
+    if (bitsStored < 32 && shift >= 0) {
+      // Integer shift and mask (bitsStored ≤ 31, so the mask is a positive int32): the same
+      // values as the division and modulo below, several times faster.
+      if (signed) {
+        for (let i = 0; i < n; i++) {
+          const v = (unsigned[i] >>> shift) & mask;
+          out[i] = v >= signBit ? v - 2 * signBit : v;
+        }
+      } else {
+        for (let i = 0; i < n; i++) out[i] = (unsigned[i] >>> shift) & mask;
+      }
+    } else {
+      const div = 2 ** shift;
+      for (let i = 0; i < n; i++) {
+        const v = Math.floor(unsigned[i] / div) % (mask + 1);
+        out[i] = signed && v >= signBit ? v - 2 * signBit : v;
+      }
     }
   }
   if (invert) {
