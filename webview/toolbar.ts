@@ -119,6 +119,19 @@ export class Toolbar {
   showWindow(w: DisplayWindow | undefined): void {
     this.lower.value = w ? fmt(w.lower) : '';
     this.upper.value = w ? fmt(w.upper) : '';
+    // The preset list names the window on screen: a preset's, or "Custom" once the fields differ.
+    const select = this.presetHost.firstElementChild as ValueElement | null;
+    const img = this.image;
+    if (!select || !img || !w) return;
+    const same = (a: DisplayWindow | undefined) => !!a && a.lower === w.lower && a.upper === w.upper;
+    const match =
+      CT_PRESETS.find((p) => same(p.window) && select.querySelector(`vscode-option[value="${p.id}"]`))?.id ??
+      (same(img.defaultWindow)
+        ? 'default'
+        : same({ lower: img.range.min, upper: img.range.max })
+          ? 'full'
+          : 'custom');
+    if (select.value !== match) select.value = match;
   }
 
   private buildPresets(image: ViewerImage): void {
@@ -128,11 +141,13 @@ export class Toolbar {
     });
     s.appendChild(el('vscode-option', { value: 'default', selected: true }, 'Default'));
     s.appendChild(el('vscode-option', { value: 'full' }, 'Full range'));
+    s.appendChild(el('vscode-option', { value: 'custom' }, 'Custom'));
     const isCt = (image.suggestion.modality ?? '').toUpperCase() === 'CT' || image.range.min < -500;
     if (isCt) for (const p of CT_PRESETS) s.appendChild(el('vscode-option', { value: p.id }, p.label));
     s.addEventListener('change', () => {
       const img = this.image;
       if (!img) return;
+      if (s.value === 'custom') return; // chosen by editing the fields, not from the list
       const preset = CT_PRESETS.find((p) => p.id === s.value);
       const w =
         preset?.window ??
