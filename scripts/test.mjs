@@ -62,6 +62,17 @@ if (build.ok) {
     console.error(`integration tests could not run: ${error instanceof Error ? error.message : error}`);
     failed++;
   }
+  // The viewer in Chromium against a scripted host (render paths, themes, probes, every control).
+  const harness = run('viewer harness in Chromium', 'node', ['test/webview-harness/run.mjs'], {
+    capture: true,
+  });
+  const ok = (harness.stdout.match(/^\s*✔ /gm) ?? []).length;
+  const bad = (harness.stdout.match(/^\s*✘ /gm) ?? []).length;
+  passed += ok;
+  failed += bad;
+  if (!harness.ok && bad === 0) failed++;
+  console.log(`viewer harness: ${ok} passed, ${bad} failed`);
+
   // UI tests drive the real workbench with Playwright: the viewer, the side panel, reloads.
   mochaSuite('UI tests in the real workbench', ['--config', '.mocharc.ui.json']);
 } else {
