@@ -27,7 +27,12 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', cli: 'src/cli/main.ts' },
+    // imaging-worker: the model input's resize worker, loaded from beside the bundle (parallel.ts).
+    entryPoints: {
+      extension: 'src/extension.ts',
+      cli: 'src/cli/main.ts',
+      'imaging-worker': 'src/imaging/resize/worker.ts',
+    },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

@@ -45,7 +45,8 @@ export async function decodeRaster(file: string, data: Buffer): Promise<SourceIm
     // third of the memory and work, for the viewer and the model input alike.
     if (channels === 3 && (deep ? identicalChannels16(samples as Uint16Array) : identicalChannels8(raw)))
       channels = 1;
-    const pixels = new Float32Array(count * channels);
+    // Shared memory: the model input's resize worker reads the pixels without a copy.
+    const pixels = new Float32Array(new SharedArrayBuffer(count * channels * 4));
     if (channels === info.channels) pixels.set(samples);
     else if (deep) firstOfThree16(samples as Uint16Array, pixels);
     else firstOfThree8(raw, pixels);

@@ -1,5 +1,6 @@
 import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
-import { clipRange, resizePlane } from '../resize/bspline';
+import { clipRange } from '../resize/bspline';
+import { resizePlaneParallel } from '../resize/parallel';
 import type { IntensitySpec, ModelInput, SourceImage } from '../types';
 import { applyIntensityInto, resolveIntensity } from './intensity';
 import { encodeScanlines, scanlineBuffer } from './png';
@@ -94,7 +95,7 @@ function resizedPlanes(
       paddedWidth: pw,
       paddedHeight: ph,
     };
-    planes.push(resizePlane(source, size, size, planeBuffer(c)));
+    planes.push(resizePlaneParallel(source, size, size, planeBuffer(c)));
   }
   const [lo, hi] = clipRange(planes, min, max);
   return { planes, lo, hi };
@@ -311,7 +312,8 @@ function channelToRgb(plane: Float64Array, c: number, lo: number, hi: number, rg
  */
 const planeBuffers: Float64Array[] = [];
 function planeBuffer(c: number): Float64Array {
-  planeBuffers[c] ??= new Float64Array(MODEL_INPUT_SIZE * MODEL_INPUT_SIZE);
+  // Shared memory: the resize worker writes half of each plane (see resizePlaneParallel).
+  planeBuffers[c] ??= sharedFloat64(MODEL_INPUT_SIZE * MODEL_INPUT_SIZE);
   return planeBuffers[c];
 }
 
@@ -320,11 +322,18 @@ function planeBuffer(c: number): Float64Array {
  * (32 MB); anything larger gets its own buffer so one huge image does not stay in memory for good.
  */
 const MAX_KEPT_INTENSITY = 2048 * 2048;
-let intensityScratch = new Float64Array(0);
+let intensityScratch: Float64Array = new Float64Array(0);
 function intensityBuffer(length: number): Float64Array {
-  if (length > MAX_KEPT_INTENSITY) return new Float64Array(length);
-  if (intensityScratch.length < length) intensityScratch = new Float64Array(length);
+  if (length > MAX_KEPT_INTENSITY) return sharedFloat64(length);
+  if (intensityScratch.length < length) intensityScratch = sharedFloat64(length);
   return intensityScratch.subarray(0, length);
+}
+
+/** Shared memory where available, so the resize worker reads it without a copy. */
+function sharedFloat64(length: number): Float64Array {
+  return typeof SharedArrayBuffer === 'undefined'
+    ? new Float64Array(length)
+    : new Float64Array(new SharedArrayBuffer(length * 8));
 }
 
 function channelsIdentical(values: Float32Array | Float64Array): boolean {

@@ -134,23 +134,84 @@ export function resizePlane(
   out: Float64Array = new Float64Array(outWidth * outHeight),
 ): Float64Array {
   if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
+  const plan = planResize(source, outWidth, outHeight);
+  const rows = scratchBuffer(0, plan.rowsLength);
+  const c = scratchBuffer(1, plan.coefficientsLength);
+  startResize(plan, c);
+  resizeRows(plan, out, rows, c, 0, source.paddedHeight);
+  resizeColumns(plan, out, rows, c, 0, outWidth);
+  return out;
+}
+
+/**
+ * How a plane is resized, in two phases that can each be split between threads with the same
+ * result bits: the x pass is independent per row (resizeRows: any range of rows of the padded
+ * plane), the y pass independent per column (resizeColumns: any range of output columns). The
+ * x pass writes the intermediate (`rows` when the y axis is blurred, else straight into the
+ * coefficients `c`); the y pass reads it and writes `out`.
+ */
+export interface ResizePlan {
+  source: PlaneSource;
+  outWidth: number;
+  outHeight: number;
+  /** 'x': the y axis keeps its size (x pass straight into out); 'blur': y blurred; 'direct': not. */
+  mode: 'x' | 'blur' | 'direct';
+  rowsLength: number;
+  coefficientsLength: number;
+}
+
+export function planResize(source: PlaneSource, outWidth: number, outHeight: number): ResizePlan {
   const ph = source.paddedHeight;
   // An axis that keeps its size is left alone: the interpolating spline sampled at its own knots
   // is the identity, and skipping it avoids round-off that truncation to uint8 would turn into
   // off-by-one errors (the reference itself lands one grey level low on ~1.5% of such values).
-  if (ph === outHeight) {
-    xPass(source, outWidth, out, 0);
-    return out;
-  }
+  if (ph === outHeight)
+    return { source, outWidth, outHeight, mode: 'x', rowsLength: 0, coefficientsLength: 0 };
   const sigma = Math.max(0, (ph / outHeight - 1) / 2);
+  const coefficientsLength = (ph + 2 * SPLINE_PAD) * outWidth;
+  if (sigma > 1e-15)
+    return { source, outWidth, outHeight, mode: 'blur', rowsLength: outWidth * ph, coefficientsLength };
+  return { source, outWidth, outHeight, mode: 'direct', rowsLength: 0, coefficientsLength };
+}
+
+/** Zeros the spline padding rows of the coefficients (whole rows): once, before both phases. */
+export function startResize(plan: ResizePlan, c: Float64Array): void {
+  if (plan.mode === 'x') return;
+  const w = plan.outWidth;
+  c.fill(0, 0, SPLINE_PAD * w);
+  c.fill(0, (SPLINE_PAD + plan.source.paddedHeight) * w, plan.coefficientsLength);
+}
+
+/** The x pass of padded-plane rows [from, to). */
+export function resizeRows(
+  plan: ResizePlan,
+  out: Float64Array,
+  rows: Float64Array,
+  c: Float64Array,
+  from: number,
+  to: number,
+): void {
+  if (plan.mode === 'x') xPass(plan.source, plan.outWidth, out, 0, from, to);
+  else if (plan.mode === 'blur') xPass(plan.source, plan.outWidth, rows, 0, from, to);
+  else xPass(plan.source, plan.outWidth, c, SPLINE_PAD * plan.outWidth, from, to);
+}
+
+/** The y pass of output columns [x0, x1), once every row of the x pass is done. */
+export function resizeColumns(
+  plan: ResizePlan,
+  out: Float64Array,
+  rows: Float64Array,
+  c: Float64Array,
+  x0: number,
+  x1: number,
+): void {
+  if (plan.mode === 'x' || x1 <= x0) return;
+  const { outWidth, outHeight } = plan;
+  const ph = plan.source.paddedHeight;
   const paddedRows = ph + 2 * SPLINE_PAD;
-  const c = scratchBuffer(1, paddedRows * outWidth);
-  if (sigma > 1e-15) {
-    // The y blur reads the x pass's rows; it writes the padded coefficient rows.
-    const rows = scratchBuffer(0, outWidth * ph);
-    xPass(source, outWidth, rows, 0);
-    c.fill(0, 0, SPLINE_PAD * outWidth);
-    c.fill(0, (SPLINE_PAD + ph) * outWidth);
+  const taps = makeTaps(ph, outHeight);
+  if (plan.mode === 'blur') {
+    const sigma = Math.max(0, (ph / outHeight - 1) / 2);
     const kernel = gaussianKernel(sigma);
     const base = SPLINE_PAD * outWidth;
     // The rows the prefilter's initial value reads (near both ends) are blurred first; every other
@@ -158,35 +219,43 @@ export function resizePlane(
     const depth = initDepth(paddedRows);
     const head = Math.min(ph, Math.max(0, depth + 1 - SPLINE_PAD));
     const tail = Math.min(ph, Math.max(head, paddedRows - 1 - depth - SPLINE_PAD));
-    blurColumns(rows, outWidth, ph, kernel, c, base, 0, head);
-    blurColumns(rows, outWidth, ph, kernel, c, base, tail, ph);
-    prefilterAndSampleColumns(c, paddedRows, outWidth, makeTaps(ph, outHeight), out, (i) => {
+    blurColumns(rows, outWidth, ph, kernel, c, base, 0, head, x0, x1);
+    blurColumns(rows, outWidth, ph, kernel, c, base, tail, ph, x0, x1);
+    prefilterAndSampleColumns(c, paddedRows, outWidth, taps, out, x0, x1, (i) => {
       const y = i - SPLINE_PAD;
-      if (y >= head && y < tail) blurColumns(rows, outWidth, ph, kernel, c, base, y, y + 1);
+      if (y >= head && y < tail) blurColumns(rows, outWidth, ph, kernel, c, base, y, y + 1, x0, x1);
     });
   } else {
-    c.fill(0, 0, SPLINE_PAD * outWidth);
-    c.fill(0, (SPLINE_PAD + ph) * outWidth);
-    xPass(source, outWidth, c, SPLINE_PAD * outWidth);
-    prefilterAndSampleColumns(c, paddedRows, outWidth, makeTaps(ph, outHeight), out);
+    prefilterAndSampleColumns(c, paddedRows, outWidth, taps, out, x0, x1);
   }
-  return out;
 }
 
 /** Lines prefiltered side by side in the x pass. */
 const LINES = 4;
 
 /**
- * Along x, for every row of the padded plane: blur (when shrinking), pad with 12 zeros, prefilter
+ * Along x, for rows [from, to) of the padded plane: blur (when shrinking), pad with 12 zeros, prefilter
  * and sample; the resized row y goes to `out[base + y * outWidth ...]`. Rows of the padding are
  * zeros in, so zeros out.
  */
-function xPass(source: PlaneSource, outWidth: number, out: Float64Array, base: number): void {
-  const { data, width, height, stride, offset, padLeft, padTop, paddedWidth: pw, paddedHeight: ph } = source;
-  out.fill(0, base, base + padTop * outWidth);
-  out.fill(0, base + (padTop + height) * outWidth, base + ph * outWidth);
+function xPass(
+  source: PlaneSource,
+  outWidth: number,
+  out: Float64Array,
+  base: number,
+  from: number,
+  to: number,
+): void {
+  const { data, width, height, stride, offset, padLeft, padTop, paddedWidth: pw } = source;
+  // Padding rows in [from, to): zeros. Source rows in it: [yFrom, yTo).
+  const padEnd = Math.min(to, padTop);
+  if (from < padEnd) out.fill(0, base + from * outWidth, base + padEnd * outWidth);
+  const padStart = Math.max(from, padTop + height);
+  if (padStart < to) out.fill(0, base + padStart * outWidth, base + to * outWidth);
+  const yFrom = Math.max(0, from - padTop);
+  const yTo = Math.min(height, to - padTop);
   if (pw === outWidth) {
-    for (let y = 0; y < height; y++) {
+    for (let y = yFrom; y < yTo; y++) {
       const o = base + (y + padTop) * outWidth;
       out.fill(0, o, o + padLeft);
       out.fill(0, o + padLeft + width, o + outWidth);
@@ -203,8 +272,8 @@ function xPass(source: PlaneSource, outWidth: number, out: Float64Array, base: n
   const lines = scratchBuffer(2, n * LINES);
   const raw = kernel ? new Float64Array(pw + 2 * radius) : undefined; // zeros around for the blur
   const taps = makeTaps(pw, outWidth);
-  for (let y0 = 0; y0 < height; y0 += LINES) {
-    const count = Math.min(LINES, height - y0);
+  for (let y0 = yFrom; y0 < yTo; y0 += LINES) {
+    const count = Math.min(LINES, yTo - y0);
     for (let k = 0; k < LINES; k++) {
       const line = k * n;
       if (k >= count) {
@@ -432,8 +501,10 @@ function blurColumns(
   kernel: Float64Array,
   out: Float64Array,
   base: number,
-  from = 0,
-  to = height,
+  from: number,
+  to: number,
+  x0: number,
+  x1: number,
 ): void {
   const radius = (kernel.length - 1) >> 1;
   for (let y = from; y < to; y++) {
@@ -447,23 +518,23 @@ function blurColumns(
       const r0 = (y - 1) * width;
       const r1 = r0 + width;
       const r2 = r1 + width;
-      for (let x = 0; x < width; x++)
+      for (let x = x0; x < x1; x++)
         out[dst + x] = k0 * input[r0 + x] + k1 * input[r1 + x] + k2 * input[r2 + x];
       continue;
     }
     const k = kernel[lo + radius];
     const first = (y + lo) * width;
-    for (let x = 0; x < width; x++) out[dst + x] = k * input[first + x];
+    for (let x = x0; x < x1; x++) out[dst + x] = k * input[first + x];
     for (let j = lo + 1; j <= hi; j++) {
       const kj = kernel[j + radius];
       const srcRow = (y + j) * width;
-      for (let x = 0; x < width; x++) out[dst + x] += kj * input[srcRow + x];
+      for (let x = x0; x < x1; x++) out[dst + x] += kj * input[srcRow + x];
     }
   }
 }
 
 /**
- * The prefilter along y on a rows×width row-major array (`width` independent recursions, run side
+ * The prefilter along y on columns [x0, x1) of a rows×width row-major array (independent recursions, run side
  * by side along each row: contiguous memory, no dependency between neighbours), and the sampling
  * along y. Each output row is sampled as soon as the backward sweep has finalised its four rows,
  * while they are still in cache, instead of in a separate pass over the whole buffer.
@@ -474,39 +545,41 @@ function prefilterAndSampleColumns(
   width: number,
   ty: Taps,
   result: Float64Array,
+  x0: number,
+  x1: number,
   beforeForward?: (row: number) => void,
 ): void {
   const z = POLE;
   const zn1 = Math.pow(z, rows - 1);
   const last = (rows - 1) * width;
   const c0 = scratchInit(width);
-  for (let x = 0; x < width; x++) c0[x] = c[x] + zn1 * c[last + x];
+  for (let x = x0; x < x1; x++) c0[x] = c[x] + zn1 * c[last + x];
   let zi = z;
   for (let i = 1; i < rows - 1 && zi > INIT_CUTOFF; i++) {
     const a = i * width;
     const b = (rows - 1 - i) * width;
-    for (let x = 0; x < width; x++) c0[x] += zi * (c[a + x] + zn1 * c[b + x]);
+    for (let x = x0; x < x1; x++) c0[x] += zi * (c[a + x] + zn1 * c[b + x]);
     zi *= z;
   }
   const denom = 1 - zn1 * zn1;
-  for (let x = 0; x < width; x++) c[x] = c0[x] / denom;
+  for (let x = x0; x < x1; x++) c[x] = c0[x] / denom;
   for (let i = 1; i < rows; i++) {
     beforeForward?.(i);
     const a = i * width;
     const p = a - width;
-    for (let x = 0; x < width; x++) c[a + x] += z * c[p + x];
+    for (let x = x0; x < x1; x++) c[a + x] += z * c[p + x];
   }
   const prev = (rows - 2) * width;
   const k = z / (z * z - 1);
-  for (let x = 0; x < width; x++) c[last + x] = (z * c[prev + x] + c[last + x]) * k;
+  for (let x = x0; x < x1; x++) c[last + x] = (z * c[prev + x] + c[last + x]) * k;
   const starts = ty.start;
   let o = starts.length - 1;
   for (let i = rows - 2; i >= 0; i--) {
     const a = i * width;
     const nx = a + width;
-    for (let x = 0; x < width; x++) c[a + x] = z * (c[nx + x] - c[a + x]);
+    for (let x = x0; x < x1; x++) c[a + x] = z * (c[nx + x] - c[a + x]);
     // Rows i and below are final: every output row whose taps start here or below can be sampled.
-    for (; o >= 0 && starts[o] >= i; o--) sampleRow(c, width, starts[o], ty.weights, o, result);
+    for (; o >= 0 && starts[o] >= i; o--) sampleRow(c, width, starts[o], ty.weights, o, result, x0, x1);
   }
 }
 
@@ -517,6 +590,8 @@ function sampleRow(
   weights: Float64Array,
   o: number,
   result: Float64Array,
+  x0: number,
+  x1: number,
 ): void {
   const r0 = start * width;
   const r1 = r0 + width;
@@ -527,7 +602,7 @@ function sampleRow(
   const w2 = weights[o * 4 + 2];
   const w3 = weights[o * 4 + 3];
   const out = o * width;
-  for (let x = 0; x < width; x++) {
+  for (let x = x0; x < x1; x++) {
     result[out + x] = w0 * c[r0 + x] + w1 * c[r1 + x] + w2 * c[r2 + x] + w3 * c[r3 + x];
   }
 }

@@ -1,0 +1,258 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { planResize, resizeColumns, resizePlane, resizeRows, startResize, type PlaneSource } from './bspline';
+import {
+  cell,
+  CELLS,
+  COLUMNS_CELL,
+  DONE,
+  MAIN,
+  OPEN,
+  ROWS_CELL,
+  ROWS_DONE_CELL,
+  WORKER,
+  type ResizeJob,
+} from './protocol';
+
+/**
+ * resizePlane on two threads: the main thread and one small persistent worker each take half of
+ * the source rows (x pass), then half of the output columns (y pass). Both passes are independent
+ * per row and per column respectively, so the result is bit-identical to resizePlane.
+ *
+ * The worker is optional. It is started on first use and never waited for: the job is posted,
+ * the main thread does its own half, then claims the worker's half if the worker has not (still
+ * starting, busy, gone) and does it too. It is unref'd (never keeps the process alive) and
+ * terminated after IDLE_MS without work. If it cannot start, everything runs in this thread.
+ * Synchronous like resizePlane: the main thread blocks (Atomics.wait) only while the worker is
+ * actually computing a half it has claimed, which it would otherwise compute itself.
+ */
+export function resizePlaneParallel(
+  source: PlaneSource,
+  outWidth: number,
+  outHeight: number,
+  out: Float64Array,
+): Float64Array {
+  const worker = usableWorker();
+  if (!worker || !(out.buffer instanceof SharedArrayBuffer) || source.height < 2 * MIN_ROWS)
+    return resizePlane(source, outWidth, outHeight, out);
+  if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
+  const shared = { ...source, data: sharedSource(source.data) };
+  const plan = planResize(shared, outWidth, outHeight);
+  const buffers = sharedScratch(plan.rowsLength, plan.coefficientsLength);
+  startResize(plan, buffers.coefficients);
+  // The split: source rows in halves (in groups of four, as the x pass prefilters them), output
+  // columns in halves. Padding rows are left to the main thread's half and the worker's by place.
+  const rowsSplit = source.padTop + ((source.height >> 3) << 2);
+  const columnsSplit = outWidth >> 1;
+  const id = (jobCounter = (jobCounter % 0x0ffffff) + 1);
+  const control = controlCells();
+  Atomics.store(control, ROWS_CELL, cell(id, OPEN));
+  Atomics.store(control, COLUMNS_CELL, cell(id, OPEN));
+  const job: ResizeJob = {
+    job: id,
+    control,
+    source: shared,
+    outWidth,
+    outHeight,
+    out,
+    rows: buffers.rows,
+    coefficients: buffers.coefficients,
+    rowsFrom: rowsSplit,
+    rowsTo: source.paddedHeight,
+    columnsFrom: columnsSplit,
+    columnsTo: outWidth,
+  };
+  worker.postMessage(job);
+  resizeRows(plan, out, buffers.rows, buffers.coefficients, 0, rowsSplit);
+  if (!finishHalf(control, ROWS_CELL, id))
+    resizeRows(plan, out, buffers.rows, buffers.coefficients, rowsSplit, source.paddedHeight);
+  if (plan.mode === 'x') {
+    Atomics.store(control, COLUMNS_CELL, cell(id, MAIN));
+  } else {
+    Atomics.store(control, ROWS_DONE_CELL, id);
+    Atomics.notify(control, ROWS_DONE_CELL);
+    resizeColumns(plan, out, buffers.rows, buffers.coefficients, 0, columnsSplit);
+    if (!finishHalf(control, COLUMNS_CELL, id))
+      resizeColumns(plan, out, buffers.rows, buffers.coefficients, columnsSplit, outWidth);
+  }
+  scheduleIdleStop();
+  return out;
+}
+
+/** Below this many source rows per thread the message round trip is not worth it. */
+const MIN_ROWS = 32;
+/** The worker is stopped after this long without a job (a new one starts on the next image). */
+const IDLE_MS = 5000;
+/** How long the main thread waits for a half the worker has claimed before giving up on it. */
+const CLAIMED_WAIT_MS = 10_000;
+
+/**
+ * After the main thread's own half: true when the worker did (or is doing, and now finished) the
+ * other half; false when the main thread claimed it and must do it itself.
+ */
+function finishHalf(control: Int32Array, index: number, id: number): boolean {
+  if (Atomics.compareExchange(control, index, cell(id, OPEN), cell(id, MAIN)) === cell(id, OPEN))
+    return false;
+  const deadline = Date.now() + CLAIMED_WAIT_MS;
+  for (;;) {
+    const state = Atomics.load(control, index);
+    if (state === cell(id, DONE)) {
+      workerHalves++;
+      return true;
+    }
+    const left = deadline - Date.now();
+    if (state !== cell(id, WORKER) || left <= 0) break;
+    Atomics.wait(control, index, state, left);
+  }
+  // A worker that stalls mid-half is dropped with the buffers it may still write to; the half is
+  // redone here. (Never seen; it keeps a wedged worker from wedging the extension.)
+  abandonWorker();
+  return false;
+}
+
+let worker: Worker | undefined;
+let workerFailed = false;
+let ready: Promise<boolean> | undefined;
+let idleTimer: NodeJS.Timeout | undefined;
+let jobCounter = 0;
+let workerHalves = 0;
+
+/** How many halves the worker has done since the process started (tests, diagnostics). */
+export function resizeWorkerHalves(): number {
+  return workerHalves;
+}
+let control: Int32Array | undefined;
+
+function controlCells(): Int32Array {
+  control ??= new Int32Array(new SharedArrayBuffer(CELLS * 4));
+  return control;
+}
+
+/** The running worker, starting it if needed (the first job may then be done all here). */
+function usableWorker(): Worker | undefined {
+  if (workerFailed || typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined')
+    return undefined;
+  // An escape hatch (and the benchmark's comparison): MEDIMAGEPARSE_RESIZE_WORKER=0 keeps it all here.
+  if (process.env.MEDIMAGEPARSE_RESIZE_WORKER === '0') return undefined;
+  if (!worker) startWorker();
+  return worker;
+}
+
+/**
+ * How to start the worker: the bundled dist/imaging-worker.js beside the bundle, or (under tsx:
+ * unit tests, bench) worker.ts through tsx's CommonJS hook. Node 20 refuses a .ts worker file even
+ * with `--import tsx` in execArgv, so the worker is a two-line eval that registers tsx first.
+ */
+function workerEntry(): { code: string; eval: boolean } | undefined {
+  const bundled = path.join(__dirname, 'imaging-worker.js');
+  if (fs.existsSync(bundled)) return { code: bundled, eval: false };
+  const source = path.join(__dirname, 'worker.ts');
+  if (!__filename.endsWith('.ts') || !fs.existsSync(source)) return undefined;
+  try {
+    const tsx = require.resolve('tsx/cjs');
+    return { code: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, eval: true };
+  } catch {
+    return undefined;
+  }
+}
+
+function startWorker(): void {
+  const entry = workerEntry();
+  if (!entry) {
+    workerFailed = true;
+    return;
+  }
+  try {
+    const started = new Worker(entry.code, { eval: entry.eval });
+    started.unref();
+    worker = started;
+    ready = new Promise<boolean>((resolve) => {
+      started.once('message', () => resolve(true));
+      started.once('error', () => resolve(false));
+      started.once('exit', () => resolve(false));
+    });
+    // A worker that fails to load or dies is never used again; the resize carries on here.
+    started.on('error', () => {
+      workerFailed = true;
+      if (worker === started) worker = undefined;
+    });
+    started.on('exit', () => {
+      if (worker === started) worker = undefined;
+    });
+  } catch {
+    workerFailed = true;
+    worker = undefined;
+  }
+}
+
+function scheduleIdleStop(): void {
+  if (idleTimer) idleTimer.refresh();
+  else {
+    idleTimer = setTimeout(stopResizeWorker, IDLE_MS);
+    idleTimer.unref();
+  }
+}
+
+function abandonWorker(): void {
+  workerFailed = true;
+  scratch = undefined;
+  control = undefined;
+  void stopResizeWorker();
+}
+
+/** Stops the worker now (it is restarted on the next resize). */
+export async function stopResizeWorker(): Promise<void> {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = undefined;
+  const running = worker;
+  worker = undefined;
+  ready = undefined;
+  if (running) await running.terminate();
+}
+
+/**
+ * Starts the worker if needed and resolves true once it runs (false when it cannot). Only needed
+ * by tests and benchmarks that want the two-thread path from the first call.
+ */
+export function resizeWorkerReady(): Promise<boolean> {
+  usableWorker();
+  return ready ?? Promise.resolve(false);
+}
+
+/** The intermediates both threads write, in shared memory; reused between calls like resizePlane's. */
+let scratch: { rows: Float64Array; coefficients: Float64Array; source?: Float32Array } | undefined;
+function sharedScratch(
+  rowsLength: number,
+  coefficientsLength: number,
+): { rows: Float64Array; coefficients: Float64Array } {
+  scratch ??= { rows: new Float64Array(0), coefficients: new Float64Array(0) };
+  if (scratch.rows.length < rowsLength) scratch.rows = sharedFloat64(rowsLength);
+  if (scratch.coefficients.length < coefficientsLength)
+    scratch.coefficients = sharedFloat64(coefficientsLength);
+  return {
+    rows: scratch.rows.subarray(0, rowsLength),
+    coefficients: scratch.coefficients.subarray(0, coefficientsLength),
+  };
+}
+
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * 8));
+}
+
+/** The source as the worker can read it: as it is when already in shared memory, else a copy. */
+let lastCopy: { of: PlaneSource['data']; copy: PlaneSource['data'] } | undefined;
+function sharedSource(data: PlaneSource['data']): PlaneSource['data'] {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
+  // The channels of one colour image come one after the other: copied once for all three. (Kept
+  // only as long as the next source differs; a changed array of the same identity is not expected.)
+  if (lastCopy?.of === data) return lastCopy.copy;
+  const length = data.length;
+  let copy: Float32Array | Float64Array | Uint8Array;
+  if (data instanceof Float64Array) copy = sharedFloat64(length);
+  else if (data instanceof Uint8Array) copy = new Uint8Array(new SharedArrayBuffer(length));
+  else copy = new Float32Array(new SharedArrayBuffer(length * 4));
+  copy.set(data);
+  lastCopy = { of: data, copy };
+  return copy;
+}
