@@ -6,21 +6,13 @@
 // input event to the pixels being on the canvas (a 1-pixel read-back forces the raster). Prints
 // which renderer ran and how each repaint ran (full, incremental, none).
 // Usage: node bench/render.bench.mjs [iterations]
-import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
+import { buildWebview } from '../scripts/build.mjs';
 import { startHarness, CHROMIUM } from '../test/webview-harness/server.mjs';
 
 const iterations = Number(process.argv[2] ?? 60);
 
-await esbuild.build({
-  entryPoints: { webview: 'webview/main.ts' },
-  outdir: 'dist',
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2022',
-  logLevel: 'warning',
-});
+await buildWebview();
 
 const harness = await startHarness();
 const browser = await chromium.launch(CHROMIUM);

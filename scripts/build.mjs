@@ -3,11 +3,12 @@
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 
-const production = process.argv.includes('--production');
-const watch = process.argv.includes('--watch');
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+const production = isMain && process.argv.includes('--production');
+const watch = isMain && process.argv.includes('--watch');
 
 /** Packages with native binaries or WebAssembly files resolved at run time stay outside the bundle. */
-const nodeExternals = [
+export const NODE_EXTERNALS = [
   'vscode',
   'sharp',
   '@cornerstonejs/codec-openjpeg',
@@ -37,34 +38,48 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: nodeExternals,
+    external: NODE_EXTERNALS,
     define: { 'process.env.MEDIMAGEPARSE_BUILD': JSON.stringify(production ? 'production' : 'development') },
   },
-  {
-    ...common,
+  webviewOptions(common),
+];
+
+/** The webview bundle (dist/webview.js and dist/webview.css). */
+function webviewOptions(base) {
+  return {
+    ...base,
     entryPoints: { webview: 'webview/main.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-  },
-];
-
-fs.mkdirSync('dist', { recursive: true });
-// The webview's icon font (used by @vscode-elements/elements) ships beside the bundles.
-fs.mkdirSync('dist/codicons', { recursive: true });
-for (const file of ['codicon.css', 'codicon.ttf']) {
-  fs.copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
+  };
 }
-if (watch) {
-  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
-  await Promise.all(contexts.map((c) => c.watch()));
-  console.log('[build] watching for changes');
-} else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
-  // The CLI is the package's `bin`: give it a shebang and the executable bit.
-  const cli = 'dist/cli.js';
-  const text = fs.readFileSync(cli, 'utf8');
-  if (!text.startsWith('#!')) fs.writeFileSync(cli, '#!/usr/bin/env node\n' + text);
-  fs.chmodSync(cli, 0o755);
+
+/** Builds only the webview bundle, as `npm run build` does (the viewer harness and render bench use it). */
+export async function buildWebview() {
+  await esbuild.build(webviewOptions({ ...common, logLevel: 'warning' }));
+}
+
+if (isMain) await buildAll();
+
+async function buildAll() {
+  fs.mkdirSync('dist', { recursive: true });
+  // The webview's icon font (used by @vscode-elements/elements) ships beside the bundles.
+  fs.mkdirSync('dist/codicons', { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) {
+    fs.copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
+  }
+  if (watch) {
+    const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+    await Promise.all(contexts.map((c) => c.watch()));
+    console.log('[build] watching for changes');
+  } else {
+    await Promise.all(builds.map((b) => esbuild.build(b)));
+    // The CLI is the package's `bin`: give it a shebang and the executable bit.
+    const cli = 'dist/cli.js';
+    const text = fs.readFileSync(cli, 'utf8');
+    if (!text.startsWith('#!')) fs.writeFileSync(cli, '#!/usr/bin/env node\n' + text);
+    fs.chmodSync(cli, 0o755);
+  }
 }

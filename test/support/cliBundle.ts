@@ -9,6 +9,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * find the external packages in the repository's node_modules.
  */
 export async function buildCliBundle(outfile: string): Promise<NodeJS.ProcessEnv> {
+  const { NODE_EXTERNALS } = await import('../../scripts/build.mjs');
   await esbuild.build({
     entryPoints: [path.join(ROOT, 'src/cli/main.ts')],
     outfile,
@@ -16,14 +17,7 @@ export async function buildCliBundle(outfile: string): Promise<NodeJS.ProcessEnv
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    // Kept in step with NODE_EXTERNALS in scripts/build.mjs: native and WebAssembly packages.
-    external: [
-      'vscode',
-      'sharp',
-      '@cornerstonejs/codec-openjpeg',
-      '@cornerstonejs/codec-libjpeg-turbo-8bit',
-      '@cornerstonejs/codec-charls',
-    ],
+    external: NODE_EXTERNALS,
     nodePaths: [path.join(ROOT, 'node_modules')],
     logLevel: 'silent',
   });

@@ -7,23 +7,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
+import { buildWebview } from '../../scripts/build.mjs';
 import { startHarness, CHROMIUM } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shots = path.join(here, 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
 process.chdir(path.resolve(here, '../..'));
-await esbuild.build({
-  entryPoints: { webview: 'webview/main.ts' },
-  outdir: 'dist',
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2022',
-  logLevel: 'warning',
-});
+await buildWebview();
 
 const harness = await startHarness();
 const browser = await chromium.launch(CHROMIUM);

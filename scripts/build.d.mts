@@ -1,0 +1,2 @@
+export const NODE_EXTERNALS: string[];
+export function buildWebview(): Promise<void>;
