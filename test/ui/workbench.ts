@@ -110,6 +110,27 @@ export class Workbench {
     await this.page.locator('.statusbar-item', { hasText: 'demo' }).first().waitFor({ timeout: 60_000 });
   }
 
+  /**
+   * In an open multi-select quick pick: filters by `label`, ticks the first matching item and
+   * accepts. The tick is checked ("1 Selected") and retried, since a click that lands while the
+   * list re-renders is lost.
+   */
+  async pickInQuickPick(label: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input.input');
+    await input.waitFor();
+    await input.fill(label);
+    const count = this.page.locator('.quick-input-widget .quick-input-count');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+      await row.waitFor();
+      if (/1 Selected/.test((await count.textContent().catch(() => '')) ?? '')) break;
+      await row.locator('.monaco-checkbox, input[type=checkbox]').first().click();
+      await this.page.waitForTimeout(400);
+    }
+    await waitText(count, /1 Selected/, 5_000);
+    await this.page.keyboard.press('Enter');
+  }
+
   /** Waits until the viewer has drawn its image (the init message arrived). */
   async waitForImage(): Promise<void> {
     const end = Date.now() + 30_000;

@@ -26,14 +26,7 @@ describe('Workflows in the real workbench', () => {
     const input = page.locator('.quick-input-widget input.input');
     await input.waitFor();
     await waitText(page.locator('.quick-input-title'), /X-Ray/);
-    await input.fill('left lung');
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: 'left lung' })
-      .first()
-      .locator('.quick-input-list-checkbox, input[type=checkbox], .monaco-checkbox')
-      .first()
-      .click();
-    await page.keyboard.press('Enter');
+    await wb.pickInQuickPick('left lung');
     // The viewer opens with the result (reference annotations from the demo endpoint).
     const viewer = wb.viewer();
     await viewer.locator('[data-testid="result-banner"]').waitFor({ timeout: 60_000 });
@@ -86,14 +79,7 @@ describe('Workflows in the real workbench', () => {
       await page.keyboard.press('Enter');
       const input = page.locator('.quick-input-widget input.input');
       await input.waitFor();
-      await input.fill('liver');
-      await page
-        .locator('.quick-input-list .monaco-list-row', { hasText: 'liver' })
-        .first()
-        .locator('.monaco-checkbox, input[type=checkbox]')
-        .first()
-        .click();
-      await page.keyboard.press('Enter');
+      await wb.pickInQuickPick('liver');
     };
     await parseFolder();
     const toast = page.locator('.notification-toast', { hasText: 'Parse Folder:' });
