@@ -21,7 +21,7 @@ function answerWithProbeLabels(prompts: number): string {
   ]);
 }
 
-describe('Safety in the real workbench', () => {
+describe('Safety and endpoints in the real workbench', () => {
   let wb: Workbench;
   let server: FaultServer;
   before(async () => {
@@ -140,16 +140,6 @@ describe('Safety in the real workbench', () => {
     assert.equal(runDisabled, false, 'Run is available again after a cancel');
     await wb.screenshot('safety-cancelled');
   });
-});
-
-describe('Adding an endpoint in the real workbench', () => {
-  let wb: Workbench;
-  let server: FaultServer;
-  before(async () => {
-    server = await startFaultServer();
-  });
-  after(() => server.close());
-  closeAfterEach(() => wb);
 
   it('adds an endpoint with a key through the wizard, never shows the key, selects it and tests it', async () => {
     wb = await Workbench.launch('add-endpoint');

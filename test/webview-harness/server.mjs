@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { CHROMIUM_ARGS } from '../../scripts/workbench.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -143,19 +144,8 @@ export async function startHarness() {
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** Launch options for Debian's Chromium: never downloads a browser. */
-export const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
+/** Launch options for Debian's Chromium (the same flags as the workbench tests): never downloads a browser. */
+export const CHROMIUM = { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const h = await startHarness();
