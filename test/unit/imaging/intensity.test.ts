@@ -51,6 +51,51 @@ describe('imaging: intensity', () => {
     assert.equal(positivePercentiles(Float32Array.from([0, -1]), [50]), undefined);
   });
 
+  it('percentiles equal those of a full sort, with duplicates, NaN, infinities, subnormals and negatives', () => {
+    // Linear-interpolated percentile over the sorted positives: the definition, computed slowly.
+    const bySort = (values: Float32Array, q: number): number => {
+      const sorted = Array.from(values)
+        .filter((v) => v > 0)
+        .sort((a, b) => a - b);
+      const pos = (q / 100) * (sorted.length - 1);
+      const lo = Math.floor(pos);
+      const frac = pos - lo;
+      if (frac === 0 || lo + 1 >= sorted.length) return sorted[lo];
+      const diff = sorted[lo + 1] - sorted[lo];
+      return frac >= 0.5 ? sorted[lo + 1] - diff * (1 - frac) : sorted[lo] + diff * frac;
+    };
+    let seed = 12345;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const special = [0, -0, -3, NaN, Infinity, -Infinity, 1e-45, 3e-39, 1, 1.0000001, 255, 65535];
+    for (let trial = 0; trial < 40; trial++) {
+      const n = 1 + Math.floor(random() * 3000);
+      const values = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const r = random();
+        values[i] =
+          r < 0.2
+            ? special[Math.floor(random() * special.length)]
+            : r < 0.6
+              ? Math.floor(random() * 20) // many equal values, as in 8-bit data stored as float
+              : (random() - 0.2) * 10 ** Math.floor(random() * 8 - 3);
+      }
+      const qs = [0, 0.5, 25, 50, 99.5, 100];
+      const got = positivePercentiles(values, qs);
+      if (!values.some((v) => v > 0)) {
+        assert.equal(got, undefined);
+        continue;
+      }
+      assert.deepEqual(
+        got,
+        qs.map((q) => bySort(values, q)),
+        `trial ${trial}`,
+      );
+    }
+  });
+
   it("stretches the clipped values' own min..max to 0..255, as the reference does", () => {
     const out = applyIntensity(Float32Array.from([-2000, 0, 100, 3000]), {
       kind: 'window',
