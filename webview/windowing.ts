@@ -64,7 +64,7 @@ export function parseWindow(lower: string, upper: string): DisplayWindow | undef
  * without one they are taken as 0–255 (raster images are shown as they are).
  */
 export function renderImageRgba(
-  pixels: Float32Array,
+  pixels: Float32Array | Uint8Array,
   channels: 1 | 3,
   count: number,
   window: DisplayWindow | undefined,

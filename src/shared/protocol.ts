@@ -13,8 +13,8 @@ export interface ViewerImage {
   width: number;
   height: number;
   channels: 1 | 3;
-  /** Real-world values (HU for CT), row-major, channels interleaved. */
-  pixels: Float32Array;
+  /** Real-world values (HU for CT), row-major, channels interleaved; bytes for 8-bit raster images. */
+  pixels: Float32Array | Uint8Array;
   range: { min: number; max: number };
   /** Initial window for DICOM/NIfTI; raster images are shown as they are. */
   defaultWindow?: { lower: number; upper: number };

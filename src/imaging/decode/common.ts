@@ -6,8 +6,10 @@ export interface DecodedPixels {
   width: number;
   height: number;
   channels: 1 | 3;
-  pixels: Float32Array;
+  pixels: Float32Array | Uint8Array;
   bitsStored: number;
+  /** [min, max] of the pixels when the decoder found it while writing them (else computed here). */
+  range?: [number, number];
 }
 
 /** Fills range, default window and hints common to all formats. */
@@ -17,7 +19,7 @@ export function finishImage(
   decoded: DecodedPixels,
   extra: Partial<SourceImage>,
 ): SourceImage {
-  let [min, max] = valueRange(decoded.pixels);
+  let [min, max] = decoded.range ?? valueRange(decoded.pixels);
   if (!Number.isFinite(min)) {
     min = 0;
     max = 0;
@@ -85,7 +87,7 @@ export function guessFromName(file: string): { modality?: string; bodyPart?: str
  * pairs and selects instead of branches: a third of the time on large images, where this scan
  * showed up as one of the costliest steps of opening.
  */
-export function valueRange(p: Float32Array): [number, number] {
+export function valueRange(p: Float32Array | Uint8Array): [number, number] {
   let min0 = Infinity;
   let max0 = -Infinity;
   let min1 = Infinity;

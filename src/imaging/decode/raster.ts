@@ -45,12 +45,21 @@ export async function decodeRaster(file: string, data: Buffer): Promise<SourceIm
     // third of the memory and work, for the viewer and the model input alike.
     if (channels === 3 && (deep ? identicalChannels16(samples as Uint16Array) : identicalChannels8(raw)))
       channels = 1;
-    // Shared memory: the model input's resize worker reads the pixels without a copy.
-    const pixels = new Float32Array(new SharedArrayBuffer(count * channels * 4));
-    if (channels === info.channels) pixels.set(samples);
-    else if (deep) firstOfThree16(samples as Uint16Array, pixels);
-    else firstOfThree8(raw, pixels);
-    decoded = { width: info.width, height: info.height, channels, pixels, bitsStored: deep ? 16 : 8 };
+    // Shared memory: the model input's resize worker reads the pixels without a copy. 8-bit
+    // samples stay bytes; deeper ones become floats.
+    const n = count * channels;
+    let pixels: Float32Array | Uint8Array;
+    let range: [number, number];
+    if (deep) {
+      pixels = new Float32Array(new SharedArrayBuffer(n * 4));
+      range = widen16(samples as Uint16Array, channels === info.channels ? 1 : 3, pixels);
+    } else {
+      pixels = new Uint8Array(new SharedArrayBuffer(n));
+      if (channels === info.channels) pixels.set(raw.subarray(0, n));
+      else firstOfThree8(raw, pixels);
+      range = n === 0 ? [0, 0] : byteRange(pixels);
+    }
+    decoded = { width: info.width, height: info.height, channels, pixels, bitsStored: deep ? 16 : 8, range };
   } catch (error) {
     throw new ImagingError(file, `cannot decode ${meta.format ?? 'image'} (${describeSharpError(error)})`);
   }
@@ -97,12 +106,39 @@ function identicalChannels16(samples: Uint16Array): boolean {
   return true;
 }
 
-function firstOfThree8(bytes: Buffer, out: Float32Array): void {
+function firstOfThree8(bytes: Buffer, out: Uint8Array): void {
   for (let i = 0, j = 0; i < out.length; i++, j += 3) out[i] = bytes[j];
 }
 
-function firstOfThree16(samples: Uint16Array, out: Float32Array): void {
-  for (let i = 0, j = 0; i < out.length; i++, j += 3) out[i] = samples[j];
+/** Every `step`-th sample into `out` as floats (step 3 keeps the first of identical channels), and their [min, max]. */
+function widen16(samples: Uint16Array, step: number, out: Float32Array): [number, number] {
+  if (out.length === 0) return [0, 0];
+  let min = 65535;
+  let max = 0;
+  for (let i = 0, j = 0; i < out.length; i++, j += step) {
+    const v = samples[j];
+    out[i] = v;
+    min = v < min ? v : min;
+    max = v > max ? v : max;
+  }
+  return [min, max];
+}
+
+/**
+ * [min, max] of bytes. Most 8-bit pictures reach both 0 and 255, which two native searches
+ * (TypedArray indexOf) confirm in well under a millisecond; otherwise one pass marks the values
+ * present. A JS min/max loop over the 8 MB of a 1634² colour image took 15 ms.
+ */
+export function byteRange(bytes: Uint8Array): [number, number] {
+  if (bytes.length === 0) return [0, 0];
+  if (bytes.indexOf(0) >= 0 && bytes.indexOf(255) >= 0) return [0, 255];
+  const seen = new Uint8Array(256);
+  for (let i = 0; i < bytes.length; i++) seen[bytes[i]] = 1;
+  let min = 0;
+  while (!seen[min]) min++;
+  let max = 255;
+  while (!seen[max]) max--;
+  return [min, max];
 }
 
 function describeSharpError(error: unknown): string {

@@ -8,7 +8,7 @@ const deflateRaw = promisify(zlib.deflateRaw);
  * profile or any other metadata chunk can leave the machine with it. Our own encoder rather than
  * sharp's: every row uses the "Up" filter (medical images are smooth vertically) and zlib level 1,
  * which here is both faster and smaller than sharp's fast settings. Deflate runs on the libuv
- * thread pool, off the event loop, in two halves at once (see parallelZlib).
+ * thread pool, off the event loop, in bands at once (see ScanlineDeflater).
  */
 export async function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
   const stride = width * 3;
@@ -49,9 +49,8 @@ export async function encodeRgbPng(rgb: Uint8Array, width: number, height: numbe
 
 /**
  * The PNG of already filtered RGB scanlines (each row: filter type byte, then width × 3 bytes).
- * `adler` is their zlib Adler-32 when the caller has it (the model input of a grey image computes
- * it while writing the bytes, at a third of the work, see prepare.ts); otherwise it is computed
- * here while the pool threads deflate.
+ * `adler` is their zlib Adler-32 when the caller has it (the model input computes it while writing
+ * the bytes, see prepare.ts); otherwise it is computed here while the pool threads deflate.
  */
 export async function encodeScanlines(
   scanlines: Buffer,
@@ -59,20 +58,76 @@ export async function encodeScanlines(
   width: number,
   height: number,
 ): Promise<Buffer> {
-  if (scanlines.length !== (width * 3 + 1) * height)
-    throw new Error(`expected ${(width * 3 + 1) * height} scanline bytes, got ${scanlines.length}`);
-  const deflating = deflateHalves(scanlines);
+  const deflater = new ScanlineDeflater(scanlines, width, height);
+  deflater.bandReady(height >> 1);
+  deflater.bandReady(height);
   // Unless the caller has it, the checksum is computed here while the pool threads deflate.
-  const checksum = adler ?? adler32(scanlines);
-  let halves: [Buffer, Buffer];
-  try {
-    halves = await deflating;
-  } finally {
-    releaseScanlineBuffer(scanlines);
+  return deflater.finish(adler ?? adler32(scanlines));
+}
+
+/**
+ * Deflates PNG scanlines in bands while the caller is still writing the rows below them, on the
+ * libuv pool threads, as pigz does: each band is an independent raw deflate stream ending with a
+ * sync flush (a non-final, byte-aligned block), the last one a normal final stream, so they simply
+ * concatenate; the zlib header and the Adler-32 of the whole are ours. Each band starts without
+ * the previous band's dictionary, which costs a few hundred bytes.
+ *
+ * Why bands: deflating the 3 MB of a model input takes longer than everything computed before it.
+ * Handed over band by band, it runs on the other core while this thread writes the next rows,
+ * instead of after all of them.
+ */
+export class ScanlineDeflater {
+  private readonly bands: Promise<Buffer>[] = [];
+  private rowsDone = 0;
+
+  constructor(
+    /** Where the caller writes the rows; back in the buffer pool once finish() is done. */
+    readonly scanlines: Buffer,
+    private readonly width: number,
+    private readonly height: number,
+  ) {
+    if (scanlines.length !== (width * 3 + 1) * height)
+      throw new Error(`expected ${(width * 3 + 1) * height} scanline bytes, got ${scanlines.length}`);
   }
-  const [a, b] = halves;
-  // Signature, IHDR, IDAT (zlib header, the two halves, Adler-32), IEND: written once, in place.
-  const idatLength = 2 + a.length + b.length + 4;
+
+  /** Rows up to `endRow` are written: deflate the ones since the last band. */
+  bandReady(endRow: number): void {
+    if (endRow <= this.rowsDone || endRow > this.height) return;
+    const rowBytes = this.width * 3 + 1;
+    const band = this.scanlines.subarray(this.rowsDone * rowBytes, endRow * rowBytes);
+    const last = endRow === this.height;
+    // One output chunk holds the whole band (deflate's worst case is a few bytes per 16 KB over
+    // its input), so each band is a single job on the pool. With the default 16 KB chunks, the
+    // round trips to the event loop took longer than the compression.
+    const chunkSize = band.length + (band.length >> 6) + 1024;
+    this.bands.push(
+      deflateRaw(band, {
+        level: 1,
+        chunkSize,
+        finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+      }),
+    );
+    this.rowsDone = endRow;
+  }
+
+  /** Deflates any rows not yet handed over, waits for all bands and returns the PNG. */
+  async finish(adler: number): Promise<Buffer> {
+    this.bandReady(this.height);
+    let parts: Buffer[];
+    try {
+      parts = await Promise.all(this.bands);
+    } finally {
+      releaseScanlineBuffer(this.scanlines);
+    }
+    return assemblePng(parts, adler, this.width, this.height);
+  }
+}
+
+/** Signature, IHDR, IDAT (zlib header, the raw deflate parts, Adler-32), IEND: written once, in place. */
+function assemblePng(parts: Buffer[], adler: number, width: number, height: number): Buffer {
+  let deflated = 0;
+  for (const part of parts) deflated += part.length;
+  const idatLength = 2 + deflated + 4;
   const png = Buffer.allocUnsafe(PNG_SIGNATURE.length + 25 + 12 + idatLength + 12);
   PNG_SIGNATURE.copy(png, 0);
   let p = PNG_SIGNATURE.length;
@@ -89,9 +144,9 @@ export async function encodeScanlines(
   png.write('IDAT', p + 4, 'latin1');
   png[p + 8] = 0x78; // zlib header: deflate, 32 KB window, fastest
   png[p + 9] = 0x01;
-  a.copy(png, p + 10);
-  b.copy(png, p + 10 + a.length);
-  png.writeUInt32BE(checksum, p + 8 + idatLength - 4);
+  let at = p + 10;
+  for (const part of parts) at += part.copy(png, at);
+  png.writeUInt32BE(adler, p + 8 + idatLength - 4);
   png.writeUInt32BE(crc32(png.subarray(p + 4, p + 8 + idatLength)), p + 8 + idatLength);
   p += 12 + idatLength;
   writeChunk(png, p, 'IEND', Buffer.alloc(0));
@@ -114,28 +169,6 @@ export function scanlineBuffer(length: number): Buffer {
 
 function releaseScanlineBuffer(buffer: Buffer): void {
   if (scanlinePool.length < POOL_SIZE) scanlinePool.push(buffer);
-}
-
-/**
- * A zlib stream deflated in two halves on two pool threads, as pigz does: the first half ends with
- * a sync flush (a non-final, byte-aligned block), the second is a normal final stream, so the raw
- * deflate data simply concatenate; the zlib header and the Adler-32 of the whole are ours. The
- * second half starts without the first half's dictionary, which costs a few hundred bytes.
- */
-async function deflateHalves(data: Buffer): Promise<[Buffer, Buffer]> {
-  const half = Math.floor(data.length / 2);
-  // One output chunk holds a whole half (deflate's worst case is a few bytes per 16 KB over its
-  // input), so each half is a single job on the pool. With the default 16 KB chunks, the ~100
-  // round trips to the event loop took longer than the compression.
-  const chunkSize = half + (half >> 6) + 1024;
-  return Promise.all([
-    deflateRaw(data.subarray(0, half), {
-      level: 1,
-      chunkSize,
-      finishFlush: zlib.constants.Z_SYNC_FLUSH,
-    }),
-    deflateRaw(data.subarray(half), { level: 1, chunkSize }),
-  ]);
 }
 
 export function adler32(data: Uint8Array): number {

@@ -3,7 +3,7 @@ import { clipRange } from '../resize/bspline';
 import { resizePlaneParallel } from '../resize/parallel';
 import type { IntensitySpec, ModelInput, SourceImage } from '../types';
 import { applyIntensityInto, resolveIntensity } from './intensity';
-import { encodeScanlines, scanlineBuffer } from './png';
+import { ScanlineDeflater, scanlineBuffer } from './png';
 
 /**
  * Builds the 1024² RGB model input from a decoded image exactly as the reference prepares its
@@ -19,15 +19,14 @@ export async function prepareModelInput(
   const geometry = modelInputGeometry(image.width, image.height);
   const size = MODEL_INPUT_SIZE;
   const rgb = new Uint8Array(size * size * 3);
-  let png: Buffer;
-  if (planes.length === 1) {
-    // Grey: the PNG scanlines and their checksum come out of the same pass as the RGB bytes.
-    const { scanlines, adler } = greyToRgbScanlines(planes[0], lo, hi, size, rgb);
-    png = await encodeScanlines(scanlines, adler, size, size);
-  } else {
-    const { scanlines, adler } = colourToRgbScanlines(planes, lo, hi, size, rgb);
-    png = await encodeScanlines(scanlines, adler, size, size);
-  }
+  // The PNG scanlines and their checksum come out of the same pass as the RGB bytes, and each
+  // band of rows is deflated on the pool threads while the next is written.
+  const deflater = new ScanlineDeflater(scanlineBuffer((size * 3 + 1) * size), size, size);
+  const adler =
+    planes.length === 1
+      ? greyToRgbScanlines(planes[0], lo, hi, size, rgb, deflater)
+      : colourToRgbScanlines(planes, lo, hi, size, rgb, deflater);
+  const png = await deflater.finish(adler);
   return { png, rgb, geometry };
 }
 
@@ -40,7 +39,10 @@ export function modelInputPixels(
   const size = MODEL_INPUT_SIZE;
   const rgb = new Uint8Array(size * size * 3);
   if (planes.length === 1) greyToRgb(planes[0], lo, hi, rgb);
-  else for (let c = 0; c < 3; c++) channelToRgb(planes[c], c, lo, hi, rgb);
+  else {
+    const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
+    for (let y = 0; y < size; y++) colourRowToWords(planes, lo | 0, hi | 0, y, size, words);
+  }
   return rgb;
 }
 
@@ -57,7 +59,7 @@ function resizedPlanes(
   const resolved = resolveIntensity(image, intensity);
   // Values already within 0–255 taken as they are need no copy: the resize reads them directly.
   const asIs = resolved.kind === 'none' && image.range.min >= 0 && image.range.max <= 255;
-  let values: Float32Array | Float64Array;
+  let values: Float32Array | Float64Array | Uint8Array;
   let min: number;
   let max: number;
   if (asIs) {
@@ -65,7 +67,10 @@ function resizedPlanes(
     min = image.range.min;
     max = image.range.max;
   } else {
-    const mapped = applyIntensityInto(image.pixels, resolved, intensityBuffer(image.pixels.length));
+    // Bytes (8-bit raster) only get here when a window or percentiles were asked for: rare enough
+    // for a float copy, which the percentile search needs (it reads float bit patterns).
+    const floats = image.pixels instanceof Uint8Array ? Float32Array.from(image.pixels) : image.pixels;
+    const mapped = applyIntensityInto(floats, resolved, intensityBuffer(floats.length));
     values = mapped.values;
     min = mapped.min;
     max = mapped.max;
@@ -101,6 +106,9 @@ function resizedPlanes(
   return { planes, lo, hi };
 }
 
+/** Rows per band handed to deflate while the rows below are written (see ScanlineDeflater). */
+const BAND_ROWS = Number(process.env.MEDIMAGEPARSE_BAND_ROWS) || 256;
+
 /**
  * greyToRgb that also writes the PNG scanlines ("Up" filter: each byte minus the one above, None
  * for the first row) and their Adler-32. The filter and the checksum are worked out once per grey
@@ -112,11 +120,12 @@ function greyToRgbScanlines(
   hi: number,
   size: number,
   rgb: Uint8Array,
-): { scanlines: Buffer; adler: number } {
+  deflater: ScanlineDeflater,
+): number {
   const ilo = lo | 0;
   const ihi = hi | 0;
   const stride = size * 3;
-  const scanlines = scanlineBuffer((stride + 1) * size);
+  const scanlines = deflater.scanlines;
   const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
   const rowWords = new Uint32Array(stride >> 2);
   const rowBytes = new Uint8Array(rowWords.buffer);
@@ -170,8 +179,9 @@ function greyToRgbScanlines(
     const t = prev;
     prev = cur;
     cur = t;
+    if ((y + 1) % BAND_ROWS === 0) deflater.bandReady(y + 1);
   }
-  return { scanlines, adler: (b * 65536 + a) >>> 0 };
+  return (b * 65536 + a) >>> 0;
 }
 
 /**
@@ -185,51 +195,21 @@ function colourToRgbScanlines(
   hi: number,
   size: number,
   rgb: Uint8Array,
-): { scanlines: Buffer; adler: number } {
+  deflater: ScanlineDeflater,
+): number {
   const ilo = lo | 0;
   const ihi = hi | 0;
-  const [pr, pg, pb] = planes;
   const stride = size * 3;
   const rowWordCount = stride >> 2;
-  const scanlines = scanlineBuffer((stride + 1) * size);
+  const scanlines = deflater.scanlines;
   const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
   const rowWords = new Uint32Array(rowWordCount);
   const rowBytes = new Uint8Array(rowWords.buffer);
   let a = 1;
   let b = 0;
   for (let y = 0; y < size; y++) {
-    const row = y * size;
     const w0 = y * rowWordCount;
-    for (let x = 0, w = w0; x < size; x += 4, w += 3) {
-      const i = row + x;
-      let v = pr[i];
-      const r0 = clip(v | 0, ilo, ihi);
-      v = pg[i];
-      const g0 = clip(v | 0, ilo, ihi);
-      v = pb[i];
-      const b0 = clip(v | 0, ilo, ihi);
-      v = pr[i + 1];
-      const r1 = clip(v | 0, ilo, ihi);
-      v = pg[i + 1];
-      const g1 = clip(v | 0, ilo, ihi);
-      v = pb[i + 1];
-      const b1 = clip(v | 0, ilo, ihi);
-      v = pr[i + 2];
-      const r2 = clip(v | 0, ilo, ihi);
-      v = pg[i + 2];
-      const g2 = clip(v | 0, ilo, ihi);
-      v = pb[i + 2];
-      const b2 = clip(v | 0, ilo, ihi);
-      v = pr[i + 3];
-      const r3 = clip(v | 0, ilo, ihi);
-      v = pg[i + 3];
-      const g3 = clip(v | 0, ilo, ihi);
-      v = pb[i + 3];
-      const b3 = clip(v | 0, ilo, ihi);
-      words[w] = r0 | (g0 << 8) | (b0 << 16) | (r1 << 24);
-      words[w + 1] = g1 | (b1 << 8) | (r2 << 16) | (g2 << 24);
-      words[w + 2] = b2 | (r3 << 8) | (g3 << 16) | (b3 << 24);
-    }
+    colourRowToWords(planes, ilo, ihi, y, size, words);
     const filterType = y === 0 ? 0 : 2;
     if (y === 0) {
       for (let w = 0; w < rowWordCount; w++) rowWords[w] = words[w];
@@ -252,8 +232,9 @@ function colourToRgbScanlines(
     const o = y * (stride + 1);
     scanlines[o] = filterType;
     scanlines.set(rowBytes, o + 1);
+    if ((y + 1) % BAND_ROWS === 0) deflater.bandReady(y + 1);
   }
-  return { scanlines, adler: (b * 65536 + a) >>> 0 };
+  return (b * 65536 + a) >>> 0;
 }
 
 /**
@@ -299,10 +280,49 @@ function greyToRgb(plane: Float64Array, lo: number, hi: number, rgb: Uint8Array)
   }
 }
 
-function channelToRgb(plane: Float64Array, c: number, lo: number, hi: number, rgb: Uint8Array): void {
-  for (let i = 0, j = c; i < plane.length; i++, j += 3) {
-    const v = plane[i];
-    rgb[j] = v < lo ? lo : v > hi ? hi : v;
+/**
+ * Row y of the three planes as RGB bytes: truncated and clipped (see clip), four pixels written as
+ * three little-endian 32-bit words of `words` (the whole image's RGB bytes).
+ */
+function colourRowToWords(
+  planes: Float64Array[],
+  ilo: number,
+  ihi: number,
+  y: number,
+  size: number,
+  words: Uint32Array,
+): void {
+  const [pr, pg, pb] = planes;
+  const row = y * size;
+  for (let x = 0, w = (row * 3) >> 2; x < size; x += 4, w += 3) {
+    const i = row + x;
+    let v = pr[i];
+    const r0 = clip(v | 0, ilo, ihi);
+    v = pg[i];
+    const g0 = clip(v | 0, ilo, ihi);
+    v = pb[i];
+    const b0 = clip(v | 0, ilo, ihi);
+    v = pr[i + 1];
+    const r1 = clip(v | 0, ilo, ihi);
+    v = pg[i + 1];
+    const g1 = clip(v | 0, ilo, ihi);
+    v = pb[i + 1];
+    const b1 = clip(v | 0, ilo, ihi);
+    v = pr[i + 2];
+    const r2 = clip(v | 0, ilo, ihi);
+    v = pg[i + 2];
+    const g2 = clip(v | 0, ilo, ihi);
+    v = pb[i + 2];
+    const b2 = clip(v | 0, ilo, ihi);
+    v = pr[i + 3];
+    const r3 = clip(v | 0, ilo, ihi);
+    v = pg[i + 3];
+    const g3 = clip(v | 0, ilo, ihi);
+    v = pb[i + 3];
+    const b3 = clip(v | 0, ilo, ihi);
+    words[w] = r0 | (g0 << 8) | (b0 << 16) | (r1 << 24);
+    words[w + 1] = g1 | (b1 << 8) | (r2 << 16) | (g2 << 24);
+    words[w + 2] = b2 | (r3 << 8) | (g3 << 16) | (b3 << 24);
   }
 }
 
@@ -336,7 +356,7 @@ function sharedFloat64(length: number): Float64Array {
     : new Float64Array(new SharedArrayBuffer(length * 8));
 }
 
-function channelsIdentical(values: Float32Array | Float64Array): boolean {
+function channelsIdentical(values: Float32Array | Float64Array | Uint8Array): boolean {
   for (let i = 0; i < values.length; i += 3) {
     if (values[i] !== values[i + 1] || values[i] !== values[i + 2]) return false;
   }

@@ -28,7 +28,7 @@ import {
  * actually computing a half it has claimed, which it would otherwise compute itself.
  */
 /** Source planes smaller than this are resized in the calling thread. */
-export const MIN_PARALLEL_PIXELS = 1024 * 1024;
+export const MIN_PARALLEL_PIXELS = Number(process.env.MEDIMAGEPARSE_MIN_PAR) || 1024 * 1024;
 
 export function resizePlaneParallel(
   source: PlaneSource,
