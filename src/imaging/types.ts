@@ -79,8 +79,11 @@ export interface ModelInputGeometry {
 export interface ModelInput {
   /** A freshly encoded 8-bit RGB PNG without metadata chunks: the only thing sent to an endpoint. */
   png: Buffer;
-  /** The same pixels, 1024*1024*3, row-major RGB. */
-  rgb: Uint8Array;
+  /**
+   * The same pixels, 1024*1024*3, row-major RGB. Only the analysis after a response reads them,
+   * so a grey image's are expanded from its grey values on first access.
+   */
+  readonly rgb: Uint8Array;
   geometry: ModelInputGeometry;
 }
 

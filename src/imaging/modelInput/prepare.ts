@@ -18,14 +18,24 @@ export async function prepareModelInput(
   const { planes, lo, hi } = resizedPlanes(image, intensity);
   const geometry = modelInputGeometry(image.width, image.height);
   const size = MODEL_INPUT_SIZE;
-  const rgb = new Uint8Array(size * size * 3);
-  // The PNG scanlines and their checksum come out of the same pass as the RGB bytes, and each
+  // The PNG scanlines and their checksum come out of the same pass as the pixel bytes, and each
   // band of rows is deflated on the pool threads while the next is written.
   const deflater = new ScanlineDeflater(scanlineBuffer((size * 3 + 1) * size), size, size);
-  const adler =
-    planes.length === 1
-      ? greyToRgbScanlines(planes[0], lo, hi, size, rgb, deflater)
-      : colourToRgbScanlines(planes, lo, hi, size, rgb, deflater);
+  if (planes.length === 1) {
+    const grey = new Uint8Array(size * size);
+    const adler = greyScanlines(planes[0], lo, hi, size, grey, deflater);
+    const png = await deflater.finish(adler);
+    let rgb: Uint8Array | undefined;
+    return {
+      png,
+      geometry,
+      get rgb() {
+        return (rgb ??= greyBytesToRgb(grey));
+      },
+    };
+  }
+  const rgb = new Uint8Array(size * size * 3);
+  const adler = colourToRgbScanlines(planes, lo, hi, size, rgb, deflater);
   const png = await deflater.finish(adler);
   return { png, rgb, geometry };
 }
@@ -106,31 +116,35 @@ function resizedPlanes(
   return { planes, lo, hi };
 }
 
-/** Rows per band handed to deflate while the rows below are written (see ScanlineDeflater). */
-const BAND_ROWS = Number(process.env.MEDIMAGEPARSE_BAND_ROWS) || 256;
+/**
+ * Rows per band handed to deflate while the rows below are written (see ScanlineDeflater).
+ * Interleaved A/B runs of the CT model input: 39 ms with bands of 256 rows, 40 with 512 (the
+ * halves used before), 52 with the whole image after the last row; 128 was no better than 256.
+ */
+const BAND_ROWS = 256;
 
 /**
- * greyToRgb that also writes the PNG scanlines ("Up" filter: each byte minus the one above, None
- * for the first row) and their Adler-32. The filter and the checksum are worked out once per grey
- * pixel, not once per byte: a grey pixel's three bytes, and so their differences, are equal.
+ * The grey bytes of the model input (truncated and clipped, see clip), with the PNG scanlines of
+ * the same image as RGB ("Up" filter: each byte minus the one above, None for the first row) and
+ * their Adler-32. The filter and the checksum are worked out once per grey pixel, not once per
+ * byte: a grey pixel's three bytes, and so their differences, are equal. The RGB bytes themselves
+ * are only made if the analysis asks for them (greyBytesToRgb): 3 MB of fresh memory written
+ * per image cost more than the filter.
  */
-function greyToRgbScanlines(
+function greyScanlines(
   plane: Float64Array,
   lo: number,
   hi: number,
   size: number,
-  rgb: Uint8Array,
+  grey: Uint8Array,
   deflater: ScanlineDeflater,
 ): number {
   const ilo = lo | 0;
   const ihi = hi | 0;
   const stride = size * 3;
   const scanlines = deflater.scanlines;
-  const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
   const rowWords = new Uint32Array(stride >> 2);
   const rowBytes = new Uint8Array(rowWords.buffer);
-  let cur = new Uint8Array(size);
-  let prev = new Uint8Array(size); // zeros above the first row: "Up" then equals "None"
   // Adler-32 per row from two integer sums over its grey differences d_j (see below): the running
   // pair itself, updated per byte in doubles, allocated a heap number per pixel.
   const rowLength = stride + 1;
@@ -138,29 +152,30 @@ function greyToRgbScanlines(
   let b = 0;
   for (let y = 0; y < size; y++) {
     const row = y * size;
+    // The row above; for the first row, this row itself with "None" (all differences from 0).
+    const above = y === 0 ? -1 : row - size;
     const filterType = y === 0 ? 0 : 2;
     let sum = 0; // Σ d_j
     let weighted = 0; // Σ j · d_j
-    for (let x = 0, w = (row * 3) >> 2, r = 0; x < size; x += 4, w += 3, r += 3) {
-      let v = plane[row + x];
+    for (let x = 0, r = 0; x < size; x += 4, r += 3) {
+      const i = row + x;
+      let v = plane[i];
       const g0 = clip(v | 0, ilo, ihi);
-      v = plane[row + x + 1];
+      v = plane[i + 1];
       const g1 = clip(v | 0, ilo, ihi);
-      v = plane[row + x + 2];
+      v = plane[i + 2];
       const g2 = clip(v | 0, ilo, ihi);
-      v = plane[row + x + 3];
+      v = plane[i + 3];
       const g3 = clip(v | 0, ilo, ihi);
-      cur[x] = g0;
-      cur[x + 1] = g1;
-      cur[x + 2] = g2;
-      cur[x + 3] = g3;
-      words[w] = g0 | (g0 << 8) | (g0 << 16) | (g1 << 24);
-      words[w + 1] = g1 | (g1 << 8) | (g2 << 16) | (g2 << 24);
-      words[w + 2] = g2 | (g3 << 8) | (g3 << 16) | (g3 << 24);
-      const d0 = (g0 - prev[x]) & 255;
-      const d1 = (g1 - prev[x + 1]) & 255;
-      const d2 = (g2 - prev[x + 2]) & 255;
-      const d3 = (g3 - prev[x + 3]) & 255;
+      grey[i] = g0;
+      grey[i + 1] = g1;
+      grey[i + 2] = g2;
+      grey[i + 3] = g3;
+      const u = above + x;
+      const d0 = above < 0 ? g0 : (g0 - grey[u]) & 255;
+      const d1 = above < 0 ? g1 : (g1 - grey[u + 1]) & 255;
+      const d2 = above < 0 ? g2 : (g2 - grey[u + 2]) & 255;
+      const d3 = above < 0 ? g3 : (g3 - grey[u + 3]) & 255;
       rowWords[r] = d0 | (d0 << 8) | (d0 << 16) | (d1 << 24);
       rowWords[r + 1] = d1 | (d1 << 8) | (d2 << 16) | (d2 << 24);
       rowWords[r + 2] = d2 | (d3 << 8) | (d3 << 16) | (d3 << 24);
@@ -176,9 +191,6 @@ function greyToRgbScanlines(
     const o = y * (stride + 1);
     scanlines[o] = filterType;
     scanlines.set(rowBytes, o + 1);
-    const t = prev;
-    prev = cur;
-    cur = t;
     if ((y + 1) % BAND_ROWS === 0) deflater.bandReady(y + 1);
   }
   return (b * 65536 + a) >>> 0;
@@ -284,6 +296,24 @@ function greyToRgb(plane: Float64Array, lo: number, hi: number, rgb: Uint8Array)
  * Row y of the three planes as RGB bytes: truncated and clipped (see clip), four pixels written as
  * three little-endian 32-bit words of `words` (the whole image's RGB bytes).
  */
+/** Grey bytes as RGB: each repeated on R, G and B, four pixels written as three 32-bit words. */
+function greyBytesToRgb(grey: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array(grey.length * 3);
+  const words = new Uint32Array(rgb.buffer, 0, (grey.length * 3) >> 2);
+  const quads = grey.length >> 2;
+  for (let q = 0, i = 0, w = 0; q < quads; q++, i += 4, w += 3) {
+    const g0 = grey[i];
+    const g1 = grey[i + 1];
+    const g2 = grey[i + 2];
+    const g3 = grey[i + 3];
+    words[w] = g0 | (g0 << 8) | (g0 << 16) | (g1 << 24);
+    words[w + 1] = g1 | (g1 << 8) | (g2 << 16) | (g2 << 24);
+    words[w + 2] = g2 | (g3 << 8) | (g3 << 16) | (g3 << 24);
+  }
+  for (let i = quads * 4; i < grey.length; i++) rgb.fill(grey[i], i * 3, i * 3 + 3);
+  return rgb;
+}
+
 function colourRowToWords(
   planes: Float64Array[],
   ilo: number,

@@ -110,24 +110,24 @@ describe('imaging: two-thread resize (worker)', function () {
   });
 
   it('resizes planes under MIN_PARALLEL_PIXELS in this thread, where a worker costs more than it saves', () => {
-    const data = sharedImage(512, 512, 1);
+    const data = sharedImage(48, 48, 1);
     const source = {
       data,
-      width: 512,
-      height: 512,
+      width: 48,
+      height: 48,
       stride: 1,
       offset: 0,
       padLeft: 0,
       padTop: 0,
-      paddedWidth: 512,
-      paddedHeight: 512,
+      paddedWidth: 48,
+      paddedHeight: 48,
     };
-    assert.ok(512 * 512 < MIN_PARALLEL_PIXELS);
+    assert.ok(48 * 48 < MIN_PARALLEL_PIXELS);
     const expected = resizePlane(source, 1024, 1024, new Float64Array(1024 * 1024));
     const before = resizeWorkerHalves();
     const actual = resizePlaneParallel(source, 1024, 1024, sharedOut(1024));
     assert.equal(firstDifference(expected, actual), -1);
-    assert.equal(resizeWorkerHalves(), before, 'the worker took no half of a 512² plane');
+    assert.equal(resizeWorkerHalves(), before, 'the worker took no half of a 48² plane');
   });
 
   it('falls back to this thread for an output that is not in shared memory', () => {
