@@ -3,8 +3,9 @@
  * PNG encode, i.e. openImage + prepareModelInput) in one process and reports the median per
  * image, the ratio against the Python reference timings, and the fidelity against the golden PNG
  * so speed is never bought with accuracy. A second table leaves out the PNG encoding (openImage +
- * modelInputPixels): the reference's timing covers its preprocessing to a uint8 array, and the
- * PNG that is sent costs about 20 ms on top (deflate of 3 MB on two threads).  Run: npx tsx bench/imaging.bench.ts [--runs N]
+ * modelInputPixels): the reference's timing covers its preprocessing to a uint8 array (steps 1–5
+ * of the notes), not the PNG that is sent, which costs ~25 ms of deflate CPU on top.
+ * Run: npm run bench imaging (bundled by esbuild as shipped, see scripts/bench.mjs).
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';

@@ -62,7 +62,10 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
     const v = str(tag);
     if (!v) return undefined;
     const parts = v.split('\\').map(Number);
-    return parts.every(Number.isFinite) ? parts : undefined;
+    // A loop, not parts.every(Number.isFinite): arrays of integers and of decimals have different
+    // shapes, and the callback form de-optimised the whole decoder on every file.
+    for (const part of parts) if (!Number.isFinite(part)) return undefined;
+    return parts;
   };
 
   const transferSyntax = str('x00020010') ?? IMPLICIT_LE;
@@ -166,8 +169,7 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
     photometric === 'MONOCHROME1',
   );
   if (samplesPerPixel === 1) {
-    if (slope !== 1 || intercept !== 0)
-      for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] * slope + intercept;
+    if (slope !== 1 || intercept !== 0) rescale(pixels, slope, intercept);
   } else if (
     photometric === 'YBR_FULL' &&
     (NATIVE_SYNTAXES.has(transferSyntax) || transferSyntax === RLE_LOSSLESS)
@@ -356,4 +358,9 @@ function ybrToRgb(p: Float32Array): void {
 
 function clamp255(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/** Stored values × RescaleSlope + RescaleIntercept, in place (its own small function, optimised once). */
+function rescale(pixels: Float32Array, slope: number, intercept: number): void {
+  for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] * slope + intercept;
 }

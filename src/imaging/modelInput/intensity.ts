@@ -175,16 +175,8 @@ export function applyIntensityInto(
 ): { values: Float64Array; min: number; max: number } {
   let lower: number;
   let upper: number;
-  let min = Infinity;
-  let max = -Infinity;
   if (intensity.kind === 'none') {
-    for (let i = 0; i < pixels.length; i++) {
-      const p = pixels[i];
-      const v = p >= 0 ? (p <= 255 ? p : 255) : 0;
-      out[i] = v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
+    const [min, max] = clipInto(pixels, 0, 255, out);
     return { values: out, min, max };
   }
   if (intensity.kind === 'percentile') {
@@ -195,23 +187,35 @@ export function applyIntensityInto(
     lower = intensity.lower;
     upper = intensity.upper;
   }
-  for (let i = 0; i < pixels.length; i++) {
-    const p = pixels[i];
-    // NaN (possible in float NIfTI) fails both tests and lands on the lower bound.
-    const v = p >= lower ? (p <= upper ? p : upper) : lower;
-    out[i] = v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
+  const [min, max] = clipInto(pixels, lower, upper, out);
   const span = max - min;
   if (!(span > 0)) return { values: out.fill(0), min: 0, max: 0 };
-  let outMin = Infinity;
-  let outMax = -Infinity;
-  for (let i = 0; i < out.length; i++) {
-    const v = ((out[i] - min) / span) * 255;
+  stretchInPlace(out, min, span);
+  // The stretch is monotonic (each rounded step is), so its extremes are those of min and max:
+  // (min − min) / span · 255 = 0 and (max − min) / span · 255 = 255, exactly.
+  return { values: out, min: 0, max: 255 };
+}
+
+/**
+ * out = pixels clipped to [lower, upper], returning the clipped values' [min, max]. NaN (possible
+ * in float NIfTI) fails `p >= lower` and lands on the lower bound. Math.min/max rather than
+ * comparisons: CT values cross the window bounds at random, and mispredicted branches made this
+ * loop twice as slow.
+ */
+function clipInto(pixels: Float32Array, lower: number, upper: number, out: Float64Array): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const v = p >= lower ? Math.min(p, upper) : lower;
     out[i] = v;
-    if (v < outMin) outMin = v;
-    if (v > outMax) outMax = v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
   }
-  return { values: out, min: outMin, max: outMax };
+  return [min, max];
+}
+
+/** values ← (values − min) / span · 255: the reference's stretch, the same operations in order. */
+function stretchInPlace(values: Float64Array, min: number, span: number): void {
+  for (let i = 0; i < values.length; i++) values[i] = ((values[i] - min) / span) * 255;
 }
