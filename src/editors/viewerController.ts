@@ -41,6 +41,8 @@ export class ViewerController extends Disposable {
   private readonly runs = new Map<string, AbortController>();
   private readonly screenshotWaiters = new Map<string, (png: Uint8Array | null) => void>();
   private image?: SourceImage;
+  /** Counts slice and frame requests, so that only the latest one's image is shown. */
+  private sliceRequests = 0;
   private slice?: number;
   private frame?: number;
   private ready = false;
@@ -133,11 +135,23 @@ export class ViewerController extends Disposable {
     });
   }
 
-  private async loadImage(): Promise<SourceImage> {
-    this.image = await openImage(this.uri.fsPath, { slice: this.slice, frame: this.frame });
-    this.slice = this.image.slice?.index;
-    this.frame = this.image.frame?.index;
-    return this.image;
+  /**
+   * Decodes the current slice and frame and makes it the image runs use. With `isLatest`, a load
+   * that another slice request overtook is dropped (undefined): a kept volume answers in a few ms
+   * while the first read of one takes longer, so loads can finish out of order.
+   */
+  private async loadImage(isLatest: () => boolean = () => true): Promise<SourceImage | undefined> {
+    const image = await openImage(this.uri.fsPath, {
+      slice: this.slice,
+      frame: this.frame,
+      // The sliders will ask for other slices and frames of this volume: keep it in memory.
+      keepVolume: true,
+    });
+    if (!isLatest()) return undefined;
+    this.image = image;
+    this.slice = image.slice?.index;
+    this.frame = image.frame?.index;
+    return image;
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -171,10 +185,13 @@ export class ViewerController extends Disposable {
       case 'selectSlice': {
         if (message.slice !== undefined) this.slice = message.slice;
         if (message.frame !== undefined) this.frame = message.frame;
+        const request = ++this.sliceRequests;
         try {
-          this.post({ type: 'image', image: toViewerImage(await this.loadImage()) });
+          const image = await this.loadImage(() => request === this.sliceRequests);
+          if (image) this.post({ type: 'image', image: toViewerImage(image) });
         } catch (error) {
-          void vscode.window.showErrorMessage(toUserError(error, this.services.log.redactor).message);
+          if (request === this.sliceRequests)
+            void vscode.window.showErrorMessage(toUserError(error, this.services.log.redactor).message);
         }
         return;
       }
@@ -216,7 +233,7 @@ export class ViewerController extends Disposable {
   }
 
   private async onReady(): Promise<void> {
-    let image: SourceImage;
+    let image: SourceImage | undefined;
     try {
       image = await this.loadImage();
     } catch (error) {
@@ -226,6 +243,7 @@ export class ViewerController extends Disposable {
       void vscode.window.showErrorMessage(userError.message);
       return;
     }
+    if (!image) return; // never: without isLatest every load is kept
     const result = this.pendingResult;
     this.pendingResult = undefined;
     if (result) this.currentResult = result;

@@ -5,6 +5,7 @@ import { decodeDicom, looksLikeDicom } from './decode/dicom';
 import { decodeNifti, isGzip, looksLikeNifti } from './decode/nifti';
 import { decodeRaster } from './decode/raster';
 import type { OpenOptions, SourceImage } from './types';
+import { volumeCache, type FileStamp } from './volumeCache';
 
 /** Largest file we read into memory (compressed volumes are checked again after their header). */
 const MAX_FILE_BYTES = 2 * 1024 ** 3 - 1;
@@ -31,15 +32,23 @@ export async function openImage(file: string, options: OpenOptions = {}): Promis
     if (stat.isDirectory()) throw new ImagingError(file, 'is a directory, not an image file');
     if (stat.size === 0) throw new ImagingError(file, 'empty file');
     if (stat.size > MAX_FILE_BYTES) throw new ImagingError(file, `file of ${stat.size} bytes is too large`);
-    const data = await fs.readFile(file, { signal: options.signal });
     checkIndex(file, 'slice', options.slice);
     checkIndex(file, 'frame', options.frame);
+    const stamp: FileStamp = { size: stat.size, mtimeMs: stat.mtimeMs };
+    const kept = options.keepVolume ? volumeCache.get(file, stamp) : undefined;
+    const data = kept ?? (await fs.readFile(file, { signal: options.signal }));
     const kind = sniff(file, data);
     switch (kind) {
-      case 'dicom':
-        return decodeDicom(file, data, options);
-      case 'nifti':
-        return await decodeNifti(file, data, options);
+      case 'dicom': {
+        const image = await decodeDicom(file, data, options);
+        if (options.keepVolume && !kept && (image.frame?.count ?? 1) > 1) volumeCache.put(file, stamp, data);
+        return image;
+      }
+      case 'nifti': {
+        const image = await decodeNifti(file, data, options);
+        if (options.keepVolume && !kept) keepNiftiVolume(file, stamp, data, image);
+        return image;
+      }
       case 'raster':
         return await decodeRaster(file, data);
     }
@@ -47,6 +56,24 @@ export async function openImage(file: string, options: OpenOptions = {}): Promis
     if ((error as Error)?.name === 'AbortError') throw new ImagingError(file, 'aborted', { cause: error });
     throw asImagingError(file, error);
   }
+}
+
+/**
+ * Keeps a NIfTI volume with more than one slice or time point: its bytes as read, or for a
+ * .nii.gz the inflated bytes, inflated in the background (the slice just shown came from a
+ * partial inflate, so nothing waits for this).
+ */
+function keepNiftiVolume(file: string, stamp: FileStamp, data: Buffer, image: SourceImage): void {
+  const slices = image.slice?.count ?? 1;
+  const frames = image.frame?.count ?? 1;
+  if (slices * frames <= 1) return;
+  if (!isGzip(data)) {
+    volumeCache.put(file, stamp, data);
+    return;
+  }
+  const bytesPerSample = Math.max(1, (image.bitsStored ?? 8) / 8);
+  const expected = image.width * image.height * image.channels * slices * frames * bytesPerSample;
+  void volumeCache.putInflated(file, stamp, data, expected);
 }
 
 function checkIndex(file: string, name: string, value: number | undefined): void {

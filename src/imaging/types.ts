@@ -93,4 +93,9 @@ export interface OpenOptions {
   /** Frame of a multi-frame DICOM, or time point of a 4D NIfTI (default 0). */
   frame?: number;
   signal?: AbortSignal;
+  /**
+   * Keep a volume's bytes in memory (see volumeCache.ts) because other slices or frames of it are
+   * about to be asked for: the viewer's sliders. Batch and command-line runs leave it off.
+   */
+  keepVolume?: boolean;
 }

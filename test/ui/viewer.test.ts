@@ -172,6 +172,49 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
     );
     await wb.screenshot('viewer-keyboard-light');
   });
+
+  it('browses the slices of a NIfTI volume with the keyboard, always showing the last one asked for', async () => {
+    wb = await Workbench.launch('viewer-slices');
+    await wb.page
+      .locator('.explorer-folders-view .monaco-list-row', { hasText: 'patient0500_2CH_half_sequence.nii.gz' })
+      .dblclick();
+    await wb.waitForImage();
+    type State = { image: { width: number; height: number; slice?: { index: number; count: number } } };
+    const state = () => wb.hook<State>('state');
+    const sliceShown = async (index: number) => {
+      const end = Date.now() + 20_000;
+      while (Date.now() < end) {
+        if ((await state()).image.slice?.index === index) return;
+        await wb.page.waitForTimeout(100);
+      }
+      assert.fail(`slice ${index} was never shown; showing ${JSON.stringify((await state()).image.slice)}`);
+    };
+    const { image } = await state();
+    assert.deepEqual(image.slice, { index: 7, count: 15 }, 'the middle slice first');
+    // A 5×5 grid over the image: consecutive time points of the echo differ somewhere on it.
+    const grid: [number, number][] = [];
+    for (let i = 1; i <= 5; i++)
+      for (let j = 1; j <= 5; j++)
+        grid.push([Math.floor((image.width * i) / 6), Math.floor((image.height * j) / 6)]);
+    const drawn = () => Promise.all(grid.map(([x, y]) => wb.hook<Rgba>('canvasPixel', x, y)));
+    const middle = await drawn();
+
+    const slider = wb.viewer().locator('[data-testid="slice-slider"]');
+    await slider.focus();
+    // Faster than the slider settles: only the last position may end up on screen.
+    for (let i = 0; i < 7; i++) await wb.page.keyboard.press('ArrowRight');
+    await sliceShown(14);
+    assert.notDeepEqual(await drawn(), middle, 'another slice is drawn');
+    await waitText(wb.viewer().locator('[data-testid="slice-slider"] + output'), '15 / 15');
+    await wb.page.keyboard.press('Home');
+    await sliceShown(0);
+    await wb.page.keyboard.press('ArrowRight');
+    await sliceShown(1);
+    await wb.page.waitForTimeout(500); // no late, older slice replaces it
+    assert.equal((await state()).image.slice?.index, 1);
+    await waitText(wb.viewer().locator('[data-testid="slice-slider"] + output'), '2 / 15');
+    await wb.screenshot('viewer-slices');
+  });
 });
 
 async function waitForFile(file: string, timeoutMs = 60_000): Promise<void> {
