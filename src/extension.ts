@@ -20,6 +20,7 @@ import { EndpointsView } from './views/endpointsView';
 import { HistoryView } from './views/historyView';
 import { TargetsView } from './views/targetsView';
 import { exportViewerResult } from './vscode/exportCommands';
+import { applyVolumeMemorySetting } from './vscode/volumeMemory';
 
 /** What `activate` returns: used by the integration tests to reach the running extension. */
 export interface MedImageParseApi {
@@ -102,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
   };
 
   const viewers = new ViewerManager(services);
-  context.subscriptions.push(viewers);
+  context.subscriptions.push(viewers, applyVolumeMemorySetting());
 
   context.subscriptions.push(
     ...registerEndpointCommands(endpoints, log),

@@ -36,9 +36,19 @@ export class VolumeCache {
 
   constructor(
     /** Total bytes kept; a single volume larger than this is never kept. */
-    readonly budgetBytes: number,
+    private budgetBytes: number,
     private readonly idleMs = IDLE_MS,
   ) {}
+
+  get budget(): number {
+    return this.budgetBytes;
+  }
+
+  /** A new total (the user's setting); 0 keeps nothing. Evicts down to it at once. */
+  setBudget(bytes: number): void {
+    this.budgetBytes = Math.max(0, bytes);
+    this.evictOverBudget();
+  }
 
   /** The kept bytes of `file` if they are of this version of it. */
   get(file: string, stamp: FileStamp): Buffer | undefined {
@@ -61,11 +71,16 @@ export class VolumeCache {
     this.delete(file);
     this.entries.set(file, { stamp, bytes, lastUsed: Date.now() });
     this.total += bytes.length;
+    this.evictOverBudget();
+    this.scheduleExpiry();
+  }
+
+  /** Drops least recently used entries (the Map's first) until the total fits the budget. */
+  private evictOverBudget(): void {
     for (const [key] of this.entries) {
       if (this.total <= this.budgetBytes) break;
       this.delete(key);
     }
-    this.scheduleExpiry();
   }
 
   /**
@@ -118,5 +133,11 @@ export class VolumeCache {
   }
 }
 
-/** The process-wide cache used by openImage's `keepVolume`: up to 1 GiB of volumes. */
-export const volumeCache = new VolumeCache(1024 ** 3);
+/** Default budget: a few CT or MR volumes (a 512×512×300 int16 CT is 157 MB). */
+export const DEFAULT_VOLUME_MEMORY_MB = 512;
+
+/**
+ * The process-wide cache used by openImage's `keepVolume`; the extension sets its budget from
+ * `medimageparse.viewer.volumeMemoryMB`.
+ */
+export const volumeCache = new VolumeCache(DEFAULT_VOLUME_MEMORY_MB * 1024 ** 2);

@@ -104,6 +104,20 @@ describe('imaging: volumes kept for the viewer’s slice and frame sliders', fun
     assert.equal(cache.get('a', stamp), undefined, 'and the stale entry is gone');
   });
 
+  it('a smaller budget (the user’s setting) evicts at once; 0 keeps nothing', () => {
+    const cache = new VolumeCache(100);
+    const stamp = { size: 1, mtimeMs: 1 };
+    cache.put('a', stamp, Buffer.alloc(40));
+    cache.put('b', stamp, Buffer.alloc(40));
+    cache.setBudget(50);
+    assert.equal(cache.get('a', stamp), undefined, 'the least recently used goes');
+    assert.ok(cache.get('b', stamp));
+    cache.setBudget(0);
+    assert.equal(cache.size, 0);
+    cache.put('c', stamp, Buffer.alloc(1));
+    assert.equal(cache.get('c', stamp), undefined);
+  });
+
   it('forgets volumes not used for a while', async () => {
     const cache = new VolumeCache(1000, 50);
     const stamp = { size: 1, mtimeMs: 1 };
