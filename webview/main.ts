@@ -4,7 +4,8 @@
  * (`src/shared/protocol.ts`).
  *
  * Stable test ids (`data-testid`) for UI tests:
- *   Image:    canvas (the stage canvas; focusable; +/-/0/1/arrows), cursor-info, file-name,
+ *   Image:    canvas (the stage canvas; focusable; +/-/0/1/arrows, PageUp/PageDown/Home/End for
+ *             slices or frames), cursor-info, file-name,
  *             zoom-in, zoom-out, zoom-fit, zoom-1to1, window-preset, window-lower, window-upper,
  *             slice-slider, frame-slider
  *   Prompts:  modality-select, site-select, ct-window-select, prompt-search, picker-list,
@@ -155,6 +156,7 @@ const stage = new Stage(stageHost, {
   },
   onViewChange: () => dispatch({ type: 'view', view: stage.savedView() }),
   onWindowDrag: (w) => setWindow(w),
+  onStepSlice: (delta) => toolbar.stepSlice(delta),
   onScaleChange: () => {
     if (overlay && overlayShown) {
       repaintOverlay();

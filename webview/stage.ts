@@ -36,6 +36,11 @@ export interface StageCallbacks {
   onWindowDrag(w: DisplayWindow): void;
   /** Zoom level changed enough that outlines need another width. */
   onScaleChange(scale: number): void;
+  /**
+   * PageUp/PageDown (±1) and Home/End (to the first/last) on the image: another slice of a volume
+   * (or frame of a multi-frame file), without reaching for the toolbar slider.
+   */
+  onStepSlice(delta: number | 'first' | 'last'): void;
 }
 
 const ZOOM_STEP = 1.25;
@@ -412,6 +417,18 @@ export class Stage {
           break;
         case 'ArrowDown':
           this.panBy(0, -step);
+          break;
+        case 'PageUp':
+          this.cb.onStepSlice(-1);
+          break;
+        case 'PageDown':
+          this.cb.onStepSlice(1);
+          break;
+        case 'Home':
+          this.cb.onStepSlice('first');
+          break;
+        case 'End':
+          this.cb.onStepSlice('last');
           break;
         default:
           return;

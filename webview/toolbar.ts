@@ -157,6 +157,23 @@ export class Toolbar {
     replaceChildren(this.presetHost, s);
   }
 
+  /**
+   * Moves the slice slider (the frame slider when there is no slice one) as if the user had:
+   * same label update, same settling before the host is asked for the image.
+   */
+  stepSlice(delta: number | 'first' | 'last'): void {
+    const input =
+      (this.sliceGroup.querySelector('input') as HTMLInputElement | null) ??
+      (this.frameGroup.querySelector('input') as HTMLInputElement | null);
+    if (!input) return; // a single image: no slider
+    const max = Number(input.max);
+    const current = Number(input.value);
+    const next = delta === 'first' ? 0 : delta === 'last' ? max : Math.min(max, Math.max(0, current + delta));
+    if (next === current) return;
+    input.value = String(next);
+    input.dispatchEvent(new Event('input'));
+  }
+
   private buildSlider(
     host: HTMLElement,
     kind: 'slice' | 'frame',

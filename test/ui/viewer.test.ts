@@ -173,7 +173,7 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
     await wb.screenshot('viewer-keyboard-light');
   });
 
-  it('browses the slices of a NIfTI volume with the keyboard, always showing the last one asked for', async () => {
+  it('browses the slices of a NIfTI volume with the keyboard, from the slider and the image, always showing the last one asked for', async () => {
     wb = await Workbench.launch('viewer-slices');
     await wb.page
       .locator('.explorer-folders-view .monaco-list-row', { hasText: 'patient0500_2CH_half_sequence.nii.gz' })
@@ -213,6 +213,20 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
     await wb.page.waitForTimeout(500); // no late, older slice replaces it
     assert.equal((await state()).image.slice?.index, 1);
     await waitText(wb.viewer().locator('[data-testid="slice-slider"] + output'), '2 / 15');
+    // From the image itself: PageDown/PageUp step, End/Home jump.
+    await wb.viewer().locator('[data-testid="canvas"]').focus();
+    await wb.page.keyboard.press('PageDown');
+    await wb.page.keyboard.press('PageDown');
+    await sliceShown(3);
+    await wb.page.keyboard.press('PageUp');
+    await sliceShown(2);
+    await wb.page.keyboard.press('End');
+    await sliceShown(14);
+    await wb.page.keyboard.press('Home');
+    await sliceShown(0);
+    await waitText(wb.viewer().locator('[data-testid="slice-slider"] + output'), '1 / 15');
+    await wb.page.keyboard.press('PageDown');
+    await sliceShown(1);
     await wb.screenshot('viewer-slices');
   });
 });
