@@ -9,6 +9,7 @@ import {
   type WebviewMessage,
 } from '../shared/protocol';
 import { Disposable } from '../vscode/disposable';
+import { volumeCache } from '../imaging/volumeCache';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
 import { toUserError, UserCancelledError } from '../vscode/userError';
@@ -92,6 +93,8 @@ export class ViewerController extends Disposable {
   override dispose(): void {
     for (const run of this.runs.values()) run.abort();
     this.runs.clear();
+    // A closed viewer browses no more slices: its volume's memory goes back at once.
+    volumeCache.forget(this.uri.fsPath);
     super.dispose();
   }
 

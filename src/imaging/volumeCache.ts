@@ -31,6 +31,8 @@ const IDLE_MS = 5 * 60_000;
 export class VolumeCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflating = new Map<string, Promise<void>>();
+  /** Files forgotten while their background inflate runs: its result is not kept. */
+  private readonly forgotten = new Set<string>();
   private total = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -93,7 +95,9 @@ export class VolumeCache {
     const pending = this.inflating.get(file);
     if (pending) return pending;
     const work = gunzip(gzipped, { maxOutputLength: this.budgetBytes })
-      .then((bytes) => this.put(file, stamp, bytes))
+      .then((bytes) => {
+        if (!this.forgotten.has(file)) this.put(file, stamp, bytes);
+      })
       .catch(() => undefined)
       .finally(() => this.inflating.delete(file));
     this.inflating.set(file, work);
@@ -108,6 +112,15 @@ export class VolumeCache {
   /** Bytes kept now (tests, diagnostics). */
   get size(): number {
     return this.total;
+  }
+
+  /** Drops the kept bytes of `file` (its viewer closed), and any still being inflated for it. */
+  forget(file: string): void {
+    this.delete(file);
+    const pending = this.inflating.get(file);
+    if (!pending) return;
+    this.forgotten.add(file);
+    void pending.finally(() => this.forgotten.delete(file));
   }
 
   clear(): void {

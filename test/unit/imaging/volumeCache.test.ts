@@ -118,6 +118,24 @@ describe('imaging: volumes kept for the viewer’s slice and frame sliders', fun
     assert.equal(cache.get('c', stamp), undefined);
   });
 
+  it('a closed viewer’s volume is forgotten at once, even while it is still being inflated', async () => {
+    const file = path.join(dir, 'closed.nii.gz');
+    await copyStamped(NIFTI_GZ, file);
+    const stamp = await fs.stat(file);
+    await openImage(file, { slice: 7, keepVolume: true });
+    // The background inflate of 13 MB has started and not finished (it takes tens of ms).
+    assert.equal(volumeCache.size, 0, 'still inflating');
+    volumeCache.forget(file);
+    await volumeCache.settled();
+    assert.equal(volumeCache.get(file, stamp), undefined, 'not kept after the inflate finished');
+    await openImage(file, { slice: 7, keepVolume: true });
+    await volumeCache.settled();
+    assert.ok(volumeCache.get(file, stamp), 'kept again when a viewer opens it again');
+    volumeCache.forget(file);
+    assert.equal(volumeCache.get(file, stamp), undefined);
+    assert.equal(volumeCache.size, 0);
+  });
+
   it('forgets volumes not used for a while', async () => {
     const cache = new VolumeCache(1000, 50);
     const stamp = { size: 1, mtimeMs: 1 };
