@@ -138,23 +138,16 @@ export class ViewerController extends Disposable {
     });
   }
 
-  /**
-   * Decodes the current slice and frame and makes it the image runs use. With `isLatest`, a load
-   * that another slice request overtook is dropped (undefined): a kept volume answers in a few ms
-   * while the first read of one takes longer, so loads can finish out of order.
-   */
-  private async loadImage(isLatest: () => boolean = () => true): Promise<SourceImage | undefined> {
-    const image = await openImage(this.uri.fsPath, {
-      slice: this.slice,
-      frame: this.frame,
-      // The sliders will ask for other slices and frames of this volume: keep it in memory.
-      keepVolume: true,
-    });
-    if (!isLatest()) return undefined;
+  /** Decodes the current slice and frame, keeping the volume for the sliders' next requests. */
+  private decodeImage(): Promise<SourceImage> {
+    return openImage(this.uri.fsPath, { slice: this.slice, frame: this.frame, keepVolume: true });
+  }
+
+  /** Makes `image` the one shown and the one runs use. */
+  private adoptImage(image: SourceImage): void {
     this.image = image;
     this.slice = image.slice?.index;
     this.frame = image.frame?.index;
-    return image;
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -190,8 +183,12 @@ export class ViewerController extends Disposable {
         if (message.frame !== undefined) this.frame = message.frame;
         const request = ++this.sliceRequests;
         try {
-          const image = await this.loadImage(() => request === this.sliceRequests);
-          if (image) this.post({ type: 'image', image: toViewerImage(image) });
+          const image = await this.decodeImage();
+          // A kept volume answers in a few ms while the first read of one takes longer, so loads
+          // can finish out of order: one that a newer request overtook is dropped.
+          if (request !== this.sliceRequests) return;
+          this.adoptImage(image);
+          this.post({ type: 'image', image: toViewerImage(image) });
         } catch (error) {
           if (request === this.sliceRequests)
             void vscode.window.showErrorMessage(toUserError(error, this.services.log.redactor).message);
@@ -236,9 +233,10 @@ export class ViewerController extends Disposable {
   }
 
   private async onReady(): Promise<void> {
-    let image: SourceImage | undefined;
+    let image: SourceImage;
     try {
-      image = await this.loadImage();
+      image = await this.decodeImage();
+      this.adoptImage(image);
     } catch (error) {
       const userError = toUserError(error, this.services.log.redactor);
       this.services.log.logger.error(userError.message);
@@ -246,7 +244,6 @@ export class ViewerController extends Disposable {
       void vscode.window.showErrorMessage(userError.message);
       return;
     }
-    if (!image) return; // never: without isLatest every load is kept
     const result = this.pendingResult;
     this.pendingResult = undefined;
     if (result) this.currentResult = result;

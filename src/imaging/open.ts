@@ -39,14 +39,11 @@ export async function openImage(file: string, options: OpenOptions = {}): Promis
     const data = kept ?? (await fs.readFile(file, { signal: options.signal }));
     const kind = sniff(file, data);
     switch (kind) {
-      case 'dicom': {
-        const image = await decodeDicom(file, data, options);
-        if (options.keepVolume && !kept && (image.frame?.count ?? 1) > 1) volumeCache.put(file, stamp, data);
-        return image;
-      }
+      case 'dicom':
       case 'nifti': {
-        const image = await decodeNifti(file, data, options);
-        if (options.keepVolume && !kept) keepNiftiVolume(file, stamp, data, image);
+        const image =
+          kind === 'dicom' ? await decodeDicom(file, data, options) : await decodeNifti(file, data, options);
+        if (options.keepVolume && !kept) keepVolume(file, stamp, data, image);
         return image;
       }
       case 'raster':
@@ -59,11 +56,11 @@ export async function openImage(file: string, options: OpenOptions = {}): Promis
 }
 
 /**
- * Keeps a NIfTI volume with more than one slice or time point: its bytes as read, or for a
- * .nii.gz the inflated bytes, inflated in the background (the slice just shown came from a
- * partial inflate, so nothing waits for this).
+ * Keeps a volume with more than one slice, time point or frame (NIfTI, multi-frame DICOM): its
+ * bytes as read, or for a .nii.gz the inflated bytes, inflated in the background (the slice just
+ * shown came from a partial inflate, so nothing waits for this).
  */
-function keepNiftiVolume(file: string, stamp: FileStamp, data: Buffer, image: SourceImage): void {
+function keepVolume(file: string, stamp: FileStamp, data: Buffer, image: SourceImage): void {
   const slices = image.slice?.count ?? 1;
   const frames = image.frame?.count ?? 1;
   if (slices * frames <= 1) return;

@@ -12,8 +12,8 @@ const gunzip = promisify(zlib.gunzip);
  * unchanged. They hold what the decoders read: the file's bytes, or for a gzip-compressed NIfTI
  * its inflated bytes, inflated in the background after the first slice was shown (that first
  * slice comes from a partial inflate, which is faster). Least recently used entries go first
- * once the total passes the budget, and every entry is dropped after IDLE_MS without use, so a
- * closed viewer does not keep hundreds of MB alive in the extension host.
+ * once the total passes the budget; an entry goes when its viewer closes (forget), and any entry
+ * after IDLE_MS without use, so the extension host does not hold hundreds of MB for nothing.
  */
 export interface FileStamp {
   size: number;
@@ -41,10 +41,6 @@ export class VolumeCache {
     private budgetBytes: number,
     private readonly idleMs = IDLE_MS,
   ) {}
-
-  get budget(): number {
-    return this.budgetBytes;
-  }
 
   /** A new total (the user's setting); 0 keeps nothing. Evicts down to it at once. */
   setBudget(bytes: number): void {

@@ -57,7 +57,7 @@ export async function decodeRaster(file: string, data: Buffer): Promise<SourceIm
       pixels = new Uint8Array(new SharedArrayBuffer(n));
       if (channels === info.channels) pixels.set(raw.subarray(0, n));
       else firstOfThree8(raw, pixels);
-      range = n === 0 ? [0, 0] : byteRange(pixels);
+      range = byteRange(pixels);
     }
     decoded = { width: info.width, height: info.height, channels, pixels, bitsStored: deep ? 16 : 8, range };
   } catch (error) {

@@ -47,12 +47,10 @@ export function modelInputPixels(
 ): Uint8Array {
   const { planes, lo, hi } = resizedPlanes(image, intensity);
   const size = MODEL_INPUT_SIZE;
+  if (planes.length === 1) return greyBytesToRgb(planeToGrey(planes[0], lo, hi));
   const rgb = new Uint8Array(size * size * 3);
-  if (planes.length === 1) greyToRgb(planes[0], lo, hi, rgb);
-  else {
-    const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
-    for (let y = 0; y < size; y++) colourRowToWords(planes, lo | 0, hi | 0, y, size, words);
-  }
+  const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
+  for (let y = 0; y < size; y++) colourRowToWords(planes, lo | 0, hi | 0, y, size, words);
   return rgb;
 }
 
@@ -259,43 +257,15 @@ function clip(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-/**
- * Clip, then truncate: values are ≥ 0 after the clip, so `| 0` truncates toward zero exactly like
- * numpy's uint8 cast. Grey is written to R, G and B at once, four pixels (twelve bytes) as three
- * little-endian 32-bit words.
- */
-function greyToRgb(plane: Float64Array, lo: number, hi: number, rgb: Uint8Array): void {
+/** The plane as grey bytes: truncated and clipped (see clip), as numpy's uint8 cast does. */
+function planeToGrey(plane: Float64Array, lo: number, hi: number): Uint8Array {
   const ilo = lo | 0;
   const ihi = hi | 0;
-  const n = plane.length;
-  const words = new Uint32Array(rgb.buffer, rgb.byteOffset, (n * 3) >> 2);
-  const quads = n >> 2;
-  for (let q = 0, i = 0, w = 0; q < quads; q++, i += 4, w += 3) {
-    let v = plane[i];
-    const a = clip(v | 0, ilo, ihi);
-    v = plane[i + 1];
-    const b = clip(v | 0, ilo, ihi);
-    v = plane[i + 2];
-    const c = clip(v | 0, ilo, ihi);
-    v = plane[i + 3];
-    const d = clip(v | 0, ilo, ihi);
-    words[w] = a | (a << 8) | (a << 16) | (b << 24);
-    words[w + 1] = b | (b << 8) | (c << 16) | (c << 24);
-    words[w + 2] = c | (d << 8) | (d << 16) | (d << 24);
-  }
-  for (let i = quads * 4; i < n; i++) {
-    const v = plane[i];
-    const g = v < lo ? lo : v > hi ? hi : v;
-    rgb[i * 3] = g;
-    rgb[i * 3 + 1] = g;
-    rgb[i * 3 + 2] = g;
-  }
+  const grey = new Uint8Array(plane.length);
+  for (let i = 0; i < plane.length; i++) grey[i] = clip(plane[i] | 0, ilo, ihi);
+  return grey;
 }
 
-/**
- * Row y of the three planes as RGB bytes: truncated and clipped (see clip), four pixels written as
- * three little-endian 32-bit words of `words` (the whole image's RGB bytes).
- */
 /** Grey bytes as RGB: each repeated on R, G and B, four pixels written as three 32-bit words. */
 function greyBytesToRgb(grey: Uint8Array): Uint8Array {
   const rgb = new Uint8Array(grey.length * 3);
@@ -314,6 +284,10 @@ function greyBytesToRgb(grey: Uint8Array): Uint8Array {
   return rgb;
 }
 
+/**
+ * Row y of the three planes as RGB bytes: truncated and clipped (see clip), four pixels written as
+ * three little-endian 32-bit words of `words` (the whole image's RGB bytes).
+ */
 function colourRowToWords(
   planes: Float64Array[],
   ilo: number,
