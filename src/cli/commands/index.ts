@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { inspectCommand } from './inspect';
 import { preprocessCommand } from './preprocess';
 import { parseCommand } from './parse';
 import { pvalueCommand } from './pvalue';
@@ -9,4 +10,5 @@ export const cliCommands: readonly CliCommand[] = [
   parseCommand,
   pvalueCommand,
   recognizeCommand,
+  inspectCommand,
 ];
