@@ -164,6 +164,32 @@ export function buildNiftiLabels(
     }
   }
 
+  return encodeNiftiUint8({ dims: outDims, spacing: geo.spacing, affine }, data, {
+    description: options.description ?? 'MedImageParse labels',
+    maxValue: maxLabel,
+    intentName: 'labels',
+  });
+}
+
+export interface NiftiEncodeOptions {
+  /** Header description (79 characters at most are kept). */
+  description: string;
+  /** cal_max: the largest value, so viewers pick a sensible display range. */
+  maxValue: number;
+  /** intent_name (15 characters at most): 'labels' for label maps, 'mask' for 0/1 masks. */
+  intentName: string;
+}
+
+/**
+ * A gzip-compressed NIfTI-1 file of uint8 voxels (first axis fastest) with intent
+ * NIFTI_INTENT_LABEL and the given geometry in both sform and qform.
+ */
+export function encodeNiftiUint8(geo: NiftiGeometry, data: Uint8Array, options: NiftiEncodeOptions): Buffer {
+  const outDims = geo.dims;
+  if (data.length !== outDims[0] * outDims[1] * outDims[2]) {
+    throw new Error(`NIfTI data has ${data.length} voxels, expected ${outDims.join('×')}`);
+  }
+  const affine = geo.affine;
   const header = Buffer.alloc(VOX_OFFSET);
   header.writeInt32LE(HEADER_SIZE, 0);
   const dim = [3, outDims[0], outDims[1], outDims[2], 1, 1, 1, 1];
@@ -178,9 +204,9 @@ export function buildNiftiLabels(
   header.writeFloatLE(1, 112); // scl_slope
   header.writeFloatLE(0, 116); // scl_inter
   header.writeUInt8(UNITS_MM, 123);
-  header.writeFloatLE(maxLabel, 124); // cal_max
+  header.writeFloatLE(options.maxValue, 124); // cal_max
   header.writeFloatLE(0, 128); // cal_min
-  header.write((options.description ?? 'MedImageParse labels').slice(0, 79), 148, 'latin1');
+  header.write(options.description.slice(0, 79), 148, 'latin1');
   header.writeInt16LE(XFORM_SCANNER, 252);
   header.writeInt16LE(XFORM_SCANNER, 254);
   header.writeFloatLE(q.b, 256);
@@ -191,7 +217,7 @@ export function buildNiftiLabels(
   header.writeFloatLE(affine[2][3], 276);
   for (let r = 0; r < 3; r++)
     for (let c = 0; c < 4; c++) header.writeFloatLE(affine[r][c], 280 + 16 * r + 4 * c);
-  header.write('labels', 328, 'latin1');
+  header.write(options.intentName.slice(0, 15), 328, 'latin1');
   header.write('n+1\0', 344, 'latin1');
   // Bytes 348–351: no extensions.
   return zlib.gzipSync(Buffer.concat([header, data]));
