@@ -3,7 +3,7 @@
 // runs the unit tests (plain mocha) and the integration tests (inside a real VS Code), and ends
 // with one line "N passed, N failed".
 import { spawnSync } from 'node:child_process';
-import { ensureVSCodeServer } from './vscode-server.mjs';
+import { ensureSystemPackages, ensureVSCodeServer } from './vscode-server.mjs';
 import { runIntegrationTests } from './run-integration-tests.mjs';
 
 const steps = [];
@@ -48,6 +48,12 @@ function mochaSuite(name, args) {
   console.log(`${name}: ${ok} passed, ${bad} failed`);
 }
 
+// Before the unit tests: some of them check our output with independent tools (dcm2niix).
+try {
+  ensureSystemPackages();
+} catch (error) {
+  console.error(`system packages: ${error instanceof Error ? error.message : error}`);
+}
 mochaSuite('unit tests', []);
 if (build.ok) {
   console.log('\n=== integration tests in a real VS Code (server + headless Chromium)');

@@ -33,7 +33,11 @@ function hasCommand(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Debian packages the server and the browser need: Chromium, ripgrep, Kerberos headers. */
+/**
+ * Debian packages the tests need: Chromium, ripgrep and Kerberos headers for the server and the
+ * browser; dcm2niix and dicom3tools (dciodvfy) as independent tools that check the volumes and
+ * DICOM files we write.
+ */
 export function ensureSystemPackages() {
   const missing = [];
   if (!fs.existsSync('/usr/bin/chromium')) missing.push('chromium');
@@ -41,6 +45,8 @@ export function ensureSystemPackages() {
   if (!fs.existsSync('/usr/include/krb5.h') && !fs.existsSync('/usr/include/krb5/krb5.h')) {
     missing.push('libkrb5-dev');
   }
+  if (!hasCommand('dcm2niix')) missing.push('dcm2niix');
+  if (!hasCommand('dciodvfy')) missing.push('dicom3tools');
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !hasCommand('apt-get')) {

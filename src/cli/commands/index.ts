@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { inspectCommand } from './inspect';
 import { preprocessCommand } from './preprocess';
 import { parseCommand } from './parse';
+import { parseVolumeCommand } from './parseVolume';
 import { pvalueCommand } from './pvalue';
 import { recognizeCommand } from './recognize';
 
@@ -11,4 +12,5 @@ export const cliCommands: readonly CliCommand[] = [
   pvalueCommand,
   recognizeCommand,
   inspectCommand,
+  parseVolumeCommand,
 ];

@@ -1,0 +1,211 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { endpointArgOptions, openEndpoint, checkEndpointArgs } from '../endpointOptions';
+import { parseIntensitySpec, type IntensitySpec } from '../../imaging';
+import { openVolumeSource } from '../../imaging/volumeSource';
+import { buildVolumeExportFiles } from '../../export/volumeExport';
+import { folderSliceStore, parseVolume } from '../../pipeline/parseVolume';
+
+const usage = `Usage: medparse parse-volume <NIfTI file | DICOM series folder> --prompt "a & b" --endpoint <url|demo> --out-dir D [options]
+
+Parses a volume slice by slice with the 2D model (one request per slice with all prompts) and
+writes D/<source name>/labels.nii.gz (1 … N in prompt order, on the source grid with its affine),
+D/<source name>/<target>.nii.gz (0/1 per target) and D/<source name>/report.json (per target:
+voxels, volumeMl, slices [first, last], components). Prints one JSON line with the output folder
+and the per-target figures.
+
+Options:
+  --prompt <text>        Targets, separated by '&' (repeatable).
+  --endpoint <url>       Scoring URI, or 'demo' for the local demo endpoint.
+  --key-env <VAR>        Environment variable holding the endpoint key (never taken from the command line).
+  --mode slices          Slice by slice with the 2D model (default; '3d' is not available yet).
+  --slices a:b           First and last slice to parse, inclusive (default: all).
+  --intensity <spec>     auto (default), percentile, ct:<site>, window:<lower>,<upper>, none.
+  --concurrency <n>      Slices in flight at once (default 2).
+  --series <UID>         For a folder with several series: which one (default: the one with most slices).
+  --modality <key>       Modality key for the per-slice invalid-prompt check (CT-Abdomen, MRI-Abdomen …).
+  --out-dir <dir>        Where the result folder goes (required).
+  --overwrite            Replace an existing result folder for this source (as one unit).
+  --deployment, --protocol, --timeout, --verbose   As for 'parse'.
+
+A cancelled or failed run keeps its finished slices in D/.<source name>.slices/; running the same
+command again continues where it stopped. Research use only; not for clinical use.`;
+
+function parseRange(text: string | undefined): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(text.trim());
+  if (!m || Number(m[1]) > Number(m[2]))
+    throw new UsageError(`--slices needs first:last with first ≤ last, got '${text}'`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+export const parseVolumeCommand: CliCommand = {
+  name: 'parse-volume',
+  summary: 'Parse a NIfTI volume or DICOM series slice by slice; write NIfTI labels, masks and a report',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseCliArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...endpointArgOptions,
+        prompt: { type: 'string', multiple: true },
+        mode: { type: 'string' },
+        slices: { type: 'string' },
+        intensity: { type: 'string' },
+        concurrency: { type: 'string' },
+        series: { type: 'string' },
+        modality: { type: 'string' },
+        'out-dir': { type: 'string' },
+        overwrite: { type: 'boolean' },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one NIfTI file or DICOM series folder');
+    const prompts = (values.prompt ?? []).flatMap((p) => p.split('&')).map((p) => p.trim());
+    if (prompts.length === 0 || prompts.some((p) => !p))
+      throw new UsageError('--prompt needs one or more non-empty targets separated by "&"');
+    const mode = values.mode ?? 'slices';
+    if (mode !== 'slices') {
+      throw new UsageError(
+        mode === '3d'
+          ? '--mode 3d (the MedImageParse 3D protocol) is not available in this version; use --mode slices'
+          : `--mode must be slices or 3d, got '${mode}'`,
+      );
+    }
+    if (!values['out-dir']) throw new UsageError('--out-dir is required');
+    let intensity: IntensitySpec | undefined;
+    try {
+      intensity = values.intensity ? parseIntensitySpec(values.intensity) : undefined;
+    } catch (error) {
+      throw new UsageError(`--intensity: ${(error as Error).message}`);
+    }
+    const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
+      throw new UsageError(`--concurrency must be a whole number from 1 to 16, got '${values.concurrency}'`);
+    const range = parseRange(values.slices);
+    checkEndpointArgs(values);
+
+    // Everything that can fail on the input fails here, before anything is sent.
+    const input = path.resolve(positionals[0]);
+    const volume = await openVolumeSource(input, { series: values.series });
+    const nz = volume.dims[2];
+    if (range && range[1] >= nz)
+      throw new UsageError(`--slices ${values.slices}: the volume has slices 0:${nz - 1}`);
+    const name = path.basename(input).replace(/[/\\]+$/, '');
+    const outDir = path.resolve(values['out-dir']);
+    const resultDir = path.join(outDir, name);
+    const exists = await fs.stat(resultDir).then(
+      () => true,
+      () => false,
+    );
+    if (exists && !values.overwrite) {
+      throw new Error(
+        `${resultDir} already holds a result; pass --overwrite to replace it, or choose another --out-dir`,
+      );
+    }
+    for (const warning of volume.warnings) io.err(`warning: ${input}: ${warning}`);
+    if (volume.series && !values.series) {
+      io.err(
+        `info: ${input}: series ${volume.series.seriesInstanceUid} (${volume.series.slices.length} slices)`,
+      );
+    }
+
+    const endpoint = await openEndpoint(values, io);
+    try {
+      const store = await folderSliceStore(path.join(outDir, `.${name}.slices`), {
+        input,
+        series: volume.series?.seriesInstanceUid,
+        prompts,
+        endpoint: endpoint.url ?? 'demo',
+        deployment: values.deployment,
+        intensity: intensity ?? null,
+        modality: values.modality ?? null,
+      });
+      const result = await parseVolume(
+        volume,
+        endpoint.client,
+        {
+          prompts,
+          endpointName: endpoint.name,
+          deployment: values.deployment,
+          intensity,
+          modalityKey: values.modality,
+          range,
+          concurrency,
+        },
+        { store, onProgress: (done, total) => values.verbose && io.err(`info: ${done}/${total} slices`) },
+      );
+      const targets = result.targets.map((t) => ({
+        name: t.target,
+        label: t.label,
+        mask: t.mask,
+        voxels: t.figures.voxels,
+        volumeMl: t.figures.volumeMl,
+        slices: t.figures.slices,
+        components: t.figures.components,
+        largestSliceAreaMm2: t.figures.largestSlice?.areaMm2 ?? null,
+        likelyAbsentSlices: t.likelyAbsentSlices,
+      }));
+      const files = buildVolumeExportFiles({
+        input,
+        kind: volume.kind,
+        seriesInstanceUid: volume.series?.seriesInstanceUid,
+        geometry: { dims: volume.dims, spacing: volume.spacing, affine: volume.affine },
+        labels: result.labels,
+        targets,
+        mode: 'slices',
+        range: result.range,
+        endpoint: endpoint.url ?? 'demo',
+        source: result.source,
+        warnings: volume.warnings,
+      });
+      await writeResultFolder(resultDir, files);
+      await fs.rm(path.join(outDir, `.${name}.slices`), { recursive: true, force: true });
+      if (result.source === 'demo-reference')
+        io.err('Demo endpoint: these are reference annotations, not model output.');
+      io.out(
+        JSON.stringify({
+          output: resultDir,
+          slices: result.range,
+          requested: result.requested,
+          resumed: result.resumed,
+          targets: targets.map(({ mask: _mask, ...figures }) => figures),
+        }),
+      );
+      return 0;
+    } finally {
+      await endpoint.close();
+    }
+  },
+};
+
+/**
+ * Writes the folder whole: into a hidden sibling first, then renamed into place; an existing
+ * result (only with --overwrite) is moved aside and removed only after the new one is in place.
+ */
+async function writeResultFolder(dir: string, files: { name: string; data: Buffer }[]): Promise<void> {
+  const parent = path.dirname(dir);
+  await fs.mkdir(parent, { recursive: true });
+  const staging = await fs.mkdtemp(path.join(parent, `.${path.basename(dir)}.writing-`));
+  try {
+    for (const f of files) await fs.writeFile(path.join(staging, f.name), f.data);
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  const old = `${staging}.old`;
+  const hadOld = await fs.rename(dir, old).then(
+    () => true,
+    () => false,
+  );
+  try {
+    await fs.rename(staging, dir);
+  } catch (error) {
+    if (hadOld) await fs.rename(old, dir); // the previous result stays as it was
+    await fs.rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  if (hadOld) await fs.rm(old, { recursive: true, force: true });
+}

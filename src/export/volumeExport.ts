@@ -1,0 +1,102 @@
+import { encodeNiftiUint8, type NiftiGeometry } from './nifti';
+import { uniqueFileStems } from './names';
+
+/**
+ * The files of a volume result: `labels.nii.gz` (1 … N in prompt order, on the source grid with
+ * the source affine), one `<target>.nii.gz` 0/1 mask per target, and `report.json` with the
+ * per-target figures. Built in memory so the caller writes them as one unit.
+ */
+
+export interface VolumeExportTarget {
+  name: string;
+  label: number;
+  /** 0/1 (or 0/255) on the grid. */
+  mask: Uint8Array;
+  voxels: number;
+  volumeMl: number;
+  slices: [number, number] | null;
+  components: number;
+  largestSliceAreaMm2: number | null;
+  likelyAbsentSlices: number;
+}
+
+export interface VolumeExportRequest {
+  /** The file or folder the volume came from (named in the report, never copied). */
+  input: string;
+  kind: 'nifti' | 'dicom-series';
+  seriesInstanceUid?: string;
+  geometry: NiftiGeometry;
+  labels: Uint8Array;
+  targets: VolumeExportTarget[];
+  mode: 'slices' | '3d';
+  range: [number, number];
+  endpoint: string;
+  source: 'endpoint' | 'demo-reference';
+  warnings: string[];
+  time?: string;
+}
+
+export const VOLUME_REPORT_SCHEMA = 'medimageparse.volume-report/1';
+
+export function buildVolumeExportFiles(request: VolumeExportRequest): { name: string; data: Buffer }[] {
+  const stems = uniqueFileStems(
+    request.targets.map((t) => t.name),
+    ['labels', 'report'],
+  );
+  const files = [
+    {
+      name: 'labels.nii.gz',
+      data: encodeNiftiUint8(request.geometry, request.labels, {
+        description: 'MedImageParse labels (research use only)',
+        maxValue: request.targets.length,
+        intentName: 'labels',
+      }),
+    },
+  ];
+  request.targets.forEach((t, i) => {
+    const mask = t.mask.some((v) => v > 1) ? t.mask.map((v) => (v ? 1 : 0)) : t.mask;
+    files.push({
+      name: `${stems[i]}.nii.gz`,
+      data: encodeNiftiUint8(request.geometry, mask, {
+        description: `MedImageParse mask: ${t.name}`.slice(0, 79),
+        maxValue: 1,
+        intentName: 'mask',
+      }),
+    });
+  });
+  const report = {
+    schema: VOLUME_REPORT_SCHEMA,
+    note:
+      request.source === 'demo-reference'
+        ? 'reference annotations from the demo endpoint (not model output); research use only'
+        : 'model output; research use only, not for clinical use',
+    input: request.input,
+    kind: request.kind,
+    seriesInstanceUid: request.seriesInstanceUid,
+    mode: request.mode,
+    slicesParsed: request.range,
+    endpoint: request.endpoint,
+    source: request.source,
+    time: request.time ?? new Date().toISOString(),
+    grid: {
+      dims: request.geometry.dims,
+      spacing: request.geometry.spacing,
+      affine: request.geometry.affine,
+    },
+    warnings: request.warnings,
+    labelsFile: 'labels.nii.gz',
+    targets: request.targets.map((t, i) => ({
+      name: t.name,
+      label: t.label,
+      maskFile: `${stems[i]}.nii.gz`,
+      voxels: t.voxels,
+      volumeMl: t.volumeMl,
+      slices: t.slices,
+      components: t.components,
+      largestSliceAreaMm2: t.largestSliceAreaMm2,
+      likelyAbsentSlices: t.likelyAbsentSlices,
+    })),
+  };
+  files.push({ name: 'report.json', data: Buffer.from(JSON.stringify(report, null, 2) + '\n') });
+  return files;
+}

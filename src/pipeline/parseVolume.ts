@@ -1,0 +1,238 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { volumeFigures, type VolumeFigures } from '../analysis/volume';
+import type { EndpointClient } from '../endpoint/client';
+import type { IntensitySpec } from '../imaging';
+import type { VolumeSource } from '../imaging/volumeSource';
+import type { TargetStatus } from '../shared/protocol';
+import { parseImage } from './parse';
+
+/**
+ * A volume parsed slice by slice with the 2D model: one request per slice with all prompts, a
+ * few slices in flight at once, each finished slice kept (in memory, or on disk for resuming),
+ * then the slices' masks stacked on the source grid. p-values are computed per slice, as the
+ * reference does; slices where a target is likely absent are counted.
+ */
+
+export interface VolumeParseRequest {
+  prompts: string[];
+  endpointName: string;
+  deployment?: string;
+  intensity?: IntensitySpec;
+  modalityKey?: string;
+  pValueThreshold?: number;
+  /** First and last slice (inclusive); all slices by default. */
+  range?: [number, number];
+  /** Slices in flight at once (default 2). */
+  concurrency?: number;
+}
+
+export interface VolumeParseOptions {
+  signal?: AbortSignal;
+  onProgress?(done: number, total: number, slice: number): void;
+  /** Where finished slices are kept so a cancelled or failed run continues where it stopped. */
+  store?: SliceStore;
+}
+
+/** One finished slice: per prompt, its probability mask (0–255) on the slice and its verdict. */
+export interface SliceResult {
+  slice: number;
+  source: 'endpoint' | 'demo-reference';
+  targets: { mask: Uint8Array; status: TargetStatus; pValue: number | null }[];
+}
+
+export interface SliceStore {
+  load(slice: number): Promise<SliceResult | undefined>;
+  save(result: SliceResult): Promise<void>;
+}
+
+export interface VolumeTargetResult {
+  target: string;
+  /** 1 … N in prompt order: the value in labels.nii.gz. */
+  label: number;
+  /** 0/1 on the grid, mask probability > 0.5. */
+  mask: Uint8Array;
+  figures: VolumeFigures;
+  /** Slices (of those parsed) where the target was found but its p-value says likely absent. */
+  likelyAbsentSlices: number;
+}
+
+export interface VolumeParseResult {
+  source: 'endpoint' | 'demo-reference';
+  range: [number, number];
+  /** Slices answered by the endpoint in this run (the rest came from the store). */
+  requested: number;
+  resumed: number;
+  /** Grid order; each voxel has the label of its most probable target above 0.5, else 0. */
+  labels: Uint8Array;
+  targets: VolumeTargetResult[];
+}
+
+const THRESHOLD = 127.5;
+
+export async function parseVolume(
+  volume: VolumeSource,
+  client: EndpointClient,
+  request: VolumeParseRequest,
+  options: VolumeParseOptions = {},
+): Promise<VolumeParseResult> {
+  const [nx, ny, nz] = volume.dims;
+  const range = request.range ?? [0, nz - 1];
+  if (!(
+    Number.isInteger(range[0]) &&
+    Number.isInteger(range[1]) &&
+    range[0] >= 0 &&
+    range[0] <= range[1] &&
+    range[1] < nz
+  )) {
+    throw new Error(`${volume.input}: slices ${range[0]}:${range[1]} are outside 0:${nz - 1}`);
+  }
+  const slices = Array.from({ length: range[1] - range[0] + 1 }, (_, i) => range[0] + i);
+  const plane = nx * ny;
+  const best = new Uint8Array(plane * nz); // highest probability so far per voxel (for labels)
+  const labels = new Uint8Array(plane * nz);
+  const masks = request.prompts.map(() => new Uint8Array(plane * nz));
+  const absent = request.prompts.map(() => 0);
+  let sourceKind: VolumeParseResult['source'] = 'endpoint';
+  let requested = 0;
+  let resumed = 0;
+  let done = 0;
+
+  const place = (result: SliceResult): void => {
+    if (result.targets.length !== request.prompts.length) {
+      throw new Error(
+        `slice ${result.slice}: ${result.targets.length} masks for ${request.prompts.length} prompts`,
+      );
+    }
+    if (result.source === 'demo-reference') sourceKind = 'demo-reference';
+    const base = result.slice * plane;
+    result.targets.forEach((t, ti) => {
+      const onGrid = volume.sliceToGrid(result.slice, t.mask);
+      let found = false;
+      for (let p = 0; p < plane; p++) {
+        const v = onGrid[p];
+        if (v > THRESHOLD) {
+          found = true;
+          masks[ti][base + p] = 1;
+          if (v > best[base + p]) {
+            best[base + p] = v;
+            labels[base + p] = ti + 1;
+          }
+        }
+      }
+      if (found && t.status === 'likely-absent') absent[ti]++;
+    });
+  };
+
+  const work = async (k: number): Promise<void> => {
+    const kept = await options.store?.load(k);
+    let result = kept;
+    if (!result) {
+      options.signal?.throwIfAborted();
+      const image = await volume.openSlice(k, options.signal);
+      const parsed = await parseImage(
+        image,
+        client,
+        {
+          prompts: request.prompts,
+          endpointName: request.endpointName,
+          deployment: request.deployment,
+          intensity: request.intensity,
+          modalityKey: request.modalityKey,
+          pValueThreshold: request.pValueThreshold,
+        },
+        { signal: options.signal },
+      );
+      result = {
+        slice: k,
+        source: parsed.source,
+        targets: parsed.targets.map((t) => ({ mask: t.mask, status: t.status, pValue: t.pValue })),
+      };
+      await options.store?.save(result);
+      requested++;
+    } else {
+      resumed++;
+    }
+    place(result);
+    done++;
+    options.onProgress?.(done, slices.length, k);
+  };
+
+  // A small pool: the endpoint's own limits and 429s are handled by the client's retries.
+  const queue = [...slices];
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(request.concurrency ?? 2, queue.length)) },
+    async () => {
+      for (let k = queue.shift(); k !== undefined; k = queue.shift()) await work(k);
+    },
+  );
+  const outcomes = await Promise.allSettled(workers);
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
+
+  const grid = { dims: volume.dims, spacing: volume.spacing };
+  return {
+    source: sourceKind,
+    range,
+    requested,
+    resumed,
+    labels,
+    targets: request.prompts.map((target, i) => ({
+      target,
+      label: i + 1,
+      mask: masks[i],
+      figures: volumeFigures(masks[i], grid),
+      likelyAbsentSlices: absent[i],
+    })),
+  };
+}
+
+/**
+ * Keeps finished slices as files in `dir` (one gzip'd file per slice, written then renamed, so a
+ * kill never leaves a half slice), tied to what was asked: a store opened for other prompts,
+ * endpoint or intensity starts empty.
+ */
+export async function folderSliceStore(dir: string, key: object): Promise<SliceStore> {
+  await fs.mkdir(dir, { recursive: true });
+  const keyFile = path.join(dir, 'request.json');
+  const wanted = JSON.stringify(key);
+  const existing = await fs.readFile(keyFile, 'utf8').catch(() => undefined);
+  if (existing !== wanted) {
+    for (const name of await fs.readdir(dir))
+      await fs.rm(path.join(dir, name), { force: true, recursive: true });
+    await fs.writeFile(keyFile, wanted);
+  }
+  const fileOf = (k: number) => path.join(dir, `slice-${String(k).padStart(5, '0')}.json.gz`);
+  return {
+    async load(k) {
+      const bytes = await fs.readFile(fileOf(k)).catch(() => undefined);
+      if (!bytes) return undefined;
+      try {
+        const json = JSON.parse(zlib.gunzipSync(bytes).toString('utf8'));
+        return {
+          slice: json.slice,
+          source: json.source,
+          targets: json.targets.map((t: { mask: string; status: TargetStatus; pValue: number | null }) => ({
+            status: t.status,
+            pValue: t.pValue,
+            mask: new Uint8Array(Buffer.from(t.mask, 'base64')),
+          })),
+        };
+      } catch {
+        return undefined; // unreadable: asked again
+      }
+    },
+    async save(result) {
+      const json = {
+        slice: result.slice,
+        source: result.source,
+        targets: result.targets.map((t) => ({ ...t, mask: Buffer.from(t.mask).toString('base64') })),
+      };
+      const file = fileOf(result.slice);
+      const temp = `${file}.${process.pid}.tmp`;
+      await fs.writeFile(temp, zlib.gzipSync(JSON.stringify(json)));
+      await fs.rename(temp, file);
+    },
+  };
+}

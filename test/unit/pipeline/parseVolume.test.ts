@@ -1,0 +1,379 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../../src/cli/main';
+import { quietly } from '../../../src/export/dcmjs';
+import { encodeNiftiUint8 } from '../../../src/export/nifti';
+import { startPixelServer, type PixelServer } from '../../support/pixelServer';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dcmjs = require('dcmjs');
+
+/**
+ * Whole-volume parsing, slice by slice, against a loopback endpoint whose masks are computed
+ * from the pixels it receives: a phantom with a bright box (250) and a medium box (100) in known
+ * voxels, sent with a fixed window so the endpoint sees them as 192…252 and 64…191. The exported
+ * labels must hold exactly those voxels, in world coordinates, for a NIfTI and for a DICOM series.
+ */
+
+type NiftiModule = typeof import('nifti-reader-js', { with: { 'resolution-mode': 'import' } });
+const loadNifti = (): Promise<NiftiModule> => import('nifti-reader-js');
+
+const DIMS: [number, number, number] = [40, 32, 6];
+const BRIGHT = { i: [5, 15], j: [4, 12], k: [1, 4] };
+const MEDIUM = { i: [20, 35], j: [10, 28], k: [2, 6] };
+const inBox = (b: typeof BRIGHT, i: number, j: number, k: number) =>
+  i >= b.i[0] && i < b.i[1] && j >= b.j[0] && j < b.j[1] && k >= b.k[0] && k < b.k[1];
+
+/**
+ * Phantom value at voxel (i, j, k). A 2×2 marker at 255 in the corner of every slice fixes each
+ * slice's min..max to 0..255: the reference scales every slice's clipped values by their own
+ * range, so without it the medium box would become 255 on slices without the bright box.
+ */
+function phantom(i: number, j: number, k: number): number {
+  if (i < 2 && j < 2) return 255;
+  return inBox(BRIGHT, i, j, k) ? 250 : inBox(MEDIUM, i, j, k) ? 100 : 0;
+}
+
+function phantomVolume(): Uint8Array {
+  const [nx, ny, nz] = DIMS;
+  const v = new Uint8Array(nx * ny * nz);
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) v[i + nx * (j + ny * k)] = phantom(i, j, k);
+  return v;
+}
+
+const boxVoxels = (b: typeof BRIGHT) => (b.i[1] - b.i[0]) * (b.j[1] - b.j[0]) * (b.k[1] - b.k[0]);
+
+async function readNifti(file: string) {
+  const nifti = await loadNifti();
+  const bytes = await fs.readFile(file);
+  let data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  if (nifti.isCompressed(data)) data = nifti.decompress(data) as ArrayBuffer;
+  const header = nifti.readHeader(data)!;
+  const raw = nifti.readImage(header, data);
+  const values =
+    header.datatypeCode === 2
+      ? new Uint8Array(raw)
+      : header.datatypeCode === 4
+        ? new Int16Array(raw)
+        : header.datatypeCode === 512
+          ? new Uint16Array(raw)
+          : assert.fail(`datatype ${header.datatypeCode}`);
+  return { header, values, affine: header.affine as number[][] };
+}
+
+/** World coordinates (rounded to 0.01 mm) of every voxel whose value satisfies `pick`. */
+function worldPoints(
+  n: { header: { dims: number[] }; values: ArrayLike<number>; affine: number[][] },
+  pick: (v: number) => boolean,
+): string[] {
+  const [nx, ny, nz] = [n.header.dims[1], n.header.dims[2], n.header.dims[3]];
+  const out: string[] = [];
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        if (!pick(n.values[i + nx * (j + ny * k)])) continue;
+        out.push(
+          n.affine
+            .slice(0, 3)
+            .map((r) => (r[0] * i + r[1] * j + r[2] * k + r[3]).toFixed(2))
+            .join(','),
+        );
+      }
+  return out.sort();
+}
+
+let tmp: string;
+let server: PixelServer;
+beforeEach(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mip-volume-'));
+  server = await startPixelServer();
+});
+afterEach(async () => {
+  await server.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+const AFFINE = [
+  [-0.8, 0, 0, 30],
+  [0, 0.9, 0, -12],
+  [0, 0, 2.5, 7],
+  [0, 0, 0, 1],
+];
+
+describe('parse-volume (slice by slice)', () => {
+  it('NIfTI: labels, masks and figures hold exactly the phantom voxels on the source grid', async () => {
+    const source = path.join(tmp, 'phantom.nii.gz');
+    await fs.writeFile(
+      source,
+      encodeNiftiUint8({ dims: DIMS, spacing: [0.8, 0.9, 2.5], affine: AFFINE }, phantomVolume(), {
+        description: 'phantom',
+        maxValue: 250,
+        intentName: '',
+      }),
+    );
+    const outDir = path.join(tmp, 'out');
+    const run = await cli(
+      'parse-volume',
+      source,
+      '--prompt',
+      'bright & medium',
+      '--endpoint',
+      server.url,
+      '--intensity',
+      'window:0,255',
+      '--out-dir',
+      outDir,
+    );
+    assert.equal(run.code, 0, run.err.join('\n'));
+    assert.equal(server.requests, DIMS[2]); // one request per slice, all prompts in it
+    const line = JSON.parse(run.out.at(-1)!);
+    const dir = path.join(outDir, 'phantom.nii.gz');
+    assert.equal(line.output, dir);
+
+    const labels = await readNifti(path.join(dir, 'labels.nii.gz'));
+    assert.deepEqual(labels.header.dims.slice(0, 4), [3, ...DIMS]);
+    for (let r = 0; r < 4; r++)
+      for (let c = 0; c < 4; c++) assert.ok(Math.abs(labels.affine[r][c] - AFFINE[r][c]) < 1e-5);
+    let wrong = 0;
+    const [nx, ny, nz] = DIMS;
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+          const expected = inBox(BRIGHT, i, j, k) ? 1 : inBox(MEDIUM, i, j, k) ? 2 : 0;
+          if (labels.values[i + nx * (j + ny * k)] !== expected) wrong++;
+        }
+    assert.equal(wrong, 0, `${wrong} voxels labelled wrongly`);
+    const bright = await readNifti(path.join(dir, 'bright.nii.gz'));
+    assert.equal(
+      Array.from(bright.values).reduce((a, v) => a + v, 0),
+      boxVoxels(BRIGHT),
+    );
+
+    const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
+    const [b, m] = report.targets;
+    assert.deepEqual(
+      [b.name, b.label, b.voxels, b.slices, b.components],
+      ['bright', 1, boxVoxels(BRIGHT), [1, 3], 1],
+    );
+    assert.deepEqual(
+      [m.name, m.label, m.voxels, m.slices, m.components],
+      ['medium', 2, boxVoxels(MEDIUM), [2, 5], 1],
+    );
+    // pixdim is float32 in the file: 0.8 reads back as 0.800000011920929.
+    assert.ok(Math.abs(b.volumeMl - (boxVoxels(BRIGHT) * 0.8 * 0.9 * 2.5) / 1000) < 1e-7);
+    assert.deepEqual(
+      line.targets.map((t: { voxels: number }) => t.voxels),
+      [boxVoxels(BRIGHT), boxVoxels(MEDIUM)],
+    );
+    // Nothing but the result folder is left in the output folder.
+    assert.deepEqual(await fs.readdir(outDir), ['phantom.nii.gz']);
+  });
+
+  it('resumes after a failure without asking again for finished slices, and refuses to overwrite', async () => {
+    const source = path.join(tmp, 'phantom.nii.gz');
+    await fs.writeFile(
+      source,
+      encodeNiftiUint8({ dims: DIMS, spacing: [1, 1, 1], affine: AFFINE }, phantomVolume(), {
+        description: '',
+        maxValue: 250,
+        intentName: '',
+      }),
+    );
+    const outDir = path.join(tmp, 'out');
+    const args = [
+      'parse-volume',
+      source,
+      '--prompt',
+      'bright',
+      '--endpoint',
+      server.url,
+      '--intensity',
+      'window:0,255',
+      '--out-dir',
+      outDir,
+      '--concurrency',
+      '1',
+      '--timeout',
+      '5',
+    ];
+    server.failFrom(3); // three slices answered, then every request fails (after the client's retries)
+    const failed = await cli(...args);
+    assert.equal(failed.code, 1);
+    assert.equal(
+      (await fs.readdir(path.join(outDir, '.phantom.nii.gz.slices'))).filter((f) => f.startsWith('slice-'))
+        .length,
+      3,
+    );
+    server.failFrom(Infinity);
+    const before = server.requests;
+    const resumed = await cli(...args);
+    assert.equal(resumed.code, 0, resumed.err.join('\n'));
+    assert.equal(server.requests - before, DIMS[2] - 3);
+    assert.deepEqual(
+      [JSON.parse(resumed.out.at(-1)!).resumed, JSON.parse(resumed.out.at(-1)!).requested],
+      [3, 3],
+    );
+    assert.deepEqual(await fs.readdir(outDir), ['phantom.nii.gz']);
+
+    const again = await cli(...args);
+    assert.equal(again.code, 1);
+    assert.match(again.err.join('\n'), /already holds a result; pass --overwrite/);
+    assert.equal((await cli(...args, '--overwrite')).code, 0);
+  });
+
+  it('DICOM series: the labels land on the same world positions as dcm2niix puts the phantom', async function () {
+    const series = path.join(tmp, 'series');
+    await fs.mkdir(series);
+    // Oblique plane; columns run along i, rows along j; slices along the normal, written shuffled.
+    const c = Math.cos(0.3);
+    const s = Math.sin(0.3);
+    const orientation = [c, s, 0, 0, 0, -1];
+    const normal = [-s, c, 0];
+    const [nx, ny, nz] = DIMS;
+    for (let k = 0; k < nz; k++) {
+      const pixels = new Uint16Array(nx * ny);
+      for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) pixels[j * nx + i] = phantom(i, j, k);
+      const position = [10 + normal[0] * 2.5 * k, -20 + normal[1] * 2.5 * k, 30];
+      const ds = {
+        SOPClassUID: '1.2.840.10008.5.1.4.1.1.4',
+        SOPInstanceUID: `1.2.826.0.1.3680043.2.1125.5.${k}`,
+        StudyInstanceUID: '1.2.826.0.1.3680043.2.1125.6',
+        SeriesInstanceUID: '1.2.826.0.1.3680043.2.1125.7',
+        FrameOfReferenceUID: '1.2.826.0.1.3680043.2.1125.8',
+        Modality: 'MR',
+        InstanceNumber: String(nz - k),
+        ImagePositionPatient: position,
+        ImageOrientationPatient: orientation,
+        PixelSpacing: [0.9, 0.8],
+        SliceThickness: 2.5,
+        Rows: ny,
+        Columns: nx,
+        SamplesPerPixel: 1,
+        PhotometricInterpretation: 'MONOCHROME2',
+        BitsAllocated: 16,
+        BitsStored: 16,
+        HighBit: 15,
+        PixelRepresentation: 0,
+        PixelData: [pixels.buffer],
+      };
+      const meta = {
+        MediaStorageSOPClassUID: ds.SOPClassUID,
+        MediaStorageSOPInstanceUID: ds.SOPInstanceUID,
+        TransferSyntaxUID: '1.2.840.10008.1.2.1',
+        ImplementationClassUID: '1.2.826.0.1.3680043.2.1125.1',
+      };
+      const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
+      dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
+      await fs.writeFile(path.join(series, `x${(k * 7) % nz}.dcm`), Buffer.from(quietly(() => dict.write())));
+    }
+    const outDir = path.join(tmp, 'out');
+    const run = await cli(
+      'parse-volume',
+      series,
+      '--prompt',
+      'bright & medium',
+      '--endpoint',
+      server.url,
+      '--intensity',
+      'window:0,255',
+      '--out-dir',
+      outDir,
+    );
+    assert.equal(run.code, 0, run.err.join('\n'));
+    const labels = await readNifti(path.join(outDir, 'series', 'labels.nii.gz'));
+    // Our own expectation: voxel (column i, row j, slice k) of the phantom at IPP_k + i·0.8·row + j·0.9·col, in RAS.
+    const expected: string[] = [];
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+          if (!inBox(BRIGHT, i, j, k)) continue;
+          const lps = [
+            10 + normal[0] * 2.5 * k + i * 0.8 * orientation[0] + j * 0.9 * orientation[3],
+            -20 + normal[1] * 2.5 * k + i * 0.8 * orientation[1] + j * 0.9 * orientation[4],
+            30 + i * 0.8 * orientation[2] + j * 0.9 * orientation[5],
+          ];
+          expected.push([-lps[0], -lps[1], lps[2]].map((v) => (v + 0).toFixed(2)).join(','));
+        }
+    const ours = worldPoints(labels, (v) => v === 1);
+    assert.equal(ours.length, boxVoxels(BRIGHT));
+    assert.deepEqual(ours, expected.sort());
+
+    // And an independent converter agrees on where the bright voxels are in the world.
+    const dcm2niix = spawnSync('dcm2niix', ['-z', 'n', '-f', 'converted', '-o', tmp, series], {
+      encoding: 'utf8',
+    });
+    if (dcm2niix.error) {
+      this.skip(); // dcm2niix not installed (npm test installs it with apt-get)
+    }
+    assert.equal(dcm2niix.status, 0, dcm2niix.stderr + dcm2niix.stdout);
+    const converted = await readNifti(path.join(tmp, 'converted.nii'));
+    assert.deepEqual(
+      worldPoints(converted, (v) => v === 250),
+      ours,
+    );
+  });
+
+  it('refuses a 2D image, a bad slice range and --mode 3d before sending anything', async () => {
+    const png = path.join(__dirname, '../../fixtures/samples/demo/04_CT_liver.png');
+    const flat = await cli(
+      'parse-volume',
+      png,
+      '--prompt',
+      'liver',
+      '--endpoint',
+      server.url,
+      '--out-dir',
+      tmp,
+    );
+    assert.equal(flat.code, 1);
+    assert.match(flat.err.join('\n'), /04_CT_liver\.png: is a 2D image, not a volume/);
+    const source = path.join(tmp, 'p.nii.gz');
+    await fs.writeFile(
+      source,
+      encodeNiftiUint8({ dims: DIMS, spacing: [1, 1, 1], affine: AFFINE }, phantomVolume(), {
+        description: '',
+        maxValue: 250,
+        intentName: '',
+      }),
+    );
+    const range = await cli(
+      'parse-volume',
+      source,
+      '--prompt',
+      'bright',
+      '--endpoint',
+      server.url,
+      '--out-dir',
+      tmp,
+      '--slices',
+      '2:9',
+    );
+    assert.equal(range.code, 2);
+    assert.match(range.err.join('\n'), /the volume has slices 0:5/);
+    const mode = await cli(
+      'parse-volume',
+      source,
+      '--prompt',
+      'bright',
+      '--endpoint',
+      server.url,
+      '--out-dir',
+      tmp,
+      '--mode',
+      '3d',
+    );
+    assert.equal(mode.code, 2);
+    assert.equal(server.requests, 0);
+  });
+});
