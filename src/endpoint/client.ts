@@ -15,6 +15,7 @@ import { formatBytes, planRequests, type ParseInput, type RequestBatch } from '.
 import { decodeResponse, excerpt, type DecodedMask } from './response';
 import { RETRYABLE_NETWORK_CODES, RETRYABLE_STATUSES, retryWaitMs } from './retry';
 import { testImagePng } from './testImage';
+import { decodeVolume3dResponse, volume3dRequestBody } from './volume3d';
 
 /** Header the demo endpoint puts on every answer: its masks are reference annotations. */
 export const DEMO_HEADER = 'x-medimageparse-demo';
@@ -113,6 +114,33 @@ export class EndpointClient {
         );
       }
       return results;
+    } catch (error) {
+      const clean =
+        error instanceof EndpointError
+          ? this.clean(error)
+          : this.clean(new EndpointError('bad-response', `Endpoint '${this.config.name}': ${String(error)}`));
+      this.log.error(clean.message);
+      throw clean;
+    }
+  }
+
+  /**
+   * One target in one volume with the MedImageParse 3D protocol (see volume3d.ts): sends the
+   * .nii.gz, returns the mask volume's file bytes as the endpoint sent them.
+   */
+  async segmentVolume(
+    niftiGz: Uint8Array,
+    target: string,
+    opts: ParseOptions = {},
+  ): Promise<{ mask: Buffer; source: ResultSource; latencyMs: number }> {
+    try {
+      const body = volume3dRequestBody(niftiGz, target);
+      const answer = await this.send({ inputIndices: [0], body }, opts);
+      const mask = decodeVolume3dResponse(answer.body, (text) =>
+        excerpt(text, (t) => this.redactor.redact(t)),
+      );
+      const source: ResultSource = answer.headers[DEMO_HEADER] ? 'demo-reference' : 'endpoint';
+      return { mask, source, latencyMs: answer.latencyMs };
     } catch (error) {
       const clean =
         error instanceof EndpointError

@@ -9,6 +9,7 @@ import type { SourceInfo } from './sourceInfo';
 const HEADER_SIZE = 348;
 const VOX_OFFSET = 352;
 const DT_UINT8 = 2;
+const DT_FLOAT32 = 16;
 const INTENT_LABEL = 1002;
 const XFORM_SCANNER = 1;
 const UNITS_MM = 2;
@@ -185,6 +186,27 @@ export interface NiftiEncodeOptions {
  * NIFTI_INTENT_LABEL and the given geometry in both sform and qform.
  */
 export function encodeNiftiUint8(geo: NiftiGeometry, data: Uint8Array, options: NiftiEncodeOptions): Buffer {
+  return encodeNifti(geo, data, options);
+}
+
+/**
+ * A gzip-compressed NIfTI-1 file of float32 values (an image volume: no intent), with the given
+ * geometry in both sform and qform. Only voxels and geometry: no names, dates or extensions.
+ */
+export function encodeNiftiFloat32(
+  geo: NiftiGeometry,
+  data: Float32Array,
+  options: Omit<NiftiEncodeOptions, 'intentName'>,
+): Buffer {
+  return encodeNifti(geo, data, { ...options, intentName: '' });
+}
+
+function encodeNifti(
+  geo: NiftiGeometry,
+  data: Uint8Array | Float32Array,
+  options: NiftiEncodeOptions,
+): Buffer {
+  const isFloat = data instanceof Float32Array;
   const outDims = geo.dims;
   if (data.length !== outDims[0] * outDims[1] * outDims[2]) {
     throw new Error(`NIfTI data has ${data.length} voxels, expected ${outDims.join('×')}`);
@@ -194,9 +216,9 @@ export function encodeNiftiUint8(geo: NiftiGeometry, data: Uint8Array, options: 
   header.writeInt32LE(HEADER_SIZE, 0);
   const dim = [3, outDims[0], outDims[1], outDims[2], 1, 1, 1, 1];
   dim.forEach((v, i) => header.writeInt16LE(v, 40 + 2 * i));
-  header.writeInt16LE(INTENT_LABEL, 68);
-  header.writeInt16LE(DT_UINT8, 70);
-  header.writeInt16LE(8, 72);
+  header.writeInt16LE(isFloat ? 0 : INTENT_LABEL, 68);
+  header.writeInt16LE(isFloat ? DT_FLOAT32 : DT_UINT8, 70);
+  header.writeInt16LE(isFloat ? 32 : 8, 72);
   const q = affineToQuaternion(affine);
   const pixdim = [q.qfac, geo.spacing[0], geo.spacing[1], geo.spacing[2], 0, 0, 0, 0];
   pixdim.forEach((v, i) => header.writeFloatLE(v, 76 + 4 * i));
@@ -220,5 +242,7 @@ export function encodeNiftiUint8(geo: NiftiGeometry, data: Uint8Array, options: 
   header.write(options.intentName.slice(0, 15), 328, 'latin1');
   header.write('n+1\0', 344, 'latin1');
   // Bytes 348–351: no extensions.
-  return zlib.gzipSync(Buffer.concat([header, data]));
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // Little-endian hosts only write little-endian floats; every platform Node runs on here is one.
+  return zlib.gzipSync(Buffer.concat([header, bytes]), { level: 6 });
 }

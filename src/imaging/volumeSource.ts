@@ -32,7 +32,7 @@ export interface VolumeSource {
    * A mask of slice k (source image pixels, row-major, width × height of that slice) in grid
    * order: the plane of voxels (i, j) at slice k, first axis fastest.
    */
-  sliceToGrid(k: number, sliceMask: Uint8Array): Uint8Array;
+  sliceToGrid<T extends Uint8Array | Float32Array>(k: number, sliceMask: T): T;
 }
 
 /** Opens a NIfTI file or a folder holding a DICOM series (the largest, unless `series` names one). */
@@ -69,9 +69,9 @@ function niftiSource(file: string, first: SourceImage): VolumeSource {
     sliceToGrid(k, sliceMask) {
       // The reference reads slice k as volume[:, :, k]: image row r is voxel i, column c is voxel j.
       checkSliceMask(file, k, sliceMask, d1 * d2);
-      const plane = new Uint8Array(d1 * d2);
+      const plane = sliceMask instanceof Float32Array ? new Float32Array(d1 * d2) : new Uint8Array(d1 * d2);
       for (let r = 0; r < d1; r++) for (let c = 0; c < d2; c++) plane[r + c * d1] = sliceMask[r * d2 + c];
-      return plane;
+      return plane as typeof sliceMask;
     },
   };
 }
@@ -106,7 +106,25 @@ function seriesSource(folder: string, all: DicomSeries[], wanted: string | undef
   };
 }
 
-function checkSliceMask(where: string, k: number, mask: Uint8Array, expected: number): void {
+/**
+ * The whole volume's values in grid order (first axis fastest), slice by slice as the viewer and
+ * the 2D path read them (rescale and scl_slope applied). Grey volumes only.
+ */
+export async function readVolumeValues(volume: VolumeSource, signal?: AbortSignal): Promise<Float32Array> {
+  const [nx, ny, nz] = volume.dims;
+  const plane = nx * ny;
+  const values = new Float32Array(plane * nz);
+  for (let k = 0; k < nz; k++) {
+    const image = await volume.openSlice(k, signal);
+    if (image.channels !== 1)
+      throw new ImagingError(image.file, 'colour volumes cannot be sent to the 3D model');
+    const pixels = image.pixels instanceof Float32Array ? image.pixels : Float32Array.from(image.pixels);
+    values.set(volume.sliceToGrid(k, pixels), k * plane);
+  }
+  return values;
+}
+
+function checkSliceMask(where: string, k: number, mask: ArrayLike<number>, expected: number): void {
   if (mask.length !== expected) {
     throw new ImagingError(where, `mask of slice ${k} has ${mask.length} pixels, expected ${expected}`);
   }

@@ -11,7 +11,7 @@ export interface PixelServer {
   url: string;
   /** Requests answered so far. */
   requests: number;
-  /** Fail the next n requests with HTTP 500 (after answering `failAfter` more normally). */
+  /** After `afterRequests` more normal answers, fail every request with HTTP 400 (not retried). */
   failFrom(afterRequests: number): void;
   close(): Promise<void>;
 }
@@ -36,7 +36,7 @@ export async function startPixelServer(): Promise<PixelServer> {
       try {
         state.requests++;
         if (state.requests > failAt) {
-          res.writeHead(500, { 'content-type': 'text/plain' }).end('planned failure');
+          res.writeHead(400, { 'content-type': 'text/plain' }).end('planned failure');
           return;
         }
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {

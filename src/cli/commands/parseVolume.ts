@@ -6,6 +6,7 @@ import { parseIntensitySpec, type IntensitySpec } from '../../imaging';
 import { openVolumeSource } from '../../imaging/volumeSource';
 import { buildVolumeExportFiles } from '../../export/volumeExport';
 import { folderSliceStore, parseVolume } from '../../pipeline/parseVolume';
+import { parseVolume3d } from '../../pipeline/parseVolume3d';
 
 const usage = `Usage: medparse parse-volume <NIfTI file | DICOM series folder> --prompt "a & b" --endpoint <url|demo> --out-dir D [options]
 
@@ -19,7 +20,8 @@ Options:
   --prompt <text>        Targets, separated by '&' (repeatable).
   --endpoint <url>       Scoring URI, or 'demo' for the local demo endpoint.
   --key-env <VAR>        Environment variable holding the endpoint key (never taken from the command line).
-  --mode slices          Slice by slice with the 2D model (default; '3d' is not available yet).
+  --mode slices|3d       slices (default): slice by slice with the 2D model. 3d: the MedImageParse 3D
+                         protocol, the whole volume sent as a .nii.gz once per target.
   --slices a:b           First and last slice to parse, inclusive (default: all).
   --intensity <spec>     auto (default), percentile, ct:<site>, window:<lower>,<upper>, none.
   --concurrency <n>      Slices in flight at once (default 2).
@@ -67,13 +69,10 @@ export const parseVolumeCommand: CliCommand = {
     if (prompts.length === 0 || prompts.some((p) => !p))
       throw new UsageError('--prompt needs one or more non-empty targets separated by "&"');
     const mode = values.mode ?? 'slices';
-    if (mode !== 'slices') {
-      throw new UsageError(
-        mode === '3d'
-          ? '--mode 3d (the MedImageParse 3D protocol) is not available in this version; use --mode slices'
-          : `--mode must be slices or 3d, got '${mode}'`,
-      );
-    }
+    if (mode !== 'slices' && mode !== '3d')
+      throw new UsageError(`--mode must be slices or 3d, got '${mode}'`);
+    if (mode === '3d' && values.slices !== undefined)
+      throw new UsageError('--slices applies to --mode slices; the 3D model takes the whole volume');
     if (!values['out-dir']) throw new UsageError('--out-dir is required');
     let intensity: IntensitySpec | undefined;
     try {
@@ -114,29 +113,35 @@ export const parseVolumeCommand: CliCommand = {
 
     const endpoint = await openEndpoint(values, io);
     try {
-      const store = await folderSliceStore(path.join(outDir, `.${name}.slices`), {
-        input,
-        series: volume.series?.seriesInstanceUid,
-        prompts,
-        endpoint: endpoint.url ?? 'demo',
-        deployment: values.deployment,
-        intensity: intensity ?? null,
-        modality: values.modality ?? null,
-      });
-      const result = await parseVolume(
-        volume,
-        endpoint.client,
-        {
-          prompts,
-          endpointName: endpoint.name,
-          deployment: values.deployment,
-          intensity,
-          modalityKey: values.modality,
-          range,
-          concurrency,
-        },
-        { store, onProgress: (done, total) => values.verbose && io.err(`info: ${done}/${total} slices`) },
-      );
+      const storeDir = path.join(outDir, `.${name}.slices`);
+      const sliceBySlice = async () =>
+        parseVolume(
+          volume,
+          endpoint.client,
+          {
+            prompts,
+            endpointName: endpoint.name,
+            deployment: values.deployment,
+            intensity,
+            modalityKey: values.modality,
+            range,
+            concurrency,
+          },
+          {
+            store: await folderSliceStore(storeDir, {
+              input,
+              series: volume.series?.seriesInstanceUid,
+              prompts,
+              endpoint: endpoint.url ?? 'demo',
+              deployment: values.deployment,
+              intensity: intensity ?? null,
+              modality: values.modality ?? null,
+            }),
+            onProgress: (done, total) => values.verbose && io.err(`info: ${done}/${total} slices`),
+          },
+        );
+      const result =
+        mode === '3d' ? await parseVolume3d(volume, endpoint.client, { prompts }) : await sliceBySlice();
       const targets = result.targets.map((t) => ({
         name: t.target,
         label: t.label,
@@ -155,14 +160,14 @@ export const parseVolumeCommand: CliCommand = {
         geometry: { dims: volume.dims, spacing: volume.spacing, affine: volume.affine },
         labels: result.labels,
         targets,
-        mode: 'slices',
+        mode,
         range: result.range,
         endpoint: endpoint.url ?? 'demo',
         source: result.source,
         warnings: volume.warnings,
       });
       await writeResultFolder(resultDir, files);
-      await fs.rm(path.join(outDir, `.${name}.slices`), { recursive: true, force: true });
+      await fs.rm(storeDir, { recursive: true, force: true });
       if (result.source === 'demo-reference')
         io.err('Demo endpoint: these are reference annotations, not model output.');
       io.out(

@@ -7,6 +7,7 @@ import { main } from '../../../src/cli/main';
 import { quietly } from '../../../src/export/dcmjs';
 import { encodeNiftiUint8 } from '../../../src/export/nifti';
 import { startPixelServer, type PixelServer } from '../../support/pixelServer';
+import { startVolume3dServer } from '../../support/volume3dServer';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dcmjs = require('dcmjs');
@@ -207,7 +208,7 @@ describe('parse-volume (slice by slice)', () => {
       '--timeout',
       '5',
     ];
-    server.failFrom(3); // three slices answered, then every request fails (after the client's retries)
+    server.failFrom(3); // three slices answered, then every request fails
     const failed = await cli(...args);
     assert.equal(failed.code, 1);
     assert.equal(
@@ -322,9 +323,37 @@ describe('parse-volume (slice by slice)', () => {
       worldPoints(converted, (v) => v === 250),
       ours,
     );
+
+    // The NIfTI built from the series for the 3D model holds the real values at the same places.
+    const server3d = await startVolume3dServer();
+    try {
+      const run3d = await cli(
+        'parse-volume',
+        series,
+        '--mode',
+        '3d',
+        '--prompt',
+        'bright',
+        '--endpoint',
+        server3d.url,
+        '--out-dir',
+        path.join(tmp, 'out3d'),
+      );
+      assert.equal(run3d.code, 0, run3d.err.join('\n'));
+      const [sent] = server3d.received;
+      assert.deepEqual(
+        worldPoints(
+          { header: { dims: [3, ...sent.dims] }, values: sent.values, affine: sent.affine },
+          (v) => v === 250,
+        ),
+        ours,
+      );
+    } finally {
+      await server3d.close();
+    }
   });
 
-  it('refuses a 2D image, a bad slice range and --mode 3d before sending anything', async () => {
+  it('refuses a 2D image, a bad slice range and --slices with --mode 3d before sending anything', async () => {
     const png = path.join(__dirname, '../../fixtures/samples/demo/04_CT_liver.png');
     const flat = await cli(
       'parse-volume',
@@ -372,8 +401,136 @@ describe('parse-volume (slice by slice)', () => {
       tmp,
       '--mode',
       '3d',
+      '--slices',
+      '1:2',
     );
     assert.equal(mode.code, 2);
+    assert.match(mode.err.join('\n'), /--slices applies to --mode slices/);
     assert.equal(server.requests, 0);
+  });
+});
+
+describe('parse-volume --mode 3d (MedImageParse 3D protocol)', () => {
+  async function writePhantom(): Promise<string> {
+    const source = path.join(tmp, 'phantom.nii.gz');
+    await fs.writeFile(
+      source,
+      encodeNiftiUint8({ dims: DIMS, spacing: [0.8, 0.9, 2.5], affine: AFFINE }, phantomVolume(), {
+        description: 'phantom',
+        maxValue: 255,
+        intentName: '',
+      }),
+    );
+    return source;
+  }
+  const brightOrMarker = (i: number, j: number, k: number) => inBox(BRIGHT, i, j, k) || (i < 2 && j < 2);
+
+  it('sends the whole volume once per target on its own grid and places the returned mask exactly', async () => {
+    const server3d = await startVolume3dServer();
+    try {
+      const source = await writePhantom();
+      const outDir = path.join(tmp, 'out');
+      const run = await cli(
+        'parse-volume',
+        source,
+        '--mode',
+        '3d',
+        '--prompt',
+        'bright & nothing',
+        '--endpoint',
+        server3d.url,
+        '--out-dir',
+        outDir,
+      );
+      assert.equal(run.code, 0, run.err.join('\n'));
+      assert.deepEqual(
+        server3d.received.map((r) => r.target),
+        ['bright', 'nothing'],
+      );
+      const sent = server3d.received[0];
+      assert.deepEqual(sent.dims, DIMS);
+      assert.equal(sent.max, 255); // real values, not a windowed copy
+      for (let r = 0; r < 4; r++)
+        for (let c = 0; c < 4; c++) assert.ok(Math.abs(sent.affine[r][c] - AFFINE[r][c]) < 1e-5);
+      const labels = await readNifti(path.join(outDir, 'phantom.nii.gz', 'labels.nii.gz'));
+      const [nx, ny, nz] = DIMS;
+      let wrong = 0;
+      for (let k = 0; k < nz; k++)
+        for (let j = 0; j < ny; j++)
+          for (let i = 0; i < nx; i++)
+            if (labels.values[i + nx * (j + ny * k)] !== (brightOrMarker(i, j, k) ? 1 : 0)) wrong++;
+      assert.equal(wrong, 0);
+      const report = JSON.parse(
+        await fs.readFile(path.join(outDir, 'phantom.nii.gz', 'report.json'), 'utf8'),
+      );
+      assert.equal(report.mode, '3d');
+      assert.deepEqual(
+        report.targets.map((t: { voxels: number }) => t.voxels),
+        [boxVoxels(BRIGHT) + 4 * nz, 0],
+      );
+    } finally {
+      await server3d.close();
+    }
+  });
+
+  it('accepts a Python-quoted nifti_file, and refuses a mask off the source grid with a clear error', async () => {
+    const server3d = await startVolume3dServer();
+    try {
+      const source = await writePhantom();
+      server3d.mode = 'python';
+      const ok = await cli(
+        'parse-volume',
+        source,
+        '--mode',
+        '3d',
+        '--prompt',
+        'bright',
+        '--endpoint',
+        server3d.url,
+        '--out-dir',
+        path.join(tmp, 'a'),
+      );
+      assert.equal(ok.code, 0, ok.err.join('\n'));
+      server3d.mode = 'shape';
+      const shape = await cli(
+        'parse-volume',
+        source,
+        '--mode',
+        '3d',
+        '--prompt',
+        'bright',
+        '--endpoint',
+        server3d.url,
+        '--out-dir',
+        path.join(tmp, 'b'),
+      );
+      assert.equal(shape.code, 1);
+      assert.match(
+        shape.err.join('\n'),
+        /3D mask for 'bright': the mask is 40×32×5 voxels but the volume sent was 40×32×6/,
+      );
+      server3d.mode = 'affine';
+      const moved = await cli(
+        'parse-volume',
+        source,
+        '--mode',
+        '3d',
+        '--prompt',
+        'bright',
+        '--endpoint',
+        server3d.url,
+        '--out-dir',
+        path.join(tmp, 'c'),
+      );
+      assert.equal(moved.code, 1);
+      assert.match(
+        moved.err.join('\n'),
+        /affine differs from the volume sent \(row 1, column 4: 35 instead of 30\)/,
+      );
+      // Nothing half-written for the failed runs.
+      assert.deepEqual((await fs.readdir(tmp)).sort(), ['a', 'phantom.nii.gz']);
+    } finally {
+      await server3d.close();
+    }
   });
 });
