@@ -32,7 +32,16 @@ export function toSourceInfo(image: SourceImage): SourceInfo {
 export function exportParseResult(
   image: SourceImage,
   result: ParseResult,
-  options: { outDir?: string; endpointUrl?: string; pValueThreshold?: number; screenshotPng?: Uint8Array },
+  options: {
+    /** Exactly this folder (see ExportRequest.outDir); `overwrite` replaces a previous result there. */
+    outDir?: string;
+    overwrite?: boolean;
+    /** Without outDir: where the `<image>.medimageparse` result folder is made (default: beside the image). */
+    parentDir?: string;
+    endpointUrl?: string;
+    pValueThreshold?: number;
+    screenshotPng?: Uint8Array;
+  },
 ): Promise<ExportResult> {
   return writeExports({
     source: toSourceInfo(image),
@@ -42,6 +51,8 @@ export function exportParseResult(
       assessment: { status: t.status, pValue: t.pValue },
     })),
     outDir: options.outDir,
+    overwrite: options.overwrite,
+    parentDir: options.parentDir,
     modality: { key: result.modalityKey, modality: result.modality, site: result.site },
     prompts: result.prompts,
     endpoint: { url: options.endpointUrl, deployment: result.deployment },
