@@ -1,12 +1,14 @@
 import type { CliCommand } from '../command';
 import { preprocessCommand } from './preprocess';
 import { parseCommand } from './parse';
+import { parseFolderCommand } from './parseFolder';
 import { pvalueCommand } from './pvalue';
 import { recognizeCommand } from './recognize';
 
 export const cliCommands: readonly CliCommand[] = [
   preprocessCommand,
   parseCommand,
+  parseFolderCommand,
   pvalueCommand,
   recognizeCommand,
 ];
