@@ -24,8 +24,18 @@ export function toSourceInfo(image: SourceImage): SourceInfo {
     slice: image.slice,
     frame: image.frame,
     dicom,
-    nifti: image.nifti,
+    nifti: image.nifti && {
+      // The imaging stage keeps dim[0..rank] / pixdim[0..rank]; the exporter reads the header's
+      // eight entries (dim[0] = rank), so pad them back (a 4D file was read as plain dims before).
+      dims: headerArray(image.nifti.dims, 1),
+      pixdim: headerArray(image.nifti.pixdim, 0),
+      affine: image.nifti.affine,
+    },
   };
+}
+
+function headerArray(values: readonly number[], fill: number): number[] {
+  return [...values.slice(0, 8), ...Array<number>(Math.max(0, 8 - values.length)).fill(fill)];
 }
 
 /** Writes every export of a result (masks, label map, report, SEG/NIfTI, screenshot). Shared by UI, batch and CLI. */
