@@ -22,7 +22,7 @@ export const SUMMARY_STEM = 'medimageparse-summary';
 /**
  * Every supported image below `folder`, sorted. Skips hidden entries, node_modules, `skip`
  * folders, and the result folders exports write (`<image>.medimageparse[-n]`, and the
- * `<image stem>` folders of versions before 0.2), so a re-run never parses its own masks.
+ * `<image stem>` folders of earlier versions), so a re-run never parses its own masks.
  */
 export async function findImages(
   folder: string,
@@ -212,7 +212,7 @@ export async function completeExport(
 
 /**
  * A previous complete result of this very source file with this plan: in its result folder or a
- * numbered sibling, or in the `<stem>` folder of versions before 0.2 when that folder's report
+ * numbered sibling, or in the `<stem>` folder of earlier versions when that folder's report
  * names this file (so scan.png never takes scan.dcm's old result).
  */
 async function previousResult(

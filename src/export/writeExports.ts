@@ -77,7 +77,7 @@ export interface ExportResult {
 
 /**
  * The source name without its image extension(s): "scan.nii.gz" → "scan". Result folders were
- * named so before 0.2 (so scan.png and scan.dcm collided); kept to recognise those folders.
+ * named so in earlier versions (so scan.png and scan.dcm collided); kept to recognise those folders.
  */
 export function sourceStem(file: string): string {
   const base = path.basename(file);
@@ -87,7 +87,7 @@ export function sourceStem(file: string): string {
 
 /**
  * The stable result folder of a source: `<folder>/<whole file name>.medimageparse` (later runs
- * go to numbered siblings of it). Before version 0.2 it was `<folder>/<stem>`, see `sourceStem`.
+ * go to numbered siblings of it). Earlier versions used `<folder>/<stem>`, see `sourceStem`.
  */
 export function defaultExportDir(source: Pick<SourceInfo, 'file'>, parentDir?: string): string {
   return path.join(
