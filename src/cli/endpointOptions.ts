@@ -7,8 +7,8 @@ import { endpointConfig, type EndpointProtocol } from '../endpoint/config';
 import type { Logger } from '../endpoint/logger';
 import { Redactor } from '../endpoint/redactor';
 
-/** The options every command that calls an endpoint takes, for `parseCliArgs`. */
-export const endpointArgOptions = {
+/** The endpoint options every command that sends images takes (for `parseCliArgs`). */
+export const ENDPOINT_OPTIONS = {
   endpoint: { type: 'string' },
   'key-env': { type: 'string' },
   deployment: { type: 'string' },
@@ -17,7 +17,16 @@ export const endpointArgOptions = {
   verbose: { type: 'boolean' },
 } as const;
 
-export interface EndpointArgs {
+export const ENDPOINT_USAGE = `  --endpoint <url>       Scoring URI (https://…/score, or http://localhost…); 'demo' starts the local
+                         demo endpoint (reference annotations of the shipped samples, no account needed).
+  --key-env <VAR>        Name of the environment variable that holds the endpoint key or token
+                         (the key itself is never taken from the command line).
+  --deployment <name>    Sent as azureml-model-deployment.
+  --protocol <p>         azureml (default) or mlflow (default when the URL ends in /invocations).
+  --timeout <seconds>    Per attempt (default 90).
+  --verbose              Log requests and retries to stderr.`;
+
+export interface EndpointValues {
   endpoint?: string;
   'key-env'?: string;
   deployment?: string;
@@ -26,29 +35,17 @@ export interface EndpointArgs {
   verbose?: boolean;
 }
 
-export interface OpenedEndpoint {
-  client: EndpointClient;
-  /** 'demo', or the endpoint's host. */
-  name: string;
-  /** The scoring URL, undefined for the demo endpoint (its loopback port means nothing later). */
-  url?: string;
-  isDemo: boolean;
-  close(): Promise<void>;
+/** Checked endpoint settings: usage errors here come before anything is read or sent. */
+export interface EndpointSpec {
+  endpoint: string;
+  protocol?: EndpointProtocol;
+  deployment?: string;
+  timeoutMs: number;
+  authorization?: string;
+  verbose: boolean;
 }
 
-export function ioLogger(io: CliIO, verbose: boolean): Logger {
-  const quiet = () => undefined;
-  return {
-    trace: quiet,
-    debug: verbose ? (m) => io.err(`debug: ${m}`) : quiet,
-    info: verbose ? (m) => io.err(`info: ${m}`) : quiet,
-    warn: (m) => io.err(`warning: ${m}`),
-    error: verbose ? (m) => io.err(`error: ${m}`) : quiet,
-  };
-}
-
-/** Checks the endpoint options without contacting anything; throws UsageError for bad ones. */
-export function checkEndpointArgs(values: EndpointArgs): { timeoutMs: number; authorization?: string } {
+export function endpointSpec(values: EndpointValues): EndpointSpec {
   if (!values.endpoint) throw new UsageError('--endpoint is required (a scoring URI, or "demo")');
   if (values.protocol && values.protocol !== 'azureml' && values.protocol !== 'mlflow')
     throw new UsageError(`--protocol must be azureml or mlflow, got '${values.protocol}'`);
@@ -62,34 +59,24 @@ export function checkEndpointArgs(values: EndpointArgs): { timeoutMs: number; au
     if (!key) throw new Error(`the environment variable ${keyVar} (--key-env) is not set or empty`);
     authorization = /^(bearer|basic)\s/i.test(key) ? key : `Bearer ${key}`;
   }
-  return { timeoutMs: timeoutS * 1000, authorization };
+  return {
+    endpoint: values.endpoint,
+    protocol: values.protocol as EndpointProtocol | undefined,
+    deployment: values.deployment,
+    timeoutMs: timeoutS * 1000,
+    authorization,
+    verbose: !!values.verbose,
+  };
 }
 
-/** Starts the demo endpoint when asked for, and builds the client; `close()` stops the demo. */
-export async function openEndpoint(values: EndpointArgs, io: CliIO): Promise<OpenedEndpoint> {
-  const { timeoutMs, authorization } = checkEndpointArgs(values);
-  const redactor = new Redactor();
-  redactor.addSecret(authorization);
-  const logger = ioLogger(io, !!values.verbose);
-  let demo: DemoServer | undefined;
-  if (values.endpoint === 'demo') demo = await startDemoServer({ samplesDir: samplesDir(), log: logger });
-  const url = demo?.url ?? values.endpoint!;
-  const protocol: EndpointProtocol =
-    (values.protocol as EndpointProtocol | undefined) ??
-    (/\/invocations\/?$/.test(url) ? 'mlflow' : 'azureml');
-  const name = demo ? 'demo' : hostOf(url);
-  const client = new EndpointClient(
-    endpointConfig({ name, url, protocol, deployment: values.deployment, timeoutMs }),
-    { getAuthorization: async () => authorization, logger, redactor },
-  );
+export function ioLogger(io: CliIO, verbose: boolean): Logger {
+  const quiet = () => undefined;
   return {
-    client,
-    name,
-    url: demo ? undefined : url,
-    isDemo: !!demo,
-    close: async () => {
-      await demo?.close();
-    },
+    trace: quiet,
+    debug: verbose ? (m) => io.err(`debug: ${m}`) : quiet,
+    info: verbose ? (m) => io.err(`info: ${m}`) : quiet,
+    warn: (m) => io.err(`warning: ${m}`),
+    error: verbose ? (m) => io.err(`error: ${m}`) : quiet,
   };
 }
 
@@ -102,12 +89,54 @@ function hostOf(url: string): string {
 }
 
 /** The shipped samples: next to dist/ when bundled, at the repository root under tsx. */
-export function samplesDir(): string {
+function samplesDir(): string {
   const candidates = [
     path.resolve(__dirname, '../media/samples'),
     path.resolve(__dirname, '../../media/samples'),
+    path.resolve(__dirname, '../../../media/samples'),
   ];
   const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'demo')));
   if (!found) throw new Error(`the demo endpoint's samples are missing (looked in ${candidates.join(', ')})`);
   return found;
+}
+
+export interface OpenEndpoint {
+  client: EndpointClient;
+  endpointName: string;
+  /** The real URL, for reports (undefined for the demo endpoint). */
+  reportUrl?: string;
+  isDemo: boolean;
+  close(): Promise<void>;
+}
+
+/** Starts the demo endpoint when asked for, and makes the client. */
+export async function openEndpoint(spec: EndpointSpec, io: CliIO): Promise<OpenEndpoint> {
+  const logger = ioLogger(io, spec.verbose);
+  const redactor = new Redactor();
+  redactor.addSecret(spec.authorization);
+  let demo: DemoServer | undefined;
+  if (spec.endpoint === 'demo') demo = await startDemoServer({ samplesDir: samplesDir(), log: logger });
+  const url = demo?.url ?? spec.endpoint;
+  const protocol = spec.protocol ?? (/\/invocations\/?$/.test(url) ? 'mlflow' : 'azureml');
+  const endpointName = demo ? 'demo' : hostOf(url);
+  const authorization = spec.authorization;
+  const client = new EndpointClient(
+    endpointConfig({
+      name: endpointName,
+      url,
+      protocol,
+      deployment: spec.deployment,
+      timeoutMs: spec.timeoutMs,
+    }),
+    { getAuthorization: async () => authorization, logger, redactor },
+  );
+  return {
+    client,
+    endpointName,
+    reportUrl: demo ? undefined : url,
+    isDemo: !!demo,
+    close: async () => {
+      await demo?.close();
+    },
+  };
 }

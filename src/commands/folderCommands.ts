@@ -1,76 +1,69 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { runFolderBatch, findImages, type BatchOutcome } from '../batch/folderBatch';
-import { EndpointError } from '../endpoint/errors';
-import { defaultExportDir } from '../export';
-import { openImage } from '../imaging';
-import { exportParseResult } from '../pipeline/exportResult';
-import { parseImage } from '../pipeline/parse';
+import {
+  progressText,
+  runFolderBatch,
+  findImages,
+  type BatchOutcome,
+  type FolderTargets,
+} from '../batch/folderBatch';
+import { endpointFolderDeps } from '../batch/folderDeps';
+import { resolveModalityKey, type ModalityKey } from '../shared/targets';
 import type { EndpointManager } from '../vscode/endpoints/endpointManager';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
-import { intensityFor, type ParseRunner } from '../vscode/parseRunner';
+import type { ParseRunner } from '../vscode/parseRunner';
 import { toUserError } from '../vscode/userError';
 import { pickPrompts } from './imageCommands';
 
+/** What a folder run looks for, and the one modality for all its images if the user set one. */
+export interface FolderChoice {
+  targets: FolderTargets;
+  modalityKey?: ModalityKey;
+}
+
+/** The folder-wide modality of the setting `medimageparse.batch.modality` ('auto': each image's own). */
+function configuredModalityKey(): ModalityKey | undefined {
+  const value = vscode.workspace.getConfiguration('medimageparse.batch').get<string>('modality', 'auto');
+  return value === 'auto' ? undefined : resolveModalityKey(value);
+}
+
 /**
- * "Parse Folder with MedImageParse…": prompts once, then every supported image below the folder,
- * with bounded concurrency, exports next to each image and a CSV/JSON summary. Resumable.
+ * "Parse Folder with MedImageParse…": every supported image below the folder, each with its own
+ * modality (or the folder's), bounded concurrency, a result folder per image and a CSV/JSON
+ * summary. Resumable. The folder logic itself is `runFolderBatch`, shared with the CLI.
  */
 export async function parseFolder(
   folder: vscode.Uri,
-  prompts: { prompts: string[]; modality?: string; site?: string },
+  choice: FolderChoice,
   deps: { endpoints: EndpointManager; runner: ParseRunner; log: ExtensionLog },
   token?: vscode.CancellationToken,
   report?: (message: string, increment?: number) => void,
 ): Promise<BatchOutcome> {
   const { client, entry } = await deps.endpoints.client();
-  const concurrency = vscode.workspace.getConfiguration('medimageparse.batch').get<number>('concurrency', 2);
-  const pValueThreshold = vscode.workspace
-    .getConfiguration('medimageparse.analysis')
-    .get<number>('pValueThreshold', 0.05);
+  const config = vscode.workspace.getConfiguration('medimageparse');
   const abort = new AbortController();
   token?.onCancellationRequested(() => abort.abort());
   let lastDone = 0;
   return runFolderBatch(
     folder.fsPath,
+    endpointFolderDeps({
+      client,
+      endpointName: entry.settings.name,
+      deployment: entry.settings.deployment,
+      pValueThreshold: config.get<number>('analysis.pValueThreshold', 0.05),
+      maxPromptsPerRequest: config.get<number>('request.maxPromptsPerRequest', 16),
+      ctWindow: config.get<string>('preprocessing.ctWindow', 'auto'),
+    }),
     {
-      parse: async (file, signal) => {
-        const image = await openImage(file, { signal });
-        return parseImage(
-          image,
-          client,
-          {
-            endpointName: entry.settings.name,
-            deployment: entry.settings.deployment,
-            prompts: prompts.prompts,
-            modality: prompts.modality,
-            site: prompts.site,
-            intensity: intensityFor(image, prompts.modality, prompts.site, undefined),
-            pValueThreshold,
-          },
-          { signal },
-        );
-      },
-      exportResult: async (file, result) => {
-        const image = await openImage(file, { slice: result.slice, frame: result.frame });
-        return (await exportParseResult(image, result, { pValueThreshold })).dir;
-      },
-      // The default export folder depends on the file's path only.
-      exportFolder: (file) => defaultExportDir({ file, width: 0, height: 0 }),
-      isRateLimited: (error) => error instanceof EndpointError && error.kind === 'rate-limited',
-    },
-    {
-      prompts: prompts.prompts,
-      concurrency,
+      targets: choice.targets,
+      modalityKey: choice.modalityKey,
+      concurrency: config.get<number>('batch.concurrency', 2),
       signal: abort.signal,
       onProgress: (p) => {
         const increment = p.total > 0 ? ((p.done - lastDone) / p.total) * 100 : 0;
         lastDone = p.done;
-        report?.(
-          `${p.done}/${p.total} · ${p.parsed} parsed, ${p.skipped} already done, ${p.failed} failed${p.current ? ` · ${p.current}` : ''}`,
-          increment,
-        );
+        report?.(`${p.done}/${p.total} · ${progressText(p)}${p.current ? ` · ${p.current}` : ''}`, increment);
       },
     },
   );
@@ -106,8 +99,17 @@ export function registerFolderCommands(deps: {
         );
         return;
       }
-      const choice = await pickPrompts(vscode.Uri.file(images[0]));
-      if (!choice) return;
+      const picked = await pickPrompts(vscode.Uri.file(images[0]), {
+        offerRecognition: true,
+        title: `Parse Folder ${path.basename(folder.fsPath)}`,
+      });
+      if (!picked) return;
+      // Only the targets are taken from the pick: each image's modality is its own (or the setting's).
+      const choice: FolderChoice = {
+        targets:
+          'recognize' in picked ? { kind: 'recognition' } : { kind: 'prompts', prompts: picked.prompts },
+        modalityKey: configuredModalityKey(),
+      };
       const active = deps.endpoints.active();
       try {
         await deps.runner.confirmPrivacy(active.settings.name, active.isDemo);
@@ -122,12 +124,24 @@ export function registerFolderCommands(deps: {
               progress.report({ message, increment }),
             ),
         );
-        const summary = `${outcome.parsed} parsed, ${outcome.skipped} already done, ${outcome.failed} failed${outcome.cancelled ? ' (cancelled: run again to resume)' : ''}.`;
+        const summary = `${progressText(outcome)}${outcome.cancelled ? ' (cancelled: run again to resume)' : ''}.`;
         deps.log.logger.info(`Folder ${folder.fsPath}: ${summary}`);
+        const actions = [
+          'Open Summary',
+          ...(outcome.skipped > (outcome.skippedBy['already-done'] ?? 0) ? ['Set Folder Modality'] : []),
+        ];
         const action = await (
-          outcome.failed > 0 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage
-        )(`Parse Folder: ${summary}`, 'Open Summary');
-        if (action) await vscode.window.showTextDocument(vscode.Uri.file(outcome.summaryFiles[0]));
+          outcome.failed > 0 || actions.length > 1
+            ? vscode.window.showWarningMessage
+            : vscode.window.showInformationMessage
+        )(`Parse Folder: ${summary}`, ...actions);
+        if (action === 'Open Summary')
+          await vscode.window.showTextDocument(vscode.Uri.file(outcome.summaryFiles[0]));
+        if (action === 'Set Folder Modality')
+          await vscode.commands.executeCommand(
+            'workbench.action.openSettings',
+            'medimageparse.batch.modality',
+          );
         return outcome;
       } catch (error) {
         void vscode.window.showErrorMessage(toUserError(error, deps.log.redactor).message);

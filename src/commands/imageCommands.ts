@@ -38,6 +38,7 @@ export async function targetFiles(clicked?: unknown, selected?: unknown): Promis
 interface TargetPick extends vscode.QuickPickItem {
   target?: string;
   other?: boolean;
+  recognize?: boolean;
 }
 
 /**
@@ -56,13 +57,32 @@ async function suggestionForFile(file: vscode.Uri): Promise<{ modality?: string;
 /** Quick pick of recommended targets for the suggested modality (its sites first), plus free text. */
 export async function pickPrompts(
   file: vscode.Uri,
-): Promise<{ prompts: string[]; modality?: string; site?: string } | undefined> {
+): Promise<{ prompts: string[]; modality?: string; site?: string } | undefined>;
+/** With `offerRecognition`, a first item asks for "everything each image's modality lists" instead. */
+export async function pickPrompts(
+  file: vscode.Uri,
+  options: { offerRecognition: true; title?: string },
+): Promise<{ prompts: string[]; modality?: string; site?: string } | { recognize: true } | undefined>;
+export async function pickPrompts(
+  file: vscode.Uri,
+  options: { offerRecognition?: boolean; title?: string } = {},
+): Promise<{ prompts: string[]; modality?: string; site?: string } | { recognize: true } | undefined> {
   const guess = await suggestionForFile(file);
   const catalogue = RECOMMENDED_TARGETS as Record<string, Record<string, readonly string[]>>;
   const modalities = guess.modality
     ? [guess.modality, ...Object.keys(catalogue).filter((m) => m !== guess.modality)]
     : Object.keys(catalogue);
   const items: TargetPick[] = [
+    ...(options.offerRecognition
+      ? [
+          {
+            label: '$(search) Recognize all objects',
+            recognize: true,
+            alwaysShow: true,
+            description: "every target of each image's own modality",
+          },
+        ]
+      : []),
     { label: '$(edit) Other targets…', other: true, alwaysShow: true, description: 'type your own prompts' },
   ];
   const seen = new Set<string>();
@@ -79,12 +99,13 @@ export async function pickPrompts(
   }
   const picks = await vscode.window.showQuickPick(items, {
     canPickMany: true,
-    title: `Parse ${path.basename(file.fsPath)}: pick targets${guess.modality ? ` (suggested: ${guess.modality}${guess.site ? ` · ${guess.site}` : ''})` : ''}`,
+    title: `${options.title ?? `Parse ${path.basename(file.fsPath)}`}: pick targets${guess.modality ? ` (suggested: ${guess.modality}${guess.site ? ` · ${guess.site}` : ''})` : ''}`,
     placeHolder: 'Type to search the recommended targets; each becomes one prompt',
     matchOnDescription: true,
     ignoreFocusOut: true,
   });
   if (!picks) return undefined;
+  if (picks.some((p) => p.recognize)) return { recognize: true };
   const prompts = picks.filter((p) => p.target).map((p) => p.target as string);
   if (picks.some((p) => p.other)) {
     const text = await vscode.window.showInputBox({

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
+import { cleanStaleTemps, holdTemp, tempPathFor } from './temps';
 
 /**
  * Atomic file writes: content goes to a temporary file in the destination folder (same file
@@ -25,13 +25,6 @@ export const defaultWriteOps: WriteOps = {
     }
   },
 };
-
-function tempNameFor(dest: string): string {
-  return path.join(
-    path.dirname(dest),
-    `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`,
-  );
-}
 
 async function removeQuietly(file: string): Promise<void> {
   await fs.promises.rm(file, { force: true }).catch(() => undefined);
@@ -116,15 +109,20 @@ export async function writeFilesAtomic(
     if (existing && !existing.isFile()) throw new Error(`${f.path}: exists and is not a regular file`);
   }
 
+  // What an earlier, killed write left in these folders goes first.
+  for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f.path))))) await cleanStaleTemps(dir);
   const temps: { temp: string; dest: string }[] = [];
+  const releases: (() => void)[] = [];
   try {
     for (const f of files) {
-      const temp = tempNameFor(f.path);
+      const temp = tempPathFor(f.path);
+      releases.push(holdTemp(temp));
       temps.push({ temp, dest: f.path });
       await ops.writeNew(temp, f.data);
     }
   } catch (error) {
     await Promise.all(temps.map((t) => removeQuietly(t.temp)));
+    releases.forEach((r) => r());
     throw error;
   }
 
@@ -138,5 +136,7 @@ export async function writeFilesAtomic(
     await Promise.all(temps.map((t) => removeQuietly(t.temp)));
     await Promise.all(renamed.map((f) => removeQuietly(f)));
     throw error;
+  } finally {
+    releases.forEach((r) => r());
   }
 }

@@ -5,6 +5,7 @@
 export {
   writeExports,
   defaultExportDir,
+  exportFolderTarget,
   sourceStem,
   type ExportFormat,
   type ExportRequest,
@@ -17,3 +18,13 @@ export { buildDicomSeg, type SegSegment, type DicomSegOptions } from './dicomSeg
 export { buildNiftiLabels, niftiGeometry, type NiftiLabelOptions } from './nifti';
 export { writeFileAtomic, writeFilesAtomic, type WriteOps } from './atomic';
 export { safeFileStem, uniqueFileStems } from './names';
+export {
+  RESULT_FOLDER_SUFFIX,
+  resultFolderName,
+  isResultFolderName,
+  numberedFolder,
+  checkFolderTarget,
+  commitResultFolder,
+  type FolderTarget,
+} from './resultFolder';
+export { cleanStaleTemps } from './temps';

@@ -2,37 +2,31 @@
  * File names derived from target names (which come from users and from the endpoint).
  */
 
-/** The name with control characters shown as '?', safe to put in an error message. */
-function printable(name: string): string {
-  return [...name].map((ch) => (ch.charCodeAt(0) < 32 ? '?' : ch)).join('');
-}
-
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 
 /**
- * A safe file stem for a target name: letters, digits, '.', '-', '+', '_' only (spaces and
- * anything else become '_'), at most 80 characters. Names that try to leave the export folder
- * (path separators, '..', NUL) are refused with an error rather than silently rewritten.
+ * A safe file stem for a target name: letters, digits, '.', '-', '+', '_' only (spaces, path
+ * separators and anything else become '_'), at most 80 characters, never hidden, never empty
+ * ('target'). Total on purpose: a real prompt such as "T1/T2 lesion" must not fail the export
+ * after the endpoint has answered, and no name can leave the export folder.
  */
 export function safeFileStem(name: string): string {
-  if (/[/\\\0]/.test(name) || name.split(/\s+/).some((part) => part === '..') || name.trim() === '.') {
-    throw new Error(`target name '${printable(name)}' is not allowed in a file name (path traversal)`);
-  }
   let stem = name
     .trim()
     .replace(/[^A-Za-z0-9.+-]+/g, '_')
     .replace(/_+/g, '_')
     .replace(/^[._]+/, '')
     .replace(/[._]+$/, '');
-  if (stem.length > 80) stem = stem.slice(0, 80);
-  if (!stem) throw new Error(`target name '${name}' gives an empty file name`);
+  if (stem.length > 80) stem = stem.slice(0, 80).replace(/[._]+$/, '');
+  if (!stem) stem = 'target';
   if (WINDOWS_RESERVED.test(stem)) stem = `${stem}_`;
   return stem;
 }
 
 /**
- * Safe stems for several names, made unique (a second 'tumor' becomes 'tumor-2'), case
- * insensitively so exports survive case-insensitive file systems.
+ * Safe stems for several names, made unique (a second 'tumor' becomes 'tumor-2', and so do
+ * 'T1/T2 lesion' and 'T1 T2 lesion', which map to the same stem), case insensitively so exports
+ * survive case-insensitive file systems.
  */
 export function uniqueFileStems(names: readonly string[], reserved: readonly string[] = []): string[] {
   const used = new Set(reserved.map((r) => r.toLowerCase()));

@@ -85,6 +85,8 @@ export function buildVolumeExportFiles(request: VolumeExportRequest): { name: st
     },
     warnings: request.warnings,
     labelsFile: 'labels.nii.gz',
+    // Every file of this result, so a later --overwrite knows the folder holds nothing else.
+    files: [...files.map((f) => f.name), 'report.json'],
     targets: request.targets.map((t, i) => ({
       name: t.name,
       label: t.label,

@@ -1,13 +1,13 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { findComponents, DEFAULT_MASK_THRESHOLD } from '../analysis/components';
 import { maskMax, type TargetAssessment } from '../analysis/pvalue';
 import { encodeGrayPng } from '../analysis/rasterIO';
 import { APP_NAME, APP_VERSION } from '../shared/version';
-import { writeFilesAtomic, type WriteOps } from './atomic';
+import type { WriteOps } from './atomic';
 import { buildDicomSeg } from './dicomSeg';
 import { uniqueFileStems } from './names';
 import { buildNiftiLabels } from './nifti';
+import { commitResultFolder, resultFolderName, type FolderTarget } from './resultFolder';
 import {
   detectionFields,
   redactUrl,
@@ -31,8 +31,17 @@ export type ExportFormat = 'masks' | 'labelMap' | 'report' | 'dicomSeg' | 'nifti
 export interface ExportRequest {
   source: SourceInfo;
   targets: readonly ExportTarget[];
-  /** Export folder; default: a folder named after the source image, next to it. */
+  /**
+   * Exactly this export folder: written when absent or empty; a folder holding files is refused
+   * unless `overwrite`, which replaces a previous result there as one unit.
+   */
   outDir?: string;
+  overwrite?: boolean;
+  /**
+   * Without `outDir`: the folder in which the result folder (`<image file name>.medimageparse`, or
+   * its first free numbered sibling `…-2`, `…-3`) is made; default: the image's own folder.
+   */
+  parentDir?: string;
   modality?: { key?: string; modality?: string; site?: string };
   /** Prompt texts sent to the endpoint. */
   prompts?: readonly string[];
@@ -66,16 +75,37 @@ export interface ExportResult {
   report: ExportReport;
 }
 
-/** The source name without its image extension(s): "scan.nii.gz" → "scan". */
+/**
+ * The source name without its image extension(s): "scan.nii.gz" → "scan". Result folders were
+ * named so in earlier versions (so scan.png and scan.dcm collided); kept to recognise those folders.
+ */
 export function sourceStem(file: string): string {
   const base = path.basename(file);
   const stem = base.replace(/\.(nii\.gz|nii|dcm|dicom|png|jpe?g|tiff?|bmp|gif|webp)$/i, '');
   return stem || base;
 }
 
-/** Default export folder: next to the source, named after it. */
-export function defaultExportDir(source: SourceInfo): string {
-  return path.join(path.dirname(path.resolve(source.file)), sourceStem(source.file));
+/**
+ * The stable result folder of a source: `<folder>/<whole file name>.medimageparse` (later runs
+ * go to numbered siblings of it). Earlier versions used `<folder>/<stem>`, see `sourceStem`.
+ */
+export function defaultExportDir(source: Pick<SourceInfo, 'file'>, parentDir?: string): string {
+  return path.join(
+    path.resolve(parentDir ?? path.dirname(path.resolve(source.file))),
+    resultFolderName(source.file),
+  );
+}
+
+/** Where an export request writes: its exact folder, or the first free result folder. */
+export function exportFolderTarget(request: {
+  source: Pick<SourceInfo, 'file'>;
+  outDir?: string;
+  overwrite?: boolean;
+  parentDir?: string;
+}): FolderTarget {
+  return request.outDir
+    ? { kind: 'exact', dir: path.resolve(request.outDir), overwrite: request.overwrite }
+    : { kind: 'next-free', base: defaultExportDir(request.source, request.parentDir) };
 }
 
 /** Label map from the masks: each pixel goes to the target with the highest value above the threshold. */
@@ -105,9 +135,9 @@ function binaryMask(mask: Uint8Array, threshold: number): Uint8Array {
 /**
  * Writes the export files for one image: a 0/255 PNG per target at source resolution, a label
  * map PNG, a JSON report, a DICOM SEG (DICOM sources) or NIfTI labels (NIfTI sources), and the
- * overlay screenshot when given. Everything is rendered in memory first and then written
- * atomically as one set: on any error no file of this export is left behind, and the source
- * image is never overwritten.
+ * overlay screenshot when given. Everything is rendered in memory first and then written as one
+ * result folder: on any error (or a kill) no file of this export is left in view, an existing
+ * result is never mixed with a new one, and the source image is never overwritten.
  */
 export async function writeExports(request: ExportRequest): Promise<ExportResult> {
   const { source } = request;
@@ -132,7 +162,6 @@ export async function writeExports(request: ExportRequest): Promise<ExportResult
   const wanted = new Set<ExportFormat>(
     request.formats ?? ['masks', 'labelMap', 'report', 'dicomSeg', 'nifti', 'screenshot'],
   );
-  const dir = path.resolve(request.outDir ?? defaultExportDir(source));
   const suffix =
     (source.slice && source.slice.count > 1 ? `_slice${source.slice.index}` : '') +
     (source.frame && source.frame.count > 1 ? `_frame${source.frame.index}` : '');
@@ -234,19 +263,10 @@ export async function writeExports(request: ExportRequest): Promise<ExportResult
     files.push({ name: reportName, data: Buffer.from(JSON.stringify(report, null, 2) + '\n', 'utf8') });
   }
 
-  const existed = fs.existsSync(dir);
-  if (existed && !fs.statSync(dir).isDirectory()) throw new Error(`${dir}: exists and is not a folder`);
-  await fs.promises.mkdir(dir, { recursive: true });
-  const targetsOnDisk = files.map((f) => ({ path: path.join(dir, f.name), data: f.data }));
-  for (const f of targetsOnDisk) {
-    // Belt and braces: stems are already safe, but nothing may land outside the folder.
-    if (path.dirname(f.path) !== dir) throw new Error(`${f.path}: outside the export folder`);
-  }
-  try {
-    await writeFilesAtomic(targetsOnDisk, { protect: [source.file], ops: request.ops });
-  } catch (error) {
-    if (!existed) await fs.promises.rmdir(dir).catch(() => undefined);
-    throw error;
-  }
-  return { dir, files: targetsOnDisk.map((f) => f.path), report };
+  // One folder, written whole: staged, then renamed into place (see resultFolder.ts).
+  const dir = await commitResultFolder(files, exportFolderTarget(request), {
+    protect: [source.file],
+    ops: request.ops,
+  });
+  return { dir, files: files.map((f) => path.join(dir, f.name)), report };
 }

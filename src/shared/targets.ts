@@ -168,6 +168,35 @@ export function modalityKeyFor(modality: string, site: string): ModalityKey | un
   return KEY_BY_MODALITY_SITE[m]?.[site.trim().toLowerCase()];
 }
 
+// key → the catalogue modality and site it stands for (the inverse of the table above).
+const MODALITY_SITE_BY_KEY: Readonly<Record<ModalityKey, { modality: string; site?: string }>> = {
+  'CT-Abdomen': { modality: 'CT', site: 'abdomen' },
+  'CT-Chest': { modality: 'CT', site: 'lung' },
+  'CT-Liver': { modality: 'CT', site: 'liver' },
+  'MRI-Abdomen': { modality: 'MRI', site: 'abdomen' },
+  'MRI-Cardiac': { modality: 'MRI', site: 'heart' },
+  'MRI-FLAIR-Brain': { modality: 'MRI-FLAIR', site: 'brain' },
+  'MRI-T1-Gd-Brain': { modality: 'MRI-T1-Gd', site: 'brain' },
+  Pathology: { modality: 'pathology' },
+  'X-Ray-Chest': { modality: 'X-Ray', site: 'chest' },
+  'Ultrasound-Cardiac': { modality: 'ultrasound', site: 'heart' },
+  Endoscopy: { modality: 'endoscope', site: 'colon' },
+  Fundus: { modality: 'fundus', site: 'retinal' },
+  Dermoscopy: { modality: 'dermoscopy', site: 'skin' },
+  OCT: { modality: 'OCT', site: 'retinal' },
+};
+
+/** The modality key spelt as given, in its own spelling (case-insensitive), or undefined. */
+export function resolveModalityKey(text: string): ModalityKey | undefined {
+  const key = text.trim().toLowerCase();
+  return MODALITY_KEYS.find((k) => k.toLowerCase() === key);
+}
+
+/** The catalogue modality and site of a modality key (for the CT window and the report). */
+export function modalityForKey(key: ModalityKey): { modality: string; site?: string } {
+  return MODALITY_SITE_BY_KEY[key];
+}
+
 /** Target names joined the way the endpoint expects several descriptions in one row: 'a & b'. */
 export function promptText(targets: readonly string[]): string {
   return targets.map((t) => t.trim()).join(' & ');

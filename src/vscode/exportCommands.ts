@@ -7,7 +7,10 @@ import { exportParseResult } from '../pipeline/exportResult';
 import type { ExtensionLog } from './log';
 import { toUserError } from './userError';
 
-/** Export button of the viewer: files next to the image (or where the user chooses), atomically. */
+/**
+ * Export button of the viewer: a new result folder next to the image (or in the folder the user
+ * chooses), written whole; an earlier export is never changed (a new one goes to `…-2`).
+ */
 export async function exportViewerResult(
   viewer: ViewerController,
   resultId: string,
@@ -20,7 +23,7 @@ export async function exportViewerResult(
       viewer.currentResult?.id === resultId ? viewer.currentResult : await history.load(resultId);
     if (!result) throw new Error('That result is no longer available; run the parse again.');
     const config = vscode.workspace.getConfiguration('medimageparse');
-    let outDir: string | undefined;
+    let parentDir: string | undefined;
     if (config.get<string>('export.location', 'besideImage') === 'ask') {
       const picked = await vscode.window.showOpenDialog({
         canSelectFolders: true,
@@ -29,7 +32,7 @@ export async function exportViewerResult(
         defaultUri: vscode.Uri.file(path.dirname(viewer.uri.fsPath)),
       });
       if (!picked?.[0]) return;
-      outDir = picked[0].fsPath;
+      parentDir = picked[0].fsPath;
     }
     const exported = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'MedImageParse: exporting…' },
@@ -37,7 +40,7 @@ export async function exportViewerResult(
         const image = await openImage(viewer.uri.fsPath, { slice: result.slice, frame: result.frame });
         const screenshotPng = (await viewer.requestScreenshot()) ?? undefined;
         return exportParseResult(image, result, {
-          outDir,
+          parentDir,
           pValueThreshold: config.get<number>('analysis.pValueThreshold', 0.05),
           screenshotPng,
         });

@@ -4,7 +4,7 @@ import { openImage, type IntensitySpec, type SourceImage } from '../imaging';
 import { parseImage, recognizeImage } from '../pipeline/parse';
 import type { ResultStore } from '../history/resultStore';
 import type { ParseResult } from '../shared/protocol';
-import { ctWindowForSite } from '../shared/targets';
+import { intensityForRun } from '../pipeline/intensity';
 import type { EndpointManager } from './endpoints/endpointManager';
 import type { ExtensionLog } from './log';
 import { UserCancelledError } from './userError';
@@ -37,12 +37,7 @@ export function intensityFor(
   const configured = vscode.workspace
     .getConfiguration('medimageparse')
     .get<string>('preprocessing.ctWindow', 'auto');
-  const isCT = (modality ?? image.modalityHint ?? '').toUpperCase() === 'CT';
-  if (image.format === 'raster' || !isCT) return { kind: 'auto' };
-  const window = [ctWindow, configured !== 'auto' ? configured : undefined, site]
-    .map((s) => (s ? ctWindowForSite(s) : undefined))
-    .find((w) => w !== undefined);
-  return { kind: 'ct', site: window ?? 'abdomen' };
+  return intensityForRun(image, modality, site, [ctWindow, configured]);
 }
 
 /**

@@ -109,7 +109,7 @@ describe('batch benchmark', function () {
       const t1 = performance.now();
       const run1 = await parseFolder(
         vscode.Uri.file(folder),
-        { prompts: PROMPTS },
+        { targets: { kind: 'prompts', prompts: PROMPTS }, modalityKey: 'CT-Chest' },
         deps,
         cts.token,
         (message) => {
@@ -136,7 +136,7 @@ describe('batch benchmark', function () {
       let at200: Sample | undefined;
       const run2 = await parseFolder(
         vscode.Uri.file(folder),
-        { prompts: PROMPTS },
+        { targets: { kind: 'prompts', prompts: PROMPTS }, modalityKey: 'CT-Chest' },
         deps,
         undefined,
         (message) => {
@@ -208,8 +208,7 @@ describe('batch benchmark', function () {
 
 async function countComplete(files: string[]): Promise<number> {
   let n = 0;
-  for (const file of files)
-    if (await completeExport(defaultExportDir({ file, width: 0, height: 0 }), PROMPTS)) n++;
+  for (const file of files) if (await completeExport(defaultExportDir({ file }), PROMPTS)) n++;
   return n;
 }
 

@@ -99,7 +99,7 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
     await waitText(viewer.locator('[data-testid="legend"]'), /spleen/);
     await wb.screenshot('viewer-recognition');
     await viewer.locator('[data-testid="export-button"]').click();
-    const folder = path.join(wb.workspace, 'demo', '06_CT_abdomen');
+    const folder = path.join(wb.workspace, 'demo', '06_CT_abdomen.png.medimageparse');
     await waitForFile(path.join(folder, 'report.json'));
     const report = JSON.parse(fs.readFileSync(path.join(folder, 'report.json'), 'utf8'));
     assert.equal(report.resultSource, 'demo-reference');

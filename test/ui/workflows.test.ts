@@ -91,7 +91,7 @@ describe('Workflows in the real workbench', () => {
     assert.equal(summary.length, 1 + 6, 'one row per image for one target');
     assert.ok(summary.some((l) => l.startsWith('06_CT_abdomen.png,parsed,liver,')));
     assert.ok(
-      fs.existsSync(path.join(wb.workspace, 'demo', '06_CT_abdomen', 'liver.png')),
+      fs.existsSync(path.join(wb.workspace, 'demo', '06_CT_abdomen.png.medimageparse', 'liver.png')),
       'exports next to each image',
     );
     await wb.screenshot('workflow-folder-done');

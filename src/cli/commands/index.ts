@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { inspectCommand } from './inspect';
 import { preprocessCommand } from './preprocess';
 import { parseCommand } from './parse';
+import { parseFolderCommand } from './parseFolder';
 import { parseVolumeCommand } from './parseVolume';
 import { pvalueCommand } from './pvalue';
 import { recognizeCommand } from './recognize';
@@ -9,6 +10,7 @@ import { recognizeCommand } from './recognize';
 export const cliCommands: readonly CliCommand[] = [
   preprocessCommand,
   parseCommand,
+  parseFolderCommand,
   pvalueCommand,
   recognizeCommand,
   inspectCommand,

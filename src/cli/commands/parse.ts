@@ -1,11 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand, type CliIO } from '../command';
-import { startDemoServer, type DemoServer } from '../../demo/server';
-import { EndpointClient } from '../../endpoint/client';
-import { endpointConfig, type EndpointProtocol } from '../../endpoint/config';
-import type { Logger } from '../../endpoint/logger';
-import { Redactor } from '../../endpoint/redactor';
+import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
+import { checkFolderTarget, exportFolderTarget } from '../../export';
 import { openImage, parseIntensitySpec, type IntensitySpec } from '../../imaging';
 import { exportParseResult } from '../../pipeline/exportResult';
 import { parseImage } from '../../pipeline/parse';
@@ -19,33 +15,20 @@ thresholded at probability 0.5), named after the prompt, a label map and report.
 
 Options:
   --prompt <text>        Targets, separated by '&' (repeatable).
-  --endpoint <url>       Scoring URI (https://…/score, or http://localhost…); 'demo' starts the local
-                         demo endpoint (reference annotations of the shipped samples, no account needed).
-  --key-env <VAR>        Name of the environment variable that holds the endpoint key or token
-                         (the key itself is never taken from the command line).
-  --deployment <name>    Sent as azureml-model-deployment.
-  --protocol <p>         azureml (default) or mlflow (default when the URL ends in /invocations).
+${ENDPOINT_USAGE}
   --intensity <spec>     auto (default), percentile, ct:<abdomen|lung|pelvis|liver|colon|pancreas>,
                          window:<lower>,<upper>, none.
   --slice <n>, --frame <n>  Slice of a volume / frame of a multi-frame image or 4D NIfTI.
   --modality <key>       Modality key for the invalid-prompt check (CT-Abdomen, X-Ray-Chest, Pathology…).
-  --out-dir <dir>        Where to write (default: a folder named after the image, next to it).
-  --timeout <seconds>    Per attempt (default 90).
+  --out-dir <dir>        Exactly this folder, new or empty (default: <image file name>.medimageparse
+                         next to the image, or its first free numbered sibling …-2, …-3).
+  --overwrite            With --out-dir: replace the previous result in that folder as a whole.
   --allow-burned-in      Send a DICOM marked BurnedInAnnotation=YES (check it shows no patient data).
-  --verbose              Log requests and retries to stderr.
+
+Everything that can refuse the run (options, the image, the output folder) is checked before
+anything is sent.
 
 Research use only; not for clinical use.`;
-
-function ioLogger(io: CliIO, verbose: boolean): Logger {
-  const quiet = () => undefined;
-  return {
-    trace: quiet,
-    debug: verbose ? (m) => io.err(`debug: ${m}`) : quiet,
-    info: verbose ? (m) => io.err(`info: ${m}`) : quiet,
-    warn: (m) => io.err(`warning: ${m}`),
-    error: verbose ? (m) => io.err(`error: ${m}`) : quiet,
-  };
-}
 
 function integerOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -53,25 +36,6 @@ function integerOption(value: string | undefined, name: string): number | undefi
   if (!Number.isInteger(n) || n < 0)
     throw new UsageError(`${name} must be a whole number ≥ 0, got '${value}'`);
   return n;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-/** The shipped samples: next to dist/ when bundled, at the repository root under tsx. */
-function samplesDir(): string {
-  const candidates = [
-    path.resolve(__dirname, '../media/samples'),
-    path.resolve(__dirname, '../../../media/samples'),
-  ];
-  const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'demo')));
-  if (!found) throw new Error(`the demo endpoint's samples are missing (looked in ${candidates.join(', ')})`);
-  return found;
 }
 
 export const parseCommand: CliCommand = {
@@ -84,19 +48,15 @@ export const parseCommand: CliCommand = {
       allowPositionals: true,
       strict: true,
       options: {
+        ...ENDPOINT_OPTIONS,
         prompt: { type: 'string', multiple: true },
-        endpoint: { type: 'string' },
-        'key-env': { type: 'string' },
-        deployment: { type: 'string' },
-        protocol: { type: 'string' },
         intensity: { type: 'string' },
         slice: { type: 'string' },
         frame: { type: 'string' },
         'out-dir': { type: 'string' },
-        timeout: { type: 'string' },
+        overwrite: { type: 'boolean' },
         'allow-burned-in': { type: 'boolean' },
         modality: { type: 'string' },
-        verbose: { type: 'boolean' },
       },
     });
     const { values, positionals } = parsed;
@@ -108,30 +68,17 @@ export const parseCommand: CliCommand = {
     const prompts = (values.prompt ?? []).flatMap((p) => p.split('&')).map((p) => p.trim());
     if (prompts.length === 0 || prompts.some((p) => !p))
       throw new UsageError('--prompt needs one or more non-empty targets separated by "&"');
-    if (!values.endpoint) throw new UsageError('--endpoint is required (a scoring URI, or "demo")');
+    const spec = endpointSpec(values);
     let intensity: IntensitySpec | undefined;
     try {
       intensity = values.intensity ? parseIntensitySpec(values.intensity) : undefined;
     } catch (error) {
       throw new UsageError(`--intensity: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (values.protocol && values.protocol !== 'azureml' && values.protocol !== 'mlflow')
-      throw new UsageError(`--protocol must be azureml or mlflow, got '${values.protocol}'`);
-    const timeoutS = values.timeout === undefined ? 90 : Number(values.timeout);
-    if (!(timeoutS > 0))
-      throw new UsageError(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
     const slice = integerOption(values.slice, '--slice');
     const frame = integerOption(values.frame, '--frame');
-
-    let authorization: string | undefined;
-    const keyVar = values['key-env'];
-    if (keyVar !== undefined) {
-      const key = process.env[keyVar]?.trim();
-      if (!key) throw new Error(`the environment variable ${keyVar} (--key-env) is not set or empty`);
-      authorization = /^(bearer|basic)\s/i.test(key) ? key : `Bearer ${key}`;
-    }
-    const redactor = new Redactor();
-    redactor.addSecret(authorization);
+    if (values.overwrite && !values['out-dir'])
+      throw new UsageError('--overwrite needs --out-dir (without it every run gets its own folder)');
 
     const image = await openImage(file, { slice, frame });
     if (image.burnedInAnnotation && !values['allow-burned-in']) {
@@ -139,40 +86,25 @@ export const parseCommand: CliCommand = {
         `${file}: marked BurnedInAnnotation=YES; its pixels may identify the patient. Check it and pass --allow-burned-in to send it anyway`,
       );
     }
-    // Default: the exporter's folder named after the image, next to it.
+    // The output folder is checked now, not after the endpoint has answered.
     const outDir = values['out-dir'] ? path.resolve(values['out-dir']) : undefined;
-    let demo: DemoServer | undefined;
-    const logger = ioLogger(io, !!values.verbose);
+    await checkFolderTarget(exportFolderTarget({ source: { file }, outDir, overwrite: values.overwrite }));
+    const endpoint = await openEndpoint(spec, io);
     try {
-      if (values.endpoint === 'demo') demo = await startDemoServer({ samplesDir: samplesDir(), log: logger });
-      const url = demo?.url ?? values.endpoint;
-      const protocol: EndpointProtocol =
-        (values.protocol as EndpointProtocol | undefined) ??
-        (/\/invocations\/?$/.test(url) ? 'mlflow' : 'azureml');
-      const endpointName = demo ? 'demo' : hostOf(url);
-      const client = new EndpointClient(
-        endpointConfig({
-          name: endpointName,
-          url,
-          protocol,
-          deployment: values.deployment,
-          timeoutMs: timeoutS * 1000,
-        }),
-        { getAuthorization: async () => authorization, logger, redactor },
-      );
       const started = performance.now();
       // The same pipeline and exporter as the extension: model input, call, masks back on the
-      // source pixels, analysis, then masks + label map + report (+ SEG / NIfTI) written atomically.
-      const result = await parseImage(image, client, {
-        endpointName,
-        deployment: values.deployment,
+      // source pixels, analysis, then masks + label map + report (+ SEG / NIfTI) as one folder.
+      const result = await parseImage(image, endpoint.client, {
+        endpointName: endpoint.endpointName,
+        deployment: spec.deployment,
         prompts,
         intensity,
         modalityKey: values.modality,
       });
       const exported = await exportParseResult(image, result, {
         outDir,
-        endpointUrl: demo ? undefined : url,
+        overwrite: values.overwrite,
+        endpointUrl: endpoint.reportUrl,
       });
       const latencyMs = performance.now() - started;
 
@@ -183,10 +115,11 @@ export const parseCommand: CliCommand = {
           `${t.name}: ${t.area} pixel(s) → ${t.maskFile ? path.join(exported.dir, t.maskFile) : '(no mask file)'}`,
         );
       }
-      io.out(`report: ${path.join(exported.dir, 'report.json')} (${Math.round(latencyMs)} ms)`);
+      const reportFile = exported.report.files.find((f) => f.startsWith('report')) ?? 'report.json';
+      io.out(`report: ${path.join(exported.dir, reportFile)} (${Math.round(latencyMs)} ms)`);
       return 0;
     } finally {
-      await demo?.close();
+      await endpoint.close();
     }
   },
 };

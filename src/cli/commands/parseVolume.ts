@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseCliArgs, UsageError, type CliCommand } from '../command';
-import { endpointArgOptions, openEndpoint, checkEndpointArgs } from '../endpointOptions';
+import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
 import { parseIntensitySpec, type IntensitySpec } from '../../imaging';
 import { openVolumeSource } from '../../imaging/volumeSource';
+import { checkFolderTarget, commitResultFolder, type FolderTarget } from '../../export/resultFolder';
 import { buildVolumeExportFiles } from '../../export/volumeExport';
 import { folderSliceStore, parseVolume } from '../../pipeline/parseVolume';
 import { parseVolume3d } from '../../pipeline/parseVolume3d';
@@ -18,8 +19,6 @@ and the per-target figures.
 
 Options:
   --prompt <text>        Targets, separated by '&' (repeatable).
-  --endpoint <url>       Scoring URI, or 'demo' for the local demo endpoint.
-  --key-env <VAR>        Environment variable holding the endpoint key (never taken from the command line).
   --mode slices|3d       slices (default): slice by slice with the 2D model. 3d: the MedImageParse 3D
                          protocol, the whole volume sent as a .nii.gz once per target.
   --slices a:b           First and last slice to parse, inclusive (default: all).
@@ -29,7 +28,7 @@ Options:
   --modality <key>       Modality key for the per-slice invalid-prompt check (CT-Abdomen, MRI-Abdomen …).
   --out-dir <dir>        Where the result folder goes (required).
   --overwrite            Replace an existing result folder for this source (as one unit).
-  --deployment, --protocol, --timeout, --verbose   As for 'parse'.
+${ENDPOINT_USAGE}
 
 A cancelled or failed run keeps its finished slices in D/.<source name>.slices/; running the same
 command again continues where it stopped. Research use only; not for clinical use.`;
@@ -52,7 +51,7 @@ export const parseVolumeCommand: CliCommand = {
       allowPositionals: true,
       strict: true,
       options: {
-        ...endpointArgOptions,
+        ...ENDPOINT_OPTIONS,
         prompt: { type: 'string', multiple: true },
         mode: { type: 'string' },
         slices: { type: 'string' },
@@ -84,7 +83,7 @@ export const parseVolumeCommand: CliCommand = {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
       throw new UsageError(`--concurrency must be a whole number from 1 to 16, got '${values.concurrency}'`);
     const range = parseRange(values.slices);
-    checkEndpointArgs(values);
+    const spec = endpointSpec(values);
 
     // Everything that can fail on the input fails here, before anything is sent.
     const input = path.resolve(positionals[0]);
@@ -95,15 +94,8 @@ export const parseVolumeCommand: CliCommand = {
     const name = path.basename(input).replace(/[/\\]+$/, '');
     const outDir = path.resolve(values['out-dir']);
     const resultDir = path.join(outDir, name);
-    const exists = await fs.stat(resultDir).then(
-      () => true,
-      () => false,
-    );
-    if (exists && !values.overwrite) {
-      throw new Error(
-        `${resultDir} already holds a result; pass --overwrite to replace it, or choose another --out-dir`,
-      );
-    }
+    const target: FolderTarget = { kind: 'exact', dir: resultDir, overwrite: !!values.overwrite };
+    await checkFolderTarget(target);
     for (const warning of volume.warnings) io.err(`warning: ${input}: ${warning}`);
     if (volume.series && !values.series) {
       io.err(
@@ -111,7 +103,7 @@ export const parseVolumeCommand: CliCommand = {
       );
     }
 
-    const endpoint = await openEndpoint(values, io);
+    const endpoint = await openEndpoint(spec, io);
     try {
       const storeDir = path.join(outDir, `.${name}.slices`);
       const sliceBySlice = async () =>
@@ -120,7 +112,7 @@ export const parseVolumeCommand: CliCommand = {
           endpoint.client,
           {
             prompts,
-            endpointName: endpoint.name,
+            endpointName: endpoint.endpointName,
             deployment: values.deployment,
             intensity,
             modalityKey: values.modality,
@@ -132,7 +124,7 @@ export const parseVolumeCommand: CliCommand = {
               input,
               series: volume.series?.seriesInstanceUid,
               prompts,
-              endpoint: endpoint.url ?? 'demo',
+              endpoint: endpoint.reportUrl ?? 'demo',
               deployment: values.deployment,
               intensity: intensity ?? null,
               modality: values.modality ?? null,
@@ -162,11 +154,11 @@ export const parseVolumeCommand: CliCommand = {
         targets,
         mode,
         range: result.range,
-        endpoint: endpoint.url ?? 'demo',
+        endpoint: endpoint.reportUrl ?? 'demo',
         source: result.source,
         warnings: volume.warnings,
       });
-      await writeResultFolder(resultDir, files);
+      await commitResultFolder(files, target);
       await fs.rm(storeDir, { recursive: true, force: true });
       if (result.source === 'demo-reference')
         io.err('Demo endpoint: these are reference annotations, not model output.');
@@ -185,32 +177,3 @@ export const parseVolumeCommand: CliCommand = {
     }
   },
 };
-
-/**
- * Writes the folder whole: into a hidden sibling first, then renamed into place; an existing
- * result (only with --overwrite) is moved aside and removed only after the new one is in place.
- */
-async function writeResultFolder(dir: string, files: { name: string; data: Buffer }[]): Promise<void> {
-  const parent = path.dirname(dir);
-  await fs.mkdir(parent, { recursive: true });
-  const staging = await fs.mkdtemp(path.join(parent, `.${path.basename(dir)}.writing-`));
-  try {
-    for (const f of files) await fs.writeFile(path.join(staging, f.name), f.data);
-  } catch (error) {
-    await fs.rm(staging, { recursive: true, force: true });
-    throw error;
-  }
-  const old = `${staging}.old`;
-  const hadOld = await fs.rename(dir, old).then(
-    () => true,
-    () => false,
-  );
-  try {
-    await fs.rename(staging, dir);
-  } catch (error) {
-    if (hadOld) await fs.rename(old, dir); // the previous result stays as it was
-    await fs.rm(staging, { recursive: true, force: true });
-    throw error;
-  }
-  if (hadOld) await fs.rm(old, { recursive: true, force: true });
-}

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { writeFileAtomic } from '../../export/atomic';
 import * as path from 'node:path';
 import { parseCliArgs, UsageError, type CliCommand } from '../command';
 import {
@@ -12,7 +13,8 @@ import {
 const usage = `Usage: medparse preprocess <file>... --out-dir <dir> [options]
 
 Writes <dir>/<file name>.model-input.png, the 1024x1024 RGB PNG the model receives, for each
-input (DICOM, NIfTI .nii/.nii.gz, PNG, JPEG, TIFF, BMP, WebP), and prints one JSON line per input:
+input (two inputs with the same file name from different folders get <file name>-2.model-input.png,
+and so on, in the order given) (DICOM, NIfTI .nii/.nii.gz, PNG, JPEG, TIFF, BMP, WebP), and prints one JSON line per input:
 {"input", "ok", "output", "width", "height", ...} or {"input", "ok": false, "error"}.
 
 Options:
@@ -62,13 +64,14 @@ export const preprocessCommand: CliCommand = {
     const frame = parseIndex('frame', values.frame);
     await fs.mkdir(outDir, { recursive: true });
 
+    const outputs = outputNames(positionals).map((name) => path.join(outDir, name));
     let failures = 0;
-    for (const input of positionals) {
-      const output = path.join(outDir, `${path.basename(input)}.model-input.png`);
+    for (const [i, input] of positionals.entries()) {
+      const output = outputs[i];
       try {
         const image = await openImage(input, { slice, frame });
         const modelInput = await prepareModelInput(image, intensity);
-        await writeAtomically(output, modelInput.png);
+        await writeFileAtomic(output, modelInput.png, { protect: [input] });
         io.out(
           JSON.stringify({
             input,
@@ -99,15 +102,23 @@ export const preprocessCommand: CliCommand = {
   },
 };
 
-/** Temp file in the same directory then rename: a reader never sees half a PNG. */
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await fs.writeFile(temp, data);
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot write ${file}: ${reason}`, { cause: error });
-  }
+/**
+ * One output name per input, never the same for two different inputs (a/x.png and b/x.png):
+ * later ones get a number, case-insensitively so that the names also differ on macOS and Windows.
+ * The same file given twice maps to the same output.
+ */
+function outputNames(inputs: readonly string[]): string[] {
+  const byInput = new Map<string, string>();
+  const used = new Set<string>();
+  return inputs.map((input) => {
+    const resolved = path.resolve(input);
+    const known = byInput.get(resolved);
+    if (known) return known;
+    const base = path.basename(input);
+    let name = `${base}.model-input.png`;
+    for (let n = 2; used.has(name.toLowerCase()); n++) name = `${base}-${n}.model-input.png`;
+    used.add(name.toLowerCase());
+    byInput.set(resolved, name);
+    return name;
+  });
 }

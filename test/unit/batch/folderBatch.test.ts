@@ -2,12 +2,15 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { completeExport, findImages, runFolderBatch, type BatchDeps } from '../../../src/batch/folderBatch';
-import { EndpointError } from '../../../src/endpoint/errors';
+import {
+  completeExport,
+  findImages,
+  runFolderBatch,
+  type BatchDeps,
+  type BatchOptions,
+} from '../../../src/batch/folderBatch';
+import { endpointFolderDeps } from '../../../src/batch/folderDeps';
 import { defaultExportDir } from '../../../src/export';
-import { openImage } from '../../../src/imaging';
-import { exportParseResult } from '../../../src/pipeline/exportResult';
-import { parseImage } from '../../../src/pipeline/parse';
 import { startFaultServer, type FaultServer } from '../../support/faultServer';
 import { makeClient } from '../endpoint/helpers';
 
@@ -32,14 +35,10 @@ function deps(server: FaultServer, retryOverrides = {}): BatchDeps {
     timeoutMs: 20_000,
     retry: { maxRetries: 5, maxWaitMs: 200, maxTotalMs: 10_000, ...retryOverrides },
   });
-  return {
-    parse: async (file, signal) =>
-      parseImage(await openImage(file), client, { endpointName: 'test', prompts: PROMPTS }, { signal }),
-    exportResult: async (file, result) => (await exportParseResult(await openImage(file), result, {})).dir,
-    exportFolder: (file) => defaultExportDir({ file, width: 0, height: 0 }),
-    isRateLimited: (e) => e instanceof EndpointError && e.kind === 'rate-limited',
-  };
+  return endpointFolderDeps({ client, endpointName: 'test' });
 }
+
+const OPTIONS: BatchOptions = { targets: { kind: 'prompts', prompts: PROMPTS }, concurrency: 2 };
 
 /** Requests the server answered normally (faults consumed the others). */
 function answered(server: FaultServer, faults: number): number {
@@ -70,20 +69,23 @@ describe('Parse Folder (batch)', function () {
     const faults = 4;
     for (let i = 0; i < faults; i++)
       server.enqueue({ type: 'status', status: 429, headers: { 'retry-after-ms': '20' } });
-    const outcome = await runFolderBatch(dir, deps(server), { prompts: PROMPTS, concurrency: 2 });
+    const outcome = await runFolderBatch(dir, deps(server), OPTIONS);
     assert.equal(outcome.total, 12);
     assert.equal(outcome.parsed, 12);
     assert.equal(outcome.failed, 0);
     assert.equal(answered(server, faults), 12, 'each image reached the endpoint successfully exactly once');
     for (const image of await findImages(dir)) {
       assert.ok(
-        await completeExport(defaultExportDir({ file: image, width: 0, height: 0 }), PROMPTS),
+        await completeExport(defaultExportDir({ file: image }), PROMPTS),
         `${image} has a complete export`,
       );
     }
     const csv = await fs.readFile(path.join(dir, 'medimageparse-summary.csv'), 'utf8');
     const lines = csv.trim().split('\n');
-    assert.equal(lines[0], 'image,status,target,area,areaMm2,instances,pValue,validity,error,exportFolder');
+    assert.equal(
+      lines[0],
+      'image,status,target,area,areaMm2,instances,pValue,validity,error,exportFolder,reason,modalityKey',
+    );
     assert.equal(lines.length, 1 + 12 * PROMPTS.length, 'one row per image and target');
     assert.ok(lines.some((l) => l.startsWith('case000/ct.dcm,parsed,lung,')));
     const json = JSON.parse(await fs.readFile(path.join(dir, 'medimageparse-summary.json'), 'utf8'));
@@ -94,8 +96,7 @@ describe('Parse Folder (batch)', function () {
     const dir = await makeFolder(5);
     const abort = new AbortController();
     const first = await runFolderBatch(dir, deps(server), {
-      prompts: PROMPTS,
-      concurrency: 2,
+      ...OPTIONS,
       signal: abort.signal,
       onProgress: (p) => {
         if (p.parsed >= 4) abort.abort();
@@ -104,7 +105,7 @@ describe('Parse Folder (batch)', function () {
     assert.equal(first.cancelled, true);
     assert.ok(first.parsed >= 4 && first.parsed < 10, `parsed ${first.parsed} before the cancel`);
     const firstRequests = server.requests.length;
-    const second = await runFolderBatch(dir, deps(server), { prompts: PROMPTS, concurrency: 2 });
+    const second = await runFolderBatch(dir, deps(server), OPTIONS);
     assert.equal(second.cancelled, false);
     assert.equal(second.skipped, first.parsed, 'finished images are skipped');
     assert.equal(second.parsed + second.skipped, 10);
@@ -120,7 +121,7 @@ describe('Parse Folder (batch)', function () {
   it('reports a failed image in the summary and goes on with the others', async () => {
     const dir = await makeFolder(2);
     await fs.writeFile(path.join(dir, 'case000', 'broken.dcm'), 'not a dicom');
-    const outcome = await runFolderBatch(dir, deps(server), { prompts: PROMPTS, concurrency: 2 });
+    const outcome = await runFolderBatch(dir, deps(server), OPTIONS);
     assert.equal(outcome.failed, 1);
     assert.equal(outcome.parsed, 4);
     const failed = outcome.rows.find((r) => r.status === 'failed');

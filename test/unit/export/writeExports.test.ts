@@ -52,8 +52,8 @@ describe('export: files next to the image', () => {
 
   it('writes masks, label map and report into a folder named after the image', async () => {
     const result = await writeExports(request());
-    assert.equal(result.dir, path.join(tmp, 'covid_1585'));
-    assert.equal(defaultExportDir({ file: source, width, height }), result.dir);
+    assert.equal(result.dir, path.join(tmp, 'covid_1585.png.medimageparse'));
+    assert.equal(defaultExportDir({ file: source }), result.dir);
     assert.deepEqual(fs.readdirSync(result.dir).sort(), [
       'labels.png',
       'left_lung.png',
@@ -137,12 +137,11 @@ describe('export: files next to the image', () => {
     };
     await assert.rejects(writeExports(request({ ops: failing })), /ENOSPC/);
     assert.equal(writes, 3);
-    assert.ok(!fs.existsSync(path.join(tmp, 'covid_1585')), 'the export folder it created is gone');
-    assert.deepEqual(fs.readdirSync(tmp), ['covid_1585.png']);
+    assert.deepEqual(fs.readdirSync(tmp), ['covid_1585.png'], 'no export folder and no temporary is left');
   });
 
   it('keeps an existing folder but adds nothing to it on failure', async () => {
-    const dir = path.join(tmp, 'covid_1585');
+    const dir = path.join(tmp, 'covid_1585.png.medimageparse');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     const failing: WriteOps = {
@@ -152,6 +151,7 @@ describe('export: files next to the image', () => {
     };
     await assert.rejects(writeExports(request({ ops: failing })), /EIO/);
     assert.deepEqual(fs.readdirSync(dir), ['notes.txt']);
+    assert.deepEqual(fs.readdirSync(tmp).sort(), ['covid_1585.png', 'covid_1585.png.medimageparse']);
   });
 
   it('rolls back renamed files when a later rename fails', async () => {
@@ -176,15 +176,20 @@ describe('export: files next to the image', () => {
     // Exporting into the source folder with a target that maps to the source's own name.
     const sourceBytes = fs.readFileSync(source);
     const mask = new Uint8Array(width * height).fill(255);
-    await assert.rejects(
-      writeExports({
-        source: { file: source, width, height },
-        targets: [{ name: 'covid 1585', mask }],
-        outDir: tmp,
-        formats: ['masks'],
-      }),
-      /refusing to overwrite the source image/,
-    );
+    for (const overwrite of [false, true]) {
+      await assert.rejects(
+        writeExports({
+          source: { file: source, width, height },
+          targets: [{ name: 'covid 1585', mask }],
+          outDir: tmp,
+          overwrite,
+          formats: ['masks'],
+        }),
+        overwrite
+          ? /is not a MedImageParse result folder \(it holds covid_1585\.png\)/
+          : /already holds files/,
+      );
+    }
     assert.ok(fs.readFileSync(source).equals(sourceBytes));
     // Also through a symlink to the source.
     const link = path.join(tmp, 'link');
@@ -195,24 +200,35 @@ describe('export: files next to the image', () => {
         source: { file: source, width, height },
         targets: [{ name: 'x', mask }],
         outDir: link,
+        overwrite: true,
         formats: ['labelMap'],
       }),
-      /refusing to overwrite the source image/,
+      /not a MedImageParse result folder/,
     );
     assert.ok(fs.readFileSync(source).equals(sourceBytes));
     assert.deepEqual(fs.readdirSync(tmp).sort(), ['covid_1585.png', 'link']);
   });
 
-  it('refuses path traversal in target names, writing nothing', async () => {
-    for (const name of ['../../evil', '..', 'a/b', 'a\\b', 'nul\0byte']) {
-      await assert.rejects(
-        writeExports(request({ targets: [{ name, mask: lung }] })),
-        /not allowed in a file name/,
-        JSON.stringify(name),
-      );
-    }
-    assert.deepEqual(fs.readdirSync(tmp), ['covid_1585.png']);
-    assert.ok(!fs.existsSync(path.join(tmp, '..', 'evil.png')));
+  it('maps path-like target names ("T1/T2 lesion", "../../evil") to distinct files inside the export folder', async () => {
+    const names = ['T1/T2 lesion', 'T1 T2 lesion', '../../evil', '..', 'a\\b', 'nul\0byte'];
+    const result = await writeExports(request({ targets: names.map((name) => ({ name, mask: lung })) }));
+    const report = JSON.parse(fs.readFileSync(path.join(result.dir, 'report.json'), 'utf8'));
+    const maskFiles = report.targets.map((t: { maskFile: string }) => t.maskFile);
+    assert.deepEqual(maskFiles, [
+      'T1_T2_lesion.png',
+      'T1_T2_lesion-2.png',
+      'evil.png',
+      'target.png',
+      'a_b.png',
+      'nul_byte.png',
+    ]);
+    assert.deepEqual(
+      report.targets.map((t: { name: string }) => t.name),
+      names,
+      'the report keeps the names as prompted',
+    );
+    for (const f of maskFiles) assert.ok(fs.existsSync(path.join(result.dir, f)), f);
+    assert.deepEqual(fs.readdirSync(tmp).sort(), ['covid_1585.png', 'covid_1585.png.medimageparse']);
   });
 
   it('safe-ifies target names into unique file names', () => {
@@ -220,7 +236,8 @@ describe('export: files next to the image', () => {
     assert.equal(safeFileStem('tumor (core)?'), 'tumor_core');
     assert.equal(safeFileStem('.hidden'), 'hidden');
     assert.equal(safeFileStem('con'), 'con_');
-    assert.throws(() => safeFileStem('***'), /empty file name/);
+    assert.equal(safeFileStem('***'), 'target');
+    assert.equal(safeFileStem('T1/T2 lesion'), 'T1_T2_lesion');
     assert.deepEqual(uniqueFileStems(['tumor', 'Tumor', 'labels'], ['labels']), [
       'tumor',
       'Tumor-2',

@@ -75,6 +75,47 @@ describe('medparse preprocess', function () {
     assert.ok(Buffer.from(written.data).equals(Buffer.from(expected.rgb)));
   });
 
+  it('gives inputs with the same file name from different folders different outputs (a/x.png, b/x.png)', async () => {
+    const a = path.join(outDir, 'a', 'x.png');
+    const b = path.join(outDir, 'b', 'X.png');
+    const c2 = path.join(outDir, 'c', 'x.png');
+    for (const [file, sample] of [
+      [a, 'covid_1585.png'],
+      [b, 'Part_1_516_pathology_breast.png'],
+      [c2, 'demo/15_X-Ray_chest.png'],
+    ]) {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.copyFile(path.join(SAMPLES, sample), file);
+    }
+    const out = path.join(outDir, 'out');
+    const c = capture();
+    assert.equal(await main(['preprocess', a, b, c2, a, '--out-dir', out], c.io), 0);
+    const lines = c.out.map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => path.basename(l.output)),
+      [
+        'x.png.model-input.png',
+        'X.png-2.model-input.png',
+        'x.png-3.model-input.png',
+        'x.png.model-input.png',
+      ],
+      'the same input twice keeps its one output',
+    );
+    assert.deepEqual((await fs.readdir(out)).sort(), [
+      'X.png-2.model-input.png',
+      'x.png-3.model-input.png',
+      'x.png.model-input.png',
+    ]);
+    for (const [i, input] of [a, b, c2].entries()) {
+      const expected = await prepareModelInput(await openImage(input), { kind: 'auto' });
+      const written = await decodePngRgb(lines[i].output);
+      assert.ok(
+        Buffer.from(written.data).equals(Buffer.from(expected.rgb)),
+        `${lines[i].output} is ${input}'s`,
+      );
+    }
+  });
+
   it('exit 0 when all succeed; --frame picks a frame; defaults to a CT window for CT DICOM', async () => {
     const c = capture();
     assert.equal(await main(['preprocess', f.ct.multiFrame, '--frame', '1', '--out-dir', outDir], c.io), 0);

@@ -229,7 +229,10 @@ describe('parse-volume (slice by slice)', () => {
 
     const again = await cli(...args);
     assert.equal(again.code, 1);
-    assert.match(again.err.join('\n'), /already holds a result; pass --overwrite/);
+    assert.match(
+      again.err.join('\n'),
+      /already holds files .*pass --overwrite to replace the previous result there as a whole/,
+    );
     assert.equal((await cli(...args, '--overwrite')).code, 0);
   });
 

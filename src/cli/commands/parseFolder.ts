@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
+import { progressText, runFolderBatch, type FolderTargets } from '../../batch/folderBatch';
+import { endpointFolderDeps } from '../../batch/folderDeps';
+import { MODALITY_KEYS, resolveModalityKey, type ModalityKey } from '../../shared/targets';
+
+const usage = `Usage: medparse parse-folder <dir> (--prompt "<target> & <target>" | --recognize) --endpoint <url|demo> --out-dir <dir> [options]
+
+Parses every supported image below <dir> (DICOM, NIfTI, PNG, JPEG, TIFF, BMP, WebP) as the
+explorer's Parse Folder does: each image with its own modality (from its DICOM tags Modality /
+BodyPartExamined, or its file name) unless --modality sets one for all; images that fit none are
+skipped and listed. Each image's result goes to its own folder <out-dir>/<sub-folders>/<image file
+name>.medimageparse (a later run with other targets: …-2); medimageparse-summary.csv and .json go
+to <out-dir>. A second run resumes: images with a complete result for the same targets are
+skipped, and what a killed run left half-written is removed.
+
+Options:
+  --prompt <text>        Targets for every image, separated by '&' (repeatable).
+  --recognize            Instead of --prompt: everything each image's modality key lists.
+${ENDPOINT_USAGE}
+  --out-dir <dir>        Where results and the summary go (default: beside each image, and the
+                         summary in <dir>).
+  --modality <key>       One modality key for every image: ${MODALITY_KEYS.join(', ')}.
+  --concurrency <n>      Images in flight at once (default 2, at most 16).
+  --allow-burned-in      Also send images marked BurnedInAnnotation=YES (skipped otherwise).
+
+Exit code 0 when no image failed (skipped images are not failures), 1 otherwise, 2 on a usage error.
+Research use only; not for clinical use.`;
+
+export const parseFolderCommand: CliCommand = {
+  name: 'parse-folder',
+  summary: 'Parse every image below a folder (resumable), with a CSV/JSON summary',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseCliArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...ENDPOINT_OPTIONS,
+        prompt: { type: 'string', multiple: true },
+        recognize: { type: 'boolean' },
+        'out-dir': { type: 'string' },
+        modality: { type: 'string' },
+        concurrency: { type: 'string' },
+        'allow-burned-in': { type: 'boolean' },
+      },
+    });
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length ? `expected one folder, got ${positionals.length}` : 'no folder given',
+      );
+    const folder = path.resolve(positionals[0]);
+    const prompts = (values.prompt ?? []).flatMap((p) => p.split('&')).map((p) => p.trim());
+    if (values.recognize && values.prompt)
+      throw new UsageError('give either --prompt or --recognize, not both');
+    if (!values.recognize && (prompts.length === 0 || prompts.some((p) => !p)))
+      throw new UsageError(
+        '--prompt needs one or more non-empty targets separated by "&" (or use --recognize)',
+      );
+    const targets: FolderTargets = values.recognize ? { kind: 'recognition' } : { kind: 'prompts', prompts };
+    let modalityKey: ModalityKey | undefined;
+    if (values.modality !== undefined) {
+      modalityKey = resolveModalityKey(values.modality);
+      if (!modalityKey)
+        throw new UsageError(
+          `--modality must be one of ${MODALITY_KEYS.join(', ')}; got '${values.modality}'`,
+        );
+    }
+    const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
+      throw new UsageError(`--concurrency must be a whole number from 1 to 16, got '${values.concurrency}'`);
+    const spec = endpointSpec(values);
+    const stat = await fs.promises.stat(folder).catch(() => undefined);
+    if (!stat?.isDirectory()) throw new Error(`${folder}: ${stat ? 'is not a folder' : 'no such folder'}`);
+    const outDir = values['out-dir'] ? path.resolve(values['out-dir']) : undefined;
+    const outStat = outDir ? await fs.promises.stat(outDir).catch(() => undefined) : undefined;
+    if (outStat && !outStat.isDirectory()) throw new Error(`${outDir}: exists and is not a folder`);
+
+    const endpoint = await openEndpoint(spec, io);
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once('SIGINT', onSignal);
+    try {
+      if (endpoint.isDemo)
+        io.err('Demo endpoint: results are the samples\u2019 reference annotations, not model output.');
+      let lastLine = '';
+      const outcome = await runFolderBatch(
+        folder,
+        endpointFolderDeps({
+          client: endpoint.client,
+          endpointName: endpoint.endpointName,
+          deployment: spec.deployment,
+          endpointUrl: endpoint.reportUrl,
+        }),
+        {
+          targets,
+          modalityKey,
+          concurrency,
+          outDir,
+          allowBurnedIn: !!values['allow-burned-in'],
+          signal: abort.signal,
+          onProgress: (p) => {
+            const line = `${p.done}/${p.total} · ${progressText(p)}`;
+            if (spec.verbose && line !== lastLine) io.err(line);
+            lastLine = line;
+          },
+        },
+      );
+      for (const row of outcome.rows) {
+        if (row.status === 'failed') io.err(`failed: ${path.relative(folder, row.image)}: ${row.error}`);
+        else if (row.status === 'skipped' && row.reason !== 'already-done')
+          io.err(`skipped: ${path.relative(folder, row.image)}: ${row.error}`);
+      }
+      io.out(
+        `${outcome.total} image(s): ${progressText(outcome)}${outcome.cancelled ? ' (interrupted: run again to resume)' : ''}`,
+      );
+      io.out(`summary: ${outcome.summaryFiles.join(', ')}`);
+      return outcome.failed > 0 || outcome.cancelled ? 1 : 0;
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      await endpoint.close();
+    }
+  },
+};
