@@ -5,6 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { nullLogger, type Logger } from '../endpoint/logger';
 import { loadCatalogue, loadMask, matchTarget, type DemoImage } from './catalogue';
 import { fingerprint, fingerprintDistance, isBlank } from './fingerprint';
+import { PHANTOM_TARGETS } from './phantom';
+import { phantomSliceMasks, phantomSliceOf, phantomVolumeMask } from './phantomAnswers';
 
 /** Header on every answer: the masks are the samples' reference annotations, not model output. */
 export const DEMO_HEADER = 'x-medimageparse-demo';
@@ -18,6 +20,7 @@ export const DEMO_HEADER_VALUE = 'reference-annotations';
 export const MATCH_THRESHOLD = 6;
 
 const MAX_BODY_BYTES = 256 * 1024 * 1024;
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 /** Targets of the model card and of the recognition lists, lower-cased. */
 const CATALOGUE_TARGETS = new Set<string>(
   [
@@ -59,6 +62,32 @@ class DemoRefusal extends Error {
   }
 }
 
+const PHANTOM_NAMES = [...PHANTOM_TARGETS.map((t) => t.target), 'kidney'].join(', ');
+
+/** A 2D answer for slice k of the synthetic phantom: its exact labels. */
+function phantomRow(k: number, prompts: string[]) {
+  const masks = phantomSliceMasks(k, prompts);
+  const data = Buffer.alloc(prompts.length * 1024 * 1024);
+  masks.forEach((mask, p) => {
+    if (mask) data.set(mask, p * 1024 * 1024);
+    else if (!isCatalogueTarget(prompts[p])) {
+      throw new DemoRefusal(
+        400,
+        'DemoUnknownTarget',
+        `This is the MedImageParse demo endpoint: the synthetic phantom has no "${prompts[p]}". It knows: ${PHANTOM_NAMES}. ${ADD_ENDPOINT}`,
+      );
+    }
+  });
+  return {
+    image_features: JSON.stringify({
+      data: data.toString('base64'),
+      shape: [prompts.length, 1024, 1024],
+      dtype: 'uint8',
+    }),
+    text_features: prompts,
+  };
+}
+
 function catalogueText(images: DemoImage[]): string {
   return images.map((i) => `${i.id} (${[...i.targets.values()].map((t) => t.target).join(', ')})`).join('; ');
 }
@@ -82,7 +111,10 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       `demo endpoint: two sample images are only ${closest.toFixed(1)} grey levels apart; recognition may confuse them`,
     );
 
-  const recognise = async (png: Buffer, row: number): Promise<DemoImage | 'blank'> => {
+  const recognise = async (
+    png: Buffer,
+    row: number,
+  ): Promise<DemoImage | 'blank' | { phantomSlice: number }> => {
     let print: Uint8Array;
     try {
       print = await fingerprint(png);
@@ -100,10 +132,12 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       if (!best || distance < best.distance) best = { image, distance };
     }
     if (best && best.distance <= MATCH_THRESHOLD) return best.image;
+    const phantomSlice = await phantomSliceOf(png);
+    if (phantomSlice !== undefined) return { phantomSlice };
     throw new DemoRefusal(
       400,
       'DemoUnknownImage',
-      `This is the MedImageParse demo endpoint: it only answers for the sample images shipped with the extension, with their reference annotations (not model output), and this image is not one of them. It knows: ${catalogueText(images)}. ${ADD_ENDPOINT}`,
+      `This is the MedImageParse demo endpoint: it only answers for the sample images shipped with the extension, with their reference annotations (not model output), and this image is not one of them. It knows: ${catalogueText(images)}; and the slices of the synthetic CT phantom (${PHANTOM_NAMES}). ${ADD_ENDPOINT}`,
     );
   };
 
@@ -121,6 +155,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       };
       return { image_features: JSON.stringify(meta), text_features: prompts };
     }
+    if ('phantomSlice' in known) return phantomRow(known.phantomSlice, prompts);
     // A catalogue target that this sample has no annotation for gets an empty mask: the
     // reference data set did not outline it here (so "Recognize all" works on the demo). Anything
     // else (a typo, free text) is refused with a message, never guessed.
@@ -150,6 +185,26 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       }),
       text_features: targets.map((t, k) => t?.target ?? prompts[k]),
     };
+  };
+
+  const answerVolume = async (volume: Buffer, target: string) => {
+    const mask = await phantomVolumeMask(volume, target.trim());
+    if (mask === undefined) {
+      throw new DemoRefusal(
+        400,
+        'DemoUnknownVolume',
+        `This is the MedImageParse demo endpoint: for the 3D protocol it only knows the synthetic CT phantom shipped with the extension (as NIfTI or DICOM series), and this volume is not it. ${ADD_ENDPOINT}`,
+      );
+    }
+    if (mask === 'unknown-target') {
+      throw new DemoRefusal(
+        400,
+        'DemoUnknownTarget',
+        `This is the MedImageParse demo endpoint: the synthetic phantom has no "${target}". It knows: ${PHANTOM_NAMES}. ${ADD_ENDPOINT}`,
+      );
+    }
+    log.info(`demo endpoint: synthetic phantom volume, reference labels for ${target}`);
+    return { nifti_file: JSON.stringify({ data: mask.toString('base64') }) };
   };
 
   const handle = async (req: IncomingMessage, body: Buffer): Promise<{ status: number; json: unknown }> => {
@@ -182,6 +237,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         'DemoBadRequest',
         'This is the MedImageParse demo endpoint: expected {"input_data": {"columns": ["image", "text"], "index": [...], "data": [["<base64 PNG>", "<prompt> & <prompt>"], ...]}} (or MLflow "dataframe_split").',
       );
+    }
+    const first = Buffer.from(rows[0][0].slice(0, 8), 'base64');
+    if (rows.length === 1 && !first.subarray(0, 4).equals(PNG_MAGIC)) {
+      // Not a PNG: the MedImageParse 3D protocol sends a .nii.gz volume and one target.
+      return { status: 200, json: [await answerVolume(Buffer.from(rows[0][0], 'base64'), rows[0][1])] };
     }
     const answers = [];
     for (let r = 0; r < rows.length; r++) answers.push(await answerRow(rows[r][0], rows[r][1], r));

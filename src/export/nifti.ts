@@ -10,6 +10,7 @@ const HEADER_SIZE = 348;
 const VOX_OFFSET = 352;
 const DT_UINT8 = 2;
 const DT_FLOAT32 = 16;
+const DT_INT16 = 4;
 const INTENT_LABEL = 1002;
 const XFORM_SCANNER = 1;
 const UNITS_MM = 2;
@@ -201,12 +202,26 @@ export function encodeNiftiFloat32(
   return encodeNifti(geo, data, { ...options, intentName: '' });
 }
 
+/** A gzip-compressed NIfTI-1 file of int16 values (an image volume: no intent), e.g. CT in HU. */
+export function encodeNiftiInt16(
+  geo: NiftiGeometry,
+  data: Int16Array,
+  options: Omit<NiftiEncodeOptions, 'intentName'>,
+): Buffer {
+  return encodeNifti(geo, data, { ...options, intentName: '' });
+}
+
 function encodeNifti(
   geo: NiftiGeometry,
-  data: Uint8Array | Float32Array,
+  data: Uint8Array | Int16Array | Float32Array,
   options: NiftiEncodeOptions,
 ): Buffer {
-  const isFloat = data instanceof Float32Array;
+  const type =
+    data instanceof Float32Array
+      ? { code: DT_FLOAT32, bits: 32, intent: 0 }
+      : data instanceof Int16Array
+        ? { code: DT_INT16, bits: 16, intent: 0 }
+        : { code: DT_UINT8, bits: 8, intent: INTENT_LABEL };
   const outDims = geo.dims;
   if (data.length !== outDims[0] * outDims[1] * outDims[2]) {
     throw new Error(`NIfTI data has ${data.length} voxels, expected ${outDims.join('×')}`);
@@ -216,9 +231,9 @@ function encodeNifti(
   header.writeInt32LE(HEADER_SIZE, 0);
   const dim = [3, outDims[0], outDims[1], outDims[2], 1, 1, 1, 1];
   dim.forEach((v, i) => header.writeInt16LE(v, 40 + 2 * i));
-  header.writeInt16LE(isFloat ? 0 : INTENT_LABEL, 68);
-  header.writeInt16LE(isFloat ? DT_FLOAT32 : DT_UINT8, 70);
-  header.writeInt16LE(isFloat ? 32 : 8, 72);
+  header.writeInt16LE(type.intent, 68);
+  header.writeInt16LE(type.code, 70);
+  header.writeInt16LE(type.bits, 72);
   const q = affineToQuaternion(affine);
   const pixdim = [q.qfac, geo.spacing[0], geo.spacing[1], geo.spacing[2], 0, 0, 0, 0];
   pixdim.forEach((v, i) => header.writeFloatLE(v, 76 + 4 * i));
@@ -243,6 +258,6 @@ function encodeNifti(
   header.write('n+1\0', 344, 'latin1');
   // Bytes 348–351: no extensions.
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  // Little-endian hosts only write little-endian floats; every platform Node runs on here is one.
+  // Typed arrays are in the host's byte order: little-endian on every platform Node runs on here.
   return zlib.gzipSync(Buffer.concat([header, bytes]), { level: 6 });
 }
