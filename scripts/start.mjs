@@ -21,15 +21,14 @@ const settings = {
   'extensions.autoCheckUpdates': false,
 };
 const workspace = makeSampleWorkspace(repoRoot, 'medimageparse-samples-');
-// The sample workspace opens a CT (DICOM) and the demo abdomen CT in the viewer.
+// Listed in a file of their own so a unit test checks that the demo endpoint answers each one.
+const startImages = JSON.parse(fs.readFileSync(path.join(repoRoot, 'scripts', 'start-images.json'), 'utf8'));
+// The sample workspace opens images the demo endpoint answers: the demo abdomen CT and the
+// synthetic CT phantom volume (browse its slices; Run gives its exact labels).
 fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
 fs.writeFileSync(
   path.join(workspace, '.vscode', 'settings.json'),
-  JSON.stringify(
-    { 'medimageparse.openOnStartup': ['CT_lung_nodule.dcm', 'demo/06_CT_abdomen.png'] },
-    null,
-    2,
-  ),
+  JSON.stringify({ 'medimageparse.openOnStartup': startImages.map((image) => image.file) }, null, 2),
 );
 const port = Number(process.env.PORT ?? 0) || undefined;
 

@@ -207,3 +207,33 @@ describe('synthetic phantom', () => {
     assert.match(unknown.err.join('\n'), /synthetic phantom has no "tumour"/);
   });
 });
+
+describe('npm start', () => {
+  it('opens only images the demo endpoint answers', async () => {
+    const list = JSON.parse(
+      await fs.readFile(path.join(__dirname, '../../../scripts/start-images.json'), 'utf8'),
+    ) as {
+      file: string;
+      target: string;
+    }[];
+    assert.ok(list.length >= 2);
+    for (const { file, target } of list) {
+      const run = await cli(
+        'parse',
+        path.join(__dirname, '../../../media/samples', file),
+        '--prompt',
+        target,
+        '--endpoint',
+        'demo',
+        '--out-dir',
+        path.join(tmp, file.replace(/[/.]/g, '_')),
+      );
+      assert.equal(run.code, 0, `${file}: ${run.err.join('\n')}`);
+      assert.match(
+        run.out.join('\n'),
+        new RegExp(`${target}: [1-9]\\d* pixel`),
+        `${file}: the demo found no ${target}`,
+      );
+    }
+  });
+});
