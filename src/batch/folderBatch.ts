@@ -276,7 +276,7 @@ export async function runFolderBatch(
   const parentOf = (file: string) =>
     outDir ? path.join(outDir, path.relative(folder, path.dirname(file))) : path.dirname(file);
   // What a killed run left behind goes first (resume never keeps a stale temporary).
-  for (const parent of new Set(files.map(parentOf))) await cleanStaleTemps(parent);
+  for (const parent of new Set(files.map(parentOf))) await cleanStaleTemps(parent, isResultFolderName);
 
   const progress: BatchProgress = {
     total: files.length,

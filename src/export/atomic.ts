@@ -110,7 +110,9 @@ export async function writeFilesAtomic(
   }
 
   // What an earlier, killed write left in these folders goes first.
-  for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f.path))))) await cleanStaleTemps(dir);
+  const names = new Set(files.map((f) => path.basename(f.path)));
+  for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f.path)))))
+    await cleanStaleTemps(dir, (name) => names.has(name));
   const temps: { temp: string; dest: string }[] = [];
   const releases: (() => void)[] = [];
   try {

@@ -134,7 +134,7 @@ export async function commitResultFolder(
       throw new Error(`${f.name}: not a plain file name inside the export folder`);
   }
   await fs.promises.mkdir(parent, { recursive: true });
-  await cleanStaleTemps(parent);
+  await cleanStaleTemps(parent, (name) => isResultFolderName(name) || name === path.basename(wanted));
 
   const staging = tempPathFor(wanted);
   const release = holdTemp(staging);
@@ -176,7 +176,12 @@ async function placeFolder(
       } catch (error) {
         // Taken meanwhile by another export of the same image: try the next number.
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EPERM') continue;
+        const taken = await fs.promises.lstat(dest).then(
+          () => true,
+          () => false,
+        );
+        if (taken && (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EPERM'))
+          continue;
         throw error;
       }
     }

@@ -40,17 +40,21 @@ export function holdTemp(file: string): () => void {
 }
 
 /**
- * Removes what killed exports left in `dir`: temporaries and staging folders of processes that
+ * Removes what killed exports left in `dir` (only names of the exact pattern above): temporaries and staging folders of processes that
  * are gone (or of this process, when no write of it holds them). A result folder that was being
  * replaced when the writer died is put back when nothing took its place, so a kill never loses
  * the previous result. Returns the paths removed or restored.
  */
-export async function cleanStaleTemps(dir: string): Promise<string[]> {
+export async function cleanStaleTemps(
+  dir: string,
+  /** Which destinations' temporaries to consider (by the name they were for); default: all. */
+  isOurs: (name: string) => boolean = () => true,
+): Promise<string[]> {
   const entries = await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => []);
   const cleaned: string[] = [];
   for (const entry of entries) {
     const m = TEMP.exec(entry.name);
-    if (!m) continue;
+    if (!m || !isOurs(m[1])) continue;
     const full = path.join(dir, entry.name);
     const pid = Number(m[2]);
     if (activeTemps.has(full) || (pid !== process.pid && processAlive(pid))) continue;

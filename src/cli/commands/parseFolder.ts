@@ -22,12 +22,21 @@ Options:
 ${ENDPOINT_USAGE}
   --out-dir <dir>        Where results and the summary go (default: beside each image, and the
                          summary in <dir>).
-  --modality <key>       One modality key for every image: ${MODALITY_KEYS.join(', ')}.
+  --modality <key>       One modality key for every image instead of each image's own:
+${wrapKeys()}.
   --concurrency <n>      Images in flight at once (default 2, at most 16).
   --allow-burned-in      Also send images marked BurnedInAnnotation=YES (skipped otherwise).
 
 Exit code 0 when no image failed (skipped images are not failures), 1 otherwise, 2 on a usage error.
 Research use only; not for clinical use.`;
+
+/** The modality keys, indented under their option, a few per line. */
+function wrapKeys(): string {
+  const lines: string[] = [];
+  for (let i = 0; i < MODALITY_KEYS.length; i += 5)
+    lines.push(' '.repeat(25) + MODALITY_KEYS.slice(i, i + 5).join(', '));
+  return lines.join(',\n');
+}
 
 export const parseFolderCommand: CliCommand = {
   name: 'parse-folder',

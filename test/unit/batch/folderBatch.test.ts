@@ -60,6 +60,14 @@ describe('Parse Folder (batch)', function () {
     const dir = await makeFolder(2);
     await fs.mkdir(path.join(dir, 'case000', 'xray'));
     await fs.copyFile(path.join(SAMPLES, 'covid_1585.png'), path.join(dir, 'case000', 'xray', 'lung.png'));
+    for (const result of [
+      'xray.png.medimageparse',
+      'xray.png.medimageparse-2',
+      '.ct.dcm.medimageparse.1.0badf00d.tmp',
+    ]) {
+      await fs.mkdir(path.join(dir, 'case001', result));
+      await fs.copyFile(path.join(SAMPLES, 'covid_1585.png'), path.join(dir, 'case001', result, 'lung.png'));
+    }
     const images = (await findImages(dir)).map((f) => path.relative(dir, f));
     assert.deepEqual(images, ['case000/ct.dcm', 'case000/xray.png', 'case001/ct.dcm', 'case001/xray.png']);
   });

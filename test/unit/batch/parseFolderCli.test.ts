@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import zlib from 'node:zlib';
 import { recognitionTargets } from '../../../src/analysis/recognition';
 import { main } from '../../../src/cli/main';
 import { startFaultServer, type FaultServer } from '../../support/faultServer';
+import { generatedFixtures } from '../imaging/helpers';
 
 const SAMPLES = path.join(__dirname, '..', '..', 'fixtures', 'samples');
 
@@ -59,6 +61,11 @@ function hugePngHeader(width: number, height: number): Buffer {
     chunk('IDAT', zlib.deflateSync(Buffer.alloc(64))),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** The id of a process that has exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout);
 }
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
@@ -217,6 +224,50 @@ describe('medparse parse-folder', function () {
     assert.ok(all.rows.every((r) => r.modalityKey === 'X-Ray-Chest'));
   });
 
+  it("counts an earlier version's <stem> folder as done only for the file its report names", async () => {
+    const input = path.join(tmp, 'in');
+    fs.mkdirSync(input);
+    fs.copyFileSync(path.join(SAMPLES, 'CT_lung_nodule.dcm'), path.join(input, 'scan.dcm'));
+    fs.copyFileSync(path.join(SAMPLES, 'covid_1585.png'), path.join(input, 'scan.png'));
+    // The layout of earlier versions: scan.dcm's result in scan/.
+    const legacy = path.join(input, 'scan');
+    const io = capture();
+    const made = await main(
+      [
+        'parse',
+        path.join(input, 'scan.dcm'),
+        '--prompt',
+        'nodule',
+        '--modality',
+        'CT-Chest',
+        '--out-dir',
+        legacy,
+        '--endpoint',
+        `${server.url}/score`,
+      ],
+      io,
+    );
+    assert.equal(made, 0, io.stderr.join('\n'));
+    fs.writeFileSync(path.join(legacy, `.nodule.png.${deadPid()}.0badf00d.tmp`), 'left by a kill');
+    const before = server.requests.length;
+    assert.equal((await run(input, '--prompt', 'nodule', '--modality', 'CT-Chest')).code, 0);
+    assert.equal(server.requests.length - before, 1, 'only scan.png is sent');
+    const summary = readJson<Summary>(path.join(input, 'medimageparse-summary.json'));
+    assert.deepEqual(
+      summary.rows.map((r) => [r.image, r.status, r.exportFolder]),
+      [
+        ['scan.dcm', 'skipped', 'scan'],
+        ['scan.png', 'parsed', 'scan.png.medimageparse'],
+      ],
+    );
+    assert.deepEqual(fs.readdirSync(legacy).sort(), [
+      'labels.png',
+      'nodule.png',
+      'report.json',
+      'segmentation.dcm',
+    ]);
+  });
+
   it('a re-run with other targets writes new sibling folders and leaves every earlier result whole', async () => {
     const input = path.join(tmp, 'in');
     fs.mkdirSync(input);
@@ -270,6 +321,28 @@ describe('medparse parse-folder', function () {
     );
     assert.match(summary.rows[0].error ?? '', /within 0\.3 s/);
     assert.match(summary.rows[1].error ?? '', /b_chest_xray\.png.*larger than/);
+  });
+
+  it('skips an image marked BurnedInAnnotation = YES unless --allow-burned-in, sending nothing of it', async () => {
+    const fixtures = await generatedFixtures();
+    const input = path.join(tmp, 'in');
+    fs.mkdirSync(input);
+    fs.copyFileSync(fixtures.ct.burnedIn, path.join(input, 'burned.dcm'));
+    fs.copyFileSync(path.join(SAMPLES, 'CT_lung_nodule.dcm'), path.join(input, 'plain.dcm'));
+    const { code } = await run(input, '--prompt', 'nodule');
+    assert.equal(code, 0);
+    assert.equal(server.requests.length, 1, 'only the plain image was sent');
+    const summary = readJson<Summary>(path.join(input, 'medimageparse-summary.json'));
+    assert.deepEqual(
+      summary.rows.map((r) => [r.image, r.status, r.reason ?? '']),
+      [
+        ['burned.dcm', 'skipped', 'burned-in'],
+        ['plain.dcm', 'parsed', ''],
+      ],
+    );
+    assert.ok(!fs.existsSync(path.join(input, 'burned.dcm.medimageparse')));
+    assert.equal((await run(input, '--prompt', 'nodule', '--allow-burned-in')).code, 0);
+    assert.ok(fs.existsSync(path.join(input, 'burned.dcm.medimageparse', 'report.json')));
   });
 
   it('refuses a bad --modality and a missing --prompt/--recognize before reading anything', async () => {

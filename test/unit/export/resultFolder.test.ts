@@ -72,13 +72,20 @@ describe('export: one result folder per run, written whole', () => {
     const staleDir = path.join(tmp, `.scan.png.medimageparse.${dead}.0badc0de.tmp`);
     fs.mkdirSync(staleDir);
     fs.writeFileSync(path.join(staleDir, 'liver.png'), 'half');
-    const staleFile = path.join(tmp, `.medimageparse-summary.csv.${dead}.deadbeef.tmp`);
-    fs.writeFileSync(staleFile, 'half');
+    fs.writeFileSync(path.join(tmp, `.other.png.medimageparse-2.${dead}.deadbeef.tmp`), 'half');
+    // Another program's file of a similar shape, and a live process's staging folder, stay.
+    const foreign = path.join(tmp, `.notes.txt.${dead}.12345678.tmp`);
+    fs.writeFileSync(foreign, 'not ours');
     const live = path.join(tmp, `.other.png.medimageparse.${process.ppid}.12345678.tmp`);
     fs.mkdirSync(live);
     const result = await writeExports(request(['liver']));
     assert.equal(result.dir, path.join(tmp, 'scan.png.medimageparse'));
-    assert.deepEqual(listing(tmp), [path.basename(live), 'scan.png', 'scan.png.medimageparse']);
+    assert.deepEqual(listing(tmp), [
+      path.basename(foreign),
+      path.basename(live),
+      'scan.png',
+      'scan.png.medimageparse',
+    ]);
   });
 
   it('a result folder moved aside by a replace that was killed is put back', async () => {
