@@ -1,14 +1,15 @@
 // `npm test`: everything, in one command, from a fresh clone. Installs what the tests need on
 // first use (Debian's Chromium, ripgrep, the VS Code server), then type-checks, lints, builds,
-// runs the unit tests (plain mocha) and the integration tests (inside a real VS Code), and ends
-// with one line "N passed, N failed".
+// runs the unit tests (plain mocha) and the integration tests (inside a real VS Code). It ends
+// with the checks' count ("checks: N passed, N failed": type-checks, lint, formatting, build,
+// secret scan, packaging) and, last, one line "N passed, N failed" that counts tests only. A
+// failed check fails the run (exit 1) all the same.
 import { spawnSync } from 'node:child_process';
 import { ensureSystemPackages, ensureVSCodeServer } from './vscode-server.mjs';
 import { runIntegrationTests } from './run-integration-tests.mjs';
+import { harnessCounts, mochaCounts, Tally } from './tally.mjs';
 
-const steps = [];
-let passed = 0;
-let failed = 0;
+const tally = new Tally();
 
 function run(name, cmd, args, { capture = false } = {}) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
@@ -17,15 +18,12 @@ function run(name, cmd, args, { capture = false } = {}) {
     encoding: 'utf8',
   });
   if (capture) process.stdout.write(result.stdout ?? '');
-  steps.push({ name, ok: result.status === 0 });
   return { ok: result.status === 0, stdout: result.stdout ?? '' };
 }
 
-// A check that is not a test still fails the run: count it as one.
 function check(name, cmd, args) {
   const { ok } = run(name, 'npx', [cmd, ...args]);
-  if (ok) passed++;
-  else failed++;
+  tally.check(name, ok);
 }
 
 check('type-check (extension, CLI, tests)', 'tsc', ['--noEmit', '-p', '.']);
@@ -34,18 +32,14 @@ check('type-check (UI tests)', 'tsc', ['--noEmit', '-p', 'test/ui']);
 check('lint', 'eslint', ['.']);
 check('format', 'prettier', ['--check', '.']);
 const build = run('build', 'node', ['scripts/build.mjs']);
-if (!build.ok) failed++;
+tally.check('build', build.ok);
 
-/** Runs a mocha suite and adds its counts; a suite that fails to load counts as one failure. */
+/** Runs a mocha suite and adds its counts. */
 function mochaSuite(name, args) {
   const suite = run(name, 'npx', ['mocha', ...args], { capture: true });
-  const count = (re) => Number(suite.stdout.match(re)?.[1] ?? 0);
-  const ok = count(/^\s*(\d+) passing/m);
-  const bad = count(/^\s*(\d+) failing/m);
-  if (!suite.ok && bad === 0) failed++;
-  passed += ok;
-  failed += bad;
-  console.log(`${name}: ${ok} passed, ${bad} failed`);
+  const counts = mochaCounts(suite.stdout);
+  tally.suite(name, { ...counts, ok: suite.ok });
+  console.log(`${name}: ${counts.passed} passed, ${counts.failed} failed`);
 }
 
 // Before the unit tests: some of them check our output with independent tools (dcm2niix).
@@ -61,39 +55,36 @@ if (build.ok) {
     ensureVSCodeServer();
     const r = await runIntegrationTests();
     console.log(`integration (VS Code ${r.vscodeVersion}): ${r.passed} passed, ${r.failed} failed`);
-    passed += r.passed;
-    failed += r.failed;
-    if (r.exitCode !== 0 && r.failed === 0) failed++;
+    tally.check('secret scan of the integration run', r.secretScanOk);
+    // A non-zero exit with no failed test and a clean scan: the run itself broke.
+    const broke = r.exitCode !== 0 && r.failed === 0 && r.secretScanOk;
+    tally.suite('integration tests', { passed: r.passed, failed: r.failed, ok: !broke });
   } catch (error) {
     console.error(`integration tests could not run: ${error instanceof Error ? error.message : error}`);
-    failed++;
+    tally.suite('integration tests', { passed: 0, failed: 0, ok: false });
   }
   // The viewer in Chromium against a scripted host (render paths, themes, probes, every control).
   const harness = run('viewer harness in Chromium', 'node', ['test/webview-harness/run.mjs'], {
     capture: true,
   });
-  const ok = (harness.stdout.match(/^\s*✔ /gm) ?? []).length;
-  const bad = (harness.stdout.match(/^\s*✘ /gm) ?? []).length;
-  passed += ok;
-  failed += bad;
-  if (!harness.ok && bad === 0) failed++;
-  console.log(`viewer harness: ${ok} passed, ${bad} failed`);
+  const counts = harnessCounts(harness.stdout);
+  tally.suite('viewer harness', { ...counts, ok: harness.ok });
+  console.log(`viewer harness: ${counts.passed} passed, ${counts.failed} failed`);
 
   // UI tests drive the real workbench with Playwright: the viewer, the side panel, reloads.
   mochaSuite('UI tests in the real workbench', ['--config', '.mocharc.ui.json']);
 } else {
-  failed++;
+  // Nothing past the unit tests could run without a build.
+  tally.suite('integration, viewer harness and UI tests (no build)', { passed: 0, failed: 0, ok: false });
 }
 
 // Last, because it replaces dist/ with the production build: the .vsix is made, checked (size,
 // no sources or tests) and its bundled CLI run on shipped samples.
 if (build.ok) {
   const { ok } = run('package (.vsix, size and smoke test)', 'node', ['scripts/package.mjs']);
-  if (ok) passed++;
-  else failed++;
+  tally.check('package', ok);
 }
 
-const broken = steps.filter((s) => !s.ok).map((s) => s.name);
-if (broken.length) console.log(`\nfailed steps: ${broken.join(', ')}`);
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+console.log('');
+for (const line of tally.summary()) console.log(line);
+process.exit(tally.exitCode());

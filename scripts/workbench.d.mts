@@ -8,6 +8,8 @@ export interface WorkbenchServer {
   settingsFile: string;
   url(options: { extensionPath: string; workspace?: string; testsPath?: string }): string;
   stop(): Promise<void>;
+  /** Removes the data folder if startServer made it (call after stop). */
+  removeDataDir(): void;
 }
 export function startServer(options?: {
   port?: number;

@@ -36,6 +36,8 @@ export async function freePort() {
 export async function startServer({ port, settings = {}, env = {}, dataDir, log = () => {} } = {}) {
   const serverMain = ensureVSCodeServer();
   port ??= await freePort();
+  // A data folder made here is ours to remove (removeDataDir); one passed in is the caller's.
+  const ownDataDir = dataDir === undefined;
   dataDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'medimageparse-vscode-'));
   const userDir = path.join(dataDir, 'data', 'User');
   fs.mkdirSync(userDir, { recursive: true });
@@ -89,6 +91,10 @@ export async function startServer({ port, settings = {}, env = {}, dataDir, log 
       if (testsPath) payload.push(['extensionTestsPath', remote(testsPath)]);
       const folder = workspace ? `folder=${encodeURIComponent(workspace)}&` : '';
       return `http://127.0.0.1:${port}/?${folder}payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    },
+    /** Removes the server's data folder if startServer made it (after stop, and any scan of it). */
+    removeDataDir() {
+      if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
     async stop() {
       if (child.exitCode !== null) return;

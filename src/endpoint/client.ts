@@ -185,6 +185,8 @@ export class EndpointClient {
     try {
       authorization = await this.deps.getAuthorization();
     } catch (error) {
+      // Already a message for the user (sign-in cancelled, not signed in, no key): keep it.
+      if (error instanceof EndpointError) throw error;
       throw new EndpointError(
         'auth',
         `Endpoint '${config.name}': could not get credentials (${error instanceof Error ? error.message : String(error)}). Re-enter the key or sign in again.`,

@@ -151,6 +151,7 @@ export class Workbench {
   async close(): Promise<void> {
     await this.browser.close().catch(() => undefined);
     await this.server.stop();
+    this.server.removeDataDir();
     this.log.end();
     fs.rmSync(this.workspace, { recursive: true, force: true });
   }

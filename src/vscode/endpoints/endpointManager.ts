@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { EndpointClient } from '../../endpoint/client';
 import { endpointConfig } from '../../endpoint/config';
+import { entraToken, type SessionSource } from '../../endpoint/entra';
 import { EndpointError } from '../../endpoint/errors';
 import { startDemoServer, type DemoServer } from '../../demo/server';
 import { Disposable } from '../disposable';
@@ -17,8 +18,13 @@ import {
   type EndpointSettings,
 } from './endpointSettings';
 
-/** Scope of the Azure ML data plane, for Microsoft Entra ID tokens. */
-export const AZURE_ML_SCOPE = 'https://ml.azure.com/.default';
+/** VS Code's sessions, for entraToken. */
+const vscodeSessions: SessionSource = {
+  getSession: (providerId, scopes, request) =>
+    'createIfNone' in request
+      ? vscode.authentication.getSession(providerId, scopes, request)
+      : vscode.authentication.getSession(providerId, scopes, request),
+};
 
 /** What the side panel shows about an endpoint besides its settings. */
 export interface EndpointState {
@@ -156,23 +162,12 @@ export class EndpointManager extends Disposable {
   }
 
   /** Signs in (interactively when needed) and returns a bearer token for Azure ML. */
-  async entraToken(endpoint: EndpointSettings, interactive: boolean): Promise<string> {
-    const scopes = [AZURE_ML_SCOPE];
-    if (endpoint.tenant) scopes.push(`VSCODE_TENANT:${endpoint.tenant}`);
-    const providerId = readAuthProviderId();
-    const session = await vscode.authentication.getSession(
-      providerId,
-      scopes,
-      interactive ? { createIfNone: true } : { silent: true },
+  entraToken(endpoint: EndpointSettings, interactive: boolean): Promise<string> {
+    return entraToken(
+      vscodeSessions,
+      { endpointName: endpoint.name, tenant: endpoint.tenant, providerId: readAuthProviderId(), interactive },
+      this.log.redactor,
     );
-    if (!session) {
-      throw new EndpointError(
-        'auth',
-        `Endpoint '${endpoint.name}': not signed in. Run "MedImageParse: Sign In with Microsoft" and try again.`,
-      );
-    }
-    this.log.redactor.addSecret(session.accessToken);
-    return session.accessToken;
   }
 
   private async authorization(endpoint: EndpointSettings): Promise<string | undefined> {

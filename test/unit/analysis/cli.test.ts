@@ -62,6 +62,24 @@ describe('cli: pvalue and recognize', () => {
     }
   });
 
+  it('pvalue --p-threshold: a p-value equal to the threshold is valid, just above it likely absent', async () => {
+    const c = manifest.pvalue.find((p) => p.mask8 && p.adj_p_value > 1e-6)!;
+    const run = async (threshold?: string) => {
+      const io = capture();
+      const args = ['--image', path.join(demo, c.image), '--mask', path.join(golden, c.mask8!)];
+      args.push('--modality', c.modality, '--target', c.target);
+      if (threshold !== undefined) args.push('--p-threshold', threshold);
+      assert.equal(await main(['pvalue', ...args], io), 0, io.stderr.join('\n'));
+      return JSON.parse(io.stdout.join('\n')) as { pValue: number; status: string; pThreshold: number };
+    };
+    const { pValue } = await run();
+    // JSON prints the shortest text that reads back as the same double: the exact p-value.
+    const at = await run(String(pValue));
+    assert.deepEqual([at.pThreshold, at.status], [pValue, 'valid']);
+    const above = await run(String(pValue * (1 + Number.EPSILON)));
+    assert.equal(above.status, 'likely-absent');
+  });
+
   it('pvalue says not assessed (null) for a target without a distribution', async () => {
     const io = capture();
     const c = manifest.pvalue[0];

@@ -81,6 +81,21 @@ describe('analysis: invalid-prompt p-value', () => {
     assert.equal(adjustedPValue(image.data, mask, 'No-Such-Key', 'liver'), null);
   });
 
+  it('flags a target only when its p-value is strictly below the threshold (p = threshold is valid)', async () => {
+    // The reference: a target is invalid when adj_p_value < threshold; the setting reads "below".
+    const image = await readRaster(path.join(demo, '06_CT_abdomen.png'));
+    const { mask } = await readMask(path.join(golden, 'prob_06_CT_abdomen_liver_s3.png'));
+    const p = adjustedPValue(image.data, mask, 'CT-Abdomen', 'liver')!;
+    const justAbove = p * (1 + Number.EPSILON);
+    const justBelow = p * (1 - Number.EPSILON);
+    assert.ok(justBelow < p && p < justAbove);
+    const verdict = (pThreshold: number) =>
+      assessTarget(image.data, mask, 'CT-Abdomen', 'liver', { pThreshold }).status;
+    assert.equal(verdict(p), 'valid');
+    assert.equal(verdict(justBelow), 'valid');
+    assert.equal(verdict(justAbove), 'likely-absent');
+  });
+
   it('flags the golden pathology mask (glandular structure asked as neoplastic cells) as likely absent', async () => {
     const c = manifest.pvalue.find((p) => p.modality === 'Pathology')!;
     const image = await readRaster(path.join(demo, c.image));

@@ -52,6 +52,20 @@ describe('analysis: recognition', () => {
     assert.equal(r.areas.liver, c.areas.liver);
   });
 
+  it('drops a target only when its p-value is strictly below the threshold (p = threshold is kept)', async () => {
+    const c = manifest.recognition[0];
+    const { image, maps } = await loadCase(c);
+    const p = recognize(image.data, maps, { modalityKey: c.modality }).pValues.aorta!;
+    const atP = recognize(image.data, maps, { modalityKey: c.modality, pThreshold: p });
+    assert.deepEqual(atP.rejected, []);
+    assert.ok(atP.kept.includes('aorta'));
+    const above = recognize(image.data, maps, {
+      modalityKey: c.modality,
+      pThreshold: p * (1 + Number.EPSILON),
+    });
+    assert.deepEqual(above.rejected, ['aorta']);
+  });
+
   it('suppresses a target mostly covered by a better one, and skips empty masks', () => {
     const n = 100;
     const image = new Uint8Array(n * 3).fill(120);

@@ -17,9 +17,13 @@ import { makeClient } from '../endpoint/helpers';
 const SAMPLES = path.join(__dirname, '..', '..', 'fixtures', 'samples');
 const PROMPTS = ['lung', 'nodule'];
 
+/** Folders made by makeFolder, removed after each test. */
+const folders: string[] = [];
+
 /** A folder of real sample images (nested), copied `copies` times. */
 async function makeFolder(copies: number): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mip-batch-'));
+  folders.push(dir);
   for (let i = 0; i < copies; i++) {
     const sub = path.join(dir, `case${String(i).padStart(3, '0')}`);
     await fs.mkdir(sub, { recursive: true });
@@ -54,6 +58,9 @@ describe('Parse Folder (batch)', function () {
   after(() => server.close());
   beforeEach(() => {
     server.requests.length = 0;
+  });
+  afterEach(async () => {
+    for (const dir of folders.splice(0)) await fs.rm(dir, { recursive: true, force: true });
   });
 
   it('finds the supported images below a folder, skipping its own export folders', async () => {

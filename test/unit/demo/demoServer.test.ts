@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import { startDemoServer, type DemoServer } from '../../../src/demo/server';
@@ -182,9 +182,13 @@ describe('demo endpoint', function () {
 
   it('fails to start with a clear error when the samples folder has no catalogue', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'demo-empty-'));
-    await assert.rejects(
-      startDemoServer({ samplesDir: empty }),
-      /no sample images with annotations found in/,
-    );
+    try {
+      await assert.rejects(
+        startDemoServer({ samplesDir: empty }),
+        /no sample images with annotations found in/,
+      );
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,10 @@ import { expectEndpointError, makeClient, SMALL_PNG } from './helpers';
 
 const SIZE = 32;
 const TIMEOUT = 300;
+// Bounds on elapsed time guard behaviour only (a wait was honoured, a timeout or an abort ended
+// the call long before the slow answer or the long wait it replaced), never speed: they leave
+// seconds of slack for loaded shared cores. Speed is measured in bench/.
+const NO_HANG_MS = 10_000;
 const one = [{ png: SMALL_PNG, prompts: ['liver', 'kidney'] }];
 
 describe('EndpointClient faults: what the user sees', () => {
@@ -31,7 +35,7 @@ describe('EndpointClient faults: what the user sees', () => {
         assert.deepEqual(retries, [
           { attempt: 2, waitMs: 150, reason: 'HTTP 429', status: 429, fromServer: true },
         ]);
-        assert.ok(ms >= 145 && ms < 1000, `took ${ms} ms`);
+        assert.ok(ms >= 145 && ms < NO_HANG_MS, `took ${ms} ms`);
         assert.equal(server.requests.length, 2);
       });
     }
@@ -44,7 +48,8 @@ describe('EndpointClient faults: what the user sees', () => {
         onRetry: (r) => retries.push(r),
       });
       assert.equal(retries[0].waitMs, 200);
-      assert.ok(performance.now() - started < 1000);
+      // Far less than the 30 s the server asked for.
+      assert.ok(performance.now() - started < NO_HANG_MS);
     });
 
     it('429 with Retry-After as an HTTP date: waits until then', async () => {
@@ -98,17 +103,22 @@ describe('EndpointClient faults: what the user sees', () => {
       assert.equal(error.attempts, 3);
       assert.match(error.message, /busy or over its request quota \(HTTP 429\) after 3 attempts/);
       assert.equal(server.requests.length, 3);
-      assert.ok(ms < 1000);
+      assert.ok(ms < NO_HANG_MS, `took ${ms} ms`);
     });
 
     it('does not start a wait that would pass the total cap', async () => {
-      server.enqueue({ type: 'status', status: 429, headers: { 'retry-after-ms': '250' } });
+      server.enqueue({ type: 'status', status: 429, headers: { 'retry-after-ms': '5000' } });
+      const retries: RetryInfo[] = [];
       const { error, ms } = await expectEndpointError(() =>
-        makeClient(server.url, { retry: { maxTotalMs: 200 } }).client.parse(one),
+        makeClient(server.url, { retry: { maxTotalMs: 200, maxWaitMs: 10_000 } }).client.parse(one, {
+          onRetry: (r) => retries.push(r),
+        }),
       );
       assert.equal(error.kind, 'rate-limited');
       assert.equal(server.requests.length, 1);
-      assert.ok(ms < 150, `took ${ms} ms`);
+      assert.deepEqual(retries, []);
+      // Gave up at once rather than sitting out the 5 s wait first.
+      assert.ok(ms < 2500, `took ${ms} ms`);
     });
 
     it('503 with an HTML error page every time: server error quoting the page text, not its markup', async () => {
@@ -224,14 +234,15 @@ describe('EndpointClient faults: what the user sees', () => {
       const { error, ms } = await expectEndpointError(() => makeClient(server.url).client.parse(one));
       assert.equal(error.kind, 'timeout');
       assert.match(error.message, /no complete answer within 0\.3 s/);
-      assert.ok(ms >= TIMEOUT - 10 && ms < TIMEOUT + 300, `took ${ms} ms`);
+      // Not before the deadline, and long before the answer (3 s) would have come.
+      assert.ok(ms >= TIMEOUT - 10 && ms < 2500, `took ${ms} ms`);
     });
 
     it('a body that trickles forever (defeats idle timeouts): timeout at the deadline', async () => {
       server.enqueue({ type: 'trickle', everyMs: 50 });
       const { error, ms } = await expectEndpointError(() => makeClient(server.url).client.parse(one));
       assert.equal(error.kind, 'timeout');
-      assert.ok(ms < TIMEOUT + 300, `took ${ms} ms`);
+      assert.ok(ms >= TIMEOUT - 10 && ms < NO_HANG_MS, `took ${ms} ms`);
     });
 
     it('half a body, then the connection resets: retried, then succeeds', async () => {
@@ -247,7 +258,7 @@ describe('EndpointClient faults: what the user sees', () => {
       const { error, ms } = await expectEndpointError(() => makeClient(server.url).client.parse(one));
       assert.equal(error.kind, 'network');
       assert.match(error.message, /could not get an answer/);
-      assert.ok(ms < 1500);
+      assert.ok(ms < NO_HANG_MS, `took ${ms} ms`);
     });
 
     it('connection reset without an answer: retried', async () => {
@@ -264,7 +275,7 @@ describe('EndpointClient faults: what the user sees', () => {
       assert.equal(error.kind, 'network');
       assert.match(error.message, /connection refused: nothing is listening there\) after 3 attempts/);
       assert.equal(retries.length, 2);
-      assert.ok(ms < 1000);
+      assert.ok(ms < NO_HANG_MS, `took ${ms} ms`);
     });
     let refusedUrl_ = '';
     before(async () => {
@@ -340,7 +351,8 @@ describe('EndpointClient faults: what the user sees', () => {
         makeClient(server.url, { timeoutMs: 5000 }).client.parse(one, { signal: controller.signal }),
       );
       assert.equal(error.kind, 'cancelled');
-      assert.ok(ms < 200, `took ${ms} ms`);
+      // Ended by the abort, long before the answer (3 s) or the timeout (5 s).
+      assert.ok(ms < 2500, `took ${ms} ms`);
       assert.equal(server.requests.length, 1);
     });
     it('aborting during the wait between attempts ends it at once', async () => {
@@ -354,7 +366,8 @@ describe('EndpointClient faults: what the user sees', () => {
         }),
       );
       assert.equal(error.kind, 'cancelled');
-      assert.ok(ms < 300, `took ${ms} ms`);
+      // Ended by the abort, long before the 5 s wait was over.
+      assert.ok(ms < 2500, `took ${ms} ms`);
       assert.equal(server.requests.length, 1);
     });
     it('an already aborted signal sends nothing', async () => {

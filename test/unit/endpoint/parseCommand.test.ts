@@ -9,7 +9,8 @@ import sharp from 'sharp';
 import { main } from '../../../src/cli/main';
 import { startDemoServer, type DemoServer } from '../../../src/demo/server';
 import { loadMask } from '../../../src/demo/catalogue';
-import { startFaultServer, type FaultServer } from '../../support/faultServer';
+import { expectedMask, startFaultServer, type FaultServer } from '../../support/faultServer';
+import { differencesFromReference } from '../../support/referenceMaskToSource';
 import { TEST_KEY } from './helpers';
 
 const root = path.resolve(__dirname, '../../..');
@@ -128,15 +129,32 @@ describe('medparse parse', function () {
     assert.equal(req.headers.authorization, `Bearer ${TEST_KEY}`);
     assert.equal(req.headers['azureml-model-deployment'], 'blue');
     assert.equal(req.rows[0].text, 'left lung & right lung');
-    const mask = await readGray(path.join(outDir, 'left_lung.png'));
-    assert.deepEqual([mask.width, mask.height], [256, 256]);
-    // The fault server's first mask is the square [0, 256)² of the 1024² input: a quarter of each side.
-    const inside = mask.data[10 * 256 + 10];
-    const outside = mask.data[200 * 256 + 200];
-    assert.deepEqual([inside, outside], [255, 0]);
+    // The fault server's mask k is a 256² square of the 1024² input at (61k, 37k) (expectedMask).
+    // The 256² source is enlarged 4×, so source pixel centre x sits at model 4x + 1.5: exactly
+    // the 64 columns and rows whose two bilinear neighbours are inside the square come back.
     const report = JSON.parse(fs.readFileSync(path.join(outDir, 'report.json'), 'utf8'));
     assert.equal(report.resultSource, 'endpoint');
-    assert.ok(Math.abs(report.targets[0].area - 64 * 64) < 300, `area ${report.targets[0].area}`);
+    for (const [k, file, [x0, y0]] of [
+      [0, 'left_lung.png', [0, 0]],
+      [1, 'right_lung.png', [15, 9]],
+    ] as const) {
+      const mask = await readGray(path.join(outDir, file));
+      assert.deepEqual([mask.width, mask.height], [256, 256]);
+      const wrong: string[] = [];
+      for (let y = 0; y < 256; y++) {
+        for (let x = 0; x < 256; x++) {
+          const expected = x >= x0 && x < x0 + 64 && y >= y0 && y < y0 + 64 ? 255 : 0;
+          if (mask.data[y * 256 + x] !== expected && wrong.length < 5) wrong.push(`(${x}, ${y})`);
+        }
+      }
+      assert.deepEqual(wrong, [], `${file}: pixels off the square [${x0}, ${x0 + 64}) × [${y0}, ${y0 + 64})`);
+      // The same square, computed by the plain reference mapping from the mask the server sent.
+      const reference = expectedMask(k, 1024, 1024);
+      const mapped = new Uint8Array(256 * 256);
+      for (let i = 0; i < mapped.length; i++) mapped[i] = mask.data[i] === 255 ? 255 : 0;
+      assert.deepEqual(differencesFromReference(mapped, reference, 256, 256), []);
+      assert.equal(report.targets[k].area, 64 * 64);
+    }
     assert.ok(
       ![...io.stdout, ...io.stderr, fs.readFileSync(path.join(outDir, 'report.json'), 'utf8')].some((l) =>
         l.includes(TEST_KEY),

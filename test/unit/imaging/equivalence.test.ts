@@ -46,7 +46,8 @@ describe('imaging: the same pixels stored differently give the same model input'
   it('implicit vs explicit VR little endian', async () => assertSameModelInput(f.ct.implicit, f.ct.explicit));
   it('explicit VR big endian vs little endian', async () =>
     assertSameModelInput(f.ct.explicit, f.ct.bigEndian));
-  it('RLE lossless vs uncompressed', async () => assertSameModelInput(f.ct.implicit, f.ct.rle));
+  it('RLE lossless (our own encoder; files by other tools: rleFromOtherTools.test.ts) vs uncompressed', async () =>
+    assertSameModelInput(f.ct.implicit, f.ct.rle));
   it('JPEG-LS lossless vs uncompressed', async () => assertSameModelInput(f.ct.implicit, f.ct.jpegLs));
   it('JPEG lossless (process 14, selection value 1) vs uncompressed', async () =>
     assertSameModelInput(f.ct.implicit, f.ct.jpegLossless));

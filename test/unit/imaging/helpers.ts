@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { promises as fs, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { generateImagingFixtures, type GeneratedFixtures } from '../../fixtures/generate-imaging-fixtures';
+import { removeAfterAllTests } from '../../support/afterAllTests';
 
 export const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
 export const SAMPLES = path.join(FIXTURES, 'samples');
@@ -44,18 +45,12 @@ export function pngChunks(png: Buffer): string[] {
 
 let generated: Promise<GeneratedFixtures> | undefined;
 
-/** Generates the variant files once per test run into a temp dir (removed at exit). */
+/** Generates the variant files once per test run into a temp dir (removed after the last test). */
 export function generatedFixtures(): Promise<GeneratedFixtures> {
   if (!generated) {
     generated = (async () => {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medparse-imaging-'));
-      process.once('exit', () => {
-        try {
-          rmSync(dir, { recursive: true, force: true });
-        } catch {
-          // best effort
-        }
-      });
+      removeAfterAllTests(() => rmSync(dir, { recursive: true, force: true }));
       return generateImagingFixtures(dir);
     })();
   }

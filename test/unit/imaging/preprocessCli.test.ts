@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../../src/cli/main';
+import { buildCliBundle } from '../../support/cliBundle';
 import { openImage, prepareModelInput } from '../../../src/imaging';
 import type { GeneratedFixtures } from '../../fixtures/generate-imaging-fixtures';
 import { decodePngRgb, generatedFixtures, SAMPLES } from './helpers';
@@ -142,21 +143,24 @@ describe('medparse preprocess', function () {
     }
   });
 
-  it('runs from the bundle: node dist/cli.js preprocess', async () => {
-    const cli = path.join(ROOT, 'dist', 'cli.js');
-    await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
+  it('runs from the bundle (node cli.js preprocess, built like dist/cli.js without touching dist/)', async () => {
+    const bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'medparse-preprocess-bundle-'));
+    try {
+      await runFromBundle(path.join(bundleDir, 'cli.js'));
+    } finally {
+      await fs.rm(bundleDir, { recursive: true, force: true });
+    }
+  });
+
+  async function runFromBundle(cli: string): Promise<void> {
+    const env = await buildCliBundle(cli);
     assert.ok(existsSync(cli));
     const ct = path.join(SAMPLES, 'CT_lung_nodule.dcm');
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      cli,
-      'preprocess',
-      ct,
-      f.ct.j2k,
-      '--out-dir',
-      outDir,
-      '--intensity',
-      'window:-1000,1000',
-    ]);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [cli, 'preprocess', ct, f.ct.j2k, '--out-dir', outDir, '--intensity', 'window:-1000,1000'],
+      { env, cwd: ROOT },
+    );
     const lines = stdout
       .trim()
       .split('\n')
@@ -171,14 +175,12 @@ describe('medparse preprocess', function () {
       Buffer.from(a.data).equals(Buffer.from(b.data)),
       'J2K copy differs from the original through the bundle',
     );
-    const failed = await promisify(execFile)(process.execPath, [
-      cli,
-      'preprocess',
-      f.raster.empty,
-      '--out-dir',
-      outDir,
-    ]).catch((e: { code: number; stdout: string }) => e);
+    const failed = await promisify(execFile)(
+      process.execPath,
+      [cli, 'preprocess', f.raster.empty, '--out-dir', outDir],
+      { env, cwd: ROOT },
+    ).catch((e: { code: number; stdout: string }) => e);
     assert.equal((failed as { code: number }).code, 1);
     assert.match(JSON.parse((failed as { stdout: string }).stdout).error, /empty file/);
-  });
+  }
 });
