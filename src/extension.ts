@@ -7,6 +7,7 @@ import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
 import { PanelFiles } from './editors/panelFiles';
 import { ViewerManager } from './editors/viewerManager';
+import { openStartupImages } from './editors/startupImages';
 import type { ViewerServices } from './editors/viewerServices';
 import { escapeHtml } from './editors/webviewHtml';
 import { ResultStore } from './history/resultStore';
@@ -120,24 +121,6 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     `Ready. Active endpoint: ${endpoints.activeName()}. Storage: ${storage.replace(os.homedir(), '~')}`,
   );
   return { viewers, endpoints, history, runner, log };
-}
-
-/** Opens the images a workspace lists in `medimageparse.openOnStartup` (the last one ends up in front). */
-async function openStartupImages(viewers: ViewerManager, log: ExtensionLog): Promise<void> {
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const paths = vscode.workspace
-      .getConfiguration('medimageparse', folder.uri)
-      .get<string[]>('openOnStartup', []);
-    for (const relative of Array.isArray(paths) ? paths : []) {
-      const uri = vscode.Uri.joinPath(folder.uri, relative);
-      try {
-        await vscode.workspace.fs.stat(uri);
-        viewers.open(uri);
-      } catch {
-        log.logger.warn(`medimageparse.openOnStartup: ${uri.fsPath} does not exist.`);
-      }
-    }
-  }
 }
 
 export function deactivate(): void {}
