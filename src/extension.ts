@@ -9,7 +9,7 @@ import { PanelFiles } from './editors/panelFiles';
 import { ViewerManager } from './editors/viewerManager';
 import { openStartupImages } from './editors/startupImages';
 import type { ViewerServices } from './editors/viewerServices';
-import { escapeHtml } from './editors/webviewHtml';
+import { buildErrorHtml } from './editors/webviewHtml';
 import { ResultStore } from './history/resultStore';
 import type { ViewerSettings } from './shared/protocol';
 import { APP_VERSION } from './shared/version';
@@ -98,9 +98,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     },
     exportResult: (viewer, resultId) =>
       exportViewerResult(viewer, resultId, history, log, () => historyView.refresh()),
-    errorHtml: (message) =>
-      `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"></head>` +
-      `<body style="font-family: var(--vscode-font-family); color: var(--vscode-errorForeground); padding: 1em"><p role="alert">${escapeHtml(message)}</p></body></html>`,
+    errorHtml: buildErrorHtml,
   };
 
   const viewers = new ViewerManager(services);

@@ -244,7 +244,9 @@ export class ViewerController extends Disposable {
       void vscode.window.showErrorMessage(userError.message);
       return;
     }
-    const result = this.pendingResult;
+    // A hidden viewer's webview is discarded and made again when shown: it gets the result on
+    // screen back from here, also one that arrived while it was hidden (its own state missed it).
+    const result = this.pendingResult ?? this.currentResult;
     this.pendingResult = undefined;
     if (result) this.currentResult = result;
     this.post({
