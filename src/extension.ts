@@ -6,6 +6,7 @@ import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
 import { PanelFiles } from './editors/panelFiles';
+import { ViewerResults } from './editors/viewerResults';
 import { ViewerManager } from './editors/viewerManager';
 import { openStartupImages } from './editors/startupImages';
 import type { ViewerServices } from './editors/viewerServices';
@@ -68,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     runner,
     history,
     panelFiles: new PanelFiles(context.workspaceState),
+    viewerResults: new ViewerResults(context.workspaceState),
     viewerSettings,
     endpointSummary: () => {
       const active = endpoints.active();

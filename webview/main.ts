@@ -58,6 +58,7 @@ import {
   isVisible,
   reduceRun,
   reduceUi,
+  newViewerId,
   restoreUiState,
   selectionForModality,
   startingSelection,
@@ -97,10 +98,8 @@ function readSettings(app: HTMLElement): ViewerSettings {
 const app = document.getElementById('app') ?? document.body.appendChild(el('div', { id: 'app' }));
 const messenger = new Messenger();
 let settings = readSettings(app);
-const savedState = messenger.getState();
-/** This webview was here before (a reload, or its tab shown again): its selection is its own. */
-const hasSavedState = savedState !== undefined && savedState !== null;
-let ui: UiState = restoreUiState(savedState, settings);
+let ui: UiState = restoreUiState(messenger.getState(), settings);
+if (!ui.viewerId) ui = { ...ui, viewerId: newViewerId() };
 let run = IDLE_RUN;
 let image: ViewerImage | undefined;
 let endpoint: EndpointSummary | undefined;
@@ -529,7 +528,7 @@ function createPicker(img: ViewerImage): void {
       : initialChoice(img.suggestion);
   // Remembered selections (what was last run, in any viewer) only seed a viewer that has none of
   // its own; a viewer's own selection, even an empty one, is never replaced by another's.
-  const selection = startingSelection(ui, hasSavedState, restored.modality, lastSelection);
+  const selection = startingSelection(ui, restored.modality, lastSelection);
   picker = new Picker(
     { modality: restored.modality, site: restored.site, selection, ctWindow: ui.ctWindow },
     (v, why) => {
@@ -694,4 +693,5 @@ const hook = Object.freeze({
 
 window.addEventListener('pagehide', persistNow);
 window.addEventListener('error', (e) => messenger.log('error', `Viewer error: ${e.message}`));
-post({ type: 'ready' });
+persistNow();
+post({ type: 'ready', viewerId: ui.viewerId });

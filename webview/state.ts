@@ -3,13 +3,15 @@
  * goes into `vscode.setState`: ids, numbers and names only, never masks or pixels (those come
  * back from the host through `restoreResult` → `showResult`).
  */
-import type { TargetStatus, ViewerSettings } from '../src/shared/protocol';
+import { VIEWER_ID, type TargetStatus, type ViewerSettings } from '../src/shared/protocol';
 import type { MaskStyle } from './layers';
 import type { SavedView } from './viewTransform';
 import type { DisplayWindow } from './windowing';
 
 export interface UiState {
   version: 1;
+  /** This viewer's own random id, made once: the host remembers the viewer's last result by it. */
+  viewerId?: string;
   /** The host's opaque id of the file: lets a panel restored after a reload reopen it. */
   stateKey?: string;
   resultId?: string;
@@ -24,6 +26,8 @@ export interface UiState {
   selection: string[];
   /** This viewer's own selection per modality, so switching modality and back restores it. */
   selections: Record<string, string[]>;
+  /** The selection is this viewer's own (even if empty): remembered ones no longer seed it. */
+  ownSelection: boolean;
   modality?: string;
   site?: string;
   /** Model-input CT window chosen by the user; undefined = follow the site. */
@@ -66,16 +70,15 @@ function remember(
 }
 
 /**
- * The selection a viewer starts with: its own when it has saved state (even an empty one: the
- * user may have cleared it), otherwise, for a new viewer only, what was last run for the modality.
+ * The selection a viewer starts with: its own once it has one (even an empty one: the user may
+ * have cleared it), otherwise, for a new viewer only, what was last run for the modality.
  */
 export function startingSelection(
   ui: UiState,
-  hasSavedState: boolean,
   modality: string,
   remembered: Record<string, string[]>,
 ): string[] {
-  if (hasSavedState) return [...ui.selection];
+  if (ui.ownSelection) return [...ui.selection];
   return [...(remembered[modality] ?? [])];
 }
 
@@ -104,7 +107,15 @@ export function initialUiState(settings: ViewerSettings): UiState {
     showBoxes: false,
     selection: [],
     selections: {},
+    ownSelection: false,
   };
+}
+
+/** A new viewer id: 24 random hex digits. */
+export function newViewerId(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function reduceUi(s: UiState, a: UiAction): UiState {
@@ -131,6 +142,7 @@ export function reduceUi(s: UiState, a: UiAction): UiState {
         ...s,
         selection: [...a.selection],
         selections: a.modality ? remember(s.selections, a.modality, a.selection) : s.selections,
+        ownSelection: true,
       };
     case 'modality': {
       const selection = a.selection ? [...a.selection] : s.selection;
@@ -141,6 +153,7 @@ export function reduceUi(s: UiState, a: UiAction): UiState {
         ctWindow: undefined,
         selection,
         selections: remember(s.selections, a.modality, selection),
+        ownSelection: true,
       };
     }
     case 'site':
@@ -180,6 +193,7 @@ export function restoreUiState(raw: unknown, settings: ViewerSettings): UiState 
   if (r.version !== 1) return s;
   if (isStr(r.resultId, 100)) s.resultId = r.resultId;
   if (isStr(r.stateKey, 100)) s.stateKey = r.stateKey;
+  if (typeof r.viewerId === 'string' && VIEWER_ID.test(r.viewerId)) s.viewerId = r.viewerId;
   if (isNum(r.threshold)) s.threshold = clamp01(r.threshold);
   if (isNum(r.opacity)) s.opacity = clamp01(r.opacity);
   if (r.style === 'fill' || r.style === 'outline' || r.style === 'both') s.style = r.style;
@@ -189,6 +203,8 @@ export function restoreUiState(raw: unknown, settings: ViewerSettings): UiState 
       if (typeof v === 'boolean' && k.length <= 500) s.visibility[k] = v;
   }
   if (Array.isArray(r.selection)) s.selection = stringList(r.selection);
+  // State saved before this flag existed had a selection of its own whenever it had one at all.
+  s.ownSelection = typeof r.ownSelection === 'boolean' ? r.ownSelection : Array.isArray(r.selection);
   if (typeof r.selections === 'object' && r.selections !== null) {
     for (const [k, v] of Object.entries(r.selections as Record<string, unknown>).slice(
       -MAX_REMEMBERED_MODALITIES,

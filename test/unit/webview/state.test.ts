@@ -56,7 +56,7 @@ describe('webview UI state', () => {
     assert.deepEqual(back, s);
     assert.deepEqual(
       restoreUiState({ version: 1, threshold: 'x', selection: [1, 'a'], view: { fit: 1 } }, settings),
-      { ...initialUiState(settings), selection: ['a'] },
+      { ...initialUiState(settings), selection: ['a'], ownSelection: true },
     );
     assert.deepEqual(restoreUiState('junk', settings), initialUiState(settings));
   });
@@ -90,8 +90,11 @@ describe('webview prompt selection, per viewer', () => {
 
   it('seeds only a new viewer with what was last run for the modality', () => {
     const fresh = restoreUiState(undefined, settings);
-    assert.deepEqual(startingSelection(fresh, false, 'CT', remembered), ['liver', 'spleen']);
-    assert.deepEqual(startingSelection(fresh, false, 'OCT', remembered), []);
+    assert.deepEqual(startingSelection(fresh, 'CT', remembered), ['liver', 'spleen']);
+    assert.deepEqual(startingSelection(fresh, 'OCT', remembered), []);
+    // A viewer that saved its state before it had a selection (still loading) is still new.
+    const loading = restoreUiState(JSON.parse(JSON.stringify(initialUiState(settings))), settings);
+    assert.deepEqual(startingSelection(loading, 'CT', remembered), ['liver', 'spleen']);
   });
 
   it('keeps a viewer’s own selection, even an empty one, when its state comes back', () => {
@@ -100,15 +103,13 @@ describe('webview prompt selection, per viewer', () => {
         reduceUi(initialUiState(settings), { type: 'selection', selection: [], modality: 'CT' }),
       ),
     );
-    assert.deepEqual(startingSelection(restoreUiState(saved, settings), true, 'CT', remembered), []);
+    assert.deepEqual(startingSelection(restoreUiState(saved, settings), 'CT', remembered), []);
     const own = JSON.parse(
       JSON.stringify(
         reduceUi(initialUiState(settings), { type: 'selection', selection: ['lung nodule'], modality: 'CT' }),
       ),
     );
-    assert.deepEqual(startingSelection(restoreUiState(own, settings), true, 'CT', remembered), [
-      'lung nodule',
-    ]);
+    assert.deepEqual(startingSelection(restoreUiState(own, settings), 'CT', remembered), ['lung nodule']);
   });
 
   it('switching modality and back brings this viewer’s own selection, not what another viewer ran', () => {
