@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
+import { startFaultServer, type FaultServer } from '../support/faultServer';
 import { closeAfterEach, waitText, Workbench } from './workbench';
 
 /** What `npm start` opens: a CT (DICOM) behind the demo abdomen CT, both CT, so both share remembered prompts. */
@@ -123,5 +124,71 @@ describe('Several viewers in the real workbench (demo endpoint)', () => {
     assert.deepEqual(await viewerTabs(wb), EXPECTED_TABS, 'no duplicate tabs after a second reload');
     await waitText(wb.viewer().locator('[data-testid="legend"]'), /liver/, 30_000);
     assert.equal((await snapshot(await viewerOf(wb, ABDOMEN))).result?.id, ran);
+  });
+
+  describe('with a slow loopback endpoint', () => {
+    let server: FaultServer;
+    before(async () => {
+      server = await startFaultServer();
+    });
+    after(() => server.close());
+
+    /** Waits until History lists `n` results of the abdomen image (the host has them). */
+    async function historyHas(n: number): Promise<void> {
+      await wb.runCommand('Focus on History View');
+      const rows = wb.page
+        .locator('.pane', { hasText: 'History' })
+        .locator('.monaco-list-row', { hasText: ABDOMEN });
+      const end = Date.now() + 60_000;
+      while ((await rows.count()) < n) {
+        assert.ok(Date.now() < end, `History never listed ${n} results`);
+        await wb.page.waitForTimeout(250);
+      }
+    }
+
+    it('shows a result that arrived while its viewer was hidden, when shown again and after a reload', async () => {
+      wb = await Workbench.launch('viewers-hidden-run', {
+        settings: {
+          'medimageparse.endpoints': [
+            { name: 'loopback', url: `${server.url}/score`, protocol: 'azureml', auth: 'none' },
+          ],
+          'medimageparse.activeEndpoint': 'loopback',
+        },
+        workspaceSettings: STARTUP,
+        statusText: 'loopback',
+      });
+      await show(wb, ABDOMEN);
+      const a = wb.viewer();
+      await a.locator('[data-testid="picker-item-liver"]').click();
+      await waitText(a.locator('[data-testid="prompt-preview"]'), /^liver$/);
+      server.enqueue({ type: 'slow', delayMs: 4000 });
+      await a.locator('[data-testid="run-button"]').click();
+      // The first request to this endpoint asks before sending.
+      const dialog = wb.page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 30_000 });
+      await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
+      // The user looks at the other image while the endpoint works.
+      await show(wb, LUNG);
+      await historyHas(1);
+      let abdomen = await show(wb, ABDOMEN);
+      await waitText(wb.viewer().locator('[data-testid="legend"]'), /liver/, 30_000);
+      const first = (await snapshot(abdomen)).result?.id;
+      assert.ok(first, 'the run that finished while hidden is shown');
+
+      // A second run finishes while hidden, and the window reloads before the viewer is shown.
+      await wb.viewer().locator('[data-testid="picker-item-spleen"]').click();
+      await waitText(wb.viewer().locator('[data-testid="prompt-preview"]'), /^liver & spleen$/);
+      server.enqueue({ type: 'slow', delayMs: 4000 });
+      await wb.viewer().locator('[data-testid="run-button"]').click();
+      await show(wb, LUNG);
+      await historyHas(2);
+      await wb.reloadWindow('loopback');
+      abdomen = await show(wb, ABDOMEN);
+      await waitText(wb.viewer().locator('[data-testid="legend"]'), /spleen/, 30_000);
+      const second = (await snapshot(abdomen)).result;
+      assert.notEqual(second?.id, first);
+      assert.deepEqual(second?.targets.map((t) => t.target).sort(), ['liver', 'spleen']);
+      await wb.screenshot('viewers-hidden-run-after-reload');
+    });
   });
 });

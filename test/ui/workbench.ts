@@ -115,12 +115,12 @@ export class Workbench {
    * Reloads the window as a user does (Developer: Reload Window), which lets the workbench save
    * its state first; waits for the new workbench and the extension's status bar item.
    */
-  async reloadWindow(): Promise<void> {
+  async reloadWindow(statusText = 'demo'): Promise<void> {
     const navigated = this.page.waitForNavigation({ timeout: 60_000 });
     await this.runCommand('Developer: Reload Window');
     await navigated;
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await this.page.locator('.statusbar-item', { hasText: 'demo' }).first().waitFor({ timeout: 60_000 });
+    await this.page.locator('.statusbar-item', { hasText: statusText }).first().waitFor({ timeout: 60_000 });
   }
 
   /**
