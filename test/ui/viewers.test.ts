@@ -100,7 +100,21 @@ describe('Several viewers in the real workbench (demo endpoint)', () => {
   it('opens the startup images once after a Reload Window, each restored viewer showing its last result', async () => {
     wb = await Workbench.launch('viewers-reload', { workspaceSettings: STARTUP });
     assert.deepEqual(await viewerTabs(wb), EXPECTED_TABS, 'the startup images open once');
-    await show(wb, ABDOMEN);
+    const frame = await show(wb, ABDOMEN);
+    // The viewer's CSP allows no inline styles, and drawing a result breaks none of it.
+    const csp = await frame.evaluate(
+      () =>
+        document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '',
+    );
+    assert.match(csp, /style-src [^;]+/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    await frame.evaluate(() => {
+      const w = window as unknown as { __cspViolations: string[] };
+      w.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) =>
+        w.__cspViolations.push(`${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+      );
+    });
     const a = wb.viewer();
     await a.locator('[data-testid="picker-item-liver"]').click();
     await waitText(a.locator('[data-testid="prompt-preview"]'), /^liver$/);
@@ -108,6 +122,14 @@ describe('Several viewers in the real workbench (demo endpoint)', () => {
     await waitText(a.locator('[data-testid="legend"]'), /liver/, 60_000);
     const ran = (await snapshot(await viewerOf(wb, ABDOMEN))).result?.id;
     assert.ok(ran, 'the run left a result');
+    assert.deepEqual(
+      await frame.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
+      [],
+    );
+    const swatch = await frame.evaluate(
+      () => getComputedStyle(document.querySelector('[data-testid^="legend-row-"] .swatch')!).backgroundColor,
+    );
+    assert.notEqual(swatch, 'rgba(0, 0, 0, 0)', 'the legend swatch has its colour');
     // The other viewer in front when the window reloads, so the abdomen one comes back hidden.
     await show(wb, LUNG);
     await wb.page.waitForTimeout(500);
