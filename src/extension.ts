@@ -6,9 +6,11 @@ import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
 import { PanelFiles } from './editors/panelFiles';
+import { ViewerResults } from './editors/viewerResults';
 import { ViewerManager } from './editors/viewerManager';
+import { openStartupImages } from './editors/startupImages';
 import type { ViewerServices } from './editors/viewerServices';
-import { escapeHtml } from './editors/webviewHtml';
+import { buildErrorHtml } from './editors/webviewHtml';
 import { ResultStore } from './history/resultStore';
 import type { ViewerSettings } from './shared/protocol';
 import { APP_VERSION } from './shared/version';
@@ -67,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     runner,
     history,
     panelFiles: new PanelFiles(context.workspaceState),
+    viewerResults: new ViewerResults(context.workspaceState),
     viewerSettings,
     endpointSummary: () => {
       const active = endpoints.active();
@@ -97,9 +100,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     },
     exportResult: (viewer, resultId) =>
       exportViewerResult(viewer, resultId, history, log, () => historyView.refresh()),
-    errorHtml: (message) =>
-      `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"></head>` +
-      `<body style="font-family: var(--vscode-font-family); color: var(--vscode-errorForeground); padding: 1em"><p role="alert">${escapeHtml(message)}</p></body></html>`,
+    errorHtml: buildErrorHtml,
   };
 
   const viewers = new ViewerManager(services);
@@ -120,24 +121,6 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     `Ready. Active endpoint: ${endpoints.activeName()}. Storage: ${storage.replace(os.homedir(), '~')}`,
   );
   return { viewers, endpoints, history, runner, log };
-}
-
-/** Opens the images a workspace lists in `medimageparse.openOnStartup` (the last one ends up in front). */
-async function openStartupImages(viewers: ViewerManager, log: ExtensionLog): Promise<void> {
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const paths = vscode.workspace
-      .getConfiguration('medimageparse', folder.uri)
-      .get<string[]>('openOnStartup', []);
-    for (const relative of Array.isArray(paths) ? paths : []) {
-      const uri = vscode.Uri.joinPath(folder.uri, relative);
-      try {
-        await vscode.workspace.fs.stat(uri);
-        viewers.open(uri);
-      } catch {
-        log.logger.warn(`medimageparse.openOnStartup: ${uri.fsPath} does not exist.`);
-      }
-    }
-  }
 }
 
 export function deactivate(): void {}

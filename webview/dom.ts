@@ -14,6 +14,9 @@ export function el<T extends HTMLElement = HTMLElement>(
   const e = document.createElement(tag) as T;
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
+    // The CSP blocks style attributes (no 'unsafe-inline'): use a class, or `e.style` (CSSOM).
+    if (k.toLowerCase() === 'style')
+      throw new Error('el(): use a class or element.style, not a style attribute');
     e.setAttribute(k, v === true ? '' : String(v));
   }
   append(e, ...children);

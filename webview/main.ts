@@ -58,7 +58,10 @@ import {
   isVisible,
   reduceRun,
   reduceUi,
+  newViewerId,
   restoreUiState,
+  selectionForModality,
+  startingSelection,
   type RunAction,
   type UiAction,
   type UiState,
@@ -96,6 +99,7 @@ const app = document.getElementById('app') ?? document.body.appendChild(el('div'
 const messenger = new Messenger();
 let settings = readSettings(app);
 let ui: UiState = restoreUiState(messenger.getState(), settings);
+if (!ui.viewerId) ui = { ...ui, viewerId: newViewerId() };
 let run = IDLE_RUN;
 let image: ViewerImage | undefined;
 let endpoint: EndpointSummary | undefined;
@@ -119,11 +123,21 @@ let persistTimer = 0;
 
 const post = (m: WebviewMessage) => messenger.post(m);
 
+/** Actions that drags fire many times a second: saved at most every 200 ms. */
+const FREQUENT: ReadonlySet<UiAction['type']> = new Set(['view', 'threshold', 'opacity', 'window']);
+
+function persistNow(): void {
+  clearTimeout(persistTimer);
+  messenger.setState(ui);
+}
+
 function dispatch(a: UiAction): void {
   ui = reduceUi(ui, a);
-  // Persist at most every 200 ms: pan and slider drags fire many actions.
   clearTimeout(persistTimer);
-  persistTimer = window.setTimeout(() => messenger.setState(ui), 200);
+  // Everything else (prompts, results) is saved at once: a hidden viewer's webview is discarded,
+  // and a pick made just before switching tabs must not be lost.
+  if (FREQUENT.has(a.type)) persistTimer = window.setTimeout(() => messenger.setState(ui), 200);
+  else messenger.setState(ui);
 }
 
 function setRun(a: RunAction): void {
@@ -502,7 +516,7 @@ function onPickerChange(v: PickerValue, why: 'modality' | 'site' | 'selection' |
     dispatch({ type: 'modality', modality: v.modality, site: v.site, selection: v.selection });
   else if (why === 'site') dispatch({ type: 'site', site: v.site });
   else if (why === 'ctWindow') dispatch({ type: 'ctWindow', value: v.ctWindow });
-  else dispatch({ type: 'selection', selection: v.selection });
+  else dispatch({ type: 'selection', selection: v.selection, modality: v.modality });
   runPanel.setHasPrompts(v.selection.length > 0);
   runPanel.setRecognizeKey(modalityKeyFor(v.modality, v.site));
 }
@@ -512,17 +526,16 @@ function createPicker(img: ViewerImage): void {
     ui.modality && CATALOGUE_MODALITIES.includes(ui.modality)
       ? { modality: ui.modality, site: ui.site ?? '' }
       : initialChoice(img.suggestion);
-  const selection = ui.selection.length ? ui.selection : (lastSelection[restored.modality] ?? []);
+  // Remembered selections (what was last run, in any viewer) only seed a viewer that has none of
+  // its own; a viewer's own selection, even an empty one, is never replaced by another's.
+  const selection = startingSelection(ui, restored.modality, lastSelection);
   picker = new Picker(
     { modality: restored.modality, site: restored.site, selection, ctWindow: ui.ctWindow },
     (v, why) => {
-      // Switching modality brings back what was last run for it.
-      if (why === 'modality') {
-        const remembered = lastSelection[v.modality];
-        if (remembered && picker) {
-          picker.setSelection(remembered);
-          v = picker.current;
-        }
+      // Switching modality brings back this viewer's own selection for it, else the remembered one.
+      if (why === 'modality' && picker) {
+        picker.setSelection(selectionForModality(ui, v.modality, v.selection, lastSelection));
+        v = picker.current;
       }
       onPickerChange(v, why);
     },
@@ -678,5 +691,7 @@ const hook = Object.freeze({
 });
 (window as unknown as { __medimageparseViewer: typeof hook }).__medimageparseViewer = hook;
 
+window.addEventListener('pagehide', persistNow);
 window.addEventListener('error', (e) => messenger.log('error', `Viewer error: ${e.message}`));
-post({ type: 'ready' });
+persistNow();
+post({ type: 'ready', viewerId: ui.viewerId });

@@ -227,7 +227,7 @@ export class ResultsPanel {
         return el(
           'li',
           { class: cls, 'data-testid': `legend-row-${id}`, 'data-status': r.status },
-          el('span', { class: 'swatch', style: `background:${r.color}`, 'aria-hidden': 'true' }),
+          swatch(r.color),
           el(
             'span',
             { class: 'legend-text' },
@@ -254,4 +254,14 @@ export class ResultsPanel {
     setText(this.opacityOut, `${Math.round(o * 100)}%`);
     this.opacity.setAttribute('aria-valuetext', `${Math.round(o * 100)} percent`);
   }
+}
+
+/**
+ * The legend's colour square. The colour goes through the CSSOM: the viewer's CSP has no
+ * 'unsafe-inline' for styles, so a `style` attribute would be blocked.
+ */
+function swatch(color: string): HTMLElement {
+  const e = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+  e.style.backgroundColor = color;
+  return e;
 }

@@ -3,13 +3,15 @@
  * goes into `vscode.setState`: ids, numbers and names only, never masks or pixels (those come
  * back from the host through `restoreResult` → `showResult`).
  */
-import type { TargetStatus, ViewerSettings } from '../src/shared/protocol';
+import { VIEWER_ID, type TargetStatus, type ViewerSettings } from '../src/shared/protocol';
 import type { MaskStyle } from './layers';
 import type { SavedView } from './viewTransform';
 import type { DisplayWindow } from './windowing';
 
 export interface UiState {
   version: 1;
+  /** This viewer's own random id, made once: the host remembers the viewer's last result by it. */
+  viewerId?: string;
   /** The host's opaque id of the file: lets a panel restored after a reload reopen it. */
   stateKey?: string;
   resultId?: string;
@@ -20,7 +22,12 @@ export interface UiState {
   /** Visibility the user chose per target; targets not listed follow their status. */
   visibility: Record<string, boolean>;
   showBoxes: boolean;
+  /** The prompts picked in this viewer (never another viewer's: each webview keeps its own state). */
   selection: string[];
+  /** This viewer's own selection per modality, so switching modality and back restores it. */
+  selections: Record<string, string[]>;
+  /** The selection is this viewer's own (even if empty): remembered ones no longer seed it. */
+  ownSelection: boolean;
   modality?: string;
   site?: string;
   /** Model-input CT window chosen by the user; undefined = follow the site. */
@@ -38,13 +45,55 @@ export type UiAction =
   | { type: 'result'; resultId: string | undefined }
   | { type: 'stateKey'; value: string }
   | { type: 'view'; view: SavedView }
-  | { type: 'selection'; selection: string[] }
+  /** `modality`: the picker's modality, under which this viewer remembers the selection. */
+  | { type: 'selection'; selection: string[]; modality?: string }
   | { type: 'modality'; modality: string; site: string; selection?: string[] }
   | { type: 'site'; site: string }
   | { type: 'ctWindow'; value: string | undefined }
   | { type: 'window'; value: DisplayWindow | undefined }
   /** New settings from the host: follow them unless the user moved that control. */
   | { type: 'settings'; previous: ViewerSettings; next: ViewerSettings };
+
+const MAX_REMEMBERED_MODALITIES = 32;
+
+function remember(
+  all: Record<string, string[]>,
+  modality: string,
+  selection: string[],
+): Record<string, string[]> {
+  const { [modality]: _previous, ...rest } = all;
+  void _previous;
+  // Most recent last; the oldest modality goes first when the (small) bound is reached.
+  return Object.fromEntries(
+    [...Object.entries(rest), [modality, [...selection]]].slice(-MAX_REMEMBERED_MODALITIES),
+  );
+}
+
+/**
+ * The selection a viewer starts with: its own once it has one (even an empty one: the user may
+ * have cleared it), otherwise, for a new viewer only, what was last run for the modality.
+ */
+export function startingSelection(
+  ui: UiState,
+  modality: string,
+  remembered: Record<string, string[]>,
+): string[] {
+  if (ui.ownSelection) return [...ui.selection];
+  return [...(remembered[modality] ?? [])];
+}
+
+/**
+ * The selection after switching this viewer to `modality`: its own for that modality if it had
+ * one; else what was last run for it (a seed, as for a new viewer); else the current one.
+ */
+export function selectionForModality(
+  ui: UiState,
+  modality: string,
+  current: string[],
+  remembered: Record<string, string[]>,
+): string[] {
+  return [...(ui.selections[modality] ?? remembered[modality] ?? current)];
+}
 
 const clamp01 = (v: number) => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0.5);
 
@@ -57,7 +106,16 @@ export function initialUiState(settings: ViewerSettings): UiState {
     visibility: {},
     showBoxes: false,
     selection: [],
+    selections: {},
+    ownSelection: false,
   };
+}
+
+/** A new viewer id: 24 random hex digits. */
+export function newViewerId(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function reduceUi(s: UiState, a: UiAction): UiState {
@@ -80,15 +138,24 @@ export function reduceUi(s: UiState, a: UiAction): UiState {
     case 'view':
       return { ...s, view: a.view };
     case 'selection':
-      return { ...s, selection: [...a.selection] };
-    case 'modality':
+      return {
+        ...s,
+        selection: [...a.selection],
+        selections: a.modality ? remember(s.selections, a.modality, a.selection) : s.selections,
+        ownSelection: true,
+      };
+    case 'modality': {
+      const selection = a.selection ? [...a.selection] : s.selection;
       return {
         ...s,
         modality: a.modality,
         site: a.site,
         ctWindow: undefined,
-        selection: a.selection ? [...a.selection] : s.selection,
+        selection,
+        selections: remember(s.selections, a.modality, selection),
+        ownSelection: true,
       };
+    }
     case 'site':
       return { ...s, site: a.site };
     case 'ctWindow':
@@ -113,6 +180,7 @@ export function reduceUi(s: UiState, a: UiAction): UiState {
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown, max = 500): v is string => typeof v === 'string' && v.length <= max;
+const stringList = (v: unknown[]): string[] => v.filter((t): t is string => isStr(t)).slice(0, 64);
 
 /**
  * Reads state saved by an earlier session, keeping only well-formed fields: the saved blob may
@@ -125,6 +193,7 @@ export function restoreUiState(raw: unknown, settings: ViewerSettings): UiState 
   if (r.version !== 1) return s;
   if (isStr(r.resultId, 100)) s.resultId = r.resultId;
   if (isStr(r.stateKey, 100)) s.stateKey = r.stateKey;
+  if (typeof r.viewerId === 'string' && VIEWER_ID.test(r.viewerId)) s.viewerId = r.viewerId;
   if (isNum(r.threshold)) s.threshold = clamp01(r.threshold);
   if (isNum(r.opacity)) s.opacity = clamp01(r.opacity);
   if (r.style === 'fill' || r.style === 'outline' || r.style === 'both') s.style = r.style;
@@ -133,7 +202,15 @@ export function restoreUiState(raw: unknown, settings: ViewerSettings): UiState 
     for (const [k, v] of Object.entries(r.visibility as Record<string, unknown>))
       if (typeof v === 'boolean' && k.length <= 500) s.visibility[k] = v;
   }
-  if (Array.isArray(r.selection)) s.selection = r.selection.filter((t): t is string => isStr(t)).slice(0, 64);
+  if (Array.isArray(r.selection)) s.selection = stringList(r.selection);
+  // State saved before this flag existed had a selection of its own whenever it had one at all.
+  s.ownSelection = typeof r.ownSelection === 'boolean' ? r.ownSelection : Array.isArray(r.selection);
+  if (typeof r.selections === 'object' && r.selections !== null) {
+    for (const [k, v] of Object.entries(r.selections as Record<string, unknown>).slice(
+      -MAX_REMEMBERED_MODALITIES,
+    ))
+      if (k.length <= 100 && Array.isArray(v)) s.selections[k] = stringList(v);
+  }
   if (isStr(r.modality, 100)) s.modality = r.modality;
   if (isStr(r.site, 100)) s.site = r.site;
   if (isStr(r.ctWindow, 100)) s.ctWindow = r.ctWindow;

@@ -47,6 +47,8 @@ export class ViewerController extends Disposable {
   private slice?: number;
   private frame?: number;
   private ready = false;
+  /** The webview's own id (from its saved state), once it said `ready`. */
+  private viewerId?: string;
   private readonly readyWaiters: (() => void)[] = [];
   /** The result on screen, for exports and for restoring. */
   currentResult?: ParseResult;
@@ -113,7 +115,7 @@ export class ViewerController extends Disposable {
 
   /** Shows a result (from history or an explorer command) without calling the endpoint. */
   showResult(result: ParseResult): void {
-    this.currentResult = result;
+    this.setCurrentResult(result);
     if (this.ready) this.post({ type: 'showResult', result });
     else this.pendingResult = result;
   }
@@ -171,7 +173,7 @@ export class ViewerController extends Disposable {
   private async handle(message: WebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready':
-        return this.onReady();
+        return this.onReady(message.viewerId);
       case 'run':
       case 'recognize':
         return this.onRun(message);
@@ -203,7 +205,7 @@ export class ViewerController extends Disposable {
             ? this.currentResult
             : await this.services.history.load(message.resultId);
         if (result) {
-          this.currentResult = result;
+          this.setCurrentResult(result);
           this.post({ type: 'showResult', result });
         }
         return;
@@ -232,7 +234,26 @@ export class ViewerController extends Disposable {
     }
   }
 
-  private async onReady(): Promise<void> {
+  /** Makes `result` the one on screen, remembered for this viewer across hides and reloads. */
+  private setCurrentResult(result: ParseResult): void {
+    this.currentResult = result;
+    if (this.viewerId) void this.services.viewerResults.remember(this.viewerId, result.id);
+  }
+
+  /**
+   * The result a (re)made webview starts with: one handed to this viewer, else the one on screen,
+   * else (after a reload) the last one this viewer showed, from History.
+   */
+  private async startingResult(): Promise<ParseResult | undefined> {
+    const handed = this.pendingResult ?? this.currentResult;
+    this.pendingResult = undefined;
+    if (handed) return handed;
+    const remembered = this.viewerId && this.services.viewerResults.get(this.viewerId);
+    return remembered ? this.services.history.load(remembered) : undefined;
+  }
+
+  private async onReady(viewerId: string | undefined): Promise<void> {
+    if (viewerId) this.viewerId = viewerId;
     let image: SourceImage;
     try {
       image = await this.decodeImage();
@@ -244,9 +265,10 @@ export class ViewerController extends Disposable {
       void vscode.window.showErrorMessage(userError.message);
       return;
     }
-    const result = this.pendingResult;
-    this.pendingResult = undefined;
-    if (result) this.currentResult = result;
+    // A hidden viewer's webview is discarded and made again when shown, and messages to it are
+    // lost meanwhile: the result comes from here, also one that arrived while it was hidden.
+    const result = await this.startingResult();
+    if (result) this.setCurrentResult(result);
     this.post({
       type: 'init',
       image: toViewerImage(image),
@@ -286,7 +308,7 @@ export class ViewerController extends Disposable {
             this.post({ type: 'runProgress', runId: message.runId, message: text, increment }),
         },
       );
-      this.currentResult = result;
+      this.setCurrentResult(result);
       this.post({ type: 'runResult', runId: message.runId, result });
     } catch (error) {
       const cancelled = abort.signal.aborted || error instanceof UserCancelledError;

@@ -6,6 +6,11 @@ import { ViewTypes } from '../vscode/ids';
 import { ViewerController } from './viewerController';
 import type { ViewerServices } from './viewerServices';
 
+/** The title of the viewer panel for a file (restored tabs are recognised by it). */
+export function viewerPanelTitle(file: string): string {
+  return `MedImageParse: ${path.basename(file)}`;
+}
+
 /**
  * Keeps track of every open viewer (panels from the command, custom editors for DICOM/NIfTI and,
  * as an option, ordinary images) and provides the custom editor.
@@ -88,7 +93,7 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
     }
     const panel = vscode.window.createWebviewPanel(
       ViewTypes.panel,
-      `MedImageParse: ${path.basename(uri.fsPath)}`,
+      viewerPanelTitle(uri.fsPath),
       vscode.ViewColumn.Active,
       {
         enableScripts: true,

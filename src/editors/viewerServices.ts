@@ -5,6 +5,7 @@ import type { EndpointManager } from '../vscode/endpoints/endpointManager';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner } from '../vscode/parseRunner';
 import type { PanelFiles } from './panelFiles';
+import type { ViewerResults } from './viewerResults';
 import type { ViewerController } from './viewerController';
 
 /** What a viewer needs from the rest of the extension; one object, built in extension.ts. */
@@ -15,6 +16,7 @@ export interface ViewerServices {
   runner: ParseRunner;
   history: ResultStore;
   panelFiles: PanelFiles;
+  viewerResults: ViewerResults;
   viewerSettings(): ViewerSettings;
   endpointSummary(): EndpointSummary;
   lastSelections(): Record<string, string[]>;

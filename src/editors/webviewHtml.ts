@@ -21,7 +21,7 @@ export function viewerResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
 
 /**
  * The one function that builds viewer HTML: `default-src 'none'`, a nonce'd script, styles and
- * fonts from the extension only, images from blob:/data: (the canvas), no network. Initial
+ * fonts from the extension only (no inline styles), images from blob:/data: (the canvas), no network. Initial
  * settings travel in a data- attribute, escaped.
  */
 export function buildViewerHtml(
@@ -35,7 +35,9 @@ export function buildViewerHtml(
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} blob: data:`,
-    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    // No 'unsafe-inline': the viewer styles from its stylesheet, element.style (CSSOM) and the
+    // components' constructed stylesheets, none of which this blocks.
+    `style-src ${webview.cspSource}`,
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
     'worker-src blob:',
@@ -55,4 +57,18 @@ export function buildViewerHtml(
 <script nonce="${nonce}" src="${escapeHtml(asset('dist', 'webview.js'))}"></script>
 </body>
 </html>`;
+}
+
+/**
+ * The page a viewer shows instead when its image cannot be opened: the message as text, styled by
+ * a nonce'd style element (no inline style attributes, no scripts).
+ */
+export function buildErrorHtml(message: string): string {
+  const nonce = makeNonce();
+  return (
+    `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-${nonce}'">` +
+    `<style nonce="${nonce}">body { font-family: var(--vscode-font-family); color: var(--vscode-errorForeground); padding: 1em; }</style>` +
+    `</head><body><p role="alert">${escapeHtml(message)}</p></body></html>`
+  );
 }

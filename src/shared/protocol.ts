@@ -140,7 +140,8 @@ export type HostMessage =
 
 /** Messages from the webview to the host. */
 export type WebviewMessage =
-  | { type: 'ready' }
+  /** `viewerId`: the viewer's own id from its saved state, by which the host remembers its result. */
+  | { type: 'ready'; viewerId?: string }
   | { type: 'run'; runId: string; prompts: string[]; modality?: string; site?: string; ctWindow?: string }
   | { type: 'recognize'; runId: string; modalityKey: string }
   | { type: 'cancel'; runId: string }
@@ -153,6 +154,8 @@ export type WebviewMessage =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 const MAX_PROMPTS = 64;
+/** What a viewer id looks like (the webview makes it from random bytes). */
+export const VIEWER_ID = /^[A-Za-z0-9_-]{8,64}$/;
 const MAX_TEXT = 500;
 
 function isString(v: unknown, max = MAX_TEXT): v is string {
@@ -178,7 +181,10 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
   const m = raw as Record<string, unknown>;
   switch (m.type) {
     case 'ready':
-      return { type: 'ready' };
+      if (m.viewerId === undefined) return { type: 'ready' };
+      return typeof m.viewerId === 'string' && VIEWER_ID.test(m.viewerId)
+        ? { type: 'ready', viewerId: m.viewerId }
+        : undefined;
     case 'run':
       if (!isString(m.runId, 100) || !isStringList(m.prompts) || m.prompts.length === 0) return undefined;
       if (!isOptionalString(m.modality) || !isOptionalString(m.site) || !isOptionalString(m.ctWindow))

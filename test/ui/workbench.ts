@@ -28,11 +28,24 @@ export class Workbench {
 
   static async launch(
     name: string,
-    options: { settings?: Record<string, unknown>; theme?: string; statusText?: string } = {},
+    options: {
+      settings?: Record<string, unknown>;
+      /** Written to the workspace's .vscode/settings.json before the workbench opens it. */
+      workspaceSettings?: Record<string, unknown>;
+      theme?: string;
+      statusText?: string;
+    } = {},
   ): Promise<Workbench> {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const log = fs.createWriteStream(path.join(ARTIFACTS, `${name}.log`));
     const workspace = makeSampleWorkspace(REPO_ROOT, 'mip-ui-');
+    if (options.workspaceSettings) {
+      fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+      fs.writeFileSync(
+        path.join(workspace, '.vscode', 'settings.json'),
+        JSON.stringify(options.workspaceSettings, null, 2),
+      );
+    }
     const server = await startServer({
       settings: {
         'security.workspace.trust.enabled': false,
@@ -102,12 +115,12 @@ export class Workbench {
    * Reloads the window as a user does (Developer: Reload Window), which lets the workbench save
    * its state first; waits for the new workbench and the extension's status bar item.
    */
-  async reloadWindow(): Promise<void> {
+  async reloadWindow(statusText = 'demo'): Promise<void> {
     const navigated = this.page.waitForNavigation({ timeout: 60_000 });
     await this.runCommand('Developer: Reload Window');
     await navigated;
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await this.page.locator('.statusbar-item', { hasText: 'demo' }).first().waitFor({ timeout: 60_000 });
+    await this.page.locator('.statusbar-item', { hasText: statusText }).first().waitFor({ timeout: 60_000 });
   }
 
   /**
@@ -129,6 +142,18 @@ export class Workbench {
     }
     await waitText(count, /1 Selected/, 5_000);
     await this.page.keyboard.press('Enter');
+  }
+
+  /** The editor tabs' titles, in order, across all editor groups. */
+  async tabTitles(): Promise<string[]> {
+    return (await this.page.locator('.tabs-container .tab .label-name').allTextContents()).map((t) =>
+      t.trim(),
+    );
+  }
+
+  /** Brings an editor tab to the front by clicking it (the first tab whose title contains `title`). */
+  async showTab(title: string): Promise<void> {
+    await this.page.locator('.tabs-container .tab', { hasText: title }).first().click();
   }
 
   /** Waits until the viewer has drawn its image (the init message arrived). */

@@ -23,8 +23,22 @@ let failed = 0;
 const hook = (page) => page.evaluate(() => window.__medimageparseViewer.state());
 const tid = (page, id) => page.locator(`[data-testid="${id}"]`);
 
+/** Every Content-Security-Policy violation any harness page reported (the viewer must cause none). */
+const cspViolations = [];
+
 async function open(query = '', { width = 1280, height = 800 } = {}) {
   const page = await browser.newPage({ viewport: { width, height } });
+  await page.exposeBinding('__reportCspViolation', (_source, v) => cspViolations.push({ query, ...v }));
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__reportCspViolation({
+        directive: e.effectiveDirective,
+        blocked: e.blockedURI,
+        sample: e.sample,
+        source: `${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`,
+      }),
+    ),
+  );
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -381,6 +395,17 @@ try {
     );
     await page.screenshot({ path: path.join(shots, 'dark-recognition.png') });
     await page.close();
+  });
+
+  // Last: every page above (all themes, results, errors, recognition) ran under the viewer's CSP.
+  await check('no Content-Security-Policy violation in any page (no inline styles or scripts)', async () => {
+    const page = await open('theme=high-contrast');
+    await runAndWait(page);
+    await page.close();
+    assert.deepEqual(
+      cspViolations.map((v) => `${v.directive} ${v.blocked} ${v.sample} at ${v.source} (${v.query})`),
+      [],
+    );
   });
 } finally {
   await browser.close();

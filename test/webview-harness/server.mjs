@@ -27,7 +27,7 @@ function page(settings) {
   // Same policy as src/editors/webviewHtml.ts, plus connect-src 'self' for the fake host's fetches
   // and script-src 'self' instead of a nonce (the harness scripts are files, not inline).
   const csp =
-    "default-src 'none'; img-src blob: data:; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'self'; connect-src 'self'; worker-src blob:";
+    "default-src 'none'; img-src blob: data:; style-src 'self'; font-src 'self'; script-src 'self'; connect-src 'self'; worker-src blob:";
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

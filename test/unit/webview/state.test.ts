@@ -9,6 +9,8 @@ import {
   reduceRun,
   reduceUi,
   restoreUiState,
+  selectionForModality,
+  startingSelection,
 } from '../../../webview/state';
 
 const settings: ViewerSettings = {
@@ -54,7 +56,7 @@ describe('webview UI state', () => {
     assert.deepEqual(back, s);
     assert.deepEqual(
       restoreUiState({ version: 1, threshold: 'x', selection: [1, 'a'], view: { fit: 1 } }, settings),
-      { ...initialUiState(settings), selection: ['a'] },
+      { ...initialUiState(settings), selection: ['a'], ownSelection: true },
     );
     assert.deepEqual(restoreUiState('junk', settings), initialUiState(settings));
   });
@@ -80,6 +82,67 @@ describe('webview run state', () => {
     assert.equal(r.phase, 'cancelling');
     assert.equal(reduceRun(r, { type: 'finished', runId: 'b', message: '' }).phase, 'cancelling');
     assert.equal(reduceRun(r, { type: 'finished', runId: 'a', message: 'Cancelled' }).phase, 'idle');
+  });
+});
+
+describe('webview prompt selection, per viewer', () => {
+  const remembered = { CT: ['liver', 'spleen'], MRI: ['myocardium'] };
+
+  it('seeds only a new viewer with what was last run for the modality', () => {
+    const fresh = restoreUiState(undefined, settings);
+    assert.deepEqual(startingSelection(fresh, 'CT', remembered), ['liver', 'spleen']);
+    assert.deepEqual(startingSelection(fresh, 'OCT', remembered), []);
+    // A viewer that saved its state before it had a selection (still loading) is still new.
+    const loading = restoreUiState(JSON.parse(JSON.stringify(initialUiState(settings))), settings);
+    assert.deepEqual(startingSelection(loading, 'CT', remembered), ['liver', 'spleen']);
+  });
+
+  it('keeps a viewer’s own selection, even an empty one, when its state comes back', () => {
+    const saved = JSON.parse(
+      JSON.stringify(
+        reduceUi(initialUiState(settings), { type: 'selection', selection: [], modality: 'CT' }),
+      ),
+    );
+    assert.deepEqual(startingSelection(restoreUiState(saved, settings), 'CT', remembered), []);
+    const own = JSON.parse(
+      JSON.stringify(
+        reduceUi(initialUiState(settings), { type: 'selection', selection: ['lung nodule'], modality: 'CT' }),
+      ),
+    );
+    assert.deepEqual(startingSelection(restoreUiState(own, settings), 'CT', remembered), ['lung nodule']);
+  });
+
+  it('switching modality and back brings this viewer’s own selection, not what another viewer ran', () => {
+    let s = reduceUi(initialUiState(settings), {
+      type: 'selection',
+      selection: ['lung nodule'],
+      modality: 'CT',
+    });
+    const mri = selectionForModality(s, 'MRI', s.selection, remembered);
+    assert.deepEqual(mri, ['myocardium'], 'a modality this viewer never had is seeded');
+    s = reduceUi(s, { type: 'modality', modality: 'MRI', site: 'heart', selection: mri });
+    s = reduceUi(s, { type: 'selection', selection: ['left heart ventricle'], modality: 'MRI' });
+    const restored = restoreUiState(JSON.parse(JSON.stringify(s)), settings);
+    assert.deepEqual(selectionForModality(restored, 'CT', restored.selection, remembered), ['lung nodule']);
+    assert.deepEqual(selectionForModality(restored, 'MRI', [], remembered), ['left heart ventricle']);
+    assert.deepEqual(
+      selectionForModality(restored, 'OCT', restored.selection, {}),
+      ['left heart ventricle'],
+      'nothing remembered: the current selection stays',
+    );
+  });
+
+  it('drops malformed remembered selections from old or tampered state', () => {
+    const s = restoreUiState(
+      {
+        version: 1,
+        selection: ['liver', 3],
+        selections: { CT: ['liver', null], MRI: 'x', ['k'.repeat(200)]: [] },
+      },
+      settings,
+    );
+    assert.deepEqual(s.selection, ['liver']);
+    assert.deepEqual(s.selections, { CT: ['liver'] });
   });
 });
 
