@@ -6,6 +6,12 @@ export const MAX_PIXELS = 100_000_000; // per 2D image (e.g. 10000×10000)
 export const MAX_DIMENSION = 65_535;
 /** Upper bound on decoded bytes we are willing to hold for one file (volume or multi-frame). */
 export const MAX_DECODED_BYTES = 2 * 1024 ** 3;
+/**
+ * Upper bound on the inflated data set of a Deflated Explicit VR Little Endian DICOM. Far below
+ * MAX_DECODED_BYTES: the whole data set has to be held (the parser needs it in one piece) and
+ * deflate packs a thousand to one, so a small download can otherwise claim gigabytes.
+ */
+export const MAX_INFLATED_DICOM_BYTES = 256 * 1024 ** 2;
 
 export function checkDimensions(width: number, height: number): string | undefined {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
