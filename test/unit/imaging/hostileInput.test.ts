@@ -72,4 +72,55 @@ describe('imaging: hostile input is refused clearly and within bounds', function
       await expectImagingError(file, /deflate/i);
     });
   });
+
+  describe('a compressed frame the decoder rejects', () => {
+    /** The file with `fill` written over [from, to) of its length (inside the pixel data). */
+    const corrupt = async (
+      source: string,
+      name: string,
+      from: number,
+      to: number,
+      fill: number,
+    ): Promise<string> => {
+      const bytes = Buffer.from(await fs.readFile(source));
+      bytes.fill(fill, Math.floor(bytes.length * from), Math.floor(bytes.length * to));
+      return write(name, bytes);
+    };
+    const noBareNumber = (message: string): void =>
+      assert.doesNotMatch(message, /:\s*\d+\s*$/, `ends in a bare number: ${message}`);
+
+    it('JPEG-LS: names the file, the transfer syntax and the decoder message', async () => {
+      const file = await corrupt(f.ct.jpegLs, 'bad_jpegls.dcm', 0.5, 0.52, 0x5a);
+      const message = await expectImagingError(
+        file,
+        /cannot decode JPEG-LS Lossless \(1\.2\.840\.10008\.1\.2\.4\.80\) frame 0: the JPEG-LS data is corrupt \(decoder message: Invalid JPEG-LS stream/,
+      );
+      noBareNumber(message);
+    });
+
+    it('JPEG Baseline: names the file, the transfer syntax and a cause', async () => {
+      const file = await corrupt(f.ct8.jpegBaseline, 'bad_jpeg.dcm', 0.5, 0.6, 0xff);
+      const message = await expectImagingError(
+        file,
+        /cannot decode JPEG Baseline \(Process 1\) \(1\.2\.840\.10008\.1\.2\.4\.50\) frame 0: the JPEG data is corrupt/,
+      );
+      noBareNumber(message);
+    });
+
+    it('JPEG 2000 with no image left in it: says so instead of "0×0×0"', async () => {
+      const file = await corrupt(f.ct.j2k, 'bad_j2k.dcm', 0.3, 0.9, 0x5a);
+      const message = await expectImagingError(
+        file,
+        /cannot decode JPEG 2000 .*\(1\.2\.840\.10008\.1\.2\.4\.90\) frame 0: the decoder found no JPEG 2000 image/,
+      );
+      noBareNumber(message);
+    });
+
+    it('the codec still decodes good files after a failure', async () => {
+      const file = await corrupt(f.ct.jpegLs, 'bad_jpegls_again.dcm', 0.3, 0.9, 0x5a);
+      await assert.rejects(openImage(file), ImagingError);
+      const good = await openImage(f.ct.jpegLs);
+      assert.equal(good.width, 512);
+    });
+  });
 });
