@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { ImagingError, openImage, type OpenOptions } from '../../../src/imaging';
 import { MAX_INFLATED_DICOM_BYTES } from '../../../src/imaging/limits';
 import type { GeneratedFixtures } from '../../fixtures/generate-imaging-fixtures';
@@ -121,6 +122,29 @@ describe('imaging: hostile input is refused clearly and within bounds', function
       await assert.rejects(openImage(file), ImagingError);
       const good = await openImage(f.ct.jpegLs);
       assert.equal(good.width, 512);
+    });
+  });
+
+  describe('NIfTI header fields that are not numbers', () => {
+    const withVoxOffset = async (value: number, gz: boolean): Promise<string> => {
+      const plain = Buffer.from(await fs.readFile(f.nifti.plain));
+      plain.writeFloatLE(value, 108);
+      const name = `vox_offset_${String(value)}.nii${gz ? '.gz' : ''}`;
+      return write(name, gz ? zlib.gzipSync(plain) : plain);
+    };
+    for (const gz of [false, true]) {
+      for (const value of [NaN, Infinity, -400]) {
+        it(`vox_offset ${value} in a .nii${gz ? '.gz' : ''} is named, not a RangeError`, async () =>
+          expectImagingError(
+            await withVoxOffset(value, gz),
+            new RegExp(`invalid NIfTI: vox_offset is ${value}`),
+          ));
+      }
+    }
+    it('a fractional vox_offset is read as nibabel reads it (rounded down)', async () => {
+      const file = await withVoxOffset(352.75, false);
+      const [a, b] = await Promise.all([openImage(f.nifti.plain), openImage(file)]);
+      assert.deepEqual(b.pixels, a.pixels);
     });
   });
 });
