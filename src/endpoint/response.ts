@@ -204,14 +204,25 @@ function badResponse(problem: string, received: string, quote: Quote): EndpointE
   return new EndpointError('bad-response', `Unexpected response: ${problem}.${shown}`);
 }
 
-/** Short, secret-free excerpt: base64 runs collapsed, whitespace folded, length capped. */
+/** Characters kept past `max` for redaction, so that a cut never leaves half a key that still matches nothing. */
+const REDACT_MARGIN = 4096;
+
+/**
+ * Short, secret-free excerpt: base64 runs collapsed, scripts and styles dropped, whitespace
+ * folded, length capped. Safe on any size: a body of many megabytes (a response full of base64)
+ * is quoted from a bounded window, with no regular expression that backtracks per character.
+ */
 export function excerpt(text: string, redact: (t: string) => string, max = 300): string {
   const folded = text
-    .replace(/[A-Za-z0-9+/=]{80,}/g, (run) => `<${run.length} chars of base64>`)
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    // `+` with a length check, not `{80,}`: V8 backtracks through a bounded quantifier with one
+    // stack frame per character, and 6 MB of base64 died with "Maximum call stack size exceeded".
+    .replace(/[A-Za-z0-9+/=]+/g, (run) => (run.length >= 80 ? `<${run.length} chars of base64>` : run))
+    .replace(/<(script|style)\b[\s\S]*?(?:<\/\1>|$)/gi, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  // Redact before cutting, so that a cut never leaves half a key that no longer matches.
-  const clean = redact(folded);
+  // Redact before cutting, so that a cut never leaves half a key that no longer matches; only a
+  // window a little longer than what is shown, so that redacting stays cheap on huge bodies.
+  const window = folded.length > max + REDACT_MARGIN ? folded.slice(0, max + REDACT_MARGIN) : folded;
+  const clean = redact(window);
   return `"${clean.length > max ? `${clean.slice(0, max)}…` : clean}"`;
 }
