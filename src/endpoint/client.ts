@@ -12,7 +12,7 @@ import { EndpointError } from './errors';
 import { nullLogger, redactingLogger, type Logger } from './logger';
 import { Redactor } from './redactor';
 import { formatBytes, planRequests, type ParseInput, type RequestBatch } from './request';
-import { decodeResponse, excerpt, type DecodedMask } from './response';
+import { decodeResponse, excerpt, pngSize, type DecodedMask } from './response';
 import { RETRYABLE_NETWORK_CODES, RETRYABLE_STATUSES, retryWaitMs } from './retry';
 import { testImagePng } from './testImage';
 
@@ -103,6 +103,7 @@ export class EndpointClient {
           body,
           batch.inputIndices.map((i) => prompts[i]),
           (text) => excerpt(text, (t) => this.redactor.redact(t)),
+          batch.inputIndices.map((i) => pngSize(images[i].png)),
         );
         const source: ResultSource = headers[DEMO_HEADER] ? 'demo-reference' : 'endpoint';
         this.log.debug(
