@@ -6,7 +6,8 @@ import { EndpointClient } from '../../endpoint/client';
 import { endpointConfig, type EndpointProtocol } from '../../endpoint/config';
 import type { Logger } from '../../endpoint/logger';
 import { Redactor } from '../../endpoint/redactor';
-import { openImage, parseIntensitySpec, type IntensitySpec } from '../../imaging';
+import { ImagingError, openImage, parseIntensitySpec, type IntensitySpec } from '../../imaging';
+import { inapplicableIndex } from './indices';
 import { exportParseResult } from '../../pipeline/exportResult';
 import { parseImage } from '../../pipeline/parse';
 
@@ -134,6 +135,9 @@ export const parseCommand: CliCommand = {
     redactor.addSecret(authorization);
 
     const image = await openImage(file, { slice, frame });
+    // Before anything is sent: the user asked for a slice or frame this image does not have.
+    const notApplicable = inapplicableIndex(image, slice, frame);
+    if (notApplicable) throw new ImagingError(file, notApplicable);
     if (image.burnedInAnnotation && !values['allow-burned-in']) {
       throw new Error(
         `${file}: marked BurnedInAnnotation=YES; its pixels may identify the patient. Check it and pass --allow-burned-in to send it anyway`,
