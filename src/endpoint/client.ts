@@ -277,8 +277,10 @@ export class EndpointClient {
       },
     });
 
+    // The deployment name is free text typed by the user (a pasted key lands there by mistake):
+    // it is sent, never logged.
     this.log.info(
-      `POST ${where}: ${batch.inputIndices.length} image(s), ${formatBytes(requestBytes)}${config.deployment ? `, deployment ${config.deployment}` : ''}`,
+      `POST ${where}: ${batch.inputIndices.length} image(s), ${formatBytes(requestBytes)}${config.deployment ? ', pinned to a deployment' : ''}`,
     );
     let response: AxiosResponse<string>;
     try {
