@@ -22,3 +22,23 @@ export function checkDimensions(width: number, height: number): string | undefin
   }
   return undefined;
 }
+
+/**
+ * Upper bound on the pixels a PNG/JPEG/TIFF/WebP is decoded into: bytes for 8-bit samples, floats
+ * (4 bytes) for deeper ones. 100-megapixel 8-bit RGB (300 MB) and 16-bit grey (400 MB) fit;
+ * 16-bit RGB fits up to 34 megapixels. Keeps opening any accepted picture under 1 GB (measured
+ * in bench/memory.bench.ts: decoding itself needs a few hundred MB beside the pixels).
+ */
+export const MAX_RASTER_PIXEL_BYTES = 400 * 1024 ** 2;
+
+export function checkRasterMemory(
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  deep: boolean,
+): string | undefined {
+  const bytes = width * height * channels * (deep ? 4 : 1);
+  if (bytes <= MAX_RASTER_PIXEL_BYTES) return undefined;
+  const limit = Math.floor(MAX_RASTER_PIXEL_BYTES / (channels * (deep ? 4 : 1)) / 1e6);
+  return `${deep ? '16-bit' : '8-bit'} ${channels === 3 ? 'colour' : 'grey'} image of ${width}×${height} pixels is larger than the supported ${limit} megapixels for such images (it would take ${Math.round(bytes / 1024 ** 2)} MB of memory)`;
+}

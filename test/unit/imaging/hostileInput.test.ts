@@ -147,4 +147,49 @@ describe('imaging: hostile input is refused clearly and within bounds', function
       assert.deepEqual(b.pixels, a.pixels);
     });
   });
+
+  describe('pictures whose pixels would not fit the memory budget', () => {
+    /** A PNG with only a header (and a token IDAT) claiming the given size and format. */
+    const pngHeader = (width: number, height: number, bitDepth: number, colourType: number): Buffer => {
+      const chunk = (type: string, body: Buffer): Buffer => {
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(body.length);
+        const crc = Buffer.alloc(4);
+        crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type, 'latin1'), body])) >>> 0);
+        return Buffer.concat([len, Buffer.from(type, 'latin1'), body, crc]);
+      };
+      const ihdr = Buffer.alloc(13);
+      ihdr.writeUInt32BE(width, 0);
+      ihdr.writeUInt32BE(height, 4);
+      ihdr[8] = bitDepth;
+      ihdr[9] = colourType;
+      return Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        chunk('IHDR', ihdr),
+        chunk('IDAT', zlib.deflateSync(Buffer.alloc(16))),
+        chunk('IEND', Buffer.alloc(0)),
+      ]);
+    };
+
+    it('a 16-bit RGB PNG of 8000×8000 (within the pixel count, but 730 MB as floats) is refused by its header', async () => {
+      const file = await write('rgb16_8000.png', pngHeader(8000, 8000, 16, 2));
+      const before = process.memoryUsage().rss;
+      await expectImagingError(
+        file,
+        /16-bit colour image of 8000×8000 pixels is larger than the supported 34 megapixels for such images \(it would take 732 MB of memory\)/,
+      );
+      assert.ok(process.memoryUsage().rss - before < 100 * 1024 ** 2, 'refused before decoding');
+    });
+
+    it('16-bit grey and 8-bit colour of the same size are still accepted by the check', async () => {
+      for (const [name, depth, type] of [
+        ['grey16_8000.png', 16, 0],
+        ['rgb8_8000.png', 8, 2],
+      ] as const) {
+        const file = await write(name, pngHeader(8000, 8000, depth, type));
+        // Accepted by the size check: fails later, on the token pixel data, as a decoding error.
+        await expectImagingError(file, /cannot decode png/);
+      }
+    });
+  });
 });
