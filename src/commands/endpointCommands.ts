@@ -1,14 +1,10 @@
 import * as vscode from 'vscode';
-import { resolveScoringUrl } from '../endpoint/config';
 import { EndpointError } from '../endpoint/errors';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { EndpointManager } from '../vscode/endpoints/endpointManager';
-import {
-  DEMO_ENDPOINT_NAME,
-  type AuthKind,
-  type EndpointSettings,
-} from '../vscode/endpoints/endpointSettings';
+import { DEMO_ENDPOINT_NAME } from '../vscode/endpoints/endpointSettings';
+import { runEndpointWizard, type WizardUI } from '../vscode/endpoints/endpointWizard';
 
 /** Tree items and other callers pass either an endpoint name or an item that carries one. */
 function nameFrom(arg: unknown): string | undefined {
@@ -16,19 +12,6 @@ function nameFrom(arg: unknown): string | undefined {
   if (arg && typeof arg === 'object' && 'endpointName' in arg && typeof arg.endpointName === 'string')
     return arg.endpointName;
   return undefined;
-}
-
-function validateUrl(
-  name: string,
-  protocol: EndpointSettings['protocol'],
-  value: string,
-): string | undefined {
-  try {
-    resolveScoringUrl({ name, url: value, protocol });
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }
 
 async function pickEndpoint(
@@ -55,103 +38,33 @@ async function pickEndpoint(
   return (await vscode.window.showQuickPick(items, { placeHolder }))?.label;
 }
 
-/** Asks for the parts of an endpoint; `existing` pre-fills them when editing. */
-async function endpointWizard(
-  manager: EndpointManager,
-  existing?: EndpointSettings,
-): Promise<EndpointSettings | undefined> {
-  const taken = new Set(manager.list().map((e) => e.settings.name));
-  if (existing) taken.delete(existing.name);
-  const name = await vscode.window.showInputBox({
-    title: 'MedImageParse endpoint (1/4): name',
-    prompt: 'A short name you will recognise, e.g. "biomedparse-westeurope"',
-    value: existing?.name,
-    ignoreFocusOut: true,
-    validateInput: (v) =>
-      !v.trim() ? 'Enter a name.' : taken.has(v.trim()) ? `'${v.trim()}' is already used.` : undefined,
-  });
-  if (name === undefined) return undefined;
-  const protocolPick = await vscode.window.showQuickPick(
-    [
-      {
-        label: 'Azure Machine Learning online endpoint',
-        protocol: 'azureml' as const,
-        description: 'input_data format',
-      },
-      {
-        label: 'MLflow scoring server',
-        protocol: 'mlflow' as const,
-        description: 'self-hosted, /invocations',
-      },
-    ],
-    { title: 'MedImageParse endpoint (2/4): kind', ignoreFocusOut: true },
-  );
-  if (!protocolPick) return undefined;
-  const url = await vscode.window.showInputBox({
-    title: 'MedImageParse endpoint (3/4): scoring URL',
-    prompt:
-      'The REST / scoring URI from the endpoint\'s "Consume" tab, e.g. https://my-endpoint.westeurope.inference.ml.azure.com/score',
-    value: existing?.url,
-    ignoreFocusOut: true,
-    validateInput: (v) => validateUrl(name.trim(), protocolPick.protocol, v),
-  });
-  if (url === undefined) return undefined;
-  const authPick = await vscode.window.showQuickPick(
-    [
-      { label: 'Endpoint key', auth: 'key' as AuthKind, description: 'kept in VS Code secret storage' },
-      {
-        label: 'Microsoft Entra ID sign-in',
-        auth: 'entra' as AuthKind,
-        description: 'token for https://ml.azure.com/.default',
-      },
-      { label: 'No authentication', auth: 'none' as AuthKind, description: 'local servers only' },
-    ],
-    { title: 'MedImageParse endpoint (4/4): authentication', ignoreFocusOut: true },
-  );
-  if (!authPick) return undefined;
-  let tenant = existing?.tenant;
-  if (authPick.auth === 'entra') {
-    tenant =
-      (
-        await vscode.window.showInputBox({
-          title: 'Tenant ID (optional)',
-          value: tenant,
-          ignoreFocusOut: true,
-          prompt: 'Leave empty for your home tenant.',
-        })
-      )?.trim() || undefined;
-  }
-  const deployment =
-    (
-      await vscode.window.showInputBox({
-        title: 'Deployment name (optional)',
-        prompt:
-          'Sent as azureml-model-deployment to pin one deployment; leave empty to let the endpoint route traffic.',
-        value: existing?.deployment,
-        ignoreFocusOut: true,
-      })
-    )?.trim() || undefined;
-  return {
-    name: name.trim(),
-    url: url.trim(),
-    protocol: protocolPick.protocol,
-    auth: authPick.auth,
-    tenant,
-    deployment,
-    timeoutSeconds: existing?.timeoutSeconds,
-  };
+/** The wizard's steps shown with VS Code's input box and quick pick. */
+const wizardUI: WizardUI = {
+  inputBox: async (options) => vscode.window.showInputBox({ ...options, ignoreFocusOut: true }),
+  quickPick: async (items, options) =>
+    vscode.window.showQuickPick(items, { ...options, ignoreFocusOut: true }),
+};
+
+function takenNames(manager: EndpointManager): Set<string> {
+  return new Set(manager.list().map((e) => e.settings.name));
+}
+
+/** The key input (hidden); `title` numbers it when it is the wizard's last step. */
+function inputKey(title: string): Promise<string | undefined> {
+  return wizardUI
+    .inputBox({
+      title,
+      prompt: "Paste the primary or secondary key. It is stored only in VS Code's secret storage.",
+      password: true,
+      validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an endpoint key.' : undefined),
+    })
+    .then((key) => key?.trim() || undefined);
 }
 
 async function askKey(manager: EndpointManager, name: string): Promise<boolean> {
-  const key = await vscode.window.showInputBox({
-    title: `Key for endpoint '${name}'`,
-    prompt: "Paste the primary or secondary key. It is stored only in VS Code's secret storage.",
-    password: true,
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an endpoint key.' : undefined),
-  });
+  const key = await inputKey(`Key for endpoint '${name}'`);
   if (!key) return false;
-  await manager.setKey(name, key.trim());
+  await manager.setKey(name, key);
   return true;
 }
 
@@ -196,10 +109,12 @@ export async function testEndpoint(
 export function registerEndpointCommands(manager: EndpointManager, log: ExtensionLog): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.addEndpoint, async () => {
-      const endpoint = await endpointWizard(manager);
-      if (!endpoint) return;
+      const result = await runEndpointWizard(wizardUI, { takenNames: takenNames(manager), askKey: inputKey });
+      if (!result) return;
+      const { endpoint, key } = result;
       await manager.save(endpoint);
-      if (endpoint.auth === 'key' && !(await askKey(manager, endpoint.name))) {
+      if (key) await manager.setKey(endpoint.name, key);
+      else if (endpoint.auth === 'key') {
         void vscode.window.showWarningMessage(
           `Endpoint '${endpoint.name}' was added without a key. Set it with "MedImageParse: Set Endpoint Key…".`,
         );
@@ -248,8 +163,11 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
       const name = nameFrom(arg) ?? (await pickEndpoint(manager, 'Edit which endpoint?', false));
       const entry = name ? manager.get(name) : undefined;
       if (!entry || entry.isDemo) return;
-      const updated = await endpointWizard(manager, entry.settings);
-      if (updated) await manager.save(updated, entry.settings.name);
+      const updated = await runEndpointWizard(wizardUI, {
+        takenNames: takenNames(manager),
+        existing: entry.settings,
+      });
+      if (updated) await manager.save(updated.endpoint, entry.settings.name);
     }),
     vscode.commands.registerCommand(Commands.removeEndpoint, async (arg?: unknown) => {
       const name = nameFrom(arg) ?? (await pickEndpoint(manager, 'Remove which endpoint?', false));

@@ -139,7 +139,7 @@ export function toEndpointError(
             : `${name} needs credentials (HTTP 401) and none were sent. Enter the endpoint key (or choose Microsoft Entra ID sign-in).`;
       break;
     case 'not-found':
-      message = `${name}: nothing found at ${where} (HTTP 404). Check the scoring URL${config.deployment ? ` and the deployment name '${config.deployment}'` : ' and the deployment name'}.${said()}`;
+      message = `${name}: nothing found at ${where} (HTTP 404). Check the scoring URL${config.deployment ? ' and the deployment name set for this endpoint (Edit Endpoint)' : ''}.${said()}`;
       break;
     case 'timeout':
       message =

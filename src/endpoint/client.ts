@@ -12,7 +12,7 @@ import { EndpointError } from './errors';
 import { nullLogger, redactingLogger, type Logger } from './logger';
 import { Redactor } from './redactor';
 import { formatBytes, planRequests, type ParseInput, type RequestBatch } from './request';
-import { decodeResponse, excerpt, type DecodedMask } from './response';
+import { decodeResponse, excerpt, pngSize, type DecodedMask } from './response';
 import { RETRYABLE_NETWORK_CODES, RETRYABLE_STATUSES, retryWaitMs } from './retry';
 import { testImagePng } from './testImage';
 import { decodeVolume3dResponse, volume3dRequestBody } from './volume3d';
@@ -104,6 +104,7 @@ export class EndpointClient {
           body,
           batch.inputIndices.map((i) => prompts[i]),
           (text) => excerpt(text, (t) => this.redactor.redact(t)),
+          batch.inputIndices.map((i) => pngSize(images[i].png)),
         );
         const source: ResultSource = headers[DEMO_HEADER] ? 'demo-reference' : 'endpoint';
         this.log.debug(
@@ -306,8 +307,10 @@ export class EndpointClient {
       },
     });
 
+    // The deployment name is free text typed by the user (a pasted key lands there by mistake):
+    // it is sent, never logged.
     this.log.info(
-      `POST ${where}: ${batch.inputIndices.length} image(s), ${formatBytes(requestBytes)}${config.deployment ? `, deployment ${config.deployment}` : ''}`,
+      `POST ${where}: ${batch.inputIndices.length} image(s), ${formatBytes(requestBytes)}${config.deployment ? ', pinned to a deployment' : ''}`,
     );
     let response: AxiosResponse<string>;
     try {

@@ -42,7 +42,13 @@ export class Redactor {
         // Query-string credentials (SAS signatures, function keys) only in their `name=value` form,
         // so that prose such as "status code: 500" survives.
         .replace(/([?&](?:sig|code|subscription-key)=)[^\s&#"']+/gi, '$1[REDACTED]')
-        .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[REDACTED-JWT]')
+        // `+` and a length check rather than `{4,}`: V8 runs a bounded quantifier by backtracking,
+        // one stack frame per character, and a multi-megabyte base64url run overflowed the stack.
+        .replace(
+          /\beyJ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*/g,
+          (jwt, header: string, payload: string) =>
+            header.length >= 4 && payload.length >= 4 ? '[REDACTED-JWT]' : jwt,
+        )
     );
   }
 }

@@ -34,7 +34,13 @@ for (const [names, kind, size] of [
  * anything that does not match them exactly (row count, N, dtype, byte count) is an error that
  * quotes what arrived.
  */
-export function decodeResponse(body: string, prompts: readonly string[][], quote: Quote): DecodedMask[][] {
+export function decodeResponse(
+  body: string,
+  prompts: readonly string[][],
+  quote: Quote,
+  /** Per row, the size of the image sent: the masks must come back at that size. */
+  sizes: readonly (ImageSize | undefined)[] = [],
+): DecodedMask[][] {
   const rows = responseRows(body, quote);
   if (rows.length !== prompts.length) {
     throw badResponse(
@@ -43,7 +49,23 @@ export function decodeResponse(body: string, prompts: readonly string[][], quote
       quote,
     );
   }
-  return rows.map((row, r) => decodeRow(row, prompts[r], r, quote));
+  return rows.map((row, r) => decodeRow(row, prompts[r], r, quote, sizes[r]));
+}
+
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+/** Width and height from a PNG's IHDR; undefined when the bytes are not a PNG header. */
+export function pngSize(png: Uint8Array): ImageSize | undefined {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (png.length < 24 || signature.some((b, i) => png[i] !== b)) return undefined;
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  if (view.getUint32(12) !== 0x49484452) return undefined; // "IHDR"
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  return width > 0 && height > 0 ? { width, height } : undefined;
 }
 
 function responseRows(body: string, quote: Quote): unknown[] {
@@ -75,7 +97,13 @@ function responseRows(body: string, quote: Quote): unknown[] {
   return parsed;
 }
 
-function decodeRow(row: unknown, prompts: readonly string[], r: number, quote: Quote): DecodedMask[] {
+function decodeRow(
+  row: unknown,
+  prompts: readonly string[],
+  r: number,
+  quote: Quote,
+  sent: ImageSize | undefined,
+): DecodedMask[] {
   const where = `row ${r + 1}`;
   // Lazily: stringifying a multi-megabyte row is only worth it when there is an error to quote.
   const raw = () => JSON.stringify(row) ?? String(row);
@@ -116,6 +144,15 @@ function decodeRow(row: unknown, prompts: readonly string[], r: number, quote: Q
     );
   if (h > MAX_SIDE || w > MAX_SIDE)
     throw badResponse(`${where}: mask size ${w}×${h} is beyond ${MAX_SIDE}²`, raw(), quote);
+  if (sent && (w !== sent.width || h !== sent.height)) {
+    // Masks are read on the grid of the image sent; another size is another model or a resizing
+    // scoring script, and mapping them back would misplace every pixel.
+    throw badResponse(
+      `${where}: the endpoint returned masks of ${w}×${h} where ${sent.width}×${sent.height} was expected (the size of the image sent; shape ${JSON.stringify(shape)})`,
+      '',
+      quote,
+    );
+  }
   const type = typeof dtype === 'string' ? DTYPES[dtype] : undefined;
   if (!type)
     throw badResponse(
@@ -143,17 +180,7 @@ function decodeRow(row: unknown, prompts: readonly string[], r: number, quote: Q
   }
   const maps = toUint8(bytes, type, n * plane, where, quote);
 
-  let names: string[] = [...prompts];
-  if (labels !== undefined && labels !== null) {
-    if (!Array.isArray(labels) || labels.length !== n || !labels.every((l) => typeof l === 'string')) {
-      throw badResponse(
-        `${where}: text_features should be ${n} string(s), got ${JSON.stringify(labels).slice(0, 200)}`,
-        raw(),
-        quote,
-      );
-    }
-    names = labels as string[];
-  }
+  const names = labelsOf(labels, n) ?? prompts;
   return prompts.map((prompt, k) => ({
     prompt,
     label: names[k],
@@ -161,6 +188,26 @@ function decodeRow(row: unknown, prompts: readonly string[], r: number, quote: Q
     height: h,
     data: maps.subarray(k * plane, (k + 1) * plane),
   }));
+}
+
+/**
+ * The endpoint's names for the masks (`text_features`): a list of strings, or that list as a
+ * Python or JSON literal in a string (`"['liver', 'kidney']"`, as notebooks that read the
+ * answer back with pandas send it). Undefined when missing or unreadable: the masks are what
+ * matters, and the prompts name them just as well.
+ */
+function labelsOf(labels: unknown, n: number): string[] | undefined {
+  let list = labels;
+  if (typeof list === 'string') {
+    try {
+      list = parseLiteral(list);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!Array.isArray(list) || list.length !== n || !list.every((l) => typeof l === 'string'))
+    return undefined;
+  return list as string[];
 }
 
 /** Normalises every dtype to the uint8 probability map the rest of the pipeline uses. */
@@ -204,14 +251,25 @@ function badResponse(problem: string, received: string, quote: Quote): EndpointE
   return new EndpointError('bad-response', `Unexpected response: ${problem}.${shown}`);
 }
 
-/** Short, secret-free excerpt: base64 runs collapsed, whitespace folded, length capped. */
+/** Characters kept past `max` for redaction, so that a cut never leaves half a key that still matches nothing. */
+const REDACT_MARGIN = 4096;
+
+/**
+ * Short, secret-free excerpt: base64 runs collapsed, scripts and styles dropped, whitespace
+ * folded, length capped. Safe on any size: a body of many megabytes (a response full of base64)
+ * is quoted from a bounded window, with no regular expression that backtracks per character.
+ */
 export function excerpt(text: string, redact: (t: string) => string, max = 300): string {
   const folded = text
-    .replace(/[A-Za-z0-9+/=]{80,}/g, (run) => `<${run.length} chars of base64>`)
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    // `+` with a length check, not `{80,}`: V8 backtracks through a bounded quantifier with one
+    // stack frame per character, and 6 MB of base64 died with "Maximum call stack size exceeded".
+    .replace(/[A-Za-z0-9+/=]+/g, (run) => (run.length >= 80 ? `<${run.length} chars of base64>` : run))
+    .replace(/<(script|style)\b[\s\S]*?(?:<\/\1>|$)/gi, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  // Redact before cutting, so that a cut never leaves half a key that no longer matches.
-  const clean = redact(folded);
+  // Redact before cutting, so that a cut never leaves half a key that no longer matches; only a
+  // window a little longer than what is shown, so that redacting stays cheap on huge bodies.
+  const window = folded.length > max + REDACT_MARGIN ? folded.slice(0, max + REDACT_MARGIN) : folded;
+  const clean = redact(window);
   return `"${clean.length > max ? `${clean.slice(0, max)}…` : clean}"`;
 }

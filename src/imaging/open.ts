@@ -36,19 +36,16 @@ export async function openImage(file: string, options: OpenOptions = {}): Promis
     checkIndex(file, 'frame', options.frame);
     const stamp: FileStamp = { size: stat.size, mtimeMs: stat.mtimeMs };
     const kept = options.keepVolume ? volumeCache.get(file, stamp) : undefined;
+    // The format from the first bytes: a picture is decoded from the file by sharp, streaming,
+    // so its compressed bytes are never held next to its pixels (hundreds of MB for a large PNG).
+    const head = kept ?? (await readHead(file, SNIFF_BYTES));
+    const kind = sniff(file, head);
+    if (kind === 'raster') return await decodeRaster(file, head);
     const data = kept ?? (await fs.readFile(file, { signal: options.signal }));
-    const kind = sniff(file, data);
-    switch (kind) {
-      case 'dicom':
-      case 'nifti': {
-        const image =
-          kind === 'dicom' ? await decodeDicom(file, data, options) : await decodeNifti(file, data, options);
-        if (options.keepVolume && !kept) keepVolume(file, stamp, data, image);
-        return image;
-      }
-      case 'raster':
-        return await decodeRaster(file, data);
-    }
+    const image =
+      kind === 'dicom' ? await decodeDicom(file, data, options) : await decodeNifti(file, data, options);
+    if (options.keepVolume && !kept) keepVolume(file, stamp, data, image);
+    return image;
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw new ImagingError(file, 'aborted', { cause: error });
     throw asImagingError(file, error);
@@ -71,6 +68,20 @@ function keepVolume(file: string, stamp: FileStamp, data: Buffer, image: SourceI
   const bytesPerSample = Math.max(1, (image.bitsStored ?? 8) / 8);
   const expected = image.width * image.height * image.channels * slices * frames * bytesPerSample;
   void volumeCache.putInflated(file, stamp, data, expected);
+}
+
+/** Enough for every signature sniff() looks at (the DICOM preamble ends at byte 132). */
+const SNIFF_BYTES = 4096;
+
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 function checkIndex(file: string, name: string, value: number | undefined): void {

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { parseCliArgs, UsageError, type CliCommand } from '../command';
 import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
 import { checkFolderTarget, exportFolderTarget } from '../../export';
-import { openImage, parseIntensitySpec, type IntensitySpec } from '../../imaging';
+import { ImagingError, openImage, parseIntensitySpec, type IntensitySpec } from '../../imaging';
+import { inapplicableIndex } from './indices';
 import { exportParseResult } from '../../pipeline/exportResult';
 import { parseImage } from '../../pipeline/parse';
 
@@ -81,6 +82,9 @@ export const parseCommand: CliCommand = {
       throw new UsageError('--overwrite needs --out-dir (without it every run gets its own folder)');
 
     const image = await openImage(file, { slice, frame });
+    // Before anything is sent: the user asked for a slice or frame this image does not have.
+    const notApplicable = inapplicableIndex(image, slice, frame);
+    if (notApplicable) throw new ImagingError(file, notApplicable);
     if (image.burnedInAnnotation && !values['allow-burned-in']) {
       throw new Error(
         `${file}: marked BurnedInAnnotation=YES; its pixels may identify the patient. Check it and pass --allow-burned-in to send it anyway`,

@@ -9,6 +9,7 @@ import {
   prepareModelInput,
   type IntensitySpec,
 } from '../../imaging';
+import { inapplicableIndex } from './indices';
 
 const usage = `Usage: medparse preprocess <file>... --out-dir <dir> [options]
 
@@ -22,7 +23,8 @@ Options:
   --intensity <spec>     percentile | ct:<site> | window:<lower>,<upper> | none | auto (default)
                          sites: abdomen, lung, pelvis, liver, colon, pancreas
                          auto: CT DICOM -> ct:abdomen, other DICOM/NIfTI -> percentile, images as they are
-  --slice <n>            slice of a volume (third axis; default: the middle slice)
+  --slice <n>            slice of a volume (third axis; default: the middle slice); with several
+                         inputs, 2D images among them are prepared as they are, with a warning
   --frame <n>            frame of a multi-frame DICOM or time point of a 4D NIfTI (default 0)
 
 Exit code 1 when any input failed (the others are still written), 2 on a usage error.`;
@@ -70,6 +72,12 @@ export const preprocessCommand: CliCommand = {
       const output = outputs[i];
       try {
         const image = await openImage(input, { slice, frame });
+        // With one input the index can only have been meant for it: an error. Several inputs
+        // share one --slice (meant for the volumes among them): a 2D image is still prepared,
+        // with a warning on stderr that the index did not apply to it.
+        const notApplicable = inapplicableIndex(image, slice, frame);
+        if (notApplicable && positionals.length === 1) throw new ImagingError(input, notApplicable);
+        if (notApplicable) io.err(`warning: ${input}: ${notApplicable}; prepared the image as it is`);
         const modelInput = await prepareModelInput(image, intensity);
         await writeFileAtomic(output, modelInput.png, { protect: [input] });
         io.out(

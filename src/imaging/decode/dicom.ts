@@ -1,9 +1,9 @@
 import * as dicomParser from 'dicom-parser';
-import * as zlib from 'node:zlib';
 import { ImagingError } from '../errors';
 import { checkDimensions, MAX_DECODED_BYTES } from '../limits';
 import type { DicomInfo, OpenOptions, SourceImage } from '../types';
 import { finishImage } from './common';
+import { inflateDeflatedDicom } from './dicomDeflate';
 import {
   decodeCompressedFrame,
   describeTransferSyntax,
@@ -33,17 +33,18 @@ export function looksLikeDicom(data: Uint8Array): boolean {
  */
 export async function decodeDicom(file: string, data: Buffer, options: OpenOptions): Promise<SourceImage> {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const inflated = looksLikeDicom(bytes)
+    ? await inflateDeflatedDicom(file, bytes, options.signal)
+    : undefined;
   let ds: dicomParser.DataSet;
   try {
     ds = dicomParser.parseDicom(bytes, {
       // Files without the Part 10 preamble are usually raw implicit-VR datasets.
       ...(looksLikeDicom(bytes) ? {} : { TransferSyntaxUID: IMPLICIT_LE }),
-      inflater: (arr: Uint8Array, position: number) => {
-        const inflated = zlib.inflateRawSync(arr.subarray(position));
-        const full = new Uint8Array(position + inflated.length);
-        full.set(arr.subarray(0, position));
-        full.set(inflated, position);
-        return full;
+      // Inflated above, within the limit; never let the parser inflate without one.
+      inflater: () => {
+        if (!inflated) throw new Error('deflated data set without a readable meta header');
+        return inflated;
       },
     } as dicomParser.ParseDicomOptions);
   } catch (error) {

@@ -84,7 +84,9 @@ interface WasmDecoder {
   getDecodedBuffer(): Uint8Array;
   delete?(): void;
 }
-type CodecModule = Record<string, new () => WasmDecoder>;
+type CodecModule = Record<string, new () => WasmDecoder> & { HEAPU8?: Uint8Array; HEAPU32?: Uint32Array };
+
+const CODEC_FORMATS = { openjpeg: 'JPEG 2000', charls: 'JPEG-LS', 'libjpeg-turbo-8bit': 'JPEG' } as const;
 
 const modules = new Map<string, Promise<CodecModule>>();
 
@@ -118,23 +120,103 @@ async function decodeWithWasm(
   layout: FrameLayout,
 ): Promise<Uint8Array> {
   const codec = await loadCodec(moduleName);
+  const format = CODEC_FORMATS[moduleName];
   const Decoder = codec[className];
-  const decoder = new Decoder();
+  let decoder: WasmDecoder | undefined;
+  let info: ReturnType<WasmDecoder['getFrameInfo']>;
+  let decoded: Uint8Array;
   try {
+    decoder = new Decoder();
     decoder.getEncodedBuffer(data.length).set(data);
     decoder.decode();
-    const info = decoder.getFrameInfo();
-    checkFrameInfo(info.width, info.height, info.componentCount, layout);
-    const decoded = decoder.getDecodedBuffer();
-    return toLayout(decoded, info.bitsPerSample, layout);
+    info = decoder.getFrameInfo();
+    checkFrameInfo(info.width, info.height, info.componentCount, layout, format);
+    decoded = toLayout(decoder.getDecodedBuffer(), info.bitsPerSample, layout);
+  } catch (error) {
+    // A trap inside the module (out-of-bounds access, abort) can leave it unusable: load a fresh
+    // one for the next file.
+    if (!(typeof error === 'number' || error instanceof CodecError)) modules.delete(moduleName);
+    throw new CodecError(codecFailure(format, codec, error));
   } finally {
-    decoder.delete?.();
+    try {
+      decoder?.delete?.();
+    } catch {
+      // A module that trapped may refuse to free; it is dropped above.
+    }
+  }
+  return decoded;
+}
+
+/** A decoder's failure, said in words (the file and transfer syntax are added by the caller). */
+export class CodecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CodecError';
   }
 }
 
-function checkFrameInfo(width: number, height: number, components: number, layout: FrameLayout): void {
+/**
+ * Words for what a codec threw. The Emscripten builds throw C++ exceptions as a bare pointer into
+ * their memory (a number, different on every run); where that points at a readable message (a
+ * `const char*` from libjpeg-turbo, a std::runtime_error's text from CharLS) that message is used,
+ * otherwise a plain description.
+ */
+function codecFailure(format: string, codec: CodecModule, error: unknown): string {
+  if (error instanceof CodecError) return error.message;
+  if (typeof error === 'number') {
+    const message = exceptionText(codec, error);
+    return message
+      ? `the ${format} data is corrupt (decoder message: ${message})`
+      : `the ${format} data is corrupt or not ${format} (the decoder stopped without a message)`;
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return `the ${format} decoder failed on this data (${text || 'no message'}); the compressed frame is probably corrupt`;
+}
+
+/** The text a thrown C++ exception points at, when it is a short readable message. */
+function exceptionText(codec: CodecModule, pointer: number): string | undefined {
+  const heap = codec.HEAPU8;
+  const words = codec.HEAPU32;
+  if (!heap || !words || !Number.isInteger(pointer) || pointer <= 0) return undefined;
+  // A `const char*` exception holds the string pointer first; a std::runtime_error holds its
+  // vtable first and the string pointer after it.
+  for (const offset of [0, 4]) {
+    const at = (pointer + offset) >>> 2;
+    if (at >= words.length) continue;
+    const text = cString(heap, words[at]);
+    if (text) return text;
+  }
+  return undefined;
+}
+
+function cString(heap: Uint8Array, start: number): string | undefined {
+  let text = '';
+  for (let i = start; i > 0 && i < heap.length && i < start + 300; i++) {
+    const c = heap[i];
+    if (c === 0) break;
+    if (c === 10 || c === 13 || c === 9) text += ' ';
+    else if (c >= 32 && c < 127) text += String.fromCharCode(c);
+    else return undefined;
+  }
+  // Some messages come with leading marker characters ("~~decompressing JPEG image").
+  text = text.replace(/^[^A-Za-z0-9]+/, '').trim();
+  return text.length >= 4 && /[a-z]{3}/i.test(text) && text.includes(' ') ? text : undefined;
+}
+
+function checkFrameInfo(
+  width: number,
+  height: number,
+  components: number,
+  layout: FrameLayout,
+  format: string,
+): void {
+  if (!(width > 0 && height > 0 && components > 0)) {
+    throw new CodecError(
+      `the decoder found no ${format} image in the compressed frame (corrupt or not ${format})`,
+    );
+  }
   if (width !== layout.columns || height !== layout.rows || components !== layout.samplesPerPixel) {
-    throw new Error(
+    throw new CodecError(
       `compressed frame is ${width}×${height}×${components}, but the header says ${layout.columns}×${layout.rows}×${layout.samplesPerPixel}`,
     );
   }
@@ -183,8 +265,15 @@ export async function decodeCompressedFrame(
     };
     const decoder = new Decoder();
     const copy = Uint8Array.from(data);
-    const out = decoder.decode(copy.buffer, 0, copy.length, layout.bitsAllocated / 8);
-    checkFrameInfo(decoder.frame.dimX, decoder.frame.dimY, decoder.frame.numComp, layout);
+    let out: Uint8Array | Uint16Array | Int16Array;
+    try {
+      out = decoder.decode(copy.buffer, 0, copy.length, layout.bitsAllocated / 8);
+    } catch (error) {
+      throw new CodecError(codecFailure('JPEG Lossless', {}, error));
+    }
+    if (!decoder.frame)
+      throw new CodecError('the decoder found no JPEG Lossless frame (corrupt or not JPEG)');
+    checkFrameInfo(decoder.frame.dimX, decoder.frame.dimY, decoder.frame.numComp, layout, 'JPEG Lossless');
     const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     return toLayout(bytes, out.BYTES_PER_ELEMENT === 2 ? 16 : 8, layout);
   }

@@ -64,6 +64,17 @@ export function looksLikeNifti(data: Uint8Array): boolean {
 }
 
 export function parseNiftiHeader(file: string, data: Uint8Array): NiftiHeader {
+  const h = readNiftiHeader(file, data);
+  // Checked here, before any offset is computed from it: NaN or infinity would otherwise reach
+  // Buffer and DataView as an offset and surface as Node's bare RangeError.
+  if (!Number.isFinite(h.voxOffset) || h.voxOffset < 0 || h.voxOffset > Number.MAX_SAFE_INTEGER) {
+    throw new ImagingError(file, `invalid NIfTI: vox_offset is ${h.voxOffset} (must be a byte offset ≥ 0)`);
+  }
+  // nibabel reads it as int(vox_offset); a fractional one would give fractional typed-array offsets.
+  return { ...h, voxOffset: Math.floor(h.voxOffset) };
+}
+
+function readNiftiHeader(file: string, data: Uint8Array): NiftiHeader {
   const fail = (problem: string): never => {
     throw new ImagingError(file, `invalid NIfTI: ${problem}`);
   };

@@ -1,22 +1,25 @@
+import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { ImagingError } from '../errors';
-import { checkDimensions, MAX_PIXELS } from '../limits';
+import { checkDimensions, checkRasterMemory, MAX_PIXELS } from '../limits';
 import type { SourceImage } from '../types';
 import { decodeBmp, isBmp } from './bmp';
 import { finishImage, type DecodedPixels } from './common';
 
 /**
  * PNG, JPEG, TIFF, WebP (and GIF, AVIF where libvips has them) through sharp; BMP through our own
- * reader (libvips has no BMP loader). Values are kept as stored: 0–255 for 8-bit, 0–65535 for
+ * reader (libvips has no BMP loader). `head` is the file's first bytes (for the BMP signature). Values are kept as stored: 0–255 for 8-bit, 0–65535 for
  * 16-bit. Alpha is dropped without compositing, and embedded ICC profiles are ignored, as the
  * reference's PIL `convert('RGB')` does.
  */
-export async function decodeRaster(file: string, data: Buffer): Promise<SourceImage> {
-  if (isBmp(data)) return finishImage(file, 'raster', decodeBmp(file, data), {});
+export async function decodeRaster(file: string, head: Uint8Array): Promise<SourceImage> {
+  if (isBmp(head)) return finishImage(file, 'raster', decodeBmp(file, await fs.readFile(file)), {});
+  // sharp reads the file itself, streaming: its compressed bytes are never all held here.
+  const input = file;
   let meta: sharp.Metadata;
   try {
     // Header only: dimensions are known before a single pixel is decoded.
-    meta = await sharp(data, { limitInputPixels: false }).metadata();
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw new ImagingError(file, `not a readable image (${describeSharpError(error)})`);
   }
@@ -27,43 +30,101 @@ export async function decodeRaster(file: string, data: Buffer): Promise<SourceIm
   const deep =
     meta.depth === 'ushort' || meta.depth === 'short' || meta.depth === 'uint' || meta.depth === 'float';
   const grey = meta.channels === 1 || meta.channels === 2 || meta.space === 'b-w' || meta.space === 'grey16';
+  const channels: 1 | 3 = grey ? 1 : 3;
+  // Checked before decoding: the pixels are kept as bytes (8-bit) or floats (deeper), so a
+  // 100-megapixel 16-bit RGB picture would hold 1.2 GB; see MAX_RASTER_PIXEL_BYTES.
+  const tooMuch = checkRasterMemory(width, height, channels, deep);
+  if (tooMuch) throw new ImagingError(file, tooMuch);
   let decoded: DecodedPixels;
   try {
-    let pipeline = sharp(data, { limitInputPixels: MAX_PIXELS, ignoreIcc: true, failOn: 'error' });
+    let pipeline = sharp(input, {
+      limitInputPixels: MAX_PIXELS,
+      ignoreIcc: true,
+      failOn: 'error',
+      sequentialRead: true,
+    });
     if (meta.space === 'cmyk') pipeline = pipeline.toColourspace('srgb');
     pipeline = pipeline.removeAlpha();
     if (grey) pipeline = pipeline.toColourspace(deep ? 'grey16' : 'b-w');
     else pipeline = pipeline.toColourspace(deep ? 'rgb16' : 'srgb');
-    const { data: raw, info } = await pipeline
-      .raw({ depth: deep ? 'ushort' : 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    let channels = info.channels;
-    if (channels !== 1 && channels !== 3) throw new Error(`unexpected ${channels} channels after decoding`);
-    const count = info.width * info.height;
-    const samples = deep ? new Uint16Array(raw.buffer, raw.byteOffset, count * channels) : raw;
-    // A grey picture stored as RGB (most grey JPEGs) is grey: one channel is the same image at a
-    // third of the memory and work, for the viewer and the model input alike.
-    if (channels === 3 && (deep ? identicalChannels16(samples as Uint16Array) : identicalChannels8(raw)))
-      channels = 1;
-    // Shared memory: the model input's resize worker reads the pixels without a copy. 8-bit
-    // samples stay bytes; deeper ones become floats.
-    const n = count * channels;
-    let pixels: Float32Array | Uint8Array;
-    let range: [number, number];
-    if (deep) {
-      pixels = new Float32Array(new SharedArrayBuffer(n * 4));
-      range = widen16(samples as Uint16Array, channels === info.channels ? 1 : 3, pixels);
-    } else {
-      pixels = new Uint8Array(new SharedArrayBuffer(n));
-      if (channels === info.channels) pixels.set(raw.subarray(0, n));
-      else firstOfThree8(raw, pixels);
-      range = byteRange(pixels);
-    }
-    decoded = { width: info.width, height: info.height, channels, pixels, bitsStored: deep ? 16 : 8, range };
+    decoded = await streamPixels(
+      pipeline.raw({ depth: deep ? 'ushort' : 'uchar' }),
+      width,
+      height,
+      channels,
+      deep,
+    );
   } catch (error) {
     throw new ImagingError(file, `cannot decode ${meta.format ?? 'image'} (${describeSharpError(error)})`);
   }
   return finishImage(file, 'raster', decoded, {});
+}
+
+/**
+ * Decodes through sharp's output stream straight into the pixels kept (shared memory: the model
+ * input's resize worker reads them without a copy): 8-bit samples as bytes, deeper ones widened
+ * to floats chunk by chunk. Holding sharp's whole raw buffer next to the floats made a
+ * 100-megapixel 16-bit RGB PNG peak at 2 GB.
+ */
+async function streamPixels(
+  stream: sharp.Sharp,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  deep: boolean,
+): Promise<DecodedPixels> {
+  const n = width * height * channels;
+  let pixels: Float32Array | Uint8Array = deep
+    ? new Float32Array(new SharedArrayBuffer(n * 4))
+    : new Uint8Array(new SharedArrayBuffer(n));
+  let at = 0; // samples written
+  let carry = -1; // a 16-bit sample's low byte when a chunk ended between its two bytes
+  let min = 65535;
+  let max = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (!deep) {
+      if (at + chunk.length > n) throw new Error('decoder returned more pixels than the header says');
+      (pixels as Uint8Array).set(chunk, at);
+      at += chunk.length;
+      continue;
+    }
+    const out = pixels as Float32Array;
+    let i = 0;
+    if (carry >= 0 && chunk.length > 0) {
+      const v = carry | (chunk[0] << 8);
+      out[at++] = v;
+      min = v < min ? v : min;
+      max = v > max ? v : max;
+      carry = -1;
+      i = 1;
+    }
+    const pairs = (chunk.length - i) >> 1;
+    if (at + pairs > n) throw new Error('decoder returned more pixels than the header says');
+    [min, max] = widen16(chunk, i, pairs, out, at, min, max);
+    at += pairs;
+    i += pairs * 2;
+    if (i < chunk.length) carry = chunk[i];
+  }
+  if (at !== n || carry >= 0) throw new Error(`decoder returned ${at} of ${n} samples`);
+  let kept: 1 | 3 = channels;
+  // A grey picture stored as RGB (most grey JPEGs) is grey: one channel is the same image at a
+  // third of the memory and work, for the viewer and the model input alike.
+  if (channels === 3) {
+    const same = deep
+      ? identicalChannelsFloat(pixels as Float32Array)
+      : identicalChannels8(Buffer.from((pixels as Uint8Array).buffer, 0, n));
+    if (same) {
+      kept = 1;
+      const count = width * height;
+      const one = deep
+        ? new Float32Array(new SharedArrayBuffer(count * 4))
+        : new Uint8Array(new SharedArrayBuffer(count));
+      firstOfThree(pixels, one);
+      pixels = one;
+    }
+  }
+  const range: [number, number] = deep ? (n === 0 ? [0, 0] : [min, max]) : byteRange(pixels as Uint8Array);
+  return { width, height, channels: kept, pixels, bitsStored: deep ? 16 : 8, range };
 }
 
 // One function per sample type: a loop that sees both Buffer and Uint16Array reads ran slower.
@@ -99,25 +160,30 @@ function identicalChannels8(bytes: Buffer): boolean {
   return true;
 }
 
-function identicalChannels16(samples: Uint16Array): boolean {
+function identicalChannelsFloat(samples: Float32Array): boolean {
   for (let i = 0; i < samples.length; i += 3) {
     if (samples[i] !== samples[i + 1] || samples[i] !== samples[i + 2]) return false;
   }
   return true;
 }
 
-function firstOfThree8(bytes: Buffer, out: Uint8Array): void {
-  for (let i = 0, j = 0; i < out.length; i++, j += 3) out[i] = bytes[j];
+function firstOfThree(from: Float32Array | Uint8Array, out: Float32Array | Uint8Array): void {
+  for (let i = 0, j = 0; i < out.length; i++, j += 3) out[i] = from[j];
 }
 
-/** Every `step`-th sample into `out` as floats (step 3 keeps the first of identical channels), and their [min, max]. */
-function widen16(samples: Uint16Array, step: number, out: Float32Array): [number, number] {
-  if (out.length === 0) return [0, 0];
-  let min = 65535;
-  let max = 0;
-  for (let i = 0, j = 0; i < out.length; i++, j += step) {
-    const v = samples[j];
-    out[i] = v;
+/** `count` little-endian 16-bit samples of `bytes` from `offset` into `out` at `at` as floats, with their running [min, max]. */
+function widen16(
+  bytes: Buffer,
+  offset: number,
+  count: number,
+  out: Float32Array,
+  at: number,
+  min: number,
+  max: number,
+): [number, number] {
+  for (let k = 0, b = offset; k < count; k++, b += 2) {
+    const v = bytes[b] | (bytes[b + 1] << 8);
+    out[at + k] = v;
     min = v < min ? v : min;
     max = v > max ? v : max;
   }

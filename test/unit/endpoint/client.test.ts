@@ -159,15 +159,29 @@ describe('EndpointClient against a loopback server', () => {
 
   describe('test()', () => {
     it('sends a small black 1024² PNG with one prompt and reports latency', async () => {
-      const { client } = makeClient(server.url);
-      const result = await client.test();
-      assert.ok(result.ok);
-      assert.ok(result.latencyMs > 0);
-      assert.equal(server.requests.length, 1);
-      assert.equal(server.requests[0].rows[0].prompts.length, 1);
-      assert.ok(
-        server.requests[0].rows[0].imageBytes < 20_000,
-        `test image of ${server.requests[0].rows[0].imageBytes} bytes`,
+      // Masks at the size of the image sent, as MedImageParse answers.
+      const real = await startFaultServer({ size: 1024 });
+      try {
+        const { client } = makeClient(real.url);
+        const result = await client.test();
+        assert.ok(result.ok, !result.ok ? result.error.message : '');
+        assert.ok(result.latencyMs > 0);
+        assert.equal(real.requests.length, 1);
+        assert.equal(real.requests[0].rows[0].prompts.length, 1);
+        assert.ok(
+          real.requests[0].rows[0].imageBytes < 20_000,
+          `test image of ${real.requests[0].rows[0].imageBytes} bytes`,
+        );
+      } finally {
+        await real.close();
+      }
+    });
+    it('reports masks of another size than the image sent in pixels', async () => {
+      const result = await makeClient(server.url).client.test();
+      assert.equal(result.ok, false);
+      assert.match(
+        !result.ok ? result.error.message : '',
+        new RegExp(`returned masks of ${SIZE}×${SIZE} where 1024×1024 was expected`),
       );
     });
     it('returns the EndpointError instead of throwing', async () => {

@@ -220,6 +220,35 @@ describe('medparse parse', function () {
     assert.match(io.stderr[0], /missing\.png/);
   });
 
+  it('--slice or --frame on a single 2D image is an error, before anything is sent', async () => {
+    const img = path.join(SAMPLES, 'covid_1585.png');
+    for (const [flag, pattern] of [
+      ['--slice', /covid_1585\.png: --slice 3 was given, but the file is a single 2D image with no slices/],
+      ['--frame', /covid_1585\.png: --frame 3 was given, but the file is a single 2D image with no frames/],
+    ] as const) {
+      const io = capture();
+      const outDir = path.join(tmp, `index-${flag}`);
+      const before = faults.requests.length;
+      const args = [
+        'parse',
+        img,
+        '--prompt',
+        'lung',
+        '--endpoint',
+        faults.url,
+        flag,
+        '3',
+        '--out-dir',
+        outDir,
+      ];
+      assert.equal(await main(args, io), 1);
+      assert.equal(io.stderr.length, 1);
+      assert.match(io.stderr[0], pattern);
+      assert.equal(faults.requests.length, before, 'nothing sent');
+      assert.equal(fs.existsSync(outDir), false);
+    }
+  });
+
   it('runs from the bundled CLI (node cli.js, built like dist/cli.js)', async () => {
     const bundle = path.join(tmp, 'cli.js');
     const outDir = path.join(tmp, 'bundled');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { parseLiteral } from '../../../src/endpoint/literal';
 import { Redactor } from '../../../src/endpoint/redactor';
 import { planRequests } from '../../../src/endpoint/request';
-import { decodeResponse, excerpt } from '../../../src/endpoint/response';
+import { decodeResponse, excerpt, pngSize } from '../../../src/endpoint/response';
+import { testImagePng } from '../../../src/endpoint/testImage';
 import { backoffMs, retryWaitMs, serverRequestedWaitMs } from '../../../src/endpoint/retry';
 import { DEFAULT_RETRY, endpointConfig, isLoopbackHost } from '../../../src/endpoint/config';
 import { EndpointError } from '../../../src/endpoint/errors';
@@ -144,17 +145,57 @@ describe('decodeResponse', () => {
     assert.equal(masks[39].label, 't39');
     assert.equal(masks[39].data[3], 9);
   });
-  it('rejects row-count mismatch, bad text_features and non-base64 data', () => {
+  it('reads text_features sent as a Python or JSON list in a string (as the batch notebooks send it)', () => {
+    for (const labels of ["['liver', 'kidney']", '["liver", "kidney"]', "('liver', 'kidney')"]) {
+      const [[a, b]] = decodeResponse(
+        JSON.stringify([{ image_features: features(2), text_features: labels }]),
+        [['p1', 'p2']],
+        quote,
+      );
+      assert.deepEqual([a.label, b.label, a.data[0]], ['liver', 'kidney', 200], labels);
+    }
+  });
+  it('falls back to the prompts when text_features is unreadable or the wrong length, keeping the masks', () => {
+    for (const labels of ['a', "['liver'", '[1, 2]', ['only one'], 42, "['a', 'b', 'c']"]) {
+      const [[a, b]] = decodeResponse(
+        JSON.stringify([{ image_features: features(2), text_features: labels }]),
+        [['p1', 'p2']],
+        quote,
+      );
+      assert.deepEqual([a.label, b.label, b.data[3]], ['p1', 'p2', 200], JSON.stringify(labels));
+    }
+  });
+  it('says the masks are the wrong size for the image sent, in pixels, not values', () => {
+    const info = {
+      data: Buffer.alloc(2 * 512 * 512, 1).toString('base64'),
+      shape: [2, 512, 512],
+      dtype: 'uint8',
+    };
+    assert.throws(
+      () =>
+        decodeResponse(
+          JSON.stringify([{ image_features: JSON.stringify(info) }]),
+          [['liver', 'kidney']],
+          quote,
+          [{ width: 1024, height: 1024 }],
+        ),
+      (e: EndpointError) =>
+        e.kind === 'bad-response' &&
+        /row 1: the endpoint returned masks of 512×512 where 1024×1024 was expected/.test(e.message) &&
+        !/262144/.test(e.message),
+    );
+  });
+  it('reads the size of the image sent from its PNG header', async () => {
+    assert.deepEqual(pngSize(await testImagePng()), { width: 1024, height: 1024 });
+    assert.equal(pngSize(Buffer.from('not a png at all, not at all')), undefined);
+  });
+  it('rejects row-count mismatch and non-base64 data', () => {
     const bad = (body: string, re: RegExp) =>
       assert.throws(
         () => decodeResponse(body, [['a']], quote),
         (e: EndpointError) => e.kind === 'bad-response' && re.test(e.message),
       );
     bad(JSON.stringify([]), /answered 0 row\(s\) for 1 image/);
-    bad(
-      JSON.stringify([{ image_features: features(1), text_features: 'a' }]),
-      /text_features should be 1 string/,
-    );
     bad(
       JSON.stringify([
         { image_features: JSON.stringify({ data: '!!!!', shape: [1, 2, 2], dtype: 'uint8' }) },

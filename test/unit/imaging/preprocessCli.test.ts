@@ -117,6 +117,33 @@ describe('medparse preprocess', function () {
     }
   });
 
+  it('--slice on one 2D image is an error; in a batch with volumes, a warning on stderr for the 2D ones', async () => {
+    const single = capture();
+    assert.equal(await main(['preprocess', f.raster.png, '--slice', '3', '--out-dir', outDir], single.io), 1);
+    assert.match(
+      JSON.parse(single.out[0]).error,
+      /covid\.png: --slice 3 was given, but the file is a single 2D image with no slices/,
+    );
+    assert.deepEqual(await fs.readdir(outDir), []);
+
+    const batch = capture();
+    const code = await main(
+      ['preprocess', f.raster.png, f.ct.implicit, f.nifti.gz, '--slice', '3', '--out-dir', outDir],
+      batch.io,
+    );
+    assert.equal(code, 0);
+    assert.deepEqual(
+      batch.out.map((l) => JSON.parse(l).ok),
+      [true, true, true],
+    );
+    assert.equal(batch.err.length, 2, batch.err.join('\n'));
+    assert.match(
+      batch.err[0],
+      /^warning: .*covid\.png: --slice 3 was given, but the file is a single 2D image/,
+    );
+    assert.match(batch.err[1], /^warning: .*ct_implicit\.dcm: --slice 3 .*single-frame DICOM/);
+  });
+
   it('exit 0 when all succeed; --frame picks a frame; defaults to a CT window for CT DICOM', async () => {
     const c = capture();
     assert.equal(await main(['preprocess', f.ct.multiFrame, '--frame', '1', '--out-dir', outDir], c.io), 0);
