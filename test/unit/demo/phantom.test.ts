@@ -73,7 +73,10 @@ async function labelsMismatch(file: string, transposed: boolean, slices?: [numbe
 
 const ALL_TARGETS = PHANTOM_TARGETS.map((t) => t.target).join(' & ');
 
-describe('synthetic phantom', () => {
+describe('synthetic phantom', function () {
+  // Whole volumes through a real loopback endpoint: a guard against hangs, not a speed limit.
+  this.timeout(300_000);
+
   it('every slice code reads back as its slice index', () => {
     for (let k = 0; k < NK; k++) {
       const bits = sliceCodeBits(k);
@@ -208,7 +211,10 @@ describe('synthetic phantom', () => {
   });
 });
 
-describe('npm start', () => {
+describe('npm start', function () {
+  // Whole volumes through a real loopback endpoint: a guard against hangs, not a speed limit.
+  this.timeout(300_000);
+
   it('opens only images the demo endpoint answers', async () => {
     const list = JSON.parse(
       await fs.readFile(path.join(__dirname, '../../../scripts/start-images.json'), 'utf8'),

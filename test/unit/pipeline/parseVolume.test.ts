@@ -112,7 +112,10 @@ const AFFINE = [
   [0, 0, 0, 1],
 ];
 
-describe('parse-volume (slice by slice)', () => {
+describe('parse-volume (slice by slice)', function () {
+  // Whole volumes through a real loopback endpoint: a guard against hangs, not a speed limit.
+  this.timeout(300_000);
+
   it('NIfTI: labels, masks and figures hold exactly the phantom voxels on the source grid', async () => {
     const source = path.join(tmp, 'phantom.nii.gz');
     await fs.writeFile(
@@ -413,7 +416,10 @@ describe('parse-volume (slice by slice)', () => {
   });
 });
 
-describe('parse-volume --mode 3d (MedImageParse 3D protocol)', () => {
+describe('parse-volume --mode 3d (MedImageParse 3D protocol)', function () {
+  // Whole volumes through a real loopback endpoint: a guard against hangs, not a speed limit.
+  this.timeout(300_000);
+
   async function writePhantom(): Promise<string> {
     const source = path.join(tmp, 'phantom.nii.gz');
     await fs.writeFile(
