@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { inspectCommand } from './inspect';
+import { mcpCommand } from './mcp';
 import { preprocessCommand } from './preprocess';
 import { parseCommand } from './parse';
 import { parseFolderCommand } from './parseFolder';
@@ -15,4 +16,5 @@ export const cliCommands: readonly CliCommand[] = [
   recognizeCommand,
   inspectCommand,
   parseVolumeCommand,
+  mcpCommand,
 ];
