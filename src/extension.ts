@@ -18,6 +18,7 @@ import { EndpointManager } from './vscode/endpoints/endpointManager';
 import { Commands, Views } from './vscode/ids';
 import { ExtensionLog } from './vscode/log';
 import { ParseRunner } from './vscode/parseRunner';
+import { registerLanguageModelTools } from './vscode/lmTools';
 import { EndpointsView } from './views/endpointsView';
 import { HistoryView } from './views/historyView';
 import { TargetsView } from './views/targetsView';
@@ -115,6 +116,15 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     vscode.window.registerTreeDataProvider(Views.endpoints, new EndpointsView(endpoints)),
     vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),
     vscode.window.registerTreeDataProvider(Views.history, historyView),
+    ...registerLanguageModelTools({
+      endpoints,
+      history,
+      log,
+      show: (file, result) => {
+        historyView.refresh();
+        viewers.open(vscode.Uri.file(file), result);
+      },
+    }),
   );
   void openStartupImages(viewers, log);
   log.logger.info(

@@ -163,11 +163,12 @@ describe('Safety and endpoints in the real workbench', () => {
     await input.fill('http://example.org/score');
     await waitText(page.locator('.quick-input-message'), /refusing plain http/);
     await answer(`${server.url}/score`);
-    await choose('Endpoint key');
-    await answer(''); // no deployment
+    await answer(''); // step 4: no deployment
+    await choose('Endpoint key'); // step 5
+    // Step 6, the last: the key, in a step whose title says so.
     await waitText(
       page.locator('.quick-input-title, .quick-input-header'),
-      /Key for endpoint 'loopback-wizard'/,
+      /Step 6\/6: key for 'loopback-wizard'/,
     );
     assert.equal(await input.getAttribute('type'), 'password', 'the key is typed into a password field');
     await answer(key);
