@@ -6,8 +6,10 @@
  * 1024×1024 RGB model input, or it fails with an ImagingError whose one-line message names the
  * file and says what is wrong; never a raw RangeError/TypeError, a bare number, or a hang.
  */
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { ImagingError, openImage, prepareModelInput } from '../../src/imaging';
@@ -261,5 +263,82 @@ export async function fuzzOne(file: string, timeoutMs: number): Promise<FuzzOutc
       : outcome;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Child side of fuzzInChild: opens each listed file and prints `START <i>` before and
+ * `DONE <i> <outcome JSON>` after it.
+ */
+export async function fuzzChildMain(listFile: string): Promise<void> {
+  const cases = JSON.parse(await fs.readFile(listFile, 'utf8')) as FuzzCase[];
+  for (const c of cases) {
+    process.stdout.write(`START ${c.index}\n`);
+    // No timer of its own: a decoder stuck in a synchronous loop would block it anyway; the
+    // parent watches the clock.
+    const outcome = await fuzzOne(c.file, 24 * 3600_000);
+    process.stdout.write(`DONE ${c.index} ${JSON.stringify(outcome)}\n`);
+  }
+}
+
+/**
+ * Runs the cases in a child process (`command` starts one that calls fuzzChildMain with the list
+ * file appended), so that a decoder stuck in a synchronous loop, or one that kills its process,
+ * is caught: a case with no outcome within `timeoutMs` is reported as a hang and the child
+ * killed; a child that dies takes only its current case with it. The others go on in a new child.
+ */
+export async function fuzzInChild(
+  cases: FuzzCase[],
+  command: string[],
+  workDir: string,
+  timeoutMs: number,
+  onOutcome: (c: FuzzCase, outcome: FuzzOutcome) => void,
+): Promise<void> {
+  let remaining = cases;
+  let round = 0;
+  while (remaining.length > 0) {
+    const listFile = path.join(workDir, `fuzz-list-${round++}.json`);
+    await fs.writeFile(listFile, JSON.stringify(remaining));
+    const byIndex = new Map(remaining.map((c) => [c.index, c]));
+    const done = new Set<number>();
+    let current: FuzzCase | undefined;
+    let started = performance.now();
+    const child = spawn(command[0], [...command.slice(1), listFile], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ended = new Promise<string>((resolve) =>
+      child.on('close', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)),
+    );
+    let timedOut = false;
+    const watchdog = setInterval(() => {
+      if (current && performance.now() - started > timeoutMs) {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }
+    }, 250);
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const [word, index, ...rest] = line.split(' ');
+      const c = byIndex.get(Number(index));
+      if (!c) return;
+      if (word === 'START') {
+        current = c;
+        started = performance.now();
+      } else if (word === 'DONE') {
+        done.add(c.index);
+        current = undefined;
+        onOutcome(c, JSON.parse(rest.join(' ')) as FuzzOutcome);
+      }
+    });
+    const how = await ended;
+    clearInterval(watchdog);
+    lines.close();
+    if (current) {
+      const ms = Math.round(performance.now() - started);
+      const problem = timedOut ? `no outcome within ${timeoutMs} ms (hang)` : `the process died (${how})`;
+      onOutcome(current, { kind: 'bad', ms, problem });
+      done.add(current.index);
+    } else if (done.size === 0) {
+      throw new Error(`the fuzz child process ended (${how}) without running anything`);
+    }
+    remaining = remaining.filter((c) => !done.has(c.index));
   }
 }
