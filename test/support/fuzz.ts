@@ -13,7 +13,7 @@ import * as readline from 'node:readline';
 import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { ImagingError, openImage, prepareModelInput } from '../../src/imaging';
-import { generateImagingFixtures } from '../fixtures/generate-imaging-fixtures';
+import { generateImagingFixtures, SAMPLES } from '../fixtures/generate-imaging-fixtures';
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 export function prng(seed: number): () => number {
@@ -39,7 +39,7 @@ export interface FuzzSource {
  * `quick` leaves out JPEG 2000, whose decoder takes seconds per frame (the benchmark run has it).
  */
 export async function fuzzSources(workDir: string, options: { quick?: boolean } = {}): Promise<FuzzSource[]> {
-  const samples = path.join(__dirname, '..', 'fixtures', 'samples');
+  const samples = SAMPLES;
   const f = await generateImagingFixtures(path.join(workDir, 'generated'));
   const read = (file: string) => fs.readFile(file);
   const covid = path.join(samples, 'covid_1585.png');
