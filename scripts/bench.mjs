@@ -179,6 +179,26 @@ const parsers = {
     }
     return rows;
   },
+  memory(_out, json) {
+    if (!json) return [];
+    return json.rows.map((r) => ({
+      metric: `peak rss opening ${r.case}`,
+      median: r.openPeakMB,
+      unit: 'MB',
+      note: `${r.ok ? 'opened' : 'refused'}${r.preparePeakMB ? `; ${r.preparePeakMB} MB with the model input` : ''}; target < ${json.targetMB} MB`,
+    }));
+  },
+  fuzz(_out, json) {
+    if (!json) return [];
+    return [
+      {
+        metric: `${json.count} mutated inputs: median time per input`,
+        median: json.medianMs,
+        unit: 'ms',
+        note: `opened ${json.opened}, refused ${json.refused}, unclear ${json.bad} (seed ${json.seed})`,
+      },
+    ];
+  },
   batch(_out, json) {
     if (!json) return [];
     return [

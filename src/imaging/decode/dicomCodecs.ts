@@ -238,6 +238,13 @@ function toLayout(decoded: Uint8Array, bitsPerSample: number, layout: FrameLayou
   return out;
 }
 
+/** True when the stream ends with the JPEG end-of-image marker FF D9 (trailing zero padding allowed). */
+function endsWithEoi(data: Uint8Array): boolean {
+  let end = data.length;
+  while (end > 0 && end > data.length - 4 && data[end - 1] === 0) end--;
+  return end >= 2 && data[end - 2] === 0xff && data[end - 1] === 0xd9;
+}
+
 /** Decodes one compressed frame to native little-endian interleaved bytes. */
 export async function decodeCompressedFrame(
   transferSyntax: string,
@@ -277,7 +284,17 @@ export async function decodeCompressedFrame(
     const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     return toLayout(bytes, out.BYTES_PER_ELEMENT === 2 ? 16 : 8, layout);
   }
-  if (JPEG_LS.has(transferSyntax)) return decodeWithWasm('charls', 'JpegLSDecoder', data, layout);
+  if (JPEG_LS.has(transferSyntax)) {
+    // CharLS (asm.js build) spends tens of seconds on a cut-off stream before giving up: refuse
+    // it at once. Every complete JPEG-LS stream ends with EOI (FF D9), perhaps zero-padded to an
+    // even length.
+    if (!endsWithEoi(data)) {
+      throw new CodecError(
+        'the JPEG-LS data is truncated (no end-of-image marker): the file is cut off or corrupt',
+      );
+    }
+    return decodeWithWasm('charls', 'JpegLSDecoder', data, layout);
+  }
   if (JPEG_2000.has(transferSyntax)) return decodeWithWasm('openjpeg', 'J2KDecoder', data, layout);
   throw new Error(`unsupported transfer syntax ${describeTransferSyntax(transferSyntax)}`);
 }

@@ -33,6 +33,7 @@ export async function inflateDeflatedDicom(
   const chunks: Buffer[] = [];
   let total = 0;
   const inflater = zlib.createInflateRaw({ chunkSize: 1 << 20 });
+  let onAbort = (): void => undefined;
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error): void => {
       inflater.destroy();
@@ -57,12 +58,11 @@ export async function inflateDeflatedDicom(
       fail(new ImagingError(file, `corrupt deflated DICOM data set (${error.message})`)),
     );
     inflater.on('end', () => resolve());
-    if (signal) {
-      if (signal.aborted) fail(new ImagingError(file, 'aborted'));
-      else signal.addEventListener('abort', () => fail(new ImagingError(file, 'aborted')), { once: true });
-    }
+    onAbort = () => fail(new ImagingError(file, 'aborted'));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     inflater.end(bytes.subarray(position));
-  });
+  }).finally(() => signal?.removeEventListener('abort', onAbort));
   const full = new Uint8Array(position + total);
   full.set(bytes.subarray(0, position));
   let at = position;

@@ -8,9 +8,9 @@ import { finishImage, type DecodedPixels } from './common';
 
 /**
  * PNG, JPEG, TIFF, WebP (and GIF, AVIF where libvips has them) through sharp; BMP through our own
- * reader (libvips has no BMP loader). `head` is the file's first bytes (for the BMP signature). Values are kept as stored: 0–255 for 8-bit, 0–65535 for
- * 16-bit. Alpha is dropped without compositing, and embedded ICC profiles are ignored, as the
- * reference's PIL `convert('RGB')` does.
+ * reader (libvips has no BMP loader); `head` is the file's first bytes, for the BMP signature.
+ * Values are kept as stored: 0–255 for 8-bit, 0–65535 for 16-bit. Alpha is dropped without
+ * compositing, and embedded ICC profiles are ignored, as the reference's PIL `convert('RGB')` does.
  */
 export async function decodeRaster(file: string, head: Uint8Array): Promise<SourceImage> {
   if (isBmp(head)) return finishImage(file, 'raster', decodeBmp(file, await fs.readFile(file)), {});

@@ -117,6 +117,29 @@ describe('imaging: hostile input is refused clearly and within bounds', function
       noBareNumber(message);
     });
 
+    it('a cut-off JPEG-LS stream is refused as truncated, without running the decoder over it', async () => {
+      // The fuzzer's case: CharLS took 40–70 s on this before failing.
+      const bytes = await fs.readFile(f.ct.jpegLs);
+      // The last fragment (item FFFE,E000) keeps half its bytes, with its length and the
+      // sequence delimiter that closes the pixel data written as they should be.
+      const item = bytes.lastIndexOf(Buffer.from([0xfe, 0xff, 0x00, 0xe0]));
+      const kept = Math.floor(bytes.readUInt32LE(item + 4) / 2) & ~1;
+      const header = Buffer.from(bytes.subarray(item, item + 8));
+      header.writeUInt32LE(kept, 4);
+      const delimiter = Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+      const cut = Buffer.concat([
+        bytes.subarray(0, item),
+        header,
+        bytes.subarray(item + 8, item + 8 + kept),
+        delimiter,
+      ]);
+      const file = await write('cut_jpegls.dcm', cut);
+      await expectImagingError(
+        file,
+        /cannot decode JPEG-LS Lossless \(1\.2\.840\.10008\.1\.2\.4\.80\) frame 0: the JPEG-LS data is truncated \(no end-of-image marker\)/,
+      );
+    });
+
     it('the codec still decodes good files after a failure', async () => {
       const file = await corrupt(f.ct.jpegLs, 'bad_jpegls_again.dcm', 0.3, 0.9, 0x5a);
       await assert.rejects(openImage(file), ImagingError);
