@@ -50,9 +50,10 @@ export function resizePlaneParallel(
   const buffers = sharedScratch(plan.rowsLength, plan.coefficientsLength);
   startResize(plan, buffers.coefficients);
   // The split: source rows in halves (in groups of four, as the x pass prefilters them), output
-  // columns in halves. Padding rows are left to the main thread's half and the worker's by place.
+  // columns of the band the x pass can make non-zero in halves. Padding rows and the columns outside
+  // the band are left to the main thread's half and the worker's by place.
   const rowsSplit = source.padTop + ((source.height >> 3) << 2);
-  const columnsSplit = outWidth >> 1;
+  const columnsSplit = plan.x.o0 + (plan.band >> 1);
   const id = (jobCounter = (jobCounter % 0x0ffffff) + 1);
   const control = controlCells();
   Atomics.store(control, ROWS_CELL, cell(id, OPEN));
@@ -60,9 +61,7 @@ export function resizePlaneParallel(
   const job: ResizeJob = {
     job: id,
     control,
-    source: shared,
-    outWidth,
-    outHeight,
+    plan,
     out,
     rows: buffers.rows,
     coefficients: buffers.coefficients,

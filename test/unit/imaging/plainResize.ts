@@ -31,11 +31,12 @@ function resizeLine(line: Float64Array, outN: number): Float64Array {
   if (sigma > 1e-15) {
     const kernel = gaussianKernel(sigma);
     const radius = (kernel.length - 1) >> 1;
+    const zeroed = new Float64Array(n + 2 * radius); // the line with zeros beyond its ends
+    zeroed.set(line, radius);
     blurred = new Float64Array(n);
     for (let x = 0; x < n; x++) {
-      const at = (i: number) => (i >= 0 && i < n ? line[i] : 0);
-      let s = kernel[0] * at(x - radius);
-      for (let j = 1; j < kernel.length; j++) s += kernel[j] * at(x - radius + j);
+      let s = kernel[0] * zeroed[x];
+      for (let j = 1; j < kernel.length; j++) s += kernel[j] * zeroed[x + j];
       blurred[x] = s;
     }
   }
