@@ -167,21 +167,25 @@ export function applyIntensity(pixels: Float32Array, intensity: ResolvedIntensit
   return applyIntensityInto(pixels, intensity, new Float64Array(pixels.length)).values;
 }
 
-/** applyIntensity into `out` (same length as pixels), also returning the min and max of the result. */
+/**
+ * applyIntensity into `out` (same length as pixels), also returning the min and max of the result.
+ * `finite`: every value is finite (so within 0–255); false only when percentile bounds reach an
+ * infinity in the data.
+ */
 export function applyIntensityInto(
   pixels: Float32Array,
   intensity: ResolvedIntensity,
   out: Float64Array,
-): { values: Float64Array; min: number; max: number } {
+): { values: Float64Array; min: number; max: number; finite: boolean } {
   let lower: number;
   let upper: number;
   if (intensity.kind === 'none') {
     const [min, max] = clipInto(pixels, 0, 255, out);
-    return { values: out, min, max };
+    return { values: out, min, max, finite: true };
   }
   if (intensity.kind === 'percentile') {
     const bounds = positivePercentiles(pixels, [0.5, 99.5]);
-    if (!bounds) return { values: out.fill(0), min: 0, max: 0 }; // nothing above 0: an all-black input
+    if (!bounds) return { values: out.fill(0), min: 0, max: 0, finite: true }; // nothing above 0: all black
     [lower, upper] = bounds;
   } else {
     lower = intensity.lower;
@@ -189,11 +193,11 @@ export function applyIntensityInto(
   }
   const [min, max] = clipInto(pixels, lower, upper, out);
   const span = max - min;
-  if (!(span > 0)) return { values: out.fill(0), min: 0, max: 0 };
+  if (!(span > 0)) return { values: out.fill(0), min: 0, max: 0, finite: true };
   stretchInPlace(out, min, span);
   // The stretch is monotonic (each rounded step is), so its extremes are those of min and max:
   // (min − min) / span · 255 = 0 and (max − min) / span · 255 = 255, exactly.
-  return { values: out, min: 0, max: 255 };
+  return { values: out, min: 0, max: 255, finite: Number.isFinite(span) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
-import { clipRange } from '../resize/bspline';
-import { resizePlaneParallel } from '../resize/parallel';
-import type { IntensitySpec, ModelInput, SourceImage } from '../types';
+import { clipRange, type PlaneSource } from '../resize/bspline';
+import { BANDED_WORK, resizePlaneInBands, resizePlaneParallel } from '../resize/parallel';
+import type { IntensitySpec, ModelInput, ModelInputGeometry, SourceImage } from '../types';
 import { applyIntensityInto, resolveIntensity } from './intensity';
 import { ScanlineDeflater, scanlineBuffer } from './png';
 
@@ -15,7 +15,7 @@ export async function prepareModelInput(
   image: SourceImage,
   intensity: IntensitySpec = { kind: 'auto' },
 ): Promise<ModelInput> {
-  const { planes, lo, hi } = resizedPlanes(image, intensity);
+  const { planes, lo, hi } = await resizedPlanesLater(image, intensity);
   const geometry = modelInputGeometry(image.width, image.height);
   const size = MODEL_INPUT_SIZE;
   // The PNG scanlines and their checksum come out of the same pass as the pixel bytes, and each
@@ -62,6 +62,57 @@ function resizedPlanes(
   image: SourceImage,
   intensity: IntensitySpec,
 ): { planes: Float64Array[]; lo: number; hi: number } {
+  const { sources, min, max } = planeSources(image, intensity, false);
+  const size = MODEL_INPUT_SIZE;
+  const planes = sources.map((source, c) => resizePlaneParallel(source, size, size, planeBuffer(c)));
+  const [lo, hi] = clipRange(planes, min, max);
+  return { planes, lo, hi };
+}
+
+/**
+ * resizedPlanes for prepareModelInput: a large image (a tall or wide strip, a 10000² scan) is
+ * resized in bands that yield to the event loop (resizePlaneInBands), so the extension host keeps
+ * answering; its buffers are then its own, since other preparations may run in between.
+ */
+async function resizedPlanesLater(
+  image: SourceImage,
+  intensity: IntensitySpec,
+): Promise<{ planes: Float64Array[]; lo: number; hi: number }> {
+  const size = MODEL_INPUT_SIZE;
+  const geometry = modelInputGeometry(image.width, image.height);
+  const work = estimatedResizeWork(geometry, size) * image.channels;
+  if (work <= BANDED_WORK) return resizedPlanes(image, intensity);
+  const { sources, min, max } = planeSources(image, intensity, true);
+  const planes: Float64Array[] = [];
+  for (const source of sources)
+    planes.push(await resizePlaneInBands(source, size, size, sharedFloat64(size * size)));
+  const [lo, hi] = clipRange(planes, min, max);
+  return { planes, lo, hi };
+}
+
+/**
+ * Roughly what resizing one channel costs (multiply-adds; see resizeWork, which needs the plan):
+ * the x pass over the image's rows and the blur's reach, the y pass over the columns it leaves
+ * non-zero.
+ */
+function estimatedResizeWork(g: ModelInputGeometry, size: number): number {
+  const taps = (padded: number) => (padded > size ? 2 * Math.floor(2 * (padded / size - 1) + 0.5) + 1 : 1);
+  const tx = taps(g.paddedWidth);
+  const ty = taps(g.paddedHeight);
+  const band = Math.min(size, Math.ceil(((g.sourceWidth + tx + 1200) * size) / g.paddedWidth));
+  return g.sourceHeight * (g.sourceWidth + tx) * tx + band * (g.sourceHeight + ty) * ty;
+}
+
+/**
+ * The intensity-mapped values as one PlaneSource per distinct channel, placed in the padded
+ * plane, and their range. `own`: the mapped values get a buffer of their own instead of the
+ * reused one (they must outlive other preparations).
+ */
+function planeSources(
+  image: SourceImage,
+  intensity: IntensitySpec,
+  own: boolean,
+): { sources: PlaneSource[]; min: number; max: number } {
   const { width, height } = image;
   const geometry = modelInputGeometry(width, height);
   const resolved = resolveIntensity(image, intensity);
@@ -70,6 +121,8 @@ function resizedPlanes(
   let values: Float32Array | Float64Array | Uint8Array;
   let min: number;
   let max: number;
+  // Mapped values are within 0–255 (when finite): the resize need not scan them for their magnitude.
+  let maxAbs: number | undefined;
   if (asIs) {
     values = image.pixels;
     min = image.range.min;
@@ -78,15 +131,16 @@ function resizedPlanes(
     // Bytes (8-bit raster) only get here when a window or percentiles were asked for: rare enough
     // for a float copy, which the percentile search needs (it reads float bit patterns).
     const floats = image.pixels instanceof Uint8Array ? Float32Array.from(image.pixels) : image.pixels;
-    const mapped = applyIntensityInto(floats, resolved, intensityBuffer(floats.length));
+    const target = own ? sharedFloat64(floats.length) : intensityBuffer(floats.length);
+    const mapped = applyIntensityInto(floats, resolved, target);
     values = mapped.values;
     min = mapped.min;
     max = mapped.max;
+    if (mapped.finite) maxAbs = 255;
   }
   // A colour image whose channels are identical (a grey JPEG saved as RGB) needs one resize.
   const channels = image.channels === 3 && !channelsIdentical(values) ? 3 : 1;
   const { paddedWidth: pw, paddedHeight: ph, padLeft, padTop } = geometry;
-  const size = MODEL_INPUT_SIZE;
 
   // skimage clips to the range of its input, i.e. of the padded image over all channels.
   if (pw !== width || ph !== height) {
@@ -94,10 +148,10 @@ function resizedPlanes(
     max = Math.max(max, 0);
   }
 
-  const planes: Float64Array[] = [];
+  const sources: PlaneSource[] = [];
   for (let c = 0; c < channels; c++) {
     // The zero padding is never built: the resize places each source row in its padded line.
-    const source = {
+    sources.push({
       data: values,
       width,
       height,
@@ -107,11 +161,10 @@ function resizedPlanes(
       padTop,
       paddedWidth: pw,
       paddedHeight: ph,
-    };
-    planes.push(resizePlaneParallel(source, size, size, planeBuffer(c)));
+      maxAbs,
+    });
   }
-  const [lo, hi] = clipRange(planes, min, max);
-  return { planes, lo, hi };
+  return { sources, min, max };
 }
 
 /**

@@ -88,6 +88,11 @@ export interface PlaneSource {
   padTop: number;
   paddedWidth: number;
   paddedHeight: number;
+  /**
+   * When the caller knows it: every value is finite and at most this in magnitude (intensity-mapped
+   * values: 255). Otherwise a padded source is scanned for it (see prefilterReach).
+   */
+  maxAbs?: number;
 }
 
 /**
@@ -191,6 +196,7 @@ export function prefilterReach(maxAbs: number): number {
  */
 function sourceMagnitude(source: PlaneSource): number {
   const { data, width, height, stride, offset } = source;
+  if (source.maxAbs !== undefined) return source.maxAbs;
   if (data instanceof Uint8Array) return 255;
   let max = 0;
   const end = width * height * stride;
@@ -198,7 +204,7 @@ function sourceMagnitude(source: PlaneSource): number {
     const v = data[i];
     const a = v < 0 ? -v : v;
     if (a > max) max = a;
-    else if (a !== a) return NaN; // eslint-disable-line no-self-compare -- the NaN test
+    else if (a !== a) return NaN; // NaN
   }
   return max === Infinity ? NaN : max;
 }

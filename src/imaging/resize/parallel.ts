@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { planResize, resizeColumns, resizePlane, resizeRows, startResize, type PlaneSource } from './bspline';
+import {
+  planResize,
+  resizeColumns,
+  resizePlane,
+  resizeRows,
+  startResize,
+  type PlaneSource,
+  type ResizePlan,
+} from './bspline';
 import {
   cell,
   CELLS,
@@ -196,7 +204,11 @@ function startWorker(): void {
 function scheduleIdleStop(): void {
   if (idleTimer) idleTimer.refresh();
   else {
-    idleTimer = setTimeout(stopResizeWorker, IDLE_MS);
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      if (bandedJobs > 0) scheduleIdleStop();
+      else void stopResizeWorker();
+    }, IDLE_MS);
     idleTimer.unref();
   }
 }
@@ -262,4 +274,154 @@ function sharedSource(data: PlaneSource['data']): PlaneSource['data'] {
   copy.set(data);
   lastCopy = { of: data, copy };
   return copy;
+}
+
+/**
+ * Work (roughly multiply-adds) above which a plane is resized by resizePlaneInBands: about 20–40 ms
+ * of one thread here. The ordinary model inputs (a 512² CT: ~1 M; a 1634² plane: ~14 M) stay
+ * below it and keep the synchronous path.
+ */
+export const BANDED_WORK = 24_000_000;
+/** Work done between two yields to the event loop in resizePlaneInBands (~3–10 ms of one thread). */
+const BAND_WORK = 3_000_000;
+/** How long the banded resize waits for a half the worker claimed (a huge plane's half on a busy machine). */
+const BANDED_CLAIMED_WAIT_MS = 120_000;
+
+/** What resizing this plane costs, in multiply-adds (see BANDED_WORK). */
+export function resizeWork(plan: ResizePlan): number {
+  return rowsWork(plan) * plan.source.height + columnsWork(plan) * plan.band;
+}
+
+function rowsWork(plan: ResizePlan): number {
+  const { x } = plan;
+  if (x.copy) return plan.source.width;
+  return (x.hi - x.lo) * (x.kernel?.length ?? 1) + 2 * (x.w1 - x.w0) + 4 * (x.o1 - x.o0);
+}
+
+function columnsWork(plan: ResizePlan): number {
+  const { y } = plan;
+  if (plan.mode === 'x') return 0;
+  return (y.hi - y.lo) * (y.kernel?.length ?? 1) + 2 * (y.w1 - y.w0) + 4 * (y.o1 - y.o0);
+}
+
+/**
+ * resizePlaneParallel for planes too big to resize in one go on the extension host's thread: the
+ * same split and the same result bits, but the calling thread does its share in bands of rows
+ * (then of columns), each well under 100 ms, and yields to the event loop between them; it waits
+ * for the worker's halves asynchronously. Everything it keeps across a yield is its own (buffers,
+ * job cells): other resizes may run in between.
+ */
+export async function resizePlaneInBands(
+  source: PlaneSource,
+  outWidth: number,
+  outHeight: number,
+  out: Float64Array,
+): Promise<Float64Array> {
+  if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
+  const posted = usableWorker();
+  const shareable = posted !== undefined && out.buffer instanceof SharedArrayBuffer;
+  const planned = shareable ? { ...source, data: sharedSource(source.data) } : source;
+  const plan = planResize(planned, outWidth, outHeight);
+  const rows = shareable ? sharedFloat64(plan.rowsLength) : new Float64Array(plan.rowsLength);
+  const c = shareable ? sharedFloat64(plan.coefficientsLength) : new Float64Array(plan.coefficientsLength);
+  startResize(plan, c);
+  const ph = source.paddedHeight;
+  const rowsPerBand = Math.max(LINE_GROUP, Math.floor(BAND_WORK / rowsWork(plan) / LINE_GROUP) * LINE_GROUP);
+  const columnsPerBand = Math.max(1, Math.floor(BAND_WORK / Math.max(1, columnsWork(plan))));
+  const doRows = (from: number, to: number) =>
+    inBands(from, to, rowsPerBand, (a, b) => resizeRows(plan, out, rows, c, a, b));
+  const doColumns = (from: number, to: number) =>
+    inBands(from, to, columnsPerBand, (a, b) => resizeColumns(plan, out, rows, c, a, b));
+  if (!posted || !shareable || source.height < 2 * MIN_ROWS) {
+    await doRows(0, ph);
+    await doColumns(0, outWidth);
+    return out;
+  }
+  const rowsSplit = source.padTop + ((source.height >> 3) << 2);
+  const columnsSplit = plan.x.o0 + (plan.band >> 1);
+  const id = (jobCounter = (jobCounter % 0x0ffffff) + 1);
+  // Cells of its own: a synchronous resize may post (and reset its cells) while this one waits.
+  const control = new Int32Array(new SharedArrayBuffer(CELLS * 4));
+  Atomics.store(control, ROWS_CELL, cell(id, OPEN));
+  Atomics.store(control, COLUMNS_CELL, cell(id, OPEN));
+  const job: ResizeJob = {
+    job: id,
+    control,
+    plan,
+    out,
+    rows,
+    coefficients: c,
+    rowsFrom: rowsSplit,
+    rowsTo: ph,
+    columnsFrom: columnsSplit,
+    columnsTo: outWidth,
+  };
+  posted.postMessage(job);
+  const to = posted;
+  bandedJobs++;
+  try {
+    await bandedHalves();
+  } finally {
+    bandedJobs--;
+    scheduleIdleStop();
+  }
+  return out;
+
+  async function bandedHalves(): Promise<void> {
+    await doRows(0, rowsSplit);
+    if (!(await finishHalfLater(control, ROWS_CELL, id, to))) await doRows(rowsSplit, ph);
+    if (plan.mode === 'x') {
+      Atomics.store(control, COLUMNS_CELL, cell(id, MAIN));
+    } else {
+      Atomics.store(control, ROWS_DONE_CELL, id);
+      Atomics.notify(control, ROWS_DONE_CELL);
+      await doColumns(0, columnsSplit);
+      if (!(await finishHalfLater(control, COLUMNS_CELL, id, to))) await doColumns(columnsSplit, outWidth);
+    }
+  }
+}
+
+/** Banded resizes under way: the idle stop waits for them (it would cut the worker's half short). */
+let bandedJobs = 0;
+
+/** The x pass prefilters rows in groups of four: bands are whole groups. */
+const LINE_GROUP = 4;
+
+/** run(a, b) over [from, to) in bands of `size`, yielding to the event loop before each. */
+async function inBands(
+  from: number,
+  to: number,
+  size: number,
+  run: (a: number, b: number) => void,
+): Promise<void> {
+  for (let a = from; a < to; a += size) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    run(a, Math.min(to, a + size));
+  }
+}
+
+/** finishHalf without blocking: polls the cell between turns of the event loop. */
+async function finishHalfLater(
+  control: Int32Array,
+  index: number,
+  id: number,
+  posted: Worker,
+): Promise<boolean> {
+  if (Atomics.compareExchange(control, index, cell(id, OPEN), cell(id, MAIN)) === cell(id, OPEN))
+    return false;
+  const deadline = Date.now() + BANDED_CLAIMED_WAIT_MS;
+  for (;;) {
+    const state = Atomics.load(control, index);
+    if (state === cell(id, DONE)) {
+      workerHalves++;
+      return true;
+    }
+    // A worker that was stopped or died: its half is redone here. One that stalls is also not
+    // used again.
+    if (worker !== posted) return false;
+    if (state !== cell(id, WORKER) || Date.now() > deadline) break;
+    await new Promise<void>((resolve) => setTimeout(resolve, 2));
+  }
+  abandonWorker();
+  return false;
 }

@@ -16,7 +16,7 @@ import {
 } from './protocol';
 
 /** How long the worker waits for the main thread's half of the rows before giving the job up. */
-const ROWS_WAIT_MS = 5000;
+const ROWS_WAIT_MS = 60_000;
 
 function run(job: ResizeJob): void {
   const { control, job: id } = job;

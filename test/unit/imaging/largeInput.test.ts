@@ -1,0 +1,123 @@
+import { strict as assert } from 'node:assert';
+import { modelInputGeometry } from '../../../src/imaging/geometry';
+import { modelInputPixels, prepareModelInput } from '../../../src/imaging/modelInput/prepare';
+import { planResize, resizePlane, type PlaneSource } from '../../../src/imaging/resize/bspline';
+import {
+  BANDED_WORK,
+  resizePlaneInBands,
+  resizePlaneParallel,
+  resizeWork,
+  resizeWorkerReady,
+  stopResizeWorker,
+} from '../../../src/imaging/resize/parallel';
+import type { SourceImage } from '../../../src/imaging/types';
+import { decodePngRgb } from './helpers';
+
+/** A deterministic grey strip with flat patches, gradients and edges. */
+function strip(width: number, height: number): Uint8Array {
+  const pixels = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      pixels[y * width + x] = ((x >> 4) + (y >> 4)) % 3 === 0 ? 200 : (x * 7 + y * 3 + ((x * y) >> 5)) & 255;
+  return pixels;
+}
+
+function padded(data: Uint8Array | Float32Array, width: number, height: number): PlaneSource {
+  const g = modelInputGeometry(width, height);
+  return {
+    data,
+    width,
+    height,
+    stride: 1,
+    offset: 0,
+    padLeft: g.padLeft,
+    padTop: g.padTop,
+    paddedWidth: g.paddedWidth,
+    paddedHeight: g.paddedHeight,
+  };
+}
+
+function sharedOut(): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(1024 * 1024 * 8));
+}
+
+/** Counts turns of the event loop (timer ticks) until stopped. */
+function ticker(): { stop: () => number } {
+  let ticks = 0;
+  let running = true;
+  const tick = () => {
+    ticks++;
+    if (running) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  return {
+    stop: () => {
+      running = false;
+      return ticks;
+    },
+  };
+}
+
+describe('imaging: large inputs are resized in bands that let the event loop run', function () {
+  this.timeout(120_000);
+  after(() => stopResizeWorker());
+
+  for (const [w, h] of [
+    [300, 6000],
+    [6000, 300],
+  ]) {
+    it(`${w}×${h}: the banded resize equals the one-go resize bit for bit, and timers run meanwhile`, async () => {
+      assert.equal(await resizeWorkerReady(), true);
+      const source = padded(strip(w, h), w, h);
+      assert.ok(resizeWork(planResize(source, 1024, 1024)) > BANDED_WORK, 'large enough to be banded');
+      const expected = resizePlane(source, 1024, 1024, new Float64Array(1024 * 1024));
+      for (const out of [sharedOut(), new Float64Array(1024 * 1024)]) {
+        const ticks = ticker();
+        const actual = await resizePlaneInBands(source, 1024, 1024, out);
+        assert.ok(ticks.stop() > 3, 'the event loop turned while the plane was resized');
+        for (let i = 0; i < expected.length; i++)
+          if (!Object.is(expected[i], actual[i]))
+            assert.fail(`value ${i}: ${actual[i]} instead of ${expected[i]}`);
+      }
+    });
+  }
+
+  it('two banded resizes and a one-go resize at once do not disturb each other', async () => {
+    const a = padded(strip(300, 6000), 300, 6000);
+    const b = padded(strip(6000, 280), 6000, 280);
+    const c = padded(strip(200, 900), 200, 900);
+    const expected = [a, b].map((s) => resizePlane(s, 1024, 1024, new Float64Array(1024 * 1024)));
+    const expectedC = resizePlane(c, 1024, 1024, new Float64Array(1024 * 1024));
+    const running = [
+      resizePlaneInBands(a, 1024, 1024, sharedOut()),
+      resizePlaneInBands(b, 1024, 1024, sharedOut()),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const inBetween = resizePlaneParallel(c, 1024, 1024, sharedOut());
+    const results = await Promise.all(running);
+    assert.deepEqual(inBetween, expectedC);
+    results.forEach((r, i) => assert.deepEqual(r, expected[i]));
+  });
+
+  it('prepareModelInput of a tall strip gives the same model input as the one-go path', async () => {
+    const width = 300;
+    const height = 6000;
+    const image: SourceImage = {
+      file: 'strip.png',
+      format: 'raster',
+      width,
+      height,
+      channels: 1,
+      pixels: strip(width, height),
+      range: { min: 0, max: 255 },
+      burnedInAnnotation: false,
+      bitsStored: 8,
+    };
+    const ticks = ticker();
+    const input = await prepareModelInput(image);
+    assert.ok(ticks.stop() > 3, 'the event loop turned while the model input was prepared');
+    const expected = modelInputPixels(image);
+    assert.deepEqual(input.rgb, expected);
+    assert.deepEqual((await decodePngRgb(input.png)).data, expected);
+  });
+});
