@@ -666,13 +666,37 @@ function blurColumnRow(
     out.fill(0, dst + x0, dst + x1);
     return;
   }
+  // Four columns at a time, their sums in locals over all taps (one store each, not one per tap).
   const k = kernel[lo + radius];
-  const r = first + lo * width;
-  for (let x = x0; x < x1; x++) out[dst + x] = k * input[r + x];
-  for (let j = lo + 1; j <= hi; j++) {
-    const kj = kernel[j + radius];
-    const srcRow = first + j * width;
-    for (let x = x0; x < x1; x++) out[dst + x] += kj * input[srcRow + x];
+  const r0 = first + lo * width;
+  let x = x0;
+  for (; x + 4 <= x1; x += 4) {
+    let r = r0 + x;
+    let s0 = k * input[r];
+    let s1 = k * input[r + 1];
+    let s2 = k * input[r + 2];
+    let s3 = k * input[r + 3];
+    for (let j = lo + 1; j <= hi; j++) {
+      const kj = kernel[j + radius];
+      r += width;
+      s0 += kj * input[r];
+      s1 += kj * input[r + 1];
+      s2 += kj * input[r + 2];
+      s3 += kj * input[r + 3];
+    }
+    out[dst + x] = s0;
+    out[dst + x + 1] = s1;
+    out[dst + x + 2] = s2;
+    out[dst + x + 3] = s3;
+  }
+  for (; x < x1; x++) {
+    let r = r0 + x;
+    let s = k * input[r];
+    for (let j = lo + 1; j <= hi; j++) {
+      r += width;
+      s += kernel[j + radius] * input[r];
+    }
+    out[dst + x] = s;
   }
 }
 
