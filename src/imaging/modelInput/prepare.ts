@@ -2,7 +2,12 @@ import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
 import { clipRange, type PlaneSource } from '../resize/bspline';
 import { BANDED_WORK, resizePlaneInBands, resizePlaneParallel } from '../resize/parallel';
 import type { IntensitySpec, ModelInput, ModelInputGeometry, SourceImage } from '../types';
-import { applyIntensityInto, resolveIntensity } from './intensity';
+import {
+  applyIntensityInto,
+  applyIntensityLater,
+  resolveIntensity,
+  type ResolvedIntensity,
+} from './intensity';
 import { ScanlineDeflater, scanlineBuffer } from './png';
 
 /**
@@ -62,7 +67,12 @@ function resizedPlanes(
   image: SourceImage,
   intensity: IntensitySpec,
 ): { planes: Float64Array[]; lo: number; hi: number } {
-  const { sources, min, max } = planeSources(image, intensity, false);
+  const input = intensityInput(image, intensity);
+  const mapped =
+    'floats' in input
+      ? applyIntensityInto(input.floats, input.resolved, intensityBuffer(input.floats.length))
+      : input;
+  const { sources, min, max } = planeSources(image, mapped);
   const size = MODEL_INPUT_SIZE;
   const planes = sources.map((source, c) => resizePlaneParallel(source, size, size, planeBuffer(c)));
   const [lo, hi] = clipRange(planes, min, max);
@@ -71,8 +81,9 @@ function resizedPlanes(
 
 /**
  * resizedPlanes for prepareModelInput: a large image (a tall or wide strip, a 10000² scan) is
- * resized in bands that yield to the event loop (resizePlaneInBands), so the extension host keeps
- * answering; its buffers are then its own, since other preparations may run in between.
+ * mapped and resized in chunks and bands that yield to the event loop (applyIntensityLater,
+ * resizePlaneInBands), so the extension host keeps answering; its buffers are then its own,
+ * since other preparations may run in between.
  */
 async function resizedPlanesLater(
   image: SourceImage,
@@ -82,7 +93,12 @@ async function resizedPlanesLater(
   const geometry = modelInputGeometry(image.width, image.height);
   const work = estimatedResizeWork(geometry, size) * image.channels;
   if (work <= BANDED_WORK) return resizedPlanes(image, intensity);
-  const { sources, min, max } = planeSources(image, intensity, true);
+  const input = intensityInput(image, intensity);
+  const mapped =
+    'floats' in input
+      ? await applyIntensityLater(input.floats, input.resolved, sharedFloat64(input.floats.length))
+      : input;
+  const { sources, min, max } = planeSources(image, mapped);
   const planes: Float64Array[] = [];
   for (const source of sources)
     planes.push(await resizePlaneInBands(source, size, size, sharedFloat64(size * size)));
@@ -103,44 +119,42 @@ function estimatedResizeWork(g: ModelInputGeometry, size: number): number {
   return g.sourceHeight * (g.sourceWidth + tx) * tx + band * (g.sourceHeight + ty) * ty;
 }
 
+interface MappedValues {
+  values: Float32Array | Float64Array | Uint8Array;
+  min: number;
+  max: number;
+  /** Every value is finite (so bounded, see PlaneSource.maxAbs). */
+  finite: boolean;
+}
+
 /**
- * The intensity-mapped values as one PlaneSource per distinct channel, placed in the padded
- * plane, and their range. `own`: the mapped values get a buffer of their own instead of the
- * reused one (they must outlive other preparations).
+ * The values the resize reads: the pixels themselves when they are taken as they are (values
+ * already within 0–255 need no copy), else the floats to map and how.
  */
-function planeSources(
+function intensityInput(
   image: SourceImage,
   intensity: IntensitySpec,
-  own: boolean,
+): MappedValues | { floats: Float32Array; resolved: ResolvedIntensity } {
+  const resolved = resolveIntensity(image, intensity);
+  if (resolved.kind === 'none' && image.range.min >= 0 && image.range.max <= 255)
+    return { values: image.pixels, min: image.range.min, max: image.range.max, finite: false };
+  // Bytes (8-bit raster) only get here when a window or percentiles were asked for: rare enough
+  // for a float copy, which the percentile search needs (it reads float bit patterns).
+  const floats = image.pixels instanceof Uint8Array ? Float32Array.from(image.pixels) : image.pixels;
+  return { floats, resolved };
+}
+
+/** The mapped values as one PlaneSource per distinct channel, placed in the padded plane, and their range. */
+function planeSources(
+  image: SourceImage,
+  mapped: MappedValues,
 ): { sources: PlaneSource[]; min: number; max: number } {
   const { width, height } = image;
-  const geometry = modelInputGeometry(width, height);
-  const resolved = resolveIntensity(image, intensity);
-  // Values already within 0–255 taken as they are need no copy: the resize reads them directly.
-  const asIs = resolved.kind === 'none' && image.range.min >= 0 && image.range.max <= 255;
-  let values: Float32Array | Float64Array | Uint8Array;
-  let min: number;
-  let max: number;
-  // Mapped values are within 0–255 (when finite): the resize need not scan them for their magnitude.
-  let maxAbs: number | undefined;
-  if (asIs) {
-    values = image.pixels;
-    min = image.range.min;
-    max = image.range.max;
-  } else {
-    // Bytes (8-bit raster) only get here when a window or percentiles were asked for: rare enough
-    // for a float copy, which the percentile search needs (it reads float bit patterns).
-    const floats = image.pixels instanceof Uint8Array ? Float32Array.from(image.pixels) : image.pixels;
-    const target = own ? sharedFloat64(floats.length) : intensityBuffer(floats.length);
-    const mapped = applyIntensityInto(floats, resolved, target);
-    values = mapped.values;
-    min = mapped.min;
-    max = mapped.max;
-    if (mapped.finite) maxAbs = 255;
-  }
+  const { values } = mapped;
+  let { min, max } = mapped;
   // A colour image whose channels are identical (a grey JPEG saved as RGB) needs one resize.
   const channels = image.channels === 3 && !channelsIdentical(values) ? 3 : 1;
-  const { paddedWidth: pw, paddedHeight: ph, padLeft, padTop } = geometry;
+  const { paddedWidth: pw, paddedHeight: ph, padLeft, padTop } = modelInputGeometry(width, height);
 
   // skimage clips to the range of its input, i.e. of the padded image over all channels.
   if (pw !== width || ph !== height) {
@@ -151,6 +165,7 @@ function planeSources(
   const sources: PlaneSource[] = [];
   for (let c = 0; c < channels; c++) {
     // The zero padding is never built: the resize places each source row in its padded line.
+    // Mapped values are within 0–255 when finite: the resize need not scan them for their bound.
     sources.push({
       data: values,
       width,
@@ -161,7 +176,7 @@ function planeSources(
       padTop,
       paddedWidth: pw,
       paddedHeight: ph,
-      maxAbs,
+      maxAbs: mapped.finite ? 255 : undefined,
     });
   }
   return { sources, min, max };

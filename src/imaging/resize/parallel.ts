@@ -227,6 +227,7 @@ export async function stopResizeWorker(): Promise<void> {
   const running = worker;
   worker = undefined;
   ready = undefined;
+  lastCopy = undefined; // a huge image's shared copy is not kept beyond its use
   if (running) await running.terminate();
 }
 
@@ -259,6 +260,26 @@ function sharedFloat64(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(length * 8));
 }
 
+/** sharedSource copying in chunks between turns of the event loop (a 10000² image is 100 MB or more). */
+async function sharedSourceLater(data: PlaneSource['data']): Promise<PlaneSource['data']> {
+  if (data.buffer instanceof SharedArrayBuffer || lastCopy?.of === data) return sharedSource(data);
+  const copy = emptySharedLike(data);
+  const chunk = (8 << 20) / data.BYTES_PER_ELEMENT;
+  for (let from = 0; from < data.length; from += chunk) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    copy.set(data.subarray(from, Math.min(data.length, from + chunk)));
+  }
+  lastCopy = { of: data, copy };
+  return copy;
+}
+
+function emptySharedLike(data: PlaneSource['data']): PlaneSource['data'] {
+  const length = data.length;
+  if (data instanceof Float64Array) return sharedFloat64(length);
+  if (data instanceof Uint8Array) return new Uint8Array(new SharedArrayBuffer(length));
+  return new Float32Array(new SharedArrayBuffer(length * 4));
+}
+
 /** The source as the worker can read it: as it is when already in shared memory, else a copy. */
 let lastCopy: { of: PlaneSource['data']; copy: PlaneSource['data'] } | undefined;
 function sharedSource(data: PlaneSource['data']): PlaneSource['data'] {
@@ -266,11 +287,7 @@ function sharedSource(data: PlaneSource['data']): PlaneSource['data'] {
   // The channels of one colour image come one after the other: copied once for all three. (Kept
   // only as long as the next source differs; a changed array of the same identity is not expected.)
   if (lastCopy?.of === data) return lastCopy.copy;
-  const length = data.length;
-  let copy: Float32Array | Float64Array | Uint8Array;
-  if (data instanceof Float64Array) copy = sharedFloat64(length);
-  else if (data instanceof Uint8Array) copy = new Uint8Array(new SharedArrayBuffer(length));
-  else copy = new Float32Array(new SharedArrayBuffer(length * 4));
+  const copy = emptySharedLike(data);
   copy.set(data);
   lastCopy = { of: data, copy };
   return copy;
@@ -320,7 +337,7 @@ export async function resizePlaneInBands(
   if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
   const posted = usableWorker();
   const shareable = posted !== undefined && out.buffer instanceof SharedArrayBuffer;
-  const planned = shareable ? { ...source, data: sharedSource(source.data) } : source;
+  const planned = shareable ? { ...source, data: await sharedSourceLater(source.data) } : source;
   const plan = planResize(planned, outWidth, outHeight);
   const rows = shareable ? sharedFloat64(plan.rowsLength) : new Float64Array(plan.rowsLength);
   const c = shareable ? sharedFloat64(plan.coefficientsLength) : new Float64Array(plan.coefficientsLength);

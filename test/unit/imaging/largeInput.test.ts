@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { modelInputGeometry } from '../../../src/imaging/geometry';
+import {
+  applyIntensityInto,
+  applyIntensityLater,
+  type ResolvedIntensity,
+} from '../../../src/imaging/modelInput/intensity';
 import { modelInputPixels, prepareModelInput } from '../../../src/imaging/modelInput/prepare';
 import { planResize, resizePlane, type PlaneSource } from '../../../src/imaging/resize/bspline';
 import {
@@ -97,6 +102,56 @@ describe('imaging: large inputs are resized in bands that let the event loop run
     const results = await Promise.all(running);
     assert.deepEqual(inBetween, expectedC);
     results.forEach((r, i) => assert.deepEqual(r, expected[i]));
+  });
+
+  it('intensity mapped in chunks equals the one-go mapping, with the same bounds', async () => {
+    const n = 2_500_000; // several chunks
+    const hu = new Float32Array(n);
+    for (let i = 0; i < n; i++) hu[i] = ((i * 2654435761) % 4001) - 1500 + (i % 7) / 8;
+    hu[17] = NaN;
+    const wide = Float32Array.from(hu, (v, i) => (i % 1000 === 0 ? 1e30 : v * 1e-3));
+    const withInfinity = Float32Array.from(hu, (v, i) => (i % 50 === 0 ? Infinity : v));
+    const cases: [string, Float32Array, ResolvedIntensity][] = [
+      ['window', hu, { kind: 'window', lower: -150, upper: 250 }],
+      ['none', hu, { kind: 'none' }],
+      ['percentile', hu, { kind: 'percentile' }],
+      ['percentile, values across many exponents', wide, { kind: 'percentile' }],
+      ['percentile reaching an infinity', withInfinity, { kind: 'percentile' }],
+      ['percentile of nothing positive', new Float32Array(n).fill(-3), { kind: 'percentile' }],
+    ];
+    for (const [name, pixels, intensity] of cases) {
+      const expected = applyIntensityInto(pixels, intensity, new Float64Array(n));
+      const ticks = ticker();
+      const actual = await applyIntensityLater(pixels, intensity, new Float64Array(n));
+      assert.ok(ticks.stop() > 1, `${name}: the event loop turned`);
+      assert.deepEqual(
+        { min: actual.min, max: actual.max, finite: actual.finite },
+        { min: expected.min, max: expected.max, finite: expected.finite },
+        name,
+      );
+      for (let i = 0; i < n; i++)
+        if (!Object.is(actual.values[i], expected.values[i])) assert.fail(`${name}: value ${i}`);
+    }
+  });
+
+  it('prepareModelInput of a tall CT strip (windowed floats) gives the same model input as the one-go path', async () => {
+    const width = 260;
+    const height = 7000;
+    const pixels = new Float32Array(width * height);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = ((i * 2654435761) % 1400) - 1000;
+    const image: SourceImage = {
+      file: 'strip.dcm',
+      format: 'dicom',
+      width,
+      height,
+      channels: 1,
+      pixels,
+      range: { min: -1000, max: 399 },
+      burnedInAnnotation: false,
+      modalityHint: 'CT',
+    };
+    const input = await prepareModelInput(image);
+    assert.deepEqual(input.rgb, modelInputPixels(image));
   });
 
   it('prepareModelInput of a tall strip gives the same model input as the one-go path', async () => {
