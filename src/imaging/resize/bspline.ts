@@ -345,7 +345,8 @@ export function resizeColumns(
   // Columns outside the band, and rows outside [y.o0, y.o1) of those inside it, are zero.
   const b0 = Math.max(x0, x.o0);
   const b1 = Math.min(x1, x.o1);
-  for (let o = 0; o < outHeight; o++) {
+  const allNonZero = b0 === x0 && b1 === x1 && y.o0 === 0 && y.o1 === outHeight; // unpadded images
+  for (let o = 0; o < outHeight && !allNonZero; o++) {
     const row = o * outWidth;
     if (b1 <= b0 || o < y.o0 || o >= y.o1) out.fill(0, row + x0, row + x1);
     else {
