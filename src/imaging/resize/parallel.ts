@@ -294,11 +294,12 @@ function sharedSource(data: PlaneSource['data']): PlaneSource['data'] {
 }
 
 /**
- * Work (roughly multiply-adds) above which a plane is resized by resizePlaneInBands: about 20–40 ms
- * of one thread here. The ordinary model inputs (a 512² CT: ~1 M; a 1634² plane: ~14 M) stay
- * below it and keep the synchronous path.
+ * Work (roughly multiply-adds, over all channels) above which a model input is resized by
+ * resizePlaneInBands. The ordinary model inputs (a 512² CT: ~1 M; a 1634² colour JPEG: ~40 M, about
+ * 60 ms of each thread here) stay below it and keep the synchronous path: its buffers are reused,
+ * which the banded path's cannot be (it costs twice the CPU for such an image).
  */
-export const BANDED_WORK = 24_000_000;
+export const BANDED_WORK = 48_000_000;
 /** Work done between two yields to the event loop in resizePlaneInBands (~3–10 ms of one thread). */
 const BAND_WORK = 3_000_000;
 /** How long the banded resize waits for a half the worker claimed (a huge plane's half on a busy machine). */

@@ -68,8 +68,8 @@ describe('imaging: large inputs are resized in bands that let the event loop run
   after(() => stopResizeWorker());
 
   for (const [w, h] of [
-    [300, 6000],
-    [6000, 300],
+    [300, 9000],
+    [9000, 300],
   ]) {
     it(`${w}×${h}: the banded resize equals the one-go resize bit for bit, and timers run meanwhile`, async () => {
       assert.equal(await resizeWorkerReady(), true);
@@ -136,7 +136,7 @@ describe('imaging: large inputs are resized in bands that let the event loop run
 
   it('prepareModelInput of a tall CT strip (windowed floats) gives the same model input as the one-go path', async () => {
     const width = 260;
-    const height = 7000;
+    const height = 9000;
     const pixels = new Float32Array(width * height);
     for (let i = 0; i < pixels.length; i++) pixels[i] = ((i * 2654435761) % 1400) - 1000;
     const image: SourceImage = {
@@ -156,7 +156,7 @@ describe('imaging: large inputs are resized in bands that let the event loop run
 
   it('prepareModelInput of a tall strip gives the same model input as the one-go path', async () => {
     const width = 300;
-    const height = 6000;
+    const height = 9000;
     const image: SourceImage = {
       file: 'strip.png',
       format: 'raster',
