@@ -98,7 +98,8 @@ async function resizedPlanesLater(
     'floats' in input
       ? await applyIntensityLater(input.floats, input.resolved, sharedFloat64(input.floats.length))
       : input;
-  const { sources, min, max } = planeSources(image, mapped);
+  const identical = image.channels === 3 ? await channelsIdenticalLater(mapped.values) : undefined;
+  const { sources, min, max } = planeSources(image, mapped, identical);
   const planes: Float64Array[] = [];
   for (const source of sources)
     planes.push(await resizePlaneInBands(source, size, size, sharedFloat64(size * size)));
@@ -144,16 +145,20 @@ function intensityInput(
   return { floats, resolved };
 }
 
-/** The mapped values as one PlaneSource per distinct channel, placed in the padded plane, and their range. */
+/**
+ * The mapped values as one PlaneSource per distinct channel, placed in the padded plane, and their
+ * range. `identical`: whether the three channels are equal, when already known.
+ */
 function planeSources(
   image: SourceImage,
   mapped: MappedValues,
+  identical?: boolean,
 ): { sources: PlaneSource[]; min: number; max: number } {
   const { width, height } = image;
   const { values } = mapped;
   let { min, max } = mapped;
   // A colour image whose channels are identical (a grey JPEG saved as RGB) needs one resize.
-  const channels = image.channels === 3 && !channelsIdentical(values) ? 3 : 1;
+  const channels = image.channels === 3 && !(identical ?? channelsIdentical(values)) ? 3 : 1;
   const { paddedWidth: pw, paddedHeight: ph, padLeft, padTop } = modelInputGeometry(width, height);
 
   // skimage clips to the range of its input, i.e. of the padded image over all channels.
@@ -446,9 +451,23 @@ function sharedFloat64(length: number): Float64Array {
     : new Float64Array(new SharedArrayBuffer(length * 8));
 }
 
-function channelsIdentical(values: Float32Array | Float64Array | Uint8Array): boolean {
-  for (let i = 0; i < values.length; i += 3) {
+function channelsIdentical(
+  values: Float32Array | Float64Array | Uint8Array,
+  from = 0,
+  to = values.length,
+): boolean {
+  for (let i = from; i < to; i += 3) {
     if (values[i] !== values[i + 1] || values[i] !== values[i + 2]) return false;
+  }
+  return true;
+}
+
+/** channelsIdentical in chunks between turns of the event loop (a 100-megapixel colour image has 300 M values). */
+async function channelsIdenticalLater(values: Float32Array | Float64Array | Uint8Array): Promise<boolean> {
+  const chunk = 3 << 20;
+  for (let from = 0; from < values.length; from += chunk) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!channelsIdentical(values, from, Math.min(values.length, from + chunk))) return false;
   }
   return true;
 }

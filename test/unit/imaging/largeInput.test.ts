@@ -154,6 +154,37 @@ describe('imaging: large inputs are resized in bands that let the event loop run
     assert.deepEqual(input.rgb, modelInputPixels(image));
   });
 
+  it('prepareModelInput of a wide colour strip, and of one with equal channels, gives the one-go model input', async () => {
+    const width = 9000;
+    const height = 160;
+    const grey = strip(width, height);
+    const colour = new Uint8Array(width * height * 3);
+    for (let i = 0; i < grey.length; i++) {
+      colour[i * 3] = grey[i];
+      colour[i * 3 + 1] = 255 - grey[i];
+      colour[i * 3 + 2] = (grey[i] * 3) & 255;
+    }
+    const greyAsRgb = new Uint8Array(width * height * 3);
+    for (let i = 0; i < grey.length; i++) greyAsRgb.fill(grey[i], i * 3, i * 3 + 3);
+    for (const pixels of [colour, greyAsRgb]) {
+      const image: SourceImage = {
+        file: 'strip.jpeg',
+        format: 'raster',
+        width,
+        height,
+        channels: 3,
+        pixels,
+        range: { min: 0, max: 255 },
+        burnedInAnnotation: false,
+        bitsStored: 8,
+      };
+      const ticks = ticker();
+      const input = await prepareModelInput(image);
+      assert.ok(ticks.stop() > 3, 'the event loop turned while the model input was prepared');
+      assert.deepEqual(input.rgb, modelInputPixels(image));
+    }
+  });
+
   it('prepareModelInput of a tall strip gives the same model input as the one-go path', async () => {
     const width = 300;
     const height = 9000;
