@@ -427,7 +427,7 @@ function xPass(
         );
       } else if (raw && kernel) {
         for (let x = 0; x < width; x++) raw[radius + padLeft + x] = data[s + x * step];
-        blurLine(raw, lo, hi - lo, kernel, lines, line + b0);
+        blurLine(raw, lo, hi - lo, kernel, lines, line + b0, radius + padLeft, radius + padLeft + width);
       } else {
         const d = line + SPLINE_PAD + padLeft;
         for (let x = 0; x < width; x++) lines[d + x] = data[s + x * step];
@@ -475,9 +475,12 @@ function blurRow3(
 
 /**
  * out[o + i] = Σ_j kernel[j] · raw[from + i + j] for i in [0, count), summed in j order from 0 like
- * scipy's correlate1d (raw holds the row with `radius` zeros on each side). Four samples are summed
- * side by side: each sum is still one chain in j order, but four independent chains keep the
- * floating-point adder busy instead of waiting on one chain's latency.
+ * scipy's correlate1d (raw holds the row with `radius` zeros on each side; only raw[n0 … n1 − 1]
+ * can be non-zero). Four samples are summed side by side: each sum is still one chain in j order,
+ * but four independent chains keep the floating-point adder busy instead of waiting on one
+ * chain's latency. Near the image's edges the taps that read zeros are left out (a narrow strip
+ * is mostly such taps): leading ones, because +0 plus the first non-zero product is that product,
+ * trailing ones because adding +0 changes nothing.
  */
 function blurLine(
   raw: Float64Array,
@@ -486,22 +489,32 @@ function blurLine(
   kernel: Float64Array,
   out: Float64Array,
   o: number,
+  n0: number,
+  n1: number,
 ): void {
-  const taps = kernel.length;
+  const last = kernel.length - 1;
   const end = from + count;
-  const k0 = kernel[0];
   let x = from;
   let d = o;
   for (; x + 4 <= end; x += 4, d += 4) {
-    let r0 = raw[x];
-    let r1 = raw[x + 1];
-    let r2 = raw[x + 2];
-    let r3 = raw[x + 3];
+    // Taps [j0, j1] cover every non-zero term of the four samples.
+    const j0 = Math.max(0, n0 - x - 3);
+    const j1 = Math.min(last, n1 - 1 - x);
+    if (j1 < j0) {
+      out[d] = out[d + 1] = out[d + 2] = out[d + 3] = 0;
+      continue;
+    }
+    const q0 = x + j0;
+    let r0 = raw[q0];
+    let r1 = raw[q0 + 1];
+    let r2 = raw[q0 + 2];
+    let r3 = raw[q0 + 3];
+    const k0 = kernel[j0];
     let s0 = k0 * r0;
     let s1 = k0 * r1;
     let s2 = k0 * r2;
     let s3 = k0 * r3;
-    for (let j = 1, q = x + 4; j < taps; j++, q++) {
+    for (let j = j0 + 1, q = q0 + 4; j <= j1; j++, q++) {
       const k = kernel[j];
       r0 = r1;
       r1 = r2;
@@ -518,8 +531,10 @@ function blurLine(
     out[d + 3] = s3;
   }
   for (; x < end; x++, d++) {
-    let s = k0 * raw[x];
-    for (let j = 1; j < taps; j++) s += kernel[j] * raw[x + j];
+    const j0 = Math.max(0, n0 - x);
+    const j1 = Math.min(last, n1 - 1 - x);
+    let s = j1 < j0 ? 0 : kernel[j0] * raw[x + j0];
+    for (let j = j0 + 1; j <= j1; j++) s += kernel[j] * raw[x + j];
     out[d] = s;
   }
 }
