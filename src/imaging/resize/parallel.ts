@@ -346,8 +346,14 @@ export async function resizePlaneInBands(
   const ph = source.paddedHeight;
   const rowsPerBand = Math.max(LINE_GROUP, Math.floor(BAND_WORK / rowsWork(plan) / LINE_GROUP) * LINE_GROUP);
   const columnsPerBand = Math.max(1, Math.floor(BAND_WORK / Math.max(1, columnsWork(plan))));
-  const doRows = (from: number, to: number) =>
-    inBands(from, to, rowsPerBand, (a, b) => resizeRows(plan, out, rows, c, a, b));
+  const doRows = async (from: number, to: number) => {
+    // Padding rows cost nothing (or a fill): in one go, the image's rows in bands.
+    const lo = Math.max(from, Math.min(to, source.padTop));
+    const hi = Math.max(lo, Math.min(to, source.padTop + source.height));
+    if (from < lo) resizeRows(plan, out, rows, c, from, lo);
+    await inBands(lo, hi, rowsPerBand, (a, b) => resizeRows(plan, out, rows, c, a, b));
+    if (hi < to) resizeRows(plan, out, rows, c, hi, to);
+  };
   const doColumns = (from: number, to: number) =>
     inBands(from, to, columnsPerBand, (a, b) => resizeColumns(plan, out, rows, c, a, b));
   if (!posted || !shareable || source.height < 2 * MIN_ROWS) {
