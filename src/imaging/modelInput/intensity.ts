@@ -85,20 +85,38 @@ export function resolveIntensity(
 
 /** numpy.percentile (linear interpolation) of the values > 0, as the reference computes its bounds. */
 export function positivePercentiles(pixels: Float32Array, qs: number[]): number[] | undefined {
-  const ranks = new RankSelector(pixels);
+  return percentilesOf(new RankSelector(pixels), qs);
+}
+
+function percentilesOf(ranks: RankSelector, qs: number[]): number[] | undefined {
   const count = ranks.count;
   if (count === 0) return undefined;
-  return qs.map((q) => {
+  return qs.map((q) => percentile(count, q, (k) => ranks.select(k)));
+}
+
+/** The q-th percentile of `count` ordered values, valueAt(k) being the k-th smallest. */
+function percentile(count: number, q: number, valueAt: (k: number) => number): number {
+  const pos = (q / 100) * (count - 1);
+  const lo = Math.floor(pos);
+  const frac = pos - lo;
+  const a = valueAt(lo);
+  if (frac === 0 || lo + 1 >= count) return a;
+  const b = valueAt(lo + 1);
+  // numpy's _lerp: a + (b - a) * t, evaluated from the other end when t ≥ 0.5.
+  const diff = b - a;
+  return frac >= 0.5 ? b - diff * (1 - frac) : a + diff * frac;
+}
+
+/** The ranks the percentiles qs read (see percentilesOf): what select will be asked. */
+function ranksRead(count: number, qs: number[]): number[] {
+  const ranks: number[] = [];
+  for (const q of qs) {
     const pos = (q / 100) * (count - 1);
     const lo = Math.floor(pos);
-    const frac = pos - lo;
-    const a = ranks.select(lo);
-    if (frac === 0 || lo + 1 >= count) return a;
-    const b = ranks.select(lo + 1);
-    // numpy's _lerp: a + (b - a) * t, evaluated from the other end when t ≥ 0.5.
-    const diff = b - a;
-    return frac >= 0.5 ? b - diff * (1 - frac) : a + diff * frac;
-  });
+    ranks.push(lo);
+    if (pos - lo !== 0 && lo + 1 < count) ranks.push(lo + 1);
+  }
+  return ranks;
 }
 
 /**
@@ -115,38 +133,63 @@ class RankSelector {
   private readonly low = new Int32Array(65536);
   private lowBucket = -1;
 
-  constructor(pixels: Float32Array) {
+  /** Counts the values [from, to) into the histogram (the constructor counts all; see later). */
+  constructor(pixels: Float32Array, counted = pixels.length) {
     // As int32, the positive floats (up to +Infinity) are exactly the bit patterns in
     // [1, POSITIVE_INFINITY_BITS]: zeros, negatives (sign bit set) and NaNs fall outside.
     // Integer tests keep every loop in small integers.
-    const bits = new Int32Array(pixels.buffer, pixels.byteOffset, pixels.length);
-    const high = this.high;
+    this.bits = new Int32Array(pixels.buffer, pixels.byteOffset, pixels.length);
+    this.count = 0;
+    this.countRange(0, counted);
+  }
+
+  countRange(from: number, to: number): void {
+    const { bits, high } = this;
     let count = 0;
-    for (let i = 0; i < bits.length; i++) {
+    for (let i = from; i < to; i++) {
       const b = bits[i];
       if (b > 0 && b <= POSITIVE_INFINITY_BITS) {
         high[b >> 16]++;
         count++;
       }
     }
-    this.bits = bits;
-    this.count = count;
+    (this as { count: number }).count += count;
+  }
+
+  /** The bucket (upper 16 bits) holding rank k, and the count below it. */
+  bucketOf(k: number): { bucket: number; below: number } {
+    const high = this.high;
+    let bucket = 0;
+    let below = 0;
+    while (below + high[bucket] <= k) below += high[bucket++];
+    return { bucket, below };
+  }
+
+  /** Whether select(k) must first count a bucket's lower bits (countLow over all values). */
+  needsLow(bucket: number): boolean {
+    return bucket !== this.lowBucket;
+  }
+
+  /** Counts the lower bits of values [from, to) in `bucket` (from = 0 starts afresh). */
+  countLow(bucket: number, from: number, to: number): void {
+    const { bits, low } = this;
+    if (from === 0) {
+      low.fill(0);
+      this.lowBucket = -1;
+    }
+    for (let i = from; i < to; i++) {
+      const b = bits[i];
+      if (b >> 16 === bucket && b > 0 && b <= POSITIVE_INFINITY_BITS) low[b & 0xffff]++;
+    }
+    if (to === bits.length) this.lowBucket = bucket;
   }
 
   /** The k-th smallest positive value (0-based, k < count). */
   select(k: number): number {
-    const { high, low, bits } = this;
-    let bucket = 0;
-    let below = 0;
-    while (below + high[bucket] <= k) below += high[bucket++];
-    if (bucket !== this.lowBucket) {
-      low.fill(0);
-      for (let i = 0; i < bits.length; i++) {
-        const b = bits[i];
-        if (b >> 16 === bucket && b > 0 && b <= POSITIVE_INFINITY_BITS) low[b & 0xffff]++;
-      }
-      this.lowBucket = bucket;
-    }
+    const { bucket, below: belowBucket } = this.bucketOf(k);
+    if (this.needsLow(bucket)) this.countLow(bucket, 0, this.bits.length);
+    const low = this.low;
+    let below = belowBucket;
     let lowBits = 0;
     while (below + low[lowBits] <= k) below += low[lowBits++];
     FLOAT_BITS[0] = (bucket << 16) | lowBits;
@@ -167,21 +210,25 @@ export function applyIntensity(pixels: Float32Array, intensity: ResolvedIntensit
   return applyIntensityInto(pixels, intensity, new Float64Array(pixels.length)).values;
 }
 
-/** applyIntensity into `out` (same length as pixels), also returning the min and max of the result. */
+/**
+ * applyIntensity into `out` (same length as pixels), also returning the min and max of the result.
+ * `finite`: every value is finite (so within 0–255); false only when percentile bounds reach an
+ * infinity in the data.
+ */
 export function applyIntensityInto(
   pixels: Float32Array,
   intensity: ResolvedIntensity,
   out: Float64Array,
-): { values: Float64Array; min: number; max: number } {
+): { values: Float64Array; min: number; max: number; finite: boolean } {
   let lower: number;
   let upper: number;
   if (intensity.kind === 'none') {
     const [min, max] = clipInto(pixels, 0, 255, out);
-    return { values: out, min, max };
+    return { values: out, min, max, finite: true };
   }
   if (intensity.kind === 'percentile') {
     const bounds = positivePercentiles(pixels, [0.5, 99.5]);
-    if (!bounds) return { values: out.fill(0), min: 0, max: 0 }; // nothing above 0: an all-black input
+    if (!bounds) return { values: out.fill(0), min: 0, max: 0, finite: true }; // nothing above 0: all black
     [lower, upper] = bounds;
   } else {
     lower = intensity.lower;
@@ -189,11 +236,11 @@ export function applyIntensityInto(
   }
   const [min, max] = clipInto(pixels, lower, upper, out);
   const span = max - min;
-  if (!(span > 0)) return { values: out.fill(0), min: 0, max: 0 };
+  if (!(span > 0)) return { values: out.fill(0), min: 0, max: 0, finite: true };
   stretchInPlace(out, min, span);
   // The stretch is monotonic (each rounded step is), so its extremes are those of min and max:
   // (min − min) / span · 255 = 0 and (max − min) / span · 255 = 255, exactly.
-  return { values: out, min: 0, max: 255 };
+  return { values: out, min: 0, max: 255, finite: Number.isFinite(span) };
 }
 
 /**
@@ -202,10 +249,17 @@ export function applyIntensityInto(
  * comparisons: CT values cross the window bounds at random, and mispredicted branches made this
  * loop twice as slow.
  */
-function clipInto(pixels: Float32Array, lower: number, upper: number, out: Float64Array): [number, number] {
+function clipInto(
+  pixels: Float32Array,
+  lower: number,
+  upper: number,
+  out: Float64Array,
+  from = 0,
+  to = pixels.length,
+): [number, number] {
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < pixels.length; i++) {
+  for (let i = from; i < to; i++) {
     const p = pixels[i];
     const v = p >= lower ? Math.min(p, upper) : lower;
     out[i] = v;
@@ -216,6 +270,65 @@ function clipInto(pixels: Float32Array, lower: number, upper: number, out: Float
 }
 
 /** values ← (values − min) / span · 255: the reference's stretch, the same operations in order. */
-function stretchInPlace(values: Float64Array, min: number, span: number): void {
-  for (let i = 0; i < values.length; i++) values[i] = ((values[i] - min) / span) * 255;
+function stretchInPlace(values: Float64Array, min: number, span: number, from = 0, to = values.length): void {
+  for (let i = from; i < to; i++) values[i] = ((values[i] - min) / span) * 255;
+}
+
+/** Values per stretch of applyIntensityLater between two yields (a few ms of one thread). */
+const LATER_CHUNK = 1 << 20;
+
+/**
+ * applyIntensityInto for images too big to map in one go on the extension host's thread: the same
+ * passes (and results), in chunks of LATER_CHUNK values with a yield to the event loop between.
+ */
+export async function applyIntensityLater(
+  pixels: Float32Array,
+  intensity: ResolvedIntensity,
+  out: Float64Array,
+): Promise<{ values: Float64Array; min: number; max: number; finite: boolean }> {
+  const n = pixels.length;
+  const chunks = async (run: (from: number, to: number) => void) => {
+    for (let from = 0; from < n; from += LATER_CHUNK) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      run(from, Math.min(n, from + LATER_CHUNK));
+    }
+  };
+  let lower: number;
+  let upper: number;
+  if (intensity.kind === 'percentile') {
+    const ranks = new RankSelector(pixels, 0);
+    await chunks((from, to) => ranks.countRange(from, to));
+    if (ranks.count === 0) return { values: out.fill(0), min: 0, max: 0, finite: true };
+    // select(k) counts a bucket's lower bits over all values when it needs them: done here first,
+    // in chunks, for each rank a percentile reads, just before it is selected.
+    const bounds: number[] = [];
+    for (const q of [0.5, 99.5]) {
+      const values = new Map<number, number>();
+      for (const k of ranksRead(ranks.count, [q])) {
+        const { bucket } = ranks.bucketOf(k);
+        if (ranks.needsLow(bucket)) await chunks((from, to) => ranks.countLow(bucket, from, to));
+        values.set(k, ranks.select(k));
+      }
+      bounds.push(percentile(ranks.count, q, (k) => values.get(k) as number));
+    }
+    [lower, upper] = bounds;
+  } else if (intensity.kind === 'window') {
+    lower = intensity.lower;
+    upper = intensity.upper;
+  } else {
+    lower = 0;
+    upper = 255;
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  await chunks((from, to) => {
+    const [lo, hi] = clipInto(pixels, lower, upper, out, from, to);
+    min = Math.min(min, lo);
+    max = Math.max(max, hi);
+  });
+  if (intensity.kind === 'none') return { values: out, min, max, finite: true };
+  const span = max - min;
+  if (!(span > 0)) return { values: out.fill(0), min: 0, max: 0, finite: true };
+  await chunks((from, to) => stretchInPlace(out, min, span, from, to));
+  return { values: out, min: 0, max: 255, finite: Number.isFinite(span) };
 }

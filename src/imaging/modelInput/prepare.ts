@@ -1,8 +1,13 @@
 import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
-import { clipRange } from '../resize/bspline';
-import { resizePlaneParallel } from '../resize/parallel';
-import type { IntensitySpec, ModelInput, SourceImage } from '../types';
-import { applyIntensityInto, resolveIntensity } from './intensity';
+import { clipRange, type PlaneSource } from '../resize/bspline';
+import { BANDED_WORK, resizePlaneInBands, resizePlaneParallel } from '../resize/parallel';
+import type { IntensitySpec, ModelInput, ModelInputGeometry, SourceImage } from '../types';
+import {
+  applyIntensityInto,
+  applyIntensityLater,
+  resolveIntensity,
+  type ResolvedIntensity,
+} from './intensity';
 import { ScanlineDeflater, scanlineBuffer } from './png';
 
 /**
@@ -15,7 +20,7 @@ export async function prepareModelInput(
   image: SourceImage,
   intensity: IntensitySpec = { kind: 'auto' },
 ): Promise<ModelInput> {
-  const { planes, lo, hi } = resizedPlanes(image, intensity);
+  const { planes, lo, hi } = await resizedPlanesLater(image, intensity);
   const geometry = modelInputGeometry(image.width, image.height);
   const size = MODEL_INPUT_SIZE;
   // The PNG scanlines and their checksum come out of the same pass as the pixel bytes, and each
@@ -47,7 +52,7 @@ export function modelInputPixels(
 ): Uint8Array {
   const { planes, lo, hi } = resizedPlanes(image, intensity);
   const size = MODEL_INPUT_SIZE;
-  if (planes.length === 1) return greyBytesToRgb(planeToGrey(planes[0], lo, hi));
+  if (planes.length === 1) return planeToRgb(planes[0], lo, hi);
   const rgb = new Uint8Array(size * size * 3);
   const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
   for (let y = 0; y < size; y++) colourRowToWords(planes, lo | 0, hi | 0, y, size, words);
@@ -62,31 +67,99 @@ function resizedPlanes(
   image: SourceImage,
   intensity: IntensitySpec,
 ): { planes: Float64Array[]; lo: number; hi: number } {
-  const { width, height } = image;
-  const geometry = modelInputGeometry(width, height);
-  const resolved = resolveIntensity(image, intensity);
-  // Values already within 0–255 taken as they are need no copy: the resize reads them directly.
-  const asIs = resolved.kind === 'none' && image.range.min >= 0 && image.range.max <= 255;
-  let values: Float32Array | Float64Array | Uint8Array;
-  let min: number;
-  let max: number;
-  if (asIs) {
-    values = image.pixels;
-    min = image.range.min;
-    max = image.range.max;
-  } else {
-    // Bytes (8-bit raster) only get here when a window or percentiles were asked for: rare enough
-    // for a float copy, which the percentile search needs (it reads float bit patterns).
-    const floats = image.pixels instanceof Uint8Array ? Float32Array.from(image.pixels) : image.pixels;
-    const mapped = applyIntensityInto(floats, resolved, intensityBuffer(floats.length));
-    values = mapped.values;
-    min = mapped.min;
-    max = mapped.max;
-  }
-  // A colour image whose channels are identical (a grey JPEG saved as RGB) needs one resize.
-  const channels = image.channels === 3 && !channelsIdentical(values) ? 3 : 1;
-  const { paddedWidth: pw, paddedHeight: ph, padLeft, padTop } = geometry;
+  const input = intensityInput(image, intensity);
+  const mapped =
+    'floats' in input
+      ? applyIntensityInto(input.floats, input.resolved, intensityBuffer(input.floats.length))
+      : input;
+  const { sources, min, max } = planeSources(image, mapped);
   const size = MODEL_INPUT_SIZE;
+  const planes = sources.map((source, c) => resizePlaneParallel(source, size, size, planeBuffer(c)));
+  const [lo, hi] = clipRange(planes, min, max);
+  return { planes, lo, hi };
+}
+
+/**
+ * resizedPlanes for prepareModelInput: a large image (a tall or wide strip, a 10000² scan) is
+ * mapped and resized in chunks and bands that yield to the event loop (applyIntensityLater,
+ * resizePlaneInBands), so the extension host keeps answering; its buffers are then its own,
+ * since other preparations may run in between.
+ */
+async function resizedPlanesLater(
+  image: SourceImage,
+  intensity: IntensitySpec,
+): Promise<{ planes: Float64Array[]; lo: number; hi: number }> {
+  const size = MODEL_INPUT_SIZE;
+  const geometry = modelInputGeometry(image.width, image.height);
+  const work = estimatedResizeWork(geometry, size) * image.channels;
+  if (work <= BANDED_WORK) return resizedPlanes(image, intensity);
+  const input = intensityInput(image, intensity);
+  const mapped =
+    'floats' in input
+      ? await applyIntensityLater(input.floats, input.resolved, sharedFloat64(input.floats.length))
+      : input;
+  const identical = image.channels === 3 ? await channelsIdenticalLater(mapped.values) : undefined;
+  const { sources, min, max } = planeSources(image, mapped, identical);
+  const planes: Float64Array[] = [];
+  for (const source of sources)
+    planes.push(await resizePlaneInBands(source, size, size, sharedFloat64(size * size)));
+  const [lo, hi] = clipRange(planes, min, max);
+  return { planes, lo, hi };
+}
+
+/**
+ * Roughly what resizing one channel costs (multiply-adds; see resizeWork, which needs the plan):
+ * the x pass over the image's rows and the blur's reach, the y pass over the columns it leaves
+ * non-zero.
+ */
+function estimatedResizeWork(g: ModelInputGeometry, size: number): number {
+  const taps = (padded: number) => (padded > size ? 2 * Math.floor(2 * (padded / size - 1) + 0.5) + 1 : 1);
+  const tx = taps(g.paddedWidth);
+  const ty = taps(g.paddedHeight);
+  const band = Math.min(size, Math.ceil(((g.sourceWidth + tx + 1200) * size) / g.paddedWidth));
+  return g.sourceHeight * (g.sourceWidth + tx) * tx + band * (g.sourceHeight + ty) * ty;
+}
+
+interface MappedValues {
+  values: Float32Array | Float64Array | Uint8Array;
+  min: number;
+  max: number;
+  /** Every value is finite (so bounded, see PlaneSource.maxAbs). */
+  finite: boolean;
+}
+
+/**
+ * The values the resize reads: the pixels themselves when they are taken as they are (values
+ * already within 0–255 need no copy), else the floats to map and how.
+ */
+function intensityInput(
+  image: SourceImage,
+  intensity: IntensitySpec,
+): MappedValues | { floats: Float32Array; resolved: ResolvedIntensity } {
+  const resolved = resolveIntensity(image, intensity);
+  if (resolved.kind === 'none' && image.range.min >= 0 && image.range.max <= 255)
+    return { values: image.pixels, min: image.range.min, max: image.range.max, finite: false };
+  // Bytes (8-bit raster) only get here when a window or percentiles were asked for: rare enough
+  // for a float copy, which the percentile search needs (it reads float bit patterns).
+  const floats = image.pixels instanceof Uint8Array ? Float32Array.from(image.pixels) : image.pixels;
+  return { floats, resolved };
+}
+
+/**
+ * The mapped values as one PlaneSource per distinct channel, placed in the padded plane, and their
+ * range. `identical`: whether the three channels are equal, when already known.
+ */
+function planeSources(
+  image: SourceImage,
+  mapped: MappedValues,
+  identical?: boolean,
+): { sources: PlaneSource[]; min: number; max: number } {
+  const { width, height } = image;
+  const { values } = mapped;
+  let { min, max } = mapped;
+  // A colour image whose channels are identical (a grey JPEG saved as RGB) needs one resize.
+  const channels = image.channels === 3 && !(identical ?? channelsIdentical(values)) ? 3 : 1;
+  const { paddedWidth: pw, paddedHeight: ph, padLeft, padTop } = modelInputGeometry(width, height);
 
   // skimage clips to the range of its input, i.e. of the padded image over all channels.
   if (pw !== width || ph !== height) {
@@ -94,10 +167,11 @@ function resizedPlanes(
     max = Math.max(max, 0);
   }
 
-  const planes: Float64Array[] = [];
+  const sources: PlaneSource[] = [];
   for (let c = 0; c < channels; c++) {
     // The zero padding is never built: the resize places each source row in its padded line.
-    const source = {
+    // Mapped values are within 0–255 when finite: the resize need not scan them for their bound.
+    sources.push({
       data: values,
       width,
       height,
@@ -107,11 +181,10 @@ function resizedPlanes(
       padTop,
       paddedWidth: pw,
       paddedHeight: ph,
-    };
-    planes.push(resizePlaneParallel(source, size, size, planeBuffer(c)));
+      maxAbs: mapped.finite ? 255 : undefined,
+    });
   }
-  const [lo, hi] = clipRange(planes, min, max);
-  return { planes, lo, hi };
+  return { sources, min, max };
 }
 
 /**
@@ -257,13 +330,31 @@ function clip(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-/** The plane as grey bytes: truncated and clipped (see clip), as numpy's uint8 cast does. */
-function planeToGrey(plane: Float64Array, lo: number, hi: number): Uint8Array {
+/**
+ * The plane as grey RGB bytes: truncated and clipped (see clip), as numpy's uint8 cast does, and
+ * repeated on R, G and B; four pixels written as three 32-bit words, in one pass (no grey copy).
+ */
+function planeToRgb(plane: Float64Array, lo: number, hi: number): Uint8Array {
   const ilo = lo | 0;
   const ihi = hi | 0;
-  const grey = new Uint8Array(plane.length);
-  for (let i = 0; i < plane.length; i++) grey[i] = clip(plane[i] | 0, ilo, ihi);
-  return grey;
+  const rgb = new Uint8Array(plane.length * 3);
+  const words = new Uint32Array(rgb.buffer, 0, (plane.length * 3) >> 2);
+  const quads = plane.length >> 2;
+  for (let q = 0, i = 0, w = 0; q < quads; q++, i += 4, w += 3) {
+    let v = plane[i];
+    const g0 = clip(v | 0, ilo, ihi);
+    v = plane[i + 1];
+    const g1 = clip(v | 0, ilo, ihi);
+    v = plane[i + 2];
+    const g2 = clip(v | 0, ilo, ihi);
+    v = plane[i + 3];
+    const g3 = clip(v | 0, ilo, ihi);
+    words[w] = g0 | (g0 << 8) | (g0 << 16) | (g1 << 24);
+    words[w + 1] = g1 | (g1 << 8) | (g2 << 16) | (g2 << 24);
+    words[w + 2] = g2 | (g3 << 8) | (g3 << 16) | (g3 << 24);
+  }
+  for (let i = quads * 4; i < plane.length; i++) rgb.fill(clip(plane[i] | 0, ilo, ihi), i * 3, i * 3 + 3);
+  return rgb;
 }
 
 /** Grey bytes as RGB: each repeated on R, G and B, four pixels written as three 32-bit words. */
@@ -360,9 +451,23 @@ function sharedFloat64(length: number): Float64Array {
     : new Float64Array(new SharedArrayBuffer(length * 8));
 }
 
-function channelsIdentical(values: Float32Array | Float64Array | Uint8Array): boolean {
-  for (let i = 0; i < values.length; i += 3) {
+function channelsIdentical(
+  values: Float32Array | Float64Array | Uint8Array,
+  from = 0,
+  to = values.length,
+): boolean {
+  for (let i = from; i < to; i += 3) {
     if (values[i] !== values[i + 1] || values[i] !== values[i + 2]) return false;
+  }
+  return true;
+}
+
+/** channelsIdentical in chunks between turns of the event loop (a 100-megapixel colour image has 300 M values). */
+async function channelsIdenticalLater(values: Float32Array | Float64Array | Uint8Array): Promise<boolean> {
+  const chunk = 3 << 20;
+  for (let from = 0; from < values.length; from += chunk) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!channelsIdentical(values, from, Math.min(values.length, from + chunk))) return false;
   }
   return true;
 }

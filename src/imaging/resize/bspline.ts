@@ -24,20 +24,17 @@ import { gaussianKernel } from './gaussian';
  * i.e. the zero padding under the blur, are left out: adding +0 changes nothing). What changes is
  * the memory order: four rows are prefiltered side by side with their running values in locals
  * (independent recursions overlap instead of waiting on each other's latency), the y blur and the
- * y recursion's forward sweep are one pass, and padding rows of a non-square image are known to
- * resize to zeros.
+ * y recursion's forward sweep are one pass, and several blurred samples are summed side by side.
+ *
+ * The zero padding of a tall or wide image (512×30000 is padded to 30000²) is never computed
+ * (see AxisPlan): along each axis only a window around the image is, the window the zeros do not
+ * already decide. Outside the image the blur gives exact zeros beyond its radius, and the
+ * prefilter's recursions, fed zeros, shrink by |pole| ≈ 0.27 per step until they round to exactly
+ * zero (prefilterReach); everything beyond is the zero the full computation produces too.
  */
 export const SPLINE_PAD = 12;
 const POLE = Math.sqrt(3) - 2;
 const GAIN = (1 - POLE) * (1 - 1 / POLE);
-/**
- * Meant as: z^i below this adds less than 1e-15 grey levels to the causal initial value. Note that
- * the pole is negative, so `zi > INIT_CUTOFF` fails at once and the sum over i never runs: the
- * initial value is c[0] + z^(n−1)·c[n−1]. The first and last 12 values are the zero padding, so
- * what is left out is below |z|^12 ≈ 1.4e-7 of the edge values. Kept as it is because the golden
- * files are matched byte for byte this way; changing it changes result bits (see initDepth).
- */
-const INIT_CUTOFF = 1e-18;
 
 /**
  * Scratch space reused between calls: the intermediates are tens of MB per image and allocating
@@ -91,6 +88,11 @@ export interface PlaneSource {
   padTop: number;
   paddedWidth: number;
   paddedHeight: number;
+  /**
+   * When the caller knows it: every value is finite and at most this in magnitude (intensity-mapped
+   * values: 255). Otherwise a padded source is scanned for it (see prefilterReach).
+   */
+  maxAbs?: number;
 }
 
 /**
@@ -144,11 +146,123 @@ export function resizePlane(
 }
 
 /**
+ * What one axis of the resize computes, in the coordinates of the padded plane (0 … padded − 1)
+ * and of the spline line (the padded plane plus SPLINE_PAD zeros at each end, 0 … padded + 23).
+ * Only the window [w0, w1) of the spline line is ever stored or swept; the outputs [o0, o1) are
+ * the only ones that can differ from zero.
+ */
+export interface AxisPlan {
+  padded: number;
+  out: number;
+  /** The axis keeps its size: values are copied, not resampled. */
+  copy: boolean;
+  /** The anti-aliasing blur (when shrinking) and its radius. */
+  kernel?: Float64Array;
+  radius: number;
+  /** Samples that can be non-zero after the blur, in plane coordinates: the image ± radius. */
+  lo: number;
+  hi: number;
+  /** The stored window of the spline line. */
+  w0: number;
+  w1: number;
+  o0: number;
+  o1: number;
+  taps?: Taps;
+}
+
+/**
+ * How many steps past the last non-zero input a prefilter recursion takes to round to exactly
+ * zero, for inputs of magnitude at most maxAbs; Infinity (sweep the whole line) when that cannot
+ * be bounded (non-finite or near-overflow values, which the full sweep spreads everywhere).
+ *
+ * Why it holds: fed zeros, each step multiplies by the pole, |z| ≈ 0.268 (rounded to nearest: at
+ * most |z|·(1 + 2⁻⁵³) times smaller in normal doubles; a subnormal m·2⁻¹⁰⁷⁴ becomes
+ * round(0.268·m)·2⁻¹⁰⁷⁴, strictly fewer units, and 0 from m = 1). The values the recursions start
+ * from are bounded by 1e4·maxAbs: the blur's weights sum to 1, the causal sweep gains at most
+ * 1/(1 − |z|), the anti-causal |z|/(1 − |z|), the sampling weights sum to 6, and the y pass
+ * repeats that on the x pass's output (about 4·maxAbs in all). So after
+ * (ln(1e4·maxAbs) + 1074·ln 2) / ln(1/|z|) steps, plus a margin, the value is exactly zero, and
+ * so is everything the recursion computes from it and further zeros.
+ */
+export function prefilterReach(maxAbs: number): number {
+  if (!(maxAbs <= 1e300)) return Infinity;
+  const start = Math.max(1, maxAbs) * 1e4;
+  return Math.ceil((Math.log(start) + 1074 * Math.LN2) / -Math.log(-POLE)) + 8;
+}
+
+/**
+ * The largest magnitude of the source's values (NaN if any is not finite): bounds how far the
+ * prefilter carries them into the padding. Bytes need no look.
+ */
+function sourceMagnitude(source: PlaneSource): number {
+  const { data, width, height, stride, offset } = source;
+  if (source.maxAbs !== undefined) return source.maxAbs;
+  if (data instanceof Uint8Array) return 255;
+  let max = 0;
+  const end = width * height * stride;
+  for (let i = offset; i < end; i += stride) {
+    const v = data[i];
+    const a = v < 0 ? -v : v;
+    if (a > max) max = a;
+    else if (a !== a) return NaN; // NaN
+  }
+  return max === Infinity ? NaN : max;
+}
+
+function planAxis(padded: number, out: number, start: number, length: number, reach: number): AxisPlan {
+  if (padded === out)
+    return {
+      padded,
+      out,
+      copy: true,
+      radius: 0,
+      lo: start,
+      hi: start + length,
+      w0: 0,
+      w1: 0,
+      o0: start,
+      o1: start + length,
+    };
+  const sigma = Math.max(0, (padded / out - 1) / 2);
+  // scipy skips the blur along an axis whose sigma is ~0.
+  const kernel = sigma > 1e-15 ? gaussianKernel(sigma) : undefined;
+  const radius = kernel ? (kernel.length - 1) >> 1 : 0;
+  const lo = Math.max(0, start - radius);
+  const hi = Math.min(padded, start + length + radius);
+  const n = padded + 2 * SPLINE_PAD;
+  // Coefficients that can be non-zero: [z0, z1); 4 more zeros each side for the sampling taps.
+  const z0 = Math.max(0, SPLINE_PAD + lo - reach);
+  const z1 = Math.min(n, SPLINE_PAD + hi + reach);
+  const taps = makeTaps(padded, out);
+  let o0 = 0;
+  while (o0 < out && taps.start[o0] + 3 < z0) o0++;
+  let o1 = out;
+  while (o1 > o0 && taps.start[o1 - 1] >= z1) o1--;
+  return {
+    padded,
+    out,
+    copy: false,
+    kernel,
+    radius,
+    lo,
+    hi,
+    w0: Math.max(0, z0 - 4),
+    w1: Math.min(n, z1 + 4),
+    o0,
+    o1,
+    taps,
+  };
+}
+
+/**
  * How a plane is resized, in two phases that can each be split between threads with the same
  * result bits: the x pass is independent per row (resizeRows: any range of rows of the padded
  * plane), the y pass independent per column (resizeColumns: any range of output columns). The
  * x pass writes the intermediate (`rows` when the y axis is blurred, else straight into the
  * coefficients `c`); the y pass reads it and writes `out`.
+ *
+ * The intermediate holds only the columns [x.o0, x.o1) the x pass can make non-zero (its row
+ * stride is `band`), `rows` only the image's own rows, `c` only the window [y.w0, y.w1).
  */
 export interface ResizePlan {
   source: PlaneSource;
@@ -156,30 +270,37 @@ export interface ResizePlan {
   outHeight: number;
   /** 'x': the y axis keeps its size (x pass straight into out); 'blur': y blurred; 'direct': not. */
   mode: 'x' | 'blur' | 'direct';
+  x: AxisPlan;
+  y: AxisPlan;
+  band: number;
   rowsLength: number;
   coefficientsLength: number;
 }
 
 export function planResize(source: PlaneSource, outWidth: number, outHeight: number): ResizePlan {
-  const ph = source.paddedHeight;
+  const { width, height, paddedWidth: pw, paddedHeight: ph } = source;
+  // Only a padded plane has zeros to leave out; the image's own extent needs no bound.
+  const reach = pw > width || ph > height ? prefilterReach(sourceMagnitude(source)) : Infinity;
+  const x = planAxis(pw, outWidth, source.padLeft, width, reach);
+  const y = planAxis(ph, outHeight, source.padTop, height, reach);
+  const band = x.o1 - x.o0;
   // An axis that keeps its size is left alone: the interpolating spline sampled at its own knots
   // is the identity, and skipping it avoids round-off that truncation to uint8 would turn into
   // off-by-one errors (the reference itself lands one grey level low on ~1.5% of such values).
-  if (ph === outHeight)
-    return { source, outWidth, outHeight, mode: 'x', rowsLength: 0, coefficientsLength: 0 };
-  const sigma = Math.max(0, (ph / outHeight - 1) / 2);
-  const coefficientsLength = (ph + 2 * SPLINE_PAD) * outWidth;
-  if (sigma > 1e-15)
-    return { source, outWidth, outHeight, mode: 'blur', rowsLength: outWidth * ph, coefficientsLength };
-  return { source, outWidth, outHeight, mode: 'direct', rowsLength: 0, coefficientsLength };
+  if (y.copy)
+    return { source, outWidth, outHeight, mode: 'x', x, y, band, rowsLength: 0, coefficientsLength: 0 };
+  const coefficientsLength = (y.w1 - y.w0) * band;
+  const mode = y.kernel ? 'blur' : 'direct';
+  const rowsLength = mode === 'blur' ? height * band : 0;
+  return { source, outWidth, outHeight, mode, x, y, band, rowsLength, coefficientsLength };
 }
 
-/** Zeros the spline padding rows of the coefficients (whole rows): once, before both phases. */
+/** Zeros the coefficient rows no pass writes (whole rows): once, before both phases. */
 export function startResize(plan: ResizePlan, c: Float64Array): void {
   if (plan.mode === 'x') return;
-  const w = plan.outWidth;
-  c.fill(0, 0, SPLINE_PAD * w);
-  c.fill(0, (SPLINE_PAD + plan.source.paddedHeight) * w, plan.coefficientsLength);
+  const { y, band } = plan;
+  c.fill(0, 0, Math.max(0, SPLINE_PAD + y.lo - y.w0) * band);
+  c.fill(0, Math.max(0, SPLINE_PAD + y.hi - y.w0) * band, plan.coefficientsLength);
 }
 
 /** The x pass of padded-plane rows [from, to). */
@@ -191,9 +312,23 @@ export function resizeRows(
   from: number,
   to: number,
 ): void {
-  if (plan.mode === 'x') xPass(plan.source, plan.outWidth, out, 0, from, to);
-  else if (plan.mode === 'blur') xPass(plan.source, plan.outWidth, rows, 0, from, to);
-  else xPass(plan.source, plan.outWidth, c, SPLINE_PAD * plan.outWidth, from, to);
+  const { source, band, outWidth } = plan;
+  if (plan.mode === 'x') {
+    // Row py of the plane is row py of out; the columns outside the band and the padding rows are 0.
+    const padEnd = Math.min(to, source.padTop);
+    if (from < padEnd) out.fill(0, from * outWidth, padEnd * outWidth);
+    const padStart = Math.max(from, source.padTop + source.height);
+    if (padStart < to) out.fill(0, padStart * outWidth, to * outWidth);
+    for (let py = Math.max(from, source.padTop); py < Math.min(to, source.padTop + source.height); py++) {
+      out.fill(0, py * outWidth, py * outWidth + plan.x.o0);
+      out.fill(0, py * outWidth + plan.x.o1, (py + 1) * outWidth);
+    }
+    xPass(plan, out, plan.x.o0, outWidth, from, to);
+  } else if (plan.mode === 'blur') {
+    xPass(plan, rows, -source.padTop * band, band, from, to);
+  } else {
+    xPass(plan, c, (SPLINE_PAD - plan.y.w0) * band, band, from, to);
+  }
 }
 
 /** The y pass of output columns [x0, x1), once every row of the x pass is done. */
@@ -206,107 +341,102 @@ export function resizeColumns(
   x1: number,
 ): void {
   if (plan.mode === 'x' || x1 <= x0) return;
-  const { outWidth, outHeight } = plan;
-  const ph = plan.source.paddedHeight;
-  const paddedRows = ph + 2 * SPLINE_PAD;
-  const taps = makeTaps(ph, outHeight);
-  if (plan.mode === 'blur') {
-    const sigma = Math.max(0, (ph / outHeight - 1) / 2);
-    const kernel = gaussianKernel(sigma);
-    const base = SPLINE_PAD * outWidth;
-    // The rows the prefilter's initial value reads (near both ends) are blurred first; every other
-    // row is blurred just before the forward sweep reaches it, while it is in cache.
-    const depth = initDepth(paddedRows);
-    const head = Math.min(ph, Math.max(0, depth + 1 - SPLINE_PAD));
-    const tail = Math.min(ph, Math.max(head, paddedRows - 1 - depth - SPLINE_PAD));
-    blurColumns(rows, outWidth, ph, kernel, c, base, 0, head, x0, x1);
-    blurColumns(rows, outWidth, ph, kernel, c, base, tail, ph, x0, x1);
-    prefilterAndSampleColumns(c, paddedRows, outWidth, taps, out, x0, x1, (i) => {
-      const y = i - SPLINE_PAD;
-      if (y >= head && y < tail) blurColumns(rows, outWidth, ph, kernel, c, base, y, y + 1, x0, x1);
-    });
-  } else {
-    prefilterAndSampleColumns(c, paddedRows, outWidth, taps, out, x0, x1);
+  const { outWidth, outHeight, x, y, band, source } = plan;
+  // Columns outside the band, and rows outside [y.o0, y.o1) of those inside it, are zero.
+  const b0 = Math.max(x0, x.o0);
+  const b1 = Math.min(x1, x.o1);
+  const allNonZero = b0 === x0 && b1 === x1 && y.o0 === 0 && y.o1 === outHeight; // unpadded images
+  for (let o = 0; o < outHeight && !allNonZero; o++) {
+    const row = o * outWidth;
+    if (b1 <= b0 || o < y.o0 || o >= y.o1) out.fill(0, row + x0, row + x1);
+    else {
+      out.fill(0, row + x0, row + b0);
+      out.fill(0, row + b1, row + x1);
+    }
   }
+  if (b1 <= b0) return;
+  const bx0 = b0 - x.o0;
+  const bx1 = b1 - x.o0;
+  const base = (SPLINE_PAD - y.w0) * band; // c row of plane row 0
+  const blur = plan.mode === 'blur' && y.kernel;
+  prefilterAndSampleColumns(plan, c, out, bx0, bx1, (i) => {
+    // Window row i is plane row py: blurred just before the forward sweep reaches it.
+    const py = i + y.w0 - SPLINE_PAD;
+    if (blur && py >= y.lo && py < y.hi)
+      blurColumnRow(rows, band, source.padTop, source.height, blur, c, base, py, bx0, bx1);
+  });
 }
 
 /** Lines prefiltered side by side in the x pass. */
 const LINES = 4;
 
 /**
- * Along x, for rows [from, to) of the padded plane: blur (when shrinking), pad with 12 zeros, prefilter
- * and sample; the resized row y goes to `out[base + y * outWidth ...]`. Rows of the padding are
- * zeros in, so zeros out.
+ * Along x, for the image's rows among plane rows [from, to): blur (when shrinking), pad with 12
+ * zeros, prefilter and sample, within the window of plan.x; the band of resized row py goes to
+ * `out[base + py * stride ...]`. (Padding rows are zeros in, so zeros out: the caller's business.)
  */
 function xPass(
-  source: PlaneSource,
-  outWidth: number,
+  plan: ResizePlan,
   out: Float64Array,
   base: number,
+  stride: number,
   from: number,
   to: number,
 ): void {
-  const { data, width, height, stride, offset, padLeft, padTop, paddedWidth: pw } = source;
-  // Padding rows in [from, to): zeros. Source rows in it: [yFrom, yTo).
-  const padEnd = Math.min(to, padTop);
-  if (from < padEnd) out.fill(0, base + from * outWidth, base + padEnd * outWidth);
-  const padStart = Math.max(from, padTop + height);
-  if (padStart < to) out.fill(0, base + padStart * outWidth, base + to * outWidth);
+  const { data, width, height, stride: step, offset, padLeft, padTop } = plan.source;
+  const ax = plan.x;
   const yFrom = Math.max(0, from - padTop);
   const yTo = Math.min(height, to - padTop);
-  if (pw === outWidth) {
+  if (ax.copy) {
     for (let y = yFrom; y < yTo; y++) {
-      const o = base + (y + padTop) * outWidth;
-      out.fill(0, o, o + padLeft);
-      out.fill(0, o + padLeft + width, o + outWidth);
-      const s = y * width * stride + offset;
-      for (let x = 0; x < width; x++) out[o + padLeft + x] = data[s + x * stride];
+      const o = base + (y + padTop) * stride - ax.o0;
+      const s = y * width * step + offset;
+      for (let x = 0; x < width; x++) out[o + padLeft + x] = data[s + x * step];
     }
     return;
   }
-  const sigma = Math.max(0, (pw / outWidth - 1) / 2);
-  // scipy skips the blur along an axis whose sigma is ~0.
-  const kernel = sigma > 1e-15 ? gaussianKernel(sigma) : undefined;
-  const radius = kernel ? (kernel.length - 1) >> 1 : 0;
-  const n = pw + 2 * SPLINE_PAD;
+  const { kernel, radius, lo, hi, w0, w1 } = ax;
+  const taps = ax.taps as Taps;
+  const n = ax.padded + 2 * SPLINE_PAD;
   const lines = scratchBuffer(2, n * LINES);
-  const raw = kernel ? new Float64Array(pw + 2 * radius) : undefined; // zeros around for the blur
-  const taps = makeTaps(pw, outWidth);
+  const raw = kernel ? new Float64Array(ax.padded + 2 * radius) : undefined; // zeros around for the blur
+  const b0 = SPLINE_PAD + lo; // first line index the blur (or copy) writes
+  const b1 = SPLINE_PAD + hi;
   for (let y0 = yFrom; y0 < yTo; y0 += LINES) {
     const count = Math.min(LINES, yTo - y0);
     for (let k = 0; k < LINES; k++) {
       const line = k * n;
+      lines.fill(0, line + w0, line + b0);
+      lines.fill(0, line + b1, line + w1);
       if (k >= count) {
-        lines.fill(0, line, line + n); // a spare line in the last group: zeros, never stored
+        lines.fill(0, line + b0, line + b1); // a spare line in the last group: zeros, never stored
         continue;
       }
-      const s = (y0 + k) * width * stride + offset;
-      lines.fill(0, line, line + SPLINE_PAD + padLeft);
-      lines.fill(0, line + SPLINE_PAD + padLeft + width, line + n);
+      const s = (y0 + k) * width * step + offset;
       if (kernel && kernel.length === 3) {
         blurRow3(
           data,
           s,
-          stride,
+          step,
           width,
           kernel,
           lines,
           line + SPLINE_PAD + padLeft,
           padLeft > 0,
-          padLeft + width < pw,
+          padLeft + width < ax.padded,
         );
       } else if (raw && kernel) {
-        for (let x = 0; x < width; x++) raw[radius + padLeft + x] = data[s + x * stride];
-        blurLine(raw, pw, kernel, lines, line + SPLINE_PAD);
+        for (let x = 0; x < width; x++) raw[radius + padLeft + x] = data[s + x * step];
+        blurLine(raw, lo, hi - lo, kernel, lines, line + b0, radius + padLeft, radius + padLeft + width);
       } else {
         const d = line + SPLINE_PAD + padLeft;
-        for (let x = 0; x < width; x++) lines[d + x] = data[s + x * stride];
+        for (let x = 0; x < width; x++) lines[d + x] = data[s + x * step];
       }
     }
-    prefilterLines(lines, n);
-    const o0 = base + (y0 + padTop) * outWidth;
-    if (count === LINES) sampleLines(lines, n, taps, outWidth, out, o0);
-    else for (let k = 0; k < count; k++) sampleLine(lines, k * n, taps, outWidth, out, o0 + k * outWidth);
+    prefilterLines(lines, n, w0, w1);
+    const o0 = base + (y0 + padTop) * stride;
+    if (count === LINES) sampleLines(lines, n, taps, ax.o0, ax.o1, stride, out, o0);
+    else for (let k = 0; k < count; k++) sampleLine(lines, k * n, taps, ax.o0, ax.o1, out, o0 + k * stride);
   }
 }
 
@@ -344,74 +474,92 @@ function blurRow3(
 }
 
 /**
- * out[o + x] = Σ_j kernel[j] · raw[x + j], summed in j order from 0 like scipy's correlate1d
- * (raw holds the row with `radius` zeros on each side).
+ * out[o + i] = Σ_j kernel[j] · raw[from + i + j] for i in [0, count), summed in j order from 0 like
+ * scipy's correlate1d (raw holds the row with `radius` zeros on each side; only raw[n0 … n1 − 1]
+ * can be non-zero). Four samples are summed side by side: each sum is still one chain in j order,
+ * but four independent chains keep the floating-point adder busy instead of waiting on one
+ * chain's latency. Near the image's edges the taps that read zeros are left out (a narrow strip
+ * is mostly such taps): leading ones, because +0 plus the first non-zero product is that product,
+ * trailing ones because adding +0 changes nothing.
  */
 function blurLine(
   raw: Float64Array,
+  from: number,
   count: number,
   kernel: Float64Array,
   out: Float64Array,
   o: number,
+  n0: number,
+  n1: number,
 ): void {
-  const taps = kernel.length;
-  if (taps === 3) {
-    const k0 = kernel[0];
-    const k1 = kernel[1];
-    const k2 = kernel[2];
-    for (let x = 0; x < count; x++) out[o + x] = k0 * raw[x] + k1 * raw[x + 1] + k2 * raw[x + 2];
-  } else if (taps === 5) {
-    const k0 = kernel[0];
-    const k1 = kernel[1];
-    const k2 = kernel[2];
-    const k3 = kernel[3];
-    const k4 = kernel[4];
-    for (let x = 0; x < count; x++)
-      out[o + x] = k0 * raw[x] + k1 * raw[x + 1] + k2 * raw[x + 2] + k3 * raw[x + 3] + k4 * raw[x + 4];
-  } else {
-    for (let x = 0; x < count; x++) {
-      let s = kernel[0] * raw[x];
-      for (let j = 1; j < taps; j++) s += kernel[j] * raw[x + j];
-      out[o + x] = s;
+  const last = kernel.length - 1;
+  const end = from + count;
+  let x = from;
+  let d = o;
+  for (; x + 4 <= end; x += 4, d += 4) {
+    // Taps [j0, j1] cover every non-zero term of the four samples.
+    const j0 = Math.max(0, n0 - x - 3);
+    const j1 = Math.min(last, n1 - 1 - x);
+    if (j1 < j0) {
+      out[d] = out[d + 1] = out[d + 2] = out[d + 3] = 0;
+      continue;
     }
+    const q0 = x + j0;
+    let r0 = raw[q0];
+    let r1 = raw[q0 + 1];
+    let r2 = raw[q0 + 2];
+    let r3 = raw[q0 + 3];
+    const k0 = kernel[j0];
+    let s0 = k0 * r0;
+    let s1 = k0 * r1;
+    let s2 = k0 * r2;
+    let s3 = k0 * r3;
+    for (let j = j0 + 1, q = q0 + 4; j <= j1; j++, q++) {
+      const k = kernel[j];
+      r0 = r1;
+      r1 = r2;
+      r2 = r3;
+      r3 = raw[q];
+      s0 += k * r0;
+      s1 += k * r1;
+      s2 += k * r2;
+      s3 += k * r3;
+    }
+    out[d] = s0;
+    out[d + 1] = s1;
+    out[d + 2] = s2;
+    out[d + 3] = s3;
+  }
+  for (; x < end; x++, d++) {
+    const j0 = Math.max(0, n0 - x);
+    const j1 = Math.min(last, n1 - 1 - x);
+    let s = j1 < j0 ? 0 : kernel[j0] * raw[x + j0];
+    for (let j = j0 + 1; j <= j1; j++) s += kernel[j] * raw[x + j];
+    out[d] = s;
   }
 }
 
 /**
  * Cubic B-spline prefilter with mirror boundary (scipy's apply_filter for mode 'mirror'), without
- * the gain (see makeTaps), on LINES lines of length n stored one after the other. The four
- * recursions are independent and run interleaved, each carrying its last value in a local.
+ * the gain (see makeTaps), on LINES lines of length n stored one after the other, swept only over
+ * the window [w0, w1) (zeros outside it, see AxisPlan). The four recursions are independent and
+ * run interleaved, each carrying its last value in a local.
+ *
+ * The causal initial value c[0] + z^(n−1)·c[n−1] (scipy sums z^i terms while z^i > 1e-18, i.e.
+ * never, the pole being negative) reads the spline padding, which is zero: it is 0, and so is
+ * every causal value before the first non-zero input, w0 included. When the window stops short of
+ * the line's end, its last value is beyond the recursion's reach: 0, the anti-causal start too.
  */
-function prefilterLines(c: Float64Array, n: number): void {
+function prefilterLines(c: Float64Array, n: number, w0: number, w1: number): void {
   const z = POLE;
-  const zn1 = Math.pow(z, n - 1);
-  const denom = 1 - zn1 * zn1;
   const l1 = n;
   const l2 = 2 * n;
   const l3 = 3 * n;
-  const last = n - 1;
-  let a0 = c[0] + zn1 * c[last];
-  let a1 = c[l1] + zn1 * c[l1 + last];
-  let a2 = c[l2] + zn1 * c[l2 + last];
-  let a3 = c[l3] + zn1 * c[l3 + last];
-  let zi = z;
-  for (let i = 1; i < n - 1 && zi > INIT_CUTOFF; i++) {
-    const b = last - i;
-    a0 += zi * (c[i] + zn1 * c[b]);
-    a1 += zi * (c[l1 + i] + zn1 * c[l1 + b]);
-    a2 += zi * (c[l2 + i] + zn1 * c[l2 + b]);
-    a3 += zi * (c[l3 + i] + zn1 * c[l3 + b]);
-    zi *= z;
-  }
-  a0 /= denom;
-  a1 /= denom;
-  a2 /= denom;
-  a3 /= denom;
-  c[0] = a0;
-  c[l1] = a1;
-  c[l2] = a2;
-  c[l3] = a3;
-  for (let i = 1; i < n; i++) {
+  let a0 = c[w0];
+  let a1 = c[l1 + w0];
+  let a2 = c[l2 + w0];
+  let a3 = c[l3 + w0];
+  for (let i = w0 + 1; i < w1; i++) {
     a0 = c[i] + z * a0;
     c[i] = a0;
     a1 = c[l1 + i] + z * a1;
@@ -421,17 +569,20 @@ function prefilterLines(c: Float64Array, n: number): void {
     a3 = c[l3 + i] + z * a3;
     c[l3 + i] = a3;
   }
-  const k = z / (z * z - 1);
-  const p = last - 1;
-  a0 = (z * c[p] + a0) * k;
-  a1 = (z * c[l1 + p] + a1) * k;
-  a2 = (z * c[l2 + p] + a2) * k;
-  a3 = (z * c[l3 + p] + a3) * k;
-  c[last] = a0;
-  c[l1 + last] = a1;
-  c[l2 + last] = a2;
-  c[l3 + last] = a3;
-  for (let i = last - 1; i >= 0; i--) {
+  const last = w1 - 1;
+  if (w1 === n) {
+    const k = z / (z * z - 1);
+    const p = last - 1;
+    a0 = (z * c[p] + a0) * k;
+    a1 = (z * c[l1 + p] + a1) * k;
+    a2 = (z * c[l2 + p] + a2) * k;
+    a3 = (z * c[l3 + p] + a3) * k;
+    c[last] = a0;
+    c[l1 + last] = a1;
+    c[l2 + last] = a2;
+    c[l3 + last] = a3;
+  }
+  for (let i = last - 1; i >= w0; i--) {
     a0 = z * (a0 - c[i]);
     c[i] = a0;
     a1 = z * (a1 - c[l1 + i]);
@@ -443,19 +594,21 @@ function prefilterLines(c: Float64Array, n: number): void {
   }
 }
 
+/** Outputs [o0, o1) of one line, to out[d ...] (output o0 first). */
 function sampleLine(
   c: Float64Array,
   line: number,
   taps: Taps,
-  outWidth: number,
-  out: Float64Array,
   o0: number,
+  o1: number,
+  out: Float64Array,
+  d: number,
 ): void {
   const starts = taps.start;
   const weights = taps.weights;
-  for (let o = 0, w = 0; o < outWidth; o++, w += 4) {
+  for (let o = o0, w = o0 * 4, i = d; o < o1; o++, w += 4, i++) {
     const s = line + starts[o];
-    out[o0 + o] =
+    out[i] =
       weights[w] * c[s] + weights[w + 1] * c[s + 1] + weights[w + 2] * c[s + 2] + weights[w + 3] * c[s + 3];
   }
 }
@@ -465,16 +618,18 @@ function sampleLines(
   c: Float64Array,
   n: number,
   taps: Taps,
-  outWidth: number,
+  from: number,
+  to: number,
+  stride: number,
   out: Float64Array,
-  o0: number,
+  d: number,
 ): void {
   const starts = taps.start;
   const weights = taps.weights;
-  const o1 = o0 + outWidth;
-  const o2 = o1 + outWidth;
-  const o3 = o2 + outWidth;
-  for (let o = 0, w = 0; o < outWidth; o++, w += 4) {
+  const d1 = d + stride;
+  const d2 = d1 + stride;
+  const d3 = d2 + stride;
+  for (let o = from, w = from * 4, i = 0; o < to; o++, w += 4, i++) {
     const s0 = starts[o];
     const s1 = s0 + n;
     const s2 = s1 + n;
@@ -483,103 +638,125 @@ function sampleLines(
     const w1 = weights[w + 1];
     const w2 = weights[w + 2];
     const w3 = weights[w + 3];
-    out[o0 + o] = w0 * c[s0] + w1 * c[s0 + 1] + w2 * c[s0 + 2] + w3 * c[s0 + 3];
-    out[o1 + o] = w0 * c[s1] + w1 * c[s1 + 1] + w2 * c[s1 + 2] + w3 * c[s1 + 3];
-    out[o2 + o] = w0 * c[s2] + w1 * c[s2 + 1] + w2 * c[s2 + 2] + w3 * c[s2 + 3];
-    out[o3 + o] = w0 * c[s3] + w1 * c[s3 + 1] + w2 * c[s3 + 2] + w3 * c[s3 + 3];
+    out[d + i] = w0 * c[s0] + w1 * c[s0 + 1] + w2 * c[s0 + 2] + w3 * c[s0 + 3];
+    out[d1 + i] = w0 * c[s1] + w1 * c[s1 + 1] + w2 * c[s1 + 2] + w3 * c[s1 + 3];
+    out[d2 + i] = w0 * c[s2] + w1 * c[s2 + 1] + w2 * c[s2 + 2] + w3 * c[s2 + 3];
+    out[d3 + i] = w0 * c[s3] + w1 * c[s3 + 1] + w2 * c[s3 + 2] + w3 * c[s3 + 3];
   }
 }
 
 /**
- * The y blur on whole rows: row y of `out` (from `base`) = Σ_j kernel[j] · input row y − radius + j,
- * rows outside the image being zeros (left out of the sum), in scipy's j order.
+ * The y blur of plane row py, columns [x0, x1) of the band: Σ_j kernel[j] · plane row py − radius + j
+ * in scipy's j order, rows outside the image being zeros (left out of the sum). `input` holds the
+ * image's rows only (row padTop of the plane first), the result goes to c[base + py * width ...].
  */
-function blurColumns(
+function blurColumnRow(
   input: Float64Array,
   width: number,
+  padTop: number,
   height: number,
   kernel: Float64Array,
   out: Float64Array,
   base: number,
-  from: number,
-  to: number,
+  py: number,
   x0: number,
   x1: number,
 ): void {
   const radius = (kernel.length - 1) >> 1;
-  for (let y = from; y < to; y++) {
-    const dst = base + y * width;
-    const lo = y < radius ? -y : -radius;
-    const hi = y + radius >= height ? height - 1 - y : radius;
-    if (radius === 1 && lo === -1 && hi === 1) {
-      const k0 = kernel[0];
-      const k1 = kernel[1];
-      const k2 = kernel[2];
-      const r0 = (y - 1) * width;
-      const r1 = r0 + width;
-      const r2 = r1 + width;
-      for (let x = x0; x < x1; x++)
-        out[dst + x] = k0 * input[r0 + x] + k1 * input[r1 + x] + k2 * input[r2 + x];
-      continue;
-    }
-    const k = kernel[lo + radius];
-    const first = (y + lo) * width;
-    for (let x = x0; x < x1; x++) out[dst + x] = k * input[first + x];
+  const dst = base + py * width;
+  // Taps j in [lo, hi] read image row py + j − padTop.
+  const lo = Math.max(-radius, padTop - py);
+  const hi = Math.min(radius, padTop + height - 1 - py);
+  const first = (py - padTop) * width;
+  if (radius === 1 && lo === -1 && hi === 1) {
+    const k0 = kernel[0];
+    const k1 = kernel[1];
+    const k2 = kernel[2];
+    const r0 = first - width;
+    const r1 = first;
+    const r2 = first + width;
+    for (let x = x0; x < x1; x++) out[dst + x] = k0 * input[r0 + x] + k1 * input[r1 + x] + k2 * input[r2 + x];
+    return;
+  }
+  if (hi < lo) {
+    out.fill(0, dst + x0, dst + x1);
+    return;
+  }
+  // Four columns at a time, their sums in locals over all taps (one store each, not one per tap).
+  const k = kernel[lo + radius];
+  const r0 = first + lo * width;
+  let x = x0;
+  for (; x + 4 <= x1; x += 4) {
+    let r = r0 + x;
+    let s0 = k * input[r];
+    let s1 = k * input[r + 1];
+    let s2 = k * input[r + 2];
+    let s3 = k * input[r + 3];
     for (let j = lo + 1; j <= hi; j++) {
       const kj = kernel[j + radius];
-      const srcRow = (y + j) * width;
-      for (let x = x0; x < x1; x++) out[dst + x] += kj * input[srcRow + x];
+      r += width;
+      s0 += kj * input[r];
+      s1 += kj * input[r + 1];
+      s2 += kj * input[r + 2];
+      s3 += kj * input[r + 3];
     }
+    out[dst + x] = s0;
+    out[dst + x + 1] = s1;
+    out[dst + x + 2] = s2;
+    out[dst + x + 3] = s3;
+  }
+  for (; x < x1; x++) {
+    let r = r0 + x;
+    let s = k * input[r];
+    for (let j = lo + 1; j <= hi; j++) {
+      r += width;
+      s += kernel[j + radius] * input[r];
+    }
+    out[dst + x] = s;
   }
 }
 
 /**
- * The prefilter along y on columns [x0, x1) of a rows×width row-major array (independent recursions, run side
- * by side along each row: contiguous memory, no dependency between neighbours), and the sampling
- * along y. Each output row is sampled as soon as the backward sweep has finalised its four rows,
- * while they are still in cache, instead of in a separate pass over the whole buffer.
+ * The prefilter along y on band columns [x0, x1) of the coefficient window (independent
+ * recursions, run side by side along each row: contiguous memory, no dependency between
+ * neighbours), and the sampling along y into out. Each output row is sampled as soon as the
+ * backward sweep has finalised its four rows, while they are still in cache, instead of in a
+ * separate pass over the whole buffer. The window's ends are as in prefilterLines.
  */
 function prefilterAndSampleColumns(
+  plan: ResizePlan,
   c: Float64Array,
-  rows: number,
-  width: number,
-  ty: Taps,
   result: Float64Array,
   x0: number,
   x1: number,
-  beforeForward?: (row: number) => void,
+  beforeForward: (row: number) => void,
 ): void {
   const z = POLE;
-  const zn1 = Math.pow(z, rows - 1);
-  const last = (rows - 1) * width;
-  const c0 = scratchInit(width);
-  for (let x = x0; x < x1; x++) c0[x] = c[x] + zn1 * c[last + x];
-  let zi = z;
-  for (let i = 1; i < rows - 1 && zi > INIT_CUTOFF; i++) {
-    const a = i * width;
-    const b = (rows - 1 - i) * width;
-    for (let x = x0; x < x1; x++) c0[x] += zi * (c[a + x] + zn1 * c[b + x]);
-    zi *= z;
-  }
-  const denom = 1 - zn1 * zn1;
-  for (let x = x0; x < x1; x++) c[x] = c0[x] / denom;
+  const { y, band: width, outWidth } = plan;
+  const rows = y.w1 - y.w0;
   for (let i = 1; i < rows; i++) {
-    beforeForward?.(i);
+    beforeForward(i);
     const a = i * width;
     const p = a - width;
     for (let x = x0; x < x1; x++) c[a + x] += z * c[p + x];
   }
-  const prev = (rows - 2) * width;
-  const k = z / (z * z - 1);
-  for (let x = x0; x < x1; x++) c[last + x] = (z * c[prev + x] + c[last + x]) * k;
-  const starts = ty.start;
-  let o = starts.length - 1;
+  const last = (rows - 1) * width;
+  if (y.w1 === y.padded + 2 * SPLINE_PAD) {
+    const prev = last - width;
+    const k = z / (z * z - 1);
+    for (let x = x0; x < x1; x++) c[last + x] = (z * c[prev + x] + c[last + x]) * k;
+  }
+  const taps = y.taps as Taps;
+  const starts = taps.start;
+  const column = plan.x.o0;
+  let o = y.o1 - 1;
   for (let i = rows - 2; i >= 0; i--) {
     const a = i * width;
     const nx = a + width;
     for (let x = x0; x < x1; x++) c[a + x] = z * (c[nx + x] - c[a + x]);
     // Rows i and below are final: every output row whose taps start here or below can be sampled.
-    for (; o >= 0 && starts[o] >= i; o--) sampleRow(c, width, starts[o], ty.weights, o, result, x0, x1);
+    for (; o >= y.o0 && starts[o] - y.w0 >= i; o--)
+      sampleRow(c, width, starts[o] - y.w0, taps.weights, o, result, o * outWidth + column, x0, x1);
   }
 }
 
@@ -590,6 +767,7 @@ function sampleRow(
   weights: Float64Array,
   o: number,
   result: Float64Array,
+  out: number,
   x0: number,
   x1: number,
 ): void {
@@ -601,27 +779,9 @@ function sampleRow(
   const w1 = weights[o * 4 + 1];
   const w2 = weights[o * 4 + 2];
   const w3 = weights[o * 4 + 3];
-  const out = o * width;
   for (let x = x0; x < x1; x++) {
     result[out + x] = w0 * c[r0 + x] + w1 * c[r1 + x] + w2 * c[r2 + x] + w3 * c[r3 + x];
   }
-}
-
-/** The last line index the prefilter's initial value reads from each end (see prefilterLines). */
-function initDepth(rows: number): number {
-  let depth = 0;
-  let zi = POLE;
-  for (let i = 1; i < rows - 1 && zi > INIT_CUTOFF; i++) {
-    depth = i;
-    zi *= POLE;
-  }
-  return depth;
-}
-
-let initRow = new Float64Array(0);
-function scratchInit(width: number): Float64Array {
-  if (initRow.length < width) initRow = new Float64Array(width);
-  return initRow;
 }
 
 /**

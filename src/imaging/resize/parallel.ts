@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { planResize, resizeColumns, resizePlane, resizeRows, startResize, type PlaneSource } from './bspline';
+import {
+  planResize,
+  resizeColumns,
+  resizePlane,
+  resizeRows,
+  startResize,
+  type PlaneSource,
+  type ResizePlan,
+} from './bspline';
 import {
   cell,
   CELLS,
@@ -50,9 +58,10 @@ export function resizePlaneParallel(
   const buffers = sharedScratch(plan.rowsLength, plan.coefficientsLength);
   startResize(plan, buffers.coefficients);
   // The split: source rows in halves (in groups of four, as the x pass prefilters them), output
-  // columns in halves. Padding rows are left to the main thread's half and the worker's by place.
+  // columns of the band the x pass can make non-zero in halves. Padding rows and the columns outside
+  // the band are left to the main thread's half and the worker's by place.
   const rowsSplit = source.padTop + ((source.height >> 3) << 2);
-  const columnsSplit = outWidth >> 1;
+  const columnsSplit = plan.x.o0 + (plan.band >> 1);
   const id = (jobCounter = (jobCounter % 0x0ffffff) + 1);
   const control = controlCells();
   Atomics.store(control, ROWS_CELL, cell(id, OPEN));
@@ -60,9 +69,7 @@ export function resizePlaneParallel(
   const job: ResizeJob = {
     job: id,
     control,
-    source: shared,
-    outWidth,
-    outHeight,
+    plan,
     out,
     rows: buffers.rows,
     coefficients: buffers.coefficients,
@@ -197,7 +204,11 @@ function startWorker(): void {
 function scheduleIdleStop(): void {
   if (idleTimer) idleTimer.refresh();
   else {
-    idleTimer = setTimeout(stopResizeWorker, IDLE_MS);
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      if (bandedJobs > 0) scheduleIdleStop();
+      else void stopResizeWorker();
+    }, IDLE_MS);
     idleTimer.unref();
   }
 }
@@ -216,6 +227,7 @@ export async function stopResizeWorker(): Promise<void> {
   const running = worker;
   worker = undefined;
   ready = undefined;
+  lastCopy = undefined; // a huge image's shared copy is not kept beyond its use
   if (running) await running.terminate();
 }
 
@@ -248,6 +260,26 @@ function sharedFloat64(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(length * 8));
 }
 
+/** sharedSource copying in chunks between turns of the event loop (a 10000² image is 100 MB or more). */
+async function sharedSourceLater(data: PlaneSource['data']): Promise<PlaneSource['data']> {
+  if (data.buffer instanceof SharedArrayBuffer || lastCopy?.of === data) return sharedSource(data);
+  const copy = emptySharedLike(data);
+  const chunk = (8 << 20) / data.BYTES_PER_ELEMENT;
+  for (let from = 0; from < data.length; from += chunk) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    copy.set(data.subarray(from, Math.min(data.length, from + chunk)));
+  }
+  lastCopy = { of: data, copy };
+  return copy;
+}
+
+function emptySharedLike(data: PlaneSource['data']): PlaneSource['data'] {
+  const length = data.length;
+  if (data instanceof Float64Array) return sharedFloat64(length);
+  if (data instanceof Uint8Array) return new Uint8Array(new SharedArrayBuffer(length));
+  return new Float32Array(new SharedArrayBuffer(length * 4));
+}
+
 /** The source as the worker can read it: as it is when already in shared memory, else a copy. */
 let lastCopy: { of: PlaneSource['data']; copy: PlaneSource['data'] } | undefined;
 function sharedSource(data: PlaneSource['data']): PlaneSource['data'] {
@@ -255,12 +287,165 @@ function sharedSource(data: PlaneSource['data']): PlaneSource['data'] {
   // The channels of one colour image come one after the other: copied once for all three. (Kept
   // only as long as the next source differs; a changed array of the same identity is not expected.)
   if (lastCopy?.of === data) return lastCopy.copy;
-  const length = data.length;
-  let copy: Float32Array | Float64Array | Uint8Array;
-  if (data instanceof Float64Array) copy = sharedFloat64(length);
-  else if (data instanceof Uint8Array) copy = new Uint8Array(new SharedArrayBuffer(length));
-  else copy = new Float32Array(new SharedArrayBuffer(length * 4));
+  const copy = emptySharedLike(data);
   copy.set(data);
   lastCopy = { of: data, copy };
   return copy;
+}
+
+/**
+ * Work (roughly multiply-adds, over all channels) above which a model input is resized by
+ * resizePlaneInBands. The ordinary model inputs (a 512² CT: ~1 M; a 1634² colour JPEG: ~40 M, about
+ * 60 ms of each thread here) stay below it and keep the synchronous path: its buffers are reused,
+ * which the banded path's cannot be (it costs twice the CPU for such an image).
+ */
+export const BANDED_WORK = 48_000_000;
+/** Work done between two yields to the event loop in resizePlaneInBands (~3–10 ms of one thread). */
+const BAND_WORK = 3_000_000;
+/** How long the banded resize waits for a half the worker claimed (a huge plane's half on a busy machine). */
+const BANDED_CLAIMED_WAIT_MS = 120_000;
+
+/** What resizing this plane costs, in multiply-adds (see BANDED_WORK). */
+export function resizeWork(plan: ResizePlan): number {
+  return rowsWork(plan) * plan.source.height + columnsWork(plan) * plan.band;
+}
+
+function rowsWork(plan: ResizePlan): number {
+  const { x } = plan;
+  if (x.copy) return plan.source.width;
+  return (x.hi - x.lo) * (x.kernel?.length ?? 1) + 2 * (x.w1 - x.w0) + 4 * (x.o1 - x.o0);
+}
+
+function columnsWork(plan: ResizePlan): number {
+  const { y } = plan;
+  if (plan.mode === 'x') return 0;
+  return (y.hi - y.lo) * (y.kernel?.length ?? 1) + 2 * (y.w1 - y.w0) + 4 * (y.o1 - y.o0);
+}
+
+/**
+ * resizePlaneParallel for planes too big to resize in one go on the extension host's thread: the
+ * same split and the same result bits, but the calling thread does its share in bands of rows
+ * (then of columns), each well under 100 ms, and yields to the event loop between them; it waits
+ * for the worker's halves asynchronously. Everything it keeps across a yield is its own (buffers,
+ * job cells): other resizes may run in between.
+ */
+export async function resizePlaneInBands(
+  source: PlaneSource,
+  outWidth: number,
+  outHeight: number,
+  out: Float64Array,
+): Promise<Float64Array> {
+  if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
+  const posted = usableWorker();
+  const shareable = posted !== undefined && out.buffer instanceof SharedArrayBuffer;
+  const planned = shareable ? { ...source, data: await sharedSourceLater(source.data) } : source;
+  const plan = planResize(planned, outWidth, outHeight);
+  const rows = shareable ? sharedFloat64(plan.rowsLength) : new Float64Array(plan.rowsLength);
+  const c = shareable ? sharedFloat64(plan.coefficientsLength) : new Float64Array(plan.coefficientsLength);
+  startResize(plan, c);
+  const ph = source.paddedHeight;
+  const rowsPerBand = Math.max(LINE_GROUP, Math.floor(BAND_WORK / rowsWork(plan) / LINE_GROUP) * LINE_GROUP);
+  const columnsPerBand = Math.max(1, Math.floor(BAND_WORK / Math.max(1, columnsWork(plan))));
+  const doRows = async (from: number, to: number) => {
+    // Padding rows cost nothing (or a fill): in one go, the image's rows in bands.
+    const lo = Math.max(from, Math.min(to, source.padTop));
+    const hi = Math.max(lo, Math.min(to, source.padTop + source.height));
+    if (from < lo) resizeRows(plan, out, rows, c, from, lo);
+    await inBands(lo, hi, rowsPerBand, (a, b) => resizeRows(plan, out, rows, c, a, b));
+    if (hi < to) resizeRows(plan, out, rows, c, hi, to);
+  };
+  const doColumns = (from: number, to: number) =>
+    inBands(from, to, columnsPerBand, (a, b) => resizeColumns(plan, out, rows, c, a, b));
+  if (!posted || !shareable || source.height < 2 * MIN_ROWS) {
+    await doRows(0, ph);
+    await doColumns(0, outWidth);
+    return out;
+  }
+  const rowsSplit = source.padTop + ((source.height >> 3) << 2);
+  const columnsSplit = plan.x.o0 + (plan.band >> 1);
+  const id = (jobCounter = (jobCounter % 0x0ffffff) + 1);
+  // Cells of its own: a synchronous resize may post (and reset its cells) while this one waits.
+  const control = new Int32Array(new SharedArrayBuffer(CELLS * 4));
+  Atomics.store(control, ROWS_CELL, cell(id, OPEN));
+  Atomics.store(control, COLUMNS_CELL, cell(id, OPEN));
+  const job: ResizeJob = {
+    job: id,
+    control,
+    plan,
+    out,
+    rows,
+    coefficients: c,
+    rowsFrom: rowsSplit,
+    rowsTo: ph,
+    columnsFrom: columnsSplit,
+    columnsTo: outWidth,
+  };
+  posted.postMessage(job);
+  const to = posted;
+  bandedJobs++;
+  try {
+    await bandedHalves();
+  } finally {
+    bandedJobs--;
+    scheduleIdleStop();
+  }
+  return out;
+
+  async function bandedHalves(): Promise<void> {
+    await doRows(0, rowsSplit);
+    if (!(await finishHalfLater(control, ROWS_CELL, id, to))) await doRows(rowsSplit, ph);
+    if (plan.mode === 'x') {
+      Atomics.store(control, COLUMNS_CELL, cell(id, MAIN));
+    } else {
+      Atomics.store(control, ROWS_DONE_CELL, id);
+      Atomics.notify(control, ROWS_DONE_CELL);
+      await doColumns(0, columnsSplit);
+      if (!(await finishHalfLater(control, COLUMNS_CELL, id, to))) await doColumns(columnsSplit, outWidth);
+    }
+  }
+}
+
+/** Banded resizes under way: the idle stop waits for them (it would cut the worker's half short). */
+let bandedJobs = 0;
+
+/** The x pass prefilters rows in groups of four: bands are whole groups. */
+const LINE_GROUP = 4;
+
+/** run(a, b) over [from, to) in bands of `size`, yielding to the event loop before each. */
+async function inBands(
+  from: number,
+  to: number,
+  size: number,
+  run: (a: number, b: number) => void,
+): Promise<void> {
+  for (let a = from; a < to; a += size) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    run(a, Math.min(to, a + size));
+  }
+}
+
+/** finishHalf without blocking: polls the cell between turns of the event loop. */
+async function finishHalfLater(
+  control: Int32Array,
+  index: number,
+  id: number,
+  posted: Worker,
+): Promise<boolean> {
+  if (Atomics.compareExchange(control, index, cell(id, OPEN), cell(id, MAIN)) === cell(id, OPEN))
+    return false;
+  const deadline = Date.now() + BANDED_CLAIMED_WAIT_MS;
+  for (;;) {
+    const state = Atomics.load(control, index);
+    if (state === cell(id, DONE)) {
+      workerHalves++;
+      return true;
+    }
+    // A worker that was stopped or died: its half is redone here. One that stalls is also not
+    // used again.
+    if (worker !== posted) return false;
+    if (state !== cell(id, WORKER) || Date.now() > deadline) break;
+    await new Promise<void>((resolve) => setTimeout(resolve, 2));
+  }
+  abandonWorker();
+  return false;
 }

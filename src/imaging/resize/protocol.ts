@@ -1,4 +1,4 @@
-import type { PlaneSource } from './bspline';
+import type { ResizePlan } from './bspline';
 
 /**
  * The two-thread resize's job board, shared by the main thread and the worker. A job's two phases
@@ -24,9 +24,8 @@ export function cell(job: number, state: number): number {
 export interface ResizeJob {
   job: number;
   control: Int32Array;
-  source: PlaneSource;
-  outWidth: number;
-  outHeight: number;
+  /** Planned once by the main thread (planning scans a padded source for its magnitude). */
+  plan: ResizePlan;
   out: Float64Array;
   rows: Float64Array;
   coefficients: Float64Array;

@@ -3,7 +3,7 @@
  * protocol.ts and parallel.ts). Bundled as dist/imaging-worker.js; under tsx it runs this file.
  */
 import { parentPort } from 'node:worker_threads';
-import { planResize, resizeColumns, resizeRows } from './bspline';
+import { resizeColumns, resizeRows } from './bspline';
 import {
   cell,
   COLUMNS_CELL,
@@ -16,11 +16,11 @@ import {
 } from './protocol';
 
 /** How long the worker waits for the main thread's half of the rows before giving the job up. */
-const ROWS_WAIT_MS = 5000;
+const ROWS_WAIT_MS = 60_000;
 
 function run(job: ResizeJob): void {
   const { control, job: id } = job;
-  const plan = planResize(job.source, job.outWidth, job.outHeight);
+  const plan = job.plan;
   if (Atomics.compareExchange(control, ROWS_CELL, cell(id, OPEN), cell(id, WORKER)) === cell(id, OPEN)) {
     resizeRows(plan, job.out, job.rows, job.coefficients, job.rowsFrom, job.rowsTo);
     Atomics.store(control, ROWS_CELL, cell(id, DONE));
