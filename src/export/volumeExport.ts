@@ -1,10 +1,12 @@
+import { buildSeriesDicomSeg, type SegSeries } from './dicomSeg';
 import { encodeNiftiUint8, type NiftiGeometry } from './nifti';
 import { uniqueFileStems } from './names';
 
 /**
  * The files of a volume result: `labels.nii.gz` (1 … N in prompt order, on the source grid with
  * the source affine), one `<target>.nii.gz` 0/1 mask per target, and `report.json` with the
- * per-target figures. Built in memory so the caller writes them as one unit.
+ * per-target figures; for a DICOM series also `segmentation.dcm`, a multi-frame DICOM SEG over the
+ * series (the 2D export's SEG name). Built in memory so the caller writes them as one unit.
  */
 
 export interface VolumeExportTarget {
@@ -25,6 +27,8 @@ export interface VolumeExportRequest {
   input: string;
   kind: 'nifti' | 'dicom-series';
   seriesInstanceUid?: string;
+  /** The DICOM series the volume was read from (grid order): a SEG over it is written too. */
+  series?: SegSeries;
   geometry: NiftiGeometry;
   labels: Uint8Array;
   targets: VolumeExportTarget[];
@@ -64,6 +68,16 @@ export function buildVolumeExportFiles(request: VolumeExportRequest): { name: st
       }),
     });
   });
+  if (request.series) {
+    files.push({
+      name: 'segmentation.dcm',
+      data: buildSeriesDicomSeg(
+        request.series,
+        request.targets.map((t) => ({ label: t.name, mask: t.mask })),
+        { now: request.time ? new Date(request.time) : undefined },
+      ),
+    });
+  }
   const report = {
     schema: VOLUME_REPORT_SCHEMA,
     note:

@@ -13,8 +13,9 @@ const usage = `Usage: medparse parse-volume <NIfTI file | DICOM series folder> -
 
 Parses a volume slice by slice with the 2D model (one request per slice with all prompts) and
 writes D/<source name>/labels.nii.gz (1 … N in prompt order, on the source grid with its affine),
-D/<source name>/<target>.nii.gz (0/1 per target) and D/<source name>/report.json (per target:
-voxels, volumeMl, slices [first, last], components). Prints one JSON line with the output folder
+D/<source name>/<target>.nii.gz (0/1 per target), for a DICOM series D/<source name>/segmentation.dcm
+(a multi-frame DICOM SEG referencing every instance of the series) and D/<source name>/report.json
+(per target: voxels, volumeMl, slices [first, last], components). Prints one JSON line with the output folder
 and the per-target figures.
 
 Options:
@@ -149,6 +150,7 @@ export const parseVolumeCommand: CliCommand = {
         input,
         kind: volume.kind,
         seriesInstanceUid: volume.series?.seriesInstanceUid,
+        series: volume.series,
         geometry: { dims: volume.dims, spacing: volume.spacing, affine: volume.affine },
         labels: result.labels,
         targets,
