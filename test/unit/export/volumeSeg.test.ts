@@ -74,7 +74,6 @@ async function checkSeg(
   const nifti = await readNifti(path.join(dir, 'labels.nii.gz'));
   labels.forEach((label, i) => {
     const expected = labelVoxels(nifti, i + 1);
-    assert.ok(expected.length > 0, `${label}: no voxels in labels.nii.gz`);
     assert.deepEqual(segVoxels(seg, i + 1, nifti.affine), expected, `${label}: SEG voxels`);
   });
 
@@ -105,6 +104,8 @@ describe('parse-volume: multi-frame DICOM SEG of a DICOM series', function () {
     // Only slices 20…27 were parsed: frames exist for those slices only.
     const seg = await decodeSeg(path.join(dir, 'segmentation.dcm'));
     assert.equal(seg.frames.length, 2 * 8);
+    for (const label of [1, 2])
+      assert.ok(labelVoxels(await readNifti(path.join(dir, 'labels.nii.gz')), label).length > 0);
     await checkSeg(dir, PHANTOM_SERIES, ['liver', 'spleen'], this);
   });
 
@@ -154,7 +155,7 @@ describe('parse-volume: multi-frame DICOM SEG of a DICOM series', function () {
         'parse-volume',
         series,
         '--prompt',
-        'bright & medium',
+        'bright & medium & nothing',
         '--endpoint',
         server.url,
         '--intensity',
@@ -168,7 +169,14 @@ describe('parse-volume: multi-frame DICOM SEG of a DICOM series', function () {
       const nifti = await readNifti(path.join(dir, 'labels.nii.gz'));
       assert.ok(labelVoxels(nifti, 1).length >= 8 * 6 * 3);
       assert.ok(labelVoxels(nifti, 2).length >= 12 * 10 * 3);
-      await checkSeg(dir, series, ['bright', 'medium'], this);
+      // A target found nowhere is still a segment, with one empty frame (a SEG needs its frames).
+      const seg = await decodeSeg(path.join(dir, 'segmentation.dcm'));
+      const nothing = seg.frames.filter((f) => f.segment === 3);
+      assert.deepEqual(
+        nothing.map((f) => f.pixels.length),
+        [0],
+      );
+      await checkSeg(dir, series, ['bright', 'medium', 'nothing'], this);
     });
   });
 });
