@@ -19,7 +19,7 @@ import { makePhantom, PHANTOM_DIMS } from '../src/demo/phantom';
 import { buildVolumeExportFiles } from '../src/export/volumeExport';
 import { findSeries } from '../src/imaging/series';
 import { openVolumeSource, readVolumeValues } from '../src/imaging/volumeSource';
-import { parseVolume } from '../src/pipeline/parseVolume';
+import { parseVolume, volumeExportTargets } from '../src/pipeline/parseVolume';
 import { encodeVolumeForUpload } from '../src/pipeline/parseVolume3d';
 import { writeDicomSeries } from '../test/support/dicomSeries';
 import { startPixelServer } from '../test/support/pixelServer';
@@ -99,17 +99,7 @@ async function child(folder: string, url: string): Promise<void> {
     seriesInstanceUid: volume.series?.seriesInstanceUid,
     geometry: { dims: volume.dims, spacing: volume.spacing, affine: volume.affine },
     labels: result.labels,
-    targets: result.targets.map((t) => ({
-      name: t.target,
-      label: t.label,
-      mask: t.mask,
-      voxels: t.figures.voxels,
-      volumeMl: t.figures.volumeMl,
-      slices: t.figures.slices,
-      components: t.figures.components,
-      largestSliceAreaMm2: t.figures.largestSlice?.areaMm2 ?? null,
-      likelyAbsentSlices: t.likelyAbsentSlices,
-    })),
+    targets: volumeExportTargets(result),
     mode: 'slices',
     range: result.range,
     endpoint: url,

@@ -6,7 +6,7 @@ import { parseIntensitySpec, type IntensitySpec } from '../../imaging';
 import { openVolumeSource } from '../../imaging/volumeSource';
 import { checkFolderTarget, commitResultFolder, type FolderTarget } from '../../export/resultFolder';
 import { buildVolumeExportFiles } from '../../export/volumeExport';
-import { folderSliceStore, parseVolume } from '../../pipeline/parseVolume';
+import { folderSliceStore, parseVolume, volumeExportTargets } from '../../pipeline/parseVolume';
 import { parseVolume3d } from '../../pipeline/parseVolume3d';
 
 const usage = `Usage: medparse parse-volume <NIfTI file | DICOM series folder> --prompt "a & b" --endpoint <url|demo> --out-dir D [options]
@@ -135,17 +135,7 @@ export const parseVolumeCommand: CliCommand = {
         );
       const result =
         mode === '3d' ? await parseVolume3d(volume, endpoint.client, { prompts }) : await sliceBySlice();
-      const targets = result.targets.map((t) => ({
-        name: t.target,
-        label: t.label,
-        mask: t.mask,
-        voxels: t.figures.voxels,
-        volumeMl: t.figures.volumeMl,
-        slices: t.figures.slices,
-        components: t.figures.components,
-        largestSliceAreaMm2: t.figures.largestSlice?.areaMm2 ?? null,
-        likelyAbsentSlices: t.likelyAbsentSlices,
-      }));
+      const targets = volumeExportTargets(result);
       const files = buildVolumeExportFiles({
         input,
         kind: volume.kind,
