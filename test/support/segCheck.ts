@@ -14,7 +14,14 @@ export interface DecodedSeg {
   /** ReferencedSeriesSequence → ReferencedInstanceSequence. */
   referencedInstances: string[];
   /** Per frame: segment number, source SOP Instance UID, ImagePositionPatient, set pixels (column, row). */
-  frames: { segment: number; source: string; position: number[]; pixels: [number, number][] }[];
+  frames: {
+    segment: number;
+    source: string;
+    /** ReferencedFrameNumber of the source (multi-frame sources). */
+    sourceFrame?: number;
+    position: number[];
+    pixels: [number, number][];
+  }[];
   pixelSpacing: number[];
   orientation: number[];
   frameOfReferenceUID?: string;
@@ -50,6 +57,7 @@ export async function decodeSeg(file: string): Promise<DecodedSeg> {
     return {
       segment: item(group, 'x0062000a').uint16('x0062000b')!,
       source: source.string('x00081155')!,
+      sourceFrame: source.string('x00081160') ? Number(source.string('x00081160')) : undefined,
       position: numbers(item(group, 'x00209113'), 'x00200032'),
       pixels,
     };

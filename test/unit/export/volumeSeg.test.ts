@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as dicomParser from 'dicom-parser';
 import { main } from '../../../src/cli/main';
+import { dcmjs, quietly } from '../../../src/export/dcmjs';
 import { writeDicomSeries } from '../../support/dicomSeries';
 import { startPixelServer, type PixelServer } from '../../support/pixelServer';
 import { readNifti } from '../../support/niftiRead';
@@ -109,7 +110,7 @@ describe('parse-volume: multi-frame DICOM SEG of a DICOM series', function () {
     await checkSeg(dir, PHANTOM_SERIES, ['liver', 'spleen'], this);
   });
 
-  describe('a small doubly oblique series through a loopback endpoint', () => {
+  describe('through a loopback endpoint', () => {
     let server: PixelServer;
     beforeEach(async () => (server = await startPixelServer()));
     afterEach(async () => server.close());
@@ -177,6 +178,86 @@ describe('parse-volume: multi-frame DICOM SEG of a DICOM series', function () {
         [0],
       );
       await checkSeg(dir, series, ['bright', 'medium', 'nothing'], this);
+    });
+
+    it('an enhanced multi-frame series: one instance referenced, each frame by its frame number', async function () {
+      const series = path.join(tmp, 'enhanced');
+      await fs.mkdir(series);
+      const [nx, ny, nz] = [24, 16, 4];
+      // Frames stored in reverse slice order, so frame numbers differ from slice indices.
+      const positionOf = (k: number) => [5, -7, 40 + 2 * k];
+      const frameOfSlice = (k: number) => nz - 1 - k;
+      const pixels = new Uint16Array(nx * ny * nz);
+      for (let k = 0; k < nz; k++)
+        for (let j = 0; j < ny; j++)
+          for (let i = 0; i < nx; i++) {
+            const v = i < 2 && j < 2 ? 255 : i >= 5 && i < 15 && j >= 4 && j < 10 && k >= 1 ? 250 : 0;
+            pixels[frameOfSlice(k) * nx * ny + j * nx + i] = v;
+          }
+      const uid = '1.2.826.0.1.3680043.2.1125.9';
+      const ds = {
+        SOPClassUID: '1.2.840.10008.5.1.4.1.1.4.1',
+        SOPInstanceUID: `${uid}.1`,
+        StudyInstanceUID: `${uid}.2`,
+        SeriesInstanceUID: `${uid}.3`,
+        FrameOfReferenceUID: `${uid}.4`,
+        Modality: 'MR',
+        NumberOfFrames: nz,
+        Rows: ny,
+        Columns: nx,
+        SamplesPerPixel: 1,
+        PhotometricInterpretation: 'MONOCHROME2',
+        BitsAllocated: 16,
+        BitsStored: 16,
+        HighBit: 15,
+        PixelRepresentation: 0,
+        SharedFunctionalGroupsSequence: [
+          {
+            PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }],
+            PixelMeasuresSequence: [{ PixelSpacing: [0.5, 0.6], SliceThickness: 2 }],
+          },
+        ],
+        PerFrameFunctionalGroupsSequence: Array.from({ length: nz }, (_, f) => ({
+          PlanePositionSequence: [{ ImagePositionPatient: positionOf(nz - 1 - f) }],
+        })),
+        PixelData: [pixels.buffer],
+        _vrMap: { PixelData: 'OW' },
+      };
+      const bytes = quietly(() => {
+        const dict = new dcmjs.data.DicomDict(
+          dcmjs.data.DicomMetaDictionary.denaturalizeDataset({
+            MediaStorageSOPClassUID: ds.SOPClassUID,
+            MediaStorageSOPInstanceUID: ds.SOPInstanceUID,
+            TransferSyntaxUID: '1.2.840.10008.1.2.1',
+            ImplementationClassUID: `${uid}.5`,
+          }),
+        );
+        dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
+        return Buffer.from(dict.write());
+      });
+      await fs.writeFile(path.join(series, 'enhanced.dcm'), bytes);
+      const run = await cli(
+        'parse-volume',
+        series,
+        '--prompt',
+        'bright',
+        '--endpoint',
+        server.url,
+        '--intensity',
+        'window:0,255',
+        '--out-dir',
+        path.join(tmp, 'out'),
+      );
+      assert.equal(run.code, 0, run.err.join('\n'));
+      const dir = path.join(tmp, 'out', 'enhanced');
+      const seg = await decodeSeg(path.join(dir, 'segmentation.dcm'));
+      assert.deepEqual(seg.referencedInstances, [ds.SOPInstanceUID]);
+      // Slices 1…3 hold the box: frames 3, 2, 1 of the source, at their own positions.
+      assert.deepEqual(
+        seg.frames.map((f) => [f.sourceFrame, f.position.join('\\')]),
+        [1, 2, 3].map((k) => [frameOfSlice(k) + 1, positionOf(k).join('\\')]),
+      );
+      await checkSeg(dir, series, ['bright'], this);
     });
   });
 });
