@@ -316,8 +316,10 @@ export function buildSeriesDicomSeg(
       dimensionIndex: [index + 1, k + 1],
     });
     for (let k = 0; k < series.slices.length; k++) {
-      const slice = s.mask.subarray(k * plane, (k + 1) * plane);
-      if (slice.some((v) => v !== 0)) frames.push(frameOf(k));
+      const end = (k + 1) * plane;
+      let p = k * plane;
+      while (p < end && s.mask[p] === 0) p++;
+      if (p < end) frames.push(frameOf(k));
     }
     if (frames.length === before) frames.push(frameOf(0));
   });

@@ -58,7 +58,7 @@ export function buildVolumeExportFiles(request: VolumeExportRequest): { name: st
     },
   ];
   request.targets.forEach((t, i) => {
-    const mask = t.mask.some((v) => v > 1) ? t.mask.map((v) => (v ? 1 : 0)) : t.mask;
+    const mask = isZeroOne(t.mask) ? t.mask : t.mask.map((v) => (v ? 1 : 0));
     files.push({
       name: `${stems[i]}.nii.gz`,
       data: encodeNiftiUint8(request.geometry, mask, {
@@ -115,4 +115,10 @@ export function buildVolumeExportFiles(request: VolumeExportRequest): { name: st
   };
   files.push({ name: 'report.json', data: Buffer.from(JSON.stringify(report, null, 2) + '\n') });
   return files;
+}
+
+/** True when every value is 0 or 1 (an indexed loop: masks have tens of millions of voxels). */
+function isZeroOne(mask: Uint8Array): boolean {
+  for (let i = 0; i < mask.length; i++) if (mask[i] > 1) return false;
+  return true;
 }
