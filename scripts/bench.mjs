@@ -199,6 +199,45 @@ const parsers = {
       },
     ];
   },
+  volume(_out, json) {
+    if (!json) return [];
+    const t = json.targets;
+    return [
+      { metric: 'series assembly, 512×512×200 CT (200 files)', median: json.seriesAssemblyMs, unit: 'ms' },
+      {
+        metric: 'first slice decoded / whole volume decoded',
+        median: json.firstSliceMs,
+        unit: 'ms',
+        note: `whole ${fmt(json.wholeVolumeMs)} ms`,
+      },
+      {
+        metric: 'slice mode: client CPU per slice (loopback)',
+        median: json.sliceCpuPerSliceMs,
+        unit: 'ms',
+        reference: t.cpuPerSliceMs,
+        referenceKind: 'budget',
+        ratio: json.sliceCpuPerSliceMs / t.cpuPerSliceMs,
+        note: `then figures ${fmt(json.figuresCpuMs)} ms, export ${fmt(json.exportCpuMs)} ms CPU`,
+      },
+      {
+        metric: 'slice mode: peak RSS of the run',
+        median: json.slicePeakRssMB,
+        unit: 'MB',
+        reference: t.peakRssMB,
+        referenceKind: 'budget',
+        ratio: json.slicePeakRssMB / t.peakRssMB,
+      },
+      {
+        metric: '3D mode: volume encoded as .nii.gz',
+        median: json.encode3dMs,
+        unit: 'ms',
+        reference: t.encodeMs,
+        referenceKind: 'budget',
+        ratio: json.encode3dMs / t.encodeMs,
+        note: `CPU ${fmt(json.encode3dCpuMs)} ms, ${fmt(json.encoded3dMB)} MB`,
+      },
+    ];
+  },
   batch(_out, json) {
     if (!json) return [];
     return [

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { dcmjs, quietly, toArrayBuffer, type NaturalDataset } from './dcmjs';
 import type { SourceInfo } from './sourceInfo';
 import { APP_NAME, APP_VERSION } from '../shared/version';
@@ -104,6 +105,51 @@ export interface DicomSegOptions {
 
 const first = <T>(v: unknown): T | undefined => (Array.isArray(v) ? (v[0] as T) : (v as T | undefined));
 
+/** A source image a SEG frame was derived from (a frame number for multi-frame sources). */
+export interface SegSourceImage {
+  sopClassUID: string;
+  sopInstanceUID: string;
+  frameNumber?: number;
+}
+
+/** One frame of a SEG: one segment on one source image plane. */
+interface SegFrame {
+  /** 1-based segment number. */
+  segment: number;
+  /** rows × columns values; a pixel is in the segment when its value is above `threshold`. */
+  mask: ArrayLike<number>;
+  threshold: number;
+  source: SegSourceImage;
+  /** ImagePositionPatient of the frame's first pixel (LPS, mm), when known. */
+  position?: unknown;
+  /** Values of the frame along the dimension index (segment number, then slice number if any). */
+  dimensionIndex: number[];
+}
+
+/** Everything a SEG needs besides its frames' pixels: who, where, what. */
+interface SegSpec {
+  /** Header of a source image: patient, study and series number are copied from it. */
+  src: NaturalDataset;
+  rows: number;
+  columns: number;
+  studyInstanceUID: string;
+  /** The source series, and every instance of it the SEG refers to. */
+  seriesInstanceUID: string;
+  referencedInstances: readonly SegSourceImage[];
+  frameOfReferenceUID?: string;
+  labels: readonly string[];
+  frames: readonly SegFrame[];
+  shared: {
+    pixelSpacing?: unknown;
+    sliceThickness?: unknown;
+    spacingBetweenSlices?: number;
+    orientation?: unknown;
+  };
+  /** Frames are told apart by segment only (one image), or by segment and position (a volume). */
+  byPosition: boolean;
+  options: DicomSegOptions;
+}
+
 /**
  * Builds a DICOM SEG (Part 10 bytes) for the given segments over the source image. The source's
  * patient and study are copied, the SEG is a new series in the same study and frame of
@@ -144,18 +190,6 @@ export function buildDicomSeg(
       throw new Error(`mask of '${s.label}' has ${s.mask.length} values, expected ${pixels}`);
   }
 
-  // Binary SEG pixel data: one frame per segment, bits packed LSB first, frames back to back.
-  const pixelData = new Uint8Array(Math.ceil((pixels * segments.length) / 8));
-  segments.forEach((s, f) => {
-    const offset = f * pixels;
-    for (let i = 0; i < pixels; i++) {
-      if (s.mask[i] > threshold) {
-        const bit = offset + i;
-        pixelData[bit >> 3] |= 1 << (bit & 7);
-      }
-    }
-  });
-
   // Where the source pixels are: a single-frame source carries it at the top level, an enhanced
   // multi-frame one in its functional groups (taken from the frame the masks belong to).
   const frameNumber =
@@ -166,13 +200,173 @@ export function buildDicomSeg(
   const sharedSrc = first<NaturalDataset>(src.SharedFunctionalGroupsSequence);
   const fromGroups = (group: string, key: string): unknown =>
     first<NaturalDataset>(perFrameSrc?.[group])?.[key] ?? first<NaturalDataset>(sharedSrc?.[group])?.[key];
-  const pixelSpacing = (src.PixelSpacing ??
-    fromGroups('PixelMeasuresSequence', 'PixelSpacing') ??
-    source.pixelSpacing) as number[] | undefined;
-  const sliceThickness = src.SliceThickness ?? fromGroups('PixelMeasuresSequence', 'SliceThickness');
-  const orientation =
-    src.ImageOrientationPatient ?? fromGroups('PlaneOrientationSequence', 'ImageOrientationPatient');
   const position = src.ImagePositionPatient ?? fromGroups('PlanePositionSequence', 'ImagePositionPatient');
+  const sourceImage: SegSourceImage = { sopClassUID, sopInstanceUID, frameNumber };
+
+  return encodeSeg({
+    src,
+    rows,
+    columns,
+    studyInstanceUID,
+    seriesInstanceUID,
+    referencedInstances: [{ sopClassUID, sopInstanceUID }],
+    frameOfReferenceUID,
+    labels: segments.map((s) => s.label),
+    // One frame per segment, all on the one source image.
+    frames: segments.map((s, i) => ({
+      segment: i + 1,
+      mask: s.mask,
+      threshold,
+      source: sourceImage,
+      position,
+      dimensionIndex: [i + 1],
+    })),
+    shared: {
+      pixelSpacing:
+        src.PixelSpacing ?? fromGroups('PixelMeasuresSequence', 'PixelSpacing') ?? source.pixelSpacing,
+      sliceThickness: src.SliceThickness ?? fromGroups('PixelMeasuresSequence', 'SliceThickness'),
+      orientation:
+        src.ImageOrientationPatient ?? fromGroups('PlaneOrientationSequence', 'ImageOrientationPatient'),
+    },
+    byPosition: false,
+    options,
+  });
+}
+
+/** One slice of a series volume: the source image it was read from and where it lies. */
+export interface SegSeriesSlice {
+  file: string;
+  /** Frame index inside `file` (0 for single-frame files). */
+  frame: number;
+  /** ImagePositionPatient (LPS, mm). */
+  position: readonly number[];
+  sopInstanceUID?: string;
+  sopClassUID?: string;
+}
+
+/** A DICOM series as a volume: what a SEG over it needs to know. */
+export interface SegSeries {
+  seriesInstanceUid: string;
+  rows: number;
+  columns: number;
+  orientation: readonly number[];
+  /** mm: [between columns, between rows, between slices]. */
+  spacing: readonly [number, number, number];
+  /** In grid order (the volume's third axis). */
+  slices: readonly SegSeriesSlice[];
+}
+
+export interface VolumeSegSegment {
+  label: string;
+  /** Grid order (columns × rows × slices, column fastest); a voxel is in the segment when non-zero. */
+  mask: Uint8Array;
+}
+
+/**
+ * Builds a multi-frame DICOM SEG over a whole DICOM series: one frame per segment and slice where
+ * that segment has voxels (a segment with none gets one empty frame, so every segment is in the
+ * pixel data), each frame referring to its source instance and carrying that slice's
+ * ImagePositionPatient; the SEG references every instance of the series. Patient and study come
+ * from the first slice's header.
+ */
+export function buildSeriesDicomSeg(
+  series: SegSeries,
+  segments: readonly VolumeSegSegment[],
+  options: DicomSegOptions = {},
+): Buffer {
+  const where = path.dirname(series.slices[0]?.file ?? 'series');
+  if (segments.length === 0) throw new Error(`${where}: nothing to put in a DICOM SEG (no targets)`);
+  const { rows, columns } = series;
+  const plane = rows * columns;
+  const voxels = plane * series.slices.length;
+  for (const s of segments) {
+    if (s.mask.length !== voxels)
+      throw new Error(`mask of '${s.label}' has ${s.mask.length} values, expected ${voxels}`);
+  }
+  const src = readDicomHeader(series.slices[0].file);
+  const studyInstanceUID = String(src.StudyInstanceUID ?? '');
+  if (!studyInstanceUID) throw new Error(`${series.slices[0].file}: the source has no Study Instance UID`);
+  const frameOfReferenceUID = String(src.FrameOfReferenceUID ?? '') || undefined;
+
+  const framesPerInstance = new Map<string | undefined, number>();
+  for (const slice of series.slices)
+    framesPerInstance.set(slice.sopInstanceUID, (framesPerInstance.get(slice.sopInstanceUID) ?? 0) + 1);
+  const sources = series.slices.map((slice): SegSourceImage => {
+    const sopInstanceUID = slice.sopInstanceUID ?? '';
+    const sopClassUID = slice.sopClassUID ?? '';
+    if (!sopInstanceUID || !sopClassUID)
+      throw new Error(`${slice.file}: the source has no SOP Class/Instance UID`);
+    // A slice that is a frame of an enhanced multi-frame instance is referred to with its frame number.
+    const multiFrame = (framesPerInstance.get(sopInstanceUID) ?? 0) > 1 || slice.frame > 0;
+    return { sopClassUID, sopInstanceUID, frameNumber: multiFrame ? slice.frame + 1 : undefined };
+  });
+  const referencedInstances = [...new Map(sources.map((s) => [s.sopInstanceUID, s])).values()].map(
+    ({ sopClassUID, sopInstanceUID }) => ({ sopClassUID, sopInstanceUID }),
+  );
+
+  const frames: SegFrame[] = [];
+  segments.forEach((s, index) => {
+    const before = frames.length;
+    const frameOf = (k: number): SegFrame => ({
+      segment: index + 1,
+      mask: s.mask.subarray(k * plane, (k + 1) * plane),
+      threshold: 0,
+      source: sources[k],
+      position: [...series.slices[k].position],
+      dimensionIndex: [index + 1, k + 1],
+    });
+    for (let k = 0; k < series.slices.length; k++) {
+      const end = (k + 1) * plane;
+      let p = k * plane;
+      while (p < end && s.mask[p] === 0) p++;
+      if (p < end) frames.push(frameOf(k));
+    }
+    if (frames.length === before) frames.push(frameOf(0));
+  });
+
+  const [columnSpacing, rowSpacing, sliceSpacing] = series.spacing;
+  return encodeSeg({
+    src,
+    rows,
+    columns,
+    studyInstanceUID,
+    seriesInstanceUID: series.seriesInstanceUid,
+    referencedInstances,
+    frameOfReferenceUID,
+    labels: segments.map((s) => s.label),
+    frames,
+    shared: {
+      // DICOM PixelSpacing is [between rows, between columns].
+      pixelSpacing: [rowSpacing, columnSpacing],
+      sliceThickness: src.SliceThickness ?? sliceSpacing,
+      spacingBetweenSlices: sliceSpacing,
+      orientation: [...series.orientation],
+    },
+    byPosition: true,
+    options,
+  });
+}
+
+/** Writes the SEG dataset of `spec` as Part 10 bytes (explicit VR little endian) with dcmjs. */
+function encodeSeg(spec: SegSpec): Buffer {
+  const { src, rows, columns, frames, options } = spec;
+  const pixels = rows * columns;
+  for (const f of frames) {
+    if (f.mask.length !== pixels)
+      throw new Error(`a SEG frame has ${f.mask.length} values, expected ${pixels}`);
+  }
+
+  // Binary SEG pixel data: bits packed LSB first, frames back to back with no padding between.
+  const pixelData = new Uint8Array(Math.ceil((pixels * frames.length) / 8));
+  frames.forEach((f, index) => {
+    const offset = index * pixels;
+    for (let i = 0; i < pixels; i++) {
+      if (f.mask[i] > f.threshold) {
+        const bit = offset + i;
+        pixelData[bit >> 3] |= 1 << (bit & 7);
+      }
+    }
+  });
 
   const now = options.now ?? new Date();
   const { date, time } = dicomDateTime(now);
@@ -180,9 +374,10 @@ export function buildDicomSeg(
   const segInstanceUID = dcmjs.data.DicomMetaDictionary.uid();
   const dimensionOrganizationUID = dcmjs.data.DicomMetaDictionary.uid();
 
-  const sourceImageRef: NaturalDataset = {
-    ReferencedSOPClassUID: sopClassUID,
-    ReferencedSOPInstanceUID: sopInstanceUID,
+  const sourceImageRef = (s: SegSourceImage): NaturalDataset => ({
+    ReferencedSOPClassUID: s.sopClassUID,
+    ReferencedSOPInstanceUID: s.sopInstanceUID,
+    ...(s.frameNumber ? { ReferencedFrameNumber: s.frameNumber } : {}),
     PurposeOfReferenceCodeSequence: [
       {
         CodeValue: '121322',
@@ -190,23 +385,42 @@ export function buildDicomSeg(
         CodeMeaning: 'Source image for image processing operation',
       },
     ],
-  };
-  if (frameNumber) sourceImageRef.ReferencedFrameNumber = frameNumber;
+  });
 
+  const { pixelSpacing, sliceThickness, spacingBetweenSlices, orientation } = spec.shared;
   const sharedGroup: NaturalDataset = {};
   if (pixelSpacing || sliceThickness !== undefined) {
     const measures: NaturalDataset = {};
     if (pixelSpacing) measures.PixelSpacing = pixelSpacing;
     if (sliceThickness !== undefined) measures.SliceThickness = sliceThickness;
+    if (spacingBetweenSlices !== undefined) measures.SpacingBetweenSlices = spacingBetweenSlices;
     sharedGroup.PixelMeasuresSequence = [measures];
   }
   if (orientation) sharedGroup.PlaneOrientationSequence = [{ ImageOrientationPatient: orientation }];
 
-  const copy = (keys: readonly string[]): NaturalDataset => {
+  // Type 2 attributes must be present even when empty; the others only when the source has them.
+  const copy = (keys: readonly string[], type2: boolean): NaturalDataset => {
     const out: NaturalDataset = {};
-    for (const k of keys) if (src[k] !== undefined) out[k] = src[k];
+    for (const k of keys) if (src[k] !== undefined || type2) out[k] = src[k] ?? '';
     return out;
   };
+
+  const dimensions: NaturalDataset[] = [
+    {
+      DimensionOrganizationUID: dimensionOrganizationUID,
+      DimensionIndexPointer: '0062000B',
+      FunctionalGroupPointer: '0062000A',
+      DimensionDescriptionLabel: 'ReferencedSegmentNumber',
+    },
+  ];
+  if (spec.byPosition) {
+    dimensions.push({
+      DimensionOrganizationUID: dimensionOrganizationUID,
+      DimensionIndexPointer: '00200032',
+      FunctionalGroupPointer: '00209113',
+      DimensionDescriptionLabel: 'ImagePositionPatient',
+    });
+  }
 
   const dataset: NaturalDataset = {
     SpecificCharacterSet: 'ISO_IR 192',
@@ -214,21 +428,22 @@ export function buildDicomSeg(
     SOPClassUID: SEG_SOP_CLASS_UID,
     SOPInstanceUID: segInstanceUID,
     // Patient and study: the SEG belongs with its source.
-    ...copy([
-      'PatientName',
-      'PatientID',
-      'PatientBirthDate',
-      'PatientSex',
-      'PatientAge',
-      'PatientIdentityRemoved',
-      'StudyDate',
-      'StudyTime',
-      'ReferringPhysicianName',
-      'StudyID',
-      'AccessionNumber',
-      'StudyDescription',
-    ]),
-    StudyInstanceUID: studyInstanceUID,
+    ...copy(
+      [
+        'PatientName',
+        'PatientID',
+        'PatientBirthDate',
+        'PatientSex',
+        'StudyDate',
+        'StudyTime',
+        'ReferringPhysicianName',
+        'StudyID',
+        'AccessionNumber',
+      ],
+      true,
+    ),
+    ...copy(['PatientAge', 'PatientIdentityRemoved', 'StudyDescription'], false),
+    StudyInstanceUID: spec.studyInstanceUID,
     SeriesDate: date,
     SeriesTime: time,
     ContentDate: date,
@@ -247,7 +462,7 @@ export function buildDicomSeg(
     ContentCreatorName: APP_NAME,
     SegmentationType: 'BINARY',
     // Geometry of the source, so viewers overlay the SEG where it belongs.
-    ...(frameOfReferenceUID ? { FrameOfReferenceUID: frameOfReferenceUID } : {}),
+    ...(spec.frameOfReferenceUID ? { FrameOfReferenceUID: spec.frameOfReferenceUID } : {}),
     PositionReferenceIndicator: '',
     SamplesPerPixel: 1,
     PhotometricInterpretation: 'MONOCHROME2',
@@ -258,11 +473,11 @@ export function buildDicomSeg(
     HighBit: 0,
     PixelRepresentation: 0,
     LossyImageCompression: '00',
-    NumberOfFrames: segments.length,
-    SegmentSequence: segments.map((s, i) => ({
+    NumberOfFrames: frames.length,
+    SegmentSequence: spec.labels.map((label, i) => ({
       SegmentNumber: i + 1,
-      SegmentLabel: s.label.slice(0, 64),
-      SegmentDescription: s.label,
+      SegmentLabel: label.slice(0, 64),
+      SegmentDescription: label,
       SegmentAlgorithmType: 'AUTOMATIC',
       SegmentAlgorithmName: APP_NAME,
       SegmentedPropertyCategoryCodeSequence: [
@@ -270,45 +485,39 @@ export function buildDicomSeg(
       ],
       SegmentedPropertyTypeCodeSequence: [
         {
-          CodeValue: codeValueFor(s.label),
+          CodeValue: codeValueFor(label),
           CodingSchemeDesignator: CODING_SCHEME,
-          CodeMeaning: s.label.slice(0, 64),
+          CodeMeaning: label.slice(0, 64),
         },
       ],
       RecommendedDisplayCIELabValue: rgbToDicomLab(SEGMENT_COLOURS_RGB[i % SEGMENT_COLOURS_RGB.length]),
     })),
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganizationUID }],
-    DimensionIndexSequence: [
-      {
-        DimensionOrganizationUID: dimensionOrganizationUID,
-        DimensionIndexPointer: '0062000B',
-        FunctionalGroupPointer: '0062000A',
-        DimensionDescriptionLabel: 'ReferencedSegmentNumber',
-      },
-    ],
+    DimensionIndexSequence: dimensions,
     SharedFunctionalGroupsSequence: [sharedGroup],
-    PerFrameFunctionalGroupsSequence: segments.map((_, i) => {
+    PerFrameFunctionalGroupsSequence: frames.map((f) => {
       const group: NaturalDataset = {
         DerivationImageSequence: [
           {
-            SourceImageSequence: [sourceImageRef],
+            SourceImageSequence: [sourceImageRef(f.source)],
             DerivationCodeSequence: [
               { CodeValue: '113076', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Segmentation' },
             ],
           },
         ],
-        FrameContentSequence: [{ DimensionIndexValues: [i + 1] }],
-        SegmentIdentificationSequence: [{ ReferencedSegmentNumber: i + 1 }],
+        FrameContentSequence: [{ DimensionIndexValues: f.dimensionIndex }],
+        SegmentIdentificationSequence: [{ ReferencedSegmentNumber: f.segment }],
       };
-      if (position) group.PlanePositionSequence = [{ ImagePositionPatient: position }];
+      if (f.position) group.PlanePositionSequence = [{ ImagePositionPatient: f.position }];
       return group;
     }),
     ReferencedSeriesSequence: [
       {
-        SeriesInstanceUID: seriesInstanceUID,
-        ReferencedInstanceSequence: [
-          { ReferencedSOPClassUID: sopClassUID, ReferencedSOPInstanceUID: sopInstanceUID },
-        ],
+        SeriesInstanceUID: spec.seriesInstanceUID,
+        ReferencedInstanceSequence: spec.referencedInstances.map((r) => ({
+          ReferencedSOPClassUID: r.sopClassUID,
+          ReferencedSOPInstanceUID: r.sopInstanceUID,
+        })),
       },
     ],
     PixelData: [toArrayBuffer(pixelData)],

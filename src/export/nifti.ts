@@ -180,6 +180,11 @@ export interface NiftiEncodeOptions {
   maxValue: number;
   /** intent_name (15 characters at most): 'labels' for label maps, 'mask' for 0/1 masks. */
   intentName: string;
+  /**
+   * gzip level (default 6: files kept on disk). An upload that is decompressed at once takes 1:
+   * about six times less CPU for a few more megabytes on a CT volume.
+   */
+  gzipLevel?: number;
 }
 
 /**
@@ -259,5 +264,5 @@ function encodeNifti(
   // Bytes 348–351: no extensions.
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   // Typed arrays are in the host's byte order: little-endian on every platform Node runs on here.
-  return zlib.gzipSync(Buffer.concat([header, bytes]), { level: 6 });
+  return zlib.gzipSync(Buffer.concat([header, bytes]), { level: options.gzipLevel ?? 6 });
 }

@@ -1,10 +1,12 @@
+import { buildSeriesDicomSeg, type SegSeries } from './dicomSeg';
 import { encodeNiftiUint8, type NiftiGeometry } from './nifti';
 import { uniqueFileStems } from './names';
 
 /**
  * The files of a volume result: `labels.nii.gz` (1 … N in prompt order, on the source grid with
  * the source affine), one `<target>.nii.gz` 0/1 mask per target, and `report.json` with the
- * per-target figures. Built in memory so the caller writes them as one unit.
+ * per-target figures; for a DICOM series also `segmentation.dcm`, a multi-frame DICOM SEG over the
+ * series (the 2D export's SEG name). Built in memory so the caller writes them as one unit.
  */
 
 export interface VolumeExportTarget {
@@ -25,6 +27,8 @@ export interface VolumeExportRequest {
   input: string;
   kind: 'nifti' | 'dicom-series';
   seriesInstanceUid?: string;
+  /** The DICOM series the volume was read from (grid order): a SEG over it is written too. */
+  series?: SegSeries;
   geometry: NiftiGeometry;
   labels: Uint8Array;
   targets: VolumeExportTarget[];
@@ -54,7 +58,7 @@ export function buildVolumeExportFiles(request: VolumeExportRequest): { name: st
     },
   ];
   request.targets.forEach((t, i) => {
-    const mask = t.mask.some((v) => v > 1) ? t.mask.map((v) => (v ? 1 : 0)) : t.mask;
+    const mask = isZeroOne(t.mask) ? t.mask : t.mask.map((v) => (v ? 1 : 0));
     files.push({
       name: `${stems[i]}.nii.gz`,
       data: encodeNiftiUint8(request.geometry, mask, {
@@ -64,6 +68,16 @@ export function buildVolumeExportFiles(request: VolumeExportRequest): { name: st
       }),
     });
   });
+  if (request.series) {
+    files.push({
+      name: 'segmentation.dcm',
+      data: buildSeriesDicomSeg(
+        request.series,
+        request.targets.map((t) => ({ label: t.name, mask: t.mask })),
+        { now: request.time ? new Date(request.time) : undefined },
+      ),
+    });
+  }
   const report = {
     schema: VOLUME_REPORT_SCHEMA,
     note:
@@ -101,4 +115,10 @@ export function buildVolumeExportFiles(request: VolumeExportRequest): { name: st
   };
   files.push({ name: 'report.json', data: Buffer.from(JSON.stringify(report, null, 2) + '\n') });
   return files;
+}
+
+/** True when every value is 0 or 1 (an indexed loop: masks have tens of millions of voxels). */
+function isZeroOne(mask: Uint8Array): boolean {
+  for (let i = 0; i < mask.length; i++) if (mask[i] > 1) return false;
+  return true;
 }

@@ -28,6 +28,7 @@ export interface SeriesSlice {
   location: number;
   instanceNumber?: number;
   sopInstanceUID?: string;
+  sopClassUID?: string;
 }
 
 export interface DicomSeries {
@@ -65,6 +66,7 @@ export interface SliceHeader {
   positions: (number[] | undefined)[];
   instanceNumber?: number;
   sopInstanceUID?: string;
+  sopClassUID?: string;
 }
 
 /** Bytes read first when looking for a header; the whole file is read when the header is longer. */
@@ -159,6 +161,7 @@ function headerFrom(file: string, ds: dicomParser.DataSet): SliceHeader {
     positions,
     instanceNumber: Number.isFinite(instance) ? instance : undefined,
     sopInstanceUID: text(ds, 'x00080018'),
+    sopClassUID: text(ds, 'x00080016'),
   };
 }
 
@@ -276,6 +279,7 @@ function buildSeries(uid: string, group: SliceHeader[], where: string): DicomSer
         location: dot(position, normal),
         instanceNumber: header.instanceNumber,
         sopInstanceUID: header.sopInstanceUID,
+        sopClassUID: header.sopClassUID,
       });
     });
   }

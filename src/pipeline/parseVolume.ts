@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { volumeFigures, type VolumeFigures } from '../analysis/volume';
 import type { EndpointClient } from '../endpoint/client';
+import type { VolumeExportTarget } from '../export/volumeExport';
 import type { IntensitySpec } from '../imaging';
 import type { VolumeSource } from '../imaging/volumeSource';
 import type { TargetStatus } from '../shared/protocol';
@@ -186,6 +187,21 @@ export async function parseVolume(
       likelyAbsentSlices: absent[i],
     })),
   };
+}
+
+/** The per-target masks and figures of a volume result, as the volume export writes them. */
+export function volumeExportTargets(result: VolumeParseResult): VolumeExportTarget[] {
+  return result.targets.map((t) => ({
+    name: t.target,
+    label: t.label,
+    mask: t.mask,
+    voxels: t.figures.voxels,
+    volumeMl: t.figures.volumeMl,
+    slices: t.figures.slices,
+    components: t.figures.components,
+    largestSliceAreaMm2: t.figures.largestSlice?.areaMm2 ?? null,
+    likelyAbsentSlices: t.likelyAbsentSlices,
+  }));
 }
 
 /**

@@ -6,15 +6,16 @@ import { parseIntensitySpec, type IntensitySpec } from '../../imaging';
 import { openVolumeSource } from '../../imaging/volumeSource';
 import { checkFolderTarget, commitResultFolder, type FolderTarget } from '../../export/resultFolder';
 import { buildVolumeExportFiles } from '../../export/volumeExport';
-import { folderSliceStore, parseVolume } from '../../pipeline/parseVolume';
+import { folderSliceStore, parseVolume, volumeExportTargets } from '../../pipeline/parseVolume';
 import { parseVolume3d } from '../../pipeline/parseVolume3d';
 
 const usage = `Usage: medparse parse-volume <NIfTI file | DICOM series folder> --prompt "a & b" --endpoint <url|demo> --out-dir D [options]
 
 Parses a volume slice by slice with the 2D model (one request per slice with all prompts) and
 writes D/<source name>/labels.nii.gz (1 … N in prompt order, on the source grid with its affine),
-D/<source name>/<target>.nii.gz (0/1 per target) and D/<source name>/report.json (per target:
-voxels, volumeMl, slices [first, last], components). Prints one JSON line with the output folder
+D/<source name>/<target>.nii.gz (0/1 per target), for a DICOM series D/<source name>/segmentation.dcm
+(a multi-frame DICOM SEG referencing every instance of the series) and D/<source name>/report.json
+(per target: voxels, volumeMl, slices [first, last], components). Prints one JSON line with the output folder
 and the per-target figures.
 
 Options:
@@ -134,21 +135,12 @@ export const parseVolumeCommand: CliCommand = {
         );
       const result =
         mode === '3d' ? await parseVolume3d(volume, endpoint.client, { prompts }) : await sliceBySlice();
-      const targets = result.targets.map((t) => ({
-        name: t.target,
-        label: t.label,
-        mask: t.mask,
-        voxels: t.figures.voxels,
-        volumeMl: t.figures.volumeMl,
-        slices: t.figures.slices,
-        components: t.figures.components,
-        largestSliceAreaMm2: t.figures.largestSlice?.areaMm2 ?? null,
-        likelyAbsentSlices: t.likelyAbsentSlices,
-      }));
+      const targets = volumeExportTargets(result);
       const files = buildVolumeExportFiles({
         input,
         kind: volume.kind,
         seriesInstanceUid: volume.series?.seriesInstanceUid,
+        series: volume.series,
         geometry: { dims: volume.dims, spacing: volume.spacing, affine: volume.affine },
         labels: result.labels,
         targets,

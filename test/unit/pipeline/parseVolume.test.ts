@@ -4,13 +4,11 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
-import { quietly } from '../../../src/export/dcmjs';
 import { encodeNiftiUint8 } from '../../../src/export/nifti';
+import { writeDicomSeries } from '../../support/dicomSeries';
+import { readNifti } from '../../support/niftiRead';
 import { startPixelServer, type PixelServer } from '../../support/pixelServer';
 import { startVolume3dServer } from '../../support/volume3dServer';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dcmjs = require('dcmjs');
 
 /**
  * Whole-volume parsing, slice by slice, against a loopback endpoint whose masks are computed
@@ -18,9 +16,6 @@ const dcmjs = require('dcmjs');
  * voxels, sent with a fixed window so the endpoint sees them as 192…252 and 64…191. The exported
  * labels must hold exactly those voxels, in world coordinates, for a NIfTI and for a DICOM series.
  */
-
-type NiftiModule = typeof import('nifti-reader-js', { with: { 'resolution-mode': 'import' } });
-const loadNifti = (): Promise<NiftiModule> => import('nifti-reader-js');
 
 const DIMS: [number, number, number] = [40, 32, 6];
 const BRIGHT = { i: [5, 15], j: [4, 12], k: [1, 4] };
@@ -47,24 +42,6 @@ function phantomVolume(): Uint8Array {
 }
 
 const boxVoxels = (b: typeof BRIGHT) => (b.i[1] - b.i[0]) * (b.j[1] - b.j[0]) * (b.k[1] - b.k[0]);
-
-async function readNifti(file: string) {
-  const nifti = await loadNifti();
-  const bytes = await fs.readFile(file);
-  let data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  if (nifti.isCompressed(data)) data = nifti.decompress(data) as ArrayBuffer;
-  const header = nifti.readHeader(data)!;
-  const raw = nifti.readImage(header, data);
-  const values =
-    header.datatypeCode === 2
-      ? new Uint8Array(raw)
-      : header.datatypeCode === 4
-        ? new Int16Array(raw)
-        : header.datatypeCode === 512
-          ? new Uint16Array(raw)
-          : assert.fail(`datatype ${header.datatypeCode}`);
-  return { header, values, affine: header.affine as number[][] };
-}
 
 /** World coordinates (rounded to 0.01 mm) of every voxel whose value satisfies `pick`. */
 function worldPoints(
@@ -248,42 +225,18 @@ describe('parse-volume (slice by slice)', function () {
     const orientation = [c, s, 0, 0, 0, -1];
     const normal = [-s, c, 0];
     const [nx, ny, nz] = DIMS;
-    for (let k = 0; k < nz; k++) {
-      const pixels = new Uint16Array(nx * ny);
-      for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) pixels[j * nx + i] = phantom(i, j, k);
-      const position = [10 + normal[0] * 2.5 * k, -20 + normal[1] * 2.5 * k, 30];
-      const ds = {
-        SOPClassUID: '1.2.840.10008.5.1.4.1.1.4',
-        SOPInstanceUID: `1.2.826.0.1.3680043.2.1125.5.${k}`,
-        StudyInstanceUID: '1.2.826.0.1.3680043.2.1125.6',
-        SeriesInstanceUID: '1.2.826.0.1.3680043.2.1125.7',
-        FrameOfReferenceUID: '1.2.826.0.1.3680043.2.1125.8',
-        Modality: 'MR',
-        InstanceNumber: String(nz - k),
-        ImagePositionPatient: position,
-        ImageOrientationPatient: orientation,
-        PixelSpacing: [0.9, 0.8],
-        SliceThickness: 2.5,
-        Rows: ny,
-        Columns: nx,
-        SamplesPerPixel: 1,
-        PhotometricInterpretation: 'MONOCHROME2',
-        BitsAllocated: 16,
-        BitsStored: 16,
-        HighBit: 15,
-        PixelRepresentation: 0,
-        PixelData: [pixels.buffer],
-      };
-      const meta = {
-        MediaStorageSOPClassUID: ds.SOPClassUID,
-        MediaStorageSOPInstanceUID: ds.SOPInstanceUID,
-        TransferSyntaxUID: '1.2.840.10008.1.2.1',
-        ImplementationClassUID: '1.2.826.0.1.3680043.2.1125.1',
-      };
-      const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
-      dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
-      await fs.writeFile(path.join(series, `x${(k * 7) % nz}.dcm`), Buffer.from(quietly(() => dict.write())));
-    }
+    await writeDicomSeries(series, {
+      columns: nx,
+      rows: ny,
+      slices: nz,
+      orientation,
+      position: (k) => [10 + normal[0] * 2.5 * k, -20 + normal[1] * 2.5 * k, 30],
+      pixelSpacing: [0.9, 0.8],
+      sliceThickness: 2.5,
+      fill(k, out) {
+        for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) out[j * nx + i] = phantom(i, j, k);
+      },
+    });
     const outDir = path.join(tmp, 'out');
     const run = await cli(
       'parse-volume',
