@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { openImage, type SourceImage } from '../imaging';
+import type { SourceImage } from '../imaging';
 import {
   parseWebviewMessage,
   type HostMessage,
@@ -13,9 +13,19 @@ import { volumeCache } from '../imaging/volumeCache';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
 import { toUserError, UserCancelledError } from '../vscode/userError';
+import {
+  chooseSeries,
+  fileSource,
+  imageOrientation,
+  isFolder,
+  seriesSource,
+  type SliceSource,
+} from './sliceSource';
 
 /** The viewer image sent to the webview: full-fidelity pixels, file name only, no tags. */
-export function toViewerImage(image: SourceImage): ViewerImage {
+export function toViewerImage(image: SourceImage, source?: SliceSource): ViewerImage {
+  const orientation = source ? source.orientation(image) : imageOrientation(image);
+  const warnings = source?.warnings ?? [];
   return {
     fileName: path.basename(image.file),
     format: image.format,
@@ -30,11 +40,14 @@ export function toViewerImage(image: SourceImage): ViewerImage {
     frame: image.frame,
     suggestion: { modality: image.modalityHint, site: image.bodyPartHint },
     burnedInAnnotation: image.burnedInAnnotation,
+    ...(orientation ? { orientation } : {}),
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 
 /**
- * One viewer webview (panel or custom editor) for one image file: loads the image, answers the
+ * One viewer webview (panel or custom editor) for one image file or DICOM series folder (its
+ * sorted slices are the slice slider's steps): loads the image, answers the
  * webview's messages (validated first), runs parses with progress and cancellation, and keeps
  * the result with the image so that a reload restores it without calling the endpoint again.
  */
@@ -63,8 +76,12 @@ export class ViewerController extends Disposable {
     readonly webviewPanel: vscode.WebviewPanel,
     private readonly services: ViewerServices,
     private pendingResult?: ParseResult,
+    /** What to show; by default the file at `uri`, or the largest series when it is a folder. */
+    source?: SliceSource,
   ) {
     super();
+    this.seriesUid = source?.series?.seriesInstanceUid;
+    if (source) this.source = Promise.resolve(source);
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots: viewerResourceRoots(services.extensionUri) };
     webview.html = buildViewerHtml(
@@ -140,9 +157,41 @@ export class ViewerController extends Disposable {
     });
   }
 
+  private source?: Promise<SliceSource>;
+  /** The series shown when it was chosen on opening (a folder may hold several). */
+  readonly seriesUid?: string;
+
+  /** The file, or the series of the folder (headers read once, on first use). */
+  private sliceSource(): Promise<SliceSource> {
+    this.source ??= (async () => {
+      const target = this.uri.fsPath;
+      if (!(await isFolder(target))) return fileSource(target);
+      const { series } = await chooseSeries(target);
+      return seriesSource(target, series);
+    })();
+    // A failure (an unreadable folder) is not kept: the next request tries again.
+    this.source.catch(() => (this.source = undefined));
+    return this.source;
+  }
+
+  /** The DICOM series shown, when this viewer shows one. */
+  async series(): Promise<SliceSource['series']> {
+    return (await this.sliceSource()).series;
+  }
+
   /** Decodes the current slice and frame, keeping the volume for the sliders' next requests. */
-  private decodeImage(): Promise<SourceImage> {
-    return openImage(this.uri.fsPath, { slice: this.slice, frame: this.frame, keepVolume: true });
+  private async decodeImage(): Promise<SourceImage> {
+    return (await this.sliceSource()).open(this.slice, this.frame);
+  }
+
+  /** The image a result was made on (its slice and frame), e.g. to export it. */
+  async openImageFor(slice: number | undefined, frame: number | undefined): Promise<SourceImage> {
+    return (await this.sliceSource()).open(slice, frame);
+  }
+
+  /** The viewer image for `image`, with the source's orientation and warnings. */
+  private async viewerImage(image: SourceImage): Promise<ViewerImage> {
+    return toViewerImage(image, await this.sliceSource());
   }
 
   /** Makes `image` the one shown and the one runs use. */
@@ -190,7 +239,7 @@ export class ViewerController extends Disposable {
           // can finish out of order: one that a newer request overtook is dropped.
           if (request !== this.sliceRequests) return;
           this.adoptImage(image);
-          this.post({ type: 'image', image: toViewerImage(image) });
+          this.post({ type: 'image', image: await this.viewerImage(image) });
         } catch (error) {
           if (request === this.sliceRequests)
             void vscode.window.showErrorMessage(toUserError(error, this.services.log.redactor).message);
@@ -271,7 +320,7 @@ export class ViewerController extends Disposable {
     if (result) this.setCurrentResult(result);
     this.post({
       type: 'init',
-      image: toViewerImage(image),
+      image: await this.viewerImage(image),
       settings: this.services.viewerSettings(),
       endpoint: this.services.endpointSummary(),
       lastSelection: this.services.lastSelections(),

@@ -1,0 +1,96 @@
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { openImage, type SourceImage } from '../imaging';
+import { ImagingError } from '../imaging/errors';
+import { findSeries, type DicomSeries } from '../imaging/series';
+import {
+  dicomSliceOrientation,
+  displayOrientation,
+  niftiSliceOrientation,
+  type DisplayOrientation,
+} from '../shared/orientation';
+
+/**
+ * What a viewer shows: one file (an image, a NIfTI volume's slices, a multi-frame file's frames)
+ * or a DICOM series folder whose sorted slices the slice slider steps through. No `vscode` here.
+ */
+export interface SliceSource {
+  /** The file or the series folder. */
+  readonly path: string;
+  readonly series?: DicomSeries;
+  /** Decodes slice `slice` (series: index in the sorted slices) and frame `frame`. */
+  open(slice: number | undefined, frame: number | undefined): Promise<SourceImage>;
+  /** The radiological display of `image` (one of this source's). */
+  orientation(image: SourceImage): DisplayOrientation | undefined;
+  /** Warnings about the whole volume, shown with every slice. */
+  readonly warnings: string[];
+}
+
+/** A single file: slices and frames as the file has them, kept in memory while browsing. */
+export function fileSource(file: string): SliceSource {
+  return {
+    path: file,
+    warnings: [],
+    open: (slice, frame) => openImage(file, { slice, frame, keepVolume: true }),
+    orientation: imageOrientation,
+  };
+}
+
+/** The display orientation a single image's own header gives (NIfTI affine, DICOM orientation). */
+export function imageOrientation(image: SourceImage): DisplayOrientation | undefined {
+  if (image.nifti) return niftiSliceOrientation(image.nifti.affine);
+  const iop = image.dicom?.imageOrientationPatient;
+  return iop ? dicomSliceOrientation(iop) : undefined;
+}
+
+/**
+ * A DICOM series as slices, sorted along the slice normal. Each slice is decoded alone (as a single
+ * file would be, with its own rescale), so the first one shows without decoding the others.
+ */
+export function seriesSource(folder: string, series: DicomSeries): SliceSource {
+  const count = series.slices.length;
+  const a = series.affine;
+  // Image x runs along the series' columns (affine column 0), y along its rows (column 1).
+  const orientation = displayOrientation([a[0][0], a[1][0], a[2][0]], [a[0][1], a[1][1], a[2][1]]);
+  return {
+    path: folder,
+    series,
+    warnings: series.warnings,
+    orientation: () => orientation,
+    async open(slice) {
+      const index = Math.max(0, Math.min(count - 1, slice ?? Math.floor((count - 1) / 2)));
+      const { file, frame } = series.slices[index];
+      const image = await openImage(file, { frame });
+      if (image.width !== series.columns || image.height !== series.rows) {
+        throw new ImagingError(
+          file,
+          `slice ${index + 1} of the series is ${image.width}×${image.height}, the series header said ${series.columns}×${series.rows}`,
+        );
+      }
+      // Within a series, the frames of a multi-frame file are slices like any other.
+      return { ...image, slice: { index, count }, frame: undefined };
+    },
+  };
+}
+
+/** Whether `target` is a folder (a series) rather than a file. */
+export async function isFolder(target: string): Promise<boolean> {
+  return (await fs.stat(target).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+/**
+ * The series to show from `folder`: the one with `seriesUid`, else the one holding `file`, else
+ * the largest. Errors name the folder.
+ */
+export async function chooseSeries(
+  folder: string,
+  wanted: { seriesUid?: string; file?: string } = {},
+): Promise<{ series: DicomSeries; all: DicomSeries[] }> {
+  const all = await findSeries(folder);
+  const series =
+    (wanted.seriesUid && all.find((s) => s.seriesInstanceUid === wanted.seriesUid)) ||
+    (wanted.file &&
+      all.find((s) => s.slices.some((sl) => path.resolve(sl.file) === path.resolve(wanted.file!)))) ||
+    all[0];
+  return { series, all };
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chooseSeries, fileSource, seriesSource, type SliceSource } from '../../../src/editors/sliceSource';
+import { findSeries } from '../../../src/imaging/series';
+import type { SourceImage } from '../../../src/imaging';
+import { displaySize, displayToSource, type DisplayTransform } from '../../../src/shared/orientation';
+import { restoredPhantom, type PhantomStorage } from '../../support/restoredPhantom';
+
+const PHANTOM = path.resolve(__dirname, '../../../media/samples/phantom');
+const NIFTI = path.join(PHANTOM, 'synthetic_phantom_ct.nii.gz');
+const SERIES = path.join(PHANTOM, 'synthetic_phantom_ct_series');
+
+/** The pixels in the order the viewer displays them (row by row on screen). */
+function displayed(image: SourceImage, t: DisplayTransform): number[] {
+  const [w, h] = displaySize(t, image.width, image.height);
+  const out: number[] = [];
+  for (let dy = 0; dy < h; dy++)
+    for (let dx = 0; dx < w; dx++) {
+      const [x, y] = displayToSource(t, image.width, image.height, dx + 0.5, dy + 0.5);
+      out.push(image.pixels[Math.floor(y) * image.width + Math.floor(x)]);
+    }
+  return out;
+}
+
+async function shown(source: SliceSource, k: number): Promise<{ pixels: number[]; letters: unknown }> {
+  const image = await source.open(k, undefined);
+  const o = source.orientation(image);
+  assert.ok(o, `${source.path} has an orientation`);
+  return { pixels: displayed(image, o), letters: o.letters };
+}
+
+describe('viewer slice sources: a DICOM series as slices, and radiological display', () => {
+  let dir: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medparse-slices-'));
+  });
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('opens the phantom series slice by slice in position order, with the slice count and middle first', async () => {
+    const [series] = await findSeries(SERIES);
+    const source = seriesSource(SERIES, series);
+    const middle = await source.open(undefined, undefined);
+    assert.deepEqual(middle.slice, { index: 23, count: 48 });
+    assert.equal(middle.frame, undefined);
+    const last = await source.open(47, undefined);
+    assert.deepEqual(last.slice, { index: 47, count: 48 });
+    // The slice at the top of the volume is the last NIfTI slice: same values, voxel for voxel.
+    const nifti = await fileSource(NIFTI).open(47, undefined);
+    assert.deepEqual(Array.from(last.pixels), Array.from(nifti.pixels));
+    assert.deepEqual(source.warnings, []);
+  });
+
+  it('the phantom NIfTI and its DICOM series show the same anatomy the same way up, with A/P/R/L letters', async () => {
+    const [series] = await findSeries(SERIES);
+    const fromSeries = await shown(seriesSource(SERIES, series), 30);
+    const fromNifti = await shown(fileSource(NIFTI), 30);
+    assert.deepEqual(fromSeries.letters, { top: 'A', bottom: 'P', left: 'R', right: 'L' });
+    assert.deepEqual(fromNifti.letters, fromSeries.letters);
+    assert.deepEqual(fromNifti.pixels, fromSeries.pixels);
+  });
+
+  for (const storage of ['RAS', 'LAS', 'LPS'] as PhantomStorage[]) {
+    it(`the phantom stored ${storage} is displayed exactly like the series`, async () => {
+      const file = path.join(dir, `phantom_${storage}.nii.gz`);
+      await fs.writeFile(file, restoredPhantom(storage));
+      const [series] = await findSeries(SERIES);
+      const reference = await shown(seriesSource(SERIES, series), 12);
+      const source = fileSource(file);
+      const stored = await source.open(12, undefined);
+      const asStored = Array.from(stored.pixels);
+      assert.notDeepEqual(asStored, reference.pixels, 'the storage order differs from the display');
+      const restored = await shown(source, 12);
+      assert.deepEqual(restored.letters, reference.letters);
+      assert.deepEqual(restored.pixels, reference.pixels);
+    });
+  }
+
+  it('chooses the series asked for, else the one holding a clicked file, else the largest', async () => {
+    const two = path.join(dir, 'two');
+    await fs.mkdir(two);
+    const names = (await fs.readdir(SERIES)).sort();
+    for (const name of names.slice(0, 5)) await fs.copyFile(path.join(SERIES, name), path.join(two, name));
+    // A second series: one file of another SeriesInstanceUID (rewritten in place, same length).
+    const other = path.join(two, 'other.dcm');
+    const bytes = await fs.readFile(path.join(SERIES, names[10]));
+    const { all } = await chooseSeries(SERIES);
+    const uid = all[0].seriesInstanceUid;
+    const changed = uid.slice(0, -1) + (uid.endsWith('9') ? '8' : '9');
+    const at = bytes.indexOf(Buffer.from(uid, 'latin1'));
+    assert.ok(at > 0);
+    bytes.write(changed, at, 'latin1');
+    await fs.writeFile(other, bytes);
+    const largest = await chooseSeries(two);
+    assert.equal(largest.all.length, 2);
+    assert.equal(largest.series.seriesInstanceUid, uid);
+    assert.equal(largest.series.slices.length, 5);
+    assert.equal((await chooseSeries(two, { file: other })).series.seriesInstanceUid, changed);
+    assert.equal((await chooseSeries(two, { seriesUid: changed })).series.slices.length, 1);
+  });
+
+  it('a folder without DICOM files is a clear error naming it', async () => {
+    const empty = path.join(dir, 'empty');
+    await fs.mkdir(empty);
+    await fs.writeFile(path.join(empty, 'notes.txt'), 'hello');
+    await assert.rejects(
+      chooseSeries(empty),
+      (e: Error) => e.message.includes(empty) && /no DICOM/.test(e.message),
+    );
+  });
+});
