@@ -58,7 +58,8 @@ export function seriesSource(folder: string, series: DicomSeries): SliceSource {
     warnings: series.warnings,
     orientation: () => orientation,
     async open(slice) {
-      const index = Math.max(0, Math.min(count - 1, slice ?? Math.floor((count - 1) / 2)));
+      // The middle slice first, as for a NIfTI volume.
+      const index = Math.max(0, Math.min(count - 1, slice ?? Math.floor(count / 2)));
       const { file, frame } = series.slices[index];
       const image = await openImage(file, { frame });
       if (image.width !== series.columns || image.height !== series.rows) {

@@ -44,7 +44,7 @@ describe('viewer slice sources: a DICOM series as slices, and radiological displ
     const [series] = await findSeries(SERIES);
     const source = seriesSource(SERIES, series);
     const middle = await source.open(undefined, undefined);
-    assert.deepEqual(middle.slice, { index: 23, count: 48 });
+    assert.deepEqual(middle.slice, { index: 24, count: 48 });
     assert.equal(middle.frame, undefined);
     const last = await source.open(47, undefined);
     assert.deepEqual(last.slice, { index: 47, count: 48 });
