@@ -106,7 +106,10 @@ async function readoutAtDisplayPixel(wb: Workbench, frame: Frame, dx: number, dy
   const box = await frame.locator('[data-testid="canvas"]').boundingBox();
   assert.ok(box);
   const { view } = await state(frame);
-  await wb.page.mouse.move(box.x + view.tx + (dx + 0.5) * view.scale, box.y + view.ty + (dy + 0.5) * view.scale);
+  await wb.page.mouse.move(
+    box.x + view.tx + (dx + 0.5) * view.scale,
+    box.y + view.ty + (dy + 0.5) * view.scale,
+  );
   await wb.page.waitForTimeout(200);
   return waitText(frame.locator('[data-testid="cursor-info"]'), /x \d+, y \d+/);
 }
@@ -125,11 +128,16 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     wb = await Workbench.launch('volumes-series');
     fs.writeFileSync(path.join(wb.workspace, 'phantom', RAS_COPY), restoredPhantom('RAS'));
     const explorer = wb.page.locator('.explorer-folders-view');
-    await explorer.locator('.monaco-list-row', { hasText: /^phantom$/ }).first().click();
+    await explorer
+      .locator('.monaco-list-row', { hasText: /^phantom$/ })
+      .first()
+      .click();
     const folderRow = explorer.locator('.monaco-list-row', { hasText: SERIES_FOLDER }).first();
     await folderRow.waitFor();
     await folderRow.click({ button: 'right' });
-    const item = wb.page.locator('.monaco-menu .action-label', { hasText: 'Open DICOM Series in Viewer' }).first();
+    const item = wb.page
+      .locator('.monaco-menu .action-label', { hasText: 'Open DICOM Series in Viewer' })
+      .first();
     await item.click();
     // A click that lands while the menu is still animating in is lost: the highlighted item takes Enter.
     await wb.page.waitForTimeout(500);
@@ -137,9 +145,17 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     const series = await viewerShowing(wb, /\.dcm$/i);
     await waitText(wb.page.locator('.tabs-container .tab'), `MedImageParse: ${SERIES_FOLDER}`);
     let s = await state(series);
-    assert.deepEqual(s.image?.slice, { index: 24, count: 48 }, 'one volume of 48 slices, the middle one first');
+    assert.deepEqual(
+      s.image?.slice,
+      { index: 24, count: 48 },
+      'one volume of 48 slices, the middle one first',
+    );
     assert.equal(s.image?.frame, undefined);
-    assert.equal(await series.locator('[data-testid="volume-warnings"]').isVisible(), false, 'a regular series');
+    assert.equal(
+      await series.locator('[data-testid="volume-warnings"]').isVisible(),
+      false,
+      'a regular series',
+    );
     assert.deepEqual(await letters(series), { top: 'A', bottom: 'P', left: 'R', right: 'L' });
     await waitText(series.locator('[data-testid="slice-slider"] + output'), '25 / 48');
 
@@ -190,7 +206,10 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     }
     const meanDiff = diff / seriesShot.length;
     assert.ok(bright > 1000, 'the screenshot shows anatomy');
-    assert.ok(meanDiff < 6, `the RAS copy looks like the series (mean difference ${meanDiff.toFixed(2)} grey levels)`);
+    assert.ok(
+      meanDiff < 6,
+      `the RAS copy looks like the series (mean difference ${meanDiff.toFixed(2)} grey levels)`,
+    );
 
     // The cursor readout names the RAS copy's own pixel under the same display pixel, with the same
     // value: series (column c, row r) is the copy's (x = 255 − r, y = 255 − c).
