@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { Frame } from 'playwright-core';
+import { PHANTOM_DIMS, phantomLabels } from '../../src/demo/phantom';
 import { restoredPhantom } from '../support/restoredPhantom';
 import { ARTIFACTS, closeAfterEach, waitText, Workbench } from './workbench';
 
@@ -120,6 +121,26 @@ function parseReadout(text: string): { x: number; y: number; value: string } {
   return { x: Number(m[1]), y: Number(m[2]), value: m[3] };
 }
 
+/** Opens the phantom's series from the explorer's context menu, as a user does. */
+async function openPhantomSeries(wb: Workbench): Promise<Frame> {
+  const explorer = wb.page.locator('.explorer-folders-view');
+  await explorer
+    .locator('.monaco-list-row', { hasText: /^phantom$/ })
+    .first()
+    .click();
+  const folderRow = explorer.locator('.monaco-list-row', { hasText: SERIES_FOLDER }).first();
+  await folderRow.waitFor();
+  await folderRow.click({ button: 'right' });
+  const item = wb.page
+    .locator('.monaco-menu .action-label', { hasText: 'Open DICOM Series in Viewer' })
+    .first();
+  await item.click();
+  // A click that lands while the menu is still animating in is lost: the highlighted item takes Enter.
+  await wb.page.waitForTimeout(500);
+  if (await item.isVisible().catch(() => false)) await wb.page.keyboard.press('Enter');
+  return viewerShowing(wb, /\.dcm$/i);
+}
+
 describe('Volumes in the real workbench: a DICOM series and radiological display', () => {
   let wb: Workbench;
   closeAfterEach(() => wb);
@@ -127,22 +148,8 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
   it('opens the phantom’s DICOM series from the explorer, steps its slices, and shows it like its NIfTI, also when stored in another order', async () => {
     wb = await Workbench.launch('volumes-series');
     fs.writeFileSync(path.join(wb.workspace, 'phantom', RAS_COPY), restoredPhantom('RAS'));
+    const series = await openPhantomSeries(wb);
     const explorer = wb.page.locator('.explorer-folders-view');
-    await explorer
-      .locator('.monaco-list-row', { hasText: /^phantom$/ })
-      .first()
-      .click();
-    const folderRow = explorer.locator('.monaco-list-row', { hasText: SERIES_FOLDER }).first();
-    await folderRow.waitFor();
-    await folderRow.click({ button: 'right' });
-    const item = wb.page
-      .locator('.monaco-menu .action-label', { hasText: 'Open DICOM Series in Viewer' })
-      .first();
-    await item.click();
-    // A click that lands while the menu is still animating in is lost: the highlighted item takes Enter.
-    await wb.page.waitForTimeout(500);
-    if (await item.isVisible().catch(() => false)) await wb.page.keyboard.press('Enter');
-    const series = await viewerShowing(wb, /\.dcm$/i);
     await waitText(wb.page.locator('.tabs-container .tab'), `MedImageParse: ${SERIES_FOLDER}`);
     let s = await state(series);
     assert.deepEqual(
@@ -216,5 +223,65 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     const niftiReadout = parseReadout(await readoutAtDisplayPixel(wb, nifti, probe.dx, probe.dy));
     assert.deepEqual([niftiReadout.x, niftiReadout.y], [255 - probe.dy, 255 - probe.dx]);
     assert.equal(niftiReadout.value, seriesReadout.value);
+  });
+
+  it('runs the current slice of the series and exports that slice’s result beside the series folder', async () => {
+    wb = await Workbench.launch('volumes-series-run');
+    const series = await openPhantomSeries(wb);
+    await series.locator('[data-testid="canvas"]').focus();
+    for (let i = 0; i < 6; i++) await wb.page.keyboard.press('PageDown');
+    await sliceShown(series, 30);
+    // A liver voxel of slice 30 (labels: i fastest; the series' pixel (column j, row i)).
+    const [ni, nj] = PHANTOM_DIMS;
+    const labels = phantomLabels();
+    let liver: { x: number; y: number } | undefined;
+    for (let i = 3; i < ni - 3 && !liver; i++)
+      for (let j = 3; j < nj - 3 && !liver; j++)
+        if ([-3, 0, 3].every((d) => labels[i + d + ni * (j + d + nj * 30)] === 1)) liver = { x: j, y: i };
+    assert.ok(liver);
+    const pixel = (x: number, y: number) =>
+      series.evaluate(
+        ([px, py]) =>
+          (
+            window as unknown as {
+              __medimageparseViewer: { canvasPixel(x: number, y: number): [number, number, number, number] };
+            }
+          ).__medimageparseViewer.canvasPixel(px, py),
+        [x, y],
+      );
+    const before = await pixel(liver.x, liver.y);
+    await series.locator('[data-testid="picker-item-liver"]').click();
+    await series.locator('[data-testid="run-button"]').click();
+    await waitText(series.locator('[data-testid="legend"]'), /liver/, 60_000);
+    await wb.page.waitForTimeout(300);
+    const after = await pixel(liver.x, liver.y);
+    assert.ok(
+      Math.abs(after[0] - before[0]) + Math.abs(after[1] - before[1]) + Math.abs(after[2] - before[2]) > 30,
+      `the liver mask covers the liver voxel (${before} → ${after})`,
+    );
+    await wb.screenshot('volumes-series-run');
+
+    await series.locator('[data-testid="export-button"]').click();
+    const phantomDir = path.join(wb.workspace, 'phantom');
+    const end = Date.now() + 60_000;
+    let report: string | undefined;
+    while (!report && Date.now() < end) {
+      const folder = fs.readdirSync(phantomDir).find((f) => f.endsWith('.medimageparse'));
+      const file = folder && path.join(phantomDir, folder, 'report_slice30.json');
+      if (file && fs.existsSync(file)) report = file;
+      else await wb.page.waitForTimeout(200);
+    }
+    assert.ok(
+      report,
+      `a report of slice 30 beside the series folder: ${fs.readdirSync(phantomDir).join(', ')}`,
+    );
+    const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+    assert.ok(json.labels.includes('liver'), JSON.stringify(json).slice(0, 600));
+    assert.match(JSON.stringify(json), /"slice":\{"index":30,"count":48\}/, 'the report names the slice');
+    assert.deepEqual(
+      fs.readdirSync(path.join(phantomDir, SERIES_FOLDER)).filter((f) => !f.endsWith('.dcm')),
+      [],
+      'nothing is written into the series folder',
+    );
   });
 });
