@@ -38,7 +38,8 @@ export function fileSource(file: string): SliceSource {
 
 /** The display orientation a single image's own header gives (NIfTI affine, DICOM orientation). */
 export function imageOrientation(image: SourceImage): DisplayOrientation | undefined {
-  if (image.nifti) return niftiSliceOrientation(image.nifti.affine);
+  if (image.nifti)
+    return image.nifti.orientationKnown === false ? undefined : niftiSliceOrientation(image.nifti.affine);
   const iop = image.dicom?.imageOrientationPatient;
   return iop ? dicomSliceOrientation(iop) : undefined;
 }

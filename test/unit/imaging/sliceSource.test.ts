@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { chooseSeries, fileSource, seriesSource, type SliceSource } from '../../../src/editors/sliceSource';
 import { findSeries } from '../../../src/imaging/series';
 import type { SourceImage } from '../../../src/imaging';
@@ -78,6 +79,20 @@ describe('viewer slice sources: a DICOM series as slices, and radiological displ
       assert.deepEqual(restored.pixels, reference.pixels);
     });
   }
+
+  it('a NIfTI without sform or qform has no orientation: shown as stored, without letters', async () => {
+    const bytes = zlib.gunzipSync(restoredPhantom('RAS'));
+    bytes.writeInt16LE(0, 252); // qform_code
+    bytes.writeInt16LE(0, 254); // sform_code
+    const file = path.join(dir, 'no_orientation.nii');
+    await fs.writeFile(file, bytes);
+    const source = fileSource(file);
+    assert.equal(source.orientation(await source.open(3, undefined)), undefined);
+    const withCodes = path.join(dir, 'with_orientation.nii.gz');
+    await fs.writeFile(withCodes, restoredPhantom('RAS'));
+    const known = fileSource(withCodes);
+    assert.ok(known.orientation(await known.open(3, undefined)));
+  });
 
   it('chooses the series asked for, else the one holding a clicked file, else the largest', async () => {
     const two = path.join(dir, 'two');
