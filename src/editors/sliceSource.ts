@@ -24,6 +24,42 @@ export interface SliceSource {
   orientation(image: SourceImage): DisplayOrientation | undefined;
   /** Warnings about the whole volume, shown with every slice. */
   readonly warnings: string[];
+  /**
+   * The default window of the whole volume (its DICOM window, else the value range of all its
+   * slices), so that browsing slices does not change the brightness; undefined for single images.
+   */
+  volumeWindow(signal?: AbortSignal): Promise<DisplayWindow | undefined>;
+}
+
+export interface DisplayWindow {
+  lower: number;
+  upper: number;
+}
+
+/** The value range over slices 0 … count−1, read one at a time (yielding between them). */
+async function rangeOfSlices(
+  count: number,
+  open: (k: number) => Promise<SourceImage>,
+  signal?: AbortSignal,
+): Promise<DisplayWindow | undefined> {
+  let lower = Infinity;
+  let upper = -Infinity;
+  for (let k = 0; k < count; k++) {
+    if (signal?.aborted) return undefined;
+    const { range } = await open(k);
+    lower = Math.min(lower, range.min);
+    upper = Math.max(upper, range.max);
+  }
+  if (!Number.isFinite(lower) || !Number.isFinite(upper)) return undefined;
+  return { lower, upper: upper > lower ? upper : lower + 1 };
+}
+
+/** A window the file itself gives (DICOM WindowCenter/Width) rather than one made from its range. */
+function fileWindow(image: SourceImage): DisplayWindow | undefined {
+  const w = image.defaultWindow;
+  if (!w || (w.lower === image.range.min && (w.upper === image.range.max || w.upper === image.range.min + 1)))
+    return undefined;
+  return w;
 }
 
 /** A single file: slices and frames as the file has them, kept in memory while browsing. */
@@ -33,6 +69,17 @@ export function fileSource(file: string): SliceSource {
     warnings: [],
     open: (slice, frame) => openImage(file, { slice, frame, keepVolume: true }),
     orientation: imageOrientation,
+    async volumeWindow(signal) {
+      const first = await openImage(file, { keepVolume: true, signal });
+      const count = first.slice?.count ?? 1;
+      if (first.format !== 'nifti' || count < 2 || first.channels !== 1) return undefined;
+      const frame = first.frame?.index;
+      return rangeOfSlices(
+        count,
+        (k) => openImage(file, { slice: k, frame, keepVolume: true, signal }),
+        signal,
+      );
+    },
   };
 }
 
@@ -58,6 +105,12 @@ export function seriesSource(folder: string, series: DicomSeries): SliceSource {
     series,
     warnings: series.warnings,
     orientation: () => orientation,
+    async volumeWindow(signal) {
+      const open = (k: number) => this.open(k, undefined);
+      const middle = await open(Math.floor(count / 2));
+      if (middle.channels !== 1) return undefined;
+      return fileWindow(middle) ?? rangeOfSlices(count, open, signal);
+    },
     async open(slice) {
       // The middle slice first, as for a NIfTI volume.
       const index = Math.max(0, Math.min(count - 1, slice ?? Math.floor(count / 2)));

@@ -110,6 +110,7 @@ export class ViewerController extends Disposable {
   }
 
   override dispose(): void {
+    this.volumeWindowAbort.abort();
     for (const run of this.runs.values()) run.abort();
     this.runs.clear();
     // A closed viewer browses no more slices: its volume's memory goes back at once.
@@ -189,9 +190,38 @@ export class ViewerController extends Disposable {
     return (await this.sliceSource()).open(slice, frame);
   }
 
-  /** The viewer image for `image`, with the source's orientation and warnings. */
+  /** The viewer image for `image`, with the source's orientation and warnings and the volume's window. */
   private async viewerImage(image: SourceImage): Promise<ViewerImage> {
-    return toViewerImage(image, await this.sliceSource());
+    const viewerImage = toViewerImage(image, await this.sliceSource());
+    return this.volumeWindow ? { ...viewerImage, defaultWindow: this.volumeWindow } : viewerImage;
+  }
+
+  /** The whole volume's default window, once known (see SliceSource.volumeWindow). */
+  private volumeWindow?: { lower: number; upper: number };
+  private readonly volumeWindowAbort = new AbortController();
+
+  /**
+   * Works out the volume's window after the first slice is on screen (reading every slice takes
+   * a moment), then shows the current slice with it; later slices get it straight away.
+   */
+  private async findVolumeWindow(): Promise<void> {
+    try {
+      const signal = this.volumeWindowAbort.signal;
+      const window = await (await this.sliceSource()).volumeWindow(signal);
+      if (!window || signal.aborted || this.isDisposed) return;
+      this.volumeWindow = window;
+      const image = this.image;
+      const shown = image?.defaultWindow;
+      if (!image || (shown?.lower === window.lower && shown?.upper === window.upper)) return;
+      const updated = await this.viewerImage(image);
+      // A slice chosen meanwhile is already on screen (with the volume window): leave it there.
+      if (this.image === image) this.post({ type: 'image', image: updated });
+    } catch (error) {
+      // Only the default brightness is at stake: each slice keeps its own window.
+      this.services.log.logger.warn(
+        `Viewer of ${path.basename(this.uri.fsPath)}: no volume window (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
   }
 
   /** Makes `image` the one shown and the one runs use. */
@@ -329,6 +359,7 @@ export class ViewerController extends Disposable {
     });
     this.ready = true;
     this.readyWaiters.splice(0).forEach((resolve) => resolve());
+    if (!this.volumeWindow) void this.findVolumeWindow();
   }
 
   private async onRun(message: Extract<WebviewMessage, { type: 'run' | 'recognize' }>): Promise<void> {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { Frame } from 'playwright-core';
 import { PHANTOM_DIMS, phantomLabels } from '../../src/demo/phantom';
+import { encodeNiftiInt16 } from '../../src/export/nifti';
 import { restoredPhantom } from '../support/restoredPhantom';
 import { ARTIFACTS, closeAfterEach, waitText, Workbench } from './workbench';
 
@@ -283,5 +284,56 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
       [],
       'nothing is written into the series folder',
     );
+  });
+
+  it('keeps one default window for a whole NIfTI volume while browsing its slices', async () => {
+    wb = await Workbench.launch('volumes-window');
+    // 16×16×3 whose slices' own ranges differ: [0, 10], [-50, 20], [5, 300].
+    const [n, ranges] = [
+      16,
+      [
+        [0, 10],
+        [-50, 20],
+        [5, 300],
+      ],
+    ];
+    const data = new Int16Array(n * n * 3);
+    for (let k = 0; k < 3; k++)
+      for (let v = 0; v < n * n; v++) data[k * n * n + v] = v % 2 ? ranges[k][1] : ranges[k][0];
+    const identity = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => (r === c ? 1 : 0)));
+    fs.writeFileSync(
+      path.join(wb.workspace, 'ranges.nii.gz'),
+      encodeNiftiInt16({ dims: [n, n, 3], spacing: [1, 1, 1], affine: identity }, data, {
+        description: 'ranges',
+        maxValue: 300,
+      }),
+    );
+    await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'ranges.nii.gz' }).dblclick();
+    const viewer = await viewerShowing(wb, /^ranges\.nii\.gz$/);
+    const windowShown = () =>
+      viewer.evaluate(() =>
+        ['window-lower', 'window-upper'].map((id) =>
+          Number((document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement).value),
+        ),
+      );
+    const waitWindow = async (expected: number[]) => {
+      const end = Date.now() + 20_000;
+      while (Date.now() < end) {
+        if (JSON.stringify(await windowShown()) === JSON.stringify(expected)) return;
+        await wb.page.waitForTimeout(100);
+      }
+      assert.deepEqual(await windowShown(), expected);
+    };
+    await sliceShown(viewer, 1);
+    await waitWindow([-50, 300]); // the middle slice alone would give [-50, 20]
+    await viewer.locator('[data-testid="canvas"]').focus();
+    await wb.page.keyboard.press('Home');
+    await sliceShown(viewer, 0);
+    await wb.page.waitForTimeout(300);
+    assert.deepEqual(await windowShown(), [-50, 300], 'slice 0 keeps the volume window');
+    await wb.page.keyboard.press('End');
+    await sliceShown(viewer, 2);
+    await wb.page.waitForTimeout(300);
+    assert.deepEqual(await windowShown(), [-50, 300], 'slice 2 keeps the volume window');
   });
 });

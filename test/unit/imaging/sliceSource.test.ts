@@ -8,6 +8,11 @@ import { findSeries } from '../../../src/imaging/series';
 import type { SourceImage } from '../../../src/imaging';
 import { displaySize, displayToSource, type DisplayTransform } from '../../../src/shared/orientation';
 import { restoredPhantom, type PhantomStorage } from '../../support/restoredPhantom';
+import { encodeNiftiInt16 } from '../../../src/export/nifti';
+import { quietly } from '../../../src/export/dcmjs';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dcmjs = require('dcmjs');
 
 const PHANTOM = path.resolve(__dirname, '../../../media/samples/phantom');
 const NIFTI = path.join(PHANTOM, 'synthetic_phantom_ct.nii.gz');
@@ -125,5 +130,93 @@ describe('viewer slice sources: a DICOM series as slices, and radiological displ
       chooseSeries(empty),
       (e: Error) => e.message.includes(empty) && /no DICOM/.test(e.message),
     );
+  });
+});
+
+describe('the default window of a volume', () => {
+  let dir: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medparse-volwindow-'));
+  });
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('a NIfTI volume: the value range of all its slices, not of one', async () => {
+    // Three 3×2 slices whose own ranges differ: [0, 10], [-50, 20], [5, 300].
+    const data = new Int16Array([0, 10, 0, 10, 0, 10, -50, 20, -50, 20, -50, 20, 5, 300, 5, 300, 5, 300]);
+    const affine = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ];
+    const file = path.join(dir, 'ranges.nii.gz');
+    await fs.writeFile(
+      file,
+      encodeNiftiInt16({ dims: [3, 2, 3], spacing: [1, 1, 1], affine }, data, {
+        description: 'x',
+        maxValue: 300,
+      }),
+    );
+    const source = fileSource(file);
+    assert.deepEqual((await source.open(1, undefined)).defaultWindow, { lower: -50, upper: 20 });
+    assert.deepEqual(await source.volumeWindow(), { lower: -50, upper: 300 });
+  });
+
+  it('a DICOM series with a window in its headers: that window', async () => {
+    const [series] = await findSeries(SERIES);
+    const middle = await seriesSource(SERIES, series).open(undefined, undefined);
+    assert.deepEqual(await seriesSource(SERIES, series).volumeWindow(), { lower: -160, upper: 240 });
+    assert.notDeepEqual(middle.range, { min: -160, max: 240 });
+  });
+
+  it('a DICOM series without window tags: the range of all its slices', async () => {
+    const folder = path.join(dir, 'nowindow');
+    await fs.mkdir(folder);
+    const values = [
+      [0, 10],
+      [-50, 20],
+      [5, 300],
+    ];
+    for (const [k, [a, b]] of values.entries()) {
+      const pixels = new Int16Array([a, b, a, b, a, b]);
+      const ds = {
+        SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+        SOPInstanceUID: `1.2.826.0.1.3680043.2.1125.77.${k + 1}`,
+        Modality: 'CT',
+        SeriesInstanceUID: '1.2.826.0.1.3680043.2.1125.76',
+        StudyInstanceUID: '1.2.826.0.1.3680043.2.1125.75',
+        ImagePositionPatient: [0, 0, 2 * k],
+        ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
+        PixelSpacing: [1, 1],
+        Rows: 2,
+        Columns: 3,
+        SamplesPerPixel: 1,
+        PhotometricInterpretation: 'MONOCHROME2',
+        BitsAllocated: 16,
+        BitsStored: 16,
+        HighBit: 15,
+        PixelRepresentation: 1,
+        PixelData: [pixels.buffer],
+        _vrMap: { PixelData: 'OW' },
+      };
+      const meta = {
+        MediaStorageSOPClassUID: ds.SOPClassUID,
+        MediaStorageSOPInstanceUID: ds.SOPInstanceUID,
+        TransferSyntaxUID: '1.2.840.10008.1.2.1',
+        ImplementationClassUID: '1.2.826.0.1.3680043.2.1125.1',
+      };
+      const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
+      dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
+      await fs.writeFile(path.join(folder, `s${k}.dcm`), Buffer.from(quietly(() => dict.write())));
+    }
+    const [series] = await findSeries(folder);
+    assert.deepEqual(await seriesSource(folder, series).volumeWindow(), { lower: -50, upper: 300 });
+  });
+
+  it('a single 2D image has no volume window', async () => {
+    const source = fileSource(path.resolve(__dirname, '../../../media/samples/CT_lung_nodule.dcm'));
+    assert.equal(await source.volumeWindow(), undefined);
   });
 });
