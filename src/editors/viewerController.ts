@@ -333,6 +333,14 @@ export class ViewerController extends Disposable {
 
   private async onReady(viewerId: string | undefined): Promise<void> {
     if (viewerId) this.viewerId = viewerId;
+    // A hidden viewer's webview is discarded and made again when shown, and messages to it are
+    // lost meanwhile: the result comes from here, also one that arrived while it was hidden.
+    const result = await this.startingResult();
+    // A viewer made again after a reload opens on the slice and frame its result was made on.
+    if (result && this.slice === undefined && this.frame === undefined) {
+      this.slice = result.slice;
+      this.frame = result.frame;
+    }
     let image: SourceImage;
     try {
       image = await this.decodeImage();
@@ -344,9 +352,6 @@ export class ViewerController extends Disposable {
       void vscode.window.showErrorMessage(userError.message);
       return;
     }
-    // A hidden viewer's webview is discarded and made again when shown, and messages to it are
-    // lost meanwhile: the result comes from here, also one that arrived while it was hidden.
-    const result = await this.startingResult();
     if (result) this.setCurrentResult(result);
     this.post({
       type: 'init',

@@ -284,6 +284,12 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
       [],
       'nothing is written into the series folder',
     );
+
+    // Reload Window brings the series viewer back as a series, on its slice, with its result.
+    await wb.reloadWindow();
+    const back = await viewerShowing(wb, /\.dcm$/i);
+    await waitText(back.locator('[data-testid="legend"]'), /liver/, 30_000);
+    assert.equal((await state(back)).image?.slice?.count, 48);
   });
 
   it('keeps one default window for a whole NIfTI volume while browsing its slices', async () => {
