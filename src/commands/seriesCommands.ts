@@ -2,28 +2,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ViewerController } from '../editors/viewerController';
 import type { ViewerManager } from '../editors/viewerManager';
-import { chooseSeries, isFolder, seriesSource } from '../editors/sliceSource';
-import type { DicomSeries } from '../imaging/series';
+import { chooseSeries, isFolder, seriesPickItem, seriesSource } from '../editors/sliceSource';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import { toUserError } from '../vscode/userError';
-
-interface SeriesPick extends vscode.QuickPickItem {
-  series: DicomSeries;
-}
-
-/** One line per series for the pick list: what a user recognises a series by. */
-export function seriesPickItem(series: DicomSeries): SeriesPick {
-  const n = series.slices.length;
-  return {
-    label: series.description ?? '(no description)',
-    description: [series.modality, `${n} slice${n === 1 ? '' : 's'}`, `${series.columns}×${series.rows}`]
-      .filter(Boolean)
-      .join(' · '),
-    detail: series.seriesInstanceUid,
-    series,
-  };
-}
 
 /**
  * Explorer: right-click a folder (or a .dcm in one) → "Open DICOM Series in Viewer". The folder's

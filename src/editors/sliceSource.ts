@@ -149,3 +149,21 @@ export async function chooseSeries(
     all[0];
   return { series, all };
 }
+
+/** One line per series for the pick list: what a user recognises a series by. */
+export function seriesPickItem(series: DicomSeries): {
+  label: string;
+  description: string;
+  detail: string;
+  series: DicomSeries;
+} {
+  const n = series.slices.length;
+  return {
+    label: series.description ?? '(no description)',
+    description: [series.modality, `${n} slice${n === 1 ? '' : 's'}`, `${series.columns}×${series.rows}`]
+      .filter(Boolean)
+      .join(' · '),
+    detail: series.seriesInstanceUid,
+    series,
+  };
+}

@@ -3,7 +3,13 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { chooseSeries, fileSource, seriesSource, type SliceSource } from '../../../src/editors/sliceSource';
+import {
+  chooseSeries,
+  fileSource,
+  seriesPickItem,
+  seriesSource,
+  type SliceSource,
+} from '../../../src/editors/sliceSource';
 import { findSeries } from '../../../src/imaging/series';
 import type { SourceImage } from '../../../src/imaging';
 import { displaySize, displayToSource, type DisplayTransform } from '../../../src/shared/orientation';
@@ -120,6 +126,25 @@ describe('viewer slice sources: a DICOM series as slices, and radiological displ
     assert.equal(largest.series.slices.length, 5);
     assert.equal((await chooseSeries(two, { file: other })).series.seriesInstanceUid, changed);
     assert.equal((await chooseSeries(two, { seriesUid: changed })).series.slices.length, 1);
+    // The pick list names each series by description, modality, slice count and size.
+    assert.deepEqual(
+      largest.all.map((x) => {
+        const { label, description, detail } = seriesPickItem(x);
+        return { label, description, detail };
+      }),
+      [
+        {
+          label: 'Synthetic CT phantom (not a patient)',
+          description: 'CT · 5 slices · 256×256',
+          detail: uid,
+        },
+        {
+          label: 'Synthetic CT phantom (not a patient)',
+          description: 'CT · 1 slice · 256×256',
+          detail: changed,
+        },
+      ],
+    );
   });
 
   it('a folder without DICOM files is a clear error naming it', async () => {
