@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import type { Frame } from 'playwright-core';
 import { PHANTOM_DIMS, phantomLabels } from '../../src/demo/phantom';
 import { encodeNiftiInt16 } from '../../src/export/nifti';
+import { findSeries } from '../../src/imaging/series';
 import { restoredPhantom } from '../support/restoredPhantom';
 import { ARTIFACTS, closeAfterEach, waitText, Workbench } from './workbench';
 
@@ -123,13 +124,13 @@ function parseReadout(text: string): { x: number; y: number; value: string } {
 }
 
 /** Opens the phantom's series from the explorer's context menu, as a user does. */
-async function openPhantomSeries(wb: Workbench): Promise<Frame> {
+async function openPhantomSeries(wb: Workbench, folder = SERIES_FOLDER): Promise<Frame | undefined> {
   const explorer = wb.page.locator('.explorer-folders-view');
   await explorer
     .locator('.monaco-list-row', { hasText: /^phantom$/ })
     .first()
     .click();
-  const folderRow = explorer.locator('.monaco-list-row', { hasText: SERIES_FOLDER }).first();
+  const folderRow = explorer.locator('.monaco-list-row', { hasText: folder }).first();
   await folderRow.waitFor();
   await folderRow.click({ button: 'right' });
   const item = wb.page
@@ -139,7 +140,7 @@ async function openPhantomSeries(wb: Workbench): Promise<Frame> {
   // A click that lands while the menu is still animating in is lost: the highlighted item takes Enter.
   await wb.page.waitForTimeout(500);
   if (await item.isVisible().catch(() => false)) await wb.page.keyboard.press('Enter');
-  return viewerShowing(wb, /\.dcm$/i);
+  return folder === SERIES_FOLDER ? viewerShowing(wb, /\.dcm$/i) : undefined;
 }
 
 describe('Volumes in the real workbench: a DICOM series and radiological display', () => {
@@ -149,7 +150,7 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
   it('opens the phantom’s DICOM series from the explorer, steps its slices, and shows it like its NIfTI, also when stored in another order', async () => {
     wb = await Workbench.launch('volumes-series');
     fs.writeFileSync(path.join(wb.workspace, 'phantom', RAS_COPY), restoredPhantom('RAS'));
-    const series = await openPhantomSeries(wb);
+    const series = (await openPhantomSeries(wb))!;
     const explorer = wb.page.locator('.explorer-folders-view');
     await waitText(wb.page.locator('.tabs-container .tab'), `MedImageParse: ${SERIES_FOLDER}`);
     let s = await state(series);
@@ -228,7 +229,7 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
 
   it('runs the current slice of the series and exports that slice’s result beside the series folder', async () => {
     wb = await Workbench.launch('volumes-series-run');
-    const series = await openPhantomSeries(wb);
+    const series = (await openPhantomSeries(wb))!;
     await series.locator('[data-testid="canvas"]').focus();
     for (let i = 0; i < 6; i++) await wb.page.keyboard.press('PageDown');
     await sliceShown(series, 30);
@@ -341,5 +342,31 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     await sliceShown(viewer, 2);
     await wb.page.waitForTimeout(300);
     assert.deepEqual(await windowShown(), [-50, 300], 'slice 2 keeps the volume window');
+  });
+
+  it('asks which series to open when a folder holds several, naming each by description, modality and slice count', async () => {
+    wb = await Workbench.launch('volumes-two-series');
+    const source = path.join(wb.workspace, 'phantom', SERIES_FOLDER);
+    const names = fs.readdirSync(source).sort();
+    const two = path.join(wb.workspace, 'phantom', 'two_series');
+    fs.mkdirSync(two);
+    for (const name of names.slice(0, 5)) fs.copyFileSync(path.join(source, name), path.join(two, name));
+    // A one-slice second series: another file with its SeriesInstanceUID changed in place.
+    const bytes = fs.readFileSync(path.join(source, names[10]));
+    const [{ seriesInstanceUid: seriesUid }] = await findSeries(source);
+    const where = bytes.indexOf(Buffer.from(seriesUid, 'latin1'));
+    bytes.write(seriesUid.slice(0, -1) + (seriesUid.endsWith('9') ? '8' : '9'), where, 'latin1');
+    fs.writeFileSync(path.join(two, 'other.dcm'), bytes);
+
+    await openPhantomSeries(wb, 'two_series');
+    const rows = wb.page.locator('.quick-input-list .monaco-list-row');
+    await waitText(wb.page.locator('.quick-input-widget'), /holds 2 series/);
+    await waitText(rows, /CT · 5 slices · 256×256/);
+    await waitText(rows, /CT · 1 slice · 256×256/);
+    await wb.screenshot('volumes-two-series-pick');
+    await rows.filter({ hasText: '1 slice' }).first().click();
+    const viewer = await viewerShowing(wb, /\.dcm$/i);
+    assert.deepEqual((await state(viewer)).image?.slice, { index: 0, count: 1 });
+    assert.equal((await state(viewer)).image?.fileName, 'other.dcm');
   });
 });
