@@ -167,3 +167,16 @@ export function seriesPickItem(series: DicomSeries): {
     series,
   };
 }
+
+/**
+ * One image of a file or series folder, for runs outside a viewer (History's Run Again): a folder
+ * is its largest series, `slice` an index in its sorted slices.
+ */
+export async function openSourceImage(
+  target: string,
+  options: { slice?: number; frame?: number; signal?: AbortSignal } = {},
+): Promise<SourceImage> {
+  if (!(await isFolder(target))) return openImage(target, options);
+  const { series } = await chooseSeries(target);
+  return seriesSource(target, series).open(options.slice, options.frame);
+}

@@ -6,6 +6,7 @@ import * as zlib from 'node:zlib';
 import {
   chooseSeries,
   fileSource,
+  openSourceImage,
   seriesPickItem,
   seriesSource,
   type SliceSource,
@@ -145,6 +146,15 @@ describe('viewer slice sources: a DICOM series as slices, and radiological displ
         },
       ],
     );
+  });
+
+  it('openSourceImage: a folder gives the slice of its series, a file its own slice', async () => {
+    const fromFolder = await openSourceImage(SERIES, { slice: 30 });
+    const [series] = await findSeries(SERIES);
+    assert.equal(fromFolder.file, series.slices[30].file);
+    assert.deepEqual(fromFolder.slice, { index: 30, count: 48 });
+    const fromFile = await openSourceImage(NIFTI, { slice: 30 });
+    assert.deepEqual(Array.from(fromFile.pixels), Array.from(fromFolder.pixels));
   });
 
   it('a folder without DICOM files is a clear error naming it', async () => {
