@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerEndpointCommands, createEndpointStatusBar, testEndpoint } from './commands/endpointCommands';
+import { registerSeriesCommands } from './commands/seriesCommands';
 import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
@@ -110,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
   context.subscriptions.push(
     ...registerEndpointCommands(endpoints, log),
     ...registerImageCommands(viewers, runner, log, context.extensionUri, context.globalStorageUri),
+    ...registerSeriesCommands(viewers, log),
     ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
     ...registerFolderCommands({ endpoints, runner, log }),
     createEndpointStatusBar(endpoints),

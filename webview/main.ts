@@ -7,7 +7,8 @@
  *   Image:    canvas (the stage canvas; focusable; +/-/0/1/arrows, PageUp/PageDown/Home/End for
  *             slices or frames), cursor-info, file-name,
  *             zoom-in, zoom-out, zoom-fit, zoom-1to1, window-preset, window-lower, window-upper,
- *             slice-slider, frame-slider
+ *             slice-slider, frame-slider, orientation-top/-bottom/-left/-right (letters on the
+ *             image's edges, e.g. A/P/R/L; hidden when the orientation is unknown), volume-warnings
  *   Prompts:  modality-select, site-select, ct-window-select, prompt-search, picker-list,
  *             picker-item-<slug> (one per target; also data-target="<name>"; slug = lower-case,
  *             non-alphanumerics → '-', e.g. picker-item-left-kidney), free-text-input,
@@ -183,6 +184,23 @@ stage.canvas.setAttribute('role', 'img');
 stage.canvas.setAttribute('data-testid', 'canvas');
 stage.canvas.setAttribute('aria-describedby', `${LEGEND_ID} canvas-help`);
 stage.canvas.setAttribute('aria-label', 'Image');
+/** Orientation letters on the stage's four edges (radiological display, see src/shared/orientation.ts). */
+const EDGES = ['top', 'bottom', 'left', 'right'] as const;
+const orientationLetters = EDGES.map((edge) =>
+  el('div', {
+    class: `orientation-letter orientation-${edge}`,
+    'data-testid': `orientation-${edge}`,
+    hidden: true,
+  }),
+);
+stageHost.append(...orientationLetters);
+/** Warnings about the volume this slice belongs to (a DICOM series' missing slices, tilt …). */
+const volumeWarnings = el('div', {
+  class: 'notice warning',
+  role: 'note',
+  'data-testid': 'volume-warnings',
+  hidden: true,
+});
 const canvasHelp = el(
   'p',
   { id: 'canvas-help', class: 'sr-only' },
@@ -229,6 +247,7 @@ const panel = el(
   'aside',
   { class: 'panel', 'aria-label': 'Prompts and results' },
   runPanel.notices,
+  volumeWarnings,
   pickerHost,
   runPanel.root,
   results.root,
@@ -263,7 +282,20 @@ function showImage(next: ViewerImage, first: boolean): void {
     `${next.fileName}, ${next.width} × ${next.height} pixels${next.slice ? `, slice ${next.slice.index + 1} of ${next.slice.count}` : ''}, with segmentation overlay`,
   );
   runPanel.setBurnedIn(next.burnedInAnnotation);
+  showOrientation(next);
   attachOverlay();
+}
+
+function showOrientation(img: ViewerImage): void {
+  const letters = img.orientation?.letters;
+  EDGES.forEach((edge, i) => {
+    const letter = orientationLetters[i];
+    letter.hidden = !letters;
+    setText(letter, letters?.[edge] ?? '');
+  });
+  const warnings = img.warnings ?? [];
+  volumeWarnings.hidden = warnings.length === 0;
+  setText(volumeWarnings, warnings.length ? `This volume: ${warnings.join('; ')}.` : '');
 }
 
 function unitFor(img: ViewerImage): string {
@@ -648,7 +680,10 @@ const hook = Object.freeze({
           frame: image.frame,
           suggestion: image.suggestion,
           burnedInAnnotation: image.burnedInAnnotation,
+          orientation: image.orientation,
+          warnings: image.warnings,
         },
+        display: stage.displayTransform,
         ui,
         picker: picker?.current,
         run,

@@ -4,8 +4,21 @@
  * also takes the pointer, wheel and keyboard (zoom, pan, window/level drag). The browser
  * composites the layers, so zoom, pan, opacity and style changes repaint no pixels, and a mask
  * change repaints only the mask layers.
+ *
+ * Layers keep the source's pixel order; the radiological display transform (flips/transpose from
+ * the image's orientation) is part of their CSS matrix, so masks follow the image exactly. The
+ * view transform (zoom, pan) works in display coordinates; pointer and annotation positions are
+ * mapped through both.
  */
 import type { ViewerImage } from '../src/shared/protocol';
+import {
+  IDENTITY_DISPLAY,
+  displayMatrix,
+  displaySize,
+  displayToSource,
+  sourceToDisplay,
+  type DisplayTransform,
+} from '../src/shared/orientation';
 import { lineOpacity, type MaskStyle } from './layers';
 import type { MaskOverlay } from './overlay';
 import {
@@ -60,6 +73,7 @@ export class Stage {
   private appliedTransform = '';
   private annotations: StageAnnotations = { boxes: [], labels: [] };
   private transform: ViewTransform = { scale: 1, tx: 0, ty: 0 };
+  private display: DisplayTransform = IDENTITY_DISPLAY;
   private fit = true;
   private viewW = 1;
   private viewH = 1;
@@ -105,8 +119,21 @@ export class Stage {
 
   /** Shows an image; keeps the view when the size is unchanged (another slice of the same file). */
   setImage(image: ViewerImage, window: DisplayWindow | undefined, saved?: SavedView): void {
-    const sameSize = this.image && this.image.width === image.width && this.image.height === image.height;
+    const display: DisplayTransform = image.orientation
+      ? {
+          transpose: image.orientation.transpose,
+          flipX: image.orientation.flipX,
+          flipY: image.orientation.flipY,
+        }
+      : IDENTITY_DISPLAY;
+    const sameSize =
+      this.image &&
+      this.image.width === image.width &&
+      this.image.height === image.height &&
+      display.transpose === this.display.transpose;
     this.image = image;
+    this.display = display;
+    this.appliedTransform = '';
     this.window = window;
     if (this.imageCanvas.width !== image.width || this.imageCanvas.height !== image.height) {
       this.imageCanvas.width = image.width;
@@ -116,7 +143,7 @@ export class Stage {
     this.paintImage();
     if (saved) {
       this.fit = saved.fit;
-      this.transform = restoreView(saved, image.width, image.height, this.viewW, this.viewH);
+      this.transform = restoreView(saved, ...this.displayedSize(), this.viewW, this.viewH);
     } else if (!sameSize) {
       this.fitToWindow();
     }
@@ -171,7 +198,7 @@ export class Stage {
   fitToWindow(): void {
     if (!this.image) return;
     this.fit = true;
-    this.setTransform(fitTransform(this.image.width, this.image.height, this.viewW, this.viewH));
+    this.setTransform(fitTransform(...this.displayedSize(), this.viewW, this.viewH));
   }
 
   actualSize(): void {
@@ -196,8 +223,25 @@ export class Stage {
   /** Source pixel → client (viewport) CSS coordinates of its centre. */
   imageToClient(x: number, y: number): [number, number] {
     const r = this.canvas.getBoundingClientRect();
-    const [sx, sy] = imageToScreen(this.transform, x + 0.5, y + 0.5);
+    const [sx, sy] = this.sourceToScreen(x + 0.5, y + 0.5);
     return [r.left + sx, r.top + sy];
+  }
+
+  /** The display transform in use (identity when the image's orientation is unknown). */
+  get displayTransform(): DisplayTransform {
+    return this.display;
+  }
+
+  /** Width and height of the image as displayed (swapped when transposed). */
+  private displayedSize(): [number, number] {
+    return this.image ? displaySize(this.display, this.image.width, this.image.height) : [1, 1];
+  }
+
+  /** A source point (continuous pixel coordinates) → stage CSS pixels. */
+  private sourceToScreen(x: number, y: number): [number, number] {
+    if (!this.image) return [x, y];
+    const [dx, dy] = sourceToDisplay(this.display, this.image.width, this.image.height, x, y);
+    return imageToScreen(this.transform, dx, dy);
   }
 
   /** The displayed (windowed) image colour at a source pixel. */
@@ -246,7 +290,13 @@ export class Stage {
       this.frame = 0;
     }
     const t = this.transform;
-    const css = this.image ? `matrix(${t.scale}, 0, 0, ${t.scale}, ${t.tx}, ${t.ty})` : 'scale(0)';
+    let css = 'scale(0)';
+    if (this.image) {
+      // screen = scale · (display matrix · source) + (tx, ty)
+      const [a, b, c, d, e, f] = displayMatrix(this.display, this.image.width, this.image.height);
+      const s = t.scale;
+      css = `matrix(${s * a}, ${s * b}, ${s * c}, ${s * d}, ${s * e + t.tx}, ${s * f + t.ty})`;
+    }
     if (css !== this.appliedTransform) {
       this.appliedTransform = css;
       // Crisp pixels when enlarged; smooth when shrunk (less aliasing).
@@ -262,7 +312,7 @@ export class Stage {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     if (!this.image) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    this.drawAnnotations(ctx, 1, (x, y) => imageToScreen(t, x, y));
+    this.drawAnnotations(ctx, 1, (x, y) => this.sourceToScreen(x, y));
   }
 
   private drawAnnotations(
@@ -273,8 +323,10 @@ export class Stage {
     const { boxes, labels } = this.annotations;
     ctx.lineWidth = lineWidth * 1.5;
     for (const b of boxes) {
-      const [x0, y0] = map(b.x, b.y);
-      const [x1, y1] = map(b.x + b.width, b.y + b.height);
+      // Flipped or transposed displays map the corners in any order: take the mapped extent.
+      const [ax, ay] = map(b.x, b.y);
+      const [bx, by] = map(b.x + b.width, b.y + b.height);
+      const [x0, y0, x1, y1] = [Math.min(ax, bx), Math.min(ay, by), Math.max(ax, bx), Math.max(ay, by)];
       ctx.strokeStyle = b.color;
       ctx.setLineDash([5, 3]);
       ctx.strokeRect(Math.round(x0) + 0.5, Math.round(y0) + 0.5, Math.round(x1 - x0), Math.round(y1 - y0));
@@ -329,7 +381,7 @@ export class Stage {
     this.canvas.height = Math.round(h * dpr);
     this.canvas.style.width = `${w}px`;
     this.canvas.style.height = `${h}px`;
-    if (this.fit && this.image) this.transform = fitTransform(this.image.width, this.image.height, w, h);
+    if (this.fit && this.image) this.transform = fitTransform(...this.displayedSize(), w, h);
     this.render();
   }
 
@@ -440,7 +492,8 @@ export class Stage {
   private hover(e: PointerEvent): void {
     if (!this.image) return;
     const [sx, sy] = this.local(e);
-    const [ix, iy] = screenToImage(this.transform, sx, sy);
+    const [dx, dy] = screenToImage(this.transform, sx, sy);
+    const [ix, iy] = displayToSource(this.display, this.image.width, this.image.height, dx, dy);
     const x = Math.floor(ix);
     const y = Math.floor(iy);
     if (x < 0 || y < 0 || x >= this.image.width || y >= this.image.height)

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { openImage, type SourceImage } from '../imaging';
+import type { SourceImage } from '../imaging';
 import {
   parseWebviewMessage,
   type HostMessage,
@@ -13,9 +13,19 @@ import { volumeCache } from '../imaging/volumeCache';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
 import { toUserError, UserCancelledError } from '../vscode/userError';
+import {
+  chooseSeries,
+  fileSource,
+  imageOrientation,
+  isFolder,
+  seriesSource,
+  type SliceSource,
+} from './sliceSource';
 
 /** The viewer image sent to the webview: full-fidelity pixels, file name only, no tags. */
-export function toViewerImage(image: SourceImage): ViewerImage {
+export function toViewerImage(image: SourceImage, source?: SliceSource): ViewerImage {
+  const orientation = source ? source.orientation(image) : imageOrientation(image);
+  const warnings = source?.warnings ?? [];
   return {
     fileName: path.basename(image.file),
     format: image.format,
@@ -30,11 +40,14 @@ export function toViewerImage(image: SourceImage): ViewerImage {
     frame: image.frame,
     suggestion: { modality: image.modalityHint, site: image.bodyPartHint },
     burnedInAnnotation: image.burnedInAnnotation,
+    ...(orientation ? { orientation } : {}),
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 
 /**
- * One viewer webview (panel or custom editor) for one image file: loads the image, answers the
+ * One viewer webview (panel or custom editor) for one image file or DICOM series folder (its
+ * sorted slices are the slice slider's steps): loads the image, answers the
  * webview's messages (validated first), runs parses with progress and cancellation, and keeps
  * the result with the image so that a reload restores it without calling the endpoint again.
  */
@@ -63,8 +76,12 @@ export class ViewerController extends Disposable {
     readonly webviewPanel: vscode.WebviewPanel,
     private readonly services: ViewerServices,
     private pendingResult?: ParseResult,
+    /** What to show; by default the file at `uri`, or the largest series when it is a folder. */
+    source?: SliceSource,
   ) {
     super();
+    this.seriesUid = source?.series?.seriesInstanceUid;
+    if (source) this.source = Promise.resolve(source);
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots: viewerResourceRoots(services.extensionUri) };
     webview.html = buildViewerHtml(
@@ -93,6 +110,7 @@ export class ViewerController extends Disposable {
   }
 
   override dispose(): void {
+    this.volumeWindowAbort.abort();
     for (const run of this.runs.values()) run.abort();
     this.runs.clear();
     // A closed viewer browses no more slices: its volume's memory goes back at once.
@@ -140,9 +158,70 @@ export class ViewerController extends Disposable {
     });
   }
 
+  private source?: Promise<SliceSource>;
+  /** The series shown when it was chosen on opening (a folder may hold several). */
+  readonly seriesUid?: string;
+
+  /** The file, or the series of the folder (headers read once, on first use). */
+  private sliceSource(): Promise<SliceSource> {
+    this.source ??= (async () => {
+      const target = this.uri.fsPath;
+      if (!(await isFolder(target))) return fileSource(target);
+      const { series } = await chooseSeries(target);
+      return seriesSource(target, series);
+    })();
+    // A failure (an unreadable folder) is not kept: the next request tries again.
+    this.source.catch(() => (this.source = undefined));
+    return this.source;
+  }
+
+  /** The DICOM series shown, when this viewer shows one. */
+  async series(): Promise<SliceSource['series']> {
+    return (await this.sliceSource()).series;
+  }
+
   /** Decodes the current slice and frame, keeping the volume for the sliders' next requests. */
-  private decodeImage(): Promise<SourceImage> {
-    return openImage(this.uri.fsPath, { slice: this.slice, frame: this.frame, keepVolume: true });
+  private async decodeImage(): Promise<SourceImage> {
+    return (await this.sliceSource()).open(this.slice, this.frame);
+  }
+
+  /** The image a result was made on (its slice and frame), e.g. to export it. */
+  async openImageFor(slice: number | undefined, frame: number | undefined): Promise<SourceImage> {
+    return (await this.sliceSource()).open(slice, frame);
+  }
+
+  /** The viewer image for `image`, with the source's orientation and warnings and the volume's window. */
+  private async viewerImage(image: SourceImage): Promise<ViewerImage> {
+    const viewerImage = toViewerImage(image, await this.sliceSource());
+    return this.volumeWindow ? { ...viewerImage, defaultWindow: this.volumeWindow } : viewerImage;
+  }
+
+  /** The whole volume's default window, once known (see SliceSource.volumeWindow). */
+  private volumeWindow?: { lower: number; upper: number };
+  private readonly volumeWindowAbort = new AbortController();
+
+  /**
+   * Works out the volume's window after the first slice is on screen (reading every slice takes
+   * a moment), then shows the current slice with it; later slices get it straight away.
+   */
+  private async findVolumeWindow(): Promise<void> {
+    try {
+      const signal = this.volumeWindowAbort.signal;
+      const window = await (await this.sliceSource()).volumeWindow(signal);
+      if (!window || signal.aborted || this.isDisposed) return;
+      this.volumeWindow = window;
+      const image = this.image;
+      const shown = image?.defaultWindow;
+      if (!image || (shown?.lower === window.lower && shown?.upper === window.upper)) return;
+      const updated = await this.viewerImage(image);
+      // A slice chosen meanwhile is already on screen (with the volume window): leave it there.
+      if (this.image === image) this.post({ type: 'image', image: updated });
+    } catch (error) {
+      // Only the default brightness is at stake: each slice keeps its own window.
+      this.services.log.logger.warn(
+        `Viewer of ${path.basename(this.uri.fsPath)}: no volume window (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
   }
 
   /** Makes `image` the one shown and the one runs use. */
@@ -190,7 +269,7 @@ export class ViewerController extends Disposable {
           // can finish out of order: one that a newer request overtook is dropped.
           if (request !== this.sliceRequests) return;
           this.adoptImage(image);
-          this.post({ type: 'image', image: toViewerImage(image) });
+          this.post({ type: 'image', image: await this.viewerImage(image) });
         } catch (error) {
           if (request === this.sliceRequests)
             void vscode.window.showErrorMessage(toUserError(error, this.services.log.redactor).message);
@@ -254,6 +333,14 @@ export class ViewerController extends Disposable {
 
   private async onReady(viewerId: string | undefined): Promise<void> {
     if (viewerId) this.viewerId = viewerId;
+    // A hidden viewer's webview is discarded and made again when shown, and messages to it are
+    // lost meanwhile: the result comes from here, also one that arrived while it was hidden.
+    const result = await this.startingResult();
+    // A viewer made again after a reload opens on the slice and frame its result was made on.
+    if (result && this.slice === undefined && this.frame === undefined) {
+      this.slice = result.slice;
+      this.frame = result.frame;
+    }
     let image: SourceImage;
     try {
       image = await this.decodeImage();
@@ -265,13 +352,10 @@ export class ViewerController extends Disposable {
       void vscode.window.showErrorMessage(userError.message);
       return;
     }
-    // A hidden viewer's webview is discarded and made again when shown, and messages to it are
-    // lost meanwhile: the result comes from here, also one that arrived while it was hidden.
-    const result = await this.startingResult();
     if (result) this.setCurrentResult(result);
     this.post({
       type: 'init',
-      image: toViewerImage(image),
+      image: await this.viewerImage(image),
       settings: this.services.viewerSettings(),
       endpoint: this.services.endpointSummary(),
       lastSelection: this.services.lastSelections(),
@@ -280,6 +364,7 @@ export class ViewerController extends Disposable {
     });
     this.ready = true;
     this.readyWaiters.splice(0).forEach((resolve) => resolve());
+    if (!this.volumeWindow) void this.findVolumeWindow();
   }
 
   private async onRun(message: Extract<WebviewMessage, { type: 'run' | 'recognize' }>): Promise<void> {

@@ -5,6 +5,7 @@ import { Disposable } from '../vscode/disposable';
 import { ViewTypes } from '../vscode/ids';
 import { ViewerController } from './viewerController';
 import type { ViewerServices } from './viewerServices';
+import type { SliceSource } from './sliceSource';
 
 /** The title of the viewer panel for a file (restored tabs are recognised by it). */
 export function viewerPanelTitle(file: string): string {
@@ -81,10 +82,17 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
     return viewer;
   }
 
-  /** Opens (or reveals) the viewer panel for a file, optionally showing a result. */
-  open(uri: vscode.Uri, result?: ParseResult): ViewerController {
+  /**
+   * Opens (or reveals) the viewer panel for a file or a DICOM series folder, optionally showing a
+   * result. `source` says what to show (e.g. the series the user picked); a panel already showing
+   * another series of the same folder is not reused.
+   */
+  open(uri: vscode.Uri, result?: ParseResult, source?: SliceSource): ViewerController {
     const existing = [...this.viewers].find(
-      (v) => v.uri.fsPath === uri.fsPath && v.webviewPanel.viewType === ViewTypes.panel,
+      (v) =>
+        v.uri.fsPath === uri.fsPath &&
+        v.webviewPanel.viewType === ViewTypes.panel &&
+        (!source?.series || v.seriesUid === source.series.seriesInstanceUid),
     );
     if (existing) {
       existing.webviewPanel.reveal();
@@ -100,7 +108,7 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
       },
     );
     panel.iconPath = vscode.Uri.joinPath(this.services.extensionUri, 'media', 'activity.svg');
-    return this.track(new ViewerController(uri, panel, this.services, result));
+    return this.track(new ViewerController(uri, panel, this.services, result, source));
   }
 
   /** The viewer the user last worked in, for side-panel actions. */

@@ -28,7 +28,13 @@ export interface SourceImage {
   /** DICOM only, kept local for exports (DICOM SEG references). Never sent anywhere. */
   dicom?: DicomInfo;
   /** NIfTI only: dims and affine (4x4 row-major, sform or qform) for exports. */
-  nifti?: { dims: number[]; pixdim: number[]; affine: number[] };
+  nifti?: {
+    dims: number[];
+    pixdim: number[];
+    affine: number[];
+    /** sform or qform code set: the affine gives patient directions (else only pixdim). */
+    orientationKnown?: boolean;
+  };
 }
 
 /** DICOM attributes kept for exports that must reference the source (e.g. DICOM SEG). */

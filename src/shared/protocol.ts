@@ -5,6 +5,8 @@
  * import this module.
  */
 
+import type { DisplayOrientation } from './orientation';
+
 /** Pixels the viewer shows at full fidelity; never the 8-bit model input. */
 export interface ViewerImage {
   /** File name only (no directories: the webview needs no paths). */
@@ -26,6 +28,13 @@ export interface ViewerImage {
   suggestion: { modality?: string; site?: string };
   /** The DICOM says BurnedInAnnotation YES: text in the pixels may identify the patient. */
   burnedInAnnotation: boolean;
+  /**
+   * Radiological display (flips/transpose of the source pixels) and the letters on the image's
+   * edges, from the NIfTI affine or DICOM ImageOrientationPatient; absent when unknown (shown as stored).
+   */
+  orientation?: DisplayOrientation;
+  /** Things to know about the volume this slice belongs to (missing slices, gantry tilt …). */
+  warnings?: string[];
 }
 
 export type TargetStatus = 'valid' | 'likely-absent' | 'not-found' | 'not-assessed';

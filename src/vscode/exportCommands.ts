@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ViewerController } from '../editors/viewerController';
 import type { ResultStore } from '../history/resultStore';
-import { openImage } from '../imaging';
 import { exportParseResult } from '../pipeline/exportResult';
 import type { ExtensionLog } from './log';
 import { toUserError } from './userError';
@@ -37,7 +36,10 @@ export async function exportViewerResult(
     const exported = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'MedImageParse: exporting…' },
       async () => {
-        const image = await openImage(viewer.uri.fsPath, { slice: result.slice, frame: result.frame });
+        // The viewer knows its source: for a DICOM series, the result's slice is one of its files.
+        const image = await viewer.openImageFor(result.slice, result.frame);
+        // A series' results go beside its folder, as a file's go beside the file.
+        if (!parentDir && (await viewer.series())) parentDir = path.dirname(viewer.uri.fsPath);
         const screenshotPng = (await viewer.requestScreenshot()) ?? undefined;
         return exportParseResult(image, result, {
           parentDir,

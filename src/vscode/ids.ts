@@ -3,6 +3,7 @@ export const EXTENSION_ID = 'medimageparse.medimageparse';
 
 export const Commands = {
   openViewer: 'medimageparse.openViewer',
+  openSeries: 'medimageparse.openSeries',
   parse: 'medimageparse.parse',
   recognize: 'medimageparse.recognize',
   parseFolder: 'medimageparse.parseFolder',

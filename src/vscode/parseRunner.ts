@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { openImage, type IntensitySpec, type SourceImage } from '../imaging';
+import type { IntensitySpec, SourceImage } from '../imaging';
+import { openSourceImage } from '../editors/sliceSource';
 import { parseImage, recognizeImage } from '../pipeline/parse';
 import type { ResultStore } from '../history/resultStore';
 import type { ParseResult } from '../shared/protocol';
@@ -96,7 +97,12 @@ export class ParseRunner {
     const { client, entry } = await this.endpoints.client();
     const image =
       request.image ??
-      (await openImage(request.file, { slice: request.slice, frame: request.frame, signal: options.signal }));
+      // A series folder (a result of the series viewer) opens the slice the result was made on.
+      (await openSourceImage(request.file, {
+        slice: request.slice,
+        frame: request.frame,
+        signal: options.signal,
+      }));
     if (!options.confirmed) {
       await this.confirmPrivacy(entry.settings.name, entry.isDemo);
       await this.confirmBurnedIn(image);

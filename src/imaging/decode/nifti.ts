@@ -328,7 +328,13 @@ export async function decodeNifti(file: string, raw: Buffer, options: OpenOption
       pixelSpacing: pixdim[1] > 0 && pixdim[2] > 0 ? [pixdim[1], pixdim[2]] : undefined,
       slice: { index: sliceIndex, count: nz },
       frame: nt > 1 ? { index: timeIndex, count: nt } : undefined,
-      nifti: { dims: h.dims.slice(0, nd + 1), pixdim: h.pixdim.slice(0, nd + 1), affine: niftiAffine(h) },
+      nifti: {
+        dims: h.dims.slice(0, nd + 1),
+        pixdim: h.pixdim.slice(0, nd + 1),
+        affine: niftiAffine(h),
+        // With neither code set the affine is only pixdim scaling: no patient directions.
+        orientationKnown: h.sformCode > 0 || h.qformCode > 0,
+      },
     },
   );
 }

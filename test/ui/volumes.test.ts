@@ -1,0 +1,372 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { Frame } from 'playwright-core';
+import { PHANTOM_DIMS, phantomLabels } from '../../src/demo/phantom';
+import { encodeNiftiInt16 } from '../../src/export/nifti';
+import { findSeries } from '../../src/imaging/series';
+import { restoredPhantom } from '../support/restoredPhantom';
+import { ARTIFACTS, closeAfterEach, waitText, Workbench } from './workbench';
+
+const SERIES_FOLDER = 'synthetic_phantom_ct_series';
+/** The phantom stored with i' to the patient's right and j' anterior: shown as stored, it is transposed and mirrored. */
+const RAS_COPY = 'phantom_RAS_copy.nii.gz';
+
+interface VolumeState {
+  image?: {
+    fileName: string;
+    width: number;
+    height: number;
+    slice?: { index: number; count: number };
+    frame?: { index: number; count: number };
+    warnings?: string[];
+  };
+  display?: { transpose: boolean; flipX: boolean; flipY: boolean };
+  /** Zoom and pan: stage CSS pixel = display pixel · scale + (tx, ty). */
+  view: { scale: number; tx: number; ty: number };
+}
+
+/** The frame of the viewer whose image is named like `fileName` (a regexp for a series' slice files). */
+async function viewerShowing(wb: Workbench, fileName: RegExp): Promise<Frame> {
+  const end = Date.now() + 45_000;
+  while (Date.now() < end) {
+    for (const frame of wb.page.frames()) {
+      const name = await frame
+        .evaluate(
+          () =>
+            (
+              window as unknown as { __medimageparseViewer?: { state(): VolumeState } }
+            ).__medimageparseViewer?.state().image?.fileName,
+        )
+        .catch(() => undefined);
+      if (name && fileName.test(name)) return frame;
+    }
+    await wb.page.waitForTimeout(150);
+  }
+  throw new Error(`no viewer shows ${fileName}`);
+}
+
+const state = (frame: Frame) =>
+  frame.evaluate(() =>
+    (window as unknown as { __medimageparseViewer: { state(): VolumeState } }).__medimageparseViewer.state(),
+  );
+
+async function sliceShown(frame: Frame, index: number): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (Date.now() < end) {
+    if ((await state(frame)).image?.slice?.index === index) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`slice ${index} was never shown; showing ${JSON.stringify((await state(frame)).image?.slice)}`);
+}
+
+async function letters(frame: Frame): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const edge of ['top', 'bottom', 'left', 'right']) {
+    const el = frame.locator(`[data-testid="orientation-${edge}"]`);
+    assert.ok(await el.isVisible(), `the ${edge} letter is shown`);
+    out[edge] = ((await el.textContent()) ?? '').trim();
+  }
+  return out;
+}
+
+/** Same window in every viewer, so screenshots compare anatomy, not default windows. */
+async function setWindow(frame: Frame): Promise<void> {
+  // The fields are toolkit web components: set their values and fire the change a user's edit fires.
+  await frame.evaluate(() => {
+    for (const [id, value] of [
+      ['window-lower', '-200'],
+      ['window-upper', '300'],
+    ]) {
+      const field = document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement;
+      field.value = value;
+      field.dispatchEvent(new Event('change'));
+    }
+  });
+}
+
+/**
+ * The image as the browser composited it (a real screenshot of the stage, cut to the image's
+ * displayed rectangle by the view transform alone and brought to 256×256 grey pixels).
+ */
+async function displayedImage(wb: Workbench, frame: Frame, name: string): Promise<Buffer> {
+  await wb.page.waitForTimeout(400);
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await frame.locator('.stage').screenshot({ path: file });
+  const { view } = await state(frame);
+  const size = Math.round(256 * view.scale);
+  return sharp(file)
+    .extract({ left: Math.round(view.tx), top: Math.round(view.ty), width: size, height: size })
+    .resize(256, 256, { kernel: 'nearest' })
+    .greyscale()
+    .raw()
+    .toBuffer();
+}
+
+/** Hovers display pixel (dx, dy) (found with the view transform only) and returns the cursor readout. */
+async function readoutAtDisplayPixel(wb: Workbench, frame: Frame, dx: number, dy: number): Promise<string> {
+  const box = await frame.locator('[data-testid="canvas"]').boundingBox();
+  assert.ok(box);
+  const { view } = await state(frame);
+  await wb.page.mouse.move(
+    box.x + view.tx + (dx + 0.5) * view.scale,
+    box.y + view.ty + (dy + 0.5) * view.scale,
+  );
+  await wb.page.waitForTimeout(200);
+  return waitText(frame.locator('[data-testid="cursor-info"]'), /x \d+, y \d+/);
+}
+
+function parseReadout(text: string): { x: number; y: number; value: string } {
+  const m = /x (\d+), y (\d+) · (-?[\d.]+)/.exec(text);
+  assert.ok(m, `a readout: ${text}`);
+  return { x: Number(m[1]), y: Number(m[2]), value: m[3] };
+}
+
+/** Opens the phantom's series from the explorer's context menu, as a user does. */
+async function openPhantomSeries(wb: Workbench, folder = SERIES_FOLDER): Promise<Frame | undefined> {
+  const explorer = wb.page.locator('.explorer-folders-view');
+  await explorer
+    .locator('.monaco-list-row', { hasText: /^phantom$/ })
+    .first()
+    .click();
+  const folderRow = explorer.locator('.monaco-list-row', { hasText: folder }).first();
+  await folderRow.waitFor();
+  await folderRow.click({ button: 'right' });
+  const item = wb.page
+    .locator('.monaco-menu .action-label', { hasText: 'Open DICOM Series in Viewer' })
+    .first();
+  await item.click();
+  // A click that lands while the menu is still animating in is lost: the highlighted item takes Enter.
+  await wb.page.waitForTimeout(500);
+  if (await item.isVisible().catch(() => false)) await wb.page.keyboard.press('Enter');
+  return folder === SERIES_FOLDER ? viewerShowing(wb, /\.dcm$/i) : undefined;
+}
+
+describe('Volumes in the real workbench: a DICOM series and radiological display', () => {
+  let wb: Workbench;
+  closeAfterEach(() => wb);
+
+  it('opens the phantom’s DICOM series from the explorer, steps its slices, and shows it like its NIfTI, also when stored in another order', async () => {
+    wb = await Workbench.launch('volumes-series');
+    fs.writeFileSync(path.join(wb.workspace, 'phantom', RAS_COPY), restoredPhantom('RAS'));
+    const series = (await openPhantomSeries(wb))!;
+    const explorer = wb.page.locator('.explorer-folders-view');
+    await waitText(wb.page.locator('.tabs-container .tab'), `MedImageParse: ${SERIES_FOLDER}`);
+    let s = await state(series);
+    assert.deepEqual(
+      s.image?.slice,
+      { index: 24, count: 48 },
+      'one volume of 48 slices, the middle one first',
+    );
+    assert.equal(s.image?.frame, undefined);
+    assert.equal(
+      await series.locator('[data-testid="volume-warnings"]').isVisible(),
+      false,
+      'a regular series',
+    );
+    assert.deepEqual(await letters(series), { top: 'A', bottom: 'P', left: 'R', right: 'L' });
+    await waitText(series.locator('[data-testid="slice-slider"] + output'), '25 / 48');
+
+    // Stepping: PageDown/PageUp on the image, End/Home to the ends; each slice is another file.
+    await series.locator('[data-testid="canvas"]').focus();
+    const before = s.image?.fileName;
+    await wb.page.keyboard.press('PageDown');
+    await sliceShown(series, 25);
+    assert.notEqual((await state(series)).image?.fileName, before, 'the next slice is another file');
+    await wb.page.keyboard.press('End');
+    await sliceShown(series, 47);
+    await waitText(series.locator('[data-testid="slice-slider"] + output'), '48 / 48');
+    await wb.page.keyboard.press('Home');
+    await sliceShown(series, 0);
+    // Back to slice 30 with the slider for the comparison below.
+    const slider = series.locator('[data-testid="slice-slider"]');
+    await slider.focus();
+    for (let i = 0; i < 30; i++) await wb.page.keyboard.press('ArrowRight');
+    await sliceShown(series, 30);
+    await setWindow(series);
+    assert.deepEqual((await state(series)).display, { transpose: false, flipX: false, flipY: false });
+    const seriesShot = await displayedImage(wb, series, 'volumes-series-stage');
+    // Display pixel (dx, dy) of the series is its source pixel (column dx, row dy).
+    const probe = { dx: 90, dy: 140 };
+    const seriesReadout = parseReadout(await readoutAtDisplayPixel(wb, series, probe.dx, probe.dy));
+    assert.deepEqual([seriesReadout.x, seriesReadout.y], [probe.dx, probe.dy]);
+    await wb.screenshot('volumes-series');
+
+    // The same volume stored RAS (transposed and mirrored against the series' storage).
+    await explorer.locator('.monaco-list-row', { hasText: RAS_COPY }).first().dblclick();
+    const nifti = await viewerShowing(wb, new RegExp(RAS_COPY.replace(/\./g, '\\.')));
+    s = await state(nifti);
+    assert.deepEqual(s.display, { transpose: true, flipX: true, flipY: true });
+    assert.deepEqual(await letters(nifti), { top: 'A', bottom: 'P', left: 'R', right: 'L' });
+    await nifti.locator('[data-testid="canvas"]').focus();
+    for (let i = 0; i < 6; i++) await wb.page.keyboard.press('PageDown');
+    await sliceShown(nifti, 30);
+    await setWindow(nifti);
+    const niftiShot = await displayedImage(wb, nifti, 'volumes-nifti-ras-stage');
+    await wb.screenshot('volumes-nifti-ras');
+
+    // Real composited pixels: the same picture (nearest-neighbour resampling of two zooms aside).
+    let diff = 0;
+    let bright = 0;
+    for (let i = 0; i < seriesShot.length; i++) {
+      diff += Math.abs(seriesShot[i] - niftiShot[i]);
+      if (seriesShot[i] > 128) bright++;
+    }
+    const meanDiff = diff / seriesShot.length;
+    assert.ok(bright > 1000, 'the screenshot shows anatomy');
+    assert.ok(
+      meanDiff < 6,
+      `the RAS copy looks like the series (mean difference ${meanDiff.toFixed(2)} grey levels)`,
+    );
+
+    // The cursor readout names the RAS copy's own pixel under the same display pixel, with the same
+    // value: series (column c, row r) is the copy's (x = 255 − r, y = 255 − c).
+    const niftiReadout = parseReadout(await readoutAtDisplayPixel(wb, nifti, probe.dx, probe.dy));
+    assert.deepEqual([niftiReadout.x, niftiReadout.y], [255 - probe.dy, 255 - probe.dx]);
+    assert.equal(niftiReadout.value, seriesReadout.value);
+  });
+
+  it('runs the current slice of the series and exports that slice’s result beside the series folder', async () => {
+    wb = await Workbench.launch('volumes-series-run');
+    const series = (await openPhantomSeries(wb))!;
+    await series.locator('[data-testid="canvas"]').focus();
+    for (let i = 0; i < 6; i++) await wb.page.keyboard.press('PageDown');
+    await sliceShown(series, 30);
+    // A liver voxel of slice 30 (labels: i fastest; the series' pixel (column j, row i)).
+    const [ni, nj] = PHANTOM_DIMS;
+    const labels = phantomLabels();
+    let liver: { x: number; y: number } | undefined;
+    for (let i = 3; i < ni - 3 && !liver; i++)
+      for (let j = 3; j < nj - 3 && !liver; j++)
+        if ([-3, 0, 3].every((d) => labels[i + d + ni * (j + d + nj * 30)] === 1)) liver = { x: j, y: i };
+    assert.ok(liver);
+    const pixel = (x: number, y: number) =>
+      series.evaluate(
+        ([px, py]) =>
+          (
+            window as unknown as {
+              __medimageparseViewer: { canvasPixel(x: number, y: number): [number, number, number, number] };
+            }
+          ).__medimageparseViewer.canvasPixel(px, py),
+        [x, y],
+      );
+    const before = await pixel(liver.x, liver.y);
+    await series.locator('[data-testid="picker-item-liver"]').click();
+    await series.locator('[data-testid="run-button"]').click();
+    await waitText(series.locator('[data-testid="legend"]'), /liver/, 60_000);
+    await wb.page.waitForTimeout(300);
+    const after = await pixel(liver.x, liver.y);
+    assert.ok(
+      Math.abs(after[0] - before[0]) + Math.abs(after[1] - before[1]) + Math.abs(after[2] - before[2]) > 30,
+      `the liver mask covers the liver voxel (${before} → ${after})`,
+    );
+    await wb.screenshot('volumes-series-run');
+
+    await series.locator('[data-testid="export-button"]').click();
+    const phantomDir = path.join(wb.workspace, 'phantom');
+    const end = Date.now() + 60_000;
+    let report: string | undefined;
+    while (!report && Date.now() < end) {
+      const folder = fs.readdirSync(phantomDir).find((f) => f.endsWith('.medimageparse'));
+      const file = folder && path.join(phantomDir, folder, 'report_slice30.json');
+      if (file && fs.existsSync(file)) report = file;
+      else await wb.page.waitForTimeout(200);
+    }
+    assert.ok(
+      report,
+      `a report of slice 30 beside the series folder: ${fs.readdirSync(phantomDir).join(', ')}`,
+    );
+    const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+    assert.ok(json.labels.includes('liver'), JSON.stringify(json).slice(0, 600));
+    assert.match(JSON.stringify(json), /"slice":\{"index":30,"count":48\}/, 'the report names the slice');
+    assert.deepEqual(
+      fs.readdirSync(path.join(phantomDir, SERIES_FOLDER)).filter((f) => !f.endsWith('.dcm')),
+      [],
+      'nothing is written into the series folder',
+    );
+
+    // Reload Window brings the series viewer back as a series, on its slice, with its result.
+    await wb.reloadWindow();
+    const back = await viewerShowing(wb, /\.dcm$/i);
+    await waitText(back.locator('[data-testid="legend"]'), /liver/, 30_000);
+    assert.equal((await state(back)).image?.slice?.count, 48);
+  });
+
+  it('keeps one default window for a whole NIfTI volume while browsing its slices', async () => {
+    wb = await Workbench.launch('volumes-window');
+    // 16×16×3 whose slices' own ranges differ: [0, 10], [-50, 20], [5, 300].
+    const [n, ranges] = [
+      16,
+      [
+        [0, 10],
+        [-50, 20],
+        [5, 300],
+      ],
+    ];
+    const data = new Int16Array(n * n * 3);
+    for (let k = 0; k < 3; k++)
+      for (let v = 0; v < n * n; v++) data[k * n * n + v] = v % 2 ? ranges[k][1] : ranges[k][0];
+    const identity = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => (r === c ? 1 : 0)));
+    fs.writeFileSync(
+      path.join(wb.workspace, 'ranges.nii.gz'),
+      encodeNiftiInt16({ dims: [n, n, 3], spacing: [1, 1, 1], affine: identity }, data, {
+        description: 'ranges',
+        maxValue: 300,
+      }),
+    );
+    await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'ranges.nii.gz' }).dblclick();
+    const viewer = await viewerShowing(wb, /^ranges\.nii\.gz$/);
+    const windowShown = () =>
+      viewer.evaluate(() =>
+        ['window-lower', 'window-upper'].map((id) =>
+          Number((document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement).value),
+        ),
+      );
+    const waitWindow = async (expected: number[]) => {
+      const end = Date.now() + 20_000;
+      while (Date.now() < end) {
+        if (JSON.stringify(await windowShown()) === JSON.stringify(expected)) return;
+        await wb.page.waitForTimeout(100);
+      }
+      assert.deepEqual(await windowShown(), expected);
+    };
+    await sliceShown(viewer, 1);
+    await waitWindow([-50, 300]); // the middle slice alone would give [-50, 20]
+    await viewer.locator('[data-testid="canvas"]').focus();
+    await wb.page.keyboard.press('Home');
+    await sliceShown(viewer, 0);
+    await wb.page.waitForTimeout(300);
+    assert.deepEqual(await windowShown(), [-50, 300], 'slice 0 keeps the volume window');
+    await wb.page.keyboard.press('End');
+    await sliceShown(viewer, 2);
+    await wb.page.waitForTimeout(300);
+    assert.deepEqual(await windowShown(), [-50, 300], 'slice 2 keeps the volume window');
+  });
+
+  it('asks which series to open when a folder holds several, naming each by description, modality and slice count', async () => {
+    wb = await Workbench.launch('volumes-two-series');
+    const source = path.join(wb.workspace, 'phantom', SERIES_FOLDER);
+    const names = fs.readdirSync(source).sort();
+    const two = path.join(wb.workspace, 'phantom', 'two_series');
+    fs.mkdirSync(two);
+    for (const name of names.slice(0, 5)) fs.copyFileSync(path.join(source, name), path.join(two, name));
+    // A one-slice second series: another file with its SeriesInstanceUID changed in place.
+    const bytes = fs.readFileSync(path.join(source, names[10]));
+    const [{ seriesInstanceUid: seriesUid }] = await findSeries(source);
+    const where = bytes.indexOf(Buffer.from(seriesUid, 'latin1'));
+    bytes.write(seriesUid.slice(0, -1) + (seriesUid.endsWith('9') ? '8' : '9'), where, 'latin1');
+    fs.writeFileSync(path.join(two, 'other.dcm'), bytes);
+
+    await openPhantomSeries(wb, 'two_series');
+    const rows = wb.page.locator('.quick-input-list .monaco-list-row');
+    await waitText(wb.page.locator('.quick-input-widget'), /holds 2 series/);
+    await waitText(rows, /CT · 5 slices · 256×256/);
+    await waitText(rows, /CT · 1 slice · 256×256/);
+    await wb.screenshot('volumes-two-series-pick');
+    await rows.filter({ hasText: '1 slice' }).first().click();
+    const viewer = await viewerShowing(wb, /\.dcm$/i);
+    assert.deepEqual((await state(viewer)).image?.slice, { index: 0, count: 1 });
+    assert.equal((await state(viewer)).image?.fileName, 'other.dcm');
+  });
+});
