@@ -163,8 +163,12 @@ describe('Safety and endpoints in the real workbench', () => {
     await input.fill('http://example.org/score');
     await waitText(page.locator('.quick-input-message'), /refusing plain http/);
     await answer(`${server.url}/score`);
-    await answer(''); // step 4: no deployment
-    await choose('Endpoint key'); // step 5
+    // Each answer waits for its own step: Enter pressed before a step appears would go to the last one.
+    const title = page.locator('.quick-input-title, .quick-input-header');
+    await waitText(title, /Step 4\/6/);
+    await answer(''); // no deployment
+    await waitText(title, /Step 5\/6/);
+    await choose('Endpoint key');
     // Step 6, the last: the key, in a step whose title says so.
     await waitText(
       page.locator('.quick-input-title, .quick-input-header'),

@@ -15,8 +15,8 @@ interface ViewerSnapshot {
 }
 
 /** The frame of the viewer that shows `fileName`, once it has drawn its image. */
-async function viewerOf(wb: Workbench, fileName: string): Promise<Frame> {
-  const end = Date.now() + 45_000;
+async function viewerOf(wb: Workbench, fileName: string, timeoutMs = 45_000): Promise<Frame> {
+  const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     for (const frame of wb.page.frames()) {
       const name = await frame
@@ -41,10 +41,19 @@ async function snapshot(frame: Frame): Promise<ViewerSnapshot> {
   );
 }
 
-/** Brings the viewer of `fileName` to the front and returns its frame. */
+/**
+ * Brings the viewer of `fileName` to the front and returns its frame. Clicks the tab again while
+ * waiting: a startup image that opens a moment later takes the front and unloads a hidden viewer.
+ */
 async function show(wb: Workbench, fileName: string): Promise<Frame> {
-  await wb.showTab(fileName);
-  return viewerOf(wb, fileName);
+  for (let attempt = 1; ; attempt++) {
+    await wb.showTab(fileName);
+    try {
+      return await viewerOf(wb, fileName, attempt < 4 ? 10_000 : 45_000);
+    } catch (error) {
+      if (attempt >= 4) throw error;
+    }
+  }
 }
 
 /** The viewer tabs, once the window has settled (startup images open right after activation). */
