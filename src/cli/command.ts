@@ -33,3 +33,8 @@ export function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<t
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
 }
+
+/** The targets of `--prompt` options: each may hold several separated by '&' (empty ones kept, for the caller to refuse). */
+export function promptsFromArgs(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((p) => p.split('&')).map((p) => p.trim());
+}

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
 import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
 import { checkFolderTarget, exportFolderTarget } from '../../export';
 import { ImagingError, openImage, parseIntensitySpec, type IntensitySpec } from '../../imaging';
@@ -66,7 +66,7 @@ export const parseCommand: CliCommand = {
         positionals.length ? `expected one image, got ${positionals.length}` : 'no image given',
       );
     const file = path.resolve(positionals[0]);
-    const prompts = (values.prompt ?? []).flatMap((p) => p.split('&')).map((p) => p.trim());
+    const prompts = promptsFromArgs(values.prompt);
     if (prompts.length === 0 || prompts.some((p) => !p))
       throw new UsageError('--prompt needs one or more non-empty targets separated by "&"');
     const spec = endpointSpec(values);

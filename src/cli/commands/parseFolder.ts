@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
 import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
 import { progressText, runFolderBatch, type FolderTargets } from '../../batch/folderBatch';
 import { endpointFolderDeps } from '../../batch/folderDeps';
@@ -62,7 +62,7 @@ export const parseFolderCommand: CliCommand = {
         positionals.length ? `expected one folder, got ${positionals.length}` : 'no folder given',
       );
     const folder = path.resolve(positionals[0]);
-    const prompts = (values.prompt ?? []).flatMap((p) => p.split('&')).map((p) => p.trim());
+    const prompts = promptsFromArgs(values.prompt);
     if (values.recognize && values.prompt)
       throw new UsageError('give either --prompt or --recognize, not both');
     if (!values.recognize && (prompts.length === 0 || prompts.some((p) => !p)))

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
 import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
 import { parseIntensitySpec, type IntensitySpec } from '../../imaging';
 import { openVolumeSource } from '../../imaging/volumeSource';
@@ -65,7 +65,7 @@ export const parseVolumeCommand: CliCommand = {
       },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one NIfTI file or DICOM series folder');
-    const prompts = (values.prompt ?? []).flatMap((p) => p.split('&')).map((p) => p.trim());
+    const prompts = promptsFromArgs(values.prompt);
     if (prompts.length === 0 || prompts.some((p) => !p))
       throw new UsageError('--prompt needs one or more non-empty targets separated by "&"');
     const mode = values.mode ?? 'slices';

@@ -12,6 +12,7 @@ import {
   sliceCodeBits,
 } from '../../../src/demo/phantom';
 import { openImage } from '../../../src/imaging';
+import { readNifti } from '../../support/niftiRead';
 
 /**
  * The synthetic phantom: the shipped files are exactly what the generator makes, and the demo
@@ -19,24 +20,10 @@ import { openImage } from '../../../src/imaging';
  * DICOM series, in both parsing modes.
  */
 
-type NiftiModule = typeof import('nifti-reader-js', { with: { 'resolution-mode': 'import' } });
-const loadNifti = (): Promise<NiftiModule> => import('nifti-reader-js');
-
 const PHANTOM_DIR = path.join(__dirname, '../../../media/samples/phantom');
 const NIFTI = path.join(PHANTOM_DIR, 'synthetic_phantom_ct.nii.gz');
 const SERIES = path.join(PHANTOM_DIR, 'synthetic_phantom_ct_series');
 const [NI, NJ, NK] = PHANTOM_DIMS;
-
-async function readNifti(file: string) {
-  const nifti = await loadNifti();
-  const bytes = await fs.readFile(file);
-  let data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  if (nifti.isCompressed(data)) data = nifti.decompress(data) as ArrayBuffer;
-  const header = nifti.readHeader(data)!;
-  const raw = nifti.readImage(header, data);
-  const values = header.datatypeCode === 4 ? new Int16Array(raw) : new Uint8Array(raw);
-  return { header, values, affine: header.affine as number[][] };
-}
 
 const phantom = makePhantom();
 
