@@ -20,6 +20,7 @@ import { Commands, Views } from './vscode/ids';
 import { ExtensionLog } from './vscode/log';
 import { ParseRunner } from './vscode/parseRunner';
 import { registerLanguageModelTools } from './vscode/lmTools';
+import { registerMcpServerProvider } from './vscode/mcpProvider';
 import { EndpointsView } from './views/endpointsView';
 import { HistoryView } from './views/historyView';
 import { TargetsView } from './views/targetsView';
@@ -127,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
         viewers.open(vscode.Uri.file(file), result);
       },
     }),
+    ...registerMcpServerProvider({ extension: context.extension, endpoints, log }),
   );
   void openStartupImages(viewers, log);
   log.logger.info(
