@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { ViewerManager } from '../editors/viewerManager';
 import { RECOMMENDED_TARGETS, MODALITY_KEYS, promptText } from '../shared/targets';
 import { openImage } from '../imaging';
+import { ownRecognitionKey, parseModalityFor } from '../batch/selectionPlan';
 import { suggestionFor } from '../shared/suggestion';
 import { modalityKeyFor } from '../shared/targets';
 import type { ParseResult } from '../shared/protocol';
@@ -129,22 +130,28 @@ export async function pickPrompts(
   };
 }
 
-async function pickModalityKey(file: vscode.Uri): Promise<string | undefined> {
+/** The quick-pick answer that recognizes each of several images with its own modality key. */
+const EACH_OWN_MODALITY = "Each image's own modality";
+
+async function pickModalityKey(file: vscode.Uri, fileCount = 1): Promise<string | undefined> {
   const suggestion = await suggestionForFile(file);
   const guessed =
     suggestion.modality && suggestion.site ? modalityKeyFor(suggestion.modality, suggestion.site) : undefined;
   const keys = guessed ? [guessed, ...MODALITY_KEYS.filter((k) => k !== guessed)] : [...MODALITY_KEYS];
+  const items: vscode.QuickPickItem[] = keys.map((k) => ({
+    label: k,
+    description: k === guessed ? `suggested from ${path.basename(file.fsPath)}` : undefined,
+  }));
+  if (fileCount > 1)
+    items.unshift({ label: EACH_OWN_MODALITY, description: 'from its DICOM tags or file name' });
   return (
-    await vscode.window.showQuickPick(
-      keys.map((k) => ({
-        label: k,
-        description: k === guessed ? 'suggested from the file name' : undefined,
-      })),
-      {
-        title: `Recognize all objects in ${path.basename(file.fsPath)}`,
-        placeHolder: 'Which modality is the image?',
-      },
-    )
+    await vscode.window.showQuickPick(items, {
+      title:
+        fileCount > 1
+          ? `Recognize all objects in ${fileCount} images`
+          : `Recognize all objects in ${path.basename(file.fsPath)}`,
+      placeHolder: fileCount > 1 ? 'Which modality are the images?' : 'Which modality is the image?',
+    })
   )?.label;
 }
 
@@ -154,8 +161,9 @@ async function runWithProgress(
   log: ExtensionLog,
   requests: RunRequest[],
   title: string,
-): Promise<ParseResult[]> {
-  const results: ParseResult[] = [];
+): Promise<{ file: string; result: ParseResult }[]> {
+  // Each result with its own file: a failed or skipped file must not shift the others.
+  const results: { file: string; result: ParseResult }[] = [];
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     async (progress, token) => {
@@ -166,12 +174,11 @@ async function runWithProgress(
         const name = path.basename(request.file);
         progress.report({ message: `${name} (${i + 1}/${requests.length})` });
         try {
-          results.push(
-            await runner.run(request, {
-              signal: abort.signal,
-              onProgress: (m) => progress.report({ message: `${name}: ${m}` }),
-            }),
-          );
+          const result = await runner.run(request, {
+            signal: abort.signal,
+            onProgress: (m) => progress.report({ message: `${name}: ${m}` }),
+          });
+          results.push({ file: request.file, result });
         } catch (error) {
           if (error instanceof UserCancelledError || abort.signal.aborted) {
             void vscode.window.showInformationMessage(error instanceof Error ? error.message : 'Cancelled.');
@@ -204,34 +211,50 @@ export function registerImageCommands(
       const choice = await pickPrompts(files[0]);
       if (!choice) return;
       const title = `MedImageParse: ${promptText(choice.prompts)}`;
-      const results = await runWithProgress(
-        runner,
-        log,
-        files.map((f) => ({
-          kind: 'parse',
-          file: f.fsPath,
-          prompts: choice.prompts,
-          modality: choice.modality,
-          site: choice.site,
-        })),
-        title,
+      // One pick for the selection; with several files each keeps its own modality (tags, name).
+      const requests = await Promise.all(
+        files.map(async (f): Promise<RunRequest> => {
+          const { modality, site } =
+            files.length > 1 ? parseModalityFor(await suggestionForFile(f), choice) : choice;
+          return { kind: 'parse', file: f.fsPath, prompts: choice.prompts, modality, site };
+        }),
       );
-      results.forEach((result, i) => viewers.open(files[i], result));
-      return results;
+      const results = await runWithProgress(runner, log, requests, title);
+      results.forEach(({ file, result }) => viewers.open(vscode.Uri.file(file), result));
+      return results.map((r) => r.result);
     }),
     vscode.commands.registerCommand(Commands.recognize, async (clicked?: unknown, selected?: unknown) => {
       const files = await targetFiles(clicked, selected);
       if (files.length === 0) return;
-      const modalityKey = await pickModalityKey(files[0]);
+      const modalityKey = await pickModalityKey(files[0], files.length);
       if (!modalityKey) return;
+      const requests: RunRequest[] = [];
+      const skipped: string[] = [];
+      for (const f of files) {
+        const own =
+          modalityKey === EACH_OWN_MODALITY
+            ? ownRecognitionKey(path.basename(f.fsPath), await suggestionForFile(f))
+            : { modalityKey };
+        if ('skip' in own) skipped.push(own.skip);
+        else requests.push({ kind: 'recognition', file: f.fsPath, modalityKey: own.modalityKey });
+      }
+      if (skipped.length > 0) {
+        log.logger.warn(`Recognize all: skipped ${skipped.join('; ')}`);
+        void vscode.window
+          .showWarningMessage(
+            `${skipped.length} of ${files.length} images skipped: they name no modality with a recognition list.`,
+            'Show Log',
+          )
+          .then((c) => c && log.channel.show(true));
+      }
       const results = await runWithProgress(
         runner,
         log,
-        files.map((f) => ({ kind: 'recognition', file: f.fsPath, modalityKey })),
-        `MedImageParse: recognize all (${modalityKey})`,
+        requests,
+        `MedImageParse: recognize all (${modalityKey === EACH_OWN_MODALITY ? "each image's own modality" : modalityKey})`,
       );
-      results.forEach((result, i) => viewers.open(files[i], result));
-      return results;
+      results.forEach(({ file, result }) => viewers.open(vscode.Uri.file(file), result));
+      return results.map((r) => r.result);
     }),
     vscode.commands.registerCommand(Commands.openSamples, async () => {
       const folder = vscode.workspace.workspaceFolders?.[0];
