@@ -47,6 +47,7 @@ export function ensureSystemPackages() {
   }
   if (!hasCommand('dcm2niix')) missing.push('dcm2niix');
   if (!hasCommand('dciodvfy')) missing.push('dicom3tools');
+  if (!hasCommand('dcmdump')) missing.push('dcmtk');
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !hasCommand('apt-get')) {
