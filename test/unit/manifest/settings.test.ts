@@ -36,7 +36,8 @@ describe('package.json settings', () => {
       assert.ok(restricted.includes(key), key);
   });
 
-  it('every setting the code reads or watches is contributed', () => {
+  it('every setting the code reads or watches is contributed', function () {
+    this.timeout(60_000); // parses every source file: a hang guard, not a speed limit
     const { reads, watched, unresolved } = findSettingsReads();
     assert.deepEqual(
       unresolved,
