@@ -1,7 +1,7 @@
 // Installs and locates a real VS Code server (from the `code-server` npm package) for offline
 // integration tests and `npm start`. @vscode/test-electron downloads VS Code at test time, which
 // machines without internet cannot do; the VS Code server runs the same workbench and extension
-// host, rendered by Debian's Chromium. See README "Tests".
+// host, rendered by Debian's Chromium. See CONTRIBUTING.md "How the tests run VS Code offline".
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -47,6 +47,7 @@ export function ensureSystemPackages() {
   }
   if (!hasCommand('dcm2niix')) missing.push('dcm2niix');
   if (!hasCommand('dciodvfy')) missing.push('dicom3tools');
+  if (!hasCommand('dcmdump')) missing.push('dcmtk');
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !hasCommand('apt-get')) {

@@ -1,6 +1,6 @@
 // Starts a real VS Code (the VS Code server from `code-server`) with this extension loaded, and
 // optionally drives it with headless Chromium. Shared by the integration tests, the UI tests and
-// `npm start`. See README "How the tests run VS Code offline".
+// `npm start`. See CONTRIBUTING.md "How the tests run VS Code offline".
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';

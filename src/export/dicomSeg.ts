@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { dcmjs, quietly, toArrayBuffer, type NaturalDataset } from './dcmjs';
+import { PRIVATE_SCHEME, segmentCoding } from './segmentCoding';
 import type { SourceInfo } from './sourceInfo';
 import { APP_NAME, APP_VERSION } from '../shared/version';
 
@@ -14,8 +14,6 @@ const SEG_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 // This application's implementation class UID (a fixed UUID-derived 2.25 UID, generated once).
 const IMPLEMENTATION_CLASS_UID = '2.25.37017929679395514562086043721452466336';
-/** Private coding scheme for the free-text targets of a text-prompted model. */
-const CODING_SCHEME = '99MEDPARSE';
 
 /** Distinct display colours (CIELab, DICOM scaled 0–65535) so viewers tell segments apart. */
 const SEGMENT_COLOURS_RGB: readonly [number, number, number][] = [
@@ -49,11 +47,6 @@ function rgbToDicomLab([r, g, b]: readonly [number, number, number]): number[] {
     Math.round(((a + 128) / 255) * 65535),
     Math.round(((bb + 128) / 255) * 65535),
   ];
-}
-
-/** A short, stable code value (SH, ≤ 16 chars) for a free-text target. */
-function codeValueFor(target: string): string {
-  return 'T' + crypto.createHash('sha1').update(target).digest('hex').slice(0, 12).toUpperCase();
 }
 
 function dicomDateTime(now: Date): { date: string; time: string } {
@@ -100,6 +93,11 @@ export interface DicomSegOptions {
   threshold?: number;
   /** Series description of the SEG (default "MedImageParse segmentation"). */
   seriesDescription?: string;
+  /**
+   * The catalogue site the image was parsed as (abdomen, colon, brain…): places tumours, edema
+   * and cells in an anatomic region in the segments' codes.
+   */
+  site?: string;
   now?: Date;
 }
 
@@ -422,6 +420,15 @@ function encodeSeg(spec: SegSpec): Buffer {
     });
   }
 
+  // Standard codes for catalogue targets so other viewers know the anatomy; the private scheme
+  // only for free text (see segmentCoding.ts), and then named in the SOP Common module.
+  const codings = spec.labels.map((label) => segmentCoding(label, options.site));
+  const usesPrivateScheme = codings.some(
+    (c) =>
+      c.category.CodingSchemeDesignator === PRIVATE_SCHEME ||
+      c.type.CodingSchemeDesignator === PRIVATE_SCHEME,
+  );
+
   const dataset: NaturalDataset = {
     SpecificCharacterSet: 'ISO_IR 192',
     ImageType: ['DERIVED', 'PRIMARY'],
@@ -442,7 +449,17 @@ function encodeSeg(spec: SegSpec): Buffer {
       ],
       true,
     ),
-    ...copy(['PatientAge', 'PatientIdentityRemoved', 'StudyDescription'], false),
+    // A de-identified source says how (Type 1C with PatientIdentityRemoved): the SEG says the same.
+    ...copy(
+      [
+        'PatientAge',
+        'PatientIdentityRemoved',
+        'DeidentificationMethod',
+        'DeidentificationMethodCodeSequence',
+        'StudyDescription',
+      ],
+      false,
+    ),
     StudyInstanceUID: spec.studyInstanceUID,
     SeriesDate: date,
     SeriesTime: time,
@@ -474,24 +491,38 @@ function encodeSeg(spec: SegSpec): Buffer {
     PixelRepresentation: 0,
     LossyImageCompression: '00',
     NumberOfFrames: frames.length,
-    SegmentSequence: spec.labels.map((label, i) => ({
-      SegmentNumber: i + 1,
-      SegmentLabel: label.slice(0, 64),
-      SegmentDescription: label,
-      SegmentAlgorithmType: 'AUTOMATIC',
-      SegmentAlgorithmName: APP_NAME,
-      SegmentedPropertyCategoryCodeSequence: [
-        { CodeValue: 'TARGET', CodingSchemeDesignator: CODING_SCHEME, CodeMeaning: 'Text-prompted target' },
-      ],
-      SegmentedPropertyTypeCodeSequence: [
-        {
-          CodeValue: codeValueFor(label),
-          CodingSchemeDesignator: CODING_SCHEME,
-          CodeMeaning: label.slice(0, 64),
-        },
-      ],
-      RecommendedDisplayCIELabValue: rgbToDicomLab(SEGMENT_COLOURS_RGB[i % SEGMENT_COLOURS_RGB.length]),
-    })),
+    ...(usesPrivateScheme
+      ? {
+          CodingSchemeIdentificationSequence: [
+            {
+              CodingSchemeDesignator: PRIVATE_SCHEME,
+              CodingSchemeName: `${APP_NAME} text-prompted targets`,
+              CodingSchemeResponsibleOrganization: APP_NAME,
+            },
+          ],
+        }
+      : {}),
+    SegmentSequence: spec.labels.map((label, i) => {
+      const coding = codings[i];
+      return {
+        SegmentNumber: i + 1,
+        SegmentLabel: label.slice(0, 64),
+        SegmentDescription: label,
+        SegmentAlgorithmType: 'AUTOMATIC',
+        SegmentAlgorithmName: APP_NAME,
+        SegmentedPropertyCategoryCodeSequence: [coding.category],
+        SegmentedPropertyTypeCodeSequence: [
+          {
+            ...coding.type,
+            ...(coding.typeModifier
+              ? { SegmentedPropertyTypeModifierCodeSequence: [coding.typeModifier] }
+              : {}),
+          },
+        ],
+        ...(coding.anatomicRegion ? { AnatomicRegionSequence: [coding.anatomicRegion] } : {}),
+        RecommendedDisplayCIELabValue: rgbToDicomLab(SEGMENT_COLOURS_RGB[i % SEGMENT_COLOURS_RGB.length]),
+      };
+    }),
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganizationUID }],
     DimensionIndexSequence: dimensions,
     SharedFunctionalGroupsSequence: [sharedGroup],

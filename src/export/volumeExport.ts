@@ -38,6 +38,8 @@ export interface VolumeExportRequest {
   source: 'endpoint' | 'demo-reference';
   warnings: string[];
   time?: string;
+  /** The catalogue site the volume was parsed as (abdomen, brain…): places lesions in the SEG's codes. */
+  site?: string;
 }
 
 export const VOLUME_REPORT_SCHEMA = 'medimageparse.volume-report/1';
@@ -74,7 +76,7 @@ export function buildVolumeExportFiles(request: VolumeExportRequest): { name: st
       data: buildSeriesDicomSeg(
         request.series,
         request.targets.map((t) => ({ label: t.name, mask: t.mask })),
-        { now: request.time ? new Date(request.time) : undefined },
+        { now: request.time ? new Date(request.time) : undefined, site: request.site },
       ),
     });
   }

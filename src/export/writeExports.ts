@@ -212,7 +212,7 @@ export async function writeExports(request: ExportRequest): Promise<ExportResult
     const seg = buildDicomSeg(
       source,
       request.targets.map((t) => ({ label: t.name, mask: t.mask })),
-      { threshold, now: request.now },
+      { threshold, now: request.now, site: request.modality?.site },
     );
     files.push({ name: `${fixed.seg}${suffix}.dcm`, data: seg });
   }

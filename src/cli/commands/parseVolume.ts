@@ -8,6 +8,7 @@ import { checkFolderTarget, commitResultFolder, type FolderTarget } from '../../
 import { buildVolumeExportFiles } from '../../export/volumeExport';
 import { folderSliceStore, parseVolume, volumeExportTargets } from '../../pipeline/parseVolume';
 import { parseVolume3d } from '../../pipeline/parseVolume3d';
+import { modalityForKey, resolveModalityKey } from '../../shared/targets';
 
 const usage = `Usage: medparse parse-volume <NIfTI file | DICOM series folder> --prompt "a & b" --endpoint <url|demo> --out-dir D [options]
 
@@ -149,6 +150,7 @@ export const parseVolumeCommand: CliCommand = {
         endpoint: endpoint.reportUrl ?? 'demo',
         source: result.source,
         warnings: volume.warnings,
+        site: siteOf(values.modality, intensity),
       });
       await commitResultFolder(files, target);
       await fs.rm(storeDir, { recursive: true, force: true });
@@ -169,3 +171,10 @@ export const parseVolumeCommand: CliCommand = {
     }
   },
 };
+
+/** The catalogue site a run names (its modality key, else its CT window), for the SEG's codes. */
+function siteOf(modality: string | undefined, intensity: IntensitySpec | undefined): string | undefined {
+  const key = modality ? resolveModalityKey(modality) : undefined;
+  if (key) return modalityForKey(key).site;
+  return intensity?.kind === 'ct' ? intensity.site : undefined;
+}
