@@ -89,8 +89,13 @@ function random(seed: number): () => number {
 }
 
 /** The masks a row's image and text get (N × H × W bytes), and the shape. */
-export async function rowMasks(imageBase64: string, text: string): Promise<{ data: Buffer; shape: number[]; prompts: string[] }> {
-  const { data, info } = await sharp(Buffer.from(imageBase64, 'base64')).raw().toBuffer({ resolveWithObject: true });
+export async function rowMasks(
+  imageBase64: string,
+  text: string,
+): Promise<{ data: Buffer; shape: number[]; prompts: string[] }> {
+  const { data, info } = await sharp(Buffer.from(imageBase64, 'base64'))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const red = new Uint8Array(info.width * info.height);
   for (let i = 0; i < red.length; i++) red[i] = data[i * info.channels];
   const prompts = text.split('&').map((p) => p.trim());
@@ -108,13 +113,17 @@ export async function simulateBatchJob(
   options: SimulateOptions = {},
 ): Promise<SimulatedRow[]> {
   const fileColumn = options.fileColumn ?? inputFiles.length > 1;
-  const is = (list: { file: string; position: number }[] | undefined, file: string, position: number) =>
-    list?.find((r) => r.file === file && r.position === position);
+  const is = <T extends { file: string; position: number }>(
+    list: T[] | undefined,
+    file: string,
+    position: number,
+  ) => list?.find((r) => r.file === file && r.position === position);
   const rows: SimulatedRow[] = [];
   for (const input of inputFiles) {
     const records = readCsv(fs.readFileSync(input, 'utf8'));
     const header = records.shift();
-    if (!header || header.join(',') !== ',image,text') throw new Error(`${input}: header is ${JSON.stringify(header)}`);
+    if (!header || header.join(',') !== ',image,text')
+      throw new Error(`${input}: header is ${JSON.stringify(header)}`);
     const name = path.basename(input);
     // pandas numbers the rows it read 0, 1, 2…: that index is column 0 of the output.
     for (const [position, record] of records.entries()) {
@@ -122,7 +131,11 @@ export async function simulateBatchJob(
       if (is(options.drop, name, position)) continue;
       const [, image, text] = record;
       const masks = await rowMasks(image, text);
-      let features = JSON.stringify({ data: masks.data.toString('base64'), shape: masks.shape, dtype: 'uint8' })
+      let features = JSON.stringify({
+        data: masks.data.toString('base64'),
+        shape: masks.shape,
+        dtype: 'uint8',
+      })
         .replace('","shape":', '", "shape": ')
         .replace('],"dtype":', '], "dtype": ')
         .replace('{"data":', '{"data": ');
@@ -134,7 +147,8 @@ export async function simulateBatchJob(
           shape: [1, masks.shape[1], masks.shape[2]],
           dtype: 'uint8',
         });
-      if (damage?.how === 'not-base64') features = JSON.stringify({ data: '@@@@', shape: masks.shape, dtype: 'uint8' });
+      if (damage?.how === 'not-base64')
+        features = JSON.stringify({ data: '@@@@', shape: masks.shape, dtype: 'uint8' });
       const fields = [String(position), features, pythonList(masks.prompts), ...(fileColumn ? [name] : [])];
       rows.push({ file: name, position, fields });
       if (is(options.duplicate, name, position)) rows.push({ file: name, position, fields });

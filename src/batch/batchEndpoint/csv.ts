@@ -202,7 +202,8 @@ export async function readRecord(file: string, start: number, end: number): Prom
     let read = 0;
     while (read < buffer.length) {
       const { bytesRead } = await handle.read(buffer, read, buffer.length - read, start + read);
-      if (bytesRead === 0) throw new Error(`${file}: ended before byte ${end} (was it changed during the import?)`);
+      if (bytesRead === 0)
+        throw new Error(`${file}: ended before byte ${end} (was it changed during the import?)`);
       read += bytesRead;
     }
     return buffer.toString('utf8');

@@ -131,7 +131,8 @@ export async function importBatch(predictionsFile: string, options: ImportOption
     };
     const rows: SummaryRow[] = [];
     const sourceOf = (image: ManifestImage) => path.join(manifest.folder, ...image.source.split('/'));
-    const parentOf = (image: ManifestImage) => path.join(outDir, path.dirname(image.source.split('/').join(path.sep)));
+    const parentOf = (image: ManifestImage) =>
+      path.join(outDir, path.dirname(image.source.split('/').join(path.sep)));
     for (const parent of new Set(prepared.map(parentOf))) await cleanStaleTemps(parent, isResultFolderName);
 
     for (const image of manifest.images) {
@@ -272,7 +273,12 @@ async function locateRecords(
     const { fields } = record;
     if (fields.length === 1 && fields[0] === '') continue; // a blank line
     const position = fields[0]?.trim();
-    if (record.number === 1 && position !== undefined && !/^\d+$/.test(position) && fields.some((f) => f === 'image_features'))
+    if (
+      record.number === 1 &&
+      position !== undefined &&
+      !/^\d+$/.test(position) &&
+      fields.some((f) => f === 'image_features')
+    )
       continue; // a header row, should a tool have added one
     read++;
     if (position === undefined || !/^\d+$/.test(position)) {
@@ -286,7 +292,10 @@ async function locateRecords(
     if (fields.length >= 4) {
       const named = fields[3]?.trim();
       if (!named) {
-        unmatched.push({ line: record.number, problem: 'the file-name column (after the features) is empty or unreadable' });
+        unmatched.push({
+          line: record.number,
+          problem: 'the file-name column (after the features) is empty or unreadable',
+        });
         continue;
       }
       inputFile = path.basename(named.replace(/\\/g, '/'));

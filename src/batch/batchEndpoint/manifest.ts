@@ -84,7 +84,8 @@ export interface BatchManifest {
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+const isStringArray = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((s) => typeof s === 'string');
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
 /** Reads and checks a manifest; every problem is an error naming the file and the field. */
@@ -94,13 +95,17 @@ export async function readManifest(file: string): Promise<BatchManifest> {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`}`);
+    throw new Error(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`}`,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: not JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(`${file}: not JSON (${error instanceof Error ? error.message : String(error)})`, {
+      cause: error,
+    });
   }
   const fail = (what: string): never => {
     throw new Error(`${file}: not a batch manifest of this tool: ${what}`);
@@ -110,7 +115,8 @@ export async function readManifest(file: string): Promise<BatchManifest> {
   if (m.schemaVersion !== MANIFEST_SCHEMA_VERSION)
     fail(`schemaVersion ${JSON.stringify(m.schemaVersion)} (this version reads ${MANIFEST_SCHEMA_VERSION})`);
   if (typeof m.folder !== 'string' || !m.folder) fail('"folder" is missing');
-  if (m.targets !== 'prompts' && m.targets !== 'recognition') fail('"targets" is neither prompts nor recognition');
+  if (m.targets !== 'prompts' && m.targets !== 'recognition')
+    fail('"targets" is neither prompts nor recognition');
   if (!isStringArray(m.prompts)) fail('"prompts" is not a list of strings');
   if (!Array.isArray(m.inputFiles)) fail('"inputFiles" is not a list');
   const names = new Set<string>();
@@ -128,15 +134,17 @@ export async function readManifest(file: string): Promise<BatchManifest> {
     if (image.status !== 'prepared' && image.status !== 'skipped' && image.status !== 'failed')
       fail(`${where}.status is ${JSON.stringify(image.status)}`);
     if (image.status !== 'prepared') return;
-    if (image.kind !== 'parse' && image.kind !== 'recognition') fail(`${where}.kind is ${JSON.stringify(image.kind)}`);
-    if (!isStringArray(image.prompts) || image.prompts.length === 0) fail(`${where}.prompts is not a list of strings`);
+    if (image.kind !== 'parse' && image.kind !== 'recognition')
+      fail(`${where}.kind is ${JSON.stringify(image.kind)}`);
+    if (!isStringArray(image.prompts) || image.prompts.length === 0)
+      fail(`${where}.prompts is not a list of strings`);
     if (image.kind === 'recognition' && typeof image.modalityKey !== 'string')
       fail(`${where} is a recognition without a modalityKey`);
     const g = image.geometry;
     if (
       !isObject(g) ||
-      !['sourceWidth', 'sourceHeight', 'padTop', 'padLeft', 'paddedWidth', 'paddedHeight', 'size'].every((k) =>
-        isCount(g[k]),
+      !['sourceWidth', 'sourceHeight', 'padTop', 'padLeft', 'paddedWidth', 'paddedHeight', 'size'].every(
+        (k) => isCount(g[k]),
       ) ||
       g.size !== 1024
     )

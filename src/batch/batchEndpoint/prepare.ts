@@ -164,7 +164,9 @@ export async function prepareBatch(folder: string, options: PrepareOptions): Pro
   const outDir = path.resolve(options.outDir);
   const rowsPerFile = options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE;
   if (!Number.isInteger(rowsPerFile) || rowsPerFile < 1 || rowsPerFile > MAX_ROWS_PER_FILE)
-    throw new Error(`rows per file must be a whole number from 1 to ${MAX_ROWS_PER_FILE}, got ${rowsPerFile}`);
+    throw new Error(
+      `rows per file must be a whole number from 1 to ${MAX_ROWS_PER_FILE}, got ${rowsPerFile}`,
+    );
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   const maxMasksPerFile = options.maxMasksPerFile ?? MAX_MASKS_PER_FILE;
   const stat = await fs.promises.stat(folder).catch(() => undefined);
@@ -208,7 +210,11 @@ export async function prepareBatch(folder: string, options: PrepareOptions): Pro
         image = await open(file, abort.signal);
       } catch (error) {
         if (abort.signal.aborted) break;
-        images.push({ source, status: 'failed', error: error instanceof Error ? error.message : String(error) });
+        images.push({
+          source,
+          status: 'failed',
+          error: error instanceof Error ? error.message : String(error),
+        });
         progress.failed++;
         progress.done++;
         continue;
@@ -241,7 +247,11 @@ export async function prepareBatch(folder: string, options: PrepareOptions): Pro
       try {
         input = await prepareModelInput(image, intensity);
       } catch (error) {
-        images.push({ source, status: 'failed', error: error instanceof Error ? error.message : String(error) });
+        images.push({
+          source,
+          status: 'failed',
+          error: error instanceof Error ? error.message : String(error),
+        });
         progress.failed++;
         progress.done++;
         continue;
@@ -275,7 +285,8 @@ export async function prepareBatch(folder: string, options: PrepareOptions): Pro
       for (const prompts of rowPrompts) {
         const text = prompts.join(' & ');
         // base64 is ASCII: the line's size without building it twice.
-        const lineBytes = String(writer?.rows ?? 0).length + base64.length + Buffer.byteLength(csvField(text)) + 3;
+        const lineBytes =
+          String(writer?.rows ?? 0).length + base64.length + Buffer.byteLength(csvField(text)) + 3;
         if (
           writer &&
           (writer.rows >= rowsPerFile ||
@@ -285,7 +296,10 @@ export async function prepareBatch(folder: string, options: PrepareOptions): Pro
           await closeWriter();
         writer ??= new InputFileWriter(staged(written.length + 1));
         // The position column restarts in each file (pandas numbers each file's rows from 0).
-        const position = await writer.append(InputFileWriter.lineOf(writer.rows, base64, text), prompts.length);
+        const position = await writer.append(
+          InputFileWriter.lineOf(writer.rows, base64, text),
+          prompts.length,
+        );
         entry.rows!.push({ file: '', row: position, prompts });
         fileNumbers.push(written.length + 1);
         totalRows++;

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { parseCliArgs, UsageError, type CliCommand } from '../command';
 import { progressText } from '../../batch/folderBatch';
 import { IMPORT_REPORT_NAME, importBatch } from '../../batch/batchEndpoint/import';
@@ -46,7 +45,9 @@ export const batchImportCommand: CliCommand = {
     });
     if (positionals.length !== 1)
       throw new UsageError(
-        positionals.length ? `expected one predictions file, got ${positionals.length}` : 'no predictions.csv given',
+        positionals.length
+          ? `expected one predictions file, got ${positionals.length}`
+          : 'no predictions.csv given',
       );
     if (!values.manifest) throw new UsageError('--manifest is required (the manifest.json of batch-prepare)');
     if (!values['out-dir']) throw new UsageError('--out-dir is required');
@@ -68,7 +69,8 @@ export const batchImportCommand: CliCommand = {
         else if (row.status === 'skipped' && row.reason !== 'already-done')
           io.err(`skipped: ${row.image}: ${row.error}`);
       }
-      for (const u of outcome.unmatched.slice(0, 20)) io.err(`unmatched: predictions.csv line ${u.line}: ${u.problem}`);
+      for (const u of outcome.unmatched.slice(0, 20))
+        io.err(`unmatched: predictions.csv line ${u.line}: ${u.problem}`);
       if (outcome.unmatched.length > 20) io.err(`… ${outcome.unmatched.length - 20} more unmatched rows`);
       const p = outcome.predictions;
       io.out(

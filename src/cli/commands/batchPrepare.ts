@@ -75,7 +75,9 @@ export const batchPrepareCommand: CliCommand = {
     if (values.modality !== undefined) {
       modalityKey = resolveModalityKey(values.modality);
       if (!modalityKey)
-        throw new UsageError(`--modality must be one of ${MODALITY_KEYS.join(', ')}; got '${values.modality}'`);
+        throw new UsageError(
+          `--modality must be one of ${MODALITY_KEYS.join(', ')}; got '${values.modality}'`,
+        );
     }
     const rowsPerFile =
       values['rows-per-file'] === undefined ? DEFAULT_ROWS_PER_FILE : Number(values['rows-per-file']);
