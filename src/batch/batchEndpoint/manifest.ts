@@ -97,6 +97,7 @@ export async function readManifest(file: string): Promise<BatchManifest> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(
       `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`}`,
+      { cause: error },
     );
   }
   let json: unknown;
