@@ -39,10 +39,14 @@ export interface ScannedRecord {
  */
 export async function* scanCsvRecords(
   file: string,
-  options: { keepBytes?: number; signal?: AbortSignal } = {},
+  options: {
+    keepBytes?: number;
+    signal?: AbortSignal;
+    /** Read size (tests use tiny ones). */ chunkBytes?: number;
+  } = {},
 ): AsyncGenerator<ScannedRecord> {
   const keepBytes = options.keepBytes ?? 4096;
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = fs.createReadStream(file, { highWaterMark: options.chunkBytes ?? 1 << 20 });
   let offset = 0; // file offset of the current chunk
   let number = 0;
   let recordStart = 0;
