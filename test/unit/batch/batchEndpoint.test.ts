@@ -529,4 +529,48 @@ describe('batch endpoint: batch-prepare and batch-import', function () {
     assert.equal(outcome.cancelled, true);
     assert.deepEqual(fs.readdirSync(tmp), ['in']);
   });
+
+  it('carries targets with quotes and commas through the CSV text and the Python-style text_features', async () => {
+    const input = path.join(tmp, 'in');
+    fs.mkdirSync(input);
+    fs.copyFileSync(path.join(SAMPLES, 'covid_1585.png'), path.join(input, 'chest.png'));
+    const batch = path.join(tmp, 'batch');
+    const odd = 'it\'s, "odd"';
+    const prep = await cli(
+      'batch-prepare',
+      input,
+      '--prompt',
+      'bright',
+      '--prompt',
+      odd,
+      '--modality',
+      'X-Ray-Chest',
+      '--out-dir',
+      batch,
+    );
+    assert.equal(prep.code, 0, prep.text);
+    const predictions = path.join(tmp, 'predictions.csv');
+    await simulateBatchJob([path.join(batch, 'batch_input_001.csv')], predictions);
+    assert.ok(
+      fs.readFileSync(predictions, 'utf8').includes(`"['bright', 'it\\'s, ""odd""']"`),
+      'text_features as Python writes it (str of the list), quoted as pandas writes it',
+    );
+    const out = path.join(tmp, 'out');
+    const r = await cli(
+      'batch-import',
+      predictions,
+      '--manifest',
+      path.join(batch, 'manifest.json'),
+      '--out-dir',
+      out,
+    );
+    assert.equal(r.code, 0, r.text);
+    const rows = readJson<Summary>(path.join(out, 'medimageparse-summary.json')).rows;
+    assert.deepEqual(
+      rows.map((row) => row.target),
+      ['bright', odd],
+    );
+    const report = readJson<{ prompts: string[] }>(path.join(out, 'chest.png.medimageparse', 'report.json'));
+    assert.deepEqual(report.prompts, ['bright', odd]);
+  });
 });
