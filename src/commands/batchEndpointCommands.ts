@@ -182,7 +182,8 @@ export async function batchPrepareCommand(
     } else {
       void vscode.window
         .showInformationMessage(
-          `Prepared ${prepared}. Submit it with the Azure CLI (ml extension): ${command}`,
+          `Prepared ${prepared}. Submit it with the Azure CLI (ml extension): ${command} ` +
+            `When the job is done, download its score output (${download}) and run Import Batch Results.`,
           'Copy Command',
           'Open Manifest',
         )
