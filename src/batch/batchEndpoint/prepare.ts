@@ -200,28 +200,14 @@ export async function prepareBatch(folder: string, options: PrepareOptions): Pro
     };
 
     const report = () => options.onProgress?.({ ...progress });
-    // The next image is read and decoded while this one's model input is made (one ahead, so
-    // at most two images are in memory): decoding is mostly I/O and libraries off the main thread.
-    type Opened = { image: SourceImage } | { error: unknown };
-    const openAt = (i: number): Promise<Opened> | undefined =>
-      i < files.length
-        ? open(files[i], abort.signal).then(
-            (image) => ({ image }),
-            (error: unknown) => ({ error }),
-          )
-        : undefined;
-    let next = openAt(0);
-    for (const [index, file] of files.entries()) {
+    for (const file of files) {
       if (abort.signal.aborted) break;
       const source = path.relative(folder, file).split(path.sep).join('/');
       progress.current = source;
       report();
-      const opened = (await next)!;
-      next = openAt(index + 1);
       let image: SourceImage;
       try {
-        if ('error' in opened) throw opened.error;
-        image = opened.image;
+        image = await open(file, abort.signal);
       } catch (error) {
         if (abort.signal.aborted) break;
         images.push({
@@ -375,7 +361,6 @@ export async function prepareBatch(folder: string, options: PrepareOptions): Pro
       notPrepared: notPrepared(images),
     };
   } finally {
-    abort.abort(); // an image still being read ahead stops
     writer?.destroy();
     options.signal?.removeEventListener('abort', onAbort);
     await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
