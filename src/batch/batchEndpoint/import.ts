@@ -272,6 +272,16 @@ async function locateRecords(
   for await (const record of scanCsvRecords(file, { signal })) {
     const { fields } = record;
     if (fields.length === 1 && fields[0] === '') continue; // a blank line
+    if (
+      record.number === 1 &&
+      fields.length === 3 &&
+      fields[0] === '' &&
+      fields[1] === 'image' &&
+      fields[2] === 'text'
+    )
+      throw new Error(
+        `${file}: is a batch input file (its header is ",image,text"), not the predictions the job wrote (named-outputs/score/predictions.csv)`,
+      );
     const position = fields[0]?.trim();
     if (
       record.number === 1 &&

@@ -421,6 +421,31 @@ describe('batch endpoint: batch-prepare and batch-import', function () {
       /bad\.json: not a batch manifest of this tool: "kind" is not "medimageparse-batch-manifest"/,
     );
     assert.ok(!fs.existsSync(path.join(tmp, 'o')));
+    const mixedUp = await cli(
+      'batch-prepare',
+      input,
+      '--prompt',
+      'bright',
+      '--modality',
+      'CT-Chest',
+      '--out-dir',
+      path.join(tmp, 'b'),
+    );
+    assert.equal(mixedUp.code, 0, mixedUp.text);
+    const swapped = await cli(
+      'batch-import',
+      path.join(tmp, 'b', 'batch_input_001.csv'),
+      '--manifest',
+      path.join(tmp, 'b', 'manifest.json'),
+      '--out-dir',
+      path.join(tmp, 'o'),
+    );
+    assert.equal(swapped.code, 1);
+    assert.match(
+      swapped.text,
+      /batch_input_001\.csv: is a batch input file .*not the predictions the job wrote/,
+    );
+    assert.ok(!fs.existsSync(path.join(tmp, 'o')), 'nothing written');
   });
 
   it('imports recognition like Parse Folder --recognize', async () => {
