@@ -598,4 +598,40 @@ describe('batch endpoint: batch-prepare and batch-import', function () {
     const report = readJson<{ prompts: string[] }>(path.join(out, 'chest.png.medimageparse', 'report.json'));
     assert.deepEqual(report.prompts, ['bright', odd]);
   });
+
+  it('lists the images it skips (no modality, no recognition list) in the summary as Parse Folder does', async () => {
+    const input = makeFolder(tmp);
+    const batch = path.join(tmp, 'batch');
+    const prep = await cli('batch-prepare', input, '--recognize', '--out-dir', batch);
+    assert.equal(prep.code, 0, prep.text);
+    const manifest = readJson<Manifest>(path.join(batch, 'manifest.json'));
+    assert.ok(
+      manifest.images.some((i) => i.status === 'skipped'),
+      'some images have no modality of their own',
+    );
+    const predictions = path.join(tmp, 'predictions.csv');
+    await simulateBatchJob(
+      manifest.inputFiles.map((f) => path.join(batch, f.name)),
+      predictions,
+      { shuffleSeed: 11 },
+    );
+    const out = path.join(tmp, 'out');
+    const r = await cli(
+      'batch-import',
+      predictions,
+      '--manifest',
+      path.join(batch, 'manifest.json'),
+      '--out-dir',
+      out,
+    );
+    assert.equal(r.code, 0, r.text);
+    const online = path.join(tmp, 'online');
+    const o = await cli('parse-folder', input, '--recognize', '--endpoint', server.url, '--out-dir', online);
+    assert.equal(o.code, 0, o.text);
+    const strip = (s: Summary) => ({ counts: s.counts, rows: s.rows });
+    assert.deepEqual(
+      strip(readJson<Summary>(path.join(out, 'medimageparse-summary.json'))),
+      strip(readJson<Summary>(path.join(online, 'medimageparse-summary.json'))),
+    );
+  });
 });
