@@ -36,6 +36,8 @@ export interface ImportOptions {
    * preparation of several needs this to tell its rows apart.
    */
   inputFile?: string;
+  /** Where the prepared folder is now, when it moved since batch-prepare (default: the manifest's `folder`). */
+  sourceDir?: string;
   pValueThreshold?: number;
   signal?: AbortSignal;
   onProgress?(progress: BatchProgress): void;
@@ -130,7 +132,8 @@ export async function importBatch(predictionsFile: string, options: ImportOption
       progress.skippedBy[reason] = (progress.skippedBy[reason] ?? 0) + 1;
     };
     const rows: SummaryRow[] = [];
-    const sourceOf = (image: ManifestImage) => path.join(manifest.folder, ...image.source.split('/'));
+    const root = options.sourceDir ? path.resolve(options.sourceDir) : manifest.folder;
+    const sourceOf = (image: ManifestImage) => path.join(root, ...image.source.split('/'));
     const parentOf = (image: ManifestImage) =>
       path.join(outDir, path.dirname(image.source.split('/').join(path.sep)));
     for (const parent of new Set(prepared.map(parentOf))) await cleanStaleTemps(parent, isResultFolderName);
@@ -202,7 +205,7 @@ export async function importBatch(predictionsFile: string, options: ImportOption
 
     const summaryFiles = await writeSummary(outDir, rows, manifest.prompts, {
       ...progress,
-      root: manifest.folder,
+      root,
       targets: manifest.targets,
       modalityKey: manifest.modalityKey,
     });

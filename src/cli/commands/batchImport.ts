@@ -22,6 +22,8 @@ Options:
   --out-dir <dir>        Where results and the summary go (required).
   --input-file <name>    The input file this predictions.csv answers, when the job read only one
                          file of a preparation with several (Azure ML writes no file-name column then).
+  --source-dir <dir>     The prepared folder, when it moved since batch-prepare (default: the
+                         folder the manifest names).
   --verbose              Progress to stderr.
 
 Exit code 0 when no image failed, 1 otherwise, 2 on a usage error.
@@ -40,6 +42,7 @@ export const batchImportCommand: CliCommand = {
         manifest: { type: 'string' },
         'out-dir': { type: 'string' },
         'input-file': { type: 'string' },
+        'source-dir': { type: 'string' },
         verbose: { type: 'boolean' },
       },
     });
@@ -59,6 +62,7 @@ export const batchImportCommand: CliCommand = {
         manifestFile: values.manifest,
         outDir: values['out-dir'],
         inputFile: values['input-file'],
+        sourceDir: values['source-dir'],
         signal: abort.signal,
         onProgress: (p) => {
           if (values.verbose && p.current) io.err(`${p.done + 1}/${p.total} ${p.current}`);

@@ -373,6 +373,29 @@ describe('batch endpoint: batch-prepare and batch-import', function () {
     assert.equal(rows.filter((row) => row.status === 'parsed').length > 0, true);
   });
 
+  it('finds the sources in a folder that moved since it was prepared, when told where', async () => {
+    const { input, manifestFile, files } = await prepared();
+    const predictions = path.join(tmp, 'predictions.csv');
+    await simulateBatchJob(files, predictions, {});
+    const moved = path.join(tmp, 'moved');
+    fs.renameSync(input, moved);
+    const out = path.join(tmp, 'out');
+    const r = await cli(
+      'batch-import',
+      predictions,
+      '--manifest',
+      manifestFile,
+      '--out-dir',
+      out,
+      '--source-dir',
+      moved,
+    );
+    assert.equal(r.code, 0, r.text);
+    const summary = readJson<Summary & { folder: string }>(path.join(out, 'medimageparse-summary.json'));
+    assert.equal(summary.counts.parsed, 5);
+    assert.equal(summary.folder, moved);
+  });
+
   it('refuses a non-empty output folder, a bad manifest and bad options with a clear message, writing nothing', async () => {
     const input = makeFolder(tmp);
     const out = path.join(tmp, 'out');
