@@ -42,7 +42,8 @@ export async function* scanCsvRecords(
   options: {
     keepBytes?: number;
     signal?: AbortSignal;
-    /** Read size (tests use tiny ones). */ chunkBytes?: number;
+    /** Read size (tests use tiny ones). */
+    chunkBytes?: number;
   } = {},
 ): AsyncGenerator<ScannedRecord> {
   const keepBytes = options.keepBytes ?? 4096;

@@ -17,7 +17,7 @@ import {
   type SummaryRow,
 } from '../folderBatch';
 import { parseCsvRecord, readRecord, scanCsvRecords } from './csv';
-import { readManifest, type BatchManifest, type ManifestImage, type ManifestRow } from './manifest';
+import { readManifest, type ManifestImage, type ManifestRow } from './manifest';
 
 /** What the import reports about predictions.csv itself, beside the per-image summary. */
 export const IMPORT_REPORT_NAME = 'medimageparse-batch-import.json';
@@ -444,5 +444,3 @@ async function resultOf(
     ),
   };
 }
-
-export type { BatchManifest };
