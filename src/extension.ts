@@ -6,6 +6,7 @@ import { registerSeriesCommands } from './commands/seriesCommands';
 import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
+import { registerBatchEndpointCommands } from './commands/batchEndpointCommands';
 import { PanelFiles } from './editors/panelFiles';
 import { ViewerResults } from './editors/viewerResults';
 import { ViewerManager } from './editors/viewerManager';
@@ -115,6 +116,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     ...registerSeriesCommands(viewers, log),
     ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
     ...registerFolderCommands({ endpoints, runner, log }),
+    ...registerBatchEndpointCommands({ endpoints, log }),
     createEndpointStatusBar(endpoints),
     vscode.window.registerTreeDataProvider(Views.endpoints, new EndpointsView(endpoints)),
     vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),
