@@ -47,7 +47,8 @@ import { compositeOver, labelMapMasks, minByteFor, outlineWidthFor, shownArea } 
 import { describeRow } from './legendModel';
 import { Messenger } from './messenger';
 import { MaskOverlay } from './overlay';
-import { colorHexFor } from './palette';
+import { InstanceCache } from './instances';
+import { targetColors } from './palette';
 import { Picker, type PickerValue } from './picker';
 import { CATALOGUE_MODALITIES, initialChoice } from './prompts';
 import { LEGEND_ID, ResultsPanel, type LegendRow } from './results';
@@ -106,7 +107,11 @@ let image: ViewerImage | undefined;
 let endpoint: EndpointSummary | undefined;
 let result: ParseResult | undefined;
 let entries: Entry[] = [];
+/** One colour per entry, from the target's name (the same in Parse, Recognize and exports). */
+let entryColors: string[] = [];
 let overlay: MaskOverlay | undefined;
+/** Each layer's objects at the threshold on screen: the legend counts and boxes follow it. */
+let instances: InstanceCache | undefined;
 let overlayShown = false;
 let lastSelection: Record<string, string[]> = {};
 let lastRepaintMs = 0;
@@ -407,7 +412,9 @@ function showResult(r: ParseResult): void {
       components: t.components,
     }));
   }
-  overlay = new MaskOverlay(masks, r.width, r.height);
+  entryColors = targetColors(entries.map((e) => e.target));
+  overlay = new MaskOverlay(masks, r.width, r.height, entryColors);
+  instances = new InstanceCache(overlay.layers, r.width, r.height);
   const demo = r.source === 'demo-reference';
   const when = new Date(r.time);
   const summary = `${r.kind === 'recognition' ? 'Recognition' : 'Parse'} · ${r.endpointName}${r.modalityKey ? ` · ${r.modalityKey}` : ''} · ${Number.isNaN(when.getTime()) ? r.time : when.toLocaleString()}`;
@@ -473,13 +480,19 @@ function updateAnnotations(): void {
   }
   const boxes: { x: number; y: number; width: number; height: number; color: string }[] = [];
   const labels: { x: number; y: number; text: string; color: string }[] = [];
+  const minByte = minByteFor(threshold());
   entries.forEach((e, i) => {
     if (!isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay)) return;
-    const color = colorHexFor(i);
-    if (ui.showBoxes) for (const c of e.components) boxes.push({ ...c.bbox, color });
+    const color = entryColors[i];
+    if (ui.showBoxes) for (const c of shownComponents(i, minByte)) boxes.push({ ...c.bbox, color });
     if (result?.kind === 'recognition' && e.centroid) labels.push({ ...e.centroid, text: e.target, color });
   });
   stage.setAnnotations({ boxes, labels });
+}
+
+/** Layer i's objects at the threshold on screen (the host's components are those at 0.5). */
+function shownComponents(i: number, minByte: number): DetectedComponent[] {
+  return instances ? instances.at(i, minByte) : entries[i].components;
 }
 
 function legendRows(): LegendRow[] {
@@ -491,8 +504,8 @@ function legendRows(): LegendRow[] {
     status: e.status,
     pValue: e.pValue,
     areaPixels: shownArea(overlay!.layers[i], minByte),
-    instances: e.components.length,
-    color: colorHexFor(i),
+    instances: shownComponents(i, minByte).length,
+    color: entryColors[i],
     visible: isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay),
     dimmed: isDimmed(e.status, settings.likelyAbsentDisplay),
   }));

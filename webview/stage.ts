@@ -33,6 +33,7 @@ import {
   type SavedView,
   type ViewTransform,
 } from './viewTransform';
+import { isWindowed } from '../src/shared/windowed';
 import { dragWindow, renderImageRgba, type DisplayWindow } from './windowing';
 
 export interface StageAnnotations {
@@ -352,12 +353,11 @@ export class Stage {
   private paintImage(): void {
     if (!this.image || !this.imageData) return;
     const img = this.image;
-    const raster = img.format === 'raster';
     renderImageRgba(
       img.pixels,
       img.channels,
       img.width * img.height,
-      raster ? undefined : this.window,
+      isWindowed(img) ? this.window : undefined,
       this.imageData.data,
     );
     this.imageCanvas.getContext('2d')?.putImageData(this.imageData, 0, 0);
@@ -405,7 +405,7 @@ export class Stage {
     c.addEventListener('pointerdown', (e) => {
       if (!this.image) return;
       c.focus();
-      const windowDrag = this.image.format !== 'raster' && (e.button === 2 || (e.button === 0 && e.shiftKey));
+      const windowDrag = isWindowed(this.image) && (e.button === 2 || (e.button === 0 && e.shiftKey));
       if (e.button !== 0 && !windowDrag) return;
       c.setPointerCapture(e.pointerId);
       this.drag = {

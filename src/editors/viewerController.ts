@@ -12,6 +12,7 @@ import { Disposable } from '../vscode/disposable';
 import { volumeCache } from '../imaging/volumeCache';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
+import { viewerDefaultWindow } from './viewerWindow';
 import { toUserError, UserCancelledError } from '../vscode/userError';
 import {
   chooseSeries,
@@ -34,7 +35,8 @@ export function toViewerImage(image: SourceImage, source?: SliceSource): ViewerI
     channels: image.channels,
     pixels: image.pixels,
     range: image.range,
-    defaultWindow: image.defaultWindow,
+    defaultWindow: viewerDefaultWindow(image),
+    ...(image.bitsStored !== undefined ? { bitsStored: image.bitsStored } : {}),
     pixelSpacing: image.pixelSpacing,
     slice: image.slice,
     frame: image.frame,

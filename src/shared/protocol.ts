@@ -18,8 +18,10 @@ export interface ViewerImage {
   /** Real-world values (HU for CT), row-major, channels interleaved; bytes for 8-bit raster images. */
   pixels: Float32Array | Uint8Array;
   range: { min: number; max: number };
-  /** Initial window for DICOM/NIfTI; raster images are shown as they are. */
+  /** Initial window for DICOM/NIfTI and high-bit-depth rasters; 8-bit raster images are shown as they are. */
   defaultWindow?: { lower: number; upper: number };
+  /** Bits per stored sample (8, 16, 32 …); raster images deeper than 8 bits are windowed like DICOM. */
+  bitsStored?: number;
   /** mm per pixel [row, column] when known. */
   pixelSpacing?: [number, number];
   slice?: { index: number; count: number };
