@@ -13,10 +13,10 @@ import { el, icon, replaceChildren, setText, show } from './dom';
 import {
   addPrompts,
   CATALOGUE_MODALITIES,
-  offListTargets,
   previewText,
   removePrompt,
   searchCatalogue,
+  selectionNote,
   slug,
   toggleTarget,
 } from './prompts';
@@ -296,13 +296,8 @@ export class Picker {
       }),
     );
     setText(this.preview, sel.length ? previewText(sel) : '(nothing selected)');
-    const off = offListTargets(sel, this.value.modality, this.value.site);
-    setText(
-      this.note,
-      off.length === 0
-        ? ''
-        : `${off.map((t) => `“${t}”`).join(', ')} ${off.length === 1 ? 'is' : 'are'} not in the recommended list for ${this.value.modality} · ${this.value.site}. You can still run it; results may be less reliable and cannot be checked for validity.`,
-    );
-    show(this.note, off.length > 0);
+    const note = selectionNote(sel, this.value.modality, this.value.site);
+    setText(this.note, note);
+    show(this.note, note !== '');
   }
 }
