@@ -512,11 +512,16 @@ function legendRows(): LegendRow[] {
 }
 
 let legendTimer = 0;
+/** A new result arrived: bring the results into view once its legend rows are built. */
+let revealResults = false;
 function updateLegend(): void {
   // Areas change with the threshold; rebuild the rows after the slider settles, not per step.
   clearTimeout(legendTimer);
   legendTimer = window.setTimeout(() => {
-    if (overlayShown && result) results.setLegend(legendRows(), image?.pixelSpacing, result.kind);
+    if (!overlayShown || !result) return;
+    results.setLegend(legendRows(), image?.pixelSpacing, result.kind);
+    if (revealResults) results.reveal();
+    revealResults = false;
   }, 60);
 }
 
@@ -632,6 +637,7 @@ function handle(m: HostMessage): void {
         message: `Done: ${m.result.kind === 'recognition' ? `${m.result.labels?.length ?? 0} objects labelled` : `${m.result.targets.length} target${m.result.targets.length === 1 ? '' : 's'}`}.`,
       });
       showResult(m.result);
+      revealResults = true;
       break;
     case 'runError':
       if (m.runId !== run.runId) return;
@@ -645,6 +651,7 @@ function handle(m: HostMessage): void {
       break;
     case 'showResult':
       showResult(m.result);
+      revealResults = true;
       break;
     case 'addTargets':
       picker?.addTargets(m.targets, m.modality, m.site);

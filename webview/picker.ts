@@ -12,6 +12,7 @@ import { ctWindowForSite, sitesFor, targetsFor } from '../src/shared/targets';
 import { el, icon, replaceChildren, setText, show } from './dom';
 import {
   addPrompts,
+  freeTextPlaceholder,
   CATALOGUE_MODALITIES,
   previewText,
   removePrompt,
@@ -71,12 +72,16 @@ export class Picker {
       placeholder: 'Search targets…',
       class: 'full',
     });
-    this.search.addEventListener('input', () => this.renderList());
+    this.search.addEventListener('input', () => {
+      // New words, new list: start at its top, or the first match may be scrolled out of sight.
+      this.list.scrollTop = 0;
+      this.renderList();
+    });
     this.list = el('div', { class: 'target-list', role: 'group', 'data-testid': 'picker-list' });
     this.freeText = el<ValueElement>('vscode-textfield', {
       'data-testid': 'free-text-input',
       label: 'Free-text prompt',
-      placeholder: 'Other target, e.g. liver tumor',
+      placeholder: freeTextPlaceholder(this.value.modality, this.value.site),
       class: 'grow',
     });
     this.freeText.addEventListener('keydown', (e) => {
@@ -230,6 +235,8 @@ export class Picker {
 
   private renderAll(): void {
     show(this.ctRow, this.value.modality === 'CT');
+    this.freeText.setAttribute('placeholder', freeTextPlaceholder(this.value.modality, this.value.site));
+    this.list.scrollTop = 0;
     this.renderList();
     this.renderSelection();
   }

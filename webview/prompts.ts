@@ -61,6 +61,16 @@ export function selectionNote(selection: readonly string[], modality: string, si
   return parts.join(' ');
 }
 
+/**
+ * The free-text field's placeholder: an example the catalogue lists for this modality and site
+ * (its last target, the one most likely scrolled out of the list), never a made-up one.
+ */
+export function freeTextPlaceholder(modality: string, site: string): string {
+  const listed = targetsFor(modality, site);
+  const example = listed[listed.length - 1];
+  return example ? `Other target, e.g. ${example}` : 'Other target';
+}
+
 export interface SearchHit {
   target: string;
   /** Where the catalogue lists it. */

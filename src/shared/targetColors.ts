@@ -3,26 +3,35 @@
  * name, never from its position in a result, so "spleen" is the same colour in Parse and in
  * Recognize. Shared by the webview and the host (src/export/overlay.ts); pure.
  *
- * The palette: twelve colours picked from Okabe–Ito, Tol and Trubetskoy's sets so that every
- * pair is at least ΔE*ab 35 apart (CIELAB; 2.3 is a just-noticeable difference, the old
- * sixteen-colour palette had pairs at 14) and none is too dark to see on a dark scan (L* ≥ 45).
- * With more than twelve targets some colours repeat; the legend and the labels name them.
+ * The palette: twenty colours, the first three Okabe–Ito's, the rest picked greedily (farthest
+ * from all chosen so far in CIELAB) from saturated sRGB colours with 50 ≤ L* ≤ 90, so that every
+ * pair is at least ΔE*ab 34 apart (2.3 is a just-noticeable difference; the old sixteen-colour
+ * palette had pairs at 14, e.g. its two light blues) and none is too dark to see on a dark scan.
+ * Twenty covers the longest catalogue list (CT abdomen, 19 targets) without a repeat.
  */
 import { RECOMMENDED_TARGETS } from './targets';
 
 export const TARGET_PALETTE: readonly string[] = [
-  '#E69F00', // orange
-  '#42D4F4', // cyan
-  '#F032E6', // magenta
-  '#3CB44B', // green
-  '#E6194B', // red
-  '#4363D8', // blue
-  '#BFEF45', // lime
-  '#CC79A7', // pink
-  '#9A6324', // brown
-  '#FF6800', // vivid orange
-  '#009988', // teal
-  '#4477AA', // steel blue
+  '#E69F00',
+  '#56B4E9',
+  '#009E73',
+  '#FF00FF',
+  '#00FF00',
+  '#FF2266',
+  '#6666EE',
+  '#FFAAEE',
+  '#BBEE66',
+  '#FF4400',
+  '#AA6644',
+  '#FFDD99',
+  '#00FF99',
+  '#EE22AA',
+  '#009900',
+  '#778833',
+  '#55EEEE',
+  '#EEDD00',
+  '#FF8899',
+  '#8877BB',
 ];
 
 export type Rgb = readonly [number, number, number];
@@ -36,7 +45,7 @@ const canonical = (name: string) => name.trim().toLowerCase().replace(/\s+/g, ' 
 
 /**
  * Catalogue targets in catalogue order (first appearance): a site's targets are consecutive, so
- * the targets of one site list (up to twelve) all get different colours.
+ * the targets of one site list (up to twenty) all get different colours.
  */
 const CATALOGUE_ORDER: ReadonlyMap<string, number> = (() => {
   const order = new Map<string, number>();
@@ -65,19 +74,21 @@ export function preferredSlot(target: string): number {
 
 /**
  * Colours (hex) for the targets of one result, in the given order. Each target gets its
- * preferred colour; when two targets of the result want the same one, the targets are served in
- * name order (not result order, so Parse and Recognize agree) and a later one takes the next
- * free colour. Repeats only when there are more targets than colours.
+ * preferred colour; when two targets of the result want the same one, the catalogue target
+ * earlier in the catalogue keeps it (then free text, by name: never by position in the result,
+ * so Parse and Recognize agree) and the other takes the next free colour. The targets of one
+ * catalogue list never clash; colours repeat only when there are more targets than colours.
  */
 export function targetColors(targets: readonly string[]): string[] {
   const n = TARGET_PALETTE.length;
   const slots = new Array<number>(targets.length);
   const taken = new Set<number>();
-  const byName = targets
+  const rank = (key: string) => CATALOGUE_ORDER.get(key) ?? Number.MAX_SAFE_INTEGER;
+  const byPriority = targets
     .map((t, i) => ({ key: canonical(t), i }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+    .sort((a, b) => rank(a.key) - rank(b.key) || (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
   const seen = new Map<string, number>();
-  for (const { key, i } of byName) {
+  for (const { key, i } of byPriority) {
     const same = seen.get(key);
     if (same !== undefined) {
       slots[i] = same; // the same name twice is the same target: the same colour

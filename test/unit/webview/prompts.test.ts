@@ -9,6 +9,7 @@ import {
   resolveModality,
   searchCatalogue,
   selectionNote,
+  freeTextPlaceholder,
   slug,
   toggleTarget,
   validityCheckable,
@@ -102,5 +103,18 @@ describe('picker note: one truth with the legend about validity', () => {
       assert.match(n2, /still checked for validity/);
       assert.doesNotMatch(n2, /cannot be checked/);
     }
+  });
+});
+
+describe('free-text placeholder', () => {
+  it('suggests only a target the catalogue lists for the modality and site shown', () => {
+    for (const modality of CATALOGUE_MODALITIES)
+      for (const site of sitesFor(modality)) {
+        const text = freeTextPlaceholder(modality, site);
+        const example = /e\.g\. (.+)$/.exec(text)?.[1];
+        assert.ok(example, text);
+        assert.ok(targetsFor(modality, site).includes(example), `${modality} · ${site}: “${example}” is not listed`);
+      }
+    assert.doesNotMatch(freeTextPlaceholder('CT', 'abdomen'), /liver tumor/);
   });
 });
