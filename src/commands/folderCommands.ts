@@ -112,7 +112,9 @@ export function registerFolderCommands(deps: {
       };
       const active = deps.endpoints.active();
       try {
-        await deps.runner.confirmPrivacy(active.settings.name, active.isDemo);
+        // Photos and other untagged rasters in the folder: the confirmation says what they may show.
+        const untagged = images.some((f) => /\.(png|jpe?g|tiff?|bmp|webp)$/i.test(f));
+        await deps.runner.confirmPrivacy(active.settings.name, active.isDemo, undefined, untagged);
         const outcome = await vscode.window.withProgress(
           {
             location: vscode.ProgressLocation.Notification,

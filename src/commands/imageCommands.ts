@@ -9,7 +9,7 @@ import type { ParseResult } from '../shared/protocol';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner, RunRequest } from '../vscode/parseRunner';
-import { UserCancelledError, toUserError } from '../vscode/userError';
+import { UserCancelledError, briefUserError } from '../vscode/userError';
 
 export const IMAGE_FILE = /\.(png|jpe?g|tiff?|bmp|webp|dcm|dicom|nii|nii\.gz)$/i;
 
@@ -177,7 +177,7 @@ async function runWithProgress(
             void vscode.window.showInformationMessage(error instanceof Error ? error.message : 'Cancelled.');
             break;
           }
-          const message = `${name}: ${toUserError(error, log.redactor).message}`;
+          const message = `${name}: ${briefUserError(error, log).message}`;
           void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && log.channel.show(true));
         }
       }

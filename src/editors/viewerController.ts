@@ -13,7 +13,7 @@ import { volumeCache } from '../imaging/volumeCache';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
 import { viewerDefaultWindow } from './viewerWindow';
-import { toUserError, UserCancelledError } from '../vscode/userError';
+import { briefUserError, toUserError, UserCancelledError } from '../vscode/userError';
 import {
   chooseSeries,
   fileSource,
@@ -274,7 +274,7 @@ export class ViewerController extends Disposable {
           this.post({ type: 'image', image: await this.viewerImage(image) });
         } catch (error) {
           if (request === this.sliceRequests)
-            void vscode.window.showErrorMessage(toUserError(error, this.services.log.redactor).message);
+            void vscode.window.showErrorMessage(briefUserError(error, this.services.log).message);
         }
         return;
       }
@@ -404,7 +404,7 @@ export class ViewerController extends Disposable {
         runId: message.runId,
         error: abort.signal.aborted
           ? { message: 'Cancelled: nothing more is sent.' }
-          : toUserError(error, this.services.log.redactor),
+          : briefUserError(error, this.services.log),
         cancelled,
       });
     } finally {

@@ -410,7 +410,9 @@ try {
         const out = [];
         for (let i = 1; i < 8; i++)
           for (let j = 1; j < 8; j++)
-            out.push(window.__medimageparseViewer.canvasPixel(Math.floor((w * i) / 8), Math.floor((h * j) / 8))[0]);
+            out.push(
+              window.__medimageparseViewer.canvasPixel(Math.floor((w * i) / 8), Math.floor((h * j) / 8))[0],
+            );
         return out;
       },
       [s.image.width, s.image.height],
@@ -428,9 +430,15 @@ try {
     await page.keyboard.press('Control+A');
     await page.keyboard.type('-200');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => window.__medimageparseViewer.state().ui.window?.lower === -200, null, {
-      timeout: 5_000,
-    }).catch(async () => assert.fail(`window: ${JSON.stringify((await hook(page)).ui.window)}, field ${await lower.inputValue()}`));
+    await page
+      .waitForFunction(() => window.__medimageparseViewer.state().ui.window?.lower === -200, null, {
+        timeout: 5_000,
+      })
+      .catch(async () =>
+        assert.fail(
+          `window: ${JSON.stringify((await hook(page)).ui.window)}, field ${await lower.inputValue()}`,
+        ),
+      );
     // A Shift-drag makes a fractional window; the fields show it and stay valid.
     const box = await tid(page, 'canvas').boundingBox();
     await page.keyboard.down('Shift');
@@ -440,7 +448,10 @@ try {
     await page.mouse.up();
     await page.keyboard.up('Shift');
     const w = (await hook(page)).ui.window;
-    assert.ok(!Number.isInteger(w.lower) || !Number.isInteger(w.upper), `fractional window ${JSON.stringify(w)}`);
+    assert.ok(
+      !Number.isInteger(w.lower) || !Number.isInteger(w.upper),
+      `fractional window ${JSON.stringify(w)}`,
+    );
     for (const id of ['window-lower', 'window-upper']) {
       const v = await tid(page, id).evaluate((e) => ({
         invalid: e.invalid,
@@ -478,91 +489,111 @@ try {
     await tid(page, 'recognize-button').click();
     await page.waitForFunction(() => window.__medimageparseViewer.state().result?.kind === 'recognition');
     const rec = Object.fromEntries((await hook(page)).result.targets.map((t) => [t.target, t.color]));
-    for (const t of ['liver', 'spleen']) assert.equal(rec[t], parse[t], `${t}: Parse ${parse[t]}, Recognize ${rec[t]}`);
-    assert.equal(new Set(Object.values(rec)).size, Object.keys(rec).length, 'no two recognised objects share a colour');
+    for (const t of ['liver', 'spleen'])
+      assert.equal(rec[t], parse[t], `${t}: Parse ${parse[t]}, Recognize ${rec[t]}`);
+    assert.equal(
+      new Set(Object.values(rec)).size,
+      Object.keys(rec).length,
+      'no two recognised objects share a colour',
+    );
     await page.close();
   });
 
-  await check('after a run at 1000 px the legend is in view; search starts at its first match; presets fit', async () => {
-    const page = await open('theme=light&format=dicom', { width: 1280, height: 1000 });
-    const list = tid(page, 'picker-list');
-    await list.evaluate((e) => (e.scrollTop = e.scrollHeight));
-    await page.locator('[data-testid=prompt-search] input').fill('kidney');
-    const first = page.locator('[data-testid=picker-list] vscode-checkbox').first();
-    await first.waitFor();
-    const [lb, fb] = [await list.boundingBox(), await first.boundingBox()];
-    assert.ok(fb.y >= lb.y - 1 && fb.y + fb.height <= lb.y + lb.height + 1, `first match out of view: ${JSON.stringify({ lb, fb })}`);
-    await page.locator('[data-testid=prompt-search] input').fill('');
-    await runAndWait(page);
-    await page.waitForTimeout(200);
-    const panel = await page.locator('aside.panel').boundingBox();
-    const row = await page.locator('[data-testid^=legend-row-]').first().boundingBox();
-    assert.ok(row.y >= panel.y && row.y + row.height <= panel.y + panel.height, `legend row at ${row.y}, panel ${panel.y}–${panel.y + panel.height}`);
-    const fits = await tid(page, 'window-preset').evaluate(async (s) => {
-      s.value = 'mediastinum';
-      s.dispatchEvent(new Event('change'));
-      await new Promise((r) => setTimeout(r, 100));
-      const t = s.shadowRoot.querySelector('.select-face .text');
-      return { text: t.textContent, scroll: t.scrollWidth, client: t.clientWidth };
-    });
-    assert.match(fits.text, /CT mediastinum \(W350 L50\)/);
-    assert.ok(fits.scroll <= fits.client, `preset label cut off: ${JSON.stringify(fits)}`);
-    await page.screenshot({ path: path.join(shots, 'light-1000px-result.png') });
-    await page.close();
-  });
-
-  await check('likely-absent targets stay visible and marked; all panel text meets WCAG AA in light, dark and high contrast', async () => {
-    for (const theme of ['light', 'dark', 'high-contrast']) {
-      const page = await open(`theme=${theme}&format=dicom&absent=dim`);
-      await page.locator('[data-testid=free-text-input] input').fill('gallbladder');
-      await tid(page, 'free-text-add').click();
+  await check(
+    'after a run at 1000 px the legend is in view; search starts at its first match; presets fit',
+    async () => {
+      const page = await open('theme=light&format=dicom', { width: 1280, height: 1000 });
+      const list = tid(page, 'picker-list');
+      await list.evaluate((e) => (e.scrollTop = e.scrollHeight));
+      await page.locator('[data-testid=prompt-search] input').fill('kidney');
+      const first = page.locator('[data-testid=picker-list] vscode-checkbox').first();
+      await first.waitFor();
+      const [lb, fb] = [await list.boundingBox(), await first.boundingBox()];
+      assert.ok(
+        fb.y >= lb.y - 1 && fb.y + fb.height <= lb.y + lb.height + 1,
+        `first match out of view: ${JSON.stringify({ lb, fb })}`,
+      );
+      await page.locator('[data-testid=prompt-search] input').fill('');
       await runAndWait(page);
-      await page.waitForTimeout(150);
-      const row = tid(page, 'legend-row-gallbladder');
-      assert.match(await row.textContent(), /likely absent/);
-      assert.equal(await row.locator('.absent-badge').count(), 1, 'a "likely absent" badge');
-      const low = await page.evaluate(() => {
-        const parse = (c) => {
-          const m = /rgba?\(([^)]+)\)/.exec(c);
-          const [r, g, b, a = 1] = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
-          return [r, g, b, a];
-        };
-        const lum = ([r, g, b]) => {
-          const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-          return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-        };
-        const bgOf = (e) => {
-          for (let n = e; n; n = n.parentElement) {
-            const c = parse(getComputedStyle(n).backgroundColor);
-            if (c[3] > 0.5) return c;
-          }
-          return parse(getComputedStyle(document.body).backgroundColor);
-        };
-        const out = [];
-        for (const e of document.querySelectorAll('aside.panel *')) {
-          if (!e.offsetParent || e.closest('.sr-only')) continue;
-          const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-          if (!own) continue;
-          let opacity = 1;
-          for (let n = e; n; n = n.parentElement) opacity *= Number(getComputedStyle(n).opacity);
-          const fg = parse(getComputedStyle(e).color);
-          const bg = bgOf(e);
-          const a = fg[3] * opacity;
-          const mixed = fg.slice(0, 3).map((v, k) => v * a + bg[k] * (1 - a));
-          const [l1, l2] = [lum(mixed), lum(bg)].sort((x, y) => y - x);
-          const ratio = (l1 + 0.05) / (l2 + 0.05);
-          if (ratio < 4.5) out.push(`${e.textContent.trim().slice(0, 40)}: ${ratio.toFixed(2)}`);
-        }
-        return out;
+      await page.waitForTimeout(200);
+      const panel = await page.locator('aside.panel').boundingBox();
+      const row = await page.locator('[data-testid^=legend-row-]').first().boundingBox();
+      assert.ok(
+        row.y >= panel.y && row.y + row.height <= panel.y + panel.height,
+        `legend row at ${row.y}, panel ${panel.y}–${panel.y + panel.height}`,
+      );
+      const fits = await tid(page, 'window-preset').evaluate(async (s) => {
+        s.value = 'mediastinum';
+        s.dispatchEvent(new Event('change'));
+        await new Promise((r) => setTimeout(r, 100));
+        const t = s.shadowRoot.querySelector('.select-face .text');
+        return { text: t.textContent, scroll: t.scrollWidth, client: t.clientWidth };
       });
-      assert.deepEqual(low, [], `${theme}: text below 4.5:1`);
-      // The gallbladder's mask is plainly drawn: inside it the colour moves well away from grey.
-      const s = await hook(page);
-      const gb = s.result.targets.find((t) => t.target === 'gallbladder');
-      assert.equal(gb.dimmed, true);
+      assert.match(fits.text, /CT mediastinum \(W350 L50\)/);
+      assert.ok(fits.scroll <= fits.client, `preset label cut off: ${JSON.stringify(fits)}`);
+      await page.screenshot({ path: path.join(shots, 'light-1000px-result.png') });
       await page.close();
-    }
-  });
+    },
+  );
+
+  await check(
+    'likely-absent targets stay visible and marked; all panel text meets WCAG AA in light, dark and high contrast',
+    async () => {
+      for (const theme of ['light', 'dark', 'high-contrast']) {
+        const page = await open(`theme=${theme}&format=dicom&absent=dim`);
+        await page.locator('[data-testid=free-text-input] input').fill('gallbladder');
+        await tid(page, 'free-text-add').click();
+        await runAndWait(page);
+        await page.waitForTimeout(150);
+        const row = tid(page, 'legend-row-gallbladder');
+        assert.match(await row.textContent(), /likely absent/);
+        assert.equal(await row.locator('.absent-badge').count(), 1, 'a "likely absent" badge');
+        const low = await page.evaluate(() => {
+          const parse = (c) => {
+            const m = /rgba?\(([^)]+)\)/.exec(c);
+            const [r, g, b, a = 1] = m[1]
+              .split(/[ ,/]+/)
+              .filter(Boolean)
+              .map(Number);
+            return [r, g, b, a];
+          };
+          const lum = ([r, g, b]) => {
+            const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+            return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+          };
+          const bgOf = (e) => {
+            for (let n = e; n; n = n.parentElement) {
+              const c = parse(getComputedStyle(n).backgroundColor);
+              if (c[3] > 0.5) return c;
+            }
+            return parse(getComputedStyle(document.body).backgroundColor);
+          };
+          const out = [];
+          for (const e of document.querySelectorAll('aside.panel *')) {
+            if (!e.offsetParent || e.closest('.sr-only')) continue;
+            const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+            if (!own) continue;
+            let opacity = 1;
+            for (let n = e; n; n = n.parentElement) opacity *= Number(getComputedStyle(n).opacity);
+            const fg = parse(getComputedStyle(e).color);
+            const bg = bgOf(e);
+            const a = fg[3] * opacity;
+            const mixed = fg.slice(0, 3).map((v, k) => v * a + bg[k] * (1 - a));
+            const [l1, l2] = [lum(mixed), lum(bg)].sort((x, y) => y - x);
+            const ratio = (l1 + 0.05) / (l2 + 0.05);
+            if (ratio < 4.5) out.push(`${e.textContent.trim().slice(0, 40)}: ${ratio.toFixed(2)}`);
+          }
+          return out;
+        });
+        assert.deepEqual(low, [], `${theme}: text below 4.5:1`);
+        // The gallbladder's mask is plainly drawn: inside it the colour moves well away from grey.
+        const s = await hook(page);
+        const gb = s.result.targets.find((t) => t.target === 'gallbladder');
+        assert.equal(gb.dimmed, true);
+        await page.close();
+      }
+    },
+  );
 
   // Last: every page above (all themes, results, errors, recognition) ran under the viewer's CSP.
   await check('no Content-Security-Policy violation in any page (no inline styles or scripts)', async () => {

@@ -92,16 +92,21 @@ describe('webview mask layers', () => {
     // 20×20 with label 1 (valid) on the left half and label 2 (dimmed) on the right half.
     const W = 20;
     const labels = new Uint8Array(W * W);
-    for (let y = 2; y < 18; y++)
-      for (let x = 2; x < 18; x++) labels[y * W + x] = x < 10 ? 1 : 2;
+    for (let y = 2; y < 18; y++) for (let x = 2; x < 18; x++) labels[y * W + x] = x < 10 ? 1 : 2;
     const lut = labelColors([PALETTE[0], PALETTE[1]], [false, true]);
     const fill = new Uint32Array(W * W);
     const line = new Uint32Array(W * W);
     paintLayers(labels, W, W, lut, 1, { from: 0, to: W - 1 }, { from: 0, to: W - 1 }, fill, line);
     const top = (x0: number, x1: number) => Array.from({ length: x1 - x0 }, (_, k) => line[2 * W + x0 + k]);
-    assert.ok(top(2, 10).every((c) => c === lut[1]), 'valid: a solid top edge');
+    assert.ok(
+      top(2, 10).every((c) => c === lut[1]),
+      'valid: a solid top edge',
+    );
     const dashed = top(10, 18);
-    assert.ok(dashed.some((c) => c === 0) && dashed.some((c) => c !== 0), `dimmed: gaps and dashes ${dashed}`);
+    assert.ok(
+      dashed.some((c) => c === 0) && dashed.some((c) => c !== 0),
+      `dimmed: gaps and dashes ${dashed}`,
+    );
     for (const c of dashed) if (c) assert.equal(c >>> 24, 255, 'dashes at full strength');
     assert.equal(fill[5 * W + 14] >>> 24, lut[2] >>> 24, 'dimmed fill keeps its own alpha');
   });

@@ -113,7 +113,10 @@ describe('free-text placeholder', () => {
         const text = freeTextPlaceholder(modality, site);
         const example = /e\.g\. (.+)$/.exec(text)?.[1];
         assert.ok(example, text);
-        assert.ok(targetsFor(modality, site).includes(example), `${modality} · ${site}: “${example}” is not listed`);
+        assert.ok(
+          targetsFor(modality, site).includes(example),
+          `${modality} · ${site}: “${example}” is not listed`,
+        );
       }
     assert.doesNotMatch(freeTextPlaceholder('CT', 'abdomen'), /liver tumor/);
   });
