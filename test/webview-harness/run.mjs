@@ -1,4 +1,4 @@
-/* global window, document, Event */
+/* global window, document, Event, getComputedStyle */
 // (Browser globals: parts of this file run in the page.)
 // Drives the viewer bundle in Debian Chromium against the fake host and checks what a user
 // relies on; saves screenshots (light, dark, high contrast, DICOM-like, recognition, errors) to
