@@ -42,6 +42,7 @@ import type {
   WebviewMessage,
 } from '../src/shared/protocol';
 import { modalityKeyFor } from '../src/shared/targets';
+import { confidenceWords } from '../src/shared/suggestion';
 import { el, setText } from './dom';
 import { compositeOver, labelMapMasks, minByteFor, outlineWidthFor, shownArea } from './layers';
 import { describeRow } from './legendModel';
@@ -305,7 +306,7 @@ function showOrientation(img: ViewerImage): void {
 
 function unitFor(img: ViewerImage): string {
   const m = (img.suggestion.modality ?? '').toUpperCase();
-  return img.format !== 'raster' && m === 'CT' ? ' HU' : '';
+  return img.format !== 'raster' && m === 'CT' && img.suggestion.source !== 'image' ? ' HU' : '';
 }
 
 function fmtValue(v: number): string {
@@ -561,7 +562,23 @@ function startRecognize(): void {
   post({ type: 'recognize', runId, modalityKey: key });
 }
 
+/** The note under the modality: where the modality shown came from, and how sure a guess is. */
+function suggestionNote(img: ViewerImage, restored: boolean): string {
+  const s = img.suggestion;
+  if (restored || !s.source || s.source === 'file') return '';
+  const where = `${picker?.current.modality ?? s.modality} · ${picker?.current.site ?? s.site}`;
+  if (s.source === 'remembered') return `Your earlier choice for this file: ${where}.`;
+  return `Guessed from the image: ${where} (${confidenceWords(s.confidence ?? 0)}; ${s.reason ?? 'no detail'}). Not right? Pick the modality and site: this file opens with your choice next time.`;
+}
+
 function onPickerChange(v: PickerValue, why: 'modality' | 'site' | 'selection' | 'ctWindow'): void {
+  // The user corrected the modality or site: the host remembers it for this file.
+  if (why === 'modality' || why === 'site') {
+    post({ type: 'rememberModality', modality: v.modality, site: v.site });
+    picker?.setSuggestionNote(
+      `Your choice for this file: ${v.modality} · ${v.site} (remembered for next time).`,
+    );
+  }
   if (why === 'modality')
     dispatch({ type: 'modality', modality: v.modality, site: v.site, selection: v.selection });
   else if (why === 'site') dispatch({ type: 'site', site: v.site });
@@ -591,6 +608,7 @@ function createPicker(img: ViewerImage): void {
     },
   );
   pickerHost.replaceChildren(picker.root);
+  picker.setSuggestionNote(suggestionNote(img, restored.modality === ui.modality && !!ui.modality));
   onPickerChange(picker.current, 'selection');
 }
 

@@ -48,6 +48,8 @@ export class Picker {
   private readonly chips: HTMLElement;
   private readonly preview: HTMLElement;
   private readonly note: HTMLElement;
+  /** Where the modality shown came from (a guess from the pixels, the user's earlier choice). */
+  private readonly suggestionNote: HTMLElement;
 
   constructor(
     initial: PickerValue,
@@ -100,6 +102,12 @@ export class Picker {
     });
     this.preview = el('code', { class: 'preview', 'data-testid': 'prompt-preview', id: 'prompt-preview' });
     this.note = el('p', { class: 'note', 'data-testid': 'off-list-note', role: 'note' });
+    this.suggestionNote = el('p', {
+      class: 'note',
+      'data-testid': 'modality-suggestion',
+      role: 'note',
+      hidden: true,
+    });
     this.ctRow = el(
       'div',
       { class: 'field' },
@@ -121,6 +129,7 @@ export class Picker {
           this.siteSelect,
         ),
       ),
+      this.suggestionNote,
       this.ctRow,
       this.search,
       this.list,
@@ -130,6 +139,12 @@ export class Picker {
       this.note,
     );
     this.renderAll();
+  }
+
+  /** Says where the modality and site shown came from; empty text hides the note. */
+  setSuggestionNote(text: string): void {
+    setText(this.suggestionNote, text);
+    show(this.suggestionNote, text !== '');
   }
 
   get current(): PickerValue {

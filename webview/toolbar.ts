@@ -150,7 +150,10 @@ export class Toolbar {
     s.appendChild(el('vscode-option', { value: 'default', selected: true }, 'Default'));
     s.appendChild(el('vscode-option', { value: 'full' }, 'Full range'));
     s.appendChild(el('vscode-option', { value: 'custom' }, 'Custom'));
-    const isCt = (image.suggestion.modality ?? '').toUpperCase() === 'CT' || image.range.min < -500;
+    // HU presets only where the values are HU: a CT the file says is one (not a guess from pixels).
+    const isCt =
+      ((image.suggestion.modality ?? '').toUpperCase() === 'CT' && image.suggestion.source !== 'image') ||
+      image.range.min < -500;
     if (isCt) for (const p of CT_PRESETS) s.appendChild(el('vscode-option', { value: p.id }, p.label));
     s.addEventListener('change', () => {
       const img = this.image;

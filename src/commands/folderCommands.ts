@@ -102,6 +102,7 @@ export function registerFolderCommands(deps: {
       const picked = await pickPrompts(vscode.Uri.file(images[0]), {
         offerRecognition: true,
         title: `Parse Folder ${path.basename(folder.fsPath)}`,
+        memory: deps.runner.modalities,
       });
       if (!picked) return;
       // Only the targets are taken from the pick: each image's modality is its own (or the setting's).

@@ -10,6 +10,8 @@ import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner, RunRequest } from '../vscode/parseRunner';
 import { UserCancelledError, briefUserError } from '../vscode/userError';
+import type { ModalityMemory } from '../vscode/modalityMemory';
+import { confidenceWords, suggestionForImage } from '../editors/modalitySuggestion';
 
 export const IMAGE_FILE = /\.(png|jpe?g|tiff?|bmp|webp|dcm|dicom|nii|nii\.gz)$/i;
 
@@ -42,13 +44,24 @@ interface TargetPick extends vscode.QuickPickItem {
 }
 
 /**
- * What the file says about its modality and site (DICOM tags, or its name), mapped onto the
- * catalogue; nothing when the file cannot be read (the run will say why).
+ * The modality and site to suggest for a file, mapped onto the catalogue: the user's remembered
+ * choice, else its DICOM tags or name, else a guess from its pixels (as the viewer does, see
+ * suggestionForImage); nothing when the file cannot be read (the run will say why).
  */
-async function suggestionForFile(file: vscode.Uri): Promise<{ modality?: string; site?: string }> {
+async function suggestionForFile(
+  file: vscode.Uri,
+  memory?: ModalityMemory,
+): Promise<{ modality?: string; site?: string; how?: string }> {
   try {
     const image = await openImage(file.fsPath);
-    return suggestionFor({ modality: image.modalityHint, site: image.bodyPartHint });
+    const s = suggestionForImage(image, memory?.get(file.fsPath));
+    const how =
+      s.source === 'remembered'
+        ? 'your choice for this file'
+        : s.source === 'image'
+          ? `guessed from the image, ${confidenceWords(s.confidence ?? 0)}`
+          : 'from the file';
+    return { ...suggestionFor(s), how };
   } catch {
     return {};
   }
@@ -61,13 +74,17 @@ export async function pickPrompts(
 /** With `offerRecognition`, a first item asks for "everything each image's modality lists" instead. */
 export async function pickPrompts(
   file: vscode.Uri,
-  options: { offerRecognition: true; title?: string },
+  options: { offerRecognition: true; title?: string; memory?: ModalityMemory },
 ): Promise<{ prompts: string[]; modality?: string; site?: string } | { recognize: true } | undefined>;
+export function pickPrompts(
+  file: vscode.Uri,
+  options: { memory?: ModalityMemory },
+): Promise<{ prompts: string[]; modality?: string; site?: string } | undefined>;
 export async function pickPrompts(
   file: vscode.Uri,
-  options: { offerRecognition?: boolean; title?: string } = {},
+  options: { offerRecognition?: boolean; title?: string; memory?: ModalityMemory } = {},
 ): Promise<{ prompts: string[]; modality?: string; site?: string } | { recognize: true } | undefined> {
-  const guess = await suggestionForFile(file);
+  const guess = await suggestionForFile(file, options.memory);
   const catalogue = RECOMMENDED_TARGETS as Record<string, Record<string, readonly string[]>>;
   const modalities = guess.modality
     ? [guess.modality, ...Object.keys(catalogue).filter((m) => m !== guess.modality)]
@@ -99,7 +116,7 @@ export async function pickPrompts(
   }
   const picks = await vscode.window.showQuickPick(items, {
     canPickMany: true,
-    title: `${options.title ?? `Parse ${path.basename(file.fsPath)}`}: pick targets${guess.modality ? ` (suggested: ${guess.modality}${guess.site ? ` · ${guess.site}` : ''})` : ''}`,
+    title: `${options.title ?? `Parse ${path.basename(file.fsPath)}`}: pick targets${guess.modality ? ` (suggested: ${guess.modality}${guess.site ? ` · ${guess.site}` : ''}, ${guess.how})` : ''}`,
     placeHolder: 'Type to search the recommended targets; each becomes one prompt',
     matchOnDescription: true,
     ignoreFocusOut: true,
@@ -129,8 +146,8 @@ export async function pickPrompts(
   };
 }
 
-async function pickModalityKey(file: vscode.Uri): Promise<string | undefined> {
-  const suggestion = await suggestionForFile(file);
+async function pickModalityKey(file: vscode.Uri, memory?: ModalityMemory): Promise<string | undefined> {
+  const suggestion = await suggestionForFile(file, memory);
   const guessed =
     suggestion.modality && suggestion.site ? modalityKeyFor(suggestion.modality, suggestion.site) : undefined;
   const keys = guessed ? [guessed, ...MODALITY_KEYS.filter((k) => k !== guessed)] : [...MODALITY_KEYS];
@@ -138,7 +155,7 @@ async function pickModalityKey(file: vscode.Uri): Promise<string | undefined> {
     await vscode.window.showQuickPick(
       keys.map((k) => ({
         label: k,
-        description: k === guessed ? 'suggested from the file name' : undefined,
+        description: k === guessed ? `suggested: ${suggestion.how}` : undefined,
       })),
       {
         title: `Recognize all objects in ${path.basename(file.fsPath)}`,
@@ -201,7 +218,7 @@ export function registerImageCommands(
     vscode.commands.registerCommand(Commands.parse, async (clicked?: unknown, selected?: unknown) => {
       const files = await targetFiles(clicked, selected);
       if (files.length === 0) return;
-      const choice = await pickPrompts(files[0]);
+      const choice = await pickPrompts(files[0], { memory: runner.modalities });
       if (!choice) return;
       const title = `MedImageParse: ${promptText(choice.prompts)}`;
       const results = await runWithProgress(
@@ -222,7 +239,7 @@ export function registerImageCommands(
     vscode.commands.registerCommand(Commands.recognize, async (clicked?: unknown, selected?: unknown) => {
       const files = await targetFiles(clicked, selected);
       if (files.length === 0) return;
-      const modalityKey = await pickModalityKey(files[0]);
+      const modalityKey = await pickModalityKey(files[0], runner.modalities);
       if (!modalityKey) return;
       const results = await runWithProgress(
         runner,

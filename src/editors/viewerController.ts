@@ -13,6 +13,7 @@ import { volumeCache } from '../imaging/volumeCache';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
 import { viewerDefaultWindow } from './viewerWindow';
+import { suggestionForImage, type ModalityChoice } from './modalitySuggestion';
 import { briefUserError, toUserError, UserCancelledError } from '../vscode/userError';
 import {
   chooseSeries,
@@ -24,7 +25,12 @@ import {
 } from './sliceSource';
 
 /** The viewer image sent to the webview: full-fidelity pixels, file name only, no tags. */
-export function toViewerImage(image: SourceImage, source?: SliceSource): ViewerImage {
+export function toViewerImage(
+  image: SourceImage,
+  source?: SliceSource,
+  /** The user's modality choice for this file, when there is one. */
+  remembered?: ModalityChoice,
+): ViewerImage {
   const orientation = source ? source.orientation(image) : imageOrientation(image);
   const warnings = source?.warnings ?? [];
   return {
@@ -40,7 +46,7 @@ export function toViewerImage(image: SourceImage, source?: SliceSource): ViewerI
     pixelSpacing: image.pixelSpacing,
     slice: image.slice,
     frame: image.frame,
-    suggestion: { modality: image.modalityHint, site: image.bodyPartHint },
+    suggestion: suggestionForImage(image, remembered),
     burnedInAnnotation: image.burnedInAnnotation,
     ...(orientation ? { orientation } : {}),
     ...(warnings.length ? { warnings } : {}),
@@ -194,7 +200,11 @@ export class ViewerController extends Disposable {
 
   /** The viewer image for `image`, with the source's orientation and warnings and the volume's window. */
   private async viewerImage(image: SourceImage): Promise<ViewerImage> {
-    const viewerImage = toViewerImage(image, await this.sliceSource());
+    const viewerImage = toViewerImage(
+      image,
+      await this.sliceSource(),
+      this.services.runner.modalities.get(this.uri.fsPath),
+    );
     return this.volumeWindow ? { ...viewerImage, defaultWindow: this.volumeWindow } : viewerImage;
   }
 
@@ -302,6 +312,12 @@ export class ViewerController extends Disposable {
       }
       case 'command':
         await this.services.runWebviewCommand(message.command);
+        return;
+      case 'rememberModality':
+        await this.services.runner.modalities.set(this.uri.fsPath, {
+          modality: message.modality,
+          site: message.site,
+        });
         return;
       case 'log':
         this.services.log.logger[message.level](

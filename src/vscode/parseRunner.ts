@@ -9,6 +9,7 @@ import { intensityForRun } from '../pipeline/intensity';
 import type { EndpointManager } from './endpoints/endpointManager';
 import type { ExtensionLog } from './log';
 import { UserCancelledError } from './userError';
+import { ModalityMemory } from './modalityMemory';
 import { hasNoDicomTags, privacyConfirmationKey, privacyDetail } from './privacyText';
 
 export type RunRequest = {
@@ -47,13 +48,22 @@ export function intensityFor(
  * pipeline, and History. Used by the viewer and by the explorer commands alike.
  */
 export class ParseRunner {
+  /**
+   * The user's modality choice per file. Kept here because the runner already owns this
+   * workspace's state (the privacy confirmations), and the viewer and the explorer commands
+   * both reach the runner.
+   */
+  readonly modalities: ModalityMemory;
+
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly endpoints: EndpointManager,
     private readonly history: ResultStore,
     private readonly log: ExtensionLog,
     private readonly onResult: (file: string, result: ParseResult) => void,
-  ) {}
+  ) {
+    this.modalities = new ModalityMemory(context.workspaceState);
+  }
 
   /**
    * Before the first request to a real endpoint from this workspace, say what leaves the machine

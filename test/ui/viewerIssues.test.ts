@@ -1,0 +1,127 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { closeAfterEach, REPO_ROOT, waitText, Workbench } from './workbench';
+
+type Rgba = [number, number, number, number];
+
+/**
+ * A 16-bit grey PNG X-ray made from the chest sample: values 2000–53000 (as a detector's 12–16 bit
+ * output), with a few saturated marker pixels, the kind of file that showed almost white.
+ */
+async function xray16(): Promise<Buffer> {
+  const { data, info } = await sharp(path.join(REPO_ROOT, 'media', 'samples', 'covid_1585.png'))
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const out = new Uint16Array(info.width * info.height);
+  for (let i = 0; i < out.length; i++) out[i] = i % 4099 === 0 ? 65535 : 2000 + data[i * info.channels] * 200;
+  return sharp(Buffer.from(out.buffer), {
+    raw: { width: info.width, height: info.height, channels: 1, premultiplied: false },
+  })
+    .toColourspace('grey16')
+    .png()
+    .toBuffer();
+}
+
+/** WCAG contrast of every visible text in the viewer's side panel below 4.5:1, as "text: ratio". */
+const LOW_CONTRAST_TEXT = `(() => {
+  const parse = (c) => {
+    const m = /rgba?\\(([^)]+)\\)/.exec(c);
+    const [r, g, b, a = 1] = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return [r, g, b, a];
+  };
+  const lum = ([r, g, b]) => {
+    const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bgOf = (e) => {
+    for (let n = e; n; n = n.parentElement) {
+      const c = parse(getComputedStyle(n).backgroundColor);
+      if (c[3] > 0.5) return c;
+    }
+    return parse(getComputedStyle(document.body).backgroundColor);
+  };
+  const out = [];
+  for (const e of document.querySelectorAll('aside.panel *')) {
+    if (!e.offsetParent || e.closest('.sr-only')) continue;
+    if (![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    let opacity = 1;
+    for (let n = e; n; n = n.parentElement) opacity *= Number(getComputedStyle(n).opacity);
+    const fg = parse(getComputedStyle(e).color);
+    const bg = bgOf(e);
+    const a = fg[3] * opacity;
+    const mixed = fg.slice(0, 3).map((v, k) => v * a + bg[k] * (1 - a));
+    const [l1, l2] = [lum(mixed), lum(bg)].sort((x, y) => y - x);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    if (ratio < 4.5) out.push(e.textContent.trim().slice(0, 40) + ': ' + ratio.toFixed(2));
+  }
+  return out;
+})()`;
+
+describe('Viewer issues in the real workbench (issue 13)', () => {
+  let wb: Workbench;
+  closeAfterEach(() => wb);
+
+  it('shows a 16-bit grey PNG X-ray through a percentile window, with the window controls', async () => {
+    wb = await Workbench.launch('viewer-xray16', {
+      files: { 'xray16.png': await xray16() },
+      workspaceSettings: { 'medimageparse.openOnStartup': ['xray16.png'] },
+    });
+    await wb.waitForImage();
+    const viewer = wb.viewer();
+    const state = await wb.hook<{ image: { width: number; height: number; fileName: string } }>('state');
+    assert.equal(state.image.fileName, 'xray16.png');
+    const greys: number[] = [];
+    for (let i = 1; i < 8; i++)
+      for (let j = 1; j < 8; j++) {
+        const [r] = await wb.hook<Rgba>(
+          'canvasPixel',
+          Math.floor((state.image.width * i) / 8),
+          Math.floor((state.image.height * j) / 8),
+        );
+        greys.push(r);
+      }
+    const mean = greys.reduce((a, b) => a + b, 0) / greys.length;
+    assert.ok(mean > 30 && mean < 200, `mean grey ${mean.toFixed(0)}: ${greys}`);
+    assert.ok(new Set(greys).size > 15, 'the anatomy keeps its contrast');
+    assert.ok(await viewer.locator('[data-testid="window-lower"]').isVisible(), 'window fields shown');
+    const lower = Number(await viewer.locator('[data-testid="window-lower"] input').inputValue());
+    assert.ok(lower > 2000 && lower < 53000, `percentile window, lower ${lower}`);
+    await wb.screenshot('viewer-xray16');
+  });
+
+  for (const theme of ['Default Light Modern', 'Default Dark Modern', 'Default High Contrast']) {
+    it(`${theme}: the result and its legend are in view at 1000 px, all panel text meets WCAG AA`, async () => {
+      wb = await Workbench.launch(`viewer-theme-${theme.replace(/\W+/g, '-')}`, { theme });
+      await wb.page.setViewportSize({ width: 1400, height: 1000 });
+      await wb.runCommand('MedImageParse: Open Sample Images');
+      await wb.waitForImage();
+      const viewer = wb.viewer();
+      for (const t of ['liver', 'spleen', 'gallbladder', 'stomach']) {
+        await viewer.locator(`[data-testid="picker-item-${t}"]`).click();
+      }
+      await waitText(
+        viewer.locator('[data-testid="prompt-preview"]'),
+        /liver & spleen & gallbladder & stomach/,
+      );
+      await viewer.locator('[data-testid="run-button"]').click();
+      await viewer.locator('[data-testid="legend-row-stomach"]').waitFor({ timeout: 60_000 });
+      await wb.page.waitForTimeout(500);
+      const frame = await wb.viewerFrame();
+      const inView = await frame.evaluate(() => {
+        const panel = document.querySelector('aside.panel')!.getBoundingClientRect();
+        return [...document.querySelectorAll('[data-testid^="legend-row-"]')].map((r) => {
+          const b = r.getBoundingClientRect();
+          return {
+            row: r.getAttribute('data-testid'),
+            visible: b.top >= panel.top && b.bottom <= panel.bottom,
+          };
+        });
+      });
+      assert.ok(inView.length === 4 && inView.every((r) => r.visible), JSON.stringify(inView));
+      assert.deepEqual(await frame.evaluate(LOW_CONTRAST_TEXT), [], `${theme}: text below 4.5:1`);
+      await wb.screenshot(`viewer-result-${theme.replace(/\W+/g, '-')}`);
+    });
+  }
+});
