@@ -512,6 +512,19 @@ function legendRows(): LegendRow[] {
   }));
 }
 
+/**
+ * Scrolls the side panel so the results (heading, controls, whole legend) fill it from the top:
+ * after a run they sit below the picker, out of sight on a 1000 px high window. The panel gets
+ * just enough room below its end for the results to reach the top, as an editor scrolls past
+ * its last line.
+ */
+function revealResultsInPanel(): void {
+  panel.style.paddingBottom = '';
+  const room = panel.clientHeight - results.root.offsetHeight - 24;
+  if (room > 16) panel.style.paddingBottom = `${room}px`;
+  results.reveal();
+}
+
 let legendTimer = 0;
 /** A new result arrived: bring the results into view once its legend rows are built. */
 let revealResults = false;
@@ -521,7 +534,7 @@ function updateLegend(): void {
   legendTimer = window.setTimeout(() => {
     if (!overlayShown || !result) return;
     results.setLegend(legendRows(), image?.pixelSpacing, result.kind);
-    if (revealResults) results.reveal();
+    if (revealResults) revealResultsInPanel();
     revealResults = false;
   }, 60);
 }

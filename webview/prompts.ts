@@ -63,11 +63,11 @@ export function selectionNote(selection: readonly string[], modality: string, si
 
 /**
  * The free-text field's placeholder: an example the catalogue lists for this modality and site
- * (its last target, the one most likely scrolled out of the list), never a made-up one.
+ * (its longest name, the most telling), never a made-up one.
  */
 export function freeTextPlaceholder(modality: string, site: string): string {
   const listed = targetsFor(modality, site);
-  const example = listed[listed.length - 1];
+  const example = listed.reduce<string | undefined>((a, t) => (!a || t.length > a.length ? t : a), undefined);
   return example ? `Other target, e.g. ${example}` : 'Other target';
 }
 

@@ -3,7 +3,7 @@
  * name, never from its position in a result, so "spleen" is the same colour in Parse and in
  * Recognize. Shared by the webview and the host (src/export/overlay.ts); pure.
  *
- * The palette: twenty colours, the first three Okabe–Ito's, the rest picked greedily (farthest
+ * The palette: twenty colours, three of them Okabe–Ito's, the rest picked greedily (farthest
  * from all chosen so far in CIELAB) from saturated sRGB colours with 50 ≤ L* ≤ 90, so that every
  * pair is at least ΔE*ab 34 apart (2.3 is a just-noticeable difference; the old sixteen-colour
  * palette had pairs at 14, e.g. its two light blues) and none is too dark to see on a dark scan.
@@ -11,8 +11,11 @@
  */
 import { RECOMMENDED_TARGETS } from './targets';
 
+// Order matters only for which target gets which colour (slot = catalogue position mod 20):
+// liver (catalogue position 11) keeps the orange it always had; the pale colours land on
+// rarer targets.
 export const TARGET_PALETTE: readonly string[] = [
-  '#E69F00',
+  '#FFDD99',
   '#56B4E9',
   '#009E73',
   '#FF00FF',
@@ -23,7 +26,7 @@ export const TARGET_PALETTE: readonly string[] = [
   '#BBEE66',
   '#FF4400',
   '#AA6644',
-  '#FFDD99',
+  '#E69F00',
   '#00FF99',
   '#EE22AA',
   '#009900',

@@ -118,7 +118,17 @@
       range: { min, max },
       defaultWindow: asDicom ? { lower: -150, upper: 250 } : as16 ? percentileWindow() : undefined,
       pixelSpacing: asDicom ? [0.7, 0.7] : undefined,
-      suggestion: { modality, site },
+      // suggest=image: as the host says of a file with a silent name, guessed from its pixels.
+      suggestion:
+        params.get('suggest') === 'image'
+          ? {
+              modality: 'X-Ray',
+              site: 'chest',
+              source: 'image',
+              confidence: 0.7,
+              reason: 'grey, little black background',
+            }
+          : { modality, site },
       burnedInAnnotation: asDicom,
     };
   }

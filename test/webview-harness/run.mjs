@@ -517,11 +517,13 @@ try {
       await runAndWait(page);
       await page.waitForTimeout(200);
       const panel = await page.locator('aside.panel').boundingBox();
-      const row = await page.locator('[data-testid^=legend-row-]').first().boundingBox();
-      assert.ok(
-        row.y >= panel.y && row.y + row.height <= panel.y + panel.height,
-        `legend row at ${row.y}, panel ${panel.y}–${panel.y + panel.height}`,
-      );
+      for (const row of await page.locator('[data-testid^=legend-row-]').all()) {
+        const b = await row.boundingBox();
+        assert.ok(
+          b.y >= panel.y && b.y + b.height <= panel.y + panel.height,
+          `legend row at ${b.y}–${b.y + b.height}, panel ${panel.y}–${panel.y + panel.height}`,
+        );
+      }
       const fits = await tid(page, 'window-preset').evaluate(async (s) => {
         s.value = 'mediastinum';
         s.dispatchEvent(new Event('change'));
@@ -592,6 +594,28 @@ try {
         assert.equal(gb.dimmed, true);
         await page.close();
       }
+    },
+  );
+
+  await check(
+    'a modality guessed from the pixels says so and how sure; a correction is sent to be remembered',
+    async () => {
+      const page = await open('theme=light&suggest=image');
+      const s = await hook(page);
+      assert.deepEqual([s.picker.modality, s.picker.site], ['X-Ray', 'chest']);
+      const note = tid(page, 'modality-suggestion');
+      assert.ok(await note.isVisible());
+      assert.match(await note.textContent(), /Guessed from the image: X-Ray · chest \(fairly sure, 70 %/);
+      await tid(page, 'modality-select').evaluate((e) => {
+        e.value = 'CT';
+        e.dispatchEvent(new Event('change'));
+      });
+      const sent = await page.evaluate(() =>
+        window.__harness.posted.filter((m) => m.type === 'rememberModality'),
+      );
+      assert.deepEqual(sent.at(-1), { type: 'rememberModality', modality: 'CT', site: 'abdomen' });
+      assert.match(await note.textContent(), /Your choice for this file: CT · abdomen/);
+      await page.close();
     },
   );
 
