@@ -29,6 +29,7 @@
  *                        the windowed image, then the fill layer at the fill opacity, then the
  *                        outline layer at the outline opacity (boxes/labels not included).
  *   imageToScreen(x, y)→ [clientX, clientY] of the centre of source pixel (x, y), for mouse moves.
+ *   labels()           → the recognition labels as drawn: text, left/top/width/height, leader.
  */
 import './styles.css';
 import type {
@@ -480,14 +481,17 @@ function updateAnnotations(): void {
     return;
   }
   const boxes: { x: number; y: number; width: number; height: number; color: string }[] = [];
-  const labels: { x: number; y: number; text: string; color: string }[] = [];
+  const labels: { x: number; y: number; text: string; color: string; area: number }[] = [];
   const minByte = minByteFor(threshold());
   entries.forEach((e, i) => {
     if (!isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay)) return;
     const color = entryColors[i];
     if (ui.showBoxes) for (const c of shownComponents(i, minByte)) boxes.push({ ...c.bbox, color });
-    if (result?.kind === 'recognition' && e.centroid) labels.push({ ...e.centroid, text: e.target, color });
+    if (result?.kind === 'recognition' && e.centroid)
+      labels.push({ ...e.centroid, text: e.target, color, area: shownArea(overlay!.layers[i], minByte) });
   });
+  // The largest objects keep their labels on them; smaller neighbours' labels move aside.
+  labels.sort((a, b) => b.area - a.area);
   stage.setAnnotations({ boxes, labels });
 }
 
@@ -774,6 +778,8 @@ const hook = Object.freeze({
     return compositeOver([withFill[0], withFill[1], withFill[2]], px.line, o.line);
   },
   imageToScreen: (x: number, y: number): [number, number] => stage.imageToClient(x, y),
+  /** Recognition labels as last drawn on the canvas: text, box (stage CSS pixels), leader line. */
+  labels: () => stage.drawnLabels.map((l) => ({ ...l })),
 });
 (window as unknown as { __medimageparseViewer: typeof hook }).__medimageparseViewer = hook;
 

@@ -619,6 +619,32 @@ try {
     },
   );
 
+  await check('recognition labels do not cover each other; moved ones have leader lines', async () => {
+    const page = await open('theme=dark');
+    await tid(page, 'recognize-button').click();
+    await page.waitForFunction(() => window.__medimageparseViewer.state().result?.kind === 'recognition');
+    await page.waitForFunction(() => window.__medimageparseViewer.labels().length >= 5);
+    const labels = await page.evaluate(() => window.__medimageparseViewer.labels());
+    const texts = labels.map((l) => l.text);
+    assert.ok(texts.includes('postcava') && texts.includes('right adrenal gland'), texts.join());
+    for (let i = 0; i < labels.length; i++)
+      for (let j = i + 1; j < labels.length; j++) {
+        const [a, b] = [labels[i], labels[j]];
+        const hit =
+          a.left < b.left + b.width &&
+          b.left < a.left + a.width &&
+          a.top < b.top + b.height &&
+          b.top < a.top + a.height;
+        assert.ok(!hit, `"${a.text}" and "${b.text}" overlap`);
+      }
+    assert.ok(
+      labels.some((l) => l.leader),
+      'labels moved off their objects point back to them',
+    );
+    await page.screenshot({ path: path.join(shots, 'dark-recognition-labels.png') });
+    await page.close();
+  });
+
   // Last: every page above (all themes, results, errors, recognition) ran under the viewer's CSP.
   await check('no Content-Security-Policy violation in any page (no inline styles or scripts)', async () => {
     const page = await open('theme=high-contrast');
