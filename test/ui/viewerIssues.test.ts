@@ -1,27 +1,53 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { closeAfterEach, REPO_ROOT, waitText, Workbench } from './workbench';
 
 type Rgba = [number, number, number, number];
 
+/** A 16-bit greyscale PNG, encoded here (sharp's raw input is 8-bit): big-endian samples. */
+function png16(width: number, height: number, values: Uint16Array): Buffer {
+  const chunk = (type: string, body: Buffer) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(body.length);
+    const typed = Buffer.concat([Buffer.from(type, 'ascii'), body]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(typed));
+    return Buffer.concat([head, typed, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 16; // bit depth
+  ihdr[9] = 0; // greyscale
+  const rows = Buffer.alloc(height * (1 + width * 2));
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      rows.writeUInt16BE(values[y * width + x], y * (1 + width * 2) + 1 + x * 2);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 /**
  * A 16-bit grey PNG X-ray made from the chest sample: values 2000–53000 (as a detector's 12–16 bit
  * output), with a few saturated marker pixels, the kind of file that showed almost white.
  */
-async function xray16(): Promise<Buffer> {
+async function xray16(): Promise<{ png: Buffer; grey: (x: number, y: number) => number }> {
   const { data, info } = await sharp(path.join(REPO_ROOT, 'media', 'samples', 'covid_1585.png'))
     .greyscale()
     .raw()
     .toBuffer({ resolveWithObject: true });
   const out = new Uint16Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) out[i] = i % 4099 === 0 ? 65535 : 2000 + data[i * info.channels] * 200;
-  return sharp(Buffer.from(out.buffer), {
-    raw: { width: info.width, height: info.height, channels: 1, premultiplied: false },
-  })
-    .toColourspace('grey16')
-    .png()
-    .toBuffer();
+  return {
+    png: png16(info.width, info.height, out),
+    grey: (x, y) => data[(y * info.width + x) * info.channels],
+  };
 }
 
 /** WCAG contrast of every visible text in the viewer's side panel below 4.5:1, as "text: ratio". */
@@ -64,8 +90,9 @@ describe('Viewer issues in the real workbench (issue 13)', () => {
   closeAfterEach(() => wb);
 
   it('shows a 16-bit grey PNG X-ray through a percentile window, with the window controls', async () => {
+    const xray = await xray16();
     wb = await Workbench.launch('viewer-xray16', {
-      files: { 'xray16.png': await xray16() },
+      files: { 'xray16.png': xray.png },
       workspaceSettings: { 'medimageparse.openOnStartup': ['xray16.png'] },
     });
     await wb.waitForImage();
@@ -73,17 +100,22 @@ describe('Viewer issues in the real workbench (issue 13)', () => {
     const state = await wb.hook<{ image: { width: number; height: number; fileName: string } }>('state');
     assert.equal(state.image.fileName, 'xray16.png');
     const greys: number[] = [];
-    for (let i = 1; i < 8; i++)
-      for (let j = 1; j < 8; j++) {
-        const [r] = await wb.hook<Rgba>(
-          'canvasPixel',
-          Math.floor((state.image.width * i) / 8),
-          Math.floor((state.image.height * j) / 8),
-        );
+    const source: number[] = [];
+    for (let i = 1; i < 10; i++)
+      for (let j = 1; j < 10; j++) {
+        const [x, y] = [Math.floor((state.image.width * i) / 10), Math.floor((state.image.height * j) / 10)];
+        const [r] = await wb.hook<Rgba>('canvasPixel', x, y);
         greys.push(r);
+        source.push(xray.grey(x, y));
       }
-    const mean = greys.reduce((a, b) => a + b, 0) / greys.length;
-    assert.ok(mean > 30 && mean < 200, `mean grey ${mean.toFixed(0)}: ${greys}`);
+    // The picture is the X-ray: what is shown follows the source's brightness closely.
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const [ms, mg] = [mean(source), mean(greys)];
+    const cov = source.reduce((a, v, k) => a + (v - ms) * (greys[k] - mg), 0);
+    const sd = (v: number[], m: number) => Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0));
+    const r = cov / (sd(source, ms) * sd(greys, mg));
+    assert.ok(r > 0.95, `shown greys follow the X-ray (correlation ${r.toFixed(3)})`);
+    assert.ok(mg > 30 && mg < 200, `mean grey ${mg.toFixed(0)}: ${greys}`);
     assert.ok(new Set(greys).size > 15, 'the anatomy keeps its contrast');
     assert.ok(await viewer.locator('[data-testid="window-lower"]').isVisible(), 'window fields shown');
     const lower = Number(await viewer.locator('[data-testid="window-lower"] input').inputValue());
