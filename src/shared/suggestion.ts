@@ -75,9 +75,9 @@ export function initialChoice(suggestion: { modality?: string; site?: string }):
   return { modality, site };
 }
 
-/** How sure a guess from the pixels is, in words: "fairly sure, 70 %", "unsure, 35 %", "a weak guess, 25 %". */
+/** How sure a guess from the pixels is, in words: "fairly sure, 70%", "unsure, 35%", "a weak guess, 25%". */
 export function confidenceWords(confidence: number): string {
-  const pct = `${Math.round(confidence * 100)} %`;
+  const pct = `${Math.round(confidence * 100)}%`;
   if (confidence >= 0.6) return `fairly sure, ${pct}`;
   if (confidence >= 0.35) return `unsure, ${pct}`;
   return `a weak guess, ${pct}`;

@@ -123,6 +123,43 @@ describe('Viewer issues in the real workbench (issue 13)', () => {
     await wb.screenshot('viewer-xray16');
   });
 
+  it('guesses X-Ray · chest for covid_1585.png from its pixels, says how sure, and remembers a correction', async () => {
+    wb = await Workbench.launch('viewer-modality-guess', {
+      workspaceSettings: { 'medimageparse.openOnStartup': ['covid_1585.png'] },
+    });
+    await wb.waitForImage();
+    type Snap = { picker: { modality: string; site: string } };
+    let state = await wb.hook<Snap>('state');
+    assert.deepEqual([state.picker.modality, state.picker.site], ['X-Ray', 'chest'], 'not CT · abdomen');
+    const note = wb.viewer().locator('[data-testid="modality-suggestion"]');
+    await waitText(note, /Guessed from the image: X-Ray · chest \(fairly sure, \d+%/);
+    await wb.screenshot('viewer-modality-guess');
+    // The user says it is a CT of the lung (for the test): the file opens so from now on.
+    const frame = await wb.viewerFrame();
+    await frame.evaluate(() => {
+      const select = document.querySelector('[data-testid="modality-select"]') as HTMLElement & {
+        value: string;
+      };
+      select.value = 'CT';
+      select.dispatchEvent(new Event('change'));
+    });
+    await frame.evaluate(() => {
+      const select = document.querySelector('[data-testid="site-select"]') as HTMLElement & { value: string };
+      select.value = 'lung';
+      select.dispatchEvent(new Event('change'));
+    });
+    await waitText(note, /Your choice for this file: CT · lung/);
+    await wb.page.waitForTimeout(500);
+    // A fresh viewer (no state of its own): close every editor, reload, the startup image opens anew.
+    await wb.runCommand('View: Close All Editors');
+    await wb.page.waitForTimeout(1000);
+    await wb.reloadWindow();
+    await wb.waitForImage();
+    state = await wb.hook<Snap>('state');
+    assert.deepEqual([state.picker.modality, state.picker.site], ['CT', 'lung']);
+    await waitText(note, /Your earlier choice for this file: CT · lung/);
+  });
+
   for (const theme of ['Default Light Modern', 'Default Dark Modern', 'Default High Contrast']) {
     it(`${theme}: the result and its legend are in view at 1000 px, all panel text meets WCAG AA`, async () => {
       wb = await Workbench.launch(`viewer-theme-${theme.replace(/\W+/g, '-')}`, { theme });

@@ -605,7 +605,7 @@ try {
       assert.deepEqual([s.picker.modality, s.picker.site], ['X-Ray', 'chest']);
       const note = tid(page, 'modality-suggestion');
       assert.ok(await note.isVisible());
-      assert.match(await note.textContent(), /Guessed from the image: X-Ray · chest \(fairly sure, 70 %/);
+      assert.match(await note.textContent(), /Guessed from the image: X-Ray · chest \(fairly sure, 70%/);
       await tid(page, 'modality-select').evaluate((e) => {
         e.value = 'CT';
         e.dispatchEvent(new Event('change'));
