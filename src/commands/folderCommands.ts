@@ -14,6 +14,7 @@ import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner } from '../vscode/parseRunner';
 import { toUserError } from '../vscode/userError';
+import { isUntaggedRasterName } from '../vscode/privacyText';
 import { pickPrompts } from './imageCommands';
 
 /** What a folder run looks for, and the one modality for all its images if the user set one. */
@@ -114,7 +115,7 @@ export function registerFolderCommands(deps: {
       const active = deps.endpoints.active();
       try {
         // Photos and other untagged rasters in the folder: the confirmation says what they may show.
-        const untagged = images.some((f) => /\.(png|jpe?g|tiff?|bmp|webp)$/i.test(f));
+        const untagged = images.some(isUntaggedRasterName);
         await deps.runner.confirmPrivacy(active.settings.name, active.isDemo, undefined, untagged);
         const outcome = await vscode.window.withProgress(
           {

@@ -11,6 +11,17 @@ export function hasNoDicomTags(image: { format: string }): boolean {
   return image.format !== 'dicom';
 }
 
+/** What the confirmation adds for an image without DICOM tags. */
+export const UNTAGGED_NOTE =
+  'This image has no DICOM tags, so nothing marks text burned into it: photos, screenshots and ' +
+  'exported frames (an endoscopy or ultrasound frame, a scanned slide) often show a name, birth ' +
+  'date or record number in the pixels, and all pixels are sent. Look at the whole image first.';
+
+/** A file that is an ordinary picture by its name (PNG, JPEG, TIFF, BMP, WebP): no DICOM tags. */
+export function isUntaggedRasterName(file: string): boolean {
+  return /\.(png|jpe?g|tiff?|bmp|webp)$/i.test(file);
+}
+
 export interface PrivacyDetailOptions {
   /** Bytes of one model input PNG, when known. */
   sampleBytes?: number;
@@ -25,12 +36,7 @@ export function privacyDetail(options: PrivacyDetailOptions = {}): string {
     `What leaves this machine: a 1024×1024 PNG of pixel values${size} and the prompt text. ` +
       'No DICOM tags, file names or other metadata are sent. Make sure the pixels show no patient identity (burned-in text).',
   ];
-  if (options.untagged)
-    parts.push(
-      'This image has no DICOM tags, so nothing marks text burned into it: photos, screenshots and ' +
-        'exported frames (an endoscopy or ultrasound frame, a scanned slide) often show a name, birth ' +
-        'date or record number in the pixels, and all pixels are sent. Look at the whole image first.',
-    );
+  if (options.untagged) parts.push(UNTAGGED_NOTE);
   parts.push(
     'MedImageParse is for research use only and not for clinical use: its output must not inform diagnosis or treatment.',
   );

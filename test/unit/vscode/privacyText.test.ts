@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { hasNoDicomTags, privacyConfirmationKey, privacyDetail } from '../../../src/vscode/privacyText';
+import {
+  hasNoDicomTags,
+  isUntaggedRasterName,
+  privacyConfirmationKey,
+  privacyDetail,
+} from '../../../src/vscode/privacyText';
 
 describe('"what leaves this machine" confirmation', () => {
   it('warns that an image without DICOM tags may show identity in its pixels', () => {
@@ -14,6 +19,8 @@ describe('"what leaves this machine" confirmation', () => {
     assert.equal(hasNoDicomTags({ format: 'raster' }), true);
     assert.equal(hasNoDicomTags({ format: 'nifti' }), true);
     assert.equal(hasNoDicomTags({ format: 'dicom' }), false);
+    assert.equal(isUntaggedRasterName('/w/endoscopy frame.JPG'), true);
+    assert.equal(isUntaggedRasterName('/w/ct.dcm'), false);
   });
 
   it('asks once more for the first untagged image even after DICOM files were confirmed', () => {
