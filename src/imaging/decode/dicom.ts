@@ -121,7 +121,7 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   // Native or decoded frame as little-endian interleaved bytes.
   let frame: Uint8Array;
   let planarConfiguration = planar;
-  const layout = { rows, columns, samplesPerPixel, bitsAllocated, pixelRepresentation };
+  const layout = { rows, columns, samplesPerPixel, bitsAllocated, pixelRepresentation, photometric };
   if (NATIVE_SYNTAXES.has(transferSyntax)) {
     if (pixelElement.encapsulatedPixelData)
       throw new ImagingError(file, 'encapsulated pixel data in an uncompressed transfer syntax');

@@ -6,8 +6,9 @@
  * - JPEG-LS: @cornerstonejs/codec-charls;
  * - JPEG 2000 (incl. lossless-only): @cornerstonejs/codec-openjpeg.
  * Output is native little-endian interleaved bytes of bitsAllocated per sample (RGB for colour
- * JPEG: the codecs undo the YCbCr transform themselves).
+ * JPEG: the codecs undo the YCbCr transform themselves, where jpegColour.ts says there was one).
  */
+import { withDecidedColourTransform } from './jpegColour';
 import { decodeRleFrame } from './rle';
 
 export const TRANSFER_SYNTAXES: Record<string, string> = {
@@ -68,6 +69,8 @@ export interface FrameLayout {
   samplesPerPixel: number;
   bitsAllocated: number;
   pixelRepresentation: number;
+  /** PhotometricInterpretation, upper case: decides a colour JPEG's transform when its stream does not. */
+  photometric?: string;
 }
 
 /** The Emscripten codec objects share this shape. */
@@ -255,7 +258,12 @@ export async function decodeCompressedFrame(
     return decodeRleFrame(data, layout.rows, layout.columns, layout.samplesPerPixel, layout.bitsAllocated);
   }
   if (transferSyntax === JPEG_BASELINE || (transferSyntax === JPEG_EXTENDED && layout.bitsAllocated === 8)) {
-    return decodeWithWasm('libjpeg-turbo-8bit', 'JPEGDecoder', data, layout);
+    return decodeWithWasm(
+      'libjpeg-turbo-8bit',
+      'JPEGDecoder',
+      layout.samplesPerPixel === 3 ? withDecidedColourTransform(data, layout.photometric) : data,
+      layout,
+    );
   }
   if (JPEG_LOSSLESS.has(transferSyntax)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
