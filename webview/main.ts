@@ -299,6 +299,7 @@ function showOrientation(img: ViewerImage): void {
 }
 
 function unitFor(img: ViewerImage): string {
+  if (img.unit) return ` ${img.unit}`;
   const m = (img.suggestion.modality ?? '').toUpperCase();
   return img.format !== 'raster' && m === 'CT' ? ' HU' : '';
 }

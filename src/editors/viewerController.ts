@@ -25,7 +25,7 @@ import {
 /** The viewer image sent to the webview: full-fidelity pixels, file name only, no tags. */
 export function toViewerImage(image: SourceImage, source?: SliceSource): ViewerImage {
   const orientation = source ? source.orientation(image) : imageOrientation(image);
-  const warnings = source?.warnings ?? [];
+  const warnings = [...(source?.warnings ?? []), ...(image.warnings ?? [])];
   return {
     fileName: path.basename(image.file),
     format: image.format,
@@ -42,6 +42,7 @@ export function toViewerImage(image: SourceImage, source?: SliceSource): ViewerI
     burnedInAnnotation: image.burnedInAnnotation,
     ...(orientation ? { orientation } : {}),
     ...(warnings.length ? { warnings } : {}),
+    ...(image.unit ? { unit: image.unit } : {}),
   };
 }
 

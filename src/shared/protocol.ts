@@ -35,6 +35,8 @@ export interface ViewerImage {
   orientation?: DisplayOrientation;
   /** Things to know about the volume this slice belongs to (missing slices, gantry tilt …). */
   warnings?: string[];
+  /** Unit of the values where the file states one (RT Dose: Gy). */
+  unit?: string;
 }
 
 export type TargetStatus = 'valid' | 'likely-absent' | 'not-found' | 'not-assessed';
