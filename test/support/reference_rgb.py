@@ -17,7 +17,11 @@ from skimage import transform
 
 
 def read_rgb(path):
-    image = np.array(Image.open(path).convert('RGB'))
+    return model_input_rgb(np.array(Image.open(path).convert('RGB')))
+
+
+def model_input_rgb(image):
+    """The steps after reading: an HxWx3 uint8 array to the 1024x1024x3 uint8 model input."""
     height, width = image.shape[:2]
     pad = abs(height - width) // 2
     if height > width:
