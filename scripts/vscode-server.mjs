@@ -36,7 +36,7 @@ function hasCommand(name) {
 /**
  * Debian packages the tests need: Chromium, ripgrep and Kerberos headers for the server and the
  * browser; dcm2niix and dicom3tools (dciodvfy) as independent tools that check the volumes and
- * DICOM files we write. Python packages (Debian's interpreter, without recommends): pydicom,
+ * DICOM files we write; DCMTK (dcmdjpeg) as IJG's 12-bit JPEG decoder to check ours. Python packages (Debian's interpreter, without recommends): pydicom,
  * nibabel and GDCM with their test files and scikit-image 0.19 (the reference's version) for the
  * corpus tests (test/unit/imaging/corpus.test.ts).
  */
@@ -49,6 +49,7 @@ export function ensureSystemPackages() {
   }
   if (!hasCommand('dcm2niix')) missing.push('dcm2niix');
   if (!hasCommand('dciodvfy')) missing.push('dicom3tools');
+  if (!hasCommand('dcmdjpeg')) missing.push('dcmtk');
   const python = ['pydicom', 'nibabel', 'gdcm', 'skimage'];
   const pythonPackages = {
     pydicom: 'python3-pydicom',

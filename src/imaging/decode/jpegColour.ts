@@ -16,6 +16,8 @@ export interface JpegColourFacts {
   adobeTransform?: number;
   /** Component ids from the frame header (SOFn), in order. */
   componentIds: number[];
+  /** Sample precision from the frame header (8 or 12 for lossy JPEG). */
+  precision?: number;
 }
 
 /** Reads the markers before the first scan: JFIF, Adobe, and the frame header's component ids. */
@@ -48,6 +50,7 @@ export function jpegColourFacts(data: Uint8Array): JpegColourFacts {
     // SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC).
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       const count = data[body + 5] ?? 0;
+      facts.precision = data[body];
       facts.componentIds = [];
       for (let c = 0; c < count && body + 6 + 3 * c < data.length; c++)
         facts.componentIds.push(data[body + 6 + 3 * c]);

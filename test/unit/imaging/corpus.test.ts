@@ -16,9 +16,6 @@ import { findPython, runPython } from '../../support/python';
 
 /** Refused on purpose, though pydicom or nibabel reads them: basename → what our error says. */
 const REFUSED: Record<string, RegExp> = {
-  // 12-bit lossy JPEG: no decoder for it here yet (issue 13).
-  'JPEG-lossy.dcm': /JPEG Extended/,
-  'JPGExtended.dcm': /JPEG Extended/,
   // Analyze / NIfTI header-image pairs: the extension reads single files only.
   'analyze.hdr': /NIfTI/,
   'nifti1.hdr': /header\/image pairs/,
