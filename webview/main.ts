@@ -295,7 +295,9 @@ function showOrientation(img: ViewerImage): void {
   });
   const warnings = img.warnings ?? [];
   volumeWarnings.hidden = warnings.length === 0;
-  setText(volumeWarnings, warnings.length ? `This volume: ${warnings.join('; ')}.` : '');
+  // A series' warnings concern the volume; a single file's (read around a broken rule) the image.
+  const what = (img.slice?.count ?? 1) > 1 ? 'volume' : 'image';
+  setText(volumeWarnings, warnings.length ? `This ${what}: ${warnings.join('; ')}.` : '');
 }
 
 function unitFor(img: ViewerImage): string {

@@ -35,7 +35,13 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   let ds: dicomParser.DataSet;
   let warnings: string[];
   try {
-    ({ ds, warnings } = parseDataSet(bytes, inflated));
+    ({ ds, warnings } = parseDataSet(bytes, {
+      // Inflated above, within the limit; never let the parser inflate without one.
+      inflater: () => {
+        if (!inflated) throw new Error('deflated data set without a readable meta header');
+        return inflated;
+      },
+    }));
   } catch (error) {
     throw new ImagingError(file, `not a readable DICOM file (${parserMessage(error)})`);
   }

@@ -35,17 +35,15 @@ export interface ParsedDataSet {
  * Parses a DICOM data set as pydicom reads it: by the transfer syntax, except that a data set
  * written in implicit VR under an explicit-VR little-endian transfer syntax (or the reverse) is
  * read as it is written, with a warning; a file without the Part 10 header is read in whichever
- * VR its first element shows. `inflated`: the whole file with a deflated data set inflated.
- * Throws the parser's own error.
+ * VR its first element shows. `inflater`: the whole file with a deflated data set inflated
+ * (dicom-parser's option); `untilTag`: stop at this element (headers only). Throws the parser's
+ * own error.
  */
-export function parseDataSet(bytes: Uint8Array, inflated: Uint8Array | undefined): ParsedDataSet {
-  const options = {
-    // Inflated by the caller, within the limit; never let the parser inflate without one.
-    inflater: () => {
-      if (!inflated) throw new Error('deflated data set without a readable meta header');
-      return inflated;
-    },
-  };
+export function parseDataSet(
+  bytes: Uint8Array,
+  parse: { inflater: (bytes: Uint8Array, position: number) => Uint8Array; untilTag?: string },
+): ParsedDataSet {
+  const options = parse;
   if (!looksLikeDicom(bytes)) {
     // No meta header: pydicom (force=True) looks at the first element to tell the VR.
     const explicit = explicitAt(bytes, 0);
@@ -63,7 +61,7 @@ export function parseDataSet(bytes: Uint8Array, inflated: Uint8Array | undefined
     const declaredExplicit = transferSyntax !== IMPLICIT_LE;
     const writtenExplicit = explicitAt(bytes, body);
     if (declaredExplicit !== writtenExplicit) {
-      const ds = parseBody(bytes, meta, body, writtenExplicit);
+      const ds = parseBody(bytes, meta, body, writtenExplicit, parse.untilTag !== undefined);
       const [said, found] = declaredExplicit ? ['explicit', 'implicit'] : ['implicit', 'explicit'];
       return {
         ds,
@@ -88,6 +86,7 @@ function parseBody(
   meta: dicomParser.DataSet,
   position: number,
   explicit: boolean,
+  headerOnly: boolean,
 ): dicomParser.DataSet {
   const parser = dicomParser.littleEndianByteArrayParser;
   const stream = new dicomParser.ByteStream(parser, bytes, position);
@@ -100,7 +99,8 @@ function parseBody(
   if (explicit) dicomParser.parseDicomDataSetExplicit(ds, stream, bytes.length, { untilTag });
   else dicomParser.parseDicomDataSetImplicit(ds, stream, bytes.length, { untilTag });
   const pixels = ds.elements[untilTag];
-  if (pixels?.hadUndefinedLength) dicomParser.findEndOfEncapsulatedElement(stream, pixels, ds.warnings);
+  if (pixels?.hadUndefinedLength && !headerOnly)
+    dicomParser.findEndOfEncapsulatedElement(stream, pixels, ds.warnings);
   for (const [tag, element] of Object.entries(meta.elements)) ds.elements[tag] = element;
   return ds;
 }

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openImage } from '../../../src/imaging';
+import { findSeries } from '../../../src/imaging/series';
 import { FIXTURES } from './helpers';
 
 // DICOM files other tools wrote, which pydicom reads (see test/fixtures/README.md). Digests are
@@ -23,6 +24,17 @@ describe('imaging: DICOM files pydicom reads are read too', () => {
     assert.equal(sha256(image.pixels), 'be7aa556b206ac445bc4125d24213bfac8832980138d54ece2b90be6e3d63d74');
     assert.equal(image.warnings?.length, 1);
     assert.match(image.warnings?.[0] ?? '', /says explicit VR but the data set is written in implicit VR/);
+  });
+
+  it('a series folder scan reads such a file’s header too (it is not skipped as unreadable)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medparse-implicit-body-'));
+    try {
+      await fs.copyFile(path.join(PYDICOM, 'SC_rgb_jpeg.dcm'), path.join(dir, 'SC_rgb_jpeg.dcm'));
+      // A secondary capture has no orientation, so it makes no volume; but it was read as DICOM.
+      await assert.rejects(findSeries(dir), /has no ImageOrientationPatient/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('files whose VR matches their transfer syntax carry no warning', async () => {
