@@ -26,9 +26,9 @@ const REFUSED: Record<string, RegExp> = {
   // certainly not a valid JPEG anymore"); pydicom's Pillow returns noise for it.
   'JPEG2000-embedded-sequence-delimiter.dcm': /JPEG 2000.*corrupt/,
   // gzip-compressed DICOM files (nibabel's own test data): not a format scanners write.
-  'philips_mprage.dcm.gz': /./,
-  'siemens_dwi_0.dcm.gz': /./,
-  'siemens_dwi_1000.dcm.gz': /./,
+  'philips_mprage.dcm.gz': /gzip-compressed DICOM file: decompress it first/,
+  'siemens_dwi_0.dcm.gz': /gzip-compressed DICOM file: decompress it first/,
+  'siemens_dwi_1000.dcm.gz': /gzip-compressed DICOM file: decompress it first/,
 };
 
 /** Read, but on purpose not as pydicom reads them: basename → why. */

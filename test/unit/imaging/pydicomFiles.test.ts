@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { openImage } from '../../../src/imaging';
 import { findSeries } from '../../../src/imaging/series';
 import { FIXTURES } from './helpers';
@@ -32,6 +33,21 @@ describe('imaging: DICOM files pydicom reads are read too', () => {
       await fs.copyFile(path.join(PYDICOM, 'SC_rgb_jpeg.dcm'), path.join(dir, 'SC_rgb_jpeg.dcm'));
       // A secondary capture has no orientation, so it makes no volume; but it was read as DICOM.
       await assert.rejects(findSeries(dir), /has no ImageOrientationPatient/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a gzip-compressed DICOM file is refused with what to do, not as a broken NIfTI', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medparse-dcm-gz-'));
+    try {
+      const file = path.join(dir, 'MR_small.dcm.gz');
+      await fs.writeFile(file, gzipSync(await fs.readFile(path.join(PYDICOM, 'MR_small.dcm'))));
+      await assert.rejects(openImage(file), (error: Error) => {
+        assert.match(error.message, /gzip-compressed DICOM file: decompress it first/);
+        assert.ok(error.message.includes(file));
+        return true;
+      });
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
