@@ -75,6 +75,20 @@ describe('imaging: DICOM files pydicom reads are read too', () => {
     assert.equal(sha256(image.pixels), 'e036a07b502fdfd1f0ed932406e2474409be9fe49397c4906f2b8738f84f2230');
   });
 
+  it('1-bit frames that are not byte-aligned are each read from their own first bit', async () => {
+    const file = path.join(FIXTURES, 'synthetic', '1bit_3x3_3frames.dcm');
+    const expected = [
+      [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      [0, 1, 1, 1, 0, 1, 1, 1, 0],
+      [1, 1, 1, 0, 0, 0, 1, 0, 1],
+    ];
+    for (const [frame, values] of expected.entries()) {
+      const image = await openImage(file, { frame });
+      assert.deepEqual(image.frame, { index: frame, count: 3 });
+      assert.deepEqual(Array.from(image.pixels), values, `frame ${frame}`);
+    }
+  });
+
   describe('RT Dose', () => {
     let dir: string;
     before(async () => {
