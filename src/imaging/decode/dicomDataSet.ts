@@ -99,8 +99,11 @@ function parseBody(
   if (explicit) dicomParser.parseDicomDataSetExplicit(ds, stream, bytes.length, { untilTag });
   else dicomParser.parseDicomDataSetImplicit(ds, stream, bytes.length, { untilTag });
   const pixels = ds.elements[untilTag];
-  if (pixels?.hadUndefinedLength && !headerOnly)
+  if (pixels?.hadUndefinedLength && !headerOnly) {
     dicomParser.findEndOfEncapsulatedElement(stream, pixels, ds.warnings);
+    // As parseDicom checks after its last element: fragments must end within the file.
+    if (stream.position > bytes.length) throw new Error('truncated encapsulated pixel data (buffer overrun)');
+  }
   for (const [tag, element] of Object.entries(meta.elements)) ds.elements[tag] = element;
   return ds;
 }

@@ -53,6 +53,22 @@ describe('imaging: DICOM files pydicom reads are read too', () => {
     }
   });
 
+  it('such a file cut short in its pixel data is refused with an error naming it', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medparse-implicit-cut-'));
+    try {
+      const bytes = await fs.readFile(path.join(PYDICOM, 'SC_rgb_jpeg.dcm'));
+      const file = path.join(dir, 'cut.dcm');
+      await fs.writeFile(file, bytes.subarray(0, bytes.length - 1500));
+      await assert.rejects(openImage(file), (error: Error) => {
+        assert.ok(error.message.includes(file), error.message);
+        assert.doesNotMatch(error.message, /typed array/);
+        return true;
+      });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('files whose VR matches their transfer syntax carry no warning', async () => {
     const image = await openImage(path.join(PYDICOM, 'MR_small.dcm'));
     assert.equal(image.warnings, undefined);
