@@ -259,8 +259,10 @@ export async function decodeCompressedFrame(
   if (transferSyntax === RLE) {
     return decodeRleFrame(data, layout.rows, layout.columns, layout.samplesPerPixel, layout.bitsAllocated);
   }
-  if (transferSyntax === JPEG_EXTENDED && jpegColourFacts(data).precision === 12) {
-    // libjpeg-turbo's build here is 8-bit only: 12-bit lossy JPEG has its own decoder.
+  const lossyJpeg = transferSyntax === JPEG_BASELINE || transferSyntax === JPEG_EXTENDED;
+  if (lossyJpeg && jpegColourFacts(data).precision === 12) {
+    // libjpeg-turbo's build here is 8-bit only: 12-bit lossy JPEG has its own decoder. The stream
+    // decides, as in GDCM: a 12-bit stream filed under JPEG Baseline is read all the same.
     let decoded: ReturnType<typeof decodeJpeg12>;
     try {
       decoded = decodeJpeg12(data, { width: layout.columns, height: layout.rows });
@@ -279,7 +281,7 @@ export async function decodeCompressedFrame(
     );
     return toLayout(bytes, 16, layout);
   }
-  if (transferSyntax === JPEG_BASELINE || transferSyntax === JPEG_EXTENDED) {
+  if (lossyJpeg) {
     return decodeWithWasm(
       'libjpeg-turbo-8bit',
       'JPEGDecoder',

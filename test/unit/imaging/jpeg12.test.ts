@@ -62,6 +62,18 @@ describe('imaging: 12-bit JPEG Extended decodes to exactly the samples of IJG\u2
     });
   }
 
+  it('a 12-bit stream filed under JPEG Baseline (1.2.840.10008.1.2.4.50) is read by its stream, as GDCM does', async () => {
+    const bytes = await fs.readFile(CASES[0].file);
+    const at = bytes.indexOf('1.2.840.10008.1.2.4.51', 0, 'latin1');
+    assert.ok(at > 0);
+    bytes.write('1.2.840.10008.1.2.4.50', at, 'latin1');
+    const file = path.join(dir, 'filed_as_baseline.dcm');
+    await fs.writeFile(file, bytes);
+    const image = await openImage(file);
+    assert.equal(image.dicom?.transferSyntaxUID, '1.2.840.10008.1.2.4.50');
+    assert.equal(storedDigest(image.pixels, CASES[0].intercept), CASES[0].sha256);
+  });
+
   it('a 12-bit JPEG cut short fails with an error naming the file, not a crash', async () => {
     const bytes = await fs.readFile(CASES[1].file);
     const cut = path.join(dir, 'cut.dcm');
