@@ -36,7 +36,9 @@ function hasCommand(name) {
 /**
  * Debian packages the tests need: Chromium, ripgrep and Kerberos headers for the server and the
  * browser; dcm2niix and dicom3tools (dciodvfy) as independent tools that check the volumes and
- * DICOM files we write.
+ * DICOM files we write; DCMTK (dcmdjpeg) as IJG's 12-bit JPEG decoder to check ours. Python packages (Debian's interpreter, without recommends): pydicom,
+ * nibabel and GDCM with their test files and scikit-image 0.19 (the reference's version) for the
+ * corpus tests (test/unit/imaging/corpus.test.ts).
  */
 export function ensureSystemPackages() {
   const missing = [];
@@ -47,29 +49,42 @@ export function ensureSystemPackages() {
   }
   if (!hasCommand('dcm2niix')) missing.push('dcm2niix');
   if (!hasCommand('dciodvfy')) missing.push('dicom3tools');
-  if (!hasCommand('dcmdump')) missing.push('dcmtk');
-  // Debian's Python with numpy, pandas and Pillow: the batch-endpoint tests read our files the way
-  // Microsoft's notebook does (pd.read_csv, json.loads, np.frombuffer, PIL).
-  for (const [module, pkg] of [
-    ['numpy', 'python3-numpy'],
-    ['pandas', 'python3-pandas'],
-    ['PIL', 'python3-pil'],
-  ]) {
-    if (spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status !== 0)
-      missing.push(pkg);
-  }
-  if (missing.length === 0) return;
+  if (!hasCommand('dcmdump') || !hasCommand('dcmdjpeg')) missing.push('dcmtk');
+  // Debian's Python modules some tests compare against: pydicom, nibabel, GDCM and scikit-image
+  // (the corpus tests and the reference's colour steps); numpy, pandas and Pillow (the
+  // batch-endpoint tests read our files the way Microsoft's notebook does).
+  const pythonPackages = {
+    pydicom: 'python3-pydicom',
+    nibabel: 'python3-nibabel',
+    gdcm: 'python3-gdcm',
+    skimage: 'python3-skimage',
+    numpy: 'python3-numpy',
+    pandas: 'python3-pandas',
+    PIL: 'python3-pil',
+  };
+  const missingPython = Object.entries(pythonPackages)
+    .filter(([m]) => spawnSync('/usr/bin/python3', ['-c', `import ${m}`], { stdio: 'ignore' }).status !== 0)
+    .map(([, pkg]) => pkg);
+  if (missing.length === 0 && missingPython.length === 0) return;
+  const all = [...missing, ...missingPython];
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !hasCommand('apt-get')) {
     throw new Error(
-      `Missing system packages: ${missing.join(', ')}. Install them (Debian: apt-get install ${missing.join(' ')}) and run again.`,
+      `Missing system packages: ${all.join(', ')}. Install them (Debian: apt-get install ${all.join(' ')}) and run again.`,
     );
   }
-  console.log(`[setup] installing ${missing.join(', ')} with apt-get`);
+  console.log(`[setup] installing ${all.join(', ')} with apt-get`);
   run('apt-get', ['update', '-qq'], process.cwd());
-  run('apt-get', ['install', '-y', '-qq', ...missing], process.cwd(), {
-    DEBIAN_FRONTEND: 'noninteractive',
-  });
+  if (missing.length) {
+    run('apt-get', ['install', '-y', '-qq', ...missing], process.cwd(), {
+      DEBIAN_FRONTEND: 'noninteractive',
+    });
+  }
+  if (missingPython.length) {
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missingPython], process.cwd(), {
+      DEBIAN_FRONTEND: 'noninteractive',
+    });
+  }
 }
 
 /**

@@ -302,10 +302,13 @@ function showOrientation(img: ViewerImage): void {
   });
   const warnings = img.warnings ?? [];
   volumeWarnings.hidden = warnings.length === 0;
-  setText(volumeWarnings, warnings.length ? `This volume: ${warnings.join('; ')}.` : '');
+  // A series' warnings concern the volume; a single file's (read around a broken rule) the image.
+  const what = (img.slice?.count ?? 1) > 1 ? 'volume' : 'image';
+  setText(volumeWarnings, warnings.length ? `This ${what}: ${warnings.join('; ')}.` : '');
 }
 
 function unitFor(img: ViewerImage): string {
+  if (img.unit) return ` ${img.unit}`;
   const m = (img.suggestion.modality ?? '').toUpperCase();
   return img.format !== 'raster' && m === 'CT' && img.suggestion.source !== 'image' ? ' HU' : '';
 }

@@ -32,7 +32,7 @@ export function toViewerImage(
   remembered?: ModalityChoice,
 ): ViewerImage {
   const orientation = source ? source.orientation(image) : imageOrientation(image);
-  const warnings = source?.warnings ?? [];
+  const warnings = [...(source?.warnings ?? []), ...(image.warnings ?? [])];
   return {
     fileName: path.basename(image.file),
     format: image.format,
@@ -50,6 +50,7 @@ export function toViewerImage(
     burnedInAnnotation: image.burnedInAnnotation,
     ...(orientation ? { orientation } : {}),
     ...(warnings.length ? { warnings } : {}),
+    ...(image.unit ? { unit: image.unit } : {}),
   };
 }
 

@@ -75,6 +75,7 @@ export async function describeImageFile(file: string): Promise<object> {
       affine,
       modality: image.dicom.modality ?? null,
       seriesInstanceUid: image.dicom.seriesInstanceUID ?? null,
+      ...(image.warnings?.length ? { warnings: image.warnings } : {}),
     };
   }
   return { ...base, spacing: [...(image.pixelSpacing ?? [1, 1]).reverse(), 1], affine: null, modality: null };

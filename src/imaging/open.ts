@@ -95,6 +95,12 @@ function sniff(file: string, data: Buffer): 'dicom' | 'nifti' | 'raster' {
   if (looksLikeDicom(data)) return 'dicom';
   if (looksLikeNifti(data)) return 'nifti';
   if (isGzip(data)) {
+    if (/\.(dcm|dicom)\.gz$/.test(lower)) {
+      throw new ImagingError(
+        file,
+        'gzip-compressed DICOM file: decompress it first (gunzip); compressed transfer syntaxes inside DICOM are read',
+      );
+    }
     if (lower.endsWith('.nii.gz') || lower.endsWith('.gz')) return 'nifti';
     throw new ImagingError(file, 'gzip-compressed file that is not a .nii.gz');
   }

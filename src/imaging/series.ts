@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import * as dicomParser from 'dicom-parser';
+import type * as dicomParser from 'dicom-parser';
+import { parseDataSet } from './decode/dicomDataSet';
 import { ImagingError } from './errors';
 
 /**
@@ -96,11 +97,11 @@ export async function readSliceHeader(file: string): Promise<SliceHeader> {
 
 /** The parsed header, or undefined when `bytes` do not hold a whole one. */
 function tryParse(bytes: Uint8Array): dicomParser.DataSet | undefined {
-  const preamble = bytes.length >= 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
   try {
-    return dicomParser.parseDicom(bytes, {
+    // parseDataSet: a file whose data set is written in another VR than its transfer syntax says
+    // is read as the decoder reads it.
+    return parseDataSet(bytes, {
       untilTag: 'x7fe00010',
-      ...(preamble ? {} : { TransferSyntaxUID: '1.2.840.10008.1.2' }),
       inflater: (arr: Uint8Array, position: number) => {
         // Headers only: inflating the whole deflated dataset is the decoder's job (with its limits).
         const inflated = zlib.inflateRawSync(arr.subarray(position), { maxOutputLength: 16 * 1024 * 1024 });
@@ -109,7 +110,7 @@ function tryParse(bytes: Uint8Array): dicomParser.DataSet | undefined {
         full.set(inflated, position);
         return full;
       },
-    } as dicomParser.ParseDicomOptions);
+    }).ds;
   } catch {
     return undefined;
   }

@@ -25,6 +25,10 @@ export interface SourceImage {
   burnedInAnnotation: boolean;
   /** Bits per sample of the stored values (8, 16, 32 for float NIfTI ...): raster 16-bit images are normalised, not taken as they are. */
   bitsStored?: number;
+  /** Unit of the values where the file states one the viewer would not guess (RT Dose: Gy). */
+  unit?: string;
+  /** What a user should know before trusting the pixels (a file read around a broken rule). */
+  warnings?: string[];
   /** DICOM only, kept local for exports (DICOM SEG references). Never sent anywhere. */
   dicom?: DicomInfo;
   /** NIfTI only: dims and affine (4x4 row-major, sform or qform) for exports. */

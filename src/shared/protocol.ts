@@ -37,6 +37,8 @@ export interface ViewerImage {
   orientation?: DisplayOrientation;
   /** Things to know about the volume this slice belongs to (missing slices, gantry tilt …). */
   warnings?: string[];
+  /** Unit of the values where the file states one (RT Dose: Gy). */
+  unit?: string;
 }
 
 /** A modality/site suggestion and where it comes from (see src/editors/modalitySuggestion.ts). */

@@ -55,6 +55,21 @@ export async function fuzzSources(workDir: string, options: { quick?: boolean } 
     { name: 'ct_multiframe.dcm', kind: 'dicom', bytes: await read(f.ct.multiFrame) },
     { name: 'ct8_jpeg.dcm', kind: 'dicom', bytes: await read(f.ct8.jpegBaseline) },
     { name: 'rgb.dcm', kind: 'dicom', bytes: await read(f.ct8.rgbNative) },
+    // Files other tools wrote (test/fixtures/pydicom): 12-bit JPEG, an implicit-VR data set under
+    // a JPEG transfer syntax, RGB JPEG without colour transform, uncompressed YBR_FULL_422, 1-bit.
+    ...(await Promise.all(
+      [
+        'JPGExtended.dcm',
+        'SC_rgb_jpeg.dcm',
+        'SC_jpeg_no_color_transform.dcm',
+        'SC_ybr_full_422_uncompressed.dcm',
+        'liver_1frame.dcm',
+      ].map(async (name): Promise<FuzzSource> => ({
+        name,
+        kind: 'dicom',
+        bytes: await read(path.join(samples, '..', 'pydicom', name)),
+      })),
+    )),
     { name: 'camus.nii', kind: 'nifti', bytes: await read(f.nifti.plain) },
     { name: 'camus_int16.nii', kind: 'nifti', bytes: await read(f.nifti.int16Scaled) },
     { name: 'camus.nii.gz', kind: 'nifti-gz', bytes: await read(f.nifti.plain) },

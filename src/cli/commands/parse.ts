@@ -85,6 +85,7 @@ export const parseCommand: CliCommand = {
     // Before anything is sent: the user asked for a slice or frame this image does not have.
     const notApplicable = inapplicableIndex(image, slice, frame);
     if (notApplicable) throw new ImagingError(file, notApplicable);
+    for (const warning of image.warnings ?? []) io.err(`warning: ${file}: ${warning}`);
     if (image.burnedInAnnotation && !values['allow-burned-in']) {
       throw new Error(
         `${file}: marked BurnedInAnnotation=YES; its pixels may identify the patient. Check it and pass --allow-burned-in to send it anyway`,

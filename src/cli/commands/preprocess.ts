@@ -78,6 +78,7 @@ export const preprocessCommand: CliCommand = {
         const notApplicable = inapplicableIndex(image, slice, frame);
         if (notApplicable && positionals.length === 1) throw new ImagingError(input, notApplicable);
         if (notApplicable) io.err(`warning: ${input}: ${notApplicable}; prepared the image as it is`);
+        for (const warning of image.warnings ?? []) io.err(`warning: ${input}: ${warning}`);
         const modelInput = await prepareModelInput(image, intensity);
         await writeFileAtomic(output, modelInput.png, { protect: [input] });
         io.out(

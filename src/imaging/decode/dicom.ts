@@ -3,6 +3,9 @@ import { ImagingError } from '../errors';
 import { checkDimensions, MAX_DECODED_BYTES } from '../limits';
 import type { DicomInfo, OpenOptions, SourceImage } from '../types';
 import { finishImage } from './common';
+import { looksLikeDicom, parseDataSet } from './dicomDataSet';
+
+export { looksLikeDicom };
 import { inflateDeflatedDicom } from './dicomDeflate';
 import {
   decodeCompressedFrame,
@@ -14,13 +17,6 @@ import {
 const IMPLICIT_LE = '1.2.840.10008.1.2';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
-
-/** True for a Part 10 file (128-byte preamble then "DICM"). */
-export function looksLikeDicom(data: Uint8Array): boolean {
-  return (
-    data.length >= 132 && data[128] === 0x44 && data[129] === 0x49 && data[130] === 0x43 && data[131] === 0x4d
-  );
-}
 
 /**
  * Decodes one frame of a DICOM image: stored values (masked to BitsStored, sign-extended when
@@ -37,16 +33,15 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
     ? await inflateDeflatedDicom(file, bytes, options.signal)
     : undefined;
   let ds: dicomParser.DataSet;
+  let warnings: string[];
   try {
-    ds = dicomParser.parseDicom(bytes, {
-      // Files without the Part 10 preamble are usually raw implicit-VR datasets.
-      ...(looksLikeDicom(bytes) ? {} : { TransferSyntaxUID: IMPLICIT_LE }),
+    ({ ds, warnings } = parseDataSet(bytes, {
       // Inflated above, within the limit; never let the parser inflate without one.
       inflater: () => {
         if (!inflated) throw new Error('deflated data set without a readable meta header');
         return inflated;
       },
-    } as dicomParser.ParseDicomOptions);
+    }));
   } catch (error) {
     throw new ImagingError(file, `not a readable DICOM file (${parserMessage(error)})`);
   }
@@ -91,8 +86,14 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   const frames = Math.max(1, Math.floor(Number(str('x00280008') ?? '1')) || 1);
   if (samplesPerPixel !== 1 && samplesPerPixel !== 3)
     throw new ImagingError(file, `unsupported SamplesPerPixel ${samplesPerPixel}`);
-  if (![8, 16, 32].includes(bitsAllocated))
+  if (![1, 8, 16, 32].includes(bitsAllocated))
     throw new ImagingError(file, `unsupported BitsAllocated ${bitsAllocated}`);
+  if (bitsAllocated === 1 && (samplesPerPixel !== 1 || !NATIVE_SYNTAXES.has(transferSyntax))) {
+    throw new ImagingError(
+      file,
+      `BitsAllocated 1 is only read uncompressed with one sample per pixel (this file: ${describeTransferSyntax(transferSyntax)}, SamplesPerPixel ${samplesPerPixel})`,
+    );
+  }
   if (bitsStored < 1 || bitsStored > bitsAllocated || highBit >= bitsAllocated) {
     throw new ImagingError(
       file,
@@ -100,10 +101,17 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
     );
   }
   if (photometric === 'PALETTE COLOR') throw new ImagingError(file, 'PALETTE COLOR images are not supported');
-  if (photometric === 'YBR_FULL_422' && NATIVE_SYNTAXES.has(transferSyntax)) {
-    throw new ImagingError(file, 'uncompressed YBR_FULL_422 (chroma-subsampled) pixel data is not supported');
+  // Uncompressed YBR_FULL_422 stores two luma samples and one Cb, Cr pair per two pixels of a row.
+  const subsampled = photometric === 'YBR_FULL_422' && NATIVE_SYNTAXES.has(transferSyntax);
+  if (subsampled && (bitsAllocated !== 8 || samplesPerPixel !== 3 || columns % 2 !== 0)) {
+    throw new ImagingError(
+      file,
+      `uncompressed YBR_FULL_422 is only read with 8 bits, 3 samples per pixel and an even number of columns (this file: ${bitsAllocated} bits, ${samplesPerPixel} samples, ${columns} columns)`,
+    );
   }
-  const frameBytes = rows * columns * samplesPerPixel * (bitsAllocated / 8);
+  // Frames of 1-bit data follow each other bit by bit, not byte-aligned.
+  const frameBits = (rows * columns * samplesPerPixel * bitsAllocated * (subsampled ? 2 : 3)) / 3;
+  const frameBytes = frameBits / 8;
   if (frameBytes * frames > MAX_DECODED_BYTES)
     throw new ImagingError(file, `${frames} frames of ${columns}×${rows} are larger than supported`);
 
@@ -121,20 +129,25 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   // Native or decoded frame as little-endian interleaved bytes.
   let frame: Uint8Array;
   let planarConfiguration = planar;
-  const layout = { rows, columns, samplesPerPixel, bitsAllocated, pixelRepresentation };
+  const layout = { rows, columns, samplesPerPixel, bitsAllocated, pixelRepresentation, photometric };
   if (NATIVE_SYNTAXES.has(transferSyntax)) {
     if (pixelElement.encapsulatedPixelData)
       throw new ImagingError(file, 'encapsulated pixel data in an uncompressed transfer syntax');
-    const start = pixelElement.dataOffset + frameIndex * frameBytes;
     const available = Math.min(pixelElement.length, ds.byteArray.length - pixelElement.dataOffset);
-    if (frameBytes * (frameIndex + 1) > available) {
+    if (Math.ceil((frameBits * (frameIndex + 1)) / 8) > available) {
       throw new ImagingError(
         file,
-        `truncated pixel data: ${available} bytes, expected ${frameBytes * frames} for ${frames} frame(s) of ${columns}×${rows}`,
+        `truncated pixel data: ${available} bytes, expected ${Math.ceil((frameBits * frames) / 8)} for ${frames} frame(s) of ${columns}×${rows}`,
       );
     }
-    frame = ds.byteArray.subarray(start, start + frameBytes);
-    if (transferSyntax === EXPLICIT_BE && bitsAllocated > 8) frame = swapBytes(frame, bitsAllocated / 8);
+    if (bitsAllocated === 1) {
+      frame = unpackBits(ds.byteArray, pixelElement.dataOffset, frameIndex * frameBits, frameBits);
+    } else {
+      const start = pixelElement.dataOffset + frameIndex * frameBytes;
+      frame = ds.byteArray.subarray(start, start + frameBytes);
+      if (transferSyntax === EXPLICIT_BE && bitsAllocated > 8) frame = swapBytes(frame, bitsAllocated / 8);
+      if (subsampled) frame = upsampleYbr422(frame);
+    }
   } else {
     if (!pixelElement.encapsulatedPixelData)
       throw new ImagingError(
@@ -163,16 +176,22 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   const intercept = floats('x00281052')?.[0] ?? 0;
   const pixels = storedToValues(
     frame,
-    layout,
+    // 1-bit samples are unpacked to one byte each.
+    bitsAllocated === 1 ? { ...layout, bitsAllocated: 8 } : layout,
     bitsStored,
     highBit,
     planarConfiguration,
     photometric === 'MONOCHROME1',
   );
+  const modality = str('x00080060')?.trim();
+  // RT Dose stores integers; DoseGridScaling turns them into the dose (Gy when DoseUnits is GY).
+  const doseScaling = modality === 'RTDOSE' ? floats('x3004000e')?.[0] : undefined;
+  const doseUnits = modality === 'RTDOSE' ? str('x30040002')?.trim().toUpperCase() : undefined;
   if (samplesPerPixel === 1) {
     if (slope !== 1 || intercept !== 0) rescale(pixels, slope, intercept);
+    if (doseScaling !== undefined && doseScaling !== 1) rescale(pixels, doseScaling, 0);
   } else if (
-    photometric === 'YBR_FULL' &&
+    (photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422') &&
     (NATIVE_SYNTAXES.has(transferSyntax) || transferSyntax === RLE_LOSSLESS)
   ) {
     // JPEG family decoders already return RGB; native and RLE data are stored as YCbCr.
@@ -182,7 +201,6 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   const spacing = floats('x00280030') ?? floats('x00181164');
   const center = floats('x00281050')?.[0];
   const width = floats('x00281051')?.[0];
-  const modality = str('x00080060')?.trim();
   const burned = str('x00280301')?.trim().toUpperCase() === 'YES';
   const dicom: DicomInfo = {
     sopInstanceUID: str('x00080018')?.trim(),
@@ -225,6 +243,8 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
       bodyPartHint: str('x00180015')?.trim(),
       burnedInAnnotation: burned,
       dicom,
+      ...(warnings.length ? { warnings } : {}),
+      ...(doseUnits === 'GY' ? { unit: 'Gy' } : {}),
     },
   );
 }
@@ -345,20 +365,53 @@ function storedToValues(
   return out;
 }
 
-/** YBR_FULL → RGB (PS3.3 C.7.6.3.1.2). */
+// The YBR_FULL → RGB matrix (PS3.3 C.7.6.3.1.2) in single precision, as pydicom's
+// convert_color_space holds it.
+const CR_R = Math.fround(1.402);
+const CB_G = Math.fround((-0.114 * 1.772) / 0.587);
+const CR_G = Math.fround((-0.299 * 1.402) / 0.587);
+const CB_B = Math.fround(1.772);
+
+/**
+ * YBR_FULL → RGB, rounded to whole levels and clipped to 0–255 as pydicom does (so an
+ * uncompressed YBR file gives the RGB values pydicom and libjpeg give).
+ */
 function ybrToRgb(p: Float32Array): void {
+  const f = Math.fround;
   for (let i = 0; i < p.length; i += 3) {
     const y = p[i];
     const cb = p[i + 1] - 128;
     const cr = p[i + 2] - 128;
-    p[i] = clamp255(y + 1.402 * cr);
-    p[i + 1] = clamp255(y - 0.344136 * cb - 0.714136 * cr);
-    p[i + 2] = clamp255(y + 1.772 * cb);
+    p[i] = clamp255(Math.floor(f(f(y + f(cr * CR_R)) + 0.5)));
+    p[i + 1] = clamp255(Math.floor(f(f(f(y + f(cb * CB_G)) + f(cr * CR_G)) + 0.5)));
+    p[i + 2] = clamp255(Math.floor(f(f(y + f(cb * CB_B)) + 0.5)));
   }
 }
 
 function clamp255(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/** YBR_FULL_422 samples (Y1 Y2 Cb Cr per pair of pixels) → YBR_FULL (Y1 Cb Cr Y2 Cb Cr). */
+function upsampleYbr422(frame: Uint8Array): Uint8Array {
+  const out = new Uint8Array((frame.length / 4) * 6);
+  for (let i = 0, o = 0; i + 3 < frame.length; i += 4, o += 6) {
+    out[o] = frame[i];
+    out[o + 3] = frame[i + 1];
+    out[o + 1] = out[o + 4] = frame[i + 2];
+    out[o + 2] = out[o + 5] = frame[i + 3];
+  }
+  return out;
+}
+
+/** `count` 1-bit samples from bit `firstBit` after `offset` (first pixel in the lowest bit), one byte each. */
+function unpackBits(data: Uint8Array, offset: number, firstBit: number, count: number): Uint8Array {
+  const out = new Uint8Array(count);
+  for (let k = 0; k < count; k++) {
+    const bit = firstBit + k;
+    out[k] = (data[offset + (bit >>> 3)] >>> (bit & 7)) & 1;
+  }
+  return out;
 }
 
 /** Stored values × RescaleSlope + RescaleIntercept, in place (its own small function, optimised once). */

@@ -1,13 +1,16 @@
 /**
  * Decoders for compressed DICOM transfer syntaxes, each loaded on first use:
  * - RLE Lossless: ours (rle.ts);
- * - JPEG Baseline (8-bit): @cornerstonejs/codec-libjpeg-turbo-8bit;
+ * - JPEG Baseline and Extended, 8-bit: @cornerstonejs/codec-libjpeg-turbo-8bit;
+ * - JPEG Extended, 12-bit (grey): ours (jpeg12.ts);
  * - JPEG Lossless (processes 14, 14 SV1): jpeg-lossless-decoder-js;
  * - JPEG-LS: @cornerstonejs/codec-charls;
  * - JPEG 2000 (incl. lossless-only): @cornerstonejs/codec-openjpeg.
  * Output is native little-endian interleaved bytes of bitsAllocated per sample (RGB for colour
- * JPEG: the codecs undo the YCbCr transform themselves).
+ * JPEG: the codecs undo the YCbCr transform themselves, where jpegColour.ts says there was one).
  */
+import { decodeJpeg12, Jpeg12Error } from './jpeg12';
+import { jpegColourFacts, withDecidedColourTransform } from './jpegColour';
 import { decodeRleFrame } from './rle';
 
 export const TRANSFER_SYNTAXES: Record<string, string> = {
@@ -68,6 +71,8 @@ export interface FrameLayout {
   samplesPerPixel: number;
   bitsAllocated: number;
   pixelRepresentation: number;
+  /** PhotometricInterpretation, upper case: decides a colour JPEG's transform when its stream does not. */
+  photometric?: string;
 }
 
 /** The Emscripten codec objects share this shape. */
@@ -254,8 +259,35 @@ export async function decodeCompressedFrame(
   if (transferSyntax === RLE) {
     return decodeRleFrame(data, layout.rows, layout.columns, layout.samplesPerPixel, layout.bitsAllocated);
   }
-  if (transferSyntax === JPEG_BASELINE || (transferSyntax === JPEG_EXTENDED && layout.bitsAllocated === 8)) {
-    return decodeWithWasm('libjpeg-turbo-8bit', 'JPEGDecoder', data, layout);
+  const lossyJpeg = transferSyntax === JPEG_BASELINE || transferSyntax === JPEG_EXTENDED;
+  if (lossyJpeg && jpegColourFacts(data).precision === 12) {
+    // libjpeg-turbo's build here is 8-bit only: 12-bit lossy JPEG has its own decoder. The stream
+    // decides, as in GDCM: a 12-bit stream filed under JPEG Baseline is read all the same.
+    let decoded: ReturnType<typeof decodeJpeg12>;
+    try {
+      decoded = decodeJpeg12(data, { width: layout.columns, height: layout.rows });
+    } catch (error) {
+      throw new CodecError(
+        error instanceof Jpeg12Error
+          ? error.message
+          : `the 12-bit JPEG decoder failed on this data (${String(error)}); the compressed frame is probably corrupt`,
+      );
+    }
+    checkFrameInfo(decoded.width, decoded.height, 1, layout, 'JPEG');
+    const bytes = new Uint8Array(
+      decoded.samples.buffer,
+      decoded.samples.byteOffset,
+      decoded.samples.byteLength,
+    );
+    return toLayout(bytes, 16, layout);
+  }
+  if (lossyJpeg) {
+    return decodeWithWasm(
+      'libjpeg-turbo-8bit',
+      'JPEGDecoder',
+      layout.samplesPerPixel === 3 ? withDecidedColourTransform(data, layout.photometric) : data,
+      layout,
+    );
   }
   if (JPEG_LOSSLESS.has(transferSyntax)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -20,7 +20,7 @@ export async function prepareModelInput(
   image: SourceImage,
   intensity: IntensitySpec = { kind: 'auto' },
 ): Promise<ModelInput> {
-  const { planes, lo, hi } = await resizedPlanesLater(image, intensity);
+  const { planes, bounds } = await resizedPlanesLater(image, intensity);
   const geometry = modelInputGeometry(image.width, image.height);
   const size = MODEL_INPUT_SIZE;
   // The PNG scanlines and their checksum come out of the same pass as the pixel bytes, and each
@@ -28,7 +28,7 @@ export async function prepareModelInput(
   const deflater = new ScanlineDeflater(scanlineBuffer((size * 3 + 1) * size), size, size);
   if (planes.length === 1) {
     const grey = new Uint8Array(size * size);
-    const adler = greyScanlines(planes[0], lo, hi, size, grey, deflater);
+    const adler = greyScanlines(planes[0], bounds[0][0], bounds[0][1], size, grey, deflater);
     const png = await deflater.finish(adler);
     let rgb: Uint8Array | undefined;
     return {
@@ -40,7 +40,7 @@ export async function prepareModelInput(
     };
   }
   const rgb = new Uint8Array(size * size * 3);
-  const adler = colourToRgbScanlines(planes, lo, hi, size, rgb, deflater);
+  const adler = colourToRgbScanlines(planes, bounds, size, rgb, deflater);
   const png = await deflater.finish(adler);
   return { png, rgb, geometry };
 }
@@ -50,33 +50,30 @@ export function modelInputPixels(
   image: SourceImage,
   intensity: IntensitySpec = { kind: 'auto' },
 ): Uint8Array {
-  const { planes, lo, hi } = resizedPlanes(image, intensity);
+  const { planes, bounds } = resizedPlanes(image, intensity);
   const size = MODEL_INPUT_SIZE;
-  if (planes.length === 1) return planeToRgb(planes[0], lo, hi);
+  if (planes.length === 1) return planeToRgb(planes[0], bounds[0][0], bounds[0][1]);
   const rgb = new Uint8Array(size * size * 3);
   const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
-  for (let y = 0; y < size; y++) colourRowToWords(planes, lo | 0, hi | 0, y, size, words);
+  const b = integerBounds(bounds);
+  for (let y = 0; y < size; y++) colourRowToWords(planes, b, y, size, words);
   return rgb;
 }
 
 /**
  * Intensity, padding and resize: one float plane per distinct channel (planes are reused buffers,
- * valid until the next call) and the range [lo, hi] they are clipped to.
+ * valid until the next call) and the range [lo, hi] each is clipped to.
  */
-function resizedPlanes(
-  image: SourceImage,
-  intensity: IntensitySpec,
-): { planes: Float64Array[]; lo: number; hi: number } {
+function resizedPlanes(image: SourceImage, intensity: IntensitySpec): ResizedPlanes {
   const input = intensityInput(image, intensity);
   const mapped =
     'floats' in input
       ? applyIntensityInto(input.floats, input.resolved, intensityBuffer(input.floats.length))
       : input;
-  const { sources, min, max } = planeSources(image, mapped);
+  const { sources, ranges } = planeSources(image, mapped);
   const size = MODEL_INPUT_SIZE;
   const planes = sources.map((source, c) => resizePlaneParallel(source, size, size, planeBuffer(c)));
-  const [lo, hi] = clipRange(planes, min, max);
-  return { planes, lo, hi };
+  return { planes, bounds: planes.map((plane, c) => clipRange([plane], ranges[c][0], ranges[c][1])) };
 }
 
 /**
@@ -85,10 +82,7 @@ function resizedPlanes(
  * resizePlaneInBands), so the extension host keeps answering; its buffers are then its own,
  * since other preparations may run in between.
  */
-async function resizedPlanesLater(
-  image: SourceImage,
-  intensity: IntensitySpec,
-): Promise<{ planes: Float64Array[]; lo: number; hi: number }> {
+async function resizedPlanesLater(image: SourceImage, intensity: IntensitySpec): Promise<ResizedPlanes> {
   const size = MODEL_INPUT_SIZE;
   const geometry = modelInputGeometry(image.width, image.height);
   const work = estimatedResizeWork(geometry, size) * image.channels;
@@ -99,12 +93,12 @@ async function resizedPlanesLater(
       ? await applyIntensityLater(input.floats, input.resolved, sharedFloat64(input.floats.length))
       : input;
   const identical = image.channels === 3 ? await channelsIdenticalLater(mapped.values) : undefined;
-  const { sources, min, max } = planeSources(image, mapped, identical);
+  const ranges3 = identical === false ? await valueRangesPerChannelLater(mapped.values) : undefined;
+  const { sources, ranges } = planeSources(image, mapped, identical, ranges3);
   const planes: Float64Array[] = [];
   for (const source of sources)
     planes.push(await resizePlaneInBands(source, size, size, sharedFloat64(size * size)));
-  const [lo, hi] = clipRange(planes, min, max);
-  return { planes, lo, hi };
+  return { planes, bounds: planes.map((plane, c) => clipRange([plane], ranges[c][0], ranges[c][1])) };
 }
 
 /**
@@ -153,18 +147,24 @@ function planeSources(
   image: SourceImage,
   mapped: MappedValues,
   identical?: boolean,
-): { sources: PlaneSource[]; min: number; max: number } {
+  channelRanges?: Array<[number, number]>,
+): { sources: PlaneSource[]; ranges: Array<[number, number]> } {
   const { width, height } = image;
   const { values } = mapped;
-  let { min, max } = mapped;
+  const { min, max } = mapped;
   // A colour image whose channels are identical (a grey JPEG saved as RGB) needs one resize.
   const channels = image.channels === 3 && !(identical ?? channelsIdentical(values)) ? 3 : 1;
   const { paddedWidth: pw, paddedHeight: ph, padLeft, padTop } = modelInputGeometry(width, height);
 
-  // skimage clips to the range of its input, i.e. of the padded image over all channels.
+  // skimage clips to the range of its input. The reference resizes each colour channel on its
+  // own (read_rgb), so each is clipped to its own range, that of the padded channel.
+  const ranges: Array<[number, number]> =
+    channels === 1 ? [[min, max]] : (channelRanges ?? valueRangesPerChannel(values, 0, values.length));
   if (pw !== width || ph !== height) {
-    min = Math.min(min, 0);
-    max = Math.max(max, 0);
+    for (const range of ranges) {
+      range[0] = Math.min(range[0], 0);
+      range[1] = Math.max(range[1], 0);
+    }
   }
 
   const sources: PlaneSource[] = [];
@@ -184,7 +184,56 @@ function planeSources(
       maxAbs: mapped.finite ? 255 : undefined,
     });
   }
-  return { sources, min, max };
+  return { sources, ranges };
+}
+
+interface ResizedPlanes {
+  planes: Float64Array[];
+  /** [lo, hi] each plane is clipped to. */
+  bounds: Array<[number, number]>;
+}
+
+/** Each of the three interleaved channels' [min, max] over values[from, to), NaN ignored. */
+function valueRangesPerChannel(
+  values: Float32Array | Float64Array | Uint8Array,
+  from: number,
+  to: number,
+  ranges: Array<[number, number]> = [
+    [Infinity, -Infinity],
+    [Infinity, -Infinity],
+    [Infinity, -Infinity],
+  ],
+): Array<[number, number]> {
+  for (let c = 0; c < 3; c++) {
+    let lo = ranges[c][0];
+    let hi = ranges[c][1];
+    for (let i = from + c; i < to; i += 3) {
+      const v = values[i];
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+    }
+    ranges[c][0] = lo;
+    ranges[c][1] = hi;
+  }
+  return ranges;
+}
+
+/** valueRangesPerChannel in chunks between turns of the event loop. */
+async function valueRangesPerChannelLater(
+  values: Float32Array | Float64Array | Uint8Array,
+): Promise<Array<[number, number]>> {
+  const chunk = 3 << 20;
+  let ranges: Array<[number, number]> | undefined;
+  for (let from = 0; from < values.length; from += chunk) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    ranges = valueRangesPerChannel(values, from, Math.min(values.length, from + chunk), ranges);
+  }
+  return ranges ?? valueRangesPerChannel(values, 0, 0);
+}
+
+/** Clip bounds as integers (see clip): [lo, hi] of R, G, B. */
+function integerBounds(bounds: Array<[number, number]>): Int32Array {
+  return Int32Array.from(bounds.flatMap(([lo, hi]) => [lo | 0, hi | 0]));
 }
 
 /**
@@ -274,14 +323,12 @@ function greyScanlines(
  */
 function colourToRgbScanlines(
   planes: Float64Array[],
-  lo: number,
-  hi: number,
+  bounds: Array<[number, number]>,
   size: number,
   rgb: Uint8Array,
   deflater: ScanlineDeflater,
 ): number {
-  const ilo = lo | 0;
-  const ihi = hi | 0;
+  const clipBounds = integerBounds(bounds);
   const stride = size * 3;
   const rowWordCount = stride >> 2;
   const scanlines = deflater.scanlines;
@@ -292,7 +339,7 @@ function colourToRgbScanlines(
   let b = 0;
   for (let y = 0; y < size; y++) {
     const w0 = y * rowWordCount;
-    colourRowToWords(planes, ilo, ihi, y, size, words);
+    colourRowToWords(planes, clipBounds, y, size, words);
     const filterType = y === 0 ? 0 : 2;
     if (y === 0) {
       for (let w = 0; w < rowWordCount; w++) rowWords[w] = words[w];
@@ -376,45 +423,51 @@ function greyBytesToRgb(grey: Uint8Array): Uint8Array {
 }
 
 /**
- * Row y of the three planes as RGB bytes: truncated and clipped (see clip), four pixels written as
- * three little-endian 32-bit words of `words` (the whole image's RGB bytes).
+ * Row y of the three planes as RGB bytes: truncated and clipped to each channel's own bounds
+ * (see clip; `bounds` = [loR, hiR, loG, hiG, loB, hiB]), four pixels written as three
+ * little-endian 32-bit words of `words` (the whole image's RGB bytes).
  */
 function colourRowToWords(
   planes: Float64Array[],
-  ilo: number,
-  ihi: number,
+  bounds: Int32Array,
   y: number,
   size: number,
   words: Uint32Array,
 ): void {
   const [pr, pg, pb] = planes;
+  const rlo = bounds[0];
+  const rhi = bounds[1];
+  const glo = bounds[2];
+  const ghi = bounds[3];
+  const blo = bounds[4];
+  const bhi = bounds[5];
   const row = y * size;
   for (let x = 0, w = (row * 3) >> 2; x < size; x += 4, w += 3) {
     const i = row + x;
     let v = pr[i];
-    const r0 = clip(v | 0, ilo, ihi);
+    const r0 = clip(v | 0, rlo, rhi);
     v = pg[i];
-    const g0 = clip(v | 0, ilo, ihi);
+    const g0 = clip(v | 0, glo, ghi);
     v = pb[i];
-    const b0 = clip(v | 0, ilo, ihi);
+    const b0 = clip(v | 0, blo, bhi);
     v = pr[i + 1];
-    const r1 = clip(v | 0, ilo, ihi);
+    const r1 = clip(v | 0, rlo, rhi);
     v = pg[i + 1];
-    const g1 = clip(v | 0, ilo, ihi);
+    const g1 = clip(v | 0, glo, ghi);
     v = pb[i + 1];
-    const b1 = clip(v | 0, ilo, ihi);
+    const b1 = clip(v | 0, blo, bhi);
     v = pr[i + 2];
-    const r2 = clip(v | 0, ilo, ihi);
+    const r2 = clip(v | 0, rlo, rhi);
     v = pg[i + 2];
-    const g2 = clip(v | 0, ilo, ihi);
+    const g2 = clip(v | 0, glo, ghi);
     v = pb[i + 2];
-    const b2 = clip(v | 0, ilo, ihi);
+    const b2 = clip(v | 0, blo, bhi);
     v = pr[i + 3];
-    const r3 = clip(v | 0, ilo, ihi);
+    const r3 = clip(v | 0, rlo, rhi);
     v = pg[i + 3];
-    const g3 = clip(v | 0, ilo, ihi);
+    const g3 = clip(v | 0, glo, ghi);
     v = pb[i + 3];
-    const b3 = clip(v | 0, ilo, ihi);
+    const b3 = clip(v | 0, blo, bhi);
     words[w] = r0 | (g0 << 8) | (b0 << 16) | (r1 << 24);
     words[w + 1] = g1 | (b1 << 8) | (r2 << 16) | (g2 << 24);
     words[w + 2] = b2 | (r3 << 8) | (g3 << 16) | (b3 << 24);
