@@ -12,6 +12,8 @@ export interface EndpointSettings {
   auth: AuthKind;
   tenant?: string;
   timeoutSeconds?: number;
+  /** The model it serves: MedImageParse (2D images; volumes slice by slice) or MedImageParse 3D. */
+  model?: '2d' | '3d';
 }
 
 /** The built-in offline endpoint; never stored in settings. */
@@ -31,6 +33,7 @@ function asEndpoint(raw: unknown): EndpointSettings | undefined {
     tenant: typeof r.tenant === 'string' && r.tenant.trim() ? r.tenant.trim() : undefined,
     timeoutSeconds:
       typeof r.timeoutSeconds === 'number' && r.timeoutSeconds > 0 ? r.timeoutSeconds : undefined,
+    model: r.model === '3d' ? '3d' : undefined,
   };
 }
 
@@ -64,6 +67,12 @@ export function readActiveEndpointName(): string {
 
 export async function writeActiveEndpointName(name: string): Promise<void> {
   await config().update('activeEndpoint', name, vscode.ConfigurationTarget.Global);
+}
+
+/** How an endpoint can parse a volume: the demo answers both protocols; others serve one model. */
+export function volumeModesOf(settings: EndpointSettings, isDemo: boolean): ('slices' | '3d')[] {
+  if (isDemo) return ['slices', '3d'];
+  return settings.model === '3d' ? ['3d'] : ['slices'];
 }
 
 /** Request and retry settings shared by all endpoints. */
