@@ -192,6 +192,7 @@ const stage = new Stage(stageHost, {
   onViewChange: () => dispatch({ type: 'view', view: stage.savedView() }),
   onWindowDrag: (w) => setWindow(w),
   onStepSlice: (delta) => toolbar.stepSlice(delta),
+  onPlaced: () => placeOrientationLetters(),
   onScaleChange: () => {
     if (overlay && overlayShown) {
       repaintOverlay();
@@ -314,6 +315,36 @@ function showImage(next: ViewerImage, first: boolean): void {
   if (next.plane?.acquired && next.slice) acquiredSlice = { ...next.slice };
   volumePanel.setVolume(next.plane ? acquiredSlice.count : undefined, acquiredSlice.index);
   attachOverlay();
+}
+
+/**
+ * Puts each orientation letter just outside the middle of its edge of the image as displayed
+ * (inside the stage, over the image when there is no room), so the letters stay with the image
+ * when it is zoomed, panned or narrower than the stage.
+ */
+function placeOrientationLetters(): void {
+  const rect = stage.imageRect();
+  if (!rect) return;
+  const w = stageHost.clientWidth;
+  const h = stageHost.clientHeight;
+  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
+  const cx = clamp((rect.left + rect.right) / 2, 12, w - 12);
+  const cy = clamp((rect.top + rect.bottom) / 2, 12, h - 12);
+  const place: Record<(typeof EDGES)[number], [number, number]> = {
+    top: [cx, clamp(rect.top - 10, 10, h - 10)],
+    bottom: [cx, clamp(rect.bottom + 10, 10, h - 10)],
+    left: [clamp(rect.left - 10, 10, w - 10), cy],
+    right: [clamp(rect.right + 10, 10, w - 10), cy],
+  };
+  EDGES.forEach((edge, i) => {
+    const letter = orientationLetters[i].style;
+    // Centred on the point: the stylesheet's edge offsets give way to this placement.
+    letter.left = `${place[edge][0]}px`;
+    letter.top = `${place[edge][1]}px`;
+    letter.right = 'auto';
+    letter.bottom = 'auto';
+    letter.transform = 'translate(-50%, -50%)';
+  });
 }
 
 function showOrientation(img: ViewerImage): void {

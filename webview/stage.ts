@@ -54,6 +54,8 @@ export interface StageCallbacks {
    * (or frame of a multi-frame file), without reaching for the toolbar slider.
    */
   onStepSlice(delta: number | 'first' | 'last'): void;
+  /** The image was placed again (zoom, pan, resize, another image): for what sits around it. */
+  onPlaced?(): void;
 }
 
 const ZOOM_STEP = 1.25;
@@ -328,6 +330,7 @@ export class Stage {
         c.style.transform = css;
         c.style.imageRendering = rendering;
       }
+      if (this.image) this.cb.onPlaced?.();
     }
     const dpr = window.devicePixelRatio || 1;
     const ctx = this.ctx;

@@ -72,7 +72,10 @@ export function volumePlanes(grid: PlaneGrid): VolumePlane[] {
       best = p;
     }
   }
-  return layouts.map((l, i) => ({ ...l, name: NAMES[best[i]] }));
+  const planes = layouts.map((l, i) => ({ ...l, name: NAMES[best[i]] }));
+  // The acquisition plane first, the reformats in the usual order (axial, coronal, sagittal).
+  const order = ['axial', 'coronal', 'sagittal'];
+  return [planes[0], ...planes.slice(1).sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))];
 }
 
 /** Width and height of a plane's images. */
