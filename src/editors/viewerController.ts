@@ -431,7 +431,10 @@ export class ViewerController extends Disposable {
       endpoint: this.services.endpointSummary(),
       lastSelection: this.services.lastSelections(),
       result,
-      stateKey: this.services.panelFiles.keyFor(this.uri.fsPath),
+      stateKey: this.services.panelFiles.keyFor(
+        this.uri.fsPath,
+        (await this.sliceSource()).series?.seriesInstanceUid,
+      ),
     });
     // A webview made again (hidden, then shown) gets the volume result back, and this image's share.
     if (this.volumeView.current) {

@@ -290,5 +290,14 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     const viewer = await viewerShowing(wb, /\.dcm$/i);
     assert.deepEqual((await state(viewer)).image?.slice, { index: 0, count: 1 });
     assert.equal((await state(viewer)).image?.fileName, 'other.dcm');
+
+    // Reload Window brings the panel back on the series picked, not on the folder's largest.
+    await wb.reloadWindow();
+    const back = await viewerShowing(wb, /\.dcm$/i);
+    const end = Date.now() + 20_000;
+    while ((await state(back)).image?.slice?.count !== 1 && Date.now() < end)
+      await wb.page.waitForTimeout(200);
+    assert.deepEqual((await state(back)).image?.slice, { index: 0, count: 1 }, 'the one-slice series picked');
+    assert.equal((await state(back)).image?.fileName, 'other.dcm');
   });
 });
