@@ -275,14 +275,19 @@ export class Stage {
     return [d[o], d[o + 1], d[o + 2]];
   }
 
-  /** PNG bytes of the image with its overlay and boxes at source resolution. */
+  /**
+   * PNG bytes of the image with its overlay and boxes at source resolution, oriented as the
+   * viewer shows it (the radiological display: flips and transpose applied), so an exported
+   * overlay.png looks like the screen.
+   */
   async screenshot(): Promise<Uint8Array | null> {
     if (!this.image) return null;
+    const { width, height } = this.image;
     const c = this.host.ownerDocument.createElement('canvas');
-    c.width = this.image.width;
-    c.height = this.image.height;
+    [c.width, c.height] = displaySize(this.display, width, height);
     const ctx = c.getContext('2d');
     if (!ctx) return null;
+    ctx.setTransform(...displayMatrix(this.display, width, height));
     ctx.drawImage(this.imageCanvas, 0, 0);
     if (this.overlay) {
       const o = this.overlayOpacities();
@@ -292,7 +297,9 @@ export class Stage {
       ctx.drawImage(this.overlay.line.canvas, 0, 0);
       ctx.globalAlpha = 1;
     }
-    this.drawAnnotations(ctx, 1, (x, y) => [x, y]);
+    // Boxes and labels in display coordinates, so label text stays upright.
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.drawAnnotations(ctx, 1, (x, y) => sourceToDisplay(this.display, width, height, x, y));
     const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
     return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
   }

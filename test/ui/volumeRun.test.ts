@@ -5,12 +5,14 @@ import sharp from 'sharp';
 import type { Frame } from 'playwright-core';
 import { makePhantom, PHANTOM_DIMS, PHANTOM_SPACING, phantomLabels } from '../../src/demo/phantom';
 import { readNifti } from '../support/niftiRead';
+import { startPixelServer } from '../support/pixelServer';
 import {
   letters,
   openPhantomSeries,
   SERIES_FOLDER,
   sliceShown,
   state,
+  viewerShowing,
   type VolumeState,
 } from './volumeHelpers';
 import { ARTIFACTS, closeAfterEach, waitText, Workbench } from './workbench';
@@ -319,5 +321,76 @@ describe('Volumes in the real workbench: reformats and whole-volume parsing of t
         }
     assert.equal(wrong, 0, 'labels.nii.gz holds exactly the phantom’s liver and spleen');
     await waitText(series.locator('[data-testid="run-status"]'), /Exported 5 files/);
+  });
+
+  it('exports overlay.png as the viewer shows the image (a NIfTI displayed transposed)', async () => {
+    // A loopback endpoint whose masks come from the pixels it is sent (the demo has no answer here).
+    const server = await startPixelServer();
+    try {
+      wb = await Workbench.launch('volumes-overlay-orientation', {
+        settings: {
+          'medimageparse.endpoints': [{ name: 'pixels', url: server.url, protocol: 'azureml', auth: 'none' }],
+          'medimageparse.activeEndpoint': 'pixels',
+        },
+        statusText: 'pixels',
+      });
+      const name = 'patient0500_2CH_half_sequence.nii.gz';
+      await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).dblclick();
+      const viewer = await viewerShowing(wb, /^patient0500/);
+      const s = await state(viewer);
+      assert.deepEqual(s.display, { transpose: true, flipX: false, flipY: false });
+      const [width, height] = [s.image!.width, s.image!.height];
+      await viewer.locator('[data-testid="free-text-input"] input').fill('bright');
+      await viewer.locator('[data-testid="free-text-add"]').click();
+      await viewer.locator('[data-testid="run-button"]').click();
+      const dialog = wb.page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 30_000 });
+      await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
+      await waitText(viewer.locator('[data-testid="legend"]'), /bright/, 60_000);
+      await viewer.locator('[data-testid="export-button"]').click();
+      const folder = path.join(wb.workspace, `${name}.medimageparse`);
+      const end = Date.now() + 60_000;
+      let overlay: string | undefined;
+      while (!overlay && Date.now() < end) {
+        const found = fs.existsSync(folder) && fs.readdirSync(folder).find((f) => /^overlay.*\.png$/.test(f));
+        if (found) overlay = path.join(folder, found);
+        else await wb.page.waitForTimeout(200);
+      }
+      assert.ok(overlay, 'an overlay.png was exported');
+      fs.copyFileSync(overlay, path.join(ARTIFACTS, 'volumes-overlay-export.png'));
+      const { data, info } = await sharp(overlay).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      assert.deepEqual(
+        [info.width, info.height],
+        [height, width],
+        'the displayed size: stored width and height swapped',
+      );
+      // overlay.png pixel (dx, dy) is the viewer's composed pixel at source (x = dy, y = dx).
+      let diff = 0;
+      let n = 0;
+      for (let dy = 5; dy < info.height; dy += 37)
+        for (let dx = 3; dx < info.width; dx += 41) {
+          const shown = await viewer.evaluate(
+            ([x, y]) =>
+              (
+                window as unknown as {
+                  __medimageparseViewer: { canvasPixel(x: number, y: number): number[] };
+                }
+              ).__medimageparseViewer.canvasPixel(x, y),
+            [dy, dx] as [number, number],
+          );
+          const o = (dy * info.width + dx) * info.channels;
+          diff +=
+            Math.abs(data[o] - shown[0]) +
+            Math.abs(data[o + 1] - shown[1]) +
+            Math.abs(data[o + 2] - shown[2]);
+          n += 3;
+        }
+      assert.ok(
+        diff / n < 6,
+        `overlay.png matches the viewer pixel for pixel (mean difference ${(diff / n).toFixed(2)})`,
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
