@@ -27,6 +27,8 @@ import { HistoryView } from './views/historyView';
 import { TargetsView } from './views/targetsView';
 import { exportViewerResult } from './vscode/exportCommands';
 import { applyVolumeMemorySetting } from './vscode/volumeMemory';
+import { VolumeRunner } from './vscode/volumeRunner';
+import { volumeModesOf } from './vscode/endpoints/endpointSettings';
 
 /** What `activate` returns: used by the integration tests to reach the running extension. */
 export interface MedImageParseApi {
@@ -71,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     log,
     endpoints,
     runner,
+    volumes: new VolumeRunner(endpoints, runner, log, path.join(storage, 'volume-runs')),
     history,
     panelFiles: new PanelFiles(context.workspaceState),
     viewerResults: new ViewerResults(context.workspaceState),
@@ -78,7 +81,13 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     endpointSummary: () => {
       const active = endpoints.active();
       const reason = endpoints.sendBlockedReason();
-      return { name: active.settings.name, isDemo: active.isDemo, canSend: !reason, reason };
+      return {
+        name: active.settings.name,
+        isDemo: active.isDemo,
+        canSend: !reason,
+        reason,
+        volumeModes: volumeModesOf(active.settings, active.isDemo),
+      };
     },
     lastSelections: () => context.workspaceState.get<Record<string, string[]>>(SELECTIONS_KEY, {}),
     rememberSelection: async (modality, targets) => {

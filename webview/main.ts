@@ -40,8 +40,11 @@ import type {
   ViewerSettings,
   DetectedComponent,
   EndpointSummary,
+  VolumeMode,
+  VolumeSummary,
   WebviewMessage,
 } from '../src/shared/protocol';
+import type { PlaneName } from '../src/shared/orientation';
 import { modalityKeyFor } from '../src/shared/targets';
 import { confidenceWords } from '../src/shared/suggestion';
 import { el, setText } from './dom';
@@ -71,6 +74,9 @@ import {
   type UiState,
 } from './state';
 import { Toolbar } from './toolbar';
+import { PlaneControl } from './planeControl';
+import { VolumePanel } from './volumePanel';
+import { volumeLine } from './volumeModel';
 import type { DisplayWindow } from './windowing';
 
 interface Entry {
@@ -116,6 +122,10 @@ let overlay: MaskOverlay | undefined;
 let instances: InstanceCache | undefined;
 let overlayShown = false;
 let lastSelection: Record<string, string[]> = {};
+/** The whole-volume result on screen (its figures; each slice's masks come with the slice). */
+let volumeSummary: VolumeSummary | undefined;
+/** The acquisition slice last shown, and how many there are (kept while a reformat is shown). */
+let acquiredSlice = { index: 0, count: 0 };
 let lastRepaintMs = 0;
 /**
  * Masks are composited on the CPU into two Canvas 2D layers, incrementally. A WebGL2 shader path
@@ -151,6 +161,7 @@ function dispatch(a: UiAction): void {
 function setRun(a: RunAction): void {
   run = reduceRun(run, a);
   runPanel.setRun(run);
+  refreshVolumeRun();
 }
 
 // ---- Layout ----
@@ -161,9 +172,18 @@ const toolbar = new Toolbar({
   fit: () => stage.fitToWindow(),
   actualSize: () => stage.actualSize(),
   window: (w) => setWindow(w),
-  slice: (i) => post({ type: 'selectSlice', slice: i, frame: image?.frame?.index }),
+  slice: (i) =>
+    post({
+      type: 'selectSlice',
+      slice: i,
+      frame: image?.frame?.index,
+      ...(image?.plane ? { plane: image.plane.name } : {}),
+    }),
   frame: (i) => post({ type: 'selectSlice', slice: image?.slice?.index, frame: i }),
 });
+/** The plane switch of a volume, beside the slice slider. */
+const planeControl = new PlaneControl((plane: PlaneName) => post({ type: 'selectSlice', plane }));
+toolbar.root.insertBefore(planeControl.root, toolbar.root.querySelector('.file-name'));
 
 const stageHost = el('div', { class: 'stage' });
 const cursorInfo = el('div', {
@@ -179,6 +199,7 @@ const stage = new Stage(stageHost, {
   onViewChange: () => dispatch({ type: 'view', view: stage.savedView() }),
   onWindowDrag: (w) => setWindow(w),
   onStepSlice: (delta) => toolbar.stepSlice(delta),
+  onPlaced: () => placeOrientationLetters(),
   onScaleChange: () => {
     if (overlay && overlayShown) {
       repaintOverlay();
@@ -186,6 +207,7 @@ const stage = new Stage(stageHost, {
     }
   },
 });
+planeControl.bindKeys(stage.canvas);
 stage.canvas.setAttribute('tabindex', '0');
 stage.canvas.setAttribute('role', 'img');
 stage.canvas.setAttribute('data-testid', 'canvas');
@@ -249,6 +271,11 @@ const results = new ResultsPanel({
   export: () => result && post({ type: 'export', resultId: result.id }),
 });
 
+const volumePanel = new VolumePanel({
+  run: (mode, range) => startVolumeRun(mode, range),
+  hideLikelyAbsent: (hide) => post({ type: 'volumeHideLikelyAbsent', hide }),
+});
+
 const pickerHost = el('div', { class: 'picker-host' }, el('p', { class: 'muted' }, 'Loading image…'));
 const panel = el(
   'aside',
@@ -257,6 +284,7 @@ const panel = el(
   volumeWarnings,
   pickerHost,
   runPanel.root,
+  volumePanel.root,
   results.root,
 );
 app.append(
@@ -290,7 +318,40 @@ function showImage(next: ViewerImage, first: boolean): void {
   );
   runPanel.setBurnedIn(next.burnedInAnnotation);
   showOrientation(next);
+  planeControl.setImage(next);
+  if (next.plane?.acquired && next.slice) acquiredSlice = { ...next.slice };
+  volumePanel.setVolume(next.plane ? acquiredSlice.count : undefined, acquiredSlice.index);
   attachOverlay();
+}
+
+/**
+ * Puts each orientation letter just outside the middle of its edge of the image as displayed
+ * (inside the stage, over the image when there is no room), so the letters stay with the image
+ * when it is zoomed, panned or narrower than the stage.
+ */
+function placeOrientationLetters(): void {
+  const rect = stage.imageRect();
+  if (!rect) return;
+  const w = stageHost.clientWidth;
+  const h = stageHost.clientHeight;
+  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
+  const cx = clamp((rect.left + rect.right) / 2, 12, w - 12);
+  const cy = clamp((rect.top + rect.bottom) / 2, 12, h - 12);
+  const place: Record<(typeof EDGES)[number], [number, number]> = {
+    top: [cx, clamp(rect.top - 10, 10, h - 10)],
+    bottom: [cx, clamp(rect.bottom + 10, 10, h - 10)],
+    left: [clamp(rect.left - 10, 10, w - 10), cy],
+    right: [clamp(rect.right + 10, 10, w - 10), cy],
+  };
+  EDGES.forEach((edge, i) => {
+    const letter = orientationLetters[i].style;
+    // Centred on the point: the stylesheet's edge offsets give way to this placement.
+    letter.left = `${place[edge][0]}px`;
+    letter.top = `${place[edge][1]}px`;
+    letter.right = 'auto';
+    letter.bottom = 'auto';
+    letter.transform = 'translate(-50%, -50%)';
+  });
 }
 
 function showOrientation(img: ViewerImage): void {
@@ -351,6 +412,9 @@ function showCursorInfo(): void {
 function resultFits(r: ParseResult, img: ViewerImage): string | undefined {
   if (r.width !== img.width || r.height !== img.height)
     return `This result is for a ${r.width} × ${r.height} image; this one is ${img.width} × ${img.height}.`;
+  // A volume's results belong to one plane (a slice's own result to the acquisition plane).
+  if ((r.plane ?? img.plane?.planes[0]) !== (img.plane?.name ?? r.plane))
+    return `This result is for the ${r.plane ?? img.plane?.planes[0]} plane; switch to it to see the masks.`;
   if (r.slice !== undefined && img.slice && r.slice !== img.slice.index)
     return `This result is for slice ${r.slice + 1}; go back to it to see the masks.`;
   if (r.frame !== undefined && img.frame && r.frame !== img.frame.index)
@@ -422,7 +486,7 @@ function showResult(r: ParseResult): void {
   instances = new InstanceCache(overlay.layers, r.width, r.height);
   const demo = r.source === 'demo-reference';
   const when = new Date(r.time);
-  const summary = `${r.kind === 'recognition' ? 'Recognition' : 'Parse'} · ${r.endpointName}${r.modalityKey ? ` · ${r.modalityKey}` : ''} · ${Number.isNaN(when.getTime()) ? r.time : when.toLocaleString()}`;
+  const summary = `${r.kind === 'recognition' ? 'Recognition' : r.volumeId ? 'Volume parse' : 'Parse'} · ${r.endpointName}${r.modalityKey ? ` · ${r.modalityKey}` : ''} · ${Number.isNaN(when.getTime()) ? r.time : when.toLocaleString()}`;
   results.setThresholdEnabled(r.kind !== 'recognition');
   results.setBanner(
     demo ? 'Reference annotations from the demo endpoint (not model output)' : undefined,
@@ -506,17 +570,22 @@ function shownComponents(i: number, minByte: number): DetectedComponent[] {
 function legendRows(): LegendRow[] {
   if (!overlay) return [];
   const minByte = minByteFor(threshold());
-  return entries.map((e, i) => ({
-    target: e.target,
-    label: e.label,
-    status: e.status,
-    pValue: e.pValue,
-    areaPixels: shownArea(overlay!.layers[i], minByte),
-    instances: shownComponents(i, minByte).length,
-    color: entryColors[i],
-    visible: isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay),
-    dimmed: isDimmed(e.status, settings.likelyAbsentDisplay),
-  }));
+  const volume = result?.volumeId && result.volumeId === volumeSummary?.id ? volumeSummary : undefined;
+  return entries.map((e, i) => {
+    const figures = volume?.targets.find((t) => t.target === e.target);
+    return {
+      target: e.target,
+      label: e.label,
+      status: e.status,
+      pValue: e.pValue,
+      areaPixels: shownArea(overlay!.layers[i], minByte),
+      instances: shownComponents(i, minByte).length,
+      color: entryColors[i],
+      visible: isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay),
+      dimmed: isDimmed(e.status, settings.likelyAbsentDisplay),
+      ...(figures ? { volume: volumeLine(figures) } : {}),
+    };
+  });
 }
 
 /**
@@ -556,6 +625,15 @@ function startRun(): void {
   if (!picker || !endpoint?.canSend || run.phase !== 'idle') return;
   const v = picker.current;
   if (v.selection.length === 0) return;
+  if (image?.plane && !image.plane.acquired) {
+    runPanel.showError(
+      {
+        message: `Parsing runs on the slices as acquired (${image.plane.planes[0]}), not on a ${image.plane.name} reformat: switch back to the ${image.plane.planes[0]} plane (${image.plane.planes[0][0].toUpperCase()}) to run, or use Run on volume.`,
+      },
+      'Not on a reformat',
+    );
+    return;
+  }
   const runId = newRunId();
   runPanel.showError(undefined);
   setRun({ type: 'start', runId, kind: 'parse' });
@@ -569,6 +647,48 @@ function startRun(): void {
     site: v.site,
     ctWindow: picker.effectiveCtWindow(),
   });
+}
+
+/** Whole-volume run: the picker's targets over the chosen acquisition slices (or the 3D model). */
+function startVolumeRun(mode: VolumeMode, range: [number, number] | undefined): void {
+  if (!picker || !endpoint?.canSend || run.phase !== 'idle') return;
+  const v = picker.current;
+  if (v.selection.length === 0) return;
+  const runId = newRunId();
+  runPanel.showError(undefined);
+  setRun({ type: 'start', runId, kind: 'volume' });
+  post({ type: 'saveSelection', modality: v.modality, targets: v.selection });
+  lastSelection[v.modality] = v.selection;
+  post({
+    type: 'runVolume',
+    runId,
+    prompts: v.selection,
+    mode,
+    ...(range ? { range } : {}),
+    modality: v.modality,
+    site: v.site,
+    ctWindow: picker.effectiveCtWindow(),
+  });
+}
+
+/** The volume panel's Run: enabled when a single run could start, with the same reasons. */
+function refreshVolumeRun(): void {
+  const hasPrompts = (picker?.current.selection.length ?? 0) > 0;
+  const why = !endpoint?.canSend
+    ? (endpoint?.reason ?? 'No endpoint can be used right now.')
+    : !hasPrompts
+      ? 'Choose at least one target to parse the volume.'
+      : '';
+  volumePanel.setCanRun(!!endpoint?.canSend && hasPrompts && run.phase === 'idle', why);
+}
+
+/** Takes a whole-volume result's share off the image (the volume result is gone). */
+function dropVolumeShare(): void {
+  if (!result?.volumeId) return;
+  result = undefined;
+  overlay = undefined;
+  entries = [];
+  attachOverlay();
 }
 
 function startRecognize(): void {
@@ -606,6 +726,7 @@ function onPickerChange(v: PickerValue, why: 'modality' | 'site' | 'selection' |
   else dispatch({ type: 'selection', selection: v.selection, modality: v.modality });
   runPanel.setHasPrompts(v.selection.length > 0);
   runPanel.setRecognizeKey(modalityKeyFor(v.modality, v.site));
+  refreshVolumeRun();
 }
 
 function createPicker(img: ViewerImage): void {
@@ -642,6 +763,7 @@ function handle(m: HostMessage): void {
       endpoint = m.endpoint;
       lastSelection = { ...m.lastSelection };
       runPanel.setEndpoint(m.endpoint);
+      volumePanel.setModes(m.endpoint.volumeModes);
       results.setControls(ui.threshold, ui.opacity, ui.style, ui.showBoxes);
       showImage(m.image, true);
       if (!picker) createPicker(m.image);
@@ -651,10 +773,29 @@ function handle(m: HostMessage): void {
       break;
     case 'image':
       showImage(m.image, false);
+      // Each image of a volume brings its share of the volume result.
+      if (m.result) showResult(m.result);
+      else dropVolumeShare();
+      break;
+    case 'volumeResult':
+      volumeSummary = m.summary;
+      volumePanel.setSummary(m.summary);
+      if (!m.summary) dropVolumeShare();
+      if (m.runId && m.runId === run.runId && m.summary) {
+        const n = m.summary.targets.length;
+        setRun({
+          type: 'finished',
+          runId: m.runId,
+          message: `Done: the volume, ${n} target${n === 1 ? '' : 's'}.`,
+        });
+      }
+      updateLegend();
       break;
     case 'endpoint':
       endpoint = m.endpoint;
       runPanel.setEndpoint(m.endpoint);
+      volumePanel.setModes(m.endpoint.volumeModes);
+      refreshVolumeRun();
       break;
     case 'settings': {
       const previous = settings;
@@ -740,7 +881,10 @@ const hook = Object.freeze({
           burnedInAnnotation: image.burnedInAnnotation,
           orientation: image.orientation,
           warnings: image.warnings,
+          plane: image.plane,
+          cellAspect: image.cellAspect,
         },
+        volume: volumeSummary,
         display: stage.displayTransform,
         ui,
         picker: picker?.current,

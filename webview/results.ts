@@ -15,6 +15,8 @@ export interface LegendRow extends LegendInput {
   color: string;
   visible: boolean;
   dimmed: boolean;
+  /** The target over the whole volume (mL, voxels, slices, components), for a volume result. */
+  volume?: string;
 }
 
 export interface ResultsCallbacks {
@@ -245,6 +247,13 @@ export class ResultsPanel {
               ? el('span', { class: 'absent-badge', 'aria-hidden': 'true' }, 'likely absent')
               : null,
             el('span', { class: 'legend-details small', 'aria-hidden': 'true' }, details),
+            r.volume
+              ? el(
+                  'span',
+                  { class: 'legend-details legend-volume small', 'data-testid': `legend-volume-${id}` },
+                  `Volume: ${r.volume}`,
+                )
+              : null,
           ),
           // Screen readers get the full sentence; the visible text above is the short form.
           el('span', { class: 'sr-only' }, describeRow(r, pixelSpacing)),

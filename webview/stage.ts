@@ -67,6 +67,8 @@ export interface StageCallbacks {
    * (or frame of a multi-frame file), without reaching for the toolbar slider.
    */
   onStepSlice(delta: number | 'first' | 'last'): void;
+  /** The image was placed again (zoom, pan, resize, another image): for what sits around it. */
+  onPlaced?(): void;
 }
 
 const ZOOM_STEP = 1.25;
@@ -89,6 +91,8 @@ export class Stage {
   drawnLabels: DrawnLabel[] = [];
   private transform: ViewTransform = { scale: 1, tx: 0, ty: 0 };
   private display: DisplayTransform = IDENTITY_DISPLAY;
+  /** On-screen width and height of one source pixel (non-square for reformats across slices). */
+  private cell: [number, number] = [1, 1];
   private fit = true;
   private viewW = 1;
   private viewH = 1;
@@ -141,13 +145,17 @@ export class Stage {
           flipY: image.orientation.flipY,
         }
       : IDENTITY_DISPLAY;
+    const cell: [number, number] = image.cellAspect ?? [1, 1];
     const sameSize =
       this.image &&
       this.image.width === image.width &&
       this.image.height === image.height &&
-      display.transpose === this.display.transpose;
+      display.transpose === this.display.transpose &&
+      cell[0] === this.cell[0] &&
+      cell[1] === this.cell[1];
     this.image = image;
     this.display = display;
+    this.cell = cell;
     this.appliedTransform = '';
     this.window = window;
     if (this.imageCanvas.width !== image.width || this.imageCanvas.height !== image.height) {
@@ -249,14 +257,28 @@ export class Stage {
 
   /** Width and height of the image as displayed (swapped when transposed). */
   private displayedSize(): [number, number] {
-    return this.image ? displaySize(this.display, this.image.width, this.image.height) : [1, 1];
+    return this.image ? displaySize(this.display, ...this.cellExtent()) : [1, 1];
+  }
+
+  /** The image's extent in cell units (source pixels stretched by their on-screen aspect). */
+  private cellExtent(): [number, number] {
+    return this.image ? [this.image.width * this.cell[0], this.image.height * this.cell[1]] : [1, 1];
   }
 
   /** A source point (continuous pixel coordinates) → stage CSS pixels. */
   private sourceToScreen(x: number, y: number): [number, number] {
     if (!this.image) return [x, y];
-    const [dx, dy] = sourceToDisplay(this.display, this.image.width, this.image.height, x, y);
+    const [dx, dy] = sourceToDisplay(this.display, ...this.cellExtent(), x * this.cell[0], y * this.cell[1]);
     return imageToScreen(this.transform, dx, dy);
+  }
+
+  /** The displayed image's rectangle in stage CSS pixels (for what is placed around it). */
+  imageRect(): { left: number; top: number; right: number; bottom: number } | undefined {
+    if (!this.image) return undefined;
+    const [w, h] = this.displayedSize();
+    const [x0, y0] = imageToScreen(this.transform, 0, 0);
+    const [x1, y1] = imageToScreen(this.transform, w, h);
+    return { left: x0, top: y0, right: x1, bottom: y1 };
   }
 
   /** The displayed (windowed) image colour at a source pixel. */
@@ -268,14 +290,19 @@ export class Stage {
     return [d[o], d[o + 1], d[o + 2]];
   }
 
-  /** PNG bytes of the image with its overlay and boxes at source resolution. */
+  /**
+   * PNG bytes of the image with its overlay and boxes at source resolution, oriented as the
+   * viewer shows it (the radiological display: flips and transpose applied), so an exported
+   * overlay.png looks like the screen.
+   */
   async screenshot(): Promise<Uint8Array | null> {
     if (!this.image) return null;
+    const { width, height } = this.image;
     const c = this.host.ownerDocument.createElement('canvas');
-    c.width = this.image.width;
-    c.height = this.image.height;
+    [c.width, c.height] = displaySize(this.display, width, height);
     const ctx = c.getContext('2d');
     if (!ctx) return null;
+    ctx.setTransform(...displayMatrix(this.display, width, height));
     ctx.drawImage(this.imageCanvas, 0, 0);
     if (this.overlay) {
       const o = this.overlayOpacities();
@@ -285,7 +312,12 @@ export class Stage {
       ctx.drawImage(this.overlay.line.canvas, 0, 0);
       ctx.globalAlpha = 1;
     }
-    this.drawAnnotations(ctx, 1, (x, y) => [x, y], { width: c.width, height: c.height });
+    // Boxes and labels in display coordinates, so label text stays upright.
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.drawAnnotations(ctx, 1, (x, y) => sourceToDisplay(this.display, width, height, x, y), {
+      width: c.width,
+      height: c.height,
+    });
     const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
     return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
   }
@@ -308,7 +340,10 @@ export class Stage {
     let css = 'scale(0)';
     if (this.image) {
       // screen = scale · (display matrix · source) + (tx, ty)
-      const [a, b, c, d, e, f] = displayMatrix(this.display, this.image.width, this.image.height);
+      // … with source pixels first stretched to their cell aspect: M · diag(cellX, cellY).
+      const [a0, b0, c0, d0, e, f] = displayMatrix(this.display, ...this.cellExtent());
+      const [cx, cy] = this.cell;
+      const [a, b, c, d] = [a0 * cx, b0 * cx, c0 * cy, d0 * cy];
       const s = t.scale;
       css = `matrix(${s * a}, ${s * b}, ${s * c}, ${s * d}, ${s * e + t.tx}, ${s * f + t.ty})`;
     }
@@ -320,6 +355,7 @@ export class Stage {
         c.style.transform = css;
         c.style.imageRendering = rendering;
       }
+      if (this.image) this.cb.onPlaced?.();
     }
     const dpr = window.devicePixelRatio || 1;
     const ctx = this.ctx;
@@ -541,9 +577,9 @@ export class Stage {
     if (!this.image) return;
     const [sx, sy] = this.local(e);
     const [dx, dy] = screenToImage(this.transform, sx, sy);
-    const [ix, iy] = displayToSource(this.display, this.image.width, this.image.height, dx, dy);
-    const x = Math.floor(ix);
-    const y = Math.floor(iy);
+    const [cx, cy] = displayToSource(this.display, ...this.cellExtent(), dx, dy);
+    const x = Math.floor(cx / this.cell[0]);
+    const y = Math.floor(cy / this.cell[1]);
     if (x < 0 || y < 0 || x >= this.image.width || y >= this.image.height)
       this.cb.onHover(undefined, undefined);
     else this.cb.onHover(x, y);

@@ -247,14 +247,17 @@ export function isDimmed(
 export interface RunState {
   phase: 'idle' | 'running' | 'cancelling';
   runId?: string;
-  kind?: 'parse' | 'recognition';
+  kind?: RunKind;
   message: string;
   /** Progress in percent when the host reports increments. */
   progress?: number;
 }
 
+/** A parse of the image on screen, a recognition, or a parse of the whole volume. */
+export type RunKind = 'parse' | 'recognition' | 'volume';
+
 export type RunAction =
-  | { type: 'start'; runId: string; kind: 'parse' | 'recognition' }
+  | { type: 'start'; runId: string; kind: RunKind }
   | { type: 'progress'; runId: string; message: string; increment?: number }
   | { type: 'cancel' }
   | { type: 'finished'; runId: string; message: string };
@@ -269,7 +272,12 @@ export function reduceRun(s: RunState, a: RunAction): RunState {
         phase: 'running',
         runId: a.runId,
         kind: a.kind,
-        message: a.kind === 'recognition' ? 'Recognizing…' : 'Running…',
+        message:
+          a.kind === 'recognition'
+            ? 'Recognizing…'
+            : a.kind === 'volume'
+              ? 'Parsing the volume…'
+              : 'Running…',
         progress: 0,
       };
     case 'progress':

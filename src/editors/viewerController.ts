@@ -15,6 +15,8 @@ import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
 import { viewerDefaultWindow } from './viewerWindow';
 import { suggestionForImage, type ModalityChoice } from './modalitySuggestion';
 import { briefUserError, toUserError, UserCancelledError } from '../vscode/userError';
+import type { PlaneName } from '../shared/orientation';
+import { VolumeViewer } from './volumeViewer';
 import {
   chooseSeries,
   fileSource,
@@ -119,6 +121,7 @@ export class ViewerController extends Disposable {
   }
 
   override dispose(): void {
+    this.volumeView.dispose();
     this.volumeWindowAbort.abort();
     for (const run of this.runs.values()) run.abort();
     this.runs.clear();
@@ -201,12 +204,48 @@ export class ViewerController extends Disposable {
 
   /** The viewer image for `image`, with the source's orientation and warnings and the volume's window. */
   private async viewerImage(image: SourceImage): Promise<ViewerImage> {
-    const viewerImage = toViewerImage(
-      image,
-      await this.sliceSource(),
-      this.services.runner.modalities.get(this.uri.fsPath),
-    );
+    const viewerImage = {
+      ...toViewerImage(image, await this.sliceSource(), this.services.runner.modalities.get(this.uri.fsPath)),
+      ...(await this.volumeView.acquiredPlane(image).catch(() => ({}))),
+    };
     return this.volumeWindow ? { ...viewerImage, defaultWindow: this.volumeWindow } : viewerImage;
+  }
+
+  /** The volume side: planes, reformats and the whole-volume result on screen. */
+  private readonly volumeView = new VolumeViewer(() => this.sliceSource());
+  /** The reformat shown (coronal, sagittal …), undefined on the acquisition plane. */
+  private plane?: PlaneName;
+  /** The last image index shown per reformat, so switching back returns to it. */
+  private readonly planeIndex = new Map<PlaneName, number>();
+
+  /**
+   * What the webview shows now: the current acquisition slice or reformat image, with its share
+   * of the whole-volume result when there is one.
+   */
+  private async currentView(): Promise<{ image: ViewerImage; result?: ParseResult }> {
+    const acquired = this.image ?? (await this.decodeImage());
+    if (this.plane) {
+      const reformat = await this.volumeView.reformat(
+        acquired,
+        this.plane,
+        this.planeIndex.get(this.plane),
+        this.volumeWindow ?? (await this.viewerImage(acquired)).defaultWindow,
+      );
+      if (reformat) {
+        this.planeIndex.set(this.plane, reformat.index);
+        const result = await this.volumeView.resultFor(acquired, reformat.viewerImage);
+        return { image: reformat.viewerImage, result };
+      }
+      this.plane = undefined;
+    }
+    const image = await this.viewerImage(acquired);
+    return { image, result: await this.volumeView.resultFor(acquired, image) };
+  }
+
+  /** Posts the current image (with its share of the volume result). */
+  private async postCurrentImage(): Promise<void> {
+    const { image, result } = await this.currentView();
+    this.post({ type: 'image', image, ...(result ? { result } : {}) });
   }
 
   /** The whole volume's default window, once known (see SliceSource.volumeWindow). */
@@ -226,9 +265,8 @@ export class ViewerController extends Disposable {
       const image = this.image;
       const shown = image?.defaultWindow;
       if (!image || (shown?.lower === window.lower && shown?.upper === window.upper)) return;
-      const updated = await this.viewerImage(image);
-      // A slice chosen meanwhile is already on screen (with the volume window): leave it there.
-      if (this.image === image) this.post({ type: 'image', image: updated });
+      // A slice or reformat chosen meanwhile is already on screen (with the volume window): leave it there.
+      if (this.image === image && !this.plane) await this.postCurrentImage();
     } catch (error) {
       // Only the default brightness is at stake: each slice keeps its own window.
       this.services.log.logger.warn(
@@ -273,16 +311,31 @@ export class ViewerController extends Disposable {
         this.runs.get(message.runId)?.abort();
         return;
       case 'selectSlice': {
-        if (message.slice !== undefined) this.slice = message.slice;
-        if (message.frame !== undefined) this.frame = message.frame;
         const request = ++this.sliceRequests;
         try {
+          const acquiredName = this.image && (await this.volumeView.planes(this.image))?.[0]?.name;
+          const plane = message.plane ?? this.plane ?? acquiredName;
+          if (plane && plane !== acquiredName) {
+            // A reformat: `slice` counts along it; the acquisition slice stays as it was.
+            this.plane = plane;
+            if (message.slice !== undefined) this.planeIndex.set(plane, message.slice);
+            const view = await this.currentView();
+            if (request !== this.sliceRequests) return;
+            this.post({ type: 'image', image: view.image, ...(view.result ? { result: view.result } : {}) });
+            return;
+          }
+          this.plane = undefined;
+          if (message.slice !== undefined) this.slice = message.slice;
+          if (message.frame !== undefined) this.frame = message.frame;
           const image = await this.decodeImage();
           // A kept volume answers in a few ms while the first read of one takes longer, so loads
           // can finish out of order: one that a newer request overtook is dropped.
           if (request !== this.sliceRequests) return;
           this.adoptImage(image);
-          this.post({ type: 'image', image: await this.viewerImage(image) });
+          const viewerImage = await this.viewerImage(image);
+          const result = await this.volumeView.resultFor(image, viewerImage);
+          if (request !== this.sliceRequests) return;
+          this.post({ type: 'image', image: viewerImage, ...(result ? { result } : {}) });
         } catch (error) {
           if (request === this.sliceRequests)
             void vscode.window.showErrorMessage(briefUserError(error, this.services.log).message);
@@ -290,7 +343,17 @@ export class ViewerController extends Disposable {
         return;
       }
       case 'export':
+        if (this.volumeView.owns(message.resultId)) return this.exportVolume();
         return this.services.exportResult(this, message.resultId);
+      case 'runVolume':
+        return this.onRunVolume(message);
+      case 'volumeHideLikelyAbsent': {
+        this.volumeView.hideLikelyAbsent = message.hide;
+        if (!this.image || !this.volumeView.current) return;
+        this.post({ type: 'volumeResult', summary: await this.volumeView.summary(this.image) });
+        await this.postCurrentImage();
+        return;
+      }
       case 'restoreResult': {
         const result =
           this.currentResult?.id === message.resultId
@@ -372,15 +435,27 @@ export class ViewerController extends Disposable {
       return;
     }
     if (result) this.setCurrentResult(result);
+    const view = await this.currentView().catch(async () => ({
+      image: await this.viewerImage(image),
+      result: undefined,
+    }));
     this.post({
       type: 'init',
-      image: await this.viewerImage(image),
+      image: view.image,
       settings: this.services.viewerSettings(),
       endpoint: this.services.endpointSummary(),
       lastSelection: this.services.lastSelections(),
       result,
-      stateKey: this.services.panelFiles.keyFor(this.uri.fsPath),
+      stateKey: this.services.panelFiles.keyFor(
+        this.uri.fsPath,
+        (await this.sliceSource()).series?.seriesInstanceUid,
+      ),
     });
+    // A webview made again (hidden, then shown) gets the volume result back, and this image's share.
+    if (this.volumeView.current) {
+      this.post({ type: 'volumeResult', summary: await this.volumeView.summary(image) });
+      if (view.result) this.post({ type: 'showResult', result: view.result });
+    }
     this.ready = true;
     this.readyWaiters.splice(0).forEach((resolve) => resolve());
     if (!this.volumeWindow) void this.findVolumeWindow();
@@ -390,6 +465,11 @@ export class ViewerController extends Disposable {
     const abort = new AbortController();
     this.runs.set(message.runId, abort);
     try {
+      if (this.plane) {
+        throw new Error(
+          `Parsing runs on the slices as acquired, not on a ${this.plane} reformat: switch back to the ${(this.image && (await this.volumeView.planes(this.image))?.[0]?.name) ?? 'acquisition'} plane to run.`,
+        );
+      }
       const result = await this.services.runner.run(
         {
           file: this.uri.fsPath,
@@ -413,6 +493,11 @@ export class ViewerController extends Disposable {
         },
       );
       this.setCurrentResult(result);
+      // A result of this one slice takes the place of a whole-volume result on screen.
+      if (this.volumeView.current) {
+        this.volumeView.setRun(undefined);
+        this.post({ type: 'volumeResult' });
+      }
       this.post({ type: 'runResult', runId: message.runId, result });
     } catch (error) {
       const cancelled = abort.signal.aborted || error instanceof UserCancelledError;
@@ -426,6 +511,88 @@ export class ViewerController extends Disposable {
       });
     } finally {
       this.runs.delete(message.runId);
+    }
+  }
+
+  /** Parses the whole volume (or a range of its acquisition slices) and shows the result on every slice. */
+  private async onRunVolume(message: Extract<WebviewMessage, { type: 'runVolume' }>): Promise<void> {
+    const abort = new AbortController();
+    this.runs.set(message.runId, abort);
+    try {
+      const image = this.image ?? (await this.decodeImage());
+      const volume = await this.volumeView.volume(image);
+      if (!volume)
+        throw new Error(`${path.basename(this.uri.fsPath)} is not a volume: there is one slice to parse.`);
+      const nz = volume.dims[2];
+      if (message.range && message.range[1] >= nz)
+        throw new Error(
+          `Slices ${message.range[0] + 1}–${message.range[1] + 1} are outside this volume's 1–${nz}.`,
+        );
+      const run = await this.services.volumes.run(
+        volume,
+        {
+          prompts: message.prompts,
+          mode: message.mode,
+          range: message.mode === 'slices' ? message.range : undefined,
+          modality: message.modality,
+          site: message.site,
+          ctWindow: message.ctWindow,
+          image,
+        },
+        {
+          signal: abort.signal,
+          onProgress: (text, increment) =>
+            this.post({ type: 'runProgress', runId: message.runId, message: text, increment }),
+        },
+      );
+      this.volumeView.setRun(run);
+      this.post({
+        type: 'volumeResult',
+        runId: message.runId,
+        summary: await this.volumeView.summary(image),
+      });
+      await this.postCurrentImage();
+    } catch (error) {
+      const cancelled = abort.signal.aborted || error instanceof UserCancelledError;
+      this.post({
+        type: 'runError',
+        runId: message.runId,
+        error: abort.signal.aborted
+          ? {
+              message:
+                message.mode === 'slices'
+                  ? 'Cancelled: nothing more is sent. Finished slices are kept: run the volume again to continue.'
+                  : 'Cancelled: nothing more is sent.',
+            }
+          : toUserError(error, this.services.log.redactor),
+        cancelled,
+      });
+    } finally {
+      this.runs.delete(message.runId);
+    }
+  }
+
+  /** Export of a volume result: NIfTI labels and masks, a SEG for a series, the report. */
+  private async exportVolume(): Promise<void> {
+    try {
+      const run = this.volumeView.current;
+      const image = this.image;
+      const volume = image && (await this.volumeView.volume(image));
+      const shown = volume && this.volumeView.shown(volume);
+      if (!run || !volume || !shown)
+        throw new Error('That volume result is no longer available; run it again.');
+      const exported = await this.services.volumes.export(volume, run, shown);
+      if (!exported) return;
+      this.post({ type: 'exported', folder: exported.dir, files: exported.files });
+      const choice = await vscode.window.showInformationMessage(
+        `Exported ${exported.files.length} files to ${exported.dir}`,
+        'Reveal',
+      );
+      if (choice) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(exported.dir));
+    } catch (error) {
+      const userError = toUserError(error, this.services.log.redactor);
+      this.services.log.logger.error(`Export of ${this.uri.fsPath} failed: ${userError.message}`);
+      this.post({ type: 'exportError', error: userError });
     }
   }
 }

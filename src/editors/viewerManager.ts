@@ -5,7 +5,7 @@ import { Disposable } from '../vscode/disposable';
 import { ViewTypes } from '../vscode/ids';
 import { ViewerController } from './viewerController';
 import type { ViewerServices } from './viewerServices';
-import type { SliceSource } from './sliceSource';
+import { chooseSeries, isFolder, seriesSource, type SliceSource } from './sliceSource';
 
 /** The title of the viewer panel for a file (restored tabs are recognised by it). */
 export function viewerPanelTitle(file: string): string {
@@ -43,7 +43,9 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
             panel.dispose();
             return;
           }
-          this.track(new ViewerController(vscode.Uri.file(file), panel, this.services));
+          // A panel on one series of a folder with several comes back on that series, not the largest.
+          const source = await this.seriesSourceForState(file, state).catch(() => undefined);
+          this.track(new ViewerController(vscode.Uri.file(file), panel, this.services, undefined, source));
         },
       }),
     );
@@ -58,6 +60,14 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
     }
     if (typeof s.resultId === 'string') return (await this.services.history.get(s.resultId))?.file;
     return undefined;
+  }
+
+  private async seriesSourceForState(file: string, state: unknown): Promise<SliceSource | undefined> {
+    const key = (state as { stateKey?: unknown } | undefined)?.stateKey;
+    const seriesUid = typeof key === 'string' ? this.services.panelFiles.seriesOf(key) : undefined;
+    if (!seriesUid || !(await isFolder(file))) return undefined;
+    const { series } = await chooseSeries(file, { seriesUid });
+    return seriesSource(file, series);
   }
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {

@@ -4,6 +4,7 @@ import type { EndpointSummary, ParseResult, ViewerSettings, WebviewCommand } fro
 import type { EndpointManager } from '../vscode/endpoints/endpointManager';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner } from '../vscode/parseRunner';
+import type { VolumeRunner } from '../vscode/volumeRunner';
 import type { PanelFiles } from './panelFiles';
 import type { ViewerResults } from './viewerResults';
 import type { ViewerController } from './viewerController';
@@ -14,6 +15,8 @@ export interface ViewerServices {
   log: ExtensionLog;
   endpoints: EndpointManager;
   runner: ParseRunner;
+  /** Whole-volume runs and their exports. */
+  volumes: VolumeRunner;
   history: ResultStore;
   panelFiles: PanelFiles;
   viewerResults: ViewerResults;

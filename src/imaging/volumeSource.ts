@@ -33,6 +33,8 @@ export interface VolumeSource {
    * order: the plane of voxels (i, j) at slice k, first axis fastest.
    */
   sliceToGrid<T extends Uint8Array | Float32Array>(k: number, sliceMask: T): T;
+  /** The inverse of sliceToGrid: plane k of the grid (first axis fastest) as slice k's pixels, row-major. */
+  gridToSlice<T extends Uint8Array | Float32Array>(k: number, gridPlane: T): T;
 }
 
 /** Opens a NIfTI file or a folder holding a DICOM series (the largest, unless `series` names one). */
@@ -73,6 +75,12 @@ function niftiSource(file: string, first: SourceImage): VolumeSource {
       for (let r = 0; r < d1; r++) for (let c = 0; c < d2; c++) plane[r + c * d1] = sliceMask[r * d2 + c];
       return plane as typeof sliceMask;
     },
+    gridToSlice(k, gridPlane) {
+      checkSliceMask(file, k, gridPlane, d1 * d2);
+      const image = gridPlane instanceof Float32Array ? new Float32Array(d1 * d2) : new Uint8Array(d1 * d2);
+      for (let r = 0; r < d1; r++) for (let c = 0; c < d2; c++) image[r * d2 + c] = gridPlane[r + c * d1];
+      return image as typeof gridPlane;
+    },
   };
 }
 
@@ -84,6 +92,11 @@ function seriesSource(folder: string, all: DicomSeries[], wanted: string | undef
       `no series ${wanted} here (found: ${all.map((s) => s.seriesInstanceUid).join(', ')})`,
     );
   }
+  return seriesVolumeSource(folder, series);
+}
+
+/** A DICOM series already assembled (e.g. the one a viewer shows) as a volume source. */
+export function seriesVolumeSource(folder: string, series: DicomSeries): VolumeSource {
   const { rows, columns } = series;
   const plane = rows * columns;
   return {
@@ -102,6 +115,10 @@ function seriesSource(folder: string, all: DicomSeries[], wanted: string | undef
       // Grid axes are (column, row, slice): a row-major slice is already in grid order.
       checkSliceMask(path.basename(series.slices[k].file), k, sliceMask, plane);
       return sliceMask;
+    },
+    gridToSlice(k, gridPlane) {
+      checkSliceMask(path.basename(series.slices[k].file), k, gridPlane, plane);
+      return gridPlane;
     },
   };
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { volumeFigures, type VolumeFigures } from '../analysis/volume';
 import type { EndpointClient } from '../endpoint/client';
+import { EndpointError } from '../endpoint/errors';
 import type { VolumeExportTarget } from '../export/volumeExport';
 import type { IntensitySpec } from '../imaging';
 import type { VolumeSource } from '../imaging/volumeSource';
@@ -31,7 +32,13 @@ export interface VolumeParseRequest {
 
 export interface VolumeParseOptions {
   signal?: AbortSignal;
-  onProgress?(done: number, total: number, slice: number): void;
+  /** After each slice; `fromStore` when it was kept from an earlier run (nothing was sent). */
+  onProgress?(done: number, total: number, slice: number, fromStore: boolean): void;
+  /**
+   * The endpoint said it is busy (HTTP 429) even after the client's own waits: the run goes on
+   * one slice at a time and asks for that slice again.
+   */
+  onRateLimited?(slice: number): void;
   /** Where finished slices are kept so a cancelled or failed run continues where it stopped. */
   store?: SliceStore;
 }
@@ -57,6 +64,10 @@ export interface VolumeTargetResult {
   figures: VolumeFigures;
   /** Slices (of those parsed) where the target was found but its p-value says likely absent. */
   likelyAbsentSlices: number;
+  /** Those slices' indices, ascending (slice mode; empty in 3D mode). */
+  likelyAbsent?: number[];
+  /** Per slice of the volume: this target's verdict there (slice mode), null where not parsed. */
+  verdicts?: ({ status: TargetStatus; pValue: number | null } | null)[];
 }
 
 export interface VolumeParseResult {
@@ -71,6 +82,11 @@ export interface VolumeParseResult {
 }
 
 const THRESHOLD = 127.5;
+
+/** An endpoint error that means "too many requests" (HTTP 429), however the client wrapped it. */
+function isRateLimited(error: unknown): boolean {
+  return error instanceof EndpointError && error.kind === 'rate-limited';
+}
 
 export async function parseVolume(
   volume: VolumeSource,
@@ -94,7 +110,10 @@ export async function parseVolume(
   const best = new Uint8Array(plane * nz); // highest probability so far per voxel (for labels)
   const labels = new Uint8Array(plane * nz);
   const masks = request.prompts.map(() => new Uint8Array(plane * nz));
-  const absent = request.prompts.map(() => 0);
+  const absent = request.prompts.map((): number[] => []);
+  const verdicts = request.prompts.map((): ({ status: TargetStatus; pValue: number | null } | null)[] =>
+    Array(nz).fill(null),
+  );
   let sourceKind: VolumeParseResult['source'] = 'endpoint';
   let requested = 0;
   let resumed = 0;
@@ -122,7 +141,8 @@ export async function parseVolume(
           }
         }
       }
-      if (found && t.status === 'likely-absent') absent[ti]++;
+      if (found && t.status === 'likely-absent') absent[ti].push(result.slice);
+      verdicts[ti][result.slice] = { status: found ? t.status : 'not-found', pValue: t.pValue };
     });
   };
 
@@ -157,17 +177,37 @@ export async function parseVolume(
     }
     place(result);
     done++;
-    options.onProgress?.(done, slices.length, k);
+    options.onProgress?.(done, slices.length, k, kept !== undefined);
   };
 
-  // A small pool: the endpoint's own limits and 429s are handled by the client's retries.
+  // A small pool: the client waits out 429s (Retry-After) itself; one that still fails means the
+  // endpoint's limit is below this concurrency, so the run narrows to one slice at a time and
+  // that slice is asked for once more (a second 429 on it ends the run, its slices kept).
   const queue = [...slices];
-  const workers = Array.from(
-    { length: Math.max(1, Math.min(request.concurrency ?? 2, queue.length)) },
-    async () => {
-      for (let k = queue.shift(); k !== undefined; k = queue.shift()) await work(k);
-    },
-  );
+  let allowed = Math.max(1, Math.min(request.concurrency ?? 2, queue.length));
+  let failed = false;
+  const retried = new Set<number>();
+  const worker = async (index: number): Promise<void> => {
+    // Workers beyond the allowed number stop taking slices (they finish the one they hold); after
+    // a failure nothing more is sent (finished slices are kept for the next run).
+    while (index < allowed && !failed) {
+      const k = queue.shift();
+      if (k === undefined) return;
+      try {
+        await work(k);
+      } catch (error) {
+        if (!isRateLimited(error) || retried.has(k) || options.signal?.aborted) {
+          failed = true;
+          throw error;
+        }
+        retried.add(k);
+        allowed = 1;
+        options.onRateLimited?.(k);
+        queue.unshift(k);
+      }
+    }
+  };
+  const workers = Array.from({ length: allowed }, (_, i) => worker(i));
   const outcomes = await Promise.allSettled(workers);
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failure) throw failure.reason;
@@ -184,7 +224,9 @@ export async function parseVolume(
       label: i + 1,
       mask: masks[i],
       figures: volumeFigures(masks[i], grid),
-      likelyAbsentSlices: absent[i],
+      likelyAbsentSlices: absent[i].length,
+      likelyAbsent: absent[i].sort((a, b) => a - b),
+      verdicts: verdicts[i],
     })),
   };
 }

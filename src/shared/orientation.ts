@@ -34,6 +34,10 @@ export interface DisplayOrientation extends DisplayTransform {
 
 export type Vec3 = readonly [number, number, number];
 
+/** The anatomical planes a volume is shown in (the acquisition's own and its reformats). */
+export const PLANE_NAMES = ['axial', 'coronal', 'sagittal'] as const;
+export type PlaneName = (typeof PLANE_NAMES)[number];
+
 export const IDENTITY_DISPLAY: DisplayTransform = { transpose: false, flipX: false, flipY: false };
 
 const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];

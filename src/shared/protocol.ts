@@ -5,7 +5,7 @@
  * import this module.
  */
 
-import type { DisplayOrientation } from './orientation';
+import { PLANE_NAMES, type DisplayOrientation, type PlaneName } from './orientation';
 
 /** Pixels the viewer shows at full fidelity; never the 8-bit model input. */
 export interface ViewerImage {
@@ -37,6 +37,17 @@ export interface ViewerImage {
   orientation?: DisplayOrientation;
   /** Things to know about the volume this slice belongs to (missing slices, gantry tilt …). */
   warnings?: string[];
+  /**
+   * A volume's image: which plane it lies in (the acquisition's own, or a coronal/sagittal/axial
+   * reformat) and the planes the volume can be shown in, acquisition plane first. `slice` then
+   * counts along this plane.
+   */
+  plane?: { name: PlaneName; acquired: boolean; planes: PlaneName[] };
+  /**
+   * Relative on-screen width and height of one pixel (its spacing along x and y), when pixels
+   * are not square, e.g. a reformat across 1.5 mm pixels and 2.5 mm slices: [1, 1.67].
+   */
+  cellAspect?: [number, number];
   /** Unit of the values where the file states one (RT Dose: Gy). */
   unit?: string;
 }
@@ -96,7 +107,48 @@ export interface ParseResult {
   /** Recognition only: label i + 1 is `labels[i]`, 0 background, at the source resolution. */
   labelMap?: Uint8Array;
   labels?: string[];
+  /** A slice's share of a whole-volume result: that result's id (see VolumeSummary). */
+  volumeId?: string;
+  /** With volumeId: the plane of the image this share is for (`slice` counts along it). */
+  plane?: PlaneName;
 }
+
+/** Per target of a whole-volume result (see src/pipeline/volumeView.ts). */
+export interface VolumeTargetSummary {
+  target: string;
+  /** Its value in labels.nii.gz: 1 … N in prompt order. */
+  label: number;
+  voxels: number;
+  volumeMl: number;
+  /** First and last slice with any voxel (0-based), null when empty. */
+  slices: [number, number] | null;
+  /** 3D connected components. */
+  components: number;
+  largestSliceAreaMm2: number | null;
+  /** Slices where the target was found but is likely absent (slice mode). */
+  likelyAbsentSlices: number;
+}
+
+/** A whole-volume result: its figures; each slice's masks travel with that slice's image. */
+export interface VolumeSummary {
+  id: string;
+  mode: VolumeMode;
+  prompts: string[];
+  endpointName: string;
+  time: string;
+  source: 'endpoint' | 'demo-reference';
+  /** Acquisition slices parsed, first and last (0-based). */
+  range: [number, number];
+  /** Slices answered in the run that made it, and those kept from an earlier run. */
+  requested: number;
+  resumed: number;
+  /** The figures (and masks) leave out each target's likely-absent slices. */
+  hideLikelyAbsent: boolean;
+  targets: VolumeTargetSummary[];
+}
+
+/** Whole-volume parsing: slice by slice with the 2D model, or the MedImageParse 3D model. */
+export type VolumeMode = 'slices' | '3d';
 
 export interface EndpointSummary {
   name: string;
@@ -104,6 +156,8 @@ export interface EndpointSummary {
   /** False in Restricted Mode or without a usable endpoint; `reason` says why. */
   canSend: boolean;
   reason?: string;
+  /** How this endpoint can parse a whole volume (its model): 2D slice by slice, or 3D. */
+  volumeModes?: VolumeMode[];
 }
 
 export interface ViewerSettings {
@@ -145,8 +199,13 @@ export type HostMessage =
       /** Opaque id of the file; the webview keeps it in its state so a reload can reopen it. */
       stateKey: string;
     }
-  /** A different slice or frame of the same file. */
-  | { type: 'image'; image: ViewerImage }
+  /**
+   * A different slice or frame of the same file (or plane of its volume); `result` is that
+   * image's share of the whole-volume result on screen, if any.
+   */
+  | { type: 'image'; image: ViewerImage; result?: ParseResult }
+  /** A whole-volume result was made (`runId`), changed (likely-absent slices hidden) or restored; undefined: none. */
+  | { type: 'volumeResult'; runId?: string; summary?: VolumeSummary }
   | { type: 'endpoint'; endpoint: EndpointSummary }
   | { type: 'settings'; settings: ViewerSettings }
   | { type: 'runProgress'; runId: string; message: string; increment?: number }
@@ -168,8 +227,25 @@ export type WebviewMessage =
   | { type: 'ready'; viewerId?: string }
   | { type: 'run'; runId: string; prompts: string[]; modality?: string; site?: string; ctWindow?: string }
   | { type: 'recognize'; runId: string; modalityKey: string }
+  /**
+   * Parse the whole volume (or acquisition slices `range`, first and last, 0-based) with the
+   * endpoint's 2D model slice by slice, or its 3D model.
+   */
+  | {
+      type: 'runVolume';
+      runId: string;
+      prompts: string[];
+      mode: VolumeMode;
+      range?: [number, number];
+      modality?: string;
+      site?: string;
+      ctWindow?: string;
+    }
+  /** Leave out (or bring back) each target's likely-absent slices in the volume result. */
+  | { type: 'volumeHideLikelyAbsent'; hide: boolean }
   | { type: 'cancel'; runId: string }
-  | { type: 'selectSlice'; slice?: number; frame?: number }
+  /** `plane`: a volume's plane to show (default: the one shown); `slice` counts along it. */
+  | { type: 'selectSlice'; slice?: number; frame?: number; plane?: PlaneName }
   | { type: 'export'; resultId: string }
   | { type: 'restoreResult'; resultId: string }
   | { type: 'saveSelection'; modality: string; targets: string[] }
@@ -223,6 +299,30 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
         site: m.site,
         ctWindow: m.ctWindow,
       };
+    case 'runVolume': {
+      if (!isString(m.runId, 100) || !isStringList(m.prompts) || m.prompts.length === 0) return undefined;
+      if (!isOptionalString(m.modality) || !isOptionalString(m.site) || !isOptionalString(m.ctWindow))
+        return undefined;
+      if (m.mode !== 'slices' && m.mode !== '3d') return undefined;
+      let range: [number, number] | undefined;
+      if (m.range !== undefined) {
+        if (!Array.isArray(m.range) || m.range.length !== 2 || !m.range.every(isIndex)) return undefined;
+        range = [m.range[0] as number, m.range[1] as number];
+        if (range[0] > range[1]) return undefined;
+      }
+      return {
+        type: 'runVolume',
+        runId: m.runId,
+        prompts: m.prompts.map((p) => p.trim()),
+        mode: m.mode,
+        ...(range ? { range } : {}),
+        modality: m.modality,
+        site: m.site,
+        ctWindow: m.ctWindow,
+      };
+    }
+    case 'volumeHideLikelyAbsent':
+      return typeof m.hide === 'boolean' ? { type: 'volumeHideLikelyAbsent', hide: m.hide } : undefined;
     case 'recognize':
       if (!isString(m.runId, 100) || !isString(m.modalityKey, 100)) return undefined;
       return { type: 'recognize', runId: m.runId, modalityKey: m.modalityKey };
@@ -231,10 +331,12 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     case 'selectSlice':
       if ((m.slice !== undefined && !isIndex(m.slice)) || (m.frame !== undefined && !isIndex(m.frame)))
         return undefined;
+      if (m.plane !== undefined && !(PLANE_NAMES as readonly unknown[]).includes(m.plane)) return undefined;
       return {
         type: 'selectSlice',
         slice: m.slice as number | undefined,
         frame: m.frame as number | undefined,
+        ...(m.plane !== undefined ? { plane: m.plane as PlaneName } : {}),
       };
     case 'export':
       return isString(m.resultId, 100) ? { type: 'export', resultId: m.resultId } : undefined;

@@ -8,68 +8,10 @@ import { encodeNiftiInt16 } from '../../src/export/nifti';
 import { findSeries } from '../../src/imaging/series';
 import { restoredPhantom } from '../support/restoredPhantom';
 import { ARTIFACTS, closeAfterEach, waitText, Workbench } from './workbench';
+import { letters, openPhantomSeries, SERIES_FOLDER, sliceShown, state, viewerShowing } from './volumeHelpers';
 
-const SERIES_FOLDER = 'synthetic_phantom_ct_series';
 /** The phantom stored with i' to the patient's right and j' anterior: shown as stored, it is transposed and mirrored. */
 const RAS_COPY = 'phantom_RAS_copy.nii.gz';
-
-interface VolumeState {
-  image?: {
-    fileName: string;
-    width: number;
-    height: number;
-    slice?: { index: number; count: number };
-    frame?: { index: number; count: number };
-    warnings?: string[];
-  };
-  display?: { transpose: boolean; flipX: boolean; flipY: boolean };
-  /** Zoom and pan: stage CSS pixel = display pixel · scale + (tx, ty). */
-  view: { scale: number; tx: number; ty: number };
-}
-
-/** The frame of the viewer whose image is named like `fileName` (a regexp for a series' slice files). */
-async function viewerShowing(wb: Workbench, fileName: RegExp): Promise<Frame> {
-  const end = Date.now() + 45_000;
-  while (Date.now() < end) {
-    for (const frame of wb.page.frames()) {
-      const name = await frame
-        .evaluate(
-          () =>
-            (
-              window as unknown as { __medimageparseViewer?: { state(): VolumeState } }
-            ).__medimageparseViewer?.state().image?.fileName,
-        )
-        .catch(() => undefined);
-      if (name && fileName.test(name)) return frame;
-    }
-    await wb.page.waitForTimeout(150);
-  }
-  throw new Error(`no viewer shows ${fileName}`);
-}
-
-const state = (frame: Frame) =>
-  frame.evaluate(() =>
-    (window as unknown as { __medimageparseViewer: { state(): VolumeState } }).__medimageparseViewer.state(),
-  );
-
-async function sliceShown(frame: Frame, index: number): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (Date.now() < end) {
-    if ((await state(frame)).image?.slice?.index === index) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`slice ${index} was never shown; showing ${JSON.stringify((await state(frame)).image?.slice)}`);
-}
-
-async function letters(frame: Frame): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const edge of ['top', 'bottom', 'left', 'right']) {
-    const el = frame.locator(`[data-testid="orientation-${edge}"]`);
-    assert.ok(await el.isVisible(), `the ${edge} letter is shown`);
-    out[edge] = ((await el.textContent()) ?? '').trim();
-  }
-  return out;
-}
 
 /** Same window in every viewer, so screenshots compare anatomy, not default windows. */
 async function setWindow(frame: Frame): Promise<void> {
@@ -121,26 +63,6 @@ function parseReadout(text: string): { x: number; y: number; value: string } {
   const m = /x (\d+), y (\d+) · (-?[\d.]+)/.exec(text);
   assert.ok(m, `a readout: ${text}`);
   return { x: Number(m[1]), y: Number(m[2]), value: m[3] };
-}
-
-/** Opens the phantom's series from the explorer's context menu, as a user does. */
-async function openPhantomSeries(wb: Workbench, folder = SERIES_FOLDER): Promise<Frame | undefined> {
-  const explorer = wb.page.locator('.explorer-folders-view');
-  await explorer
-    .locator('.monaco-list-row', { hasText: /^phantom$/ })
-    .first()
-    .click();
-  const folderRow = explorer.locator('.monaco-list-row', { hasText: folder }).first();
-  await folderRow.waitFor();
-  await folderRow.click({ button: 'right' });
-  const item = wb.page
-    .locator('.monaco-menu .action-label', { hasText: 'Open DICOM Series in Viewer' })
-    .first();
-  await item.click();
-  // A click that lands while the menu is still animating in is lost: the highlighted item takes Enter.
-  await wb.page.waitForTimeout(500);
-  if (await item.isVisible().catch(() => false)) await wb.page.keyboard.press('Enter');
-  return folder === SERIES_FOLDER ? viewerShowing(wb, /\.dcm$/i) : undefined;
 }
 
 describe('Volumes in the real workbench: a DICOM series and radiological display', () => {
@@ -368,5 +290,14 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     const viewer = await viewerShowing(wb, /\.dcm$/i);
     assert.deepEqual((await state(viewer)).image?.slice, { index: 0, count: 1 });
     assert.equal((await state(viewer)).image?.fileName, 'other.dcm');
+
+    // Reload Window brings the panel back on the series picked, not on the folder's largest.
+    await wb.reloadWindow();
+    const back = await viewerShowing(wb, /\.dcm$/i);
+    const end = Date.now() + 20_000;
+    while ((await state(back)).image?.slice?.count !== 1 && Date.now() < end)
+      await wb.page.waitForTimeout(200);
+    assert.deepEqual((await state(back)).image?.slice, { index: 0, count: 1 }, 'the one-slice series picked');
+    assert.equal((await state(back)).image?.fileName, 'other.dcm');
   });
 });

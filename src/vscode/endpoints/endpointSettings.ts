@@ -16,6 +16,8 @@ export interface EndpointSettings {
   batchEndpoint?: string;
   resourceGroup?: string;
   workspace?: string;
+  /** The model it serves: MedImageParse (2D images; volumes slice by slice) or MedImageParse 3D. */
+  model?: '2d' | '3d';
 }
 
 /** The built-in offline endpoint; never stored in settings. */
@@ -43,6 +45,7 @@ function asEndpoint(raw: unknown): EndpointSettings | undefined {
     ...optionalText(r, 'batchEndpoint'),
     ...optionalText(r, 'resourceGroup'),
     ...optionalText(r, 'workspace'),
+    model: r.model === '3d' ? '3d' : undefined,
   };
 }
 
@@ -76,6 +79,12 @@ export function readActiveEndpointName(): string {
 
 export async function writeActiveEndpointName(name: string): Promise<void> {
   await config().update('activeEndpoint', name, vscode.ConfigurationTarget.Global);
+}
+
+/** How an endpoint can parse a volume: the demo answers both protocols; others serve one model. */
+export function volumeModesOf(settings: EndpointSettings, isDemo: boolean): ('slices' | '3d')[] {
+  if (isDemo) return ['slices', '3d'];
+  return settings.model === '3d' ? ['3d'] : ['slices'];
 }
 
 /** Request and retry settings shared by all endpoints. */
