@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { evaluateCommand } from './evaluate';
 import { inspectCommand } from './inspect';
 import { mcpCommand } from './mcp';
 import { preprocessCommand } from './preprocess';
@@ -17,4 +18,5 @@ export const cliCommands: readonly CliCommand[] = [
   inspectCommand,
   parseVolumeCommand,
   mcpCommand,
+  evaluateCommand,
 ];

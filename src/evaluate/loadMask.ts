@@ -1,0 +1,73 @@
+import { readMask } from '../analysis/rasterIO';
+import { openVolumeSource, readVolumeValues } from '../imaging/volumeSource';
+import type { MaskRef } from './discover';
+
+/** A binary mask (1 inside, 0 outside) on its grid, first axis fastest. */
+export interface LoadedMask {
+  mask: Uint8Array;
+  /** [width, height] for a PNG, [x, y, slices] for a NIfTI. */
+  dims: number[];
+  /** mm per grid axis when the file knows it (NIfTI); PNG masks do not. */
+  spacing?: number[];
+}
+
+/**
+ * Decoded label volumes, kept while one image's targets are read (each target of a label volume
+ * is one label of the same file).
+ */
+export class MaskCache {
+  private readonly volumes = new Map<
+    string,
+    Promise<{ values: Float32Array; dims: number[]; spacing: number[] }>
+  >();
+
+  volume(file: string) {
+    let v = this.volumes.get(file);
+    if (!v) {
+      v = (async () => {
+        const source = await openVolumeSource(file);
+        return {
+          values: await readVolumeValues(source),
+          dims: [...source.dims],
+          spacing: [...source.spacing],
+        };
+      })();
+      this.volumes.set(file, v);
+    }
+    return v;
+  }
+
+  clear(): void {
+    this.volumes.clear();
+  }
+}
+
+/**
+ * Reads one target's mask. PNG: values above the reference's threshold are inside; without one,
+ * a mask of only 0 and 1 is taken as it is and any other mask is inside from 128 (so 0/255 masks
+ * and probability maps both work). NIfTI: the target's label, or any non-zero voxel of a mask.
+ */
+export async function loadMask(ref: MaskRef, cache: MaskCache): Promise<LoadedMask> {
+  if (ref.format === 'png') {
+    const { mask, width, height } = await readMask(ref.file);
+    let threshold = ref.threshold;
+    if (threshold === undefined) {
+      let max = 0;
+      for (let i = 0; i < mask.length && max <= 1; i++) if (mask[i] > max) max = mask[i];
+      threshold = max <= 1 ? 0 : 127.5;
+    }
+    const out = new Uint8Array(mask.length);
+    for (let i = 0; i < mask.length; i++) out[i] = mask[i] > threshold ? 1 : 0;
+    return { mask: out, dims: [width, height] };
+  }
+  const { values, dims, spacing } = await cache.volume(ref.file);
+  const out = new Uint8Array(values.length);
+  const label = ref.label;
+  if (label === undefined) for (let i = 0; i < values.length; i++) out[i] = values[i] !== 0 ? 1 : 0;
+  else for (let i = 0; i < values.length; i++) out[i] = values[i] === label ? 1 : 0;
+  return {
+    mask: out,
+    dims: dims[2] === 1 ? dims.slice(0, 2) : dims,
+    spacing: dims[2] === 1 ? spacing.slice(0, 2) : spacing,
+  };
+}
