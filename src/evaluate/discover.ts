@@ -102,7 +102,10 @@ export async function discoverMasks(
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
-        if (isResultFolderName(e.name)) resultDirs.push(full);
+        // parse-volume names its result folder after the source (`scan.nii.gz/`): any folder
+        // with a report.json of ours is a result too.
+        if (isResultFolderName(e.name) || (await isOurReport(path.join(full, 'report.json'))))
+          resultDirs.push(full);
         else await walk(full);
       } else if (e.isFile()) loose.push(full);
     }
@@ -144,6 +147,21 @@ export async function discoverMasks(
     (a, b) => a.key.localeCompare(b.key) || a.location.localeCompare(b.location),
   );
   return { images, warnings, fromResultFolders };
+}
+
+/** True when `file` is a report this extension writes (2D export or volume result). */
+async function isOurReport(file: string): Promise<boolean> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (!stat?.isFile() || stat.size > 64 * 1024 ** 2) return false;
+  try {
+    const json = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+    return (
+      isRecord(json) &&
+      (json.schema === VOLUME_REPORT_SCHEMA || (json.schemaVersion === 1 && isRecord(json.source)))
+    );
+  } catch {
+    return false;
+  }
 }
 
 async function readJson(file: string): Promise<unknown> {
