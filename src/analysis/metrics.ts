@@ -201,55 +201,53 @@ function surfaceDistances(
   spacing: readonly number[],
   box: Box,
 ): Float64Array {
-  const nx = dims[0];
-  const ny = dims[1];
-  const [x0, x1, y0, y1, z0, z1] = box;
-  const bx = x1 - x0 + 1;
-  const by = y1 - y0 + 1;
-  const bz = z1 - z0 + 1;
-  const a = new Uint8Array(bx * by * bz);
-  const b = new Uint8Array(bx * by * bz);
-  for (let z = 0, j = 0; z < bz; z++) {
-    for (let y = 0; y < by; y++) {
-      const i = x0 + nx * (y0 + y + ny * (z0 + z));
-      for (let x = 0; x < bx; x++, j++) {
-        a[j] = pred[i + x] !== 0 ? 1 : 0;
-        b[j] = truth[i + x] !== 0 ? 1 : 0;
-      }
-    }
-  }
-  const boxDims = [bx, by, bz] as const;
-  const sa = surface(a, boxDims);
-  const sb = surface(b, boxDims);
+  const grid = [dims[0], dims[1], dims.length === 3 ? dims[2] : 1] as const;
+  const sa = surface(pred, grid, box);
+  const sb = surface(truth, grid, box);
+  const boxDims = [box[1] - box[0] + 1, box[3] - box[2] + 1, box[5] - box[4] + 1] as const;
   const sp = [spacing[0], spacing[1], spacing.length === 3 ? spacing[2] : 1];
-  const scratch = new Float64Array(bx * by * bz);
+  const scratch = new Float64Array(boxDims[0] * boxDims[1] * boxDims[2]);
   const out = new Float64Array(sa.length + sb.length);
   out.set(distancesTo(sb, sa, boxDims, sp, scratch), 0);
   out.set(distancesTo(sa, sb, boxDims, sp, scratch), sa.length);
   return out.sort();
 }
 
-/** Indices of the surface voxels of a 0/1 mask (face neighbour outside the mask or the grid). */
-export function surface(mask: Uint8Array, dims: readonly [number, number, number]): Int32Array {
+/**
+ * The surface voxels of a mask (non-zero voxels with a face neighbour outside the mask or the
+ * grid), as indices into `box` (first axis fastest; default: the whole grid). The box must hold
+ * every voxel of the mask: it is read in place, no copy.
+ */
+export function surface(
+  mask: ArrayLike<number>,
+  dims: readonly [number, number, number],
+  box: Box = [0, dims[0] - 1, 0, dims[1] - 1, 0, dims[2] - 1],
+): Int32Array {
   const [nx, ny, nz] = dims;
   const plane = nx * ny;
+  const [x0, x1, y0, y1, z0, z1] = box;
+  const bx = x1 - x0 + 1;
+  const by = y1 - y0 + 1;
   const found: number[] = [];
-  for (let z = 0, i = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        if (!mask[i]) continue;
+  for (let z = z0; z <= z1; z++) {
+    for (let y = y0; y <= y1; y++) {
+      const rowStart = nx * (y + ny * z);
+      const local = bx * (y - y0 + by * (z - z0)) - x0;
+      for (let x = x0; x <= x1; x++) {
+        const i = rowStart + x;
+        if (mask[i] === 0) continue;
         if (
           x === 0 ||
           x === nx - 1 ||
           y === 0 ||
           y === ny - 1 ||
-          !mask[i - 1] ||
-          !mask[i + 1] ||
-          !mask[i - nx] ||
-          !mask[i + nx] ||
-          (nz > 1 && (z === 0 || z === nz - 1 || !mask[i - plane] || !mask[i + plane]))
+          mask[i - 1] === 0 ||
+          mask[i + 1] === 0 ||
+          mask[i - nx] === 0 ||
+          mask[i + nx] === 0 ||
+          (nz > 1 && (z === 0 || z === nz - 1 || mask[i - plane] === 0 || mask[i + plane] === 0))
         )
-          found.push(i);
+          found.push(local + x);
       }
     }
   }

@@ -1,4 +1,6 @@
+import { promises as fs } from 'node:fs';
 import { readMask } from '../analysis/rasterIO';
+import { decodeGray8Png } from './grayPng';
 import { openVolumeSource, readVolumeValues } from '../imaging/volumeSource';
 import type { MaskRef } from './discover';
 
@@ -49,7 +51,7 @@ export class MaskCache {
  */
 export async function loadMask(ref: MaskRef, cache: MaskCache): Promise<LoadedMask> {
   if (ref.format === 'png') {
-    const { mask, width, height } = await readMask(ref.file);
+    const { mask, width, height } = await readPngMask(ref.file);
     let threshold = ref.threshold;
     if (threshold === undefined) {
       let max = 0;
@@ -70,4 +72,18 @@ export async function loadMask(ref: MaskRef, cache: MaskCache): Promise<LoadedMa
     dims: dims[2] === 1 ? dims.slice(0, 2) : dims,
     spacing: dims[2] === 1 ? spacing.slice(0, 2) : spacing,
   };
+}
+
+/** An 8-bit grey PNG by the fast path, anything else by the general decoder. */
+async function readPngMask(file: string): Promise<{ mask: Uint8Array; width: number; height: number }> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (error) {
+    throw new Error(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+      cause: error,
+    });
+  }
+  const fast = await decodeGray8Png(bytes);
+  return fast ? { mask: fast.data, width: fast.width, height: fast.height } : readMask(file);
 }
