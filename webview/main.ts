@@ -48,6 +48,7 @@ import { describeRow } from './legendModel';
 import { Messenger } from './messenger';
 import { MaskOverlay } from './overlay';
 import { colorHexFor } from './palette';
+import { CompareLayer, diceAt } from './compare';
 import { Picker, type PickerValue } from './picker';
 import { CATALOGUE_MODALITIES, initialChoice } from './prompts';
 import { LEGEND_ID, ResultsPanel, type LegendRow } from './results';
@@ -108,6 +109,10 @@ let result: ParseResult | undefined;
 let entries: Entry[] = [];
 let overlay: MaskOverlay | undefined;
 let overlayShown = false;
+/** Ground truth found next to the image for the result shown (by target), and whether it is shown. */
+let truth: { resultId: string; masks: Map<string, Uint8Array> } | undefined;
+let compareOn = false;
+let compareLayer: CompareLayer | undefined;
 let lastSelection: Record<string, string[]> = {};
 let lastRepaintMs = 0;
 /**
@@ -219,6 +224,10 @@ const runPanel = new RunPanel({
 });
 
 const results = new ResultsPanel({
+  compare: (on) => {
+    compareOn = on;
+    repaintNow();
+  },
   threshold: (v) => {
     dispatch({ type: 'threshold', value: v });
     repaintNow();
@@ -377,6 +386,8 @@ function showResult(r: ParseResult): void {
     return;
   }
   result = r;
+  if (truth?.resultId !== r.id) truth = undefined;
+  results.setCompare(!!truth, compareOn);
   dispatch({ type: 'result', resultId: r.id });
   // A result that arrives from elsewhere (explorer, History) shows what was asked, so Run repeats it.
   if (r.kind === 'parse' && picker && picker.current.selection.length === 0) {
@@ -447,7 +458,32 @@ function repaintOverlay(): void {
   );
   const dimmed = entries.map((e) => isDimmed(e.status, settings.likelyAbsentDisplay));
   overlay.update({ threshold: threshold(), visible, dimmed, outlineWidth: outlineWidthFor(stage.scale) });
+  paintCompare(visible);
   stage.setOverlayLook(ui.style, ui.opacity);
+}
+
+/** The one rendering path of "Compare with ground truth": TP/FP/FN instead of the overlay. */
+function paintCompare(visible: boolean[]): void {
+  const masks = comparing() ? truth!.masks : undefined;
+  if (!masks || !result) {
+    stage.setCompareLayer(undefined);
+    return;
+  }
+  if (!compareLayer || compareLayer.width !== result.width || compareLayer.height !== result.height)
+    compareLayer = new CompareLayer(result.width, result.height);
+  const minByte = minByteFor(threshold());
+  compareLayer.update(
+    result.targets.flatMap((t, i) => {
+      const m = masks.get(t.target);
+      return m ? [{ pred: t.mask, truth: m, visible: visible[i] }] : [];
+    }),
+    minByte,
+  );
+  stage.setCompareLayer(compareLayer.canvas);
+}
+
+function comparing(): boolean {
+  return compareOn && !!truth && !!result && truth.resultId === result.id && result.kind === 'parse';
 }
 
 /** Repaints after a control change, synchronously, and records how long it took. */
@@ -495,7 +531,15 @@ function legendRows(): LegendRow[] {
     color: colorHexFor(i),
     visible: isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay),
     dimmed: isDimmed(e.status, settings.likelyAbsentDisplay),
+    ...diceOf(i, minByte),
   }));
+}
+
+/** Target i's Dice against its ground truth, while comparing. */
+function diceOf(i: number, minByte: number): { dice?: number } {
+  const t = result?.targets[i];
+  const m = t && comparing() ? truth!.masks.get(t.target) : undefined;
+  return m && t ? { dice: diceAt(t.mask, m, minByte) } : {};
 }
 
 let legendTimer = 0;
@@ -654,6 +698,12 @@ function handle(m: HostMessage): void {
           post({ type: 'screenshot', requestId: m.requestId, png: null });
         });
       break;
+    case 'groundTruth':
+      if (!result || m.resultId !== result.id) break;
+      truth = { resultId: m.resultId, masks: new Map(m.targets.map((t) => [t.target, t.mask])) };
+      results.setCompare(true, compareOn);
+      repaintNow();
+      break;
     default: {
       const never: never = m;
       void never;
@@ -690,6 +740,7 @@ const hook = Object.freeze({
         endpoint,
         settings,
         overlayShown,
+        compare: { available: !!truth && truth.resultId === result?.id, on: comparing() },
         result: result && {
           id: result.id,
           kind: result.kind,
@@ -704,6 +755,7 @@ const hook = Object.freeze({
             areaPixels: r.areaPixels,
             instances: r.instances,
             color: r.color,
+            dice: r.dice,
             description: describeRow(r, image?.pixelSpacing),
           })),
         },

@@ -15,6 +15,8 @@ export interface LegendRow extends LegendInput {
   color: string;
   visible: boolean;
   dimmed: boolean;
+  /** Dice against the ground truth at the current threshold, while comparing. */
+  dice?: number;
 }
 
 export interface ResultsCallbacks {
@@ -24,6 +26,8 @@ export interface ResultsCallbacks {
   boxes(on: boolean): void;
   visibility(target: string, visible: boolean): void;
   export(): void;
+  /** "Compare with ground truth" toggled. */
+  compare(on: boolean): void;
 }
 
 type CheckboxElement = HTMLElement & { checked: boolean };
@@ -40,6 +44,7 @@ export class ResultsPanel {
   private readonly opacityOut: HTMLOutputElement;
   private readonly styleHost: HTMLElement;
   private readonly boxes: CheckboxElement;
+  private readonly compare: CheckboxElement;
   private readonly legend: HTMLElement;
   private readonly exportButton: HTMLElement;
   private readonly controls: HTMLElement;
@@ -83,6 +88,14 @@ export class ResultsPanel {
       label: 'Bounding boxes',
     });
     this.boxes.addEventListener('change', () => cb.boxes(this.boxes.checked));
+    this.compare = el<CheckboxElement>('vscode-checkbox', {
+      'data-testid': 'compare-toggle',
+      label: 'Compare with ground truth',
+      title:
+        'Colour true positive (green), false positive (red) and false negative (blue) pixels against the masks found next to the image',
+      hidden: true,
+    });
+    this.compare.addEventListener('change', () => cb.compare(this.compare.checked));
     this.legend = el('ul', {
       class: 'legend',
       id: LEGEND_ID,
@@ -119,6 +132,7 @@ export class ResultsPanel {
         this.styleHost,
         this.boxes,
       ),
+      this.compare,
     );
     this.empty = el(
       'p',
@@ -176,6 +190,12 @@ export class ResultsPanel {
     }
   }
 
+  /** Offers "Compare with ground truth" when truth was found for the result shown. */
+  setCompare(available: boolean, on: boolean): void {
+    show(this.compare, available);
+    this.compare.checked = available && on;
+  }
+
   /** Recognition layers are label regions: the threshold does not apply to them. */
   setThresholdEnabled(enabled: boolean): void {
     this.threshold.disabled = !enabled;
@@ -216,6 +236,7 @@ export class ResultsPanel {
           r.status === 'not-found'
             ? 'not found'
             : `${formatArea(r.areaPixels, pixelSpacing)} · ${instancesText(r.instances)}${kind === 'parse' ? ` · ${statusText(r.status, r.pValue)}` : ''}`;
+        const diceText = r.dice === undefined ? '' : `Dice ${r.dice.toFixed(3)} · `;
         const cls = [
           'legend-row',
           r.dimmed ? 'dimmed' : '',
@@ -232,10 +253,15 @@ export class ResultsPanel {
             'span',
             { class: 'legend-text' },
             toggle,
-            el('span', { class: 'legend-details small', 'aria-hidden': 'true' }, details),
+            el('span', { class: 'legend-details small', 'aria-hidden': 'true' }, diceText + details),
           ),
           // Screen readers get the full sentence; the visible text above is the short form.
-          el('span', { class: 'sr-only' }, describeRow(r, pixelSpacing)),
+          el(
+            'span',
+            { class: 'sr-only' },
+            describeRow(r, pixelSpacing) +
+              (r.dice === undefined ? '' : ` Dice against ground truth ${r.dice.toFixed(3)}.`),
+          ),
         );
       }),
     );
