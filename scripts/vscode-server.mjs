@@ -29,6 +29,13 @@ function run(cmd, args, cwd, extraEnv = {}) {
   }
 }
 
+/** Whether Debian's python3 (or the python3 on PATH) imports `module`. */
+function hasPythonModule(module) {
+  return ['/usr/bin/python3', 'python3'].some(
+    (py) => spawnSync(py, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0,
+  );
+}
+
 function hasCommand(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
@@ -47,6 +54,8 @@ export function ensureSystemPackages() {
   }
   if (!hasCommand('dcm2niix')) missing.push('dcm2niix');
   if (!hasCommand('dciodvfy')) missing.push('dicom3tools');
+  // The evaluation metrics are checked against scipy.ndimage (test/support/scipyMetrics.ts).
+  if (!hasPythonModule('scipy.ndimage')) missing.push('python3-scipy');
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !hasCommand('apt-get')) {
