@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isResultFolderName, sourceStem } from '../export';
 import { VOLUME_REPORT_SCHEMA } from '../export/volumeExport';
+import { mayBeDicom, readSeg } from './segTruth';
 
 /**
  * Finding masks on disk for an evaluation: ground truth and predictions are both "images, each
@@ -18,6 +19,8 @@ import { VOLUME_REPORT_SCHEMA } from '../export/volumeExport';
  *   `{"labels": ["liver", …]}` (label i + 1), or our volume `report.json` form `{"targets":
  *   [{"name", "label"}]}`. Every target of the map is defined (absent = empty), others unknown.
  * - NIfTI masks `<image stem>_<target>.nii[.gz]` without a sidecar: any non-zero voxel is inside.
+ * - DICOM SEG files: one target per segment (its label), paired with the result of the series it
+ *   references (volume results of a DICOM series) or of the one image it references.
  *
  * Nothing is read beyond the folder listing and the small JSON files here; masks are read when
  * evaluated.
@@ -26,8 +29,8 @@ import { VOLUME_REPORT_SCHEMA } from '../export/volumeExport';
 /** Where one target's mask comes from. */
 export interface MaskRef {
   file: string;
-  format: 'png' | 'nifti';
-  /** The target's value in a label volume; undefined: any value counted as inside (see `threshold`). */
+  format: 'png' | 'nifti' | 'seg';
+  /** The target's value in a label volume, or its segment number in a DICOM SEG; undefined: any value counted as inside (see `threshold`). */
   label?: number;
   /** Values above it are inside; undefined: > 0 for 0/1 masks, else ≥ 128 (see loadMask). */
   threshold?: number;
@@ -48,6 +51,10 @@ export interface MaskedImage {
   dims?: number[];
   /** The source image (for thumbnails), when the report names one. */
   sourceFile?: string;
+  /** Voxel → RAS world of a volume result (places DICOM SEG frames on its grid). */
+  affine?: number[][];
+  /** SOP Instance UID of a single DICOM image's result (matches a SEG's referenced image). */
+  sopInstanceUid?: string;
   /** Where the masks were found (the result folder, or the folder of loose masks). */
   location: string;
   /** Target name → mask; `null` = prompted and nothing found (an empty mask). */
@@ -212,11 +219,12 @@ async function readResultFolder(dir: string): Promise<{ created: string; image: 
       created: typeof report.time === 'string' ? report.time : '',
       image: {
         key: sourceStem(name),
-        aliases: [],
+        aliases: typeof report.seriesInstanceUid === 'string' ? [`series:${report.seriesInstanceUid}`] : [],
         image: name,
         modality: report.kind === 'dicom-series' ? 'DICOM series' : undefined,
         spacing: numberArray(grid.spacing, 3),
         dims: numberArray(grid.dims, 3),
+        affine: matrix4(grid.affine),
         location: dir,
         targets,
         warnings: [],
@@ -252,7 +260,8 @@ async function readResultFolder(dir: string): Promise<{ created: string; image: 
     created: typeof report.createdAt === 'string' ? report.createdAt : '',
     image: {
       key: sourceStem(file),
-      aliases: [],
+      aliases: typeof source.sopInstanceUID === 'string' ? [`sop:${source.sopInstanceUID}`] : [],
+      sopInstanceUid: typeof source.sopInstanceUID === 'string' ? source.sopInstanceUID : undefined,
       image: path.basename(file),
       modality:
         typeof modality.key === 'string'
@@ -269,6 +278,14 @@ async function readResultFolder(dir: string): Promise<{ created: string; image: 
       warnings: [],
     },
   };
+}
+
+function matrix4(v: unknown): number[][] | undefined {
+  return Array.isArray(v) &&
+    v.length === 4 &&
+    v.every((r) => Array.isArray(r) && r.length === 4 && r.every((x) => typeof x === 'number'))
+    ? (v as number[][])
+    : undefined;
 }
 
 function numberArray(v: unknown, length: number): number[] | undefined {
@@ -302,6 +319,21 @@ async function readLooseMasks(files: readonly string[], warnings: string[]): Pro
           name: split.target,
           mask: { file, format: 'png' },
         });
+      continue;
+    }
+    if (mayBeDicom(base)) {
+      try {
+        const seg = await readSeg(file);
+        if (!seg) continue;
+        const uid = seg.seriesInstanceUid ?? seg.referencedInstances[0] ?? file;
+        const image = imageFor(dir, `series:${uid}`);
+        image.image = base;
+        image.aliases.push(...seg.referencedInstances.map((u) => `sop:${u}`));
+        for (const [number, label] of seg.segments)
+          image.targets.set(targetKey(label), { name: label, mask: { file, format: 'seg', label: number } });
+      } catch (error) {
+        warnings.push(error instanceof Error ? error.message : String(error));
+      }
       continue;
     }
     if (!NIFTI.test(base)) continue;

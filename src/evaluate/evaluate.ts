@@ -25,6 +25,9 @@ export interface PairResult {
   spacing?: number[];
   /** The source image, for thumbnails. */
   sourceFile?: string;
+  /** The prediction's grid placement, to read a DICOM SEG truth again. */
+  affine?: number[][];
+  sopInstanceUid?: string;
 }
 
 export interface Skipped {
@@ -78,7 +81,7 @@ export async function evaluateFolders(
   const usedTruth = new Set<MaskedImage>();
   const jobs: { predImage: MaskedImage; truthTargets: Map<string, { name: string; mask: MaskRef }> }[] = [];
   for (const p of pred.images) {
-    const matches = truthByKey.get(p.key) ?? [];
+    const matches = [...new Set([p.key, ...p.aliases].flatMap((k) => truthByKey.get(k) ?? []))];
     if (matches.length === 0) {
       predWithoutTruth.push(p.image);
       continue;
@@ -152,6 +155,8 @@ async function evaluateImage(
         dims: [...truthMask.dims],
         spacing,
         sourceFile: p.sourceFile,
+        affine: p.affine,
+        sopInstanceUid: p.sopInstanceUid,
       });
     } catch (error) {
       skipped.push({
@@ -169,15 +174,24 @@ async function evaluateImage(
  * where a pixel counts as 1.
  */
 export async function loadPair(
-  p: Pick<MaskedImage, 'spacing' | 'dims'>,
+  p: Pick<MaskedImage, 'spacing' | 'dims' | 'affine' | 'sopInstanceUid'>,
   predRef: MaskRef | null,
   truthRef: MaskRef,
   cache: MaskCache = new MaskCache(),
 ): Promise<{ predMask: LoadedMask; truthMask: LoadedMask; spacing?: number[] }> {
-  const truthMask = await loadMask(truthRef, cache);
-  const predMask = predRef
-    ? await loadMask(predRef, cache)
-    : { mask: new Uint8Array(truthMask.mask.length), dims: truthMask.dims, spacing: undefined };
+  const loadedPred = predRef ? await loadMask(predRef, cache) : undefined;
+  // A DICOM SEG's frames are placed on the prediction's grid.
+  const dims = loadedPred?.dims ?? p.dims;
+  const truthMask = await loadMask(
+    truthRef,
+    cache,
+    dims && { dims, affine: p.affine, sopInstanceUid: p.sopInstanceUid },
+  );
+  const predMask = loadedPred ?? {
+    mask: new Uint8Array(truthMask.mask.length),
+    dims: truthMask.dims,
+    spacing: undefined,
+  };
   if (!predRef && p.dims && p.dims.join('×') !== truthMask.dims.join('×'))
     throw new Error(
       `the prediction is ${p.dims.join('×')} but the ground truth ${truthRef.file} is ${truthMask.dims.join('×')}`,

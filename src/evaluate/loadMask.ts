@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { readMask } from '../analysis/rasterIO';
 import { decodeGray8Png } from './grayPng';
+import { readSeg, segMaskOnGrid, type SegFile, type SegGrid } from './segTruth';
 import { openVolumeSource, readVolumeValues } from '../imaging/volumeSource';
 import type { MaskRef } from './discover';
 
@@ -39,8 +40,20 @@ export class MaskCache {
     return v;
   }
 
+  private readonly segs = new Map<string, Promise<SegFile | undefined>>();
+
+  seg(file: string) {
+    let s = this.segs.get(file);
+    if (!s) {
+      s = readSeg(file);
+      this.segs.set(file, s);
+    }
+    return s;
+  }
+
   clear(): void {
     this.volumes.clear();
+    this.segs.clear();
   }
 }
 
@@ -49,7 +62,13 @@ export class MaskCache {
  * a mask of only 0 and 1 is taken as it is and any other mask is inside from 128 (so 0/255 masks
  * and probability maps both work). NIfTI: the target's label, or any non-zero voxel of a mask.
  */
-export async function loadMask(ref: MaskRef, cache: MaskCache): Promise<LoadedMask> {
+export async function loadMask(ref: MaskRef, cache: MaskCache, grid?: SegGrid): Promise<LoadedMask> {
+  if (ref.format === 'seg') {
+    const seg = await cache.seg(ref.file);
+    if (!seg) throw new Error(`${ref.file}: not a DICOM SEG`);
+    if (!grid) throw new Error(`${ref.file}: a DICOM SEG needs a prediction grid to be placed on`);
+    return { mask: segMaskOnGrid(seg, ref.label ?? 1, grid), dims: [...grid.dims] };
+  }
   if (ref.format === 'png') {
     const { mask, width, height } = await readPngMask(ref.file);
     let threshold = ref.threshold;

@@ -96,7 +96,11 @@ async function worstCases(pairs: readonly PairResult[], count: number): Promise<
   for (const p of ranked) {
     const pair = evaluatedPairs([p])[0];
     try {
-      const { predMask, truthMask } = await loadPair({ dims: p.dims }, p.pred, p.truth);
+      const { predMask, truthMask } = await loadPair(
+        { dims: p.dims, affine: p.affine, sopInstanceUid: p.sopInstanceUid },
+        p.pred,
+        p.truth,
+      );
       const gray = p.sourceFile && p.dims.length === 2 ? await grayOf(p.sourceFile, p.dims) : undefined;
       const thumb = await compareThumbnail(predMask.mask, truthMask.mask, truthMask.dims, gray);
       out.push({ pair, thumbnailPng: thumb?.png, caption: thumb?.caption });

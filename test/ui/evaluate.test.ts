@@ -57,9 +57,11 @@ describe('Evaluate against ground truth in the real workbench', () => {
     await input.fill(path.join(wb.workspace, 'demo_mask') + '/');
     await page.waitForTimeout(800);
     await page.keyboard.press('Enter');
-    // Enter on a folder's path opens it in the simple dialog; the action button accepts it.
-    const accept = page.locator('.quick-input-widget .monaco-button', { hasText: 'Use This Ground Truth' });
-    if (await accept.isVisible().catch(() => false)) await accept.click();
+    // Enter accepts the folder typed; if the simple dialog only opened it, its button accepts it.
+    await page
+      .locator('.quick-input-widget .monaco-button', { hasText: 'Use This Ground Truth' })
+      .click({ timeout: 3_000 })
+      .catch(() => undefined);
     await waitText(page.locator('.tabs-container'), /Evaluation: demo/, 60_000);
     const report = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
     await waitText(report.locator('h1'), /evaluation against ground truth/);
@@ -74,6 +76,10 @@ describe('Evaluate against ground truth in the real workbench', () => {
     assert.ok(dice > 0.5 && dice < 1, liver);
 
     // The viewer of the same image: Compare with ground truth colours TP/FP/FN, Dice in the legend.
+    await page
+      .locator('.explorer-folders-view .monaco-list-row', { hasText: /^demo$/ })
+      .first()
+      .click();
     await page
       .locator('.explorer-folders-view .monaco-list-row', { hasText: '06_CT_abdomen.png' })
       .first()

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { dcmjs } from '../../../src/export/dcmjs';
 import { buildCliBundle } from '../../support/cliBundle';
 import { findScipyPython, scipyMetrics } from '../../support/scipyMetrics';
 
@@ -23,6 +24,36 @@ async function writeGray(file: string, data: Uint8Array, width: number, height: 
     .toColourspace('b-w')
     .png()
     .toFile(file);
+}
+
+/**
+ * Copies a multi-frame SEG with its frames (pixel data and per-frame groups together) in reverse
+ * order, with dcmjs: the same segmentation, stored differently.
+ */
+async function reverseSegFrames(from: string, to: string): Promise<void> {
+  const { data } = dcmjs;
+  const bytes = fs.readFileSync(from);
+  const dict = data.DicomMessage.readFile(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  );
+  const ds = data.DicomMetaDictionary.naturalizeDataset(dict.dict);
+  const frames = Number(ds.NumberOfFrames);
+  const plane = Number(ds.Rows) * Number(ds.Columns);
+  const pixelData = ds.PixelData as ArrayBuffer[];
+  const packed = new Uint8Array(pixelData[0]);
+  const bit = (i: number) => (packed[i >> 3] >> (i & 7)) & 1;
+  const out = new Uint8Array(Math.ceil((plane * frames) / 8));
+  for (let f = 0; f < frames; f++)
+    for (let p = 0; p < plane; p++)
+      if (bit(f * plane + p)) {
+        const i = (frames - 1 - f) * plane + p;
+        out[i >> 3] |= 1 << (i & 7);
+      }
+  ds.PixelData = [out.buffer];
+  ds.PerFrameFunctionalGroupsSequence = [...(ds.PerFrameFunctionalGroupsSequence as unknown[])].reverse();
+  const denatural = data.DicomMetaDictionary.denaturalizeDataset(ds);
+  dict.dict = denatural;
+  fs.writeFileSync(to, Buffer.from(dict.write()));
 }
 
 /** metrics.csv as objects keyed by column. */
@@ -283,6 +314,46 @@ describe('cli: evaluate against ground truth', function () {
       assert.equal(none.code, 1);
       assert.match(none.stderr, /no predictions found/);
       assert.ok(!fs.existsSync(path.join(tmp, 'x')), 'nothing written');
+    });
+  });
+
+  describe('3D: a DICOM series result against a DICOM SEG', () => {
+    it('places the SEG frames on the series grid by position and scores each segment', async () => {
+      const pred = path.join(tmp, 'series');
+      const parsed = await run(
+        'parse-volume',
+        path.join(PHANTOM, 'synthetic_phantom_ct_series'),
+        '--prompt',
+        'liver & spleen & aorta',
+        '--mode',
+        '3d',
+        '--endpoint',
+        'demo',
+        '--out-dir',
+        pred,
+      );
+      assert.equal(parsed.code, 0, parsed.stderr);
+      // The truth: the SEG written for that run, alone in a folder (matched by its series UID),
+      // with its frames in reverse order so that only their positions can place them.
+      const truth = path.join(tmp, 'seg-truth');
+      fs.mkdirSync(truth);
+      await reverseSegFrames(
+        path.join(pred, 'synthetic_phantom_ct_series', 'segmentation.dcm'),
+        path.join(truth, 'reference-seg.dcm'),
+      );
+      const out = path.join(tmp, 'seg-eval');
+      const r = await run('evaluate', '--pred', pred, '--truth', truth, '--out-dir', out);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = readCsv(path.join(out, 'metrics.csv'));
+      assert.deepEqual(
+        rows.map((row) => [row.target, row.dice, row.hd95_mm, row.distance_unit]),
+        [
+          ['aorta', '1', '0', 'mm'],
+          ['liver', '1', '0', 'mm'],
+          ['spleen', '1', '0', 'mm'],
+        ],
+      );
+      assert.ok(rows.every((row) => Number(row.truth_pixels) > 1000));
     });
   });
 
