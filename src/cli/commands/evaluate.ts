@@ -14,8 +14,8 @@ report says so), and the size difference.
                      like the truth.
   --truth <folder>   Ground truth: PNG masks <image stem>_<target>.png ('+' for spaces, as in
                      BiomedParse's datasets), NIfTI label volumes <image stem>[_labels].nii.gz with
-                     a label map <same stem>.json ({"labels": {"1": "liver", ...}}) or result
-                     folders.
+                     a label map <same stem>.json ({"labels": {"1": "liver", ...}}), DICOM SEG
+                     files (matched to the series or image they reference) or result folders.
   --out-dir <dir>    Where metrics.csv, summary.json and report.html go.
   --overwrite        Replace the files of an earlier evaluation in --out-dir.
 
