@@ -25,6 +25,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set<HostMessage['type']>([
   'exported',
   'exportError',
   'requestScreenshot',
+  'groundTruth',
 ]);
 
 export function isHostMessage(data: unknown): data is HostMessage {

@@ -81,7 +81,7 @@ describe('Evaluate against ground truth in the real workbench', () => {
       .first()
       .click();
     await page
-      .locator('.explorer-folders-view .monaco-list-row', { hasText: '06_CT_abdomen.png' })
+      .locator('.explorer-folders-view .monaco-list-row', { hasText: /^06_CT_abdomen\.png$/ })
       .first()
       .click({ button: 'right' });
     await page.locator('.monaco-menu .action-label', { hasText: 'Parse with MedImageParse' }).hover();
