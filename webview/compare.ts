@@ -10,27 +10,14 @@ const TP = [40, 200, 80];
 const FP = [235, 60, 50];
 const FN = [50, 130, 255];
 
+export { diceAt } from './compareModel';
+
 export interface CompareTarget {
   /** Probability map, 0–255, at the image's size. */
   pred: Uint8Array;
   /** Ground truth, 0/1. */
   truth: Uint8Array;
   visible: boolean;
-}
-
-/** Dice of a probability map at `minByte` against a 0/1 truth; 1 when both are empty. */
-export function diceAt(pred: Uint8Array, truth: Uint8Array, minByte: number): number {
-  let tp = 0;
-  let p = 0;
-  let t = 0;
-  for (let i = 0; i < pred.length; i++) {
-    const a = pred[i] >= minByte;
-    const b = truth[i] !== 0;
-    if (a) p++;
-    if (b) t++;
-    if (a && b) tp++;
-  }
-  return p + t === 0 ? 1 : (2 * tp) / (p + t);
 }
 
 export class CompareLayer {

@@ -12,21 +12,26 @@ export interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const HOST_TYPES: ReadonlySet<string> = new Set<HostMessage['type']>([
-  'init',
-  'image',
-  'endpoint',
-  'settings',
-  'runProgress',
-  'runResult',
-  'runError',
-  'showResult',
-  'addTargets',
-  'exported',
-  'exportError',
-  'requestScreenshot',
-  'groundTruth',
-]);
+/**
+ * Every host message type, as a record so that a type added to the protocol and missing here
+ * fails to compile (a missing one was silently dropped).
+ */
+const HOST_TYPE_RECORD: Record<HostMessage['type'], true> = {
+  init: true,
+  image: true,
+  endpoint: true,
+  settings: true,
+  runProgress: true,
+  runResult: true,
+  runError: true,
+  showResult: true,
+  addTargets: true,
+  exported: true,
+  exportError: true,
+  requestScreenshot: true,
+  groundTruth: true,
+};
+const HOST_TYPES: ReadonlySet<string> = new Set(Object.keys(HOST_TYPE_RECORD));
 
 export function isHostMessage(data: unknown): data is HostMessage {
   return (

@@ -68,7 +68,8 @@ export async function decodeGray8Png(
     const row = y * width;
     const up = row - width;
     if (filter === 0) {
-      for (let x = 0; x < width; x++) out[row + x] = raw[src + x * ch];
+      if (ch === 1) out.set(raw.subarray(src, src + width), row);
+      else for (let x = 0; x < width; x++) out[row + x] = raw[src + x * ch];
     } else if (filter === 1) {
       out[row] = raw[src];
       for (let x = 1; x < width; x++) out[row + x] = (raw[src + x * ch] + out[row + x - 1]) & 255;

@@ -71,15 +71,17 @@ export async function loadMask(ref: MaskRef, cache: MaskCache, grid?: SegGrid): 
   }
   if (ref.format === 'png') {
     const { mask, width, height } = await readPngMask(ref.file);
-    let threshold = ref.threshold;
-    if (threshold === undefined) {
-      let max = 0;
-      for (let i = 0; i < mask.length && max <= 1; i++) if (mask[i] > max) max = mask[i];
-      threshold = max <= 1 ? 0 : 127.5;
-    }
+    // One pass: inside from the reference's threshold, else from 128, noting the largest value;
+    // a mask of only 0 and 1 (largest ≤ 1) is then already binary as it is.
+    const threshold = ref.threshold ?? 127.5;
     const out = new Uint8Array(mask.length);
-    for (let i = 0; i < mask.length; i++) out[i] = mask[i] > threshold ? 1 : 0;
-    return { mask: out, dims: [width, height] };
+    let max = 0;
+    for (let i = 0; i < mask.length; i++) {
+      const v = mask[i];
+      if (v > max) max = v;
+      out[i] = v > threshold ? 1 : 0;
+    }
+    return { mask: ref.threshold === undefined && max <= 1 ? mask : out, dims: [width, height] };
   }
   const { values, dims, spacing } = await cache.volume(ref.file);
   const out = new Uint8Array(values.length);
