@@ -45,6 +45,7 @@ export class ResultsPanel {
   private readonly styleHost: HTMLElement;
   private readonly boxes: CheckboxElement;
   private readonly compare: CheckboxElement;
+  private readonly compareKey: HTMLElement;
   private readonly legend: HTMLElement;
   private readonly exportButton: HTMLElement;
   private readonly controls: HTMLElement;
@@ -95,7 +96,15 @@ export class ResultsPanel {
         'Colour true positive (green), false positive (red) and false negative (blue) pixels against the masks found next to the image',
       hidden: true,
     });
-    this.compare.addEventListener('change', () => cb.compare(this.compare.checked));
+    this.compareKey = el(
+      'p',
+      { class: 'muted small', 'data-testid': 'compare-key', hidden: true },
+      'Green: in both · red: predicted only (false positive) · blue: ground truth only (false negative)',
+    );
+    this.compare.addEventListener('change', () => {
+      show(this.compareKey, this.compare.checked);
+      cb.compare(this.compare.checked);
+    });
     this.legend = el('ul', {
       class: 'legend',
       id: LEGEND_ID,
@@ -133,6 +142,7 @@ export class ResultsPanel {
         this.boxes,
       ),
       this.compare,
+      this.compareKey,
     );
     this.empty = el(
       'p',
@@ -194,6 +204,7 @@ export class ResultsPanel {
   setCompare(available: boolean, on: boolean): void {
     show(this.compare, available);
     this.compare.checked = available && on;
+    show(this.compareKey, available && on);
   }
 
   /** Recognition layers are label regions: the threshold does not apply to them. */

@@ -93,6 +93,7 @@ describe('Evaluate against ground truth in the real workbench', () => {
     const toggle = viewer.locator('[data-testid="compare-toggle"]');
     await toggle.waitFor({ state: 'visible', timeout: 30_000 });
     await toggle.click();
+    await waitText(viewer.locator('[data-testid="compare-key"]'), /red: predicted only/);
     const legend = await waitText(viewer.locator('[data-testid="legend"]'), /Dice 0\.\d{3}/);
     assert.match(legend, new RegExp(`Dice ${dice.toFixed(3)}`), 'the same Dice as the evaluation');
     const state = await wb.hook<{ compare: { available: boolean; on: boolean } }>('state');
