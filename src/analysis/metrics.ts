@@ -5,7 +5,7 @@
  * known, else in pixels) and the size difference. Pure functions over byte masks; no I/O.
  *
  * Definitions, chosen to match the common references (medpy, MONAI, scipy.ndimage):
- * - A mask voxel is inside when its byte is non-zero (binarise before calling).
+ * - A mask voxel is inside when its value is non-zero, or from a given value on (`InsideFrom`).
  * - The surface of a mask is its voxels with at least one face neighbour (4-connectivity in 2D,
  *   6 in 3D) outside the mask or outside the grid: `mask XOR binary_erosion(mask)`.
  * - Distances are Euclidean, between voxel centres, scaled by the spacing per axis, from every
@@ -56,7 +56,17 @@ export interface PairMetrics {
 }
 
 /**
- * Compares two binary masks on the same grid. `spacing` (mm per axis, in `dims` order) makes the
+ * Where a mask's inside starts: values ≥ `pred` (resp. `truth`) are inside; default 1 (any
+ * non-zero value). Lets a probability map (inside from 128) be compared as it is, without first
+ * writing a binary copy of it.
+ */
+export interface InsideFrom {
+  pred?: number;
+  truth?: number;
+}
+
+/**
+ * Compares two masks on the same grid. `spacing` (mm per axis, in `dims` order) makes the
  * distances and sizes physical; without it every voxel is 1 along each axis and the result says
  * `distanceUnit: 'pixel'`.
  */
@@ -65,7 +75,10 @@ export function compareMasks(
   truth: ArrayLike<number>,
   dims: MaskDims,
   spacing?: readonly number[],
+  inside: InsideFrom = {},
 ): PairMetrics {
+  const pMin = Math.max(1, inside.pred ?? 1);
+  const tMin = Math.max(1, inside.truth ?? 1);
   const n = dims.reduce((a, b) => a * b, 1);
   if (pred.length !== n || truth.length !== n)
     throw new Error(`masks of ${pred.length} and ${truth.length} values do not fit a ${dims.join('×')} grid`);
@@ -75,7 +88,7 @@ export function compareMasks(
   const s = spacing ?? dims.map(() => 1);
   const voxelSize = s.reduce((a, b) => a * b, 1);
 
-  const c = overlapCounts(pred, truth, dims);
+  const c = overlapCounts(pred, truth, dims, pMin, tMin);
   const predVoxels = c.tp + c.fp;
   const truthVoxels = c.tp + c.fn;
   const sizes = {
@@ -117,7 +130,7 @@ export function compareMasks(
       ...sizes,
     };
   }
-  const d = surfaceDistances(pred, truth, dims, s, c.box);
+  const d = surfaceDistances(pred, truth, dims, s, c.box, pMin, tMin);
   return {
     case: 'both-present',
     dice,
@@ -140,12 +153,14 @@ function overlapCounts(
   pred: ArrayLike<number>,
   truth: ArrayLike<number>,
   dims: MaskDims,
+  pMin: number,
+  tMin: number,
 ): { tp: number; fp: number; fn: number; box: Box } {
   const nx = dims[0];
   const ny = dims[1];
   const nz = dims.length === 3 ? dims[2] : 1;
   // Most of a mask pair is background on both sides: with aligned byte masks whose rows are
-  // whole words, four background pixels are skipped at once.
+  // whole words, four background pixels are skipped at once (zero is outside for any pMin, tMin ≥ 1).
   const pw = nx % 4 === 0 ? wordView(pred) : undefined;
   const tw = pw ? wordView(truth) : undefined;
   let tp = 0;
@@ -167,8 +182,8 @@ function overlapCounts(
           x += 3;
           continue;
         }
-        const p = pred[start + x] !== 0;
-        const t = truth[start + x] !== 0;
+        const p = pred[start + x] >= pMin;
+        const t = truth[start + x] >= tMin;
         if (!p && !t) continue;
         if (p && t) tp++;
         else if (p) fp++;
@@ -200,10 +215,12 @@ function surfaceDistances(
   dims: MaskDims,
   spacing: readonly number[],
   box: Box,
+  pMin: number,
+  tMin: number,
 ): Float64Array {
   const grid = [dims[0], dims[1], dims.length === 3 ? dims[2] : 1] as const;
-  const sa = surface(pred, grid, box);
-  const sb = surface(truth, grid, box);
+  const sa = surface(pred, grid, box, pMin);
+  const sb = surface(truth, grid, box, tMin);
   const boxDims = [box[1] - box[0] + 1, box[3] - box[2] + 1, box[5] - box[4] + 1] as const;
   const sp = [spacing[0], spacing[1], spacing.length === 3 ? spacing[2] : 1];
   const scratch = new Float64Array(boxDims[0] * boxDims[1] * boxDims[2]);
@@ -214,7 +231,7 @@ function surfaceDistances(
 }
 
 /**
- * The surface voxels of a mask (non-zero voxels with a face neighbour outside the mask or the
+ * The surface voxels of a mask (voxels ≥ `min` with a face neighbour outside the mask or the
  * grid), as indices into `box` (first axis fastest; default: the whole grid). The box must hold
  * every voxel of the mask: it is read in place, no copy.
  */
@@ -222,6 +239,7 @@ export function surface(
   mask: ArrayLike<number>,
   dims: readonly [number, number, number],
   box: Box = [0, dims[0] - 1, 0, dims[1] - 1, 0, dims[2] - 1],
+  min = 1,
 ): Int32Array {
   const [nx, ny, nz] = dims;
   const plane = nx * ny;
@@ -235,17 +253,17 @@ export function surface(
       const local = bx * (y - y0 + by * (z - z0)) - x0;
       for (let x = x0; x <= x1; x++) {
         const i = rowStart + x;
-        if (mask[i] === 0) continue;
+        if (mask[i] < min) continue;
         if (
           x === 0 ||
           x === nx - 1 ||
           y === 0 ||
           y === ny - 1 ||
-          mask[i - 1] === 0 ||
-          mask[i + 1] === 0 ||
-          mask[i - nx] === 0 ||
-          mask[i + nx] === 0 ||
-          (nz > 1 && (z === 0 || z === nz - 1 || mask[i - plane] === 0 || mask[i + plane] === 0))
+          mask[i - 1] < min ||
+          mask[i + 1] < min ||
+          mask[i - nx] < min ||
+          mask[i + nx] < min ||
+          (nz > 1 && (z === 0 || z === nz - 1 || mask[i - plane] < min || mask[i + plane] < min))
         )
           found.push(local + x);
       }

@@ -149,7 +149,10 @@ async function evaluateImage(
         image: p.image,
         target: predTarget.name,
         modality: p.modality ?? 'unknown',
-        metrics: compareMasks(predMask.mask, truthMask.mask, truthMask.dims as unknown as MaskDims, spacing),
+        metrics: compareMasks(predMask.mask, truthMask.mask, truthMask.dims as unknown as MaskDims, spacing, {
+          pred: predMask.insideFrom,
+          truth: truthMask.insideFrom,
+        }),
         pred: predTarget.mask,
         truth: truthTarget.mask,
         dims: [...truthMask.dims],
@@ -191,6 +194,7 @@ export async function loadPair(
     mask: new Uint8Array(truthMask.mask.length),
     dims: truthMask.dims,
     spacing: undefined,
+    insideFrom: 1,
   };
   if (!predRef && p.dims && p.dims.join('×') !== truthMask.dims.join('×'))
     throw new Error(

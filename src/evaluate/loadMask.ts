@@ -5,9 +5,11 @@ import { readSeg, segMaskOnGrid, type SegFile, type SegGrid } from './segTruth';
 import { openVolumeSource, readVolumeValues } from '../imaging/volumeSource';
 import type { MaskRef } from './discover';
 
-/** A binary mask (1 inside, 0 outside) on its grid, first axis fastest. */
+/** A mask on its grid, first axis fastest: values from `insideFrom` on are inside. */
 export interface LoadedMask {
   mask: Uint8Array;
+  /** 1 for binary masks (0/1) and label volumes read as 0/1; 128 for 8-bit masks and probability maps. */
+  insideFrom: number;
   /** [width, height] for a PNG, [x, y, slices] for a NIfTI. */
   dims: number[];
   /** mm per grid axis when the file knows it (NIfTI); PNG masks do not. */
@@ -67,21 +69,21 @@ export async function loadMask(ref: MaskRef, cache: MaskCache, grid?: SegGrid): 
     const seg = await cache.seg(ref.file);
     if (!seg) throw new Error(`${ref.file}: not a DICOM SEG`);
     if (!grid) throw new Error(`${ref.file}: a DICOM SEG needs a prediction grid to be placed on`);
-    return { mask: segMaskOnGrid(seg, ref.label ?? 1, grid), dims: [...grid.dims] };
+    return { mask: segMaskOnGrid(seg, ref.label ?? 1, grid), dims: [...grid.dims], insideFrom: 1 };
   }
   if (ref.format === 'png') {
     const { mask, width, height } = await readPngMask(ref.file);
-    // One pass: inside from the reference's threshold, else from 128, noting the largest value;
-    // a mask of only 0 and 1 (largest ≤ 1) is then already binary as it is.
-    const threshold = ref.threshold ?? 127.5;
-    const out = new Uint8Array(mask.length);
-    let max = 0;
-    for (let i = 0; i < mask.length; i++) {
-      const v = mask[i];
-      if (v > max) max = v;
-      out[i] = v > threshold ? 1 : 0;
+    // Kept as decoded (no binary copy): inside above the reference's threshold; without one, a
+    // mask whose values are only 0 and 1 is binary, any other is inside from 128. The scan for a
+    // value above 1 stops at the first one.
+    let insideFrom: number;
+    if (ref.threshold !== undefined) insideFrom = Math.max(1, Math.floor(ref.threshold) + 1);
+    else {
+      let max = 0;
+      for (let i = 0; i < mask.length && max <= 1; i++) if (mask[i] > max) max = mask[i];
+      insideFrom = max <= 1 ? 1 : 128;
     }
-    return { mask: ref.threshold === undefined && max <= 1 ? mask : out, dims: [width, height] };
+    return { mask, dims: [width, height], insideFrom };
   }
   const { values, dims, spacing } = await cache.volume(ref.file);
   const out = new Uint8Array(values.length);
@@ -90,6 +92,7 @@ export async function loadMask(ref: MaskRef, cache: MaskCache, grid?: SegGrid): 
   else for (let i = 0; i < values.length; i++) out[i] = values[i] === label ? 1 : 0;
   return {
     mask: out,
+    insideFrom: 1,
     dims: dims[2] === 1 ? dims.slice(0, 2) : dims,
     spacing: dims[2] === 1 ? spacing.slice(0, 2) : spacing,
   };
@@ -107,4 +110,12 @@ async function readPngMask(file: string): Promise<{ mask: Uint8Array; width: num
   }
   const fast = await decodeGray8Png(bytes);
   return fast ? { mask: fast.data, width: fast.width, height: fast.height } : readMask(file);
+}
+
+/** The mask as 0/1 (a copy only when it is not binary already). */
+export function binaryOf(m: LoadedMask): Uint8Array {
+  if (m.insideFrom <= 1) return m.mask;
+  const out = new Uint8Array(m.mask.length);
+  for (let i = 0; i < out.length; i++) out[i] = m.mask[i] >= m.insideFrom ? 1 : 0;
+  return out;
 }

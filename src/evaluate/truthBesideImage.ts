@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sourceStem } from '../export';
 import { splitMaskName, targetKey } from './discover';
-import { loadMask, MaskCache } from './loadMask';
+import { binaryOf, loadMask, MaskCache } from './loadMask';
 
 /**
  * Ground-truth masks for the targets of a result on one 2D image, where they sit next to it:
@@ -36,7 +36,7 @@ export async function findTruthBesideImage(
     try {
       const m = await loadMask({ file, format: 'png' }, cache);
       if (m.dims[0] === width && m.dims[1] === height)
-        out.push({ target: wanted.get(key)!, file, mask: m.mask });
+        out.push({ target: wanted.get(key)!, file, mask: binaryOf(m) });
     } catch {
       // Not a mask we can read: the viewer simply offers no comparison for this target.
     }

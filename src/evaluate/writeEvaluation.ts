@@ -13,6 +13,7 @@ import {
 import { openImage } from '../imaging/open';
 import type { Evaluation, PairResult } from './evaluate';
 import { loadPair } from './evaluate';
+import { binaryOf } from './loadMask';
 
 /** The files an evaluation writes into its output folder. */
 export const EVALUATION_FILES = ['metrics.csv', 'summary.json', 'report.html'] as const;
@@ -102,7 +103,7 @@ async function worstCases(pairs: readonly PairResult[], count: number): Promise<
         p.truth,
       );
       const gray = p.sourceFile && p.dims.length === 2 ? await grayOf(p.sourceFile, p.dims) : undefined;
-      const thumb = await compareThumbnail(predMask.mask, truthMask.mask, truthMask.dims, gray);
+      const thumb = await compareThumbnail(binaryOf(predMask), binaryOf(truthMask), truthMask.dims, gray);
       out.push({ pair, thumbnailPng: thumb?.png, caption: thumb?.caption });
     } catch {
       // A thumbnail is a nicety: the case is still listed without one.

@@ -100,6 +100,27 @@ describe('analysis: segmentation metrics', () => {
       for (const v of Object.values(m)) assert.ok(!(typeof v === 'number' && !Number.isFinite(v)), String(v));
   });
 
+  it('compares probability maps from a threshold as their binary copies', () => {
+    const random = rng(3);
+    const dims = [40, 30] as const;
+    const pred = Uint8Array.from({ length: 1200 }, (_, i) =>
+      i % 40 > 10 && i % 40 < 25 ? 100 + random() * 155 : random() * 140,
+    );
+    const truth = blobs(dims, random, 2).map((v) => v * 255);
+    const binary = compareMasks(
+      pred.map((v) => (v >= 128 ? 1 : 0)),
+      truth.map((v) => (v ? 1 : 0)),
+      dims,
+      [0.5, 2],
+    );
+    assert.deepEqual(compareMasks(pred, truth, dims, [0.5, 2], { pred: 128, truth: 128 }), binary);
+    assert.notDeepEqual(
+      compareMasks(pred, truth, dims, [0.5, 2]),
+      binary,
+      'any non-zero value is inside by default',
+    );
+  });
+
   it('refuses masks that do not fit the grid or a spacing that does not fit it', () => {
     assert.throws(() => compareMasks(new Uint8Array(6), new Uint8Array(8), [2, 4]), /6 and 8 values/);
     assert.throws(() => compareMasks(new Uint8Array(8), new Uint8Array(8), [2, 4], [1, 0]), /spacing/);
