@@ -117,7 +117,9 @@ export async function discoverMasks(
       } else if (e.isFile()) loose.push(full);
     }
   };
-  await walk(root);
+  // A single result (the folder itself is a result folder) or a folder of them.
+  if (await isOurReport(path.join(root, 'report.json'))) resultDirs.push(root);
+  else await walk(root);
 
   const warnings: string[] = [];
   const byKey = new Map<string, MaskedImage>();

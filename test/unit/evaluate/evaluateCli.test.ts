@@ -273,6 +273,21 @@ describe('cli: evaluate against ground truth', function () {
       assert.equal(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8'), 'mine');
     });
 
+    it('evaluates a single result folder given as --pred', async () => {
+      const out = path.join(tmp, 'eval-single');
+      const single = path.join(pred, `${IMAGE}.png.medimageparse`);
+      const r = await run('evaluate', '--pred', single, '--truth', truth, '--out-dir', out);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = readCsv(path.join(out, 'metrics.csv'));
+      assert.deepEqual(rows.map((row) => row.target).sort(), [
+        'esophagus',
+        'gallbladder',
+        'liver',
+        'pancreas',
+        'spleen',
+      ]);
+    });
+
     it('takes a folder of masks as predictions, named like the truth', async () => {
       const out = path.join(tmp, 'eval-masks');
       const r = await run(
