@@ -102,7 +102,10 @@ export function registerEvaluateCommands(deps: { log: ExtensionLog }): vscode.Di
                 },
               });
               if (abort.signal.aborted) return undefined;
-              const outDir = args.outDir?.fsPath ?? (await freeOutDir(pred.fsPath));
+              // Never inside a single result folder (that folder holds one export, whole): beside it.
+              const single = await fs.stat(path.join(pred.fsPath, 'report.json')).catch(() => undefined);
+              const outDir =
+                args.outDir?.fsPath ?? (await freeOutDir(single ? path.dirname(pred.fsPath) : pred.fsPath));
               return writeEvaluation(evaluation, outDir);
             },
           );
