@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { isZeroRange } from '../analysis/byteMask';
 
 const inflate = promisify(zlib.inflate);
 
@@ -61,12 +62,22 @@ export async function decodeGray8Png(
   // PNG filters predict each byte from the same channel of the pixels to the left and above, so
   // the first channel unfilters on its own: rows are written straight into the output.
   const out = new Uint8Array(width * height);
+  const outBytes = Buffer.from(out.buffer, out.byteOffset, out.length);
   const ch = channels;
+  let upZero = true;
   for (let y = 0; y < height; y++) {
     const filter = raw[y * stride];
     const src = y * stride + 1;
     const row = y * width;
     const up = row - width;
+    // Most rows of a mask are background: a row whose filtered bytes are all zero, below a zero
+    // row (or at the top), is zero whatever its filter; `out` starts zeroed. Checked natively.
+    const rawZero = isZeroRange(raw, src, src + width * ch);
+    if (rawZero && upZero) continue;
+    if (rawZero && filter === 2) {
+      out.copyWithin(row, up, row);
+      continue;
+    }
     if (filter === 0) {
       if (ch === 1) out.set(raw.subarray(src, src + width), row);
       else for (let x = 0; x < width; x++) out[row + x] = raw[src + x * ch];
@@ -94,6 +105,7 @@ export async function decodeGray8Png(
         out[row + x] = (raw[src + x * ch] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 255;
       }
     } else return undefined;
+    upZero = isZeroRange(outBytes, row, row + width);
   }
   return { data: out, width, height };
 }

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { isZeroRange } from '../analysis/byteMask';
 import { readMask } from '../analysis/rasterIO';
 import { decodeGray8Png } from './grayPng';
 import { readSeg, segMaskOnGrid, type SegFile, type SegGrid } from './segTruth';
@@ -79,9 +80,7 @@ export async function loadMask(ref: MaskRef, cache: MaskCache, grid?: SegGrid): 
     let insideFrom: number;
     if (ref.threshold !== undefined) insideFrom = Math.max(1, Math.floor(ref.threshold) + 1);
     else {
-      let max = 0;
-      for (let i = 0; i < mask.length && max <= 1; i++) if (mask[i] > max) max = mask[i];
-      insideFrom = max <= 1 ? 1 : 128;
+      insideFrom = hasValueAbove1(mask) ? 128 : 1;
     }
     return { mask, dims: [width, height], insideFrom };
   }
@@ -118,4 +117,15 @@ export function binaryOf(m: LoadedMask): Uint8Array {
   const out = new Uint8Array(m.mask.length);
   for (let i = 0; i < out.length; i++) out[i] = m.mask[i] >= m.insideFrom ? 1 : 0;
   return out;
+}
+
+/** Whether any value exceeds 1; zero stretches (most of a mask) are skipped by a native compare. */
+function hasValueAbove1(mask: Uint8Array): boolean {
+  const bytes = Buffer.from(mask.buffer, mask.byteOffset, mask.length);
+  for (let start = 0; start < mask.length; start += 4096) {
+    const end = Math.min(mask.length, start + 4096);
+    if (isZeroRange(bytes, start, end)) continue;
+    for (let i = start; i < end; i++) if (mask[i] > 1) return true;
+  }
+  return false;
 }

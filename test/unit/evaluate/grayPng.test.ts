@@ -35,6 +35,30 @@ describe('evaluate: fast 8-bit PNG mask decoding', () => {
         assert.deepEqual(got.data, first);
       });
 
+  for (const channels of [1, 4] as const)
+    it(`reads sparse masks (zero rows, repeated rows, a blob) exactly: ${channels} channel(s)`, async () => {
+      const [w, h] = [64, 80];
+      const raw = Buffer.alloc(w * h * channels);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          // A band of identical rows (the Up filter leaves zero bytes), zero rows, then a disc.
+          const v =
+            y >= 10 && y < 30 && x >= 5 && x < 40 ? 255 : (x - 40) ** 2 + (y - 55) ** 2 < 150 ? 200 : 0;
+          raw.fill(v, (y * w + x) * channels, (y * w + x + 1) * channels);
+        }
+      for (const adaptiveFiltering of [true, false]) {
+        const png = await sharp(raw, { raw: { width: w, height: h, channels } })
+          .png({ adaptiveFiltering })
+          .toBuffer();
+        const got = await decodeGray8Png(png);
+        assert.ok(got);
+        assert.deepEqual(
+          got.data,
+          Uint8Array.from({ length: w * h }, (_, i) => raw[i * channels]),
+        );
+      }
+    });
+
   it('leaves 16-bit, palette, interlaced and damaged files to the general decoder', async () => {
     const raw = pattern(20, 10, 1);
     const gray = () => sharp(raw, { raw: { width: 20, height: 10, channels: 1 } }).toColourspace('b-w');
