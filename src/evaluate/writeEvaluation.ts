@@ -87,10 +87,10 @@ export async function writeEvaluation(
   return { dir, files: files.map((f) => f.path), summary, pairs, worst };
 }
 
-/** The pairs with the lowest Dice (both-empty pairs are perfect and never shown), with thumbnails. */
+/** The pairs with the lowest Dice (perfect ones, both-empty included, are never shown), with thumbnails. */
 async function worstCases(pairs: readonly PairResult[], count: number): Promise<WorstCase[]> {
   const ranked = pairs
-    .filter((p) => p.metrics.case !== 'both-empty')
+    .filter((p) => p.metrics.dice < 1)
     .sort((a, b) => a.metrics.dice - b.metrics.dice || (b.metrics.hd95 ?? 0) - (a.metrics.hd95 ?? 0))
     .slice(0, count);
   const out: WorstCase[] = [];
