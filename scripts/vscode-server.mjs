@@ -61,6 +61,8 @@ export function ensureSystemPackages() {
     numpy: 'python3-numpy',
     pandas: 'python3-pandas',
     PIL: 'python3-pil',
+    // The evaluation metrics are checked against scipy.ndimage (test/support/scipyMetrics.ts).
+    'scipy.ndimage': 'python3-scipy',
   };
   const missingPython = Object.entries(pythonPackages)
     .filter(([m]) => spawnSync('/usr/bin/python3', ['-c', `import ${m}`], { stdio: 'ignore' }).status !== 0)

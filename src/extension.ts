@@ -7,6 +7,7 @@ import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
 import { registerBatchEndpointCommands } from './commands/batchEndpointCommands';
+import { registerEvaluateCommands } from './commands/evaluateCommands';
 import { PanelFiles } from './editors/panelFiles';
 import { ViewerResults } from './editors/viewerResults';
 import { ViewerManager } from './editors/viewerManager';
@@ -126,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
     ...registerFolderCommands({ endpoints, runner, log }),
     ...registerBatchEndpointCommands({ endpoints, log }),
+    ...registerEvaluateCommands({ log }),
     createEndpointStatusBar(endpoints),
     vscode.window.registerTreeDataProvider(Views.endpoints, new EndpointsView(endpoints)),
     vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),

@@ -54,6 +54,7 @@ import { Messenger } from './messenger';
 import { MaskOverlay } from './overlay';
 import { InstanceCache } from './instances';
 import { targetColors } from './palette';
+import { CompareLayer, diceAt } from './compare';
 import { Picker, type PickerValue } from './picker';
 import { CATALOGUE_MODALITIES, initialChoice } from './prompts';
 import { LEGEND_ID, ResultsPanel, type LegendRow } from './results';
@@ -121,6 +122,10 @@ let overlay: MaskOverlay | undefined;
 /** Each layer's objects at the threshold on screen: the legend counts and boxes follow it. */
 let instances: InstanceCache | undefined;
 let overlayShown = false;
+/** Ground truth found next to the image for the result shown (by target), and whether it is shown. */
+let truth: { resultId: string; masks: Map<string, Uint8Array> } | undefined;
+let compareOn = false;
+let compareLayer: CompareLayer | undefined;
 let lastSelection: Record<string, string[]> = {};
 /** The whole-volume result on screen (its figures; each slice's masks come with the slice). */
 let volumeSummary: VolumeSummary | undefined;
@@ -248,6 +253,10 @@ const runPanel = new RunPanel({
 });
 
 const results = new ResultsPanel({
+  compare: (on) => {
+    compareOn = on;
+    repaintNow();
+  },
   threshold: (v) => {
     dispatch({ type: 'threshold', value: v });
     repaintNow();
@@ -451,6 +460,8 @@ function showResult(r: ParseResult): void {
     return;
   }
   result = r;
+  if (truth?.resultId !== r.id) truth = undefined;
+  results.setCompare(!!truth, compareOn);
   dispatch({ type: 'result', resultId: r.id });
   // A result that arrives from elsewhere (explorer, History) shows what was asked, so Run repeats it.
   if (r.kind === 'parse' && picker && picker.current.selection.length === 0) {
@@ -523,7 +534,32 @@ function repaintOverlay(): void {
   );
   const dimmed = entries.map((e) => isDimmed(e.status, settings.likelyAbsentDisplay));
   overlay.update({ threshold: threshold(), visible, dimmed, outlineWidth: outlineWidthFor(stage.scale) });
+  paintCompare(visible);
   stage.setOverlayLook(ui.style, ui.opacity);
+}
+
+/** The one rendering path of "Compare with ground truth": TP/FP/FN instead of the overlay. */
+function paintCompare(visible: boolean[]): void {
+  const masks = comparing() ? truth!.masks : undefined;
+  if (!masks || !result) {
+    stage.setCompareLayer(undefined);
+    return;
+  }
+  if (!compareLayer || compareLayer.width !== result.width || compareLayer.height !== result.height)
+    compareLayer = new CompareLayer(result.width, result.height);
+  const minByte = minByteFor(threshold());
+  compareLayer.update(
+    result.targets.flatMap((t, i) => {
+      const m = masks.get(t.target);
+      return m ? [{ pred: t.mask, truth: m, visible: visible[i] }] : [];
+    }),
+    minByte,
+  );
+  stage.setCompareLayer(compareLayer.canvas);
+}
+
+function comparing(): boolean {
+  return compareOn && !!truth && !!result && truth.resultId === result.id && result.kind === 'parse';
 }
 
 /** Repaints after a control change, synchronously, and records how long it took. */
@@ -584,6 +620,7 @@ function legendRows(): LegendRow[] {
       visible: isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay),
       dimmed: isDimmed(e.status, settings.likelyAbsentDisplay),
       ...(figures ? { volume: volumeLine(figures) } : {}),
+      ...diceOf(i, minByte),
     };
   });
 }
@@ -599,6 +636,13 @@ function revealResultsInPanel(): void {
   const room = panel.clientHeight - results.root.offsetHeight - 24;
   if (room > 16) panel.style.paddingBottom = `${room}px`;
   results.reveal();
+}
+
+/** Target i's Dice against its ground truth, while comparing. */
+function diceOf(i: number, minByte: number): { dice?: number } {
+  const t = result?.targets[i];
+  const m = t && comparing() ? truth!.masks.get(t.target) : undefined;
+  return m && t ? { dice: diceAt(t.mask, m, minByte) } : {};
 }
 
 let legendTimer = 0;
@@ -853,6 +897,12 @@ function handle(m: HostMessage): void {
           post({ type: 'screenshot', requestId: m.requestId, png: null });
         });
       break;
+    case 'groundTruth':
+      if (!result || m.resultId !== result.id) break;
+      truth = { resultId: m.resultId, masks: new Map(m.targets.map((t) => [t.target, t.mask])) };
+      results.setCompare(true, compareOn);
+      repaintNow();
+      break;
     default: {
       const never: never = m;
       void never;
@@ -892,6 +942,7 @@ const hook = Object.freeze({
         endpoint,
         settings,
         overlayShown,
+        compare: { available: !!truth && truth.resultId === result?.id, on: comparing() },
         result: result && {
           id: result.id,
           kind: result.kind,
@@ -906,6 +957,7 @@ const hook = Object.freeze({
             areaPixels: r.areaPixels,
             instances: r.instances,
             color: r.color,
+            dice: r.dice,
             description: describeRow(r, image?.pixelSpacing),
           })),
         },

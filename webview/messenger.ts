@@ -27,6 +27,7 @@ const HOST_TYPE_LIST: Record<HostMessage['type'], true> = {
   exported: true,
   exportError: true,
   requestScreenshot: true,
+  groundTruth: true,
 };
 const HOST_TYPES: ReadonlySet<string> = new Set(Object.keys(HOST_TYPE_LIST));
 

@@ -17,6 +17,8 @@ export interface LegendRow extends LegendInput {
   dimmed: boolean;
   /** The target over the whole volume (mL, voxels, slices, components), for a volume result. */
   volume?: string;
+  /** Dice against the ground truth at the current threshold, while comparing. */
+  dice?: number;
 }
 
 export interface ResultsCallbacks {
@@ -26,6 +28,8 @@ export interface ResultsCallbacks {
   boxes(on: boolean): void;
   visibility(target: string, visible: boolean): void;
   export(): void;
+  /** "Compare with ground truth" toggled. */
+  compare(on: boolean): void;
 }
 
 type CheckboxElement = HTMLElement & { checked: boolean };
@@ -42,6 +46,8 @@ export class ResultsPanel {
   private readonly opacityOut: HTMLOutputElement;
   private readonly styleHost: HTMLElement;
   private readonly boxes: CheckboxElement;
+  private readonly compare: CheckboxElement;
+  private readonly compareKey: HTMLElement;
   private readonly legend: HTMLElement;
   private readonly exportButton: HTMLElement;
   private readonly controls: HTMLElement;
@@ -85,6 +91,22 @@ export class ResultsPanel {
       label: 'Bounding boxes',
     });
     this.boxes.addEventListener('change', () => cb.boxes(this.boxes.checked));
+    this.compare = el<CheckboxElement>('vscode-checkbox', {
+      'data-testid': 'compare-toggle',
+      label: 'Compare with ground truth',
+      title:
+        'Colour true positive (green), false positive (red) and false negative (blue) pixels against the masks found next to the image',
+      hidden: true,
+    });
+    this.compareKey = el(
+      'p',
+      { class: 'muted small', 'data-testid': 'compare-key', hidden: true },
+      'Green: in both · red: predicted only (false positive) · blue: ground truth only (false negative)',
+    );
+    this.compare.addEventListener('change', () => {
+      show(this.compareKey, this.compare.checked);
+      cb.compare(this.compare.checked);
+    });
     this.legend = el('ul', {
       class: 'legend',
       id: LEGEND_ID,
@@ -121,6 +143,8 @@ export class ResultsPanel {
         this.styleHost,
         this.boxes,
       ),
+      this.compare,
+      this.compareKey,
     );
     this.empty = el(
       'p',
@@ -187,6 +211,13 @@ export class ResultsPanel {
     this.root.scrollIntoView({ block: 'start' });
   }
 
+  /** Offers "Compare with ground truth" when truth was found for the result shown. */
+  setCompare(available: boolean, on: boolean): void {
+    show(this.compare, available);
+    this.compare.checked = available && on;
+    show(this.compareKey, available && on);
+  }
+
   /** Recognition layers are label regions: the threshold does not apply to them. */
   setThresholdEnabled(enabled: boolean): void {
     this.threshold.disabled = !enabled;
@@ -227,6 +258,7 @@ export class ResultsPanel {
           r.status === 'not-found'
             ? 'not found'
             : `${formatArea(r.areaPixels, pixelSpacing)} · ${instancesText(r.instances)}${kind === 'parse' ? ` · ${statusText(r.status, r.pValue)}` : ''}`;
+        const diceText = r.dice === undefined ? '' : `Dice ${r.dice.toFixed(3)} · `;
         const cls = [
           'legend-row',
           r.dimmed ? 'dimmed' : '',
@@ -246,7 +278,7 @@ export class ResultsPanel {
             r.status === 'likely-absent'
               ? el('span', { class: 'absent-badge', 'aria-hidden': 'true' }, 'likely absent')
               : null,
-            el('span', { class: 'legend-details small', 'aria-hidden': 'true' }, details),
+            el('span', { class: 'legend-details small', 'aria-hidden': 'true' }, diceText + details),
             r.volume
               ? el(
                   'span',
@@ -256,7 +288,12 @@ export class ResultsPanel {
               : null,
           ),
           // Screen readers get the full sentence; the visible text above is the short form.
-          el('span', { class: 'sr-only' }, describeRow(r, pixelSpacing)),
+          el(
+            'span',
+            { class: 'sr-only' },
+            describeRow(r, pixelSpacing) +
+              (r.dice === undefined ? '' : ` Dice against ground truth ${r.dice.toFixed(3)}.`),
+          ),
         );
       }),
     );

@@ -82,6 +82,8 @@ export class Stage {
   private image?: ViewerImage;
   private window?: DisplayWindow;
   private overlay?: MaskOverlay;
+  /** "Compare with ground truth": shown instead of the overlay while set. */
+  private compareLayer?: HTMLCanvasElement;
   private readonly layerHost: HTMLDivElement;
   private maskStyle: MaskStyle = 'both';
   private opacity = 0.45;
@@ -192,6 +194,16 @@ export class Stage {
     this.applyOverlayLook();
   }
 
+  /** A comparison layer drawn instead of the mask overlay (Compare with ground truth); undefined removes it. */
+  setCompareLayer(canvas: HTMLCanvasElement | undefined): void {
+    if (canvas === this.compareLayer) return;
+    this.compareLayer?.remove();
+    this.compareLayer = canvas;
+    if (canvas) this.layerHost.append(canvas);
+    this.appliedTransform = '';
+    this.applyOverlayLook();
+  }
+
   /** Fill/outline style and global opacity: CSS on the layer canvases, no repaint. */
   setOverlayLook(style: MaskStyle, opacity: number): void {
     this.maskStyle = style;
@@ -208,8 +220,9 @@ export class Stage {
   }
 
   private applyOverlayLook(): void {
+    if (this.compareLayer) this.compareLayer.style.opacity = String(Math.max(0.5, this.opacity));
     if (!this.overlay) return;
-    const o = this.overlayOpacities();
+    const o = this.compareLayer ? { fill: 0, line: 0 } : this.overlayOpacities();
     this.overlay.fill.canvas.style.opacity = String(o.fill);
     this.overlay.line.canvas.style.opacity = String(o.line);
   }

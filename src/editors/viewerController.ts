@@ -10,6 +10,7 @@ import {
 } from '../shared/protocol';
 import { Disposable } from '../vscode/disposable';
 import { volumeCache } from '../imaging/volumeCache';
+import { findTruthBesideImage } from '../evaluate/truthBesideImage';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
 import { viewerDefaultWindow } from './viewerWindow';
@@ -141,6 +142,34 @@ export class ViewerController extends Disposable {
     if (this.posted.length > 50) this.posted.shift();
     this.postedEmitter.fire(message);
     void this.webviewPanel.webview.postMessage(message);
+    const shown =
+      message.type === 'init' || message.type === 'runResult' || message.type === 'showResult'
+        ? message.result
+        : undefined;
+    if (shown) void this.sendGroundTruth(shown);
+  }
+
+  /** Ground truth next to the image for the result's targets, if any, for "Compare with ground truth". */
+  private async sendGroundTruth(result: ParseResult): Promise<void> {
+    if (result.kind !== 'parse' || result.slice !== undefined || result.frame !== undefined) return;
+    try {
+      const found = await findTruthBesideImage(
+        this.uri.fsPath,
+        result.targets.map((t) => t.target),
+        result.width,
+        result.height,
+      );
+      if (found.length && this.currentResult?.id === result.id)
+        this.post({
+          type: 'groundTruth',
+          resultId: result.id,
+          targets: found.map((t) => ({ target: t.target, file: path.basename(t.file), mask: t.mask })),
+        });
+    } catch (error) {
+      this.services.log.logger.warn(
+        `Viewer of ${path.basename(this.uri.fsPath)}: no ground truth comparison (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
   }
 
   /** Shows a result (from history or an explorer command) without calling the endpoint. */

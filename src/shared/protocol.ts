@@ -219,7 +219,12 @@ export type HostMessage =
   | { type: 'exported'; folder: string; files: string[] }
   | { type: 'exportError'; error: UserError }
   /** Ask the webview for a PNG of its overlay (for exports); answered by `screenshot`. */
-  | { type: 'requestScreenshot'; requestId: string };
+  | { type: 'requestScreenshot'; requestId: string }
+  /**
+   * Ground-truth masks found next to the image for targets of result `resultId` (0/1 at the
+   * result's size; `file` is the mask's file name only), for "Compare with ground truth".
+   */
+  | { type: 'groundTruth'; resultId: string; targets: { target: string; file: string; mask: Uint8Array }[] };
 
 /** Messages from the webview to the host. */
 export type WebviewMessage =

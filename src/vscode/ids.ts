@@ -26,6 +26,7 @@ export const Commands = {
   historyRerun: 'medimageparse.history.rerun',
   historyDelete: 'medimageparse.history.delete',
   historyClear: 'medimageparse.history.clear',
+  evaluate: 'medimageparse.evaluate',
 } as const;
 
 export const Views = {
@@ -40,6 +41,8 @@ export const ViewTypes = {
   imageEditor: 'medimageparse.imageViewer',
   /** The panel opened by the "Open in Viewer" command. */
   panel: 'medimageparse.viewerPanel',
+  /** The report of an evaluation against ground truth. */
+  evaluationReport: 'medimageparse.evaluationReport',
 } as const;
 
 export const ContextKeys = {

@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { batchImportCommand } from './batchImport';
 import { batchPrepareCommand } from './batchPrepare';
+import { evaluateCommand } from './evaluate';
 import { inspectCommand } from './inspect';
 import { mcpCommand } from './mcp';
 import { preprocessCommand } from './preprocess';
@@ -21,4 +22,5 @@ export const cliCommands: readonly CliCommand[] = [
   mcpCommand,
   batchPrepareCommand,
   batchImportCommand,
+  evaluateCommand,
 ];
