@@ -16,6 +16,18 @@ export const NODE_EXTERNALS = [
   '@cornerstonejs/codec-charls',
 ];
 
+/**
+ * dcmjs (about 700 kB) is only needed to export a DICOM SEG: it is its own bundle, dist/dcmjs.js,
+ * required beside extension.js and cli.js on first use (src/runtime/optionalModules.ts), so a
+ * window that never exports does not parse it at startup.
+ */
+const dcmjsBesideBundle = {
+  name: 'dcmjs-beside-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^dcmjs$/ }, () => ({ path: './dcmjs.js', external: true }));
+  },
+};
+
 const common = {
   bundle: true,
   sourcemap: production ? false : 'linked',
@@ -39,7 +51,16 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: NODE_EXTERNALS,
+    plugins: [dcmjsBesideBundle],
     define: { 'process.env.MEDIMAGEPARSE_BUILD': JSON.stringify(production ? 'production' : 'development') },
+  },
+  {
+    ...common,
+    entryPoints: { dcmjs: 'node_modules/dcmjs/build/dcmjs.js' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   webviewOptions(common),
 ];

@@ -25,6 +25,7 @@ import { HistoryView } from './views/historyView';
 import { TargetsView } from './views/targetsView';
 import { exportViewerResult } from './vscode/exportCommands';
 import { applyVolumeMemorySetting } from './vscode/volumeMemory';
+import { showViewsOnceAViewerOpens } from './vscode/presence';
 
 /** What `activate` returns: used by the integration tests to reach the running extension. */
 export interface MedImageParseApi {
@@ -114,7 +115,8 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     ...registerSeriesCommands(viewers, log),
     ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
     ...registerFolderCommands({ endpoints, runner, log }),
-    createEndpointStatusBar(endpoints),
+    createEndpointStatusBar(endpoints, viewers),
+    showViewsOnceAViewerOpens(viewers),
     vscode.window.registerTreeDataProvider(Views.endpoints, new EndpointsView(endpoints)),
     vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),
     vscode.window.registerTreeDataProvider(Views.history, historyView),

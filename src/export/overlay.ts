@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../runtime/optionalModules';
 
 /**
  * A picture of a result for an agent to look at: the image as the viewer shows it by default
@@ -57,7 +57,7 @@ export async function renderOverlay(image: OverlaySource, masks: readonly Uint8A
       rgb[p * 3 + 2] = rgb[p * 3 + 2] * (1 - ALPHA) + b * ALPHA;
     }
   });
-  let picture = sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), {
+  let picture = loadSharp()(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), {
     raw: { width, height, channels: 3 },
   });
   if (Math.max(width, height) > MAX_SIDE)

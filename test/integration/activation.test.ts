@@ -4,7 +4,55 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { activateExtension, EXTENSION_ID } from './helpers';
 
+/** Files of native modules, sharp, dcmjs or the DICOM codecs that this extension host has loaded. */
+function heavyModulesLoaded(): string[] {
+  return Object.keys(require.cache).filter(
+    (file) =>
+      file.endsWith('.node') ||
+      /[\\/]node_modules[\\/](sharp|@img|@cornerstonejs|dcmjs)[\\/]/.test(file) ||
+      /[\\/]dist[\\/]dcmjs\.js$/.test(file),
+  );
+}
+
 describe('Extension in a real VS Code', () => {
+  // First in the suite (index.ts runs the files in name order): it needs the extension not yet active.
+  it('starts on what the user does, loads no native module and activates in under 50 ms', async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension, `extension ${EXTENSION_ID} is not installed in this VS Code`);
+    // The workbench has been up for a while: activating on every window's startup would show here.
+    assert.equal(extension.isActive, false, 'the extension activated before the user did anything');
+    const before = new Set(heavyModulesLoaded());
+    const cpu = process.cpuUsage();
+    await extension.activate();
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    const loaded = heavyModulesLoaded().filter((f) => !before.has(f));
+    assert.deepEqual(loaded, [], 'activate() loaded native or heavy modules');
+    // VS Code's own measure (Developer: Show Running Extensions): loading the code plus the
+    // activate() call, from the extension host's performance marks.
+    const marks = new Map(
+      (
+        globalThis as { MonacoPerformanceMarks?: { getMarks(): { name: string; startTime: number }[] } }
+      ).MonacoPerformanceMarks?.getMarks().map((m) => [m.name, m.startTime]) ?? [],
+    );
+    const span = (from: string, to: string) =>
+      (marks.get(`code/extHost/${to}/${EXTENSION_ID}`) ?? NaN) -
+      (marks.get(`code/extHost/${from}/${EXTENSION_ID}`) ?? NaN);
+    const loadMs = span('willLoadExtensionCode', 'didLoadExtensionCode');
+    const activateMs = span('willActivateExtension', 'didActivateExtension');
+    console.log(
+      `[mocha]       activation: code loading ${loadMs.toFixed(1)} ms + activate() ${activateMs.toFixed(1)} ms (extension-host CPU for the whole call: ${cpuMs.toFixed(1)} ms)`,
+    );
+    assert.ok(
+      Number.isFinite(loadMs) && Number.isFinite(activateMs),
+      'the extension host recorded no activation marks',
+    );
+    assert.ok(
+      loadMs + activateMs < 50,
+      `activation took ${(loadMs + activateMs).toFixed(1)} ms (limit 50 ms)`,
+    );
+  });
+
   it('activates and reports the VS Code it runs in', async () => {
     const api = await activateExtension();
     const extension = vscode.extensions.getExtension(EXTENSION_ID);

@@ -8,6 +8,7 @@
  * Output is native little-endian interleaved bytes of bitsAllocated per sample (RGB for colour
  * JPEG: the codecs undo the YCbCr transform themselves).
  */
+import { loadCodecFactory } from '../../runtime/optionalModules';
 import { decodeRleFrame } from './rle';
 
 export const TRANSFER_SYNTAXES: Record<string, string> = {
@@ -93,17 +94,10 @@ const modules = new Map<string, Promise<CodecModule>>();
 function loadCodec(name: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit'): Promise<CodecModule> {
   let loaded = modules.get(name);
   if (!loaded) {
-    // Static requires so esbuild bundles them; each exports an Emscripten module factory (the
-    // packages ship no type declarations, hence require rather than import).
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const factory = (
-      name === 'openjpeg'
-        ? require('@cornerstonejs/codec-openjpeg')
-        : name === 'charls'
-          ? require('@cornerstonejs/codec-charls')
-          : require('@cornerstonejs/codec-libjpeg-turbo-8bit')
-    ) as (options?: Record<string, unknown>) => Promise<CodecModule>;
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    // Loaded on first use; a codec that cannot be loaded fails only the files that need it.
+    const factory = loadCodecFactory(`@cornerstonejs/codec-${name}`) as (
+      options?: Record<string, unknown>,
+    ) => Promise<CodecModule>;
     // Silence the codecs' own console output ("[INFO] Start to read j2k main header"): the CLI's
     // stdout carries JSON lines only.
     const quiet = (): void => undefined;
