@@ -2,6 +2,9 @@
 // external), the webview (browser) and the command-line entry `dist/cli.js`.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 const production = isMain && process.argv.includes('--production');
@@ -17,14 +20,27 @@ export const NODE_EXTERNALS = [
 ];
 
 /**
- * dcmjs (about 700 kB) is only needed to export a DICOM SEG: it is its own bundle, dist/dcmjs.js,
- * required beside extension.js and cli.js on first use (src/runtime/optionalModules.ts), so a
- * window that never exports does not parse it at startup.
+ * Libraries a window needs only once it does something — dcmjs (about 700 kB) to export a DICOM
+ * SEG, axios (with form-data and a MIME database) to call an endpoint, the beta CDF for the
+ * validity p-value — are bundles of their own beside extension.js and cli.js, required on first use
+ * (src/runtime/optionalModules.ts, src/endpoint/http.ts, src/analysis/pvalue.ts): V8 need not even
+ * parse them when the extension starts. package name → file in dist/.
  */
-const dcmjsBesideBundle = {
-  name: 'dcmjs-beside-bundle',
+export const LAZY_BUNDLES = {
+  dcmjs: 'dcmjs',
+  axios: 'axios',
+  'axios-retry': 'axios-retry',
+  '@stdlib/stats-base-dists-beta-cdf': 'beta-cdf',
+};
+
+const lazyBundlesBeside = {
+  name: 'lazy-bundles-beside',
   setup(build) {
-    build.onResolve({ filter: /^dcmjs$/ }, () => ({ path: './dcmjs.js', external: true }));
+    const names = Object.keys(LAZY_BUNDLES).map((n) => n.replace(/[/\\^$*+?.()|[\]{}]/g, '\\$&'));
+    build.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => ({
+      path: `./${LAZY_BUNDLES[args.path]}.js`,
+      external: true,
+    }));
   },
 };
 
@@ -51,12 +67,15 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: NODE_EXTERNALS,
-    plugins: [dcmjsBesideBundle],
+    plugins: [lazyBundlesBeside],
     define: { 'process.env.MEDIMAGEPARSE_BUILD': JSON.stringify(production ? 'production' : 'development') },
   },
   {
     ...common,
-    entryPoints: { dcmjs: 'node_modules/dcmjs/build/dcmjs.js' },
+    // Each resolved as `require()` resolves it (the CommonJS builds).
+    entryPoints: Object.fromEntries(
+      Object.entries(LAZY_BUNDLES).map(([pkg, file]) => [file, require.resolve(pkg)]),
+    ),
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { MissingModuleError } from '../runtime/optionalModules';
 import { dcmjs, quietly, toArrayBuffer, type NaturalDataset } from './dcmjs';
 import type { SourceInfo } from './sourceInfo';
 import { APP_NAME, APP_VERSION } from '../shared/version';
@@ -81,6 +82,8 @@ export function readDicomHeader(file: string): NaturalDataset {
       return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
     });
   } catch (error) {
+    // A missing dcmjs is not the file's fault: its message says what to install.
+    if (error instanceof MissingModuleError) throw error;
     throw new Error(
       `${file}: not a readable DICOM file (${error instanceof Error ? error.message : String(error)})`,
       { cause: error },
