@@ -206,6 +206,45 @@ export function checkPackage(vsix, target) {
   return problems;
 }
 
+/**
+ * Problems with the command line's npm tarball: `npm install -g` of it into a temporary prefix
+ * (offline: from npm's cache, as a machine without internet would) must put `medparse` on PATH,
+ * and that `medparse` must prepare the shipped samples, sharp included.
+ */
+export function checkCliTarball(tgz) {
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'medimageparse-prefix-'));
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'medimageparse-cli-out-'));
+  try {
+    const install = spawnSync(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tgz],
+      { encoding: 'utf8', cwd: out },
+    );
+    if (install.status !== 0) return [`npm install -g ${tgz} failed:\n${install.stdout}${install.stderr}`];
+    const bin = process.platform === 'win32' ? prefix : path.join(prefix, 'bin');
+    // Only the prefix's bin and node's own folder on PATH: `medparse` must come from the install.
+    const env = { ...process.env, PATH: [bin, path.dirname(process.execPath)].join(path.delimiter) };
+    const shell = process.platform === 'win32';
+    const version = spawnSync('medparse', ['--version'], { encoding: 'utf8', env, cwd: out, shell });
+    const problems = [];
+    if (version.status !== 0 || !/^\d+\.\d+\.\d+/.test(version.stdout)) {
+      problems.push(`medparse --version from PATH failed: ${version.error?.message ?? ''}${version.stdout}${version.stderr}`);
+      return problems;
+    }
+    const installed = path.join(prefix, process.platform === 'win32' ? '' : 'lib', 'node_modules', 'medimageparse');
+    const samples = SMOKE_SAMPLES.map((s) => path.join(installed, 'media', 'samples', s));
+    const r = spawnSync('medparse', ['preprocess', ...samples, '--out-dir', out], { encoding: 'utf8', env, cwd: out, shell });
+    const lines = r.stdout.trim().split('\n').filter(Boolean);
+    if (r.status !== 0 || lines.length !== samples.length || !lines.every((l) => JSON.parse(l).ok)) {
+      problems.push(`the installed medparse failed on the samples:\n${r.stdout}\n${r.stderr}`);
+    }
+    return problems;
+  } finally {
+    fs.rmSync(prefix, { recursive: true, force: true });
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
 /** The target a package was built for, from its file name (medimageparse-<target>-<version>.vsix). */
 export function targetOfFile(file) {
   const base = path.basename(file);
@@ -227,6 +266,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   }
   let failed = 0;
+  for (const tgz of fs.existsSync(packagesDir) && files.length === 0 ? fs.readdirSync(packagesDir) : []) {
+    if (!tgz.endsWith('.tgz')) continue;
+    const problems = checkCliTarball(path.join(packagesDir, tgz));
+    if (problems.length) failed++;
+    console.log(`${tgz}: ${problems.length ? `\n  ${problems.join('\n  ')}` : 'ok (npm install -g puts medparse on PATH)'}`);
+  }
   for (const vsix of vsixes) {
     const target = targetOfFile(vsix);
     const problems = target ? checkPackage(vsix, target) : [`cannot tell the target from the file name`];

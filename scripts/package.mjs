@@ -1,11 +1,12 @@
 // `npm run package`: the .vsix for this machine's platform, into packages/.
+// Both also pack the command line alone (packages/medimageparse-<version>.tgz, for `npm install -g`).
 // `npm run package:all`: one .vsix per VS Code target plus the universal one (sharp's
 // WebAssembly build), into packages/. `-- --targets linux-x64,darwin-arm64,universal` picks some.
 // Each package is then inspected by check-packages.mjs (native files for its target, nothing
 // missing, its CLI run on the shipped samples where this machine can run it).
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkPackage } from './check-packages.mjs';
+import { checkCliTarball, checkPackage } from './check-packages.mjs';
 import {
   buildProduction,
   hostTarget,
@@ -56,5 +57,20 @@ for (const target of targets) {
     console.error(`${target}: ${error instanceof Error ? error.message : error}`);
   }
 }
-console.log(`packages: ${targets.length - failed} built and checked, ${failed} failed`);
+// The command line on its own, as an npm tarball.
+try {
+  const tgz = packCli();
+  const problems = checkCliTarball(tgz);
+  const name = path.relative(process.cwd(), tgz);
+  if (problems.length) {
+    failed++;
+    console.error(`${name}: ${problems.join('\n  ')}`);
+  } else {
+    console.log(`${name}: npm install -g puts medparse on PATH, and it prepares the samples`);
+  }
+} catch (error) {
+  failed++;
+  console.error(`command-line tarball: ${error instanceof Error ? error.message : error}`);
+}
+console.log(`packages: ${targets.length + 1 - failed} built and checked, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAZY_BUNDLES } from './build.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const packagesDir = path.join(repoRoot, 'packages');
@@ -143,6 +144,49 @@ export function packageTarget(target, outDir = packagesDir) {
       throw new Error(`${out} is ${(size / 1024 / 1024).toFixed(1)} MB, over the 25 MB limit`);
     }
     return { target, file: out, size };
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The command line on its own: an npm tarball whose `bin` is `medparse`, so `npm install -g
+ * <tarball>` puts it on PATH. It holds the CLI bundles and the samples (the demo endpoint answers
+ * from them); npm installs sharp (for the installing machine) and the DICOM codecs.
+ */
+export function packCli(outDir = packagesDir) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'medimageparse-cli-stage-'));
+  try {
+    const cli = {
+      name: manifest.name,
+      version: manifest.version,
+      description: `medparse: the ${manifest.displayName} command line. ${manifest.description}`,
+      license: manifest.license,
+      keywords: manifest.keywords,
+      bin: manifest.bin,
+      engines: { node: manifest.engines.node },
+      // The versions tested here; npm picks sharp's native build for the installing machine.
+      dependencies: runtimeDependencies('cli'),
+      files: [
+        'dist/cli.js',
+        'dist/imaging-worker.js',
+        ...Object.values(LAZY_BUNDLES).map((file) => `dist/${file}.js`),
+        'media/samples/',
+      ],
+    };
+    for (const key of ['repository', 'bugs', 'homepage']) if (manifest[key]) cli[key] = manifest[key];
+    fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(cli, null, 2) + '\n');
+    for (const entry of ['README.md', 'LICENSE']) fs.copyFileSync(path.join(repoRoot, entry), path.join(stage, entry));
+    fs.cpSync(path.join(repoRoot, 'dist'), path.join(stage, 'dist'), {
+      recursive: true,
+      filter: (src) => !src.endsWith('.map'),
+    });
+    fs.cpSync(path.join(repoRoot, 'media', 'samples'), path.join(stage, 'media', 'samples'), { recursive: true });
+    fs.mkdirSync(outDir, { recursive: true });
+    const json = run('npm', ['pack', '--json', '--pack-destination', outDir], stage, { quiet: true });
+    const [{ filename }] = JSON.parse(json);
+    return path.join(outDir, filename);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }

@@ -26,6 +26,7 @@ import { TargetsView } from './views/targetsView';
 import { exportViewerResult } from './vscode/exportCommands';
 import { applyVolumeMemorySetting } from './vscode/volumeMemory';
 import { showViewsOnceAViewerOpens } from './vscode/presence';
+import { putCliOnTerminalPath } from './vscode/terminalPath';
 
 /** What `activate` returns: used by the integration tests to reach the running extension. */
 export interface MedImageParseApi {
@@ -133,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
       },
     }),
   );
+  putCliOnTerminalPath(context);
   void openStartupImages(viewers, log);
   const cpu = process.cpuUsage(cpuAtStart);
   const activationCpuMs = (cpu.user + cpu.system) / 1000;

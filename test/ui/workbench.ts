@@ -64,11 +64,13 @@ export class Workbench {
     page.on('pageerror', (e) => log.write(`[pageerror] ${e.message}\n`));
     await page.goto(server.url({ extensionPath: REPO_ROOT, workspace }));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    // The explorer and the extension's status bar item mean the extension host is up.
-    await page
-      .locator('.statusbar-item', { hasText: options.statusText ?? 'demo' })
-      .first()
-      .waitFor({ timeout: 60_000 });
+    // The extension activates on what the user does (a command, a viewer, startup images), so
+    // the workbench is ready when the explorer lists the workspace; a test that expects the
+    // extension's status bar item (startup images, an endpoint of its own) names its text.
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    if (options.statusText) {
+      await page.locator('.statusbar-item', { hasText: options.statusText }).first().waitFor({ timeout: 60_000 });
+    }
     return new Workbench(server, browser, page, workspace, log);
   }
 
