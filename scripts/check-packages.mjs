@@ -228,12 +228,24 @@ export function checkCliTarball(tgz) {
     const version = spawnSync('medparse', ['--version'], { encoding: 'utf8', env, cwd: out, shell });
     const problems = [];
     if (version.status !== 0 || !/^\d+\.\d+\.\d+/.test(version.stdout)) {
-      problems.push(`medparse --version from PATH failed: ${version.error?.message ?? ''}${version.stdout}${version.stderr}`);
+      problems.push(
+        `medparse --version from PATH failed: ${version.error?.message ?? ''}${version.stdout}${version.stderr}`,
+      );
       return problems;
     }
-    const installed = path.join(prefix, process.platform === 'win32' ? '' : 'lib', 'node_modules', 'medimageparse');
+    const installed = path.join(
+      prefix,
+      process.platform === 'win32' ? '' : 'lib',
+      'node_modules',
+      'medimageparse',
+    );
     const samples = SMOKE_SAMPLES.map((s) => path.join(installed, 'media', 'samples', s));
-    const r = spawnSync('medparse', ['preprocess', ...samples, '--out-dir', out], { encoding: 'utf8', env, cwd: out, shell });
+    const r = spawnSync('medparse', ['preprocess', ...samples, '--out-dir', out], {
+      encoding: 'utf8',
+      env,
+      cwd: out,
+      shell,
+    });
     const lines = r.stdout.trim().split('\n').filter(Boolean);
     if (r.status !== 0 || lines.length !== samples.length || !lines.every((l) => JSON.parse(l).ok)) {
       problems.push(`the installed medparse failed on the samples:\n${r.stdout}\n${r.stderr}`);
@@ -270,7 +282,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (!tgz.endsWith('.tgz')) continue;
     const problems = checkCliTarball(path.join(packagesDir, tgz));
     if (problems.length) failed++;
-    console.log(`${tgz}: ${problems.length ? `\n  ${problems.join('\n  ')}` : 'ok (npm install -g puts medparse on PATH)'}`);
+    console.log(
+      `${tgz}: ${problems.length ? `\n  ${problems.join('\n  ')}` : 'ok (npm install -g puts medparse on PATH)'}`,
+    );
   }
   for (const vsix of vsixes) {
     const target = targetOfFile(vsix);

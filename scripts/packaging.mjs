@@ -177,12 +177,15 @@ export function packCli(outDir = packagesDir) {
     };
     for (const key of ['repository', 'bugs', 'homepage']) if (manifest[key]) cli[key] = manifest[key];
     fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(cli, null, 2) + '\n');
-    for (const entry of ['README.md', 'LICENSE']) fs.copyFileSync(path.join(repoRoot, entry), path.join(stage, entry));
+    for (const entry of ['README.md', 'LICENSE'])
+      fs.copyFileSync(path.join(repoRoot, entry), path.join(stage, entry));
     fs.cpSync(path.join(repoRoot, 'dist'), path.join(stage, 'dist'), {
       recursive: true,
       filter: (src) => !src.endsWith('.map'),
     });
-    fs.cpSync(path.join(repoRoot, 'media', 'samples'), path.join(stage, 'media', 'samples'), { recursive: true });
+    fs.cpSync(path.join(repoRoot, 'media', 'samples'), path.join(stage, 'media', 'samples'), {
+      recursive: true,
+    });
     fs.mkdirSync(outDir, { recursive: true });
     const json = run('npm', ['pack', '--json', '--pack-destination', outDir], stage, { quiet: true });
     const [{ filename }] = JSON.parse(json);

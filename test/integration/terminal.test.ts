@@ -34,7 +34,9 @@ describe('medparse in the integrated terminal', () => {
       assert.equal(version.trim(), extension.packageJSON.version, text);
       assert.equal(
         path.resolve(found.trim()).toLowerCase(),
-        path.join(extension.extensionPath, 'bin', process.platform === 'win32' ? 'medparse.cmd' : 'medparse').toLowerCase(),
+        path
+          .join(extension.extensionPath, 'bin', process.platform === 'win32' ? 'medparse.cmd' : 'medparse')
+          .toLowerCase(),
         'medparse comes from the extension',
       );
     } finally {

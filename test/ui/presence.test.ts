@@ -11,7 +11,8 @@ describe('Status bar item and activity-bar views in the real workbench', () => {
   closeAfterEach(() => wb);
 
   const statusItem = () => wb.page.locator('.statusbar-item', { hasText: 'demo' });
-  const activityItem = () => wb.page.locator('.activitybar .action-item .action-label[aria-label^="MedImageParse"]');
+  const activityItem = () =>
+    wb.page.locator('.activitybar .action-item .action-label[aria-label^="MedImageParse"]');
 
   it('appear once a viewer opens, not in a window that never used the extension', async () => {
     wb = await Workbench.launch('presence');
@@ -35,7 +36,9 @@ describe('Status bar item and activity-bar views in the real workbench', () => {
   it('show the views where the user configured an endpoint of their own', async () => {
     wb = await Workbench.launch('presence-endpoint', {
       settings: {
-        'medimageparse.endpoints': [{ name: 'mine', url: 'http://127.0.0.1:9/score', protocol: 'azureml', auth: 'none' }],
+        'medimageparse.endpoints': [
+          { name: 'mine', url: 'http://127.0.0.1:9/score', protocol: 'azureml', auth: 'none' },
+        ],
       },
     });
     await activityItem().first().waitFor({ timeout: 30_000 });

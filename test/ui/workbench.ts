@@ -69,7 +69,10 @@ export class Workbench {
     // extension's status bar item (startup images, an endpoint of its own) names its text.
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
     if (options.statusText) {
-      await page.locator('.statusbar-item', { hasText: options.statusText }).first().waitFor({ timeout: 60_000 });
+      await page
+        .locator('.statusbar-item', { hasText: options.statusText })
+        .first()
+        .waitFor({ timeout: 60_000 });
     }
     return new Workbench(server, browser, page, workspace, log);
   }
