@@ -1,7 +1,7 @@
 // `npm run package`: the .vsix for this machine's platform, into packages/.
-// Both also pack the command line alone (packages/medimageparse-<version>.tgz, for `npm install -g`).
 // `npm run package:all`: one .vsix per VS Code target plus the universal one (sharp's
 // WebAssembly build), into packages/. `-- --targets linux-x64,darwin-arm64,universal` picks some.
+// Both also pack the command line alone (packages/medimageparse-<version>.tgz, for `npm install -g`).
 // Each package is then inspected by check-packages.mjs (native files for its target, nothing
 // missing, its CLI run on the shipped samples where this machine can run it).
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ import {
   packageFileName,
   packagesDir,
   packageTarget,
+  packCli,
   TARGETS,
 } from './packaging.mjs';
 
