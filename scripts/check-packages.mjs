@@ -33,6 +33,8 @@ function requiredFiles(target) {
     'LICENSE.txt',
     'dist/extension.js',
     'dist/cli.js',
+    'bin/medparse',
+    'bin/medparse.cmd',
     'dist/imaging-worker.js',
     'dist/webview.js',
     'dist/webview.css',
@@ -197,6 +199,18 @@ export function checkPackage(vsix, target) {
       if (f.endsWith('.map')) problems.push(`ships a source map: ${f}`);
     }
     problems.push(...nativeProblems(ext, target));
+    // The terminal's PATH finds the shim only if it is executable once VS Code unpacks it.
+    const mode = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).getinfo("extension/bin/medparse").external_attr >> 16)',
+        vsix,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (mode.status === 0 && (Number(mode.stdout) & 0o111) === 0)
+      problems.push('bin/medparse is not executable');
     if (problems.length === 0 && target === hostTarget()) problems.push(...smokeProblems(ext));
     if (problems.length === 0 && target === 'universal')
       problems.push(...smokeProblems(ext, { hideNativeSharp: true }));

@@ -100,7 +100,7 @@ function stageFiles(stage, target) {
   manifest.dependencies = runtimeDependencies(target);
   delete manifest.devDependencies;
   fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
-  for (const entry of ['README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore', 'media', 'docs']) {
+  for (const entry of ['README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore', 'media', 'docs', 'bin']) {
     const from = path.join(repoRoot, entry);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(stage, entry), { recursive: true });
   }

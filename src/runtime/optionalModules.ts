@@ -133,11 +133,6 @@ export function loadCodecFactory(
   return load(name);
 }
 
-/** Which optional modules this process has loaded so far (the activation test checks none is). */
-export function loadedModules(): OptionalModule[] {
-  return [...loaded.keys()];
-}
-
 /**
  * Tests only: makes `name` fail to load as a missing package does (or restores it with
  * `undefined`), and forgets what was loaded, so the next use tries again.
