@@ -18,17 +18,24 @@ describe('medparse in the integrated terminal', () => {
         ? vscode.window.createTerminal({
             name: 'medparse check',
             shellPath: 'cmd.exe',
-            shellArgs: ['/d', '/c', `medparse --version > "${out}" 2>&1 && where medparse >> "${out}"`],
+            shellArgs: [
+              '/d',
+              '/c',
+              `medparse --version > "${out}" 2>&1 & where medparse >> "${out}" 2>&1 & echo END>> "${out}"`,
+            ],
           })
         : vscode.window.createTerminal({
             name: 'medparse check',
             shellPath: '/bin/sh',
-            shellArgs: ['-c', `medparse --version > '${out}' 2>&1; command -v medparse >> '${out}'`],
+            shellArgs: [
+              '-c',
+              `medparse --version > '${out}' 2>&1; command -v medparse >> '${out}'; echo END >> '${out}'`,
+            ],
           });
     try {
       const text = await waitFor('the terminal to run medparse', () => {
         const t = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
-        return t.split(/\r?\n/).filter(Boolean).length >= 2 ? t : undefined;
+        return /^END\s*$/m.test(t) ? t : undefined;
       });
       const [version, found] = text.split(/\r?\n/);
       assert.equal(version.trim(), extension.packageJSON.version, text);
