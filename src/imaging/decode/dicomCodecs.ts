@@ -92,12 +92,13 @@ const CODEC_FORMATS = { openjpeg: 'JPEG 2000', charls: 'JPEG-LS', 'libjpeg-turbo
 const modules = new Map<string, Promise<CodecModule>>();
 
 function loadCodec(name: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit'): Promise<CodecModule> {
+  // Loaded on first use (then remembered by optionalModules); a codec that cannot be loaded
+  // fails only the files that need it.
+  const factory = loadCodecFactory(`@cornerstonejs/codec-${name}`) as (
+    options?: Record<string, unknown>,
+  ) => Promise<CodecModule>;
   let loaded = modules.get(name);
   if (!loaded) {
-    // Loaded on first use; a codec that cannot be loaded fails only the files that need it.
-    const factory = loadCodecFactory(`@cornerstonejs/codec-${name}`) as (
-      options?: Record<string, unknown>,
-    ) => Promise<CodecModule>;
     // Silence the codecs' own console output ("[INFO] Start to read j2k main header"): the CLI's
     // stdout carries JSON lines only.
     const quiet = (): void => undefined;
