@@ -4,7 +4,7 @@ import Module from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MedImageParseApi } from '../../src/extension';
-import { activateExtension, EXTENSION_ID } from './helpers';
+import { activateExtension, EXTENSION_ID, waitFor } from './helpers';
 
 /** Files of native modules, sharp, dcmjs or the DICOM codecs that this extension host has loaded. */
 function heavyModulesLoaded(): string[] {
@@ -21,7 +21,18 @@ describe('Extension in a real VS Code', () => {
   it('starts on what the user does, loads no native module and activates in under 50 ms', async () => {
     const extension = vscode.extensions.getExtension<MedImageParseApi>(EXTENSION_ID);
     assert.ok(extension, `extension ${EXTENSION_ID} is not installed in this VS Code`);
-    // The workbench has been up for a while: activating on every window's startup would show here.
+    const events: string[] = extension.packageJSON.activationEvents ?? [];
+    assert.deepEqual(
+      events.filter((e) => e === '*' || e === 'onStartupFinished'),
+      [],
+      'activation events that start the extension with every window',
+    );
+    // Wait until the workbench has fired onStartupFinished (a built-in extension activated by it
+    // is active): an extension that starts with every window would be active by then too.
+    const startupProbe = vscode.extensions.getExtension('vscode.merge-conflict');
+    if (startupProbe?.packageJSON.activationEvents?.includes('onStartupFinished')) {
+      await waitFor('onStartupFinished', () => startupProbe.isActive, 60_000);
+    }
     assert.equal(extension.isActive, false, 'the extension activated before the user did anything');
     const before = new Set(heavyModulesLoaded());
     const api = await extension.activate();
