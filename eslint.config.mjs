@@ -12,6 +12,7 @@ export default tseslint.config(
       'media/**',
       '.vscode-test/**',
       'test-results/**',
+      'packages/**',
     ],
   },
   js.configs.recommended,

@@ -2,6 +2,9 @@
 // external), the webview (browser) and the command-line entry `dist/cli.js`.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 const production = isMain && process.argv.includes('--production');
@@ -15,6 +18,31 @@ export const NODE_EXTERNALS = [
   '@cornerstonejs/codec-libjpeg-turbo-8bit',
   '@cornerstonejs/codec-charls',
 ];
+
+/**
+ * Libraries a window needs only once it does something — dcmjs (about 700 kB) to export a DICOM
+ * SEG, axios (with form-data and a MIME database) to call an endpoint, the beta CDF for the
+ * validity p-value — are bundles of their own beside extension.js and cli.js, required on first use
+ * (src/runtime/optionalModules.ts, src/endpoint/http.ts, src/analysis/pvalue.ts): V8 need not even
+ * parse them when the extension starts. package name → file in dist/.
+ */
+export const LAZY_BUNDLES = {
+  dcmjs: 'dcmjs',
+  axios: 'axios',
+  'axios-retry': 'axios-retry',
+  '@stdlib/stats-base-dists-beta-cdf': 'beta-cdf',
+};
+
+const lazyBundlesBeside = {
+  name: 'lazy-bundles-beside',
+  setup(build) {
+    const names = Object.keys(LAZY_BUNDLES).map((n) => n.replace(/[/\\^$*+?.()|[\]{}]/g, '\\$&'));
+    build.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => ({
+      path: `./${LAZY_BUNDLES[args.path]}.js`,
+      external: true,
+    }));
+  },
+};
 
 const common = {
   bundle: true,
@@ -39,7 +67,19 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: NODE_EXTERNALS,
+    plugins: [lazyBundlesBeside],
     define: { 'process.env.MEDIMAGEPARSE_BUILD': JSON.stringify(production ? 'production' : 'development') },
+  },
+  {
+    ...common,
+    // Each resolved as `require()` resolves it (the CommonJS builds).
+    entryPoints: Object.fromEntries(
+      Object.entries(LAZY_BUNDLES).map(([pkg, file]) => [file, require.resolve(pkg)]),
+    ),
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   webviewOptions(common),
 ];

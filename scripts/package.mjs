@@ -1,82 +1,77 @@
-// `npm run package`: a .vsix for this platform. sharp ships native binaries per platform, so the
-// package is platform-specific (`vsce package --target`); `.vscodeignore` keeps it to what runs.
-import { spawnSync } from 'node:child_process';
+// `npm run package`: the .vsix for this machine's platform, into packages/.
+// `npm run package:all`: one .vsix per VS Code target plus the universal one (sharp's
+// WebAssembly build), into packages/. `-- --targets linux-x64,darwin-arm64,universal` picks some.
+// Both also pack the command line alone (packages/medimageparse-<version>.tgz, for `npm install -g`).
+// Each package is then inspected by check-packages.mjs (native files for its target, nothing
+// missing, its CLI run on the shipped samples where this machine can run it).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { checkCliTarball, checkPackage } from './check-packages.mjs';
+import {
+  buildProduction,
+  hostTarget,
+  packageFileName,
+  packagesDir,
+  packageTarget,
+  packCli,
+  TARGETS,
+} from './packaging.mjs';
 
-const targets = {
-  'linux-x64': 'linux-x64',
-  'linux-arm64': 'linux-arm64',
-  'darwin-x64': 'darwin-x64',
-  'darwin-arm64': 'darwin-arm64',
-  'win32-x64': 'win32-x64',
-  'win32-arm64': 'win32-arm64',
-};
-const target = targets[`${process.platform}-${process.arch}`];
-if (!target) {
-  console.error(`No VS Code target for ${process.platform}-${process.arch}.`);
-  process.exit(1);
+function chosenTargets(argv) {
+  if (argv.includes('--all')) return Object.keys(TARGETS);
+  const at = argv.indexOf('--targets');
+  if (at >= 0) return (argv[at + 1] ?? '').split(',').filter(Boolean);
+  const host = hostTarget();
+  if (!host) {
+    console.error(`No VS Code target for ${process.platform}-${process.arch}; try --targets universal.`);
+    process.exit(1);
+  }
+  return [host];
 }
-const { version, name } = JSON.parse(fs.readFileSync('package.json', 'utf8'));
-const out = `${name}-${target}-${version}.vsix`;
-const r = spawnSync(
-  'npx',
-  [
-    'vsce',
-    'package',
-    '--target',
-    target,
-    '--out',
-    out,
-    '--allow-missing-repository',
-    '--no-rewrite-relative-links',
-  ],
-  { stdio: 'inherit' },
-);
-if (r.status !== 0) process.exit(r.status ?? 1);
-const size = fs.statSync(out).size;
-console.log(`${out}: ${(size / 1024 / 1024).toFixed(1)} MB`);
-if (size > 25 * 1024 * 1024) {
-  console.error('The package is larger than 25 MB.');
+
+const targets = chosenTargets(process.argv.slice(2));
+const unknown = targets.filter((t) => !TARGETS[t]);
+if (unknown.length || targets.length === 0) {
+  console.error(
+    `Unknown target(s): ${unknown.join(', ') || '(none given)'}. Known: ${Object.keys(TARGETS).join(', ')}`,
+  );
   process.exit(1);
 }
 
-// Smoke test of what ships: unpack the .vsix and run its bundled CLI on shipped samples, which
-// loads sharp (native), the DICOM codecs and the bundle exactly as the installed extension does.
-const unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'medimageparse-vsix-'));
-// python3's zipfile is on every machine of this kind; unzip may not be.
-const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', out, unpacked], { stdio: 'inherit' });
-if (unzip.status !== 0) {
-  console.error('Could not unpack the .vsix.');
-  process.exit(1);
+buildProduction();
+let failed = 0;
+for (const target of targets) {
+  // An old package must not pass for a new one if this build fails.
+  fs.rmSync(path.join(packagesDir, packageFileName(target)), { force: true });
+  try {
+    const { file, size } = packageTarget(target);
+    const problems = checkPackage(file, target);
+    const name = path.relative(process.cwd(), file);
+    if (problems.length) {
+      failed++;
+      console.error(`${name}: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
+    } else {
+      console.log(`${name}: ${(size / 1024 / 1024).toFixed(1)} MB, checked`);
+    }
+  } catch (error) {
+    failed++;
+    console.error(`${target}: ${error instanceof Error ? error.message : error}`);
+  }
 }
-const ext = path.join(unpacked, 'extension');
-const forbidden = ['src', 'test', 'webview', 'scripts', 'bench'].filter((d) =>
-  fs.existsSync(path.join(ext, d)),
-);
-if (forbidden.length) {
-  console.error(`The package holds sources or tests: ${forbidden.join(', ')}`);
-  process.exit(1);
+// The command line on its own, as an npm tarball.
+try {
+  const tgz = packCli();
+  const problems = checkCliTarball(tgz);
+  const name = path.relative(process.cwd(), tgz);
+  if (problems.length) {
+    failed++;
+    console.error(`${name}: ${problems.join('\n  ')}`);
+  } else {
+    console.log(`${name}: npm install -g puts medparse on PATH, and it prepares the samples`);
+  }
+} catch (error) {
+  failed++;
+  console.error(`command-line tarball: ${error instanceof Error ? error.message : error}`);
 }
-const samples = ['CT_lung_nodule.dcm', 'covid_1585.png', 'patient0500_2CH_half_sequence.nii.gz'].map((f) =>
-  path.join(ext, 'media', 'samples', f),
-);
-const smoke = spawnSync(
-  process.execPath,
-  [path.join(ext, 'dist', 'cli.js'), 'preprocess', ...samples, '--out-dir', path.join(unpacked, 'out')],
-  { encoding: 'utf8' },
-);
-const lines = smoke.stdout
-  .trim()
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l));
-if (smoke.status !== 0 || lines.length !== samples.length || !lines.every((l) => l.ok)) {
-  console.error(`The packaged CLI failed on the shipped samples:\n${smoke.stdout}\n${smoke.stderr}`);
-  process.exit(1);
-}
-console.log(
-  `smoke test: the packaged extension prepared ${lines.length} shipped samples (DICOM, PNG, NIfTI)`,
-);
-fs.rmSync(unpacked, { recursive: true, force: true });
+console.log(`packages: ${targets.length + 1 - failed} built and checked, ${failed} failed`);
+process.exit(failed ? 1 : 0);

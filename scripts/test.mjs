@@ -6,6 +6,7 @@
 // failed check fails the run (exit 1) all the same.
 import { spawnSync } from 'node:child_process';
 import { ensureSystemPackages, ensureVSCodeServer } from './vscode-server.mjs';
+import { hostTarget } from './packaging.mjs';
 import { runIntegrationTests } from './run-integration-tests.mjs';
 import { harnessCounts, mochaCounts, Tally } from './tally.mjs';
 
@@ -78,10 +79,17 @@ if (build.ok) {
   tally.suite('integration, viewer harness and UI tests (no build)', { passed: 0, failed: 0, ok: false });
 }
 
-// Last, because it replaces dist/ with the production build: the .vsix is made, checked (size,
-// no sources or tests) and its bundled CLI run on shipped samples.
+// Last, because it replaces dist/ with the production build: the .vsix for this machine, one for
+// another OS and CPU (Mach-O arm64) and the universal one (WebAssembly sharp) are made and checked
+// (size, native files for their target, nothing missing, the CLI run on shipped samples), and
+// the command line's npm tarball installed into a temporary prefix. `npm run package:all` makes all.
 if (build.ok) {
-  const { ok } = run('package (.vsix, size and smoke test)', 'node', ['scripts/package.mjs']);
+  const targets = [hostTarget() ?? 'linux-x64', 'darwin-arm64', 'universal'];
+  const { ok } = run('package (.vsix per platform, CLI tarball, checks)', 'node', [
+    'scripts/package.mjs',
+    '--targets',
+    [...new Set(targets)].join(','),
+  ]);
   tally.check('package', ok);
 }
 

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { installOnce, writeFileAtomic } from './install-once.mjs';
 
 /** code-server 4.100.3 ships VS Code 1.100.3, the newest whose `engines.node` is 20. */
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -14,9 +15,9 @@ export const cacheDir =
   process.env.MEDIMAGEPARSE_VSCODE_CACHE ??
   path.join(os.homedir(), '.cache', 'medimageparse', `code-server-${CODE_SERVER_VERSION}`);
 
-export const vscodeDir = path.join(cacheDir, 'node_modules', 'code-server', 'lib', 'vscode');
+const vscodeDirIn = (base) => path.join(base, 'node_modules', 'code-server', 'lib', 'vscode');
+export const vscodeDir = vscodeDirIn(cacheDir);
 export const serverMain = path.join(vscodeDir, 'out', 'server-main.js');
-const readyMarker = path.join(cacheDir, '.ready');
 
 function run(cmd, args, cwd, extraEnv = {}) {
   const result = spawnSync(cmd, args, {
@@ -96,50 +97,54 @@ export function ensureSystemPackages() {
  * to pre-approve an extension; the web workbench has its product configuration built into
  * workbench.js, so the test server's copy is patched there (the cached test install only).
  */
-function trustTestAuthProvider() {
-  const file = path.join(vscodeDir, 'out', 'vs', 'code', 'browser', 'workbench', 'workbench.js');
+function trustTestAuthProvider(base) {
+  const file = path.join(vscodeDirIn(base), 'out', 'vs', 'code', 'browser', 'workbench', 'workbench.js');
   const text = fs.readFileSync(file, 'utf8');
   const marker = 'trustedExtensionAuthAccess:[';
   const ours = '"medimageparse.medimageparse",';
   if (text.includes(marker + ours)) return;
   if (!text.includes(marker))
     throw new Error(`${file}: no trustedExtensionAuthAccess to extend; was the VS Code server updated?`);
-  fs.writeFileSync(file, text.replace(marker, marker + ours));
+  // Atomic: a server another process is starting may be reading it.
+  writeFileAtomic(file, text.replace(marker, marker + ours));
 }
 
-/** Installs the VS Code server once into the cache folder; later calls return at once. */
-export function ensureVSCodeServer() {
-  ensureSystemPackages();
-  if (fs.existsSync(readyMarker) && fs.existsSync(serverMain)) {
-    trustTestAuthProvider();
-    return serverMain;
-  }
-  console.log(
-    `[setup] installing VS Code server (code-server ${CODE_SERVER_VERSION}) into ${cacheDir}; about 2 minutes, once`,
-  );
-  fs.mkdirSync(cacheDir, { recursive: true });
-  if (!fs.existsSync(path.join(cacheDir, 'package.json'))) {
-    fs.writeFileSync(path.join(cacheDir, 'package.json'), '{"name":"vscode-server-cache","private":true}\n');
-  }
+/** The install itself, into `base` (a temporary folder that installOnce renames into place). */
+function installServer(base) {
+  const serverDir = vscodeDirIn(base);
+  fs.writeFileSync(path.join(base, 'package.json'), '{"name":"vscode-server-cache","private":true}\n');
   // code-server's own postinstall refuses root and downloads from GitHub: scripts stay off.
   run(
     'npm',
     ['install', '--no-audit', '--no-fund', '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`],
-    cacheDir,
+    base,
   );
-  run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', '--ignore-scripts'], vscodeDir);
+  run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', '--ignore-scripts'], serverDir);
   // @vscode/ripgrep's postinstall downloads rg and skips itself when bin/ exists.
-  const rgBin = path.join(vscodeDir, 'node_modules', '@vscode', 'ripgrep', 'bin');
+  const rgBin = path.join(serverDir, 'node_modules', '@vscode', 'ripgrep', 'bin');
   fs.mkdirSync(rgBin, { recursive: true });
-  const rgLink = path.join(rgBin, 'rg');
-  if (!fs.existsSync(rgLink))
-    fs.symlinkSync(execFileSync('sh', ['-c', 'command -v rg']).toString().trim(), rgLink);
+  fs.symlinkSync(execFileSync('sh', ['-c', 'command -v rg']).toString().trim(), path.join(rgBin, 'rg'));
   // Native modules (node-pty, kerberos, spdlog…); npm_config_yes keeps `npx node-gyp` from prompting.
-  run('npm', ['rebuild'], vscodeDir, { npm_config_yes: 'true' });
-  const asar = path.join(vscodeDir, 'node_modules.asar');
-  if (!fs.existsSync(asar)) fs.symlinkSync('node_modules', asar);
-  trustTestAuthProvider();
-  fs.writeFileSync(readyMarker, new Date().toISOString() + '\n');
+  run('npm', ['rebuild'], serverDir, { npm_config_yes: 'true' });
+  // Relative, so the folder can be renamed into place.
+  fs.symlinkSync('node_modules', path.join(serverDir, 'node_modules.asar'));
+  trustTestAuthProvider(base);
+}
+
+/**
+ * Installs the VS Code server once into the cache folder; later calls return at once. Safe to
+ * call from several processes at a time (`npm start` beside `npm test`): see install-once.mjs.
+ */
+export function ensureVSCodeServer() {
+  ensureSystemPackages();
+  installOnce(cacheDir, (base) => {
+    console.log(
+      `[setup] installing VS Code server (code-server ${CODE_SERVER_VERSION}) into ${cacheDir}; about 2 minutes, once`,
+    );
+    installServer(base);
+  });
+  // A cache installed before the patch existed gets it now.
+  trustTestAuthProvider(cacheDir);
   return serverMain;
 }
 

@@ -30,6 +30,8 @@ import { exportViewerResult } from './vscode/exportCommands';
 import { applyVolumeMemorySetting } from './vscode/volumeMemory';
 import { VolumeRunner } from './vscode/volumeRunner';
 import { volumeModesOf } from './vscode/endpoints/endpointSettings';
+import { showViewsOnceAViewerOpens } from './vscode/presence';
+import { putCliOnTerminalPath } from './vscode/terminalPath';
 
 /** What `activate` returns: used by the integration tests to reach the running extension. */
 export interface MedImageParseApi {
@@ -38,6 +40,8 @@ export interface MedImageParseApi {
   history: ResultStore;
   runner: ParseRunner;
   log: ExtensionLog;
+  /** CPU time activate() took, in ms (logged, and checked by the activation test). */
+  activationCpuMs: number;
 }
 
 function viewerSettings(): ViewerSettings {
@@ -52,6 +56,7 @@ function viewerSettings(): ViewerSettings {
 }
 
 export function activate(context: vscode.ExtensionContext): MedImageParseApi {
+  const cpuAtStart = process.cpuUsage();
   const log = new ExtensionLog();
   context.subscriptions.push(log);
   log.logger.info(
@@ -128,7 +133,8 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     ...registerFolderCommands({ endpoints, runner, log }),
     ...registerBatchEndpointCommands({ endpoints, log }),
     ...registerEvaluateCommands({ log }),
-    createEndpointStatusBar(endpoints),
+    createEndpointStatusBar(endpoints, viewers),
+    showViewsOnceAViewerOpens(viewers),
     vscode.window.registerTreeDataProvider(Views.endpoints, new EndpointsView(endpoints)),
     vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),
     vscode.window.registerTreeDataProvider(Views.history, historyView),
@@ -143,11 +149,14 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     }),
     ...registerMcpServerProvider({ extension: context.extension, endpoints, log }),
   );
+  putCliOnTerminalPath(context);
   void openStartupImages(viewers, log);
+  const cpu = process.cpuUsage(cpuAtStart);
+  const activationCpuMs = (cpu.user + cpu.system) / 1000;
   log.logger.info(
-    `Ready. Active endpoint: ${endpoints.activeName()}. Storage: ${storage.replace(os.homedir(), '~')}`,
+    `Ready in ${activationCpuMs.toFixed(1)} ms. Active endpoint: ${endpoints.activeName()}. Storage: ${storage.replace(os.homedir(), '~')}`,
   );
-  return { viewers, endpoints, history, runner, log };
+  return { viewers, endpoints, history, runner, log, activationCpuMs };
 }
 
 export function deactivate(): void {}

@@ -1,4 +1,12 @@
-import betaCdf from '@stdlib/stats-base-dists-beta-cdf';
+import type betaCdfFn from '@stdlib/stats-base-dists-beta-cdf';
+
+let betaCdfLoaded: typeof betaCdfFn | undefined;
+/** The beta CDF, required on the first p-value: its special functions are ~100 kB that startup need not evaluate. */
+function betaCdf(x: number, alpha: number, beta: number): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  betaCdfLoaded ??= require('@stdlib/stats-base-dists-beta-cdf') as typeof betaCdfFn;
+  return betaCdfLoaded(x, alpha, beta);
+}
 import { targetDistribution } from './targetDist';
 import { byteView, HIGH_BITS as HIGH_BITS_EXPORT, isZeroRange, wordView } from './byteMask';
 

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../runtime/optionalModules';
 
 /** An 8-bit raster read from disk: interleaved channels, row-major. */
 export interface Raster {
@@ -11,7 +11,9 @@ export interface Raster {
 /** Reads any image sharp understands as raw 8-bit pixels; errors name the file. */
 export async function readRaster(file: string): Promise<Raster> {
   try {
-    const { data, info } = await sharp(file).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await loadSharp()(file)
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
     return {
       data: new Uint8Array(data.buffer, data.byteOffset, data.length),
       width: info.width,
@@ -46,7 +48,7 @@ export async function encodeGrayPng(values: Uint8Array, width: number, height: n
     throw new Error(`cannot encode a ${width}×${height} PNG from ${values.length} values`);
   }
   // Without toColourspace('b-w') sharp 0.35 writes a one-channel raw buffer as an RGB PNG.
-  return sharp(values, { raw: { width, height, channels: 1 } })
+  return loadSharp()(values, { raw: { width, height, channels: 1 } })
     .toColourspace('b-w')
     .png()
     .toBuffer();

@@ -199,7 +199,19 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
 }
 
 /** The status bar item: the active endpoint, one click to switch. */
-export function createEndpointStatusBar(manager: EndpointManager): vscode.Disposable {
+/**
+ * The endpoint's status bar item. It shows only where it means something: while a viewer is open
+ * (Run sends to this endpoint) or once the user has configured an endpoint of their own; a window
+ * that never uses the extension shows nothing.
+ */
+export function createEndpointStatusBar(
+  manager: EndpointManager,
+  viewers: {
+    all(): readonly unknown[];
+    onDidOpenViewer: vscode.Event<unknown>;
+    onDidCloseViewer: vscode.Event<unknown>;
+  },
+): vscode.Disposable {
   const item = vscode.window.createStatusBarItem(
     'medimageparse.endpoint',
     vscode.StatusBarAlignment.Right,
@@ -214,9 +226,14 @@ export function createEndpointStatusBar(manager: EndpointManager): vscode.Dispos
     item.tooltip = new vscode.MarkdownString(
       `**MedImageParse endpoint:** ${active.settings.name}${active.isDemo ? ' (offline demo: reference annotations)' : ''}\n\n${blocked ?? 'Click to switch endpoints.'}`,
     );
-    item.show();
+    if (viewers.all().length > 0 || manager.list().some((e) => !e.isDemo)) item.show();
+    else item.hide();
   };
   update();
-  const sub = manager.onDidChange(update);
-  return vscode.Disposable.from(item, sub);
+  return vscode.Disposable.from(
+    item,
+    manager.onDidChange(update),
+    viewers.onDidOpenViewer(update),
+    viewers.onDidCloseViewer(update),
+  );
 }

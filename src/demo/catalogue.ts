@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../runtime/optionalModules';
 import { fingerprint } from './fingerprint';
 
 /** One shipped sample image the demo endpoint knows, with its reference annotations. */
@@ -114,7 +114,7 @@ const maskCache = new Map<string, Promise<DemoMask>>();
 export function loadMask(file: string): Promise<DemoMask> {
   let cached = maskCache.get(file);
   if (!cached) {
-    cached = sharp(file)
+    cached = loadSharp()(file)
       .flatten({ background: { r: 0, g: 0, b: 0 } })
       .greyscale()
       .raw()

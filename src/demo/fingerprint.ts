@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../runtime/optionalModules';
 
 /** Side of the grayscale thumbnail used to recognise an image by its pixels. */
 export const FINGERPRINT_SIDE = 32;
@@ -9,7 +9,7 @@ export const FINGERPRINT_SIDE = 32;
  * different for any two different images.
  */
 export async function fingerprint(input: Buffer | string): Promise<Uint8Array> {
-  const { data } = await sharp(input)
+  const { data } = await loadSharp()(input)
     .flatten({ background: { r: 0, g: 0, b: 0 } })
     .greyscale()
     .resize(FINGERPRINT_SIDE, FINGERPRINT_SIDE, { fit: 'fill', kernel: 'cubic' })

@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import sharp from 'sharp';
+import { loadSharp } from '../runtime/optionalModules';
 import { encodeNiftiUint8 } from '../export/nifti';
 import { decodeNifti, isGzip, looksLikeNifti } from '../imaging/decode/nifti';
 import { PHANTOM_DIMS, phantomLabels, phantomLabelsFor, readSliceCode } from './phantom';
@@ -16,7 +16,7 @@ const SCALE = MODEL_SIDE / PHANTOM_DIMS[0];
 
 /** The phantom slice a model-input PNG shows, or undefined when it is not a phantom slice. */
 export async function phantomSliceOf(png: Buffer): Promise<number | undefined> {
-  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await loadSharp()(png).raw().toBuffer({ resolveWithObject: true });
   if (info.width !== MODEL_SIDE || info.height !== MODEL_SIDE) return undefined;
   // Pixel centres of the source map to (src + 0.5) · scale − 0.5 in the model input.
   const at = (src: number) => Math.round((src + 0.5) * SCALE - 0.5);

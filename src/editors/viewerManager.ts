@@ -20,6 +20,9 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
   private readonly viewers = new Set<ViewerController>();
   private readonly opened = this._register(new vscode.EventEmitter<ViewerController>());
   readonly onDidOpenViewer = this.opened.event;
+  private readonly closed = this._register(new vscode.EventEmitter<ViewerController>());
+  /** A viewer's panel was closed (the status bar item hides when none is left). */
+  readonly onDidCloseViewer = this.closed.event;
   private lastActive?: ViewerController;
 
   constructor(private readonly services: ViewerServices) {
@@ -87,6 +90,7 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
     viewer.webviewPanel.onDidDispose(() => {
       this.viewers.delete(viewer);
       if (this.lastActive === viewer) this.lastActive = undefined;
+      this.closed.fire(viewer);
     });
     this.opened.fire(viewer);
     return viewer;

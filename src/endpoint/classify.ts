@@ -1,4 +1,5 @@
-import axios, { type AxiosError } from 'axios';
+import type { AxiosError } from 'axios';
+import { loadAxios } from './http';
 import type { EndpointConfig } from './config';
 import { EndpointError, type EndpointErrorKind } from './errors';
 import { formatBytes } from './request';
@@ -51,8 +52,8 @@ export function isTruncatedBody(error: AxiosError): boolean {
 
 export function classifyAttempt(error: unknown, timedOut: boolean): AttemptFailure {
   if (timedOut) return { kind: 'timeout', reason: 'timeout' };
-  if (axios.isCancel(error)) return { kind: 'cancelled', reason: 'cancelled' };
-  if (!axios.isAxiosError(error))
+  if (loadAxios().isCancel(error)) return { kind: 'cancelled', reason: 'cancelled' };
+  if (!loadAxios().isAxiosError(error))
     return { kind: 'network', reason: error instanceof Error ? error.message : String(error) };
   // Checked before the status: the headers (200) arrived, the body did not.
   if (isTruncatedBody(error))
@@ -120,7 +121,7 @@ export function toEndpointError(
   const { config, where, attempts } = ctx;
   const name = `Endpoint '${config.name}'`;
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-  const response = axios.isAxiosError(error) ? error.response : undefined;
+  const response = loadAxios().isAxiosError(error) ? error.response : undefined;
   const body = typeof response?.data === 'string' ? response.data : '';
   const said = () => {
     if (!body.trim()) return '';

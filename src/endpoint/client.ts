@@ -1,14 +1,9 @@
 import { isAscii } from 'node:buffer';
-import axios, {
-  type AxiosError,
-  type AxiosInstance,
-  type AxiosResponse,
-  type InternalAxiosRequestConfig,
-} from 'axios';
-import axiosRetry from 'axios-retry';
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { displayUrl, resolveScoringUrl, type EndpointConfig } from './config';
 import { classifyAttempt, toEndpointError, type AttemptFailure } from './classify';
 import { EndpointError } from './errors';
+import { loadAxios, loadAxiosRetry } from './http';
 import { nullLogger, redactingLogger, type Logger } from './logger';
 import { Redactor } from './redactor';
 import { formatBytes, planRequests, type ParseInput, type RequestBatch } from './request';
@@ -216,7 +211,7 @@ export class EndpointClient {
     };
     const timedOut = new WeakSet<object>();
 
-    const http: AxiosInstance = axios.create({
+    const http: AxiosInstance = loadAxios().create({
       // Redirects would carry the key to wherever they point; scoring URIs never redirect.
       maxRedirects: 0,
       // Raw bytes, decoded below: latin1 is 3× faster than utf8 for the all-ASCII answers (base64).
@@ -265,7 +260,7 @@ export class EndpointClient {
       },
     );
 
-    axiosRetry(http, {
+    loadAxiosRetry()(http, {
       retries: Math.max(0, config.retry.maxRetries),
       retryCondition: (error) => {
         lastFailure = classifyAttempt(error, timedOut.has(error));

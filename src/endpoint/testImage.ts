@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../runtime/optionalModules';
 
 let cached: Promise<Buffer> | undefined;
 
@@ -7,7 +7,9 @@ let cached: Promise<Buffer> | undefined;
  * yet exercises the endpoint's real decode → model → encode path.
  */
 export function testImagePng(): Promise<Buffer> {
-  cached ??= sharp({ create: { width: 1024, height: 1024, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+  cached ??= loadSharp()({
+    create: { width: 1024, height: 1024, channels: 3, background: { r: 0, g: 0, b: 0 } },
+  })
     .png()
     .toBuffer();
   return cached;

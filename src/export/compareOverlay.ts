@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../runtime/optionalModules';
 
 /**
  * Pictures of a prediction against its ground truth: true positives green, false positives
@@ -95,7 +95,7 @@ export async function compareThumbnail(
   const cw = x1 - x0 + 1;
   const ch = y1 - y0 + 1;
   const scale = Math.min(1, size / Math.max(cw, ch));
-  const png = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+  const png = await loadSharp()(rgb, { raw: { width: w, height: h, channels: 3 } })
     .extract({ left: x0, top: y0, width: cw, height: ch })
     .resize(Math.max(1, Math.round(cw * scale)), Math.max(1, Math.round(ch * scale)), {
       kernel: 'nearest',

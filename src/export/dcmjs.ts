@@ -1,3 +1,5 @@
+import { loadDcmjs } from '../runtime/optionalModules';
+
 /**
  * The slice of dcmjs this module uses, typed here because dcmjs ships no type declarations.
  * Naturalized datasets are plain objects keyed by DICOM keyword.
@@ -34,9 +36,19 @@ export interface DcmjsApi {
   log?: Logger & { getLogger?(name: string): Logger };
 }
 
-// dcmjs is CommonJS without types; a typed require keeps strict mode honest about what we use.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const dcmjs = require('dcmjs') as DcmjsApi;
+/**
+ * dcmjs, loaded on first use (about 700 kB of script that a window which never exports a SEG
+ * should not pay for): getters, so importing this module loads nothing. A failed load throws
+ * MissingModuleError (see runtime/optionalModules).
+ */
+export const dcmjs: DcmjsApi = {
+  get data() {
+    return loadDcmjs().data;
+  },
+  get log() {
+    return loadDcmjs().log;
+  },
+};
 
 /** An ArrayBuffer holding exactly the bytes of a Node buffer (dcmjs wants ArrayBuffers). */
 export function toArrayBuffer(buf: Uint8Array): ArrayBuffer {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { MissingModuleError } from '../runtime/optionalModules';
 import { dcmjs, quietly, toArrayBuffer, type NaturalDataset } from './dcmjs';
 import { PRIVATE_SCHEME, segmentCoding } from './segmentCoding';
 import type { SourceInfo } from './sourceInfo';
@@ -74,6 +75,8 @@ export function readDicomHeader(file: string): NaturalDataset {
       return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
     });
   } catch (error) {
+    // A missing dcmjs is not the file's fault: its message says what to install.
+    if (error instanceof MissingModuleError) throw error;
     throw new Error(
       `${file}: not a readable DICOM file (${error instanceof Error ? error.message : String(error)})`,
       { cause: error },

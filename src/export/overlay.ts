@@ -1,6 +1,6 @@
-import sharp from 'sharp';
 import { placeLabels } from '../shared/labelPlacement';
 import { hexToRgb, TARGET_PALETTE, targetColors } from '../shared/targetColors';
+import { loadSharp } from '../runtime/optionalModules';
 
 /**
  * A picture of a result for an agent to look at: the image as the viewer shows it by default
@@ -149,7 +149,7 @@ export async function renderOverlay(
   });
   const shrink = Math.min(1, MAX_SIDE / Math.max(width, height));
   const out = { width: Math.round(width * shrink), height: Math.round(height * shrink) };
-  let picture = sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), {
+  let picture = loadSharp()(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), {
     raw: { width, height, channels: 3 },
   });
   if (shrink < 1) picture = picture.resize({ width: out.width, height: out.height, fit: 'fill' });
@@ -157,7 +157,7 @@ export async function renderOverlay(
     const labels = overlayLabels(masks, names, colors, width, shrink, out);
     if (labels.length > 0) {
       const base = await picture.png().toBuffer();
-      picture = sharp(base).composite([{ input: Buffer.from(labelSvg(labels, out)), top: 0, left: 0 }]);
+      picture = loadSharp()(base).composite([{ input: Buffer.from(labelSvg(labels, out)), top: 0, left: 0 }]);
     }
   }
   return picture.png().toBuffer();

@@ -47,6 +47,8 @@ export const ViewTypes = {
 
 export const ContextKeys = {
   hasEntraEndpoint: 'medimageparse.hasEntraEndpoint',
+  /** A viewer has been opened in this window: the activity-bar views show (package.json `views`). */
+  viewerOpened: 'medimageparse.viewerOpened',
 } as const;
 
 export const SETTINGS_SECTION = 'medimageparse';

@@ -23,7 +23,8 @@ export async function run(): Promise<void> {
     '[mocha]',
     `extension host: VS Code ${vscode.version} (${vscode.env.appHost}), node ${process.version}`,
   );
-  for (const file of fs.readdirSync(__dirname, { recursive: true }) as string[]) {
+  // In name order: activation.test.js first, while the extension is not yet active.
+  for (const file of (fs.readdirSync(__dirname, { recursive: true }) as string[]).sort()) {
     if (file.endsWith('.test.js')) mocha.addFile(path.join(__dirname, file));
   }
   const counts = { passed: 0, failed: 0, pending: 0, vscodeVersion: vscode.version };

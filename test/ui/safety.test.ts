@@ -38,7 +38,6 @@ describe('Safety and endpoints in the real workbench', () => {
         ],
         'medimageparse.activeEndpoint': 'loopback',
       },
-      statusText: 'loopback',
     });
     const page = wb.page;
     let dialogs = 0;

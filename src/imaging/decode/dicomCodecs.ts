@@ -11,6 +11,7 @@
  */
 import { decodeJpeg12, Jpeg12Error } from './jpeg12';
 import { jpegColourFacts, withDecidedColourTransform } from './jpegColour';
+import { loadCodecFactory } from '../../runtime/optionalModules';
 import { decodeRleFrame } from './rle';
 
 export const TRANSFER_SYNTAXES: Record<string, string> = {
@@ -96,19 +97,13 @@ const CODEC_FORMATS = { openjpeg: 'JPEG 2000', charls: 'JPEG-LS', 'libjpeg-turbo
 const modules = new Map<string, Promise<CodecModule>>();
 
 function loadCodec(name: 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit'): Promise<CodecModule> {
+  // Loaded on first use (then remembered by optionalModules); a codec that cannot be loaded
+  // fails only the files that need it.
+  const factory = loadCodecFactory(`@cornerstonejs/codec-${name}`) as (
+    options?: Record<string, unknown>,
+  ) => Promise<CodecModule>;
   let loaded = modules.get(name);
   if (!loaded) {
-    // Static requires so esbuild bundles them; each exports an Emscripten module factory (the
-    // packages ship no type declarations, hence require rather than import).
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const factory = (
-      name === 'openjpeg'
-        ? require('@cornerstonejs/codec-openjpeg')
-        : name === 'charls'
-          ? require('@cornerstonejs/codec-charls')
-          : require('@cornerstonejs/codec-libjpeg-turbo-8bit')
-    ) as (options?: Record<string, unknown>) => Promise<CodecModule>;
-    /* eslint-enable @typescript-eslint/no-require-imports */
     // Silence the codecs' own console output ("[INFO] Start to read j2k main header"): the CLI's
     // stdout carries JSON lines only.
     const quiet = (): void => undefined;

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
-import sharp from 'sharp';
+import type { Metadata, Sharp as SharpPipeline } from 'sharp';
+import { loadSharp, type Sharp } from '../../runtime/optionalModules';
 import { ImagingError } from '../errors';
 import { checkDimensions, checkRasterMemory, MAX_PIXELS } from '../limits';
 import type { SourceImage } from '../types';
@@ -16,7 +17,14 @@ export async function decodeRaster(file: string, head: Uint8Array): Promise<Sour
   if (isBmp(head)) return finishImage(file, 'raster', decodeBmp(file, await fs.readFile(file)), {});
   // sharp reads the file itself, streaming: its compressed bytes are never all held here.
   const input = file;
-  let meta: sharp.Metadata;
+  let sharp: Sharp;
+  try {
+    sharp = loadSharp();
+  } catch (error) {
+    // Says what is missing and what to install; DICOM and NIfTI files keep working.
+    throw new ImagingError(file, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  let meta: Metadata;
   try {
     // Header only: dimensions are known before a single pixel is decoded.
     meta = await sharp(input, { limitInputPixels: false }).metadata();
@@ -67,7 +75,7 @@ export async function decodeRaster(file: string, head: Uint8Array): Promise<Sour
  * 100-megapixel 16-bit RGB PNG peak at 2 GB.
  */
 async function streamPixels(
-  stream: sharp.Sharp,
+  stream: SharpPipeline,
   width: number,
   height: number,
   channels: 1 | 3,
