@@ -6,6 +6,7 @@ import { registerSeriesCommands } from './commands/seriesCommands';
 import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
+import { registerViewerCommands } from './commands/viewerCommands';
 import { PanelFiles } from './editors/panelFiles';
 import { ViewerResults } from './editors/viewerResults';
 import { ViewerManager } from './editors/viewerManager';
@@ -114,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     ...registerSeriesCommands(viewers, log),
     ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
     ...registerFolderCommands({ endpoints, runner, log }),
+    ...registerViewerCommands(viewers),
     createEndpointStatusBar(endpoints),
     vscode.window.registerTreeDataProvider(Views.endpoints, new EndpointsView(endpoints)),
     vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),

@@ -115,6 +115,20 @@ export const WEBVIEW_COMMANDS = [
 ] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
+/**
+ * What the viewer's keyboard shortcuts do. They are contributed keybindings (so users see and
+ * remap them): the command reaches the active viewer, which the host tells to act.
+ */
+export const VIEWER_ACTIONS = [
+  'run',
+  'export',
+  'previousSlice',
+  'nextSlice',
+  'firstSlice',
+  'lastSlice',
+] as const;
+export type ViewerAction = (typeof VIEWER_ACTIONS)[number];
+
 /** Messages from the host to the webview. */
 export type HostMessage =
   /** Answer to `ready`: everything the viewer needs to draw. */
@@ -145,7 +159,9 @@ export type HostMessage =
   | { type: 'exported'; folder: string; files: string[] }
   | { type: 'exportError'; error: UserError }
   /** Ask the webview for a PNG of its overlay (for exports); answered by `screenshot`. */
-  | { type: 'requestScreenshot'; requestId: string };
+  | { type: 'requestScreenshot'; requestId: string }
+  /** A viewer command (keyboard shortcut or palette): run, export or step through slices. */
+  | { type: 'invoke'; action: ViewerAction };
 
 /** Messages from the webview to the host. */
 export type WebviewMessage =

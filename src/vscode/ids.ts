@@ -24,6 +24,12 @@ export const Commands = {
   historyRerun: 'medimageparse.history.rerun',
   historyDelete: 'medimageparse.history.delete',
   historyClear: 'medimageparse.history.clear',
+  viewerRun: 'medimageparse.viewer.run',
+  viewerExport: 'medimageparse.viewer.export',
+  viewerPreviousSlice: 'medimageparse.viewer.previousSlice',
+  viewerNextSlice: 'medimageparse.viewer.nextSlice',
+  viewerFirstSlice: 'medimageparse.viewer.firstSlice',
+  viewerLastSlice: 'medimageparse.viewer.lastSlice',
 } as const;
 
 export const Views = {
