@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { probeKeyStorage, type KeyStorageVerdict } from './keyStorage';
 import { EndpointClient } from '../../endpoint/client';
 import { endpointConfig } from '../../endpoint/config';
 import { entraToken, type SessionSource } from '../../endpoint/entra';
@@ -144,6 +145,11 @@ export class EndpointManager extends Disposable {
     this.states.delete(name);
     if (readActiveEndpointName() === name) await writeActiveEndpointName(DEMO_ENDPOINT_NAME);
     this.fireChanged();
+  }
+
+  /** Whether keys survive Reload Window here (see keyStorage.ts). */
+  keyStorage(): Promise<KeyStorageVerdict> {
+    return probeKeyStorage(this.context);
   }
 
   async setKey(name: string, key: string): Promise<void> {
