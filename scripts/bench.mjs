@@ -188,6 +188,25 @@ const parsers = {
       note: `${r.ok ? 'opened' : 'refused'}${r.preparePeakMB ? `; ${r.preparePeakMB} MB with the model input` : ''}; target < ${json.targetMB} MB`,
     }));
   },
+  batchPrepare(_out, json) {
+    if (!json) return [];
+    return [
+      {
+        metric: `batch-prepare of ${json.images} images: throughput`,
+        median: json.imagesPerSecond,
+        unit: 'images/s',
+        note: `${json.rows} rows in ${json.files} files, ${json.outputMB} MB, ${json.seconds} s`,
+      },
+      {
+        metric: `batch-prepare of ${json.images} images: peak rss`,
+        median: json.peakRssMB,
+        unit: 'MB',
+        reference: 1024,
+        ratio: json.peakRssMB / 1024,
+        note: `rss after 200 images ${json.rssAfter200MB} MB, at the end ${json.rssEndMB} MB (flat: ${json.pass.flat ? 'yes' : 'no'})`,
+      },
+    ];
+  },
   fuzz(_out, json) {
     if (!json) return [];
     return [

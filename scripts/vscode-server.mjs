@@ -48,6 +48,16 @@ export function ensureSystemPackages() {
   if (!hasCommand('dcm2niix')) missing.push('dcm2niix');
   if (!hasCommand('dciodvfy')) missing.push('dicom3tools');
   if (!hasCommand('dcmdump')) missing.push('dcmtk');
+  // Debian's Python with numpy, pandas and Pillow: the batch-endpoint tests read our files the way
+  // Microsoft's notebook does (pd.read_csv, json.loads, np.frombuffer, PIL).
+  for (const [module, pkg] of [
+    ['numpy', 'python3-numpy'],
+    ['pandas', 'python3-pandas'],
+    ['PIL', 'python3-pil'],
+  ]) {
+    if (spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status !== 0)
+      missing.push(pkg);
+  }
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !hasCommand('apt-get')) {

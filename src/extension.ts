@@ -7,6 +7,7 @@ import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
 import { registerViewerCommands } from './commands/viewerCommands';
+import { registerBatchEndpointCommands } from './commands/batchEndpointCommands';
 import { PanelFiles } from './editors/panelFiles';
 import { ViewerResults } from './editors/viewerResults';
 import { ViewerManager } from './editors/viewerManager';
@@ -21,6 +22,7 @@ import { Commands, Views } from './vscode/ids';
 import { ExtensionLog } from './vscode/log';
 import { ParseRunner } from './vscode/parseRunner';
 import { registerLanguageModelTools } from './vscode/lmTools';
+import { registerMcpServerProvider } from './vscode/mcpProvider';
 import { EndpointsView } from './views/endpointsView';
 import { HistoryView } from './views/historyView';
 import { TargetsView } from './views/targetsView';
@@ -116,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
     ...registerFolderCommands({ endpoints, runner, log }),
     ...registerViewerCommands(viewers),
+    ...registerBatchEndpointCommands({ endpoints, log }),
     createEndpointStatusBar(endpoints),
     vscode.window.registerTreeDataProvider(Views.endpoints, new EndpointsView(endpoints)),
     vscode.window.registerTreeDataProvider(Views.targets, new TargetsView()),
@@ -129,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
         viewers.open(vscode.Uri.file(file), result);
       },
     }),
+    ...registerMcpServerProvider({ extension: context.extension, endpoints, log }),
   );
   void openStartupImages(viewers, log);
   log.logger.info(

@@ -114,7 +114,16 @@ export function packRgba(r: number, g: number, b: number, a: number): number {
 }
 
 /**
- * Per-label colours (index 0 = transparent) at full strength; dimmed labels get a lower alpha.
+ * Fill alpha of a likely-absent ("dimmed") target, and the tag paintRow knows it by: such a
+ * target is drawn lighter but still plainly there (at the default opacity about 0.28 against
+ * 0.45: the main pathology result may be the likely-absent one, and must not vanish), with a
+ * dashed full-strength outline, so it reads as "shown, with a caveat". Only labelColors makes
+ * this alpha, so it marks dimmed labels without a second table.
+ */
+export const DIMMED_ALPHA = 160;
+
+/**
+ * Per-label colours (index 0 = transparent) at full strength; dimmed labels get DIMMED_ALPHA.
  * Global opacity is not baked in: the fill and outline layers carry it as CSS opacity, so moving
  * the opacity slider repaints nothing.
  */
@@ -122,9 +131,14 @@ export function labelColors(colors: readonly Rgb[], dimmed: readonly boolean[]):
   const lut = new Uint32Array(256);
   for (let i = 0; i < colors.length && i < 255; i++) {
     const [r, g, b] = colors[i];
-    lut[i + 1] = packRgba(r, g, b, dimmed[i] ? 90 : 255);
+    lut[i + 1] = packRgba(r, g, b, dimmed[i] ? DIMMED_ALPHA : 255);
   }
   return lut;
+}
+
+/** Whether an outline pixel of a dashed (dimmed) label is drawn: 4-pixel dashes and gaps. */
+export function onDash(x: number, y: number): boolean {
+  return (((x >> 2) + (y >> 2)) & 1) === 0;
 }
 
 /** Outline opacity for a fill opacity: outlines stay stronger so shapes read at low opacity. */
@@ -223,7 +237,9 @@ export function paintRow(
         boundary = labels[p - d] !== l || labels[p + d] !== l || labels[p - dw] !== l || labels[p + dw] !== l;
       }
     }
-    lineOut[p] = boundary ? c : 0;
+    if (!boundary) lineOut[p] = 0;
+    else if (c >>> 24 === DIMMED_ALPHA) lineOut[p] = onDash(x, y) ? (c | 0xff000000) >>> 0 : 0;
+    else lineOut[p] = c;
   }
 }
 

@@ -29,6 +29,7 @@
  *                        the windowed image, then the fill layer at the fill opacity, then the
  *                        outline layer at the outline opacity (boxes/labels not included).
  *   imageToScreen(x, y)→ [clientX, clientY] of the centre of source pixel (x, y), for mouse moves.
+ *   labels()           → the recognition labels as drawn: text, left/top/width/height, leader.
  */
 import './styles.css';
 import type {
@@ -43,12 +44,14 @@ import type {
   ViewerAction,
 } from '../src/shared/protocol';
 import { modalityKeyFor } from '../src/shared/targets';
+import { confidenceWords } from '../src/shared/suggestion';
 import { el, setText } from './dom';
 import { compositeOver, labelMapMasks, minByteFor, outlineWidthFor, shownArea } from './layers';
 import { describeRow } from './legendModel';
 import { Messenger } from './messenger';
 import { MaskOverlay } from './overlay';
-import { colorHexFor } from './palette';
+import { InstanceCache } from './instances';
+import { targetColors } from './palette';
 import { Picker, type PickerValue } from './picker';
 import { CATALOGUE_MODALITIES, initialChoice } from './prompts';
 import { LEGEND_ID, ResultsPanel, type LegendRow } from './results';
@@ -107,7 +110,11 @@ let image: ViewerImage | undefined;
 let endpoint: EndpointSummary | undefined;
 let result: ParseResult | undefined;
 let entries: Entry[] = [];
+/** One colour per entry, from the target's name (the same in Parse, Recognize and exports). */
+let entryColors: string[] = [];
 let overlay: MaskOverlay | undefined;
+/** Each layer's objects at the threshold on screen: the legend counts and boxes follow it. */
+let instances: InstanceCache | undefined;
 let overlayShown = false;
 let lastSelection: Record<string, string[]> = {};
 let lastRepaintMs = 0;
@@ -300,7 +307,7 @@ function showOrientation(img: ViewerImage): void {
 
 function unitFor(img: ViewerImage): string {
   const m = (img.suggestion.modality ?? '').toUpperCase();
-  return img.format !== 'raster' && m === 'CT' ? ' HU' : '';
+  return img.format !== 'raster' && m === 'CT' && img.suggestion.source !== 'image' ? ' HU' : '';
 }
 
 function fmtValue(v: number): string {
@@ -407,7 +414,9 @@ function showResult(r: ParseResult): void {
       components: t.components,
     }));
   }
-  overlay = new MaskOverlay(masks, r.width, r.height);
+  entryColors = targetColors(entries.map((e) => e.target));
+  overlay = new MaskOverlay(masks, r.width, r.height, entryColors);
+  instances = new InstanceCache(overlay.layers, r.width, r.height);
   const demo = r.source === 'demo-reference';
   const when = new Date(r.time);
   const summary = `${r.kind === 'recognition' ? 'Recognition' : 'Parse'} · ${r.endpointName}${r.modalityKey ? ` · ${r.modalityKey}` : ''} · ${Number.isNaN(when.getTime()) ? r.time : when.toLocaleString()}`;
@@ -472,14 +481,23 @@ function updateAnnotations(): void {
     return;
   }
   const boxes: { x: number; y: number; width: number; height: number; color: string }[] = [];
-  const labels: { x: number; y: number; text: string; color: string }[] = [];
+  const labels: { x: number; y: number; text: string; color: string; area: number }[] = [];
+  const minByte = minByteFor(threshold());
   entries.forEach((e, i) => {
     if (!isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay)) return;
-    const color = colorHexFor(i);
-    if (ui.showBoxes) for (const c of e.components) boxes.push({ ...c.bbox, color });
-    if (result?.kind === 'recognition' && e.centroid) labels.push({ ...e.centroid, text: e.target, color });
+    const color = entryColors[i];
+    if (ui.showBoxes) for (const c of shownComponents(i, minByte)) boxes.push({ ...c.bbox, color });
+    if (result?.kind === 'recognition' && e.centroid)
+      labels.push({ ...e.centroid, text: e.target, color, area: shownArea(overlay!.layers[i], minByte) });
   });
+  // The largest objects keep their labels on them; smaller neighbours' labels move aside.
+  labels.sort((a, b) => b.area - a.area);
   stage.setAnnotations({ boxes, labels });
+}
+
+/** Layer i's objects at the threshold on screen (the host's components are those at 0.5). */
+function shownComponents(i: number, minByte: number): DetectedComponent[] {
+  return instances ? instances.at(i, minByte) : entries[i].components;
 }
 
 function legendRows(): LegendRow[] {
@@ -491,19 +509,37 @@ function legendRows(): LegendRow[] {
     status: e.status,
     pValue: e.pValue,
     areaPixels: shownArea(overlay!.layers[i], minByte),
-    instances: e.components.length,
-    color: colorHexFor(i),
+    instances: shownComponents(i, minByte).length,
+    color: entryColors[i],
     visible: isVisible(e.target, e.status, ui.visibility, settings.likelyAbsentDisplay),
     dimmed: isDimmed(e.status, settings.likelyAbsentDisplay),
   }));
 }
 
+/**
+ * Scrolls the side panel so the results (heading, controls, whole legend) fill it from the top:
+ * after a run they sit below the picker, out of sight on a 1000 px high window. The panel gets
+ * just enough room below its end for the results to reach the top, as an editor scrolls past
+ * its last line.
+ */
+function revealResultsInPanel(): void {
+  panel.style.paddingBottom = '';
+  const room = panel.clientHeight - results.root.offsetHeight - 24;
+  if (room > 16) panel.style.paddingBottom = `${room}px`;
+  results.reveal();
+}
+
 let legendTimer = 0;
+/** A new result arrived: bring the results into view once its legend rows are built. */
+let revealResults = false;
 function updateLegend(): void {
   // Areas change with the threshold; rebuild the rows after the slider settles, not per step.
   clearTimeout(legendTimer);
   legendTimer = window.setTimeout(() => {
-    if (overlayShown && result) results.setLegend(legendRows(), image?.pixelSpacing, result.kind);
+    if (!overlayShown || !result) return;
+    results.setLegend(legendRows(), image?.pixelSpacing, result.kind);
+    if (revealResults) revealResultsInPanel();
+    revealResults = false;
   }, 60);
 }
 
@@ -574,7 +610,23 @@ function startRecognize(): void {
   post({ type: 'recognize', runId, modalityKey: key });
 }
 
+/** The note under the modality: where the modality shown came from, and how sure a guess is. */
+function suggestionNote(img: ViewerImage, restored: boolean): string {
+  const s = img.suggestion;
+  if (restored || !s.source || s.source === 'file') return '';
+  const where = `${picker?.current.modality ?? s.modality} · ${picker?.current.site ?? s.site}`;
+  if (s.source === 'remembered') return `Your earlier choice for this file: ${where}.`;
+  return `Guessed from the image: ${where} (${confidenceWords(s.confidence ?? 0)}; ${s.reason ?? 'no detail'}). Not right? Pick the modality and site: this file opens with your choice next time.`;
+}
+
 function onPickerChange(v: PickerValue, why: 'modality' | 'site' | 'selection' | 'ctWindow'): void {
+  // The user corrected the modality or site: the host remembers it for this file.
+  if (why === 'modality' || why === 'site') {
+    post({ type: 'rememberModality', modality: v.modality, site: v.site });
+    picker?.setSuggestionNote(
+      `Your choice for this file: ${v.modality} · ${v.site} (remembered for next time).`,
+    );
+  }
   if (why === 'modality')
     dispatch({ type: 'modality', modality: v.modality, site: v.site, selection: v.selection });
   else if (why === 'site') dispatch({ type: 'site', site: v.site });
@@ -604,6 +656,7 @@ function createPicker(img: ViewerImage): void {
     },
   );
   pickerHost.replaceChildren(picker.root);
+  picker.setSuggestionNote(suggestionNote(img, restored.modality === ui.modality && !!ui.modality));
   onPickerChange(picker.current, 'selection');
 }
 
@@ -650,6 +703,7 @@ function handle(m: HostMessage): void {
         message: `Done: ${m.result.kind === 'recognition' ? `${m.result.labels?.length ?? 0} objects labelled` : `${m.result.targets.length} target${m.result.targets.length === 1 ? '' : 's'}`}.`,
       });
       showResult(m.result);
+      revealResults = true;
       break;
     case 'runError':
       if (m.runId !== run.runId) return;
@@ -663,6 +717,7 @@ function handle(m: HostMessage): void {
       break;
     case 'showResult':
       showResult(m.result);
+      revealResults = true;
       break;
     case 'addTargets':
       picker?.addTargets(m.targets, m.modality, m.site);
@@ -757,6 +812,8 @@ const hook = Object.freeze({
     return compositeOver([withFill[0], withFill[1], withFill[2]], px.line, o.line);
   },
   imageToScreen: (x: number, y: number): [number, number] => stage.imageToClient(x, y),
+  /** Recognition labels as last drawn on the canvas: text, box (stage CSS pixels), leader line. */
+  labels: () => stage.drawnLabels.map((l) => ({ ...l })),
 });
 (window as unknown as { __medimageparseViewer: typeof hook }).__medimageparseViewer = hook;
 

@@ -6,7 +6,7 @@
  * so they cost no repaint at all.
  */
 import { LabelCompositor, type DirtyRect } from './compositor';
-import { colorFor, type Rgb } from './palette';
+import { hexToRgb, type Rgb } from './palette';
 import { labelColors, minByteFor, prepareLayer, type MaskLayer } from './layers';
 
 export interface OverlayParams {
@@ -54,11 +54,12 @@ export class MaskOverlay {
   private skipped = false;
   private last?: { minByte: number; visible: string; dimmed: string; outlineWidth: number };
 
-  constructor(masks: Uint8Array[], width: number, height: number) {
+  /** `colors`: one hex colour per mask (see targetColors: by target name, not by position). */
+  constructor(masks: Uint8Array[], width: number, height: number, colors: readonly string[]) {
     this.width = width;
     this.height = height;
     this.layers = masks.map(prepareLayer);
-    this.colors = masks.map((_, i) => colorFor(i));
+    this.colors = colors.map(hexToRgb);
     this.fill = new Layer(width, height, 'layer-fill');
     this.line = new Layer(width, height, 'layer-line');
     this.compositor = new LabelCompositor(this.layers, width, height, this.fill.px, this.line.px);

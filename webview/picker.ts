@@ -12,11 +12,12 @@ import { ctWindowForSite, sitesFor, targetsFor } from '../src/shared/targets';
 import { el, icon, replaceChildren, setText, show } from './dom';
 import {
   addPrompts,
+  freeTextPlaceholder,
   CATALOGUE_MODALITIES,
-  offListTargets,
   previewText,
   removePrompt,
   searchCatalogue,
+  selectionNote,
   slug,
   toggleTarget,
 } from './prompts';
@@ -47,6 +48,8 @@ export class Picker {
   private readonly chips: HTMLElement;
   private readonly preview: HTMLElement;
   private readonly note: HTMLElement;
+  /** Where the modality shown came from (a guess from the pixels, the user's earlier choice). */
+  private readonly suggestionNote: HTMLElement;
 
   constructor(
     initial: PickerValue,
@@ -71,12 +74,16 @@ export class Picker {
       placeholder: 'Search targets…',
       class: 'full',
     });
-    this.search.addEventListener('input', () => this.renderList());
+    this.search.addEventListener('input', () => {
+      // New words, new list: start at its top, or the first match may be scrolled out of sight.
+      this.list.scrollTop = 0;
+      this.renderList();
+    });
     this.list = el('div', { class: 'target-list', role: 'group', 'data-testid': 'picker-list' });
     this.freeText = el<ValueElement>('vscode-textfield', {
       'data-testid': 'free-text-input',
       label: 'Free-text prompt',
-      placeholder: 'Other target, e.g. liver tumor',
+      placeholder: freeTextPlaceholder(this.value.modality, this.value.site),
       class: 'grow',
     });
     this.freeText.addEventListener('keydown', (e) => {
@@ -95,6 +102,12 @@ export class Picker {
     });
     this.preview = el('code', { class: 'preview', 'data-testid': 'prompt-preview', id: 'prompt-preview' });
     this.note = el('p', { class: 'note', 'data-testid': 'off-list-note', role: 'note' });
+    this.suggestionNote = el('p', {
+      class: 'note',
+      'data-testid': 'modality-suggestion',
+      role: 'note',
+      hidden: true,
+    });
     this.ctRow = el(
       'div',
       { class: 'field' },
@@ -116,6 +129,7 @@ export class Picker {
           this.siteSelect,
         ),
       ),
+      this.suggestionNote,
       this.ctRow,
       this.search,
       this.list,
@@ -125,6 +139,12 @@ export class Picker {
       this.note,
     );
     this.renderAll();
+  }
+
+  /** Says where the modality and site shown came from; empty text hides the note. */
+  setSuggestionNote(text: string): void {
+    setText(this.suggestionNote, text);
+    show(this.suggestionNote, text !== '');
   }
 
   get current(): PickerValue {
@@ -230,6 +250,8 @@ export class Picker {
 
   private renderAll(): void {
     show(this.ctRow, this.value.modality === 'CT');
+    this.freeText.setAttribute('placeholder', freeTextPlaceholder(this.value.modality, this.value.site));
+    this.list.scrollTop = 0;
     this.renderList();
     this.renderSelection();
   }
@@ -296,13 +318,8 @@ export class Picker {
       }),
     );
     setText(this.preview, sel.length ? previewText(sel) : '(nothing selected)');
-    const off = offListTargets(sel, this.value.modality, this.value.site);
-    setText(
-      this.note,
-      off.length === 0
-        ? ''
-        : `${off.map((t) => `“${t}”`).join(', ')} ${off.length === 1 ? 'is' : 'are'} not in the recommended list for ${this.value.modality} · ${this.value.site}. You can still run it; results may be less reliable and cannot be checked for validity.`,
-    );
-    show(this.note, off.length > 0);
+    const note = selectionNote(sel, this.value.modality, this.value.site);
+    setText(this.note, note);
+    show(this.note, note !== '');
   }
 }

@@ -3,7 +3,8 @@
  * that will be sent. Pure; the picker view renders what these return.
  */
 import { CATALOGUE_MODALITIES } from '../src/shared/suggestion';
-import { promptText, sitesFor, targetsFor } from '../src/shared/targets';
+import { targetDistribution } from '../src/analysis/targetDist';
+import { modalityKeyFor, promptText, sitesFor, targetsFor } from '../src/shared/targets';
 
 export const MAX_PROMPTS = 64;
 export const MAX_PROMPT_LENGTH = 500;
@@ -18,6 +19,56 @@ export function isRecommended(target: string, modality: string, site: string): b
 /** Selected targets that the model card does not list for this modality and site. */
 export function offListTargets(selection: readonly string[], modality: string, site: string): string[] {
   return selection.filter((t) => !isRecommended(t, modality, site));
+}
+
+/**
+ * Whether a target's result will be checked for validity (a p-value, "valid" or "likely absent")
+ * when run as this modality and site: exactly when the analysis has a reference distribution for
+ * it under the modality key (src/analysis/pvalue.ts assessTarget), whatever the catalogue lists.
+ */
+export function validityCheckable(target: string, modality: string, site: string): boolean {
+  const key = modalityKeyFor(modality, site);
+  return key !== undefined && targetDistribution(key, target) !== undefined;
+}
+
+const quoteList = (targets: readonly string[]) => targets.map((t) => `“${t}”`).join(', ');
+const isAre = (n: number) => (n === 1 ? 'is' : 'are');
+
+/**
+ * What the picker says about the selection before a run: targets the catalogue does not list
+ * here, and which targets' results will (or will not) be checked for validity. One truth with
+ * the legend after the run, which shows the analysis' verdict: both ask validityCheckable's
+ * question. Empty when there is nothing to say.
+ */
+export function selectionNote(selection: readonly string[], modality: string, site: string): string {
+  const off = offListTargets(selection, modality, site);
+  const unchecked = selection.filter((t) => !validityCheckable(t, modality, site));
+  const parts: string[] = [];
+  if (off.length > 0) {
+    const offChecked = off.filter((t) => validityCheckable(t, modality, site));
+    parts.push(
+      `${quoteList(off)} ${isAre(off.length)} not in the recommended list for ${modality} · ${site}. You can still run ${off.length === 1 ? 'it' : 'them'}; results may be less reliable.`,
+    );
+    if (offChecked.length > 0)
+      parts.push(
+        `${quoteList(offChecked)} ${offChecked.length === 1 ? 'is' : 'are'} still checked for validity (p-value against the ${modalityKeyFor(modality, site)} reference).`,
+      );
+  }
+  if (unchecked.length > 0)
+    parts.push(
+      `${quoteList(unchecked)} cannot be checked for validity: ${modalityKeyFor(modality, site) ? `the ${modalityKeyFor(modality, site)} reference has no distribution for ${unchecked.length === 1 ? 'it' : 'them'}` : `${modality} · ${site} has no reference distributions`}; ${unchecked.length === 1 ? 'its' : 'their'} legend says “not assessed”.`,
+    );
+  return parts.join(' ');
+}
+
+/**
+ * The free-text field's placeholder: an example the catalogue lists for this modality and site
+ * (its longest name, the most telling), never a made-up one.
+ */
+export function freeTextPlaceholder(modality: string, site: string): string {
+  const listed = targetsFor(modality, site);
+  const example = listed.reduce<string | undefined>((a, t) => (!a || t.length > a.length ? t : a), undefined);
+  return example ? `Other target, e.g. ${example}` : 'Other target';
 }
 
 export interface SearchHit {

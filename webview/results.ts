@@ -176,6 +176,15 @@ export class ResultsPanel {
     }
   }
 
+  /**
+   * Scrolls the side panel so the results (heading, controls, legend) are in view: after a run
+   * they sit below the picker, out of sight on a 1000 px high window.
+   */
+  reveal(): void {
+    if (this.legend.hidden) return;
+    this.root.scrollIntoView({ block: 'start' });
+  }
+
   /** Recognition layers are label regions: the threshold does not apply to them. */
   setThresholdEnabled(enabled: boolean): void {
     this.threshold.disabled = !enabled;
@@ -232,6 +241,9 @@ export class ResultsPanel {
             'span',
             { class: 'legend-text' },
             toggle,
+            r.status === 'likely-absent'
+              ? el('span', { class: 'absent-badge', 'aria-hidden': 'true' }, 'likely absent')
+              : null,
             el('span', { class: 'legend-details small', 'aria-hidden': 'true' }, details),
           ),
           // Screen readers get the full sentence; the visible text above is the short form.

@@ -33,11 +33,24 @@ import {
   type SavedView,
   type ViewTransform,
 } from './viewTransform';
+import { isWindowed } from '../src/shared/windowed';
+import { placeLabels } from '../src/shared/labelPlacement';
 import { dragWindow, renderImageRgba, type DisplayWindow } from './windowing';
 
 export interface StageAnnotations {
   boxes: { x: number; y: number; width: number; height: number; color: string }[];
+  /** In placement order: the first keeps its spot on its object (give the largest first). */
   labels: { x: number; y: number; text: string; color: string }[];
+}
+
+/** A label as last drawn on screen (stage CSS pixels), for tests. */
+export interface DrawnLabel {
+  text: string;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  leader: boolean;
 }
 
 export interface StageCallbacks {
@@ -67,6 +80,8 @@ export class Stage {
   private opacity = 0.45;
   private appliedTransform = '';
   private annotations: StageAnnotations = { boxes: [], labels: [] };
+  /** The labels as placed on screen by the last render. */
+  drawnLabels: DrawnLabel[] = [];
   private transform: ViewTransform = { scale: 1, tx: 0, ty: 0 };
   private display: DisplayTransform = IDENTITY_DISPLAY;
   private fit = true;
@@ -265,7 +280,7 @@ export class Stage {
       ctx.drawImage(this.overlay.line.canvas, 0, 0);
       ctx.globalAlpha = 1;
     }
-    this.drawAnnotations(ctx, 1, (x, y) => [x, y]);
+    this.drawAnnotations(ctx, 1, (x, y) => [x, y], { width: c.width, height: c.height });
     const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
     return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
   }
@@ -307,14 +322,18 @@ export class Stage {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     if (!this.image) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    this.drawAnnotations(ctx, 1, (x, y) => this.sourceToScreen(x, y));
+    this.drawnLabels = this.drawAnnotations(ctx, 1, (x, y) => this.sourceToScreen(x, y), {
+      width: this.viewW,
+      height: this.viewH,
+    });
   }
 
   private drawAnnotations(
     ctx: CanvasRenderingContext2D,
     lineWidth: number,
     map: (x: number, y: number) => [number, number],
-  ): void {
+    bounds: { width: number; height: number },
+  ): DrawnLabel[] {
     const { boxes, labels } = this.annotations;
     ctx.lineWidth = lineWidth * 1.5;
     for (const b of boxes) {
@@ -327,32 +346,61 @@ export class Stage {
       ctx.strokeRect(Math.round(x0) + 0.5, Math.round(y0) + 0.5, Math.round(x1 - x0), Math.round(y1 - y0));
     }
     ctx.setLineDash([]);
-    if (labels.length === 0) return;
+    if (labels.length === 0) return [];
     ctx.font = '12px sans-serif';
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'center';
-    for (const l of labels) {
+    const H = 18;
+    const labelBoxes = labels.map((l) => {
       const [x, y] = map(l.x, l.y);
-      const w = ctx.measureText(l.text).width + 8;
+      return { x, y, width: ctx.measureText(l.text).width + 8, height: H };
+    });
+    // Labels of neighbouring objects ("right adrenal gland", "postcava") must not cover each
+    // other: moved ones get a leader line back to their object.
+    const placed = placeLabels(labelBoxes, bounds);
+    const drawn: DrawnLabel[] = [];
+    labels.forEach((l, i) => {
+      const { x, y, width: w } = labelBoxes[i];
+      const { left, top, leader } = placed[i];
+      if (leader) {
+        const tx = Math.max(left, Math.min(left + w, x));
+        const ty = Math.max(top, Math.min(top + H, y));
+        for (const [style, width] of [
+          ['rgba(0,0,0,0.8)', 3],
+          [l.color, 1.5],
+        ] as const) {
+          ctx.strokeStyle = style;
+          ctx.lineWidth = width;
+          ctx.beginPath();
+          ctx.moveTo(x, y);
+          ctx.lineTo(tx, ty);
+          ctx.stroke();
+        }
+        ctx.fillStyle = l.color;
+        ctx.beginPath();
+        ctx.arc(x, y, 2.5, 0, Math.PI * 2);
+        ctx.fill();
+      }
       ctx.fillStyle = 'rgba(0,0,0,0.7)';
-      ctx.fillRect(x - w / 2, y - 9, w, 18);
+      ctx.fillRect(left, top, w, H);
       ctx.strokeStyle = l.color;
       ctx.lineWidth = 1;
-      ctx.strokeRect(x - w / 2 + 0.5, y - 8.5, w - 1, 17);
+      ctx.strokeRect(left + 0.5, top + 0.5, w - 1, H - 1);
       ctx.fillStyle = '#ffffff';
-      ctx.fillText(l.text, x, y);
-    }
+      ctx.fillText(l.text, left + w / 2, top + H / 2);
+      drawn.push({ text: l.text, left, top, width: w, height: H, leader });
+    });
+    return drawn;
   }
 
   private paintImage(): void {
     if (!this.image || !this.imageData) return;
     const img = this.image;
-    const raster = img.format === 'raster';
     renderImageRgba(
       img.pixels,
       img.channels,
       img.width * img.height,
-      raster ? undefined : this.window,
+      isWindowed(img) ? this.window : undefined,
       this.imageData.data,
     );
     this.imageCanvas.getContext('2d')?.putImageData(this.imageData, 0, 0);
@@ -400,7 +448,7 @@ export class Stage {
     c.addEventListener('pointerdown', (e) => {
       if (!this.image) return;
       c.focus();
-      const windowDrag = this.image.format !== 'raster' && (e.button === 2 || (e.button === 0 && e.shiftKey));
+      const windowDrag = isWindowed(this.image) && (e.button === 2 || (e.button === 0 && e.shiftKey));
       if (e.button !== 0 && !windowDrag) return;
       c.setPointerCapture(e.pointerId);
       this.drag = {

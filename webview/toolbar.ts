@@ -7,8 +7,9 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { ViewerImage } from '../src/shared/protocol';
+import { isWindowed } from '../src/shared/windowed';
 import { el, replaceChildren, setText, show } from './dom';
-import { CT_PRESETS, parseWindow, type DisplayWindow } from './windowing';
+import { CT_PRESETS, formatWindowValue, parseWindow, type DisplayWindow } from './windowing';
 
 export interface ToolbarCallbacks {
   zoomIn(): void;
@@ -21,10 +22,6 @@ export interface ToolbarCallbacks {
 }
 
 type ValueElement = HTMLElement & { value: string };
-
-function fmt(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toFixed(1);
-}
 
 export class Toolbar {
   readonly root: HTMLElement;
@@ -50,20 +47,23 @@ export class Toolbar {
       return b;
     };
     this.presetHost = el('span', { class: 'preset-host' });
-    this.lower = el<ValueElement>('vscode-textfield', {
-      'data-testid': 'window-lower',
-      label: 'Window lower bound',
-      class: 'num',
-      type: 'number',
-    });
-    this.upper = el<ValueElement>('vscode-textfield', {
-      'data-testid': 'window-upper',
-      label: 'Window upper bound',
-      class: 'num',
-      type: 'number',
-    });
+    // Text fields, not number ones: a number input's step makes fractional windows (a Shift-drag,
+    // a float NIfTI's range) "invalid", and it reports a lone "-" as empty, so typing -150 over a
+    // selected value lost its minus sign when the field re-rendered. The value is checked here.
+    const field = (testId: string, label: string) =>
+      el<ValueElement & { invalid: boolean }>('vscode-textfield', {
+        'data-testid': testId,
+        label,
+        class: 'num',
+        type: 'text',
+        inputmode: 'decimal',
+        spellcheck: 'false',
+      });
+    this.lower = field('window-lower', 'Window lower bound');
+    this.upper = field('window-upper', 'Window upper bound');
     const apply = () => {
       const w = parseWindow(this.lower.value, this.upper.value);
+      this.markInvalid(!w);
       if (w) this.cb.window(w);
     };
     this.lower.addEventListener('change', apply);
@@ -103,7 +103,7 @@ export class Toolbar {
     this.image = image;
     setText(this.fileName, image.fileName);
     this.fileName.title = image.fileName;
-    show(this.windowGroup, image.format !== 'raster');
+    show(this.windowGroup, isWindowed(image));
     if (first) this.buildPresets(image);
     this.showWindow(window);
     this.buildSlider(this.sliceGroup, 'slice', 'Slice', image.slice, (i) => this.cb.slice(i));
@@ -116,9 +116,17 @@ export class Toolbar {
     );
   }
 
+  private markInvalid(bad: boolean): void {
+    for (const f of [this.lower, this.upper] as (ValueElement & { invalid: boolean })[]) {
+      f.invalid = bad;
+      f.title = bad ? 'Type two numbers, the lower one first' : '';
+    }
+  }
+
   showWindow(w: DisplayWindow | undefined): void {
-    this.lower.value = w ? fmt(w.lower) : '';
-    this.upper.value = w ? fmt(w.upper) : '';
+    this.lower.value = w ? formatWindowValue(w.lower) : '';
+    this.upper.value = w ? formatWindowValue(w.upper) : '';
+    this.markInvalid(false);
     // The preset list names the window on screen: a preset's, or "Custom" once the fields differ.
     const select = this.presetHost.firstElementChild as ValueElement | null;
     const img = this.image;
@@ -142,7 +150,10 @@ export class Toolbar {
     s.appendChild(el('vscode-option', { value: 'default', selected: true }, 'Default'));
     s.appendChild(el('vscode-option', { value: 'full' }, 'Full range'));
     s.appendChild(el('vscode-option', { value: 'custom' }, 'Custom'));
-    const isCt = (image.suggestion.modality ?? '').toUpperCase() === 'CT' || image.range.min < -500;
+    // HU presets only where the values are HU: a CT the file says is one (not a guess from pixels).
+    const isCt =
+      ((image.suggestion.modality ?? '').toUpperCase() === 'CT' && image.suggestion.source !== 'image') ||
+      image.range.min < -500;
     if (isCt) for (const p of CT_PRESETS) s.appendChild(el('vscode-option', { value: p.id }, p.label));
     s.addEventListener('change', () => {
       const img = this.image;

@@ -49,12 +49,27 @@ export function dragWindow(
   return fromWidthLevel(Math.max(perPixel, width + dx * perPixel), level - dy * perPixel);
 }
 
+/**
+ * A window bound as the fields show it: integers as they are, other values to six significant
+ * digits (a float NIfTI's 0.0123–0.9876 keeps its digits; −150.4 HU reads as −150.4), with a
+ * real minus sign replaced by '-' so the text parses back.
+ */
+export function formatWindowValue(v: number): string {
+  if (!Number.isFinite(v)) return '';
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+}
+
+/** A number typed in a window field: '-150', '−150' (a typographic minus), ' 12.5 ', '1e3'. */
+function parseBound(text: string): number {
+  const t = text.trim().replace(/^[\u2212\u2013]/, '-');
+  return t === '' ? NaN : Number(t);
+}
+
 /** Parses a lower/upper pair typed by the user; undefined when not usable. */
 export function parseWindow(lower: string, upper: string): DisplayWindow | undefined {
-  const lo = Number(lower);
-  const hi = Number(upper);
-  if (lower.trim() === '' || upper.trim() === '' || !Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo)
-    return undefined;
+  const lo = parseBound(lower);
+  const hi = parseBound(upper);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo) return undefined;
   return { lower: lo, upper: hi };
 }
 

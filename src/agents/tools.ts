@@ -155,6 +155,7 @@ export async function parseTool(
   const png = await renderOverlay(
     image,
     result.targets.map((t) => t.mask),
+    result.targets.map((t) => t.target),
   );
   return { ...answer, result, image: { png, caption: `${path.basename(file)} with ${targets.join(', ')}` } };
 }
@@ -193,6 +194,7 @@ export async function recognizeTool(
   const png = await renderOverlay(
     image,
     result.targets.map((t) => t.mask),
+    result.targets.map((t) => t.target),
   );
   return { ...answer, result, image: { png, caption: `${path.basename(file)}: objects found for ${key}` } };
 }

@@ -215,7 +215,7 @@ export async function completeExport(
  * numbered sibling, or in the `<stem>` folder of earlier versions when that folder's report
  * names this file (so scan.png never takes scan.dcm's old result).
  */
-async function previousResult(
+export async function previousResult(
   file: string,
   parentDir: string,
   plan: ImagePlan,
@@ -239,7 +239,7 @@ async function previousResult(
   return undefined;
 }
 
-function rowsFor(file: string, result: ParseResult, exportFolder: string): SummaryRow[] {
+export function rowsFor(file: string, result: ParseResult, exportFolder: string): SummaryRow[] {
   return result.targets.map((t) => ({
     image: file,
     status: 'parsed',

@@ -22,9 +22,9 @@ function helpText(): string {
     '',
     "Run 'medparse <command> --help' (or 'medparse help <command>') for a command's options.",
     '',
-    'Output: results on stdout as JSON (parse and parse-folder print a human summary unless',
-    'given --json; mcp speaks the protocol there); messages on stderr, with a progress line',
-    'when stderr is a terminal.',
+    'Output: results on stdout as JSON (parse, parse-folder, batch-prepare and batch-import print',
+    'a human summary unless given --json; mcp speaks the protocol there); messages on stderr,',
+    'with a progress line when stderr is a terminal.',
     '',
     `Exit codes: ${EXIT_OK.code} ${EXIT_OK.meaning}; ${EXIT_USAGE.code} usage error (every command); 1 when:`,
     ...cliCommands.map(

@@ -14,6 +14,7 @@ import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner } from '../vscode/parseRunner';
 import { toUserError } from '../vscode/userError';
+import { isUntaggedRasterName } from '../vscode/privacyText';
 import { pickPrompts } from './imageCommands';
 
 /** What a folder run looks for, and the one modality for all its images if the user set one. */
@@ -102,6 +103,7 @@ export function registerFolderCommands(deps: {
       const picked = await pickPrompts(vscode.Uri.file(images[0]), {
         offerRecognition: true,
         title: `Parse Folder ${path.basename(folder.fsPath)}`,
+        memory: deps.runner.modalities,
       });
       if (!picked) return;
       // Only the targets are taken from the pick: each image's modality is its own (or the setting's).
@@ -112,7 +114,9 @@ export function registerFolderCommands(deps: {
       };
       const active = deps.endpoints.active();
       try {
-        await deps.runner.confirmPrivacy(active.settings.name, active.isDemo);
+        // Photos and other untagged rasters in the folder: the confirmation says what they may show.
+        const untagged = images.some(isUntaggedRasterName);
+        await deps.runner.confirmPrivacy(active.settings.name, active.isDemo, undefined, untagged);
         const outcome = await vscode.window.withProgress(
           {
             location: vscode.ProgressLocation.Notification,

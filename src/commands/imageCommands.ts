@@ -3,13 +3,16 @@ import * as vscode from 'vscode';
 import type { ViewerManager } from '../editors/viewerManager';
 import { RECOMMENDED_TARGETS, MODALITY_KEYS, promptText } from '../shared/targets';
 import { openImage } from '../imaging';
+import { ownRecognitionKey, parseModalityFor } from '../batch/selectionPlan';
 import { suggestionFor } from '../shared/suggestion';
 import { modalityKeyFor } from '../shared/targets';
 import type { ParseResult } from '../shared/protocol';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner, RunRequest } from '../vscode/parseRunner';
-import { UserCancelledError, toUserError } from '../vscode/userError';
+import { UserCancelledError, briefUserError } from '../vscode/userError';
+import type { ModalityMemory } from '../vscode/modalityMemory';
+import { confidenceWords, suggestionForImage } from '../editors/modalitySuggestion';
 
 export const IMAGE_FILE = /\.(png|jpe?g|tiff?|bmp|webp|dcm|dicom|nii|nii\.gz)$/i;
 
@@ -41,17 +44,45 @@ interface TargetPick extends vscode.QuickPickItem {
   recognize?: boolean;
 }
 
+/** A pixel guess this sure ("fairly sure") counts as the file's own modality in a selection. */
+const FIRM_GUESS = 0.6;
+
 /**
- * What the file says about its modality and site (DICOM tags, or its name), mapped onto the
- * catalogue; nothing when the file cannot be read (the run will say why).
+ * The modality and site to suggest for a file, mapped onto the catalogue: the user's remembered
+ * choice, else its DICOM tags or name, else a guess from its pixels (as the viewer does, see
+ * suggestionForImage); nothing when the file cannot be read (the run will say why).
  */
-async function suggestionForFile(file: vscode.Uri): Promise<{ modality?: string; site?: string }> {
+async function suggestionForFile(
+  file: vscode.Uri,
+  memory?: ModalityMemory,
+): Promise<{ modality?: string; site?: string; how?: string; firm?: boolean }> {
   try {
     const image = await openImage(file.fsPath);
-    return suggestionFor({ modality: image.modalityHint, site: image.bodyPartHint });
+    const s = suggestionForImage(image, memory?.get(file.fsPath));
+    const firm = s.source !== 'image' || (s.confidence ?? 0) >= FIRM_GUESS;
+    const how =
+      s.source === 'remembered'
+        ? 'your choice for this file'
+        : s.source === 'image'
+          ? `guessed from the image, ${confidenceWords(s.confidence ?? 0)}`
+          : 'from the file';
+    return { ...suggestionFor(s), how, firm };
   } catch {
     return {};
   }
+}
+
+/**
+ * What a file says about itself firmly enough to override a choice made for a whole selection:
+ * its tags or name, the user's remembered choice, or a pixel guess only when fairly sure (a weak
+ * guess would put an MRI on CT's list).
+ */
+async function firmSuggestionForFile(
+  file: vscode.Uri,
+  memory?: ModalityMemory,
+): Promise<{ modality?: string; site?: string }> {
+  const s = await suggestionForFile(file, memory);
+  return s.firm ? s : {};
 }
 
 /** Quick pick of recommended targets for the suggested modality (its sites first), plus free text. */
@@ -61,13 +92,17 @@ export async function pickPrompts(
 /** With `offerRecognition`, a first item asks for "everything each image's modality lists" instead. */
 export async function pickPrompts(
   file: vscode.Uri,
-  options: { offerRecognition: true; title?: string },
+  options: { offerRecognition: true; title?: string; memory?: ModalityMemory },
 ): Promise<{ prompts: string[]; modality?: string; site?: string } | { recognize: true } | undefined>;
+export function pickPrompts(
+  file: vscode.Uri,
+  options: { memory?: ModalityMemory },
+): Promise<{ prompts: string[]; modality?: string; site?: string } | undefined>;
 export async function pickPrompts(
   file: vscode.Uri,
-  options: { offerRecognition?: boolean; title?: string } = {},
+  options: { offerRecognition?: boolean; title?: string; memory?: ModalityMemory } = {},
 ): Promise<{ prompts: string[]; modality?: string; site?: string } | { recognize: true } | undefined> {
-  const guess = await suggestionForFile(file);
+  const guess = await suggestionForFile(file, options.memory);
   const catalogue = RECOMMENDED_TARGETS as Record<string, Record<string, readonly string[]>>;
   const modalities = guess.modality
     ? [guess.modality, ...Object.keys(catalogue).filter((m) => m !== guess.modality)]
@@ -99,7 +134,7 @@ export async function pickPrompts(
   }
   const picks = await vscode.window.showQuickPick(items, {
     canPickMany: true,
-    title: `${options.title ?? `Parse ${path.basename(file.fsPath)}`}: pick targets${guess.modality ? ` (suggested: ${guess.modality}${guess.site ? ` · ${guess.site}` : ''})` : ''}`,
+    title: `${options.title ?? `Parse ${path.basename(file.fsPath)}`}: pick targets${guess.modality ? ` (suggested: ${guess.modality}${guess.site ? ` · ${guess.site}` : ''}, ${guess.how})` : ''}`,
     placeHolder: 'Type to search the recommended targets; each becomes one prompt',
     matchOnDescription: true,
     ignoreFocusOut: true,
@@ -129,22 +164,32 @@ export async function pickPrompts(
   };
 }
 
-async function pickModalityKey(file: vscode.Uri): Promise<string | undefined> {
-  const suggestion = await suggestionForFile(file);
+/** The quick-pick answer that recognizes each of several images with its own modality key. */
+const EACH_OWN_MODALITY = "Each image's own modality";
+
+async function pickModalityKey(
+  file: vscode.Uri,
+  memory?: ModalityMemory,
+  fileCount = 1,
+): Promise<string | undefined> {
+  const suggestion = await suggestionForFile(file, memory);
   const guessed =
     suggestion.modality && suggestion.site ? modalityKeyFor(suggestion.modality, suggestion.site) : undefined;
   const keys = guessed ? [guessed, ...MODALITY_KEYS.filter((k) => k !== guessed)] : [...MODALITY_KEYS];
+  const items: vscode.QuickPickItem[] = keys.map((k) => ({
+    label: k,
+    description: k === guessed ? `suggested for ${path.basename(file.fsPath)}: ${suggestion.how}` : undefined,
+  }));
+  if (fileCount > 1)
+    items.unshift({ label: EACH_OWN_MODALITY, description: 'from its DICOM tags or file name' });
   return (
-    await vscode.window.showQuickPick(
-      keys.map((k) => ({
-        label: k,
-        description: k === guessed ? 'suggested from the file name' : undefined,
-      })),
-      {
-        title: `Recognize all objects in ${path.basename(file.fsPath)}`,
-        placeHolder: 'Which modality is the image?',
-      },
-    )
+    await vscode.window.showQuickPick(items, {
+      title:
+        fileCount > 1
+          ? `Recognize all objects in ${fileCount} images`
+          : `Recognize all objects in ${path.basename(file.fsPath)}`,
+      placeHolder: fileCount > 1 ? 'Which modality are the images?' : 'Which modality is the image?',
+    })
   )?.label;
 }
 
@@ -154,8 +199,9 @@ async function runWithProgress(
   log: ExtensionLog,
   requests: RunRequest[],
   title: string,
-): Promise<ParseResult[]> {
-  const results: ParseResult[] = [];
+): Promise<{ file: string; result: ParseResult }[]> {
+  // Each result with its own file: a failed or skipped file must not shift the others.
+  const results: { file: string; result: ParseResult }[] = [];
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     async (progress, token) => {
@@ -166,18 +212,17 @@ async function runWithProgress(
         const name = path.basename(request.file);
         progress.report({ message: `${name} (${i + 1}/${requests.length})` });
         try {
-          results.push(
-            await runner.run(request, {
-              signal: abort.signal,
-              onProgress: (m) => progress.report({ message: `${name}: ${m}` }),
-            }),
-          );
+          const result = await runner.run(request, {
+            signal: abort.signal,
+            onProgress: (m) => progress.report({ message: `${name}: ${m}` }),
+          });
+          results.push({ file: request.file, result });
         } catch (error) {
           if (error instanceof UserCancelledError || abort.signal.aborted) {
             void vscode.window.showInformationMessage(error instanceof Error ? error.message : 'Cancelled.');
             break;
           }
-          const message = `${name}: ${toUserError(error, log.redactor).message}`;
+          const message = `${name}: ${briefUserError(error, log).message}`;
           void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && log.channel.show(true));
         }
       }
@@ -201,37 +246,55 @@ export function registerImageCommands(
     vscode.commands.registerCommand(Commands.parse, async (clicked?: unknown, selected?: unknown) => {
       const files = await targetFiles(clicked, selected);
       if (files.length === 0) return;
-      const choice = await pickPrompts(files[0]);
+      const choice = await pickPrompts(files[0], { memory: runner.modalities });
       if (!choice) return;
       const title = `MedImageParse: ${promptText(choice.prompts)}`;
-      const results = await runWithProgress(
-        runner,
-        log,
-        files.map((f) => ({
-          kind: 'parse',
-          file: f.fsPath,
-          prompts: choice.prompts,
-          modality: choice.modality,
-          site: choice.site,
-        })),
-        title,
+      // One pick for the selection; with several files each keeps its own modality (tags, name).
+      const requests = await Promise.all(
+        files.map(async (f): Promise<RunRequest> => {
+          const { modality, site } =
+            files.length > 1
+              ? parseModalityFor(await firmSuggestionForFile(f, runner.modalities), choice)
+              : choice;
+          return { kind: 'parse', file: f.fsPath, prompts: choice.prompts, modality, site };
+        }),
       );
-      results.forEach((result, i) => viewers.open(files[i], result));
-      return results;
+      const results = await runWithProgress(runner, log, requests, title);
+      results.forEach(({ file, result }) => viewers.open(vscode.Uri.file(file), result));
+      return results.map((r) => r.result);
     }),
     vscode.commands.registerCommand(Commands.recognize, async (clicked?: unknown, selected?: unknown) => {
       const files = await targetFiles(clicked, selected);
       if (files.length === 0) return;
-      const modalityKey = await pickModalityKey(files[0]);
+      const modalityKey = await pickModalityKey(files[0], runner.modalities, files.length);
       if (!modalityKey) return;
+      const requests: RunRequest[] = [];
+      const skipped: string[] = [];
+      for (const f of files) {
+        const own =
+          modalityKey === EACH_OWN_MODALITY
+            ? ownRecognitionKey(path.basename(f.fsPath), await firmSuggestionForFile(f, runner.modalities))
+            : { modalityKey };
+        if ('skip' in own) skipped.push(own.skip);
+        else requests.push({ kind: 'recognition', file: f.fsPath, modalityKey: own.modalityKey });
+      }
+      if (skipped.length > 0) {
+        log.logger.warn(`Recognize all: skipped ${skipped.join('; ')}`);
+        void vscode.window
+          .showWarningMessage(
+            `${skipped.length} of ${files.length} images skipped: they name no modality with a recognition list.`,
+            'Show Log',
+          )
+          .then((c) => c && log.channel.show(true));
+      }
       const results = await runWithProgress(
         runner,
         log,
-        files.map((f) => ({ kind: 'recognition', file: f.fsPath, modalityKey })),
-        `MedImageParse: recognize all (${modalityKey})`,
+        requests,
+        `MedImageParse: recognize all (${modalityKey === EACH_OWN_MODALITY ? "each image's own modality" : modalityKey})`,
       );
-      results.forEach((result, i) => viewers.open(files[i], result));
-      return results;
+      results.forEach(({ file, result }) => viewers.open(vscode.Uri.file(file), result));
+      return results.map((r) => r.result);
     }),
     vscode.commands.registerCommand(Commands.openSamples, async () => {
       const folder = vscode.workspace.workspaceFolders?.[0];

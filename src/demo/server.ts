@@ -74,7 +74,7 @@ function phantomRow(k: number, prompts: string[]) {
       throw new DemoRefusal(
         400,
         'DemoUnknownTarget',
-        `This is the MedImageParse demo endpoint: the synthetic phantom has no "${prompts[p]}". It knows: ${PHANTOM_NAMES}. ${ADD_ENDPOINT}`,
+        `This is the MedImageParse demo endpoint: the synthetic phantom has no "${prompts[p]}". ${ADD_ENDPOINT} It knows: ${PHANTOM_NAMES}.`,
       );
     }
   });
@@ -137,7 +137,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     throw new DemoRefusal(
       400,
       'DemoUnknownImage',
-      `This is the MedImageParse demo endpoint: it only answers for the sample images shipped with the extension, with their reference annotations (not model output), and this image is not one of them. It knows: ${catalogueText(images)}; and the slices of the synthetic CT phantom (${PHANTOM_NAMES}). ${ADD_ENDPOINT}`,
+      `This is the MedImageParse demo endpoint: this image is not one of its samples. ${ADD_ENDPOINT} The demo only answers for the sample images shipped with the extension, with their reference annotations (not model output): ${catalogueText(images)}; and the slices of the synthetic CT phantom (${PHANTOM_NAMES}).`,
     );
   };
 
@@ -166,7 +166,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       throw new DemoRefusal(
         400,
         'DemoUnknownTarget',
-        `This is the MedImageParse demo endpoint: it has no reference annotation for "${prompt}" in the sample ${known.id}. Targets it knows for this image: ${[...known.targets.values()].map((t) => t.target).join(', ')} (also as "<target> in ${known.site} ${known.modality}"). ${ADD_ENDPOINT}`,
+        `This is the MedImageParse demo endpoint: it has no reference annotation for "${prompt}" in the sample ${known.id}. ${ADD_ENDPOINT} Targets it knows for this image: ${[...known.targets.values()].map((t) => t.target).join(', ')} (also as "<target> in ${known.site} ${known.modality}").`,
       );
     });
     const masks = await Promise.all(targets.map((t) => (t ? loadMask(t.file) : undefined)));
@@ -200,7 +200,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       throw new DemoRefusal(
         400,
         'DemoUnknownTarget',
-        `This is the MedImageParse demo endpoint: the synthetic phantom has no "${target}". It knows: ${PHANTOM_NAMES}. ${ADD_ENDPOINT}`,
+        `This is the MedImageParse demo endpoint: the synthetic phantom has no "${target}". ${ADD_ENDPOINT} It knows: ${PHANTOM_NAMES}.`,
       );
     }
     log.info(`demo endpoint: synthetic phantom volume, reference labels for ${target}`);

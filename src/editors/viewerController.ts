@@ -13,7 +13,9 @@ import { Disposable } from '../vscode/disposable';
 import { volumeCache } from '../imaging/volumeCache';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
-import { toUserError, UserCancelledError } from '../vscode/userError';
+import { viewerDefaultWindow } from './viewerWindow';
+import { suggestionForImage, type ModalityChoice } from './modalitySuggestion';
+import { briefUserError, toUserError, UserCancelledError } from '../vscode/userError';
 import {
   chooseSeries,
   fileSource,
@@ -24,7 +26,12 @@ import {
 } from './sliceSource';
 
 /** The viewer image sent to the webview: full-fidelity pixels, file name only, no tags. */
-export function toViewerImage(image: SourceImage, source?: SliceSource): ViewerImage {
+export function toViewerImage(
+  image: SourceImage,
+  source?: SliceSource,
+  /** The user's modality choice for this file, when there is one. */
+  remembered?: ModalityChoice,
+): ViewerImage {
   const orientation = source ? source.orientation(image) : imageOrientation(image);
   const warnings = source?.warnings ?? [];
   return {
@@ -35,11 +42,12 @@ export function toViewerImage(image: SourceImage, source?: SliceSource): ViewerI
     channels: image.channels,
     pixels: image.pixels,
     range: image.range,
-    defaultWindow: image.defaultWindow,
+    defaultWindow: viewerDefaultWindow(image),
+    ...(image.bitsStored !== undefined ? { bitsStored: image.bitsStored } : {}),
     pixelSpacing: image.pixelSpacing,
     slice: image.slice,
     frame: image.frame,
-    suggestion: { modality: image.modalityHint, site: image.bodyPartHint },
+    suggestion: suggestionForImage(image, remembered),
     burnedInAnnotation: image.burnedInAnnotation,
     ...(orientation ? { orientation } : {}),
     ...(warnings.length ? { warnings } : {}),
@@ -198,7 +206,11 @@ export class ViewerController extends Disposable {
 
   /** The viewer image for `image`, with the source's orientation and warnings and the volume's window. */
   private async viewerImage(image: SourceImage): Promise<ViewerImage> {
-    const viewerImage = toViewerImage(image, await this.sliceSource());
+    const viewerImage = toViewerImage(
+      image,
+      await this.sliceSource(),
+      this.services.runner.modalities.get(this.uri.fsPath),
+    );
     return this.volumeWindow ? { ...viewerImage, defaultWindow: this.volumeWindow } : viewerImage;
   }
 
@@ -278,7 +290,7 @@ export class ViewerController extends Disposable {
           this.post({ type: 'image', image: await this.viewerImage(image) });
         } catch (error) {
           if (request === this.sliceRequests)
-            void vscode.window.showErrorMessage(toUserError(error, this.services.log.redactor).message);
+            void vscode.window.showErrorMessage(briefUserError(error, this.services.log).message);
         }
         return;
       }
@@ -306,6 +318,12 @@ export class ViewerController extends Disposable {
       }
       case 'command':
         await this.services.runWebviewCommand(message.command);
+        return;
+      case 'rememberModality':
+        await this.services.runner.modalities.set(this.uri.fsPath, {
+          modality: message.modality,
+          site: message.site,
+        });
         return;
       case 'log':
         this.services.log.logger[message.level](
@@ -408,7 +426,7 @@ export class ViewerController extends Disposable {
         runId: message.runId,
         error: abort.signal.aborted
           ? { message: 'Cancelled: nothing more is sent.' }
-          : toUserError(error, this.services.log.redactor),
+          : briefUserError(error, this.services.log),
         cancelled,
       });
     } finally {

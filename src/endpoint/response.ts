@@ -49,7 +49,7 @@ export function decodeResponse(
       quote,
     );
   }
-  return rows.map((row, r) => decodeRow(row, prompts[r], r, quote, sizes[r]));
+  return rows.map((row, r) => decodeRow(row, prompts[r], `row ${r + 1}`, quote, sizes[r]));
 }
 
 export interface ImageSize {
@@ -97,14 +97,17 @@ function responseRows(body: string, quote: Quote): unknown[] {
   return parsed;
 }
 
-function decodeRow(
+/**
+ * One answer row ({image_features, text_features}) against the prompts sent in it; `where` names
+ * the row in errors. Also reads the rows of a batch job's predictions.csv.
+ */
+export function decodeRow(
   row: unknown,
   prompts: readonly string[],
-  r: number,
+  where: string,
   quote: Quote,
   sent: ImageSize | undefined,
 ): DecodedMask[] {
-  const where = `row ${r + 1}`;
   // Lazily: stringifying a multi-megabyte row is only worth it when there is an error to quote.
   const raw = () => JSON.stringify(row) ?? String(row);
   if (!row || typeof row !== 'object' || Array.isArray(row))

@@ -122,15 +122,30 @@ export async function parseImage(
   });
   throwIfAborted(signal);
   onProgress?.('Analysing masks…');
+  return parseResultFromMasks(image, input, request, answer.masks, answer.source);
+}
+
+/**
+ * A parse's answer (one model-input-sized mask per prompt, in prompt order) as a result on the
+ * source pixels. Shared by the online path and the import of batch-endpoint predictions, so both
+ * give the same result for the same masks.
+ */
+export function parseResultFromMasks(
+  image: SourceImage,
+  input: ModelInput,
+  request: ParseRequest,
+  masks: readonly { label: string; data: Uint8Array }[],
+  source: ParseResult['source'],
+): ParseResult {
   const modalityKey =
     request.modalityKey ??
     (request.modality && request.site ? modalityKeyFor(request.modality, request.site) : undefined);
   return {
-    ...baseResult(image, request, 'parse', request.prompts, answer.source),
+    ...baseResult(image, request, 'parse', request.prompts, source),
     modality: request.modality,
     site: request.site,
     modalityKey,
-    targets: answer.masks.map((m, i) =>
+    targets: masks.map((m, i) =>
       targetResult(image, input, modalityKey, request.prompts[i], m.label, m.data, request.pValueThreshold),
     ),
   };
@@ -169,6 +184,23 @@ export async function recognizeImage(
       labels.set(chunks[i].targets[j], m.label);
     }),
   );
+  return recognitionResultFromMasks(image, input, request, maps, labels, answers[0]?.source ?? 'endpoint');
+}
+
+/**
+ * Recognition from every target's mask (model-input grid, keyed by target; `labels` the
+ * endpoint's names for them): filter, suppress overlaps, combine, and map back to the source.
+ * Shared by the online path and the import of batch-endpoint predictions.
+ */
+export function recognitionResultFromMasks(
+  image: SourceImage,
+  input: ModelInput,
+  request: RecognizeRequest,
+  maps: ReadonlyMap<string, Uint8Array>,
+  labels: ReadonlyMap<string, string>,
+  source: ParseResult['source'],
+): ParseResult {
+  const targets = recognitionTargets(request.modalityKey);
   const recognition = recognize(input.rgb, maps, {
     modalityKey: request.modalityKey,
     pThreshold: request.pValueThreshold,
@@ -196,7 +228,7 @@ export async function recognizeImage(
     );
   });
   return {
-    ...baseResult(image, request, 'recognition', targets, answers[0]?.source ?? 'endpoint'),
+    ...baseResult(image, request, 'recognition', targets, source),
     modalityKey: request.modalityKey,
     targets: kept,
     labels: recognition.labels,

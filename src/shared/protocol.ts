@@ -18,14 +18,16 @@ export interface ViewerImage {
   /** Real-world values (HU for CT), row-major, channels interleaved; bytes for 8-bit raster images. */
   pixels: Float32Array | Uint8Array;
   range: { min: number; max: number };
-  /** Initial window for DICOM/NIfTI; raster images are shown as they are. */
+  /** Initial window for DICOM/NIfTI and high-bit-depth rasters; 8-bit raster images are shown as they are. */
   defaultWindow?: { lower: number; upper: number };
+  /** Bits per stored sample (8, 16, 32 …); raster images deeper than 8 bits are windowed like DICOM. */
+  bitsStored?: number;
   /** mm per pixel [row, column] when known. */
   pixelSpacing?: [number, number];
   slice?: { index: number; count: number };
   frame?: { index: number; count: number };
-  /** Suggested from DICOM tags or the file name. */
-  suggestion: { modality?: string; site?: string };
+  /** Suggested modality and site: the user's remembered choice, DICOM tags or the file name, or a guess from the pixels. */
+  suggestion: ImageSuggestion;
   /** The DICOM says BurnedInAnnotation YES: text in the pixels may identify the patient. */
   burnedInAnnotation: boolean;
   /**
@@ -35,6 +37,17 @@ export interface ViewerImage {
   orientation?: DisplayOrientation;
   /** Things to know about the volume this slice belongs to (missing slices, gantry tilt …). */
   warnings?: string[];
+}
+
+/** A modality/site suggestion and where it comes from (see src/editors/modalitySuggestion.ts). */
+export interface ImageSuggestion {
+  modality?: string;
+  site?: string;
+  /** remembered: the user chose it for this file; file: DICOM tags or name; image: guessed from the pixels. */
+  source?: 'remembered' | 'file' | 'image';
+  /** For a guess from the pixels: 0–1, and what it rests on. */
+  confidence?: number;
+  reason?: string;
 }
 
 export type TargetStatus = 'valid' | 'likely-absent' | 'not-found' | 'not-assessed';
@@ -176,7 +189,9 @@ export type WebviewMessage =
   | { type: 'saveSelection'; modality: string; targets: string[] }
   | { type: 'screenshot'; requestId: string; png: Uint8Array | null }
   | { type: 'command'; command: WebviewCommand }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** The user picked this modality and site for the file: open it so next time. */
+  | { type: 'rememberModality'; modality: string; site: string };
 
 const MAX_PROMPTS = 64;
 /** What a viewer id looks like (the webview makes it from random bytes). */
@@ -255,6 +270,9 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
       return (WEBVIEW_COMMANDS as readonly unknown[]).includes(m.command)
         ? { type: 'command', command: m.command as WebviewCommand }
         : undefined;
+    case 'rememberModality':
+      if (!isString(m.modality, 100) || !isString(m.site, 100)) return undefined;
+      return { type: 'rememberModality', modality: m.modality, site: m.site };
     case 'log':
       if (!['info', 'warn', 'error'].includes(m.level as string) || !isString(m.message, 2000))
         return undefined;

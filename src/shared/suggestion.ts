@@ -74,3 +74,11 @@ export function initialChoice(suggestion: { modality?: string; site?: string }):
   const site = resolveSite(modality, suggestion.site) ?? sitesFor(modality)[0] ?? '';
   return { modality, site };
 }
+
+/** How sure a guess from the pixels is, in words: "fairly sure, 70%", "unsure, 35%", "a weak guess, 25%". */
+export function confidenceWords(confidence: number): string {
+  const pct = `${Math.round(confidence * 100)}%`;
+  if (confidence >= 0.6) return `fairly sure, ${pct}`;
+  if (confidence >= 0.35) return `unsure, ${pct}`;
+  return `a weak guess, ${pct}`;
+}

@@ -7,6 +7,8 @@ export const Commands = {
   parse: 'medimageparse.parse',
   recognize: 'medimageparse.recognize',
   parseFolder: 'medimageparse.parseFolder',
+  parseFolderOnBatchEndpoint: 'medimageparse.parseFolderOnBatchEndpoint',
+  importBatchResults: 'medimageparse.importBatchResults',
   manageEndpoints: 'medimageparse.manageEndpoints',
   addEndpoint: 'medimageparse.addEndpoint',
   selectEndpoint: 'medimageparse.selectEndpoint',

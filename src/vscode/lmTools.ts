@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { isUntaggedRasterName, UNTAGGED_NOTE } from './privacyText';
 import * as vscode from 'vscode';
 import {
   inspectTool,
@@ -86,6 +87,7 @@ async function sendingConfirmation(
       '',
       'What leaves this machine: a 1024×1024 PNG of the pixel values and the target text — no DICOM tags, no file names. Make sure the pixels show no patient identity.',
       '',
+      ...(isUntaggedRasterName(name) ? [UNTAGGED_NOTE, ''] : []),
       'Research use only; not for clinical use.',
     ].join('\n'),
   );

@@ -9,6 +9,8 @@ import { intensityForRun } from '../pipeline/intensity';
 import type { EndpointManager } from './endpoints/endpointManager';
 import type { ExtensionLog } from './log';
 import { UserCancelledError } from './userError';
+import { ModalityMemory } from './modalityMemory';
+import { hasNoDicomTags, privacyConfirmationKey, privacyDetail } from './privacyText';
 
 export type RunRequest = {
   file: string;
@@ -46,32 +48,40 @@ export function intensityFor(
  * pipeline, and History. Used by the viewer and by the explorer commands alike.
  */
 export class ParseRunner {
+  /**
+   * The user's modality choice per file. Kept here because the runner already owns this
+   * workspace's state (the privacy confirmations), and the viewer and the explorer commands
+   * both reach the runner.
+   */
+  readonly modalities: ModalityMemory;
+
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly endpoints: EndpointManager,
     private readonly history: ResultStore,
     private readonly log: ExtensionLog,
     private readonly onResult: (file: string, result: ParseResult) => void,
-  ) {}
+  ) {
+    this.modalities = new ModalityMemory(context.workspaceState);
+  }
 
   /**
    * Before the first request to a real endpoint from this workspace, say what leaves the machine
    * and that the model is for research; the user confirms once per endpoint.
    */
-  async confirmPrivacy(endpointName: string, isDemo: boolean, sampleBytes?: number): Promise<void> {
+  async confirmPrivacy(
+    endpointName: string,
+    isDemo: boolean,
+    sampleBytes?: number,
+    /** The image has no DICOM tags (see hasNoDicomTags): its pixels may carry identity unflagged. */
+    untagged = false,
+  ): Promise<void> {
     if (isDemo) return;
-    const key = `medimageparse.privacyConfirmed.${endpointName}`;
+    const key = privacyConfirmationKey(endpointName, untagged);
     if (this.context.workspaceState.get<boolean>(key)) return;
-    const size = sampleBytes ? ` (about ${Math.round(sampleBytes / 1024)} kB per image)` : '';
     const choice = await vscode.window.showWarningMessage(
       `Send images to endpoint '${endpointName}'?`,
-      {
-        modal: true,
-        detail:
-          `What leaves this machine: a 1024×1024 PNG of pixel values${size} and the prompt text. ` +
-          'No DICOM tags, file names or other metadata are sent. Make sure the pixels show no patient identity (burned-in text). ' +
-          'MedImageParse is for research use only and not for clinical use: its output must not inform diagnosis or treatment.',
-      },
+      { modal: true, detail: privacyDetail({ sampleBytes, untagged }) },
       'Send',
     );
     if (choice !== 'Send') throw new UserCancelledError('Nothing was sent: the request was not confirmed.');
@@ -104,7 +114,7 @@ export class ParseRunner {
         signal: options.signal,
       }));
     if (!options.confirmed) {
-      await this.confirmPrivacy(entry.settings.name, entry.isDemo);
+      await this.confirmPrivacy(entry.settings.name, entry.isDemo, undefined, hasNoDicomTags(image));
       await this.confirmBurnedIn(image);
     }
     const analysisSettings = vscode.workspace.getConfiguration('medimageparse.analysis');

@@ -28,3 +28,43 @@ export function toUserError(error: unknown, redactor: Redactor): UserError {
   }
   return { message };
 }
+
+/** Longest message shown in a toast or the viewer's error box; the rest goes to the log. */
+export const BRIEF_MESSAGE_LENGTH = 280;
+
+/**
+ * A message cut to whole sentences within `max` characters (at least the first sentence, cut at
+ * a word if that alone is too long), with a pointer to the log for the rest. Short messages are
+ * returned as they are. A quotation left open by the cut is closed.
+ */
+export function briefMessage(text: string, max = BRIEF_MESSAGE_LENGTH): string {
+  if (text.length <= max) return text;
+  let cut = -1;
+  const ends = /[.!?]["”')]*(?=\s)/g;
+  for (let m = ends.exec(text); m && m.index + m[0].length <= max; m = ends.exec(text))
+    cut = m.index + m[0].length;
+  let brief: string;
+  if (cut > 0) brief = text.slice(0, cut);
+  else {
+    const space = text.lastIndexOf(' ', max - 1);
+    brief = `${text.slice(0, space > max / 2 ? space : max - 1)}…`;
+  }
+  const open = (brief.match(/“/g) ?? []).length - (brief.match(/”/g) ?? []).length;
+  if (open > 0) brief += '”';
+  return `${brief} (Details in the MedImageParse output log.)`;
+}
+
+/**
+ * toUserError, brief enough for a toast or the viewer's error box: a long message (the demo
+ * endpoint lists every sample and target it knows) is cut to its first sentences, and the whole
+ * message is written to the log, where "Show log" leads.
+ */
+export function briefUserError(
+  error: unknown,
+  log: { redactor: Redactor; logger: { error(message: string): void } },
+): UserError {
+  const full = toUserError(error, log.redactor);
+  const message = briefMessage(full.message);
+  if (message !== full.message) log.logger.error(full.message);
+  return { ...full, message };
+}

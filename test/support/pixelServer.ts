@@ -16,7 +16,7 @@ export interface PixelServer {
   close(): Promise<void>;
 }
 
-function maskFor(prompt: string, red: Uint8Array): Uint8Array {
+export function maskFor(prompt: string, red: Uint8Array): Uint8Array {
   const out = new Uint8Array(red.length);
   for (let i = 0; i < red.length; i++) {
     const v = red[i];

@@ -81,6 +81,8 @@ describe('Safety and endpoints in the real workbench', () => {
     await dialog.waitFor({ timeout: 30_000 });
     await waitText(dialog, /1024×1024 PNG of pixel values/);
     await waitText(dialog, /research use only/i);
+    // A PNG has no DICOM tags: the dialog says names or dates in its pixels would be sent too.
+    await waitText(dialog, /no DICOM tags, so nothing marks text burned into it/);
     await wb.screenshot('safety-confirmation');
     await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
     await waitText(viewer.locator('[data-testid="legend"]'), LABEL_PROBE, 60_000);

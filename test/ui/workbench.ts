@@ -32,6 +32,8 @@ export class Workbench {
       settings?: Record<string, unknown>;
       /** Written to the workspace's .vscode/settings.json before the workbench opens it. */
       workspaceSettings?: Record<string, unknown>;
+      /** Extra files (path relative to the workspace → bytes), written before the workbench opens it. */
+      files?: Record<string, Uint8Array>;
       theme?: string;
       statusText?: string;
     } = {},
@@ -39,6 +41,10 @@ export class Workbench {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const log = fs.createWriteStream(path.join(ARTIFACTS, `${name}.log`));
     const workspace = makeSampleWorkspace(REPO_ROOT, 'mip-ui-');
+    for (const [name, bytes] of Object.entries(options.files ?? {})) {
+      fs.mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
+      fs.writeFileSync(path.join(workspace, name), bytes);
+    }
     if (options.workspaceSettings) {
       fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
       fs.writeFileSync(

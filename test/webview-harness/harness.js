@@ -3,7 +3,7 @@
 // The fake extension host for the harness page: provides acquireVsCodeApi (state in
 // sessionStorage so reloads restore like VS Code does), answers `ready` with an `init` built from
 // a real sample, `run`/`recognize` with results built from its reference masks, `cancel`,
-// `restoreResult`. Query: theme=dark|light|high-contrast, sample=<demo name>, format=dicom
+// `restoreResult`. Query: theme=dark|light|high-contrast, sample=<demo name>, format=dicom|raster16
 // (pretends the PNG is CT in HU), canSend=0, xss=1 (hostile strings everywhere), bench=1
 // (16 synthetic 1024² masks).
 (() => {
@@ -11,6 +11,8 @@
   window.__applyHarnessTheme(params.get('theme') || 'dark');
   const sample = params.get('sample') || '06_CT_abdomen';
   const asDicom = params.get('format') === 'dicom';
+  // A 16-bit grey raster (a PNG X-ray): values 3000–54000 plus a few saturated marker pixels.
+  const as16 = params.get('format') === 'raster16';
   const xss = params.get('xss') === '1';
   const bench = params.get('bench') === '1';
   const canSend = params.get('canSend') !== '0';
@@ -41,6 +43,7 @@
     const meta = await (await fetch(`/data/${sample}/meta.json`)).json();
     let pixels = new Float32Array(await (await fetch(`/data/${sample}/image.bin`)).arrayBuffer());
     if (asDicom) pixels = pixels.map((v) => (v / 255) * 400 - 150); // the abdomen window, inverted: HU
+    if (as16) pixels = pixels.map((v, i) => (i % 5000 === 0 ? 65535 : 3000 + v * 200));
     const masks = {};
     for (const t of meta.targets)
       masks[t] = new Uint8Array(
@@ -97,17 +100,35 @@
       if (v < min) min = v;
       if (v > max) max = v;
     }
+    // As the host does for deep rasters (src/editors/viewerWindow.ts): the 0.5–99.5 percentiles
+    // of the positive values.
+    const percentileWindow = () => {
+      const v = Float32Array.from(d.pixels.filter((x) => x > 0)).sort();
+      const at = (q) => v[Math.round((q / 100) * (v.length - 1))];
+      return { lower: at(0.5), upper: at(99.5) };
+    };
     return {
       fileName,
       format: asDicom ? 'dicom' : 'raster',
+      ...(as16 ? { bitsStored: 16 } : {}),
       width: d.width,
       height: d.height,
       channels: d.channels,
       pixels: d.pixels,
       range: { min, max },
-      defaultWindow: asDicom ? { lower: -150, upper: 250 } : undefined,
+      defaultWindow: asDicom ? { lower: -150, upper: 250 } : as16 ? percentileWindow() : undefined,
       pixelSpacing: asDicom ? [0.7, 0.7] : undefined,
-      suggestion: { modality, site },
+      // suggest=image: as the host says of a file with a silent name, guessed from its pixels.
+      suggestion:
+        params.get('suggest') === 'image'
+          ? {
+              modality: 'X-Ray',
+              site: 'chest',
+              source: 'image',
+              confidence: 0.7,
+              reason: 'grey, little black background',
+            }
+          : { modality, site },
       burnedInAnnotation: asDicom,
     };
   }

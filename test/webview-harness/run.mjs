@@ -1,4 +1,4 @@
-/* global window, document, Event */
+/* global window, document, Event, getComputedStyle */
 // (Browser globals: parts of this file run in the page.)
 // Drives the viewer bundle in Debian Chromium against the fake host and checks what a user
 // relies on; saves screenshots (light, dark, high contrast, DICOM-like, recognition, errors) to
@@ -126,10 +126,12 @@ try {
     );
     const liver = s.result.targets.find((t) => t.target === 'liver');
     assert.ok(liver.areaPixels > 1000 && liver.instances >= 1);
-    // A pixel inside the liver (reference mask) is tinted with the liver colour (orange: R > B).
+    // A pixel inside the liver (reference mask) is tinted with the liver colour.
     const after = await page.evaluate(() => window.__medimageparseViewer.canvasPixel(400, 300));
     assert.equal(before[0], before[2], 'grey before');
-    assert.ok(after[0] > after[2] + 20, `tinted after: ${after}`);
+    const tint = [1, 3, 5].map((k) => parseInt(liver.color.slice(k, k + 2), 16));
+    const dist = (p) => Math.hypot(...tint.map((c, k) => c - p[k]));
+    assert.ok(dist(after) < dist(before) - 40, `tinted toward ${liver.color} after: ${after}`);
     const [cx, cy] = await page.evaluate(() => window.__medimageparseViewer.imageToScreen(400, 300));
     await page.mouse.move(cx, cy);
     assert.match(await tid(page, 'cursor-info').textContent(), /x 400, y 300 · \d+ · liver 1\.00/);
@@ -394,6 +396,252 @@ try {
       'CT-Abdomen',
     );
     await page.screenshot({ path: path.join(shots, 'dark-recognition.png') });
+    await page.close();
+  });
+
+  // ---- Issue 13, viewer: each check failed before its fix ----
+
+  await check('a 16-bit grey raster is windowed (not white) and gets the window controls', async () => {
+    const page = await open('theme=dark&format=raster16');
+    assert.ok(await tid(page, 'window-lower').isVisible(), 'window fields shown');
+    const s = await hook(page);
+    const grid = await page.evaluate(
+      ([w, h]) => {
+        const out = [];
+        for (let i = 1; i < 8; i++)
+          for (let j = 1; j < 8; j++)
+            out.push(
+              window.__medimageparseViewer.canvasPixel(Math.floor((w * i) / 8), Math.floor((h * j) / 8))[0],
+            );
+        return out;
+      },
+      [s.image.width, s.image.height],
+    );
+    const mean = grid.reduce((a, b) => a + b, 0) / grid.length;
+    assert.ok(mean < 200 && mean > 20, `mean grey ${mean.toFixed(0)} of ${grid}`);
+    assert.ok(new Set(grid).size > 10, 'the anatomy has contrast');
+    await page.close();
+  });
+
+  await check('window fields take fractional windows and a typed minus sign', async () => {
+    const page = await open('theme=dark&format=dicom');
+    const lower = page.locator('[data-testid=window-lower] input');
+    await lower.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('-200');
+    await page.keyboard.press('Enter');
+    await page
+      .waitForFunction(() => window.__medimageparseViewer.state().ui.window?.lower === -200, null, {
+        timeout: 5_000,
+      })
+      .catch(async () =>
+        assert.fail(
+          `window: ${JSON.stringify((await hook(page)).ui.window)}, field ${await lower.inputValue()}`,
+        ),
+      );
+    // A Shift-drag makes a fractional window; the fields show it and stay valid.
+    const box = await tid(page, 'canvas').boundingBox();
+    await page.keyboard.down('Shift');
+    await page.mouse.move(box.x + 200, box.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 203, box.y + 207, { steps: 3 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const w = (await hook(page)).ui.window;
+    assert.ok(
+      !Number.isInteger(w.lower) || !Number.isInteger(w.upper),
+      `fractional window ${JSON.stringify(w)}`,
+    );
+    for (const id of ['window-lower', 'window-upper']) {
+      const v = await tid(page, id).evaluate((e) => ({
+        invalid: e.invalid,
+        valid: e.shadowRoot.querySelector('input').validity.valid,
+        value: e.value,
+      }));
+      assert.deepEqual([v.invalid, v.valid], [false, true], `${id}: ${JSON.stringify(v)}`);
+    }
+    // Something that is not a window is marked, not applied.
+    await lower.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('abc');
+    await page.keyboard.press('Enter');
+    assert.equal(await tid(page, 'window-lower').evaluate((e) => e.invalid), true);
+    await page.close();
+  });
+
+  await check('instance counts follow the threshold: 0 instances at 1.00', async () => {
+    const page = await open('theme=dark');
+    await runAndWait(page);
+    const before = (await hook(page)).result.targets.find((t) => t.target === 'liver');
+    assert.ok(before.instances >= 1);
+    await tid(page, 'threshold-slider').fill('1');
+    await page.waitForTimeout(150);
+    const s = await hook(page);
+    for (const t of s.result.targets) assert.deepEqual([t.areaPixels, t.instances], [0, 0], t.target);
+    assert.match(await tid(page, 'legend-row-liver').textContent(), /0 px · 0 instances/);
+    await page.close();
+  });
+
+  await check('a target has the same colour in Parse and in Recognize', async () => {
+    const page = await open('theme=dark');
+    await runAndWait(page);
+    const parse = Object.fromEntries((await hook(page)).result.targets.map((t) => [t.target, t.color]));
+    await tid(page, 'recognize-button').click();
+    await page.waitForFunction(() => window.__medimageparseViewer.state().result?.kind === 'recognition');
+    const rec = Object.fromEntries((await hook(page)).result.targets.map((t) => [t.target, t.color]));
+    for (const t of ['liver', 'spleen'])
+      assert.equal(rec[t], parse[t], `${t}: Parse ${parse[t]}, Recognize ${rec[t]}`);
+    assert.equal(
+      new Set(Object.values(rec)).size,
+      Object.keys(rec).length,
+      'no two recognised objects share a colour',
+    );
+    await page.close();
+  });
+
+  await check(
+    'after a run at 1000 px the legend is in view; search starts at its first match; presets fit',
+    async () => {
+      const page = await open('theme=light&format=dicom', { width: 1280, height: 1000 });
+      const list = tid(page, 'picker-list');
+      await list.evaluate((e) => (e.scrollTop = e.scrollHeight));
+      await page.locator('[data-testid=prompt-search] input').fill('kidney');
+      const first = page.locator('[data-testid=picker-list] vscode-checkbox').first();
+      await first.waitFor();
+      const [lb, fb] = [await list.boundingBox(), await first.boundingBox()];
+      assert.ok(
+        fb.y >= lb.y - 1 && fb.y + fb.height <= lb.y + lb.height + 1,
+        `first match out of view: ${JSON.stringify({ lb, fb })}`,
+      );
+      await page.locator('[data-testid=prompt-search] input').fill('');
+      await runAndWait(page);
+      await page.waitForTimeout(200);
+      const panel = await page.locator('aside.panel').boundingBox();
+      for (const row of await page.locator('[data-testid^=legend-row-]').all()) {
+        const b = await row.boundingBox();
+        assert.ok(
+          b.y >= panel.y && b.y + b.height <= panel.y + panel.height,
+          `legend row at ${b.y}–${b.y + b.height}, panel ${panel.y}–${panel.y + panel.height}`,
+        );
+      }
+      const fits = await tid(page, 'window-preset').evaluate(async (s) => {
+        s.value = 'mediastinum';
+        s.dispatchEvent(new Event('change'));
+        await new Promise((r) => setTimeout(r, 100));
+        const t = s.shadowRoot.querySelector('.select-face .text');
+        return { text: t.textContent, scroll: t.scrollWidth, client: t.clientWidth };
+      });
+      assert.match(fits.text, /CT mediastinum \(W350 L50\)/);
+      assert.ok(fits.scroll <= fits.client, `preset label cut off: ${JSON.stringify(fits)}`);
+      await page.screenshot({ path: path.join(shots, 'light-1000px-result.png') });
+      await page.close();
+    },
+  );
+
+  await check(
+    'likely-absent targets stay visible and marked; all panel text meets WCAG AA in light, dark and high contrast',
+    async () => {
+      for (const theme of ['light', 'dark', 'high-contrast']) {
+        const page = await open(`theme=${theme}&format=dicom&absent=dim`);
+        await page.locator('[data-testid=free-text-input] input').fill('gallbladder');
+        await tid(page, 'free-text-add').click();
+        await runAndWait(page);
+        await page.waitForTimeout(150);
+        const row = tid(page, 'legend-row-gallbladder');
+        assert.match(await row.textContent(), /likely absent/);
+        assert.equal(await row.locator('.absent-badge').count(), 1, 'a "likely absent" badge');
+        const low = await page.evaluate(() => {
+          const parse = (c) => {
+            const m = /rgba?\(([^)]+)\)/.exec(c);
+            const [r, g, b, a = 1] = m[1]
+              .split(/[ ,/]+/)
+              .filter(Boolean)
+              .map(Number);
+            return [r, g, b, a];
+          };
+          const lum = ([r, g, b]) => {
+            const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+            return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+          };
+          const bgOf = (e) => {
+            for (let n = e; n; n = n.parentElement) {
+              const c = parse(getComputedStyle(n).backgroundColor);
+              if (c[3] > 0.5) return c;
+            }
+            return parse(getComputedStyle(document.body).backgroundColor);
+          };
+          const out = [];
+          for (const e of document.querySelectorAll('aside.panel *')) {
+            if (!e.offsetParent || e.closest('.sr-only')) continue;
+            const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+            if (!own) continue;
+            let opacity = 1;
+            for (let n = e; n; n = n.parentElement) opacity *= Number(getComputedStyle(n).opacity);
+            const fg = parse(getComputedStyle(e).color);
+            const bg = bgOf(e);
+            const a = fg[3] * opacity;
+            const mixed = fg.slice(0, 3).map((v, k) => v * a + bg[k] * (1 - a));
+            const [l1, l2] = [lum(mixed), lum(bg)].sort((x, y) => y - x);
+            const ratio = (l1 + 0.05) / (l2 + 0.05);
+            if (ratio < 4.5) out.push(`${e.textContent.trim().slice(0, 40)}: ${ratio.toFixed(2)}`);
+          }
+          return out;
+        });
+        assert.deepEqual(low, [], `${theme}: text below 4.5:1`);
+        // The gallbladder's mask is plainly drawn: inside it the colour moves well away from grey.
+        const s = await hook(page);
+        const gb = s.result.targets.find((t) => t.target === 'gallbladder');
+        assert.equal(gb.dimmed, true);
+        await page.close();
+      }
+    },
+  );
+
+  await check(
+    'a modality guessed from the pixels says so and how sure; a correction is sent to be remembered',
+    async () => {
+      const page = await open('theme=light&suggest=image');
+      const s = await hook(page);
+      assert.deepEqual([s.picker.modality, s.picker.site], ['X-Ray', 'chest']);
+      const note = tid(page, 'modality-suggestion');
+      assert.ok(await note.isVisible());
+      assert.match(await note.textContent(), /Guessed from the image: X-Ray · chest \(fairly sure, 70%/);
+      await tid(page, 'modality-select').evaluate((e) => {
+        e.value = 'CT';
+        e.dispatchEvent(new Event('change'));
+      });
+      const sent = await page.evaluate(() =>
+        window.__harness.posted.filter((m) => m.type === 'rememberModality'),
+      );
+      assert.deepEqual(sent.at(-1), { type: 'rememberModality', modality: 'CT', site: 'abdomen' });
+      assert.match(await note.textContent(), /Your choice for this file: CT · abdomen/);
+      await page.close();
+    },
+  );
+
+  await check('recognition labels do not cover each other; moved ones have leader lines', async () => {
+    const page = await open('theme=dark');
+    await tid(page, 'recognize-button').click();
+    await page.waitForFunction(() => window.__medimageparseViewer.state().result?.kind === 'recognition');
+    await page.waitForFunction(() => window.__medimageparseViewer.labels().length >= 5);
+    const labels = await page.evaluate(() => window.__medimageparseViewer.labels());
+    const texts = labels.map((l) => l.text);
+    assert.ok(texts.includes('postcava') && texts.includes('right adrenal gland'), texts.join());
+    for (let i = 0; i < labels.length; i++)
+      for (let j = i + 1; j < labels.length; j++) {
+        const [a, b] = [labels[i], labels[j]];
+        const hit =
+          a.left < b.left + b.width &&
+          b.left < a.left + a.width &&
+          a.top < b.top + b.height &&
+          b.top < a.top + a.height;
+        assert.ok(!hit, `"${a.text}" and "${b.text}" overlap`);
+      }
+    assert.ok(
+      labels.some((l) => l.leader),
+      'labels moved off their objects point back to them',
+    );
+    await page.screenshot({ path: path.join(shots, 'dark-recognition-labels.png') });
     await page.close();
   });
 

@@ -1,4 +1,6 @@
 import type { CliCommand } from '../command';
+import { batchImportCommand } from './batchImport';
+import { batchPrepareCommand } from './batchPrepare';
 import { inspectCommand } from './inspect';
 import { mcpCommand } from './mcp';
 import { preprocessCommand } from './preprocess';
@@ -17,4 +19,6 @@ export const cliCommands: readonly CliCommand[] = [
   inspectCommand,
   parseVolumeCommand,
   mcpCommand,
+  batchPrepareCommand,
+  batchImportCommand,
 ];

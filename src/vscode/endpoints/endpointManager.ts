@@ -176,6 +176,16 @@ export class EndpointManager extends Disposable {
     );
   }
 
+  /**
+   * The Authorization header value for the named endpoint (signing in when needed), for a child
+   * process that calls the endpoint itself (the MCP server). Undefined for the demo endpoint.
+   */
+  async authorizationFor(name: string): Promise<string | undefined> {
+    const entry = this.get(name);
+    if (!entry || entry.isDemo) return undefined;
+    return this.authorization(entry.settings);
+  }
+
   private async authorization(endpoint: EndpointSettings): Promise<string | undefined> {
     switch (endpoint.auth) {
       case 'none':

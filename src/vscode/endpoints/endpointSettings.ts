@@ -12,10 +12,19 @@ export interface EndpointSettings {
   auth: AuthKind;
   tenant?: string;
   timeoutSeconds?: number;
+  /** For "Parse Folder on a Batch Endpoint…": the batch endpoint's name and its workspace. */
+  batchEndpoint?: string;
+  resourceGroup?: string;
+  workspace?: string;
 }
 
 /** The built-in offline endpoint; never stored in settings. */
 export const DEMO_ENDPOINT_NAME = 'demo';
+
+function optionalText<K extends string>(r: Record<string, unknown>, key: K): Partial<Record<K, string>> {
+  const value = r[key];
+  return typeof value === 'string' && value.trim() ? ({ [key]: value.trim() } as Record<K, string>) : {};
+}
 
 function asEndpoint(raw: unknown): EndpointSettings | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
@@ -31,6 +40,9 @@ function asEndpoint(raw: unknown): EndpointSettings | undefined {
     tenant: typeof r.tenant === 'string' && r.tenant.trim() ? r.tenant.trim() : undefined,
     timeoutSeconds:
       typeof r.timeoutSeconds === 'number' && r.timeoutSeconds > 0 ? r.timeoutSeconds : undefined,
+    ...optionalText(r, 'batchEndpoint'),
+    ...optionalText(r, 'resourceGroup'),
+    ...optionalText(r, 'workspace'),
   };
 }
 

@@ -63,6 +63,7 @@ describe('medparse: the same shape for every command', function () {
     assert.equal(top.code, 0);
     assert.equal(top.stderr, '');
     assert.match(top.stdout, /^Usage: medparse <command>/m);
+    const width = Math.max(...cliCommands.map((c) => c.name.length));
     for (const command of cliCommands) {
       assert.match(
         top.stdout,
@@ -71,7 +72,7 @@ describe('medparse: the same shape for every command', function () {
       );
       const failure = command.exitCodes.find((c) => c.code === 1)!.meaning;
       assert.ok(
-        top.stdout.includes(`${command.name.padEnd(12)}  ${failure}`),
+        top.stdout.includes(`${command.name.padEnd(width)}  ${failure}`),
         `exit code 1 of ${command.name}`,
       );
     }

@@ -77,13 +77,38 @@ describe('webview mask layers', () => {
     const lut = labelColors([PALETTE[0], PALETTE[1]], [false, true]);
     assert.equal(lut[0], 0);
     assert.equal(lut[1] >>> 24, 255);
-    assert.ok(lut[2] >>> 24 < 128);
+    assert.ok(lut[2] >>> 24 < 255);
+    // Still plainly visible: at least 60 % of a valid target's fill.
+    assert.ok(lut[2] >>> 24 >= 0.6 * 255, `dimmed fill alpha ${lut[2] >>> 24} is too faint`);
     assert.equal(lineOpacity(0), 0);
     assert.equal(lineOpacity(0.45), 0.9);
     assert.equal(lineOpacity(1), 1);
     assert.equal(outlineWidthFor(2), 1);
     assert.equal(outlineWidthFor(0.5), 2);
     assert.equal(outlineWidthFor(0.01), 4);
+  });
+
+  it('outlines a likely-absent target dashed, at full strength, and a valid one solid', () => {
+    // 20×20 with label 1 (valid) on the left half and label 2 (dimmed) on the right half.
+    const W = 20;
+    const labels = new Uint8Array(W * W);
+    for (let y = 2; y < 18; y++) for (let x = 2; x < 18; x++) labels[y * W + x] = x < 10 ? 1 : 2;
+    const lut = labelColors([PALETTE[0], PALETTE[1]], [false, true]);
+    const fill = new Uint32Array(W * W);
+    const line = new Uint32Array(W * W);
+    paintLayers(labels, W, W, lut, 1, { from: 0, to: W - 1 }, { from: 0, to: W - 1 }, fill, line);
+    const top = (x0: number, x1: number) => Array.from({ length: x1 - x0 }, (_, k) => line[2 * W + x0 + k]);
+    assert.ok(
+      top(2, 10).every((c) => c === lut[1]),
+      'valid: a solid top edge',
+    );
+    const dashed = top(10, 18);
+    assert.ok(
+      dashed.some((c) => c === 0) && dashed.some((c) => c !== 0),
+      `dimmed: gaps and dashes ${dashed}`,
+    );
+    for (const c of dashed) if (c) assert.equal(c >>> 24, 255, 'dashes at full strength');
+    assert.equal(fill[5 * W + 14] >>> 24, lut[2] >>> 24, 'dimmed fill keeps its own alpha');
   });
 
   it('composites straight-alpha overlay over the image like canvas source-over', () => {
