@@ -50,6 +50,13 @@ describe('README for users', () => {
       assert.ok(fs.existsSync(path.join(root, file)), `${file} is missing`);
     for (const heading of ['Requirements', 'Install', 'Privacy', 'Known issues', 'Keyboard shortcuts'])
       section(readme, heading);
+    // The screenshot it shows is in the repository and in the package.
+    const image = /!\[[^\]]+\]\(([^)]+\.png)\)/.exec(readme)?.[1];
+    assert.ok(image && fs.existsSync(path.join(root, image)), `README image ${image}`);
+    assert.ok(
+      fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').includes(`!${image}`),
+      '.vscodeignore',
+    );
   });
 
   it('the command line exit codes table says what each code means for every command', () => {
