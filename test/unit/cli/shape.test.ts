@@ -44,19 +44,19 @@ function medparse(...args: string[]): Promise<Run> {
 
 const out = (name: string) => path.join(tmp, name);
 
-before(async function () {
-  this.timeout(120_000); // one esbuild bundle
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medparse-shape-'));
-  // dist/cli.js finds the demo endpoint's samples in ../media: the same layout here.
-  bundle = path.join(tmp, 'dist', 'cli.js');
-  env = await buildCliBundle(bundle);
-  fs.symlinkSync(path.join(ROOT, 'media'), path.join(tmp, 'media'));
-});
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
 describe('medparse: the same shape for every command', function () {
   // Many short processes: a hang guard, not a speed limit.
   this.timeout(300_000);
+  // Hooks inside the describe: the suite's root hook checks for left-over temporary files after it.
+  before(async function () {
+    this.timeout(120_000); // one esbuild bundle
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medparse-shape-'));
+    // dist/cli.js finds the demo endpoint's samples in ../media: the same layout here.
+    bundle = path.join(tmp, 'dist', 'cli.js');
+    env = await buildCliBundle(bundle);
+    fs.symlinkSync(path.join(ROOT, 'media'), path.join(tmp, 'media'));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('--help: usage and exit codes on stdout, nothing on stderr, exit 0', async () => {
     const top = await medparse('--help');
