@@ -6,6 +6,7 @@ import { registerSeriesCommands } from './commands/seriesCommands';
 import { registerImageCommands } from './commands/imageCommands';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerFolderCommands } from './commands/folderCommands';
+import { registerViewerCommands } from './commands/viewerCommands';
 import { registerBatchEndpointCommands } from './commands/batchEndpointCommands';
 import { registerEvaluateCommands } from './commands/evaluateCommands';
 import { PanelFiles } from './editors/panelFiles';
@@ -131,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     ...registerSeriesCommands(viewers, log),
     ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
     ...registerFolderCommands({ endpoints, runner, log }),
+    ...registerViewerCommands(viewers),
     ...registerBatchEndpointCommands({ endpoints, log }),
     ...registerEvaluateCommands({ log }),
     createEndpointStatusBar(endpoints, viewers),

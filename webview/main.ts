@@ -43,6 +43,7 @@ import type {
   VolumeMode,
   VolumeSummary,
   WebviewMessage,
+  ViewerAction,
 } from '../src/shared/protocol';
 import type { PlaneName } from '../src/shared/orientation';
 import { modalityKeyFor } from '../src/shared/targets';
@@ -203,7 +204,6 @@ const stage = new Stage(stageHost, {
   },
   onViewChange: () => dispatch({ type: 'view', view: stage.savedView() }),
   onWindowDrag: (w) => setWindow(w),
-  onStepSlice: (delta) => toolbar.stepSlice(delta),
   onPlaced: () => placeOrientationLetters(),
   onScaleChange: () => {
     if (overlay && overlayShown) {
@@ -238,7 +238,7 @@ const volumeWarnings = el('div', {
 const canvasHelp = el(
   'p',
   { id: 'canvas-help', class: 'sr-only' },
-  'Keys: plus and minus zoom, 0 fits, 1 shows actual size, arrow keys pan. Drag to pan; drag with the right button or Shift to change the window.',
+  'Keys: plus and minus zoom, 0 fits, 1 shows actual size, arrow keys pan, Page Up and Page Down step through slices, Home and End go to the first and last. Drag to pan; drag with the right button or Shift to change the window.',
 );
 
 const runPanel = new RunPanel({
@@ -665,6 +665,37 @@ function newRunId(): string {
   return `run-${Date.now().toString(36)}-${++runCounter}`;
 }
 
+/** A viewer command (keyboard shortcut or palette) does what its button or slider does. */
+function invoke(action: ViewerAction): void {
+  switch (action) {
+    case 'run':
+      return startRun();
+    case 'export':
+      if (result) post({ type: 'export', resultId: result.id });
+      return;
+  }
+  // VS Code receives every key pressed in the webview, also those meant for a field here: Home in
+  // the search box, PageDown on the slider. A key typed into a field stays the field's; from the
+  // palette (this document has no focus then) the command always steps.
+  if (document.hasFocus() && isField(document.activeElement)) return;
+  if (action === 'previousSlice') toolbar.stepSlice(-1);
+  else if (action === 'nextSlice') toolbar.stepSlice(1);
+  else if (action === 'firstSlice') toolbar.stepSlice('first');
+  else toolbar.stepSlice('last');
+}
+
+/** Whether keys pressed in `element` are its own (text fields, sliders, lists, editable text). */
+function isField(element: Element | null): boolean {
+  // The toolkit's fields are custom elements holding the real input in their shadow root.
+  const target = element?.shadowRoot?.activeElement ?? element;
+  if (!target) return false;
+  if (target instanceof HTMLElement && target.isContentEditable) return true;
+  return (
+    ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) ||
+    /^VSCODE-(TEXTFIELD|TEXTAREA|SINGLE-SELECT|MULTI-SELECT)$/.test(target.tagName)
+  );
+}
+
 function startRun(): void {
   if (!picker || !endpoint?.canSend || run.phase !== 'idle') return;
   const v = picker.current;
@@ -902,6 +933,9 @@ function handle(m: HostMessage): void {
       truth = { resultId: m.resultId, masks: new Map(m.targets.map((t) => [t.target, t.mask])) };
       results.setCompare(true, compareOn);
       repaintNow();
+      break;
+    case 'invoke':
+      invoke(m.action);
       break;
     default: {
       const never: never = m;

@@ -28,6 +28,7 @@ const HOST_TYPE_LIST: Record<HostMessage['type'], true> = {
   exportError: true,
   requestScreenshot: true,
   groundTruth: true,
+  invoke: true,
 };
 const HOST_TYPES: ReadonlySet<string> = new Set(Object.keys(HOST_TYPE_LIST));
 

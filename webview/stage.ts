@@ -62,11 +62,6 @@ export interface StageCallbacks {
   onWindowDrag(w: DisplayWindow): void;
   /** Zoom level changed enough that outlines need another width. */
   onScaleChange(scale: number): void;
-  /**
-   * PageUp/PageDown (±1) and Home/End (to the first/last) on the image: another slice of a volume
-   * (or frame of a multi-frame file), without reaching for the toolbar slider.
-   */
-  onStepSlice(delta: number | 'first' | 'last'): void;
   /** The image was placed again (zoom, pan, resize, another image): for what sits around it. */
   onPlaced?(): void;
 }
@@ -568,16 +563,11 @@ export class Stage {
           this.panBy(0, -step);
           break;
         case 'PageUp':
-          this.cb.onStepSlice(-1);
-          break;
         case 'PageDown':
-          this.cb.onStepSlice(1);
-          break;
         case 'Home':
-          this.cb.onStepSlice('first');
-          break;
         case 'End':
-          this.cb.onStepSlice('last');
+          // Slice stepping is a contributed keybinding (VS Code gets every key pressed in a
+          // webview), so users can remap it; here only the page's own scrolling is stopped.
           break;
         default:
           return;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { keyStorageWarning } from '../vscode/endpoints/keyStorage';
 import { EndpointError } from '../endpoint/errors';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
@@ -49,12 +50,17 @@ function takenNames(manager: EndpointManager): Set<string> {
   return new Set(manager.list().map((e) => e.settings.name));
 }
 
-/** The key input (hidden); `title` numbers it when it is the wizard's last step. */
-function inputKey(title: string): Promise<string | undefined> {
+/**
+ * The key input (hidden); `title` numbers it when it is the wizard's last step. Where VS Code's
+ * secret storage does not keep keys across Reload Window (a browser workbench), the prompt says
+ * so plainly.
+ */
+async function inputKey(manager: EndpointManager, title: string): Promise<string | undefined> {
+  const warning = keyStorageWarning(await manager.keyStorage(), vscode.env.uiKind === vscode.UIKind.Web);
   return wizardUI
     .inputBox({
       title,
-      prompt: "Paste the primary or secondary key. It is stored only in VS Code's secret storage.",
+      prompt: `${warning ? `⚠ ${warning} ` : ''}Paste the primary or secondary key. It is stored only in VS Code's secret storage.`,
       password: true,
       validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an endpoint key.' : undefined),
     })
@@ -62,7 +68,7 @@ function inputKey(title: string): Promise<string | undefined> {
 }
 
 async function askKey(manager: EndpointManager, name: string): Promise<boolean> {
-  const key = await inputKey(`Key for endpoint '${name}'`);
+  const key = await inputKey(manager, `Key for endpoint '${name}'`);
   if (!key) return false;
   await manager.setKey(name, key);
   return true;
@@ -109,7 +115,10 @@ export async function testEndpoint(
 export function registerEndpointCommands(manager: EndpointManager, log: ExtensionLog): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.addEndpoint, async () => {
-      const result = await runEndpointWizard(wizardUI, { takenNames: takenNames(manager), askKey: inputKey });
+      const result = await runEndpointWizard(wizardUI, {
+        takenNames: takenNames(manager),
+        askKey: (title) => inputKey(manager, title),
+      });
       if (!result) return;
       const { endpoint, key } = result;
       await manager.save(endpoint);

@@ -5,6 +5,7 @@ import {
   parseWebviewMessage,
   type HostMessage,
   type ParseResult,
+  type ViewerAction,
   type ViewerImage,
   type WebviewMessage,
 } from '../shared/protocol';
@@ -119,6 +120,11 @@ export class ViewerController extends Disposable {
         }
       }),
     );
+  }
+
+  /** A viewer command from a keyboard shortcut or the palette: the webview acts as its button would. */
+  invoke(action: ViewerAction): void {
+    if (this.ready) this.post({ type: 'invoke', action });
   }
 
   override dispose(): void {

@@ -184,6 +184,20 @@ export const WEBVIEW_COMMANDS = [
 ] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
+/**
+ * What the viewer's keyboard shortcuts do. They are contributed keybindings (so users see and
+ * remap them): the command reaches the active viewer, which the host tells to act.
+ */
+export const VIEWER_ACTIONS = [
+  'run',
+  'export',
+  'previousSlice',
+  'nextSlice',
+  'firstSlice',
+  'lastSlice',
+] as const;
+export type ViewerAction = (typeof VIEWER_ACTIONS)[number];
+
 /** Messages from the host to the webview. */
 export type HostMessage =
   /** Answer to `ready`: everything the viewer needs to draw. */
@@ -224,7 +238,9 @@ export type HostMessage =
    * Ground-truth masks found next to the image for targets of result `resultId` (0/1 at the
    * result's size; `file` is the mask's file name only), for "Compare with ground truth".
    */
-  | { type: 'groundTruth'; resultId: string; targets: { target: string; file: string; mask: Uint8Array }[] };
+  | { type: 'groundTruth'; resultId: string; targets: { target: string; file: string; mask: Uint8Array }[] }
+  /** A viewer command (keyboard shortcut or palette): run, export or step through slices. */
+  | { type: 'invoke'; action: ViewerAction };
 
 /** Messages from the webview to the host. */
 export type WebviewMessage =

@@ -20,21 +20,21 @@ export async function exportViewerResult(
   try {
     const result =
       viewer.currentResult?.id === resultId ? viewer.currentResult : await history.load(resultId);
-    if (!result) throw new Error('That result is no longer available; run the parse again.');
+    if (!result) throw new Error(vscode.l10n.t('That result is no longer available; run the parse again.'));
     const config = vscode.workspace.getConfiguration('medimageparse');
     let parentDir: string | undefined;
     if (config.get<string>('export.location', 'besideImage') === 'ask') {
       const picked = await vscode.window.showOpenDialog({
         canSelectFolders: true,
         canSelectFiles: false,
-        openLabel: 'Export Here',
+        openLabel: vscode.l10n.t('Export Here'),
         defaultUri: vscode.Uri.file(path.dirname(viewer.uri.fsPath)),
       });
       if (!picked?.[0]) return;
       parentDir = picked[0].fsPath;
     }
     const exported = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'MedImageParse: exporting…' },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MedImageParse: exporting…') },
       async () => {
         // The viewer knows its source: for a DICOM series, the result's slice is one of its files.
         const image = await viewer.openImageFor(result.slice, result.frame);
@@ -57,8 +57,8 @@ export async function exportViewerResult(
     });
     log.logger.info(`Exported ${exported.files.length} files to ${exported.dir}`);
     const choice = await vscode.window.showInformationMessage(
-      `Exported ${exported.files.length} files to ${exported.dir}`,
-      'Reveal',
+      vscode.l10n.t('Exported {0} files to {1}', exported.files.length, exported.dir),
+      vscode.l10n.t('Reveal'),
     );
     if (choice) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(exported.dir));
   } catch (error) {

@@ -27,6 +27,12 @@ export const Commands = {
   historyDelete: 'medimageparse.history.delete',
   historyClear: 'medimageparse.history.clear',
   evaluate: 'medimageparse.evaluate',
+  viewerRun: 'medimageparse.viewer.run',
+  viewerExport: 'medimageparse.viewer.export',
+  viewerPreviousSlice: 'medimageparse.viewer.previousSlice',
+  viewerNextSlice: 'medimageparse.viewer.nextSlice',
+  viewerFirstSlice: 'medimageparse.viewer.firstSlice',
+  viewerLastSlice: 'medimageparse.viewer.lastSlice',
 } as const;
 
 export const Views = {

@@ -93,7 +93,7 @@ async function sendingConfirmation(
   );
   return {
     invocationMessage: `${what} in ${name}…`,
-    confirmationMessages: { title: `Send ${name} to MedImageParse?`, message },
+    confirmationMessages: { title: vscode.l10n.t('Send {0} to MedImageParse?', name), message },
   };
 }
 

@@ -79,28 +79,37 @@ export class ParseRunner {
     if (isDemo) return;
     const key = privacyConfirmationKey(endpointName, untagged);
     if (this.context.workspaceState.get<boolean>(key)) return;
+    const send = vscode.l10n.t('Send');
     const choice = await vscode.window.showWarningMessage(
-      `Send images to endpoint '${endpointName}'?`,
+      vscode.l10n.t("Send images to endpoint '{0}'?", endpointName),
       { modal: true, detail: privacyDetail({ sampleBytes, untagged }) },
-      'Send',
+      send,
     );
-    if (choice !== 'Send') throw new UserCancelledError('Nothing was sent: the request was not confirmed.');
+    if (choice !== send)
+      throw new UserCancelledError(vscode.l10n.t('Nothing was sent: the request was not confirmed.'));
     await this.context.workspaceState.update(key, true);
   }
 
   private async confirmBurnedIn(image: SourceImage): Promise<void> {
     if (!image.burnedInAnnotation) return;
+    const sendAnyway = vscode.l10n.t('Send Anyway');
     const choice = await vscode.window.showWarningMessage(
-      `${path.basename(image.file)} says it has burned-in annotation (BurnedInAnnotation = YES).`,
+      vscode.l10n.t(
+        '{0} says it has burned-in annotation (BurnedInAnnotation = YES).',
+        path.basename(image.file),
+      ),
       {
         modal: true,
-        detail:
+        detail: vscode.l10n.t(
           'Text in the pixels may identify the patient, and pixels are what is sent. Send anyway only if you have checked the image.',
+        ),
       },
-      'Send Anyway',
+      sendAnyway,
     );
-    if (choice !== 'Send Anyway')
-      throw new UserCancelledError('Nothing was sent: the image may carry burned-in patient information.');
+    if (choice !== sendAnyway)
+      throw new UserCancelledError(
+        vscode.l10n.t('Nothing was sent: the image may carry burned-in patient information.'),
+      );
   }
 
   async run(request: RunRequest, options: RunOptions = {}): Promise<ParseResult> {

@@ -193,17 +193,24 @@ export class VolumeRunner {
 
   private async confirmBurnedIn(image: SourceImage): Promise<void> {
     if (!image.burnedInAnnotation) return;
+    const sendAnyway = vscode.l10n.t('Send Anyway');
     const choice = await vscode.window.showWarningMessage(
-      `${path.basename(image.file)} says it has burned-in annotation (BurnedInAnnotation = YES).`,
+      vscode.l10n.t(
+        '{0} says it has burned-in annotation (BurnedInAnnotation = YES).',
+        path.basename(image.file),
+      ),
       {
         modal: true,
-        detail:
+        detail: vscode.l10n.t(
           'Text in the pixels may identify the patient, and every slice of the volume would be sent. Send anyway only if you have checked the images.',
+        ),
       },
-      'Send Anyway',
+      sendAnyway,
     );
-    if (choice !== 'Send Anyway')
-      throw new UserCancelledError('Nothing was sent: the images may carry burned-in patient information.');
+    if (choice !== sendAnyway)
+      throw new UserCancelledError(
+        vscode.l10n.t('Nothing was sent: the images may carry burned-in patient information.'),
+      );
   }
 }
 

@@ -34,8 +34,33 @@ export interface SettingSchema {
   [key: string]: unknown;
 }
 
-export function readManifest(): Manifest {
+/** package.json as written, `%key%` references and all. */
+export function readRawManifest(): Manifest {
   return JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as Manifest;
+}
+
+/** The English strings of package.nls.json. */
+export function readNls(): Record<string, string> {
+  return JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.nls.json'), 'utf8')) as Record<
+    string,
+    string
+  >;
+}
+
+/** package.json as VS Code shows it: every `%key%` string replaced by its package.nls.json text. */
+export function readManifest(): Manifest {
+  const nls = readNls();
+  const resolve = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      const m = /^%(.+)%$/.exec(value);
+      return m && m[1] in nls ? nls[m[1]] : value;
+    }
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+    return value;
+  };
+  return resolve(readRawManifest()) as Manifest;
 }
 
 export function configurationCategories(manifest: Manifest): ConfigurationCategory[] {

@@ -142,7 +142,7 @@ describe('Safety and endpoints in the real workbench', () => {
     await wb.screenshot('safety-cancelled');
   });
 
-  it('adds an endpoint with a key through the wizard, never shows the key, selects it and tests it', async () => {
+  it('adds an endpoint with a key through the wizard, never shows the key, selects it and tests it; says plainly that the browser workbench forgets it on reload', async () => {
     wb = await Workbench.launch('add-endpoint');
     const page = wb.page;
     const key = 'wizard-key-0123456789abcdef';
@@ -176,6 +176,11 @@ describe('Safety and endpoints in the real workbench', () => {
       /Step 6\/6: key for 'loopback-wizard'/,
     );
     assert.equal(await input.getAttribute('type'), 'password', 'the key is typed into a password field');
+    // A browser workbench may not keep the key: said at the key step, before it is typed.
+    await waitText(
+      page.locator('.quick-input-widget .quick-input-message, .quick-input-widget .quick-input-description'),
+      /browser workbench the key may be kept only until Reload Window/,
+    );
     await answer(key);
     const toast = page.locator('.notification-toast', {
       hasText: "Endpoint 'loopback-wizard' added and selected.",
@@ -196,5 +201,29 @@ describe('Safety and endpoints in the real workbench', () => {
     assert.ok(settings.includes('loopback-wizard'), 'the endpoint is in the user settings');
     assert.ok(!settings.includes(key), 'the key is not');
     assert.equal(await page.getByText(key).count(), 0, 'the key is shown nowhere in the workbench');
+
+    // The browser workbench (code-server) keeps secrets in memory only: after Reload Window the
+    // key is gone. The user was told at key entry, and is told plainly again when setting it.
+    await wb.reloadWindow('loopback-wizard');
+    server.requests.length = 0;
+    await wb.runCommand('MedImageParse: Test Endpoint');
+    const noKey = page.locator('.notification-toast', {
+      hasText: "Endpoint 'loopback-wizard' has no key yet",
+    });
+    await noKey.waitFor({ timeout: 30_000 });
+    assert.equal(server.requests.length, 0, 'nothing is sent without the key');
+    await noKey.locator('.monaco-button', { hasText: 'Set Key' }).click();
+    await waitText(
+      page.locator('.quick-input-widget .quick-input-message, .quick-input-widget .quick-input-description'),
+      /This workbench does not keep keys: after Reload Window/,
+    );
+    await wb.screenshot('add-endpoint-key-not-kept');
+    await answer(key);
+    await page.locator('.notification-toast', { hasText: "Key for 'loopback-wizard' saved" }).waitFor();
+    await wb.runCommand('MedImageParse: Test Endpoint');
+    await page
+      .locator('.notification-toast', { hasText: /Endpoint 'loopback-wizard' answered in \d+ ms/ })
+      .waitFor({ timeout: 30_000 });
+    assert.equal(server.requests.at(-1)?.headers.authorization, `Bearer ${key}`);
   });
 });

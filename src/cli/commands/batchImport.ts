@@ -1,4 +1,5 @@
-import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
+import { progressLine } from '../progress';
 import { progressText } from '../../batch/folderBatch';
 import { IMPORT_REPORT_NAME, importBatch } from '../../batch/batchEndpoint/import';
 
@@ -24,15 +25,18 @@ Options:
                          file of a preparation with several (Azure ML writes no file-name column then).
   --source-dir <dir>     The prepared folder, when it moved since batch-prepare (default: the
                          folder the manifest names).
-  --verbose              Progress to stderr.
+  --verbose              Progress to stderr, a line per image.
+  --json                 Print one JSON object on stdout instead of the human summary:
+                         {"total", "parsed", "skipped", "failed", "skippedBy", "cancelled",
+                         "predictions", "summaryFiles", "importReport"}.
 
-Exit code 0 when no image failed, 1 otherwise, 2 on a usage error.
 Research use only; not for clinical use.`;
 
 export const batchImportCommand: CliCommand = {
   name: 'batch-import',
   summary: "Import an Azure ML batch endpoint's predictions.csv as Parse Folder results",
   usage,
+  exitCodes: exitCodes('an image failed, or the run was interrupted (run it again to resume)'),
   async run(args, io) {
     const { values, positionals } = parseCliArgs({
       args,
@@ -44,6 +48,7 @@ export const batchImportCommand: CliCommand = {
         'input-file': { type: 'string' },
         'source-dir': { type: 'string' },
         verbose: { type: 'boolean' },
+        json: { type: 'boolean' },
       },
     });
     if (positionals.length !== 1)
@@ -57,6 +62,7 @@ export const batchImportCommand: CliCommand = {
     const abort = new AbortController();
     const onSignal = () => abort.abort();
     process.once('SIGINT', onSignal);
+    const progress = progressLine(io);
     try {
       const outcome = await importBatch(positionals[0], {
         manifestFile: values.manifest,
@@ -66,8 +72,10 @@ export const batchImportCommand: CliCommand = {
         signal: abort.signal,
         onProgress: (p) => {
           if (values.verbose && p.current) io.err(`${p.done + 1}/${p.total} ${p.current}`);
+          else if (p.current) progress.update(`${p.done + 1}/${p.total} ${p.current}`);
         },
       });
+      progress.done();
       for (const row of outcome.rows) {
         if (row.status === 'failed') io.err(`failed: ${row.image}: ${row.error}`);
         else if (row.status === 'skipped' && row.reason !== 'already-done')
@@ -77,6 +85,22 @@ export const batchImportCommand: CliCommand = {
         io.err(`unmatched: predictions.csv line ${u.line}: ${u.problem}`);
       if (outcome.unmatched.length > 20) io.err(`… ${outcome.unmatched.length - 20} more unmatched rows`);
       const p = outcome.predictions;
+      if (values.json) {
+        io.out(
+          JSON.stringify({
+            total: outcome.total,
+            parsed: outcome.parsed,
+            skipped: outcome.skipped,
+            failed: outcome.failed,
+            skippedBy: outcome.skippedBy,
+            cancelled: outcome.cancelled,
+            predictions: p,
+            summaryFiles: outcome.summaryFiles,
+            importReport: outcome.importReport,
+          }),
+        );
+        return outcome.failed > 0 || outcome.cancelled ? 1 : 0;
+      }
       io.out(
         `${outcome.total} image(s): ${progressText(outcome)}; predictions: ${p.read} row(s) read, ${p.matched} matched` +
           (p.duplicates ? `, ${p.duplicates} duplicate(s)` : '') +

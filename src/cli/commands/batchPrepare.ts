@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { progressLine } from '../progress';
 import type { FolderTargets } from '../../batch/folderBatch';
 import {
   DEFAULT_ROWS_PER_FILE,
@@ -35,15 +36,17 @@ Options:
                          before it passes ${MAX_FILE_BYTES / 1024 / 1024} MB or ${MAX_MASKS_PER_FILE} masks: the deployment scores one
                          file in one call, within its mini-batch timeout and memory.
   --allow-burned-in      Also prepare images marked BurnedInAnnotation=YES (skipped otherwise).
-  --verbose              Progress to stderr.
+  --verbose              Progress to stderr, a line per image.
+  --json                 Print one JSON object on stdout instead of the human summary:
+                         {"total", "prepared", "failed", "skipped", "rows", "inputFiles", "manifest"}.
 
-Exit code 0 when no image failed (skipped images are not failures), 1 otherwise, 2 on a usage error.
-Research use only; not for clinical use.`;
+Skipped images are not failures. Research use only; not for clinical use.`;
 
 export const batchPrepareCommand: CliCommand = {
   name: 'batch-prepare',
   summary: 'Write the input CSV files and manifest for an Azure ML batch endpoint',
   usage,
+  exitCodes: exitCodes('an image failed, or the run was interrupted (nothing is written then)'),
   async run(args, io) {
     const { values, positionals } = parseCliArgs({
       args,
@@ -57,6 +60,7 @@ export const batchPrepareCommand: CliCommand = {
         'rows-per-file': { type: 'string' },
         'allow-burned-in': { type: 'boolean' },
         verbose: { type: 'boolean' },
+        json: { type: 'boolean' },
       },
     });
     if (positionals.length !== 1)
@@ -90,6 +94,7 @@ export const batchPrepareCommand: CliCommand = {
     const abort = new AbortController();
     const onSignal = () => abort.abort();
     process.once('SIGINT', onSignal);
+    const progress = progressLine(io);
     try {
       const outcome = await prepareBatch(folder, {
         targets,
@@ -100,13 +105,29 @@ export const batchPrepareCommand: CliCommand = {
         signal: abort.signal,
         onProgress: (p) => {
           if (values.verbose && p.current) io.err(`${p.done + 1}/${p.total} ${p.current}`);
+          else if (p.current) progress.update(`${p.done + 1}/${p.total} ${p.current}`);
         },
       });
+      progress.done();
       if (outcome.cancelled) {
         io.err('Interrupted: nothing was written.');
         return 1;
       }
       for (const p of outcome.notPrepared) io.err(`${p.status}: ${p.source}: ${p.error}`);
+      if (values.json) {
+        io.out(
+          JSON.stringify({
+            total: outcome.total,
+            prepared: outcome.prepared,
+            failed: outcome.failed,
+            skipped: outcome.skipped,
+            rows: outcome.rows,
+            inputFiles: outcome.inputFiles,
+            manifest: outcome.manifest,
+          }),
+        );
+        return outcome.failed > 0 ? 1 : 0;
+      }
       io.out(
         `${outcome.total} image(s): ${outcome.prepared} prepared, ${outcome.failed} failed, ${outcome.skipped} skipped; ` +
           `${outcome.rows} row(s) in ${outcome.inputFiles.length} file(s)`,

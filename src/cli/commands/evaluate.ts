@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
 import { evaluateFolders } from '../../evaluate/evaluate';
 import { writeEvaluation } from '../../evaluate/writeEvaluation';
 
@@ -18,10 +18,12 @@ report says so), and the size difference.
                      files (matched to the series or image they reference) or result folders.
   --out-dir <dir>    Where metrics.csv, summary.json and report.html go.
   --overwrite        Replace the files of an earlier evaluation in --out-dir.
+  --json             Print one JSON object on stdout instead of the human summary:
+                     {"pairs", "dice": {"mean", "median", "n"}, "skipped", "predWithoutTruth",
+                     "files"}.
 
 Pairs that cannot be scored (no truth for a target, a target not predicted, sizes that differ)
 are listed in summary.json and report.html with the reason.
-Exit code 0 when at least one pair was scored, 1 otherwise, 2 on a usage error.
 Research use only; not for clinical use.`;
 
 export const evaluateCommand: CliCommand = {
@@ -29,6 +31,7 @@ export const evaluateCommand: CliCommand = {
   summary:
     'Score results against ground truth masks (Dice, HD95, ...): metrics.csv, summary.json, report.html',
   usage,
+  exitCodes: exitCodes('no pair could be scored, the folders could not be read, or the run was interrupted'),
   async run(args, io) {
     const { values, positionals } = parseCliArgs({
       args,
@@ -39,6 +42,7 @@ export const evaluateCommand: CliCommand = {
         truth: { type: 'string' },
         'out-dir': { type: 'string' },
         overwrite: { type: 'boolean' },
+        json: { type: 'boolean' },
       },
     });
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -61,6 +65,18 @@ export const evaluateCommand: CliCommand = {
       for (const w of evaluation.warnings) io.err(`warning: ${w}`);
       const s = written.summary;
       const dice = s.overall.metrics.dice;
+      if (values.json) {
+        io.out(
+          JSON.stringify({
+            pairs: s.pairs,
+            dice: { mean: dice.mean ?? null, median: dice.median ?? null, n: dice.n },
+            skipped: evaluation.skipped.length,
+            predWithoutTruth: evaluation.predWithoutTruth.length,
+            files: written.files,
+          }),
+        );
+        return s.pairs > 0 ? 0 : 1;
+      }
       io.out(
         `${s.pairs} pair(s) scored` +
           (dice.n ? `: Dice mean ${dice.mean!.toFixed(3)}, median ${dice.median!.toFixed(3)}` : '') +

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
 import { ImagingError } from '../../imaging';
 import { describeImageFile, describeSeriesFolder } from '../../imaging/describe';
 import { findSeries } from '../../imaging/series';
@@ -19,17 +19,22 @@ Prints one JSON object describing the image or volume, without sending anything:
 
 A folder is read as a DICOM series: the one with the most slices, unless --series names another
 (the other series found are listed in "otherSeries"). Slices are ordered by ImagePositionPatient
-along the slice normal and their spacing comes from those positions.`;
+along the slice normal and their spacing comes from those positions.
+
+Options:
+  --series <UID>         For a folder with several series: which one.
+  --json                 Accepted for the same shape as every command: the output is JSON already.`;
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
   summary: 'Describe an image, a volume or a DICOM series folder as JSON (size, slices, spacing, affine)',
   usage,
+  exitCodes: exitCodes('the file or folder could not be read, or holds no readable image or series'),
   async run(args, io) {
     const { values, positionals } = parseCliArgs({
       args,
       allowPositionals: true,
-      options: { series: { type: 'string' } },
+      options: { series: { type: 'string' }, json: { type: 'boolean' } },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one file or folder');
     const input = positionals[0];

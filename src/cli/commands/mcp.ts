@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { parseCliArgs, type CliCommand, type CliIO } from '../command';
+import { exitCodes, parseCliArgs, type CliCommand, type CliIO } from '../command';
 import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
 import { createMcpServer } from '../../agents/mcpServer';
 
@@ -26,6 +26,7 @@ export const mcpCommand: CliCommand = {
   name: 'mcp',
   summary: 'Run a Model Context Protocol server (stdio) with the parse, recognize, targets and inspect tools',
   usage,
+  exitCodes: exitCodes('the server could not start (the endpoint or the key variable)'),
   async run(args, io: CliIO) {
     const { values } = parseCliArgs({
       args,

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { progressLine } from '../progress';
 import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
 import { checkFolderTarget, exportFolderTarget } from '../../export';
 import { ImagingError, openImage, parseIntensitySpec, type IntensitySpec } from '../../imaging';
@@ -25,6 +26,10 @@ ${ENDPOINT_USAGE}
                          next to the image, or its first free numbered sibling …-2, …-3).
   --overwrite            With --out-dir: replace the previous result in that folder as a whole.
   --allow-burned-in      Send a DICOM marked BurnedInAnnotation=YES (check it shows no patient data).
+  --json                 Print one JSON object on stdout instead of the human summary:
+                         {"output", "report", "source", "latencyMs", "targets": [{"name", "area",
+                         "areaMm2", "instances", "pValue", "validity", "label", "mask"}]}; notes go
+                         to stderr.
 
 Everything that can refuse the run (options, the image, the output folder) is checked before
 anything is sent.
@@ -43,6 +48,7 @@ export const parseCommand: CliCommand = {
   name: 'parse',
   summary: 'Send an image with text prompts to an endpoint and write one mask per prompt',
   usage,
+  exitCodes: exitCodes('the run failed (the image, the endpoint or the output folder); nothing was written'),
   async run(args, io) {
     const parsed = parseCliArgs({
       args,
@@ -58,6 +64,7 @@ export const parseCommand: CliCommand = {
         overwrite: { type: 'boolean' },
         'allow-burned-in': { type: 'boolean' },
         modality: { type: 'string' },
+        json: { type: 'boolean' },
       },
     });
     const { values, positionals } = parsed;
@@ -95,24 +102,57 @@ export const parseCommand: CliCommand = {
     const outDir = values['out-dir'] ? path.resolve(values['out-dir']) : undefined;
     await checkFolderTarget(exportFolderTarget({ source: { file }, outDir, overwrite: values.overwrite }));
     const endpoint = await openEndpoint(spec, io);
+    const progress = progressLine(io);
     try {
       const started = performance.now();
       // The same pipeline and exporter as the extension: model input, call, masks back on the
       // source pixels, analysis, then masks + label map + report (+ SEG / NIfTI) as one folder.
-      const result = await parseImage(image, endpoint.client, {
-        endpointName: endpoint.endpointName,
-        deployment: spec.deployment,
-        prompts,
-        intensity,
-        modalityKey: values.modality,
-      });
+      const result = await parseImage(
+        image,
+        endpoint.client,
+        {
+          endpointName: endpoint.endpointName,
+          deployment: spec.deployment,
+          prompts,
+          intensity,
+          modalityKey: values.modality,
+        },
+        { onProgress: (message) => progress.update(message) },
+      );
+      progress.update('Writing the result folder…');
       const exported = await exportParseResult(image, result, {
         outDir,
         overwrite: values.overwrite,
         endpointUrl: endpoint.reportUrl,
       });
       const latencyMs = performance.now() - started;
+      progress.done();
+      const reportFile = exported.report.files.find((f) => f.startsWith('report')) ?? 'report.json';
 
+      if (values.json) {
+        if (result.source === 'demo-reference')
+          io.err('Demo endpoint: these are the samples\u2019 reference annotations, not model output.');
+        io.out(
+          JSON.stringify({
+            output: exported.dir,
+            report: path.join(exported.dir, reportFile),
+            source: result.source,
+            latencyMs: Math.round(latencyMs),
+            targets: exported.report.targets.map((t) => ({
+              name: t.name,
+              area: t.area,
+              ...(t.areaMm2 !== undefined ? { areaMm2: t.areaMm2 } : {}),
+              instances: t.instances,
+              pValue: t.pValue,
+              validity: t.validity,
+              label: t.label,
+              mask: t.maskFile ? path.join(exported.dir, t.maskFile) : null,
+            })),
+          }),
+        );
+        return 0;
+      }
+      // The human summary (the default, kept as it was for the scripts that read it).
       if (result.source === 'demo-reference')
         io.out('Demo endpoint: these are the samples\u2019 reference annotations, not model output.');
       for (const t of exported.report.targets) {
@@ -120,7 +160,6 @@ export const parseCommand: CliCommand = {
           `${t.name}: ${t.area} pixel(s) → ${t.maskFile ? path.join(exported.dir, t.maskFile) : '(no mask file)'}`,
         );
       }
-      const reportFile = exported.report.files.find((f) => f.startsWith('report')) ?? 'report.json';
       io.out(`report: ${path.join(exported.dir, reportFile)} (${Math.round(latencyMs)} ms)`);
       return 0;
     } finally {

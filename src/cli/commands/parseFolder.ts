@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { progressLine } from '../progress';
 import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
 import { progressText, runFolderBatch, type FolderTargets } from '../../batch/folderBatch';
 import { endpointFolderDeps } from '../../batch/folderDeps';
@@ -26,9 +27,11 @@ ${ENDPOINT_USAGE}
 ${wrapKeys()}.
   --concurrency <n>      Images in flight at once (default 2, at most 16).
   --allow-burned-in      Also send images marked BurnedInAnnotation=YES (skipped otherwise).
+  --json                 Print one JSON object on stdout instead of the human summary:
+                         {"total", "parsed", "skipped", "failed", "skippedBy", "cancelled",
+                         "summaryFiles", "failures": [{"image", "error"}]}.
 
-Exit code 0 when no image failed (skipped images are not failures), 1 otherwise, 2 on a usage error.
-Research use only; not for clinical use.`;
+Skipped images are not failures. Research use only; not for clinical use.`;
 
 /** The modality keys, indented under their option, a few per line. */
 function wrapKeys(): string {
@@ -42,6 +45,7 @@ export const parseFolderCommand: CliCommand = {
   name: 'parse-folder',
   summary: 'Parse every image below a folder (resumable), with a CSV/JSON summary',
   usage,
+  exitCodes: exitCodes('an image failed, or the run was interrupted (run it again to resume)'),
   async run(args, io) {
     const { values, positionals } = parseCliArgs({
       args,
@@ -55,6 +59,7 @@ export const parseFolderCommand: CliCommand = {
         modality: { type: 'string' },
         concurrency: { type: 'string' },
         'allow-burned-in': { type: 'boolean' },
+        json: { type: 'boolean' },
       },
     });
     if (positionals.length !== 1)
@@ -96,6 +101,7 @@ export const parseFolderCommand: CliCommand = {
       if (endpoint.isDemo)
         io.err('Demo endpoint: results are the samples\u2019 reference annotations, not model output.');
       let lastLine = '';
+      const progress = progressLine(io);
       const outcome = await runFolderBatch(
         folder,
         endpointFolderDeps({
@@ -114,14 +120,35 @@ export const parseFolderCommand: CliCommand = {
           onProgress: (p) => {
             const line = `${p.done}/${p.total} · ${progressText(p)}`;
             if (spec.verbose && line !== lastLine) io.err(line);
+            else progress.update(line);
             lastLine = line;
           },
         },
       );
+      progress.done();
       for (const row of outcome.rows) {
         if (row.status === 'failed') io.err(`failed: ${path.relative(folder, row.image)}: ${row.error}`);
         else if (row.status === 'skipped' && row.reason !== 'already-done')
           io.err(`skipped: ${path.relative(folder, row.image)}: ${row.error}`);
+      }
+      if (values.json) {
+        io.out(
+          JSON.stringify({
+            total: outcome.total,
+            parsed: outcome.parsed,
+            skipped: outcome.skipped,
+            failed: outcome.failed,
+            skippedBy: outcome.skippedBy,
+            cancelled: outcome.cancelled,
+            summaryFiles: outcome.summaryFiles,
+            failures: [
+              ...new Map(
+                outcome.rows.filter((r) => r.status === 'failed').map((r) => [r.image, r.error ?? '']),
+              ),
+            ].map(([image, error]) => ({ image, error })),
+          }),
+        );
+        return outcome.failed > 0 || outcome.cancelled ? 1 : 0;
       }
       io.out(
         `${outcome.total} image(s): ${progressText(outcome)}${outcome.cancelled ? ' (interrupted: run again to resume)' : ''}`,

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { progressLine } from '../progress';
 import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
 import { parseIntensitySpec, type IntensitySpec } from '../../imaging';
 import { openVolumeSource } from '../../imaging/volumeSource';
@@ -30,6 +31,7 @@ Options:
   --modality <key>       Modality key for the per-slice invalid-prompt check (CT-Abdomen, MRI-Abdomen …).
   --out-dir <dir>        Where the result folder goes (required).
   --overwrite            Replace an existing result folder for this source (as one unit).
+  --json                 Accepted for the same shape as every command: the output is JSON already.
 ${ENDPOINT_USAGE}
 
 A cancelled or failed run keeps its finished slices in D/.<source name>.slices/; running the same
@@ -47,6 +49,9 @@ export const parseVolumeCommand: CliCommand = {
   name: 'parse-volume',
   summary: 'Parse a NIfTI volume or DICOM series slice by slice; write NIfTI labels, masks and a report',
   usage,
+  exitCodes: exitCodes(
+    'the run failed; the finished slices stay in <out-dir>/.<source name>.slices/ and a rerun continues',
+  ),
   async run(args, io) {
     const { values, positionals } = parseCliArgs({
       args,
@@ -63,6 +68,7 @@ export const parseVolumeCommand: CliCommand = {
         modality: { type: 'string' },
         'out-dir': { type: 'string' },
         overwrite: { type: 'boolean' },
+        json: { type: 'boolean' },
       },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one NIfTI file or DICOM series folder');
@@ -106,6 +112,7 @@ export const parseVolumeCommand: CliCommand = {
     }
 
     const endpoint = await openEndpoint(spec, io);
+    const progress = progressLine(io);
     try {
       const storeDir = path.join(outDir, `.${name}.slices`);
       const sliceBySlice = async () =>
@@ -131,11 +138,16 @@ export const parseVolumeCommand: CliCommand = {
               intensity: intensity ?? null,
               modality: values.modality ?? null,
             }),
-            onProgress: (done, total) => values.verbose && io.err(`info: ${done}/${total} slices`),
+            onProgress: (done, total) =>
+              values.verbose
+                ? io.err(`info: ${done}/${total} slices`)
+                : progress.update(`${done}/${total} slices`),
           },
         );
+      if (mode === '3d') progress.update(`Sending the volume once per target (${prompts.length})…`);
       const result =
         mode === '3d' ? await parseVolume3d(volume, endpoint.client, { prompts }) : await sliceBySlice();
+      progress.update('Writing the result folder…');
       const targets = volumeExportTargets(result);
       const files = buildVolumeExportFiles({
         input,
@@ -154,6 +166,7 @@ export const parseVolumeCommand: CliCommand = {
       });
       await commitResultFolder(files, target);
       await fs.rm(storeDir, { recursive: true, force: true });
+      progress.done();
       if (result.source === 'demo-reference')
         io.err('Demo endpoint: these are reference annotations, not model output.');
       io.out(

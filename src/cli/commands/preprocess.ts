@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../../export/atomic';
 import * as path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
+import { progressLine } from '../progress';
 import {
   ImagingError,
   openImage,
@@ -26,8 +27,7 @@ Options:
   --slice <n>            slice of a volume (third axis; default: the middle slice); with several
                          inputs, 2D images among them are prepared as they are, with a warning
   --frame <n>            frame of a multi-frame DICOM or time point of a 4D NIfTI (default 0)
-
-Exit code 1 when any input failed (the others are still written), 2 on a usage error.`;
+  --json                 Accepted for the same shape as every command: the output is JSON already.`;
 
 function parseIndex(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -39,6 +39,9 @@ export const preprocessCommand: CliCommand = {
   name: 'preprocess',
   summary: 'Prepare the 1024x1024 model input PNG of images (DICOM, NIfTI, PNG, JPEG, ...)',
   usage,
+  exitCodes: exitCodes(
+    'an input could not be prepared (the others are still written; its JSON line says why)',
+  ),
   async run(args, io) {
     const parsed = parseCliArgs({
       args,
@@ -48,6 +51,7 @@ export const preprocessCommand: CliCommand = {
         intensity: { type: 'string' },
         slice: { type: 'string' },
         frame: { type: 'string' },
+        json: { type: 'boolean' },
       },
     });
     const { values, positionals } = parsed;
@@ -68,8 +72,10 @@ export const preprocessCommand: CliCommand = {
 
     const outputs = outputNames(positionals).map((name) => path.join(outDir, name));
     let failures = 0;
+    const progress = progressLine(io);
     for (const [i, input] of positionals.entries()) {
       const output = outputs[i];
+      if (positionals.length > 1) progress.update(`${i + 1}/${positionals.length} ${input}`);
       try {
         const image = await openImage(input, { slice, frame });
         // With one input the index can only have been meant for it: an error. Several inputs

@@ -1,4 +1,4 @@
-import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
 import { readMask, readRaster } from '../../analysis/rasterIO';
 import { assessTarget, maskFound, DEFAULT_P_THRESHOLD } from '../../analysis/pvalue';
 
@@ -9,12 +9,16 @@ against the target's reference distribution for the modality key (CT-Abdomen, X-
 The image is the 1024x1024 model input the mask was predicted on.
 
 Prints JSON: { "pValue": number | null (null: not assessed), "found": boolean,
-               "status": "valid" | "likely-absent" | "not-found" | "not-assessed", ... }`;
+               "status": "valid" | "likely-absent" | "not-found" | "not-assessed", ... }
+
+Options:
+  --json                 Accepted for the same shape as every command: the output is JSON already.`;
 
 export const pvalueCommand: CliCommand = {
   name: 'pvalue',
   summary: 'Invalid-prompt check: adjusted p-value of a probability mask for a target',
   usage,
+  exitCodes: exitCodes('an input could not be read, or the mask and the image differ in size'),
   async run(args, io) {
     const { values } = parseCliArgs({
       args,
@@ -24,6 +28,7 @@ export const pvalueCommand: CliCommand = {
         modality: { type: 'string' },
         target: { type: 'string' },
         'p-threshold': { type: 'string' },
+        json: { type: 'boolean' },
       },
       strict: true,
     });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCliArgs, UsageError, type CliCommand } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
 import { encodeGrayPng, readMask, readRaster } from '../../analysis/rasterIO';
 import { recognize } from '../../analysis/recognition';
 import { writeFileAtomic } from '../../export/atomic';
@@ -10,12 +10,16 @@ const usage = `Usage: medparse recognize --image <model-input.png> --modality <k
 Recognition: combines per-target probability maps (0-255, predicted on the 1024x1024 model input
 <image>) into one label map as the reference does: optional p-value filter, overlap suppression,
 combination. Writes <dir>/labels.png (label i+1 = i-th name of "labels", 0 = background; names
-sorted) and prints JSON with labels, areas (pixels), pValues, kept, rejected, suppressed, discarded.`;
+sorted) and prints JSON with labels, areas (pixels), pValues, kept, rejected, suppressed, discarded.
+
+Options:
+  --json                 Accepted for the same shape as every command: the output is JSON already.`;
 
 export const recognizeCommand: CliCommand = {
   name: 'recognize',
   summary: 'Recognition: combine per-target probability maps into one label map',
   usage,
+  exitCodes: exitCodes('an input could not be read, or the label map could not be written'),
   async run(args, io) {
     const { values } = parseCliArgs({
       args,
@@ -25,6 +29,7 @@ export const recognizeCommand: CliCommand = {
         mask: { type: 'string', multiple: true },
         'p-threshold': { type: 'string' },
         'out-dir': { type: 'string' },
+        json: { type: 'boolean' },
       },
       strict: true,
     });

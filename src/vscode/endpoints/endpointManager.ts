@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { probeKeyStorage, type KeyStorageVerdict } from './keyStorage';
 import { EndpointClient } from '../../endpoint/client';
 import { endpointConfig } from '../../endpoint/config';
 import { entraToken, type SessionSource } from '../../endpoint/entra';
@@ -116,7 +117,9 @@ export class EndpointManager extends Disposable {
   /** Why nothing may be sent right now, or undefined when sending is allowed. */
   sendBlockedReason(): string | undefined {
     if (!vscode.workspace.isTrusted) {
-      return 'This workspace is in Restricted Mode: images can be viewed, but nothing is sent to an endpoint until you trust the workspace.';
+      return vscode.l10n.t(
+        'This workspace is in Restricted Mode: images can be viewed, but nothing is sent to an endpoint until you trust the workspace.',
+      );
     }
     return undefined;
   }
@@ -144,6 +147,11 @@ export class EndpointManager extends Disposable {
     this.states.delete(name);
     if (readActiveEndpointName() === name) await writeActiveEndpointName(DEMO_ENDPOINT_NAME);
     this.fireChanged();
+  }
+
+  /** Whether keys survive Reload Window here (see keyStorage.ts). */
+  keyStorage(): Promise<KeyStorageVerdict> {
+    return probeKeyStorage(this.context);
   }
 
   async setKey(name: string, key: string): Promise<void> {
@@ -189,7 +197,10 @@ export class EndpointManager extends Disposable {
         if (!key) {
           throw new EndpointError(
             'auth',
-            `Endpoint '${endpoint.name}' has no key yet. Run "MedImageParse: Set Endpoint Key…" (copy the primary key from the endpoint's Consume tab).`,
+            vscode.l10n.t(
+              "Endpoint '{0}' has no key yet. Run \"MedImageParse: Set Endpoint Key…\" (copy the primary key from the endpoint's Consume tab).",
+              endpoint.name,
+            ),
           );
         }
         return `Bearer ${key}`;
@@ -221,7 +232,10 @@ export class EndpointManager extends Disposable {
     if (!entry)
       throw new EndpointError(
         'bad-request',
-        `There is no endpoint named '${name}'. Run "MedImageParse: Select Active Endpoint…".`,
+        vscode.l10n.t(
+          'There is no endpoint named \'{0}\'. Run "MedImageParse: Select Active Endpoint…".',
+          name,
+        ),
       );
     const request = readRequestSettings();
     const settings = entry.settings;

@@ -189,7 +189,7 @@ describe('medparse parse', function () {
     assert.equal(fs.existsSync(outDir), false);
   });
 
-  it('refuses a key variable that is not set, and usage mistakes, with one line each', async () => {
+  it('refuses a key variable that is not set, and usage mistakes, with one line each (then the help)', async () => {
     const img = path.join(SAMPLES, 'covid_1585.png');
     const cases: [string[], number, RegExp][] = [
       [
@@ -209,7 +209,9 @@ describe('medparse parse', function () {
     for (const [args, expected, message] of cases) {
       const io = capture();
       assert.equal(await main(['parse', img, ...args], io), expected, args.join(' '));
-      assert.equal(io.stderr.length, 1);
+      // A usage error is followed by the command's help, on stderr too.
+      assert.equal(io.stderr.length, expected === 2 ? 2 : 1);
+      if (expected === 2) assert.match(io.stderr[1], /^\nUsage: medparse parse /);
       assert.match(io.stderr[0], message);
     }
     const io = capture();

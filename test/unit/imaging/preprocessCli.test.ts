@@ -166,7 +166,10 @@ describe('medparse preprocess', function () {
     ]) {
       const u = capture();
       assert.equal(await main(args, u.io), 2, args.join(' '));
-      assert.equal(u.err.length, 1);
+      // The mistake on one line, then the command's help (all on stderr, nothing on stdout).
+      assert.equal(u.err.length, 2);
+      assert.match(u.err[1], /^\nUsage: medparse preprocess /);
+      assert.deepEqual(u.out, []);
     }
   });
 

@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cliCommands } from '../../../src/cli/commands';
 import { contributedCommands, contributedSettings, readManifest } from '../../support/manifest';
 
 const root = path.resolve(__dirname, '../../..');
@@ -49,6 +50,31 @@ describe('README for users', () => {
       assert.ok(fs.existsSync(path.join(root, file)), `${file} is missing`);
     for (const heading of ['Requirements', 'Install', 'Privacy', 'Known issues', 'Keyboard shortcuts'])
       section(readme, heading);
+    // The screenshot it shows is in the repository and in the package.
+    const image = /!\[[^\]]+\]\(([^)]+\.png)\)/.exec(readme)?.[1];
+    assert.ok(image && fs.existsSync(path.join(root, image)), `README image ${image}`);
+    assert.ok(
+      fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').includes(`!${image}`),
+      '.vscodeignore',
+    );
+  });
+
+  it('the command line exit codes table says what each code means for every command', () => {
+    const text = section(readme, 'Command line');
+    const rows = new Map(
+      text
+        .split('\n')
+        .filter((line) => /^\| `[a-z-]+` +\|/.test(line))
+        .map((line) => {
+          const cells = line.split('|').map((c) => c.trim().replace(/`/g, ''));
+          return [cells[1], cells.slice(2, -1)] as const;
+        }),
+    );
+    assert.deepEqual([...rows.keys()].sort(), cliCommands.map((c) => c.name).sort());
+    for (const command of cliCommands) {
+      const meanings = command.exitCodes.map((c) => (c.code === 2 ? 'usage error' : c.meaning));
+      assert.deepEqual(rows.get(command.name), meanings, command.name);
+    }
   });
 
   it('package.json says where the code, the issues and the home page are', () => {
