@@ -80,7 +80,33 @@ export class Workbench {
         .first()
         .waitFor({ timeout: 60_000 });
     }
-    return new Workbench(server, browser, page, workspace, log);
+    const wb = new Workbench(server, browser, page, workspace, log);
+    await wb.waitForContributions();
+    return wb;
+  }
+
+  /**
+   * Waits until the workbench knows the extension's contributions (commands, explorer menus):
+   * with activation on use, the explorer can be shown before the extension host has read them,
+   * and a right-click then shows a menu without our entries. The palette listing one of our
+   * commands (without running it, so nothing activates) says they are in.
+   */
+  async waitForContributions(): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input.input');
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('F1');
+      await input.waitFor();
+      await input.fill('>MedImageParse: Show Log');
+      const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Log' }).first();
+      try {
+        await row.waitFor({ timeout: 10_000 });
+        await this.page.keyboard.press('Escape');
+        return;
+      } catch (error) {
+        await this.page.keyboard.press('Escape');
+        if (attempt === 6) throw error;
+      }
+    }
   }
 
   /** Runs a command from the palette by its title, as a user would (F1, type, Enter). */
