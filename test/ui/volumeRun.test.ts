@@ -332,7 +332,7 @@ describe('Volumes in the real workbench: reformats and whole-volume parsing of t
           'medimageparse.endpoints': [{ name: 'pixels', url: server.url, protocol: 'azureml', auth: 'none' }],
           'medimageparse.activeEndpoint': 'pixels',
         },
-        statusText: 'pixels',
+        // No statusText: nothing activates the extension before the NIfTI is opened below.
       });
       const name = 'patient0500_2CH_half_sequence.nii.gz';
       await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).dblclick();
