@@ -187,12 +187,19 @@ export async function parseVolume(
   let allowed = Math.max(1, Math.min(request.concurrency ?? 2, queue.length));
   let failed = false;
   const retried = new Set<number>();
+  // Slices being worked on, and who waits for none to be: a refused slice is asked for again only
+  // once the other workers' requests have finished, or it would meet the same limit again.
+  let active = 0;
+  let idle: (() => void)[] = [];
+  const whenIdle = () => (active === 0 ? Promise.resolve() : new Promise<void>((r) => idle.push(r)));
   const worker = async (index: number): Promise<void> => {
     // Workers beyond the allowed number stop taking slices (they finish the one they hold); after
     // a failure nothing more is sent (finished slices are kept for the next run).
     while (index < allowed && !failed) {
       const k = queue.shift();
       if (k === undefined) return;
+      if (retried.has(k)) await whenIdle();
+      active++;
       try {
         await work(k);
       } catch (error) {
@@ -204,6 +211,13 @@ export async function parseVolume(
         allowed = 1;
         options.onRateLimited?.(k);
         queue.unshift(k);
+      } finally {
+        active--;
+        if (active === 0) {
+          const waiting = idle;
+          idle = [];
+          waiting.forEach((resolve) => resolve());
+        }
       }
     }
   };
