@@ -90,7 +90,11 @@ export class ParseRunner {
     await this.context.workspaceState.update(key, true);
   }
 
-  private async confirmBurnedIn(image: SourceImage): Promise<void> {
+  /**
+   * Asks before sending an image marked BurnedInAnnotation = YES; `volume`: every slice of it
+   * would be sent (the whole-volume run asks the same question).
+   */
+  async confirmBurnedIn(image: SourceImage, scope: 'image' | 'volume' = 'image'): Promise<void> {
     if (!image.burnedInAnnotation) return;
     const sendAnyway = vscode.l10n.t('Send Anyway');
     const choice = await vscode.window.showWarningMessage(
@@ -100,15 +104,22 @@ export class ParseRunner {
       ),
       {
         modal: true,
-        detail: vscode.l10n.t(
-          'Text in the pixels may identify the patient, and pixels are what is sent. Send anyway only if you have checked the image.',
-        ),
+        detail:
+          scope === 'volume'
+            ? vscode.l10n.t(
+                'Text in the pixels may identify the patient, and every slice of the volume would be sent. Send anyway only if you have checked the images.',
+              )
+            : vscode.l10n.t(
+                'Text in the pixels may identify the patient, and pixels are what is sent. Send anyway only if you have checked the image.',
+              ),
       },
       sendAnyway,
     );
     if (choice !== sendAnyway)
       throw new UserCancelledError(
-        vscode.l10n.t('Nothing was sent: the image may carry burned-in patient information.'),
+        scope === 'volume'
+          ? vscode.l10n.t('Nothing was sent: the images may carry burned-in patient information.')
+          : vscode.l10n.t('Nothing was sent: the image may carry burned-in patient information.'),
       );
   }
 

@@ -22,7 +22,6 @@ import type { EndpointManager } from './endpoints/endpointManager';
 import { volumeModesOf } from './endpoints/endpointSettings';
 import type { ExtensionLog } from './log';
 import { intensityFor, type ParseRunner } from './parseRunner';
-import { UserCancelledError } from './userError';
 
 export interface VolumeRunRequest {
   prompts: string[];
@@ -66,7 +65,7 @@ export class VolumeRunner {
       );
     }
     await this.runner.confirmPrivacy(entry.settings.name, entry.isDemo);
-    await this.confirmBurnedIn(request.image);
+    await this.runner.confirmBurnedIn(request.image, 'volume');
     const started = Date.now();
     const { signal, onProgress } = options;
     const modalityKey =
@@ -189,28 +188,6 @@ export class VolumeRunner {
     );
     this.log.logger.info(`Exported ${exported.files.length} files to ${exported.dir}`);
     return exported;
-  }
-
-  private async confirmBurnedIn(image: SourceImage): Promise<void> {
-    if (!image.burnedInAnnotation) return;
-    const sendAnyway = vscode.l10n.t('Send Anyway');
-    const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t(
-        '{0} says it has burned-in annotation (BurnedInAnnotation = YES).',
-        path.basename(image.file),
-      ),
-      {
-        modal: true,
-        detail: vscode.l10n.t(
-          'Text in the pixels may identify the patient, and every slice of the volume would be sent. Send anyway only if you have checked the images.',
-        ),
-      },
-      sendAnyway,
-    );
-    if (choice !== sendAnyway)
-      throw new UserCancelledError(
-        vscode.l10n.t('Nothing was sent: the images may carry burned-in patient information.'),
-      );
   }
 }
 
