@@ -204,7 +204,9 @@ describe('Safety and endpoints in the real workbench', () => {
 
     // The browser workbench (code-server) keeps secrets in memory only: after Reload Window the
     // key is gone. The user was told at key entry, and is told plainly again when setting it.
-    await wb.reloadWindow('loopback-wizard');
+    // The endpoint lives in user settings only, so the reloaded window starts the extension on
+    // the next command rather than at startup.
+    await wb.reloadWindow(null);
     server.requests.length = 0;
     await wb.runCommand('MedImageParse: Test Endpoint');
     const noKey = page.locator('.notification-toast', {

@@ -160,13 +160,20 @@ export class Workbench {
 
   /**
    * Reloads the window as a user does (Developer: Reload Window), which lets the workbench save
-   * its state first; waits for the new workbench and the extension's status bar item.
+   * its state first; waits for the new workbench and, unless `statusText` is null, the
+   * extension's status bar item. Null is for a workspace that gives the extension no reason to
+   * start (no startup images, endpoint only in user settings): it activates on the next use.
    */
-  async reloadWindow(statusText = 'demo'): Promise<void> {
+  async reloadWindow(statusText: string | null = 'demo'): Promise<void> {
     const navigated = this.page.waitForNavigation({ timeout: 60_000 });
     await this.runCommand('Developer: Reload Window');
     await navigated;
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    if (statusText === null) {
+      await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+      await this.waitForContributions();
+      return;
+    }
     await this.page.locator('.statusbar-item', { hasText: statusText }).first().waitFor({ timeout: 60_000 });
   }
 
