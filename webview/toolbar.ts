@@ -213,6 +213,8 @@ export class Toolbar {
       let timer = 0;
       const i = input;
       i.addEventListener('input', () => {
+        // The slice asked for, until it arrives (see below).
+        i.dataset.wanted = i.value;
         setText(output, `${Number(i.value) + 1} / ${pos.count}`);
         // The host decodes a slice per request: wait for the slider to settle a moment.
         clearTimeout(timer);
@@ -220,6 +222,12 @@ export class Toolbar {
       });
       replaceChildren(host, el('label', { class: 'field-label' }, label), input, output);
     }
+    // While a slice the user asked for is on its way, the slices before it still arrive (each
+    // step is its own request): the slider stays at the wanted slice, or steps taken in the
+    // meantime (a held PageDown) would count from a stale position and be lost.
+    const wanted = input.dataset.wanted;
+    if (wanted !== undefined && wanted !== String(pos.index)) return;
+    delete input.dataset.wanted;
     input.value = String(pos.index);
     input.setAttribute('aria-valuetext', `${label} ${pos.index + 1} of ${pos.count}`);
     setText(host.querySelector('output') as HTMLOutputElement, `${pos.index + 1} / ${pos.count}`);

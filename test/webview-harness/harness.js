@@ -16,6 +16,10 @@
   const xss = params.get('xss') === '1';
   const bench = params.get('bench') === '1';
   const canSend = params.get('canSend') !== '0';
+  // slices=N: the image is slice 0 of N, and each slice asked for arrives after sliceDelay ms
+  // (a slow host decoding slices one request at a time).
+  const sliceCount = Number(params.get('slices') || 0);
+  const sliceDelay = Number(params.get('sliceDelay') || 0);
   const PROBE = '<img src=x onerror="window.__xss=(window.__xss||0)+1"><script>window.__xss=99</script>';
   const posted = [];
   const STATE_KEY = 'mip-harness-state';
@@ -130,6 +134,7 @@
             }
           : { modality, site },
       burnedInAnnotation: asDicom,
+      ...(sliceCount > 1 ? { slice: { index: 0, count: sliceCount } } : {}),
     };
   }
 
@@ -322,6 +327,13 @@
         if (spec) send({ type: 'showResult', result: await buildResult(m.resultId, spec) });
         break;
       }
+      case 'selectSlice':
+        if (sliceCount > 1 && m.slice !== undefined) {
+          const d = await dataP;
+          await sleep(sliceDelay);
+          send({ type: 'image', image: { ...viewerImage(d), slice: { index: m.slice, count: sliceCount } } });
+        }
+        break;
       case 'export':
         send({
           type: 'exported',

@@ -645,6 +645,24 @@ try {
     await page.close();
   });
 
+  await check('slice stepping faster than the host answers loses no step', async () => {
+    // Each step is its own request; older slices arrive while the user is still stepping.
+    const page = await open('slices=40&sliceDelay=500');
+    const shown = () => hook(page).then((s) => s.image?.slice?.index);
+    for (let k = 0; k < 8; k++) {
+      await page.evaluate(() => window.postMessage({ type: 'invoke', action: 'nextSlice' }, '*'));
+      await page.waitForTimeout(200); // past the slider's settling time, so each step is asked for
+    }
+    await page
+      .waitForFunction(() => window.__medimageparseViewer.state().image?.slice?.index === 8, null, {
+        timeout: 10_000,
+      })
+      .catch(() => undefined);
+    assert.equal(await shown(), 8, 'eight steps from slice 1 end on slice 9');
+    assert.equal(await tid(page, 'slice-slider').inputValue(), '8', 'the slider agrees');
+    await page.close();
+  });
+
   // Last: every page above (all themes, results, errors, recognition) ran under the viewer's CSP.
   await check('no Content-Security-Policy violation in any page (no inline styles or scripts)', async () => {
     const page = await open('theme=high-contrast');
