@@ -12,5 +12,5 @@ where node >nul 2>nul || goto no_node
 node "%~dp0..\dist\cli.js" %*
 exit /b %ERRORLEVEL%
 :no_node
-echo medparse: cannot find VS Code's Node.js or node on PATH. Open a new terminal once the MedImageParse extension has started, or install Node.js 20 or later. 1>&2
+1>&2 echo medparse: cannot find VS Code's Node.js or node on PATH. Open a new terminal once the MedImageParse extension has started, or install Node.js 20 or later.
 exit /b 9009

@@ -75,7 +75,8 @@ export function windowsCmdShim(): string {
     'node "%~dp0..\\dist\\cli.js" %*',
     'exit /b %ERRORLEVEL%',
     ':no_node',
-    `echo ${NO_NODE_MESSAGE} 1>&2`,
+    // Redirection first: after the text it would leave a trailing space in the message.
+    `1>&2 echo ${NO_NODE_MESSAGE}`,
     'exit /b 9009',
     '',
   ].join('\r\n');
