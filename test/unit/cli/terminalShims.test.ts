@@ -221,6 +221,7 @@ describe('medparse terminal shims', () => {
       assert.deepEqual(
         [...new Set(shells.map(([s]) => s))].filter((s) => ['sh', 'bash', 'zsh'].includes(s)),
         ['sh', 'bash', 'zsh'],
+        'sh, bash and zsh must be installed (npm test installs zsh: scripts/vscode-server.mjs)',
       );
     });
 
