@@ -14,10 +14,21 @@ const TIMEOUT_MS = Number(process.env.MEDIMAGEPARSE_INTEGRATION_TIMEOUT_MS ?? 15
 
 /**
  * `grep` selects tests by name; `env` adds variables for the extension host (e.g. the benchmark's
- * MEDIMAGEPARSE_BENCH / MEDIMAGEPARSE_BENCH_OUT).
+ * MEDIMAGEPARSE_BENCH / MEDIMAGEPARSE_BENCH_OUT). Another suite can run through the same harness:
+ * `build` compiles it, `testsPath` is its entry, `extensionPath` the development extension loaded
+ * with it (this repository by default) and `extensionsDir` the server's folder of installed
+ * extensions (scripts/check-vsix-in-vscode.mjs installs a package there).
  */
-export async function runIntegrationTests({ grep, env = {} } = {}) {
-  await buildIntegrationTests();
+export async function runIntegrationTests({
+  grep,
+  env = {},
+  build = buildIntegrationTests,
+  testsPath = path.join(repoRoot, 'out', 'test', 'integration', 'index.js'),
+  extensionPath = repoRoot,
+  extensionsDir,
+  logName = 'integration',
+} = {}) {
+  await build();
   // A random endpoint key the tests store and use; afterwards no log or settings file may hold it.
   const secret = `mip-secret-${crypto.randomBytes(12).toString('hex')}`;
   const resultsFile = path.join(
@@ -27,7 +38,7 @@ export async function runIntegrationTests({ grep, env = {} } = {}) {
   const workspace = makeSampleWorkspace(repoRoot);
   const artifacts = path.join(repoRoot, 'test-results');
   fs.mkdirSync(artifacts, { recursive: true });
-  const logFile = path.join(artifacts, 'integration.log');
+  const logFile = path.join(artifacts, `${logName}.log`);
   const log = fs.createWriteStream(logFile);
   const server = await startServer({
     settings: {
@@ -45,6 +56,7 @@ export async function runIntegrationTests({ grep, env = {} } = {}) {
       ...env,
     },
     log: (line) => log.write(line + '\n'),
+    extensionsDir,
   });
   const browser = await launchBrowser();
   let exitCode = 1;
@@ -62,18 +74,12 @@ export async function runIntegrationTests({ grep, env = {} } = {}) {
       if (text.includes('[mocha]')) console.log(text.replace(/^.*?\[mocha\] ?/, ''));
     });
     page.on('pageerror', (e) => log.write(`[pageerror] ${e.message}\n`));
-    await page.goto(
-      server.url({
-        extensionPath: repoRoot,
-        workspace,
-        testsPath: path.join(repoRoot, 'out', 'test', 'integration', 'index.js'),
-      }),
-    );
+    await page.goto(server.url({ extensionPath, workspace, testsPath }));
     const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS));
     const result = await Promise.race([exited, timeout]);
     if (result === 'timeout') {
       console.error(`Integration tests did not finish within ${TIMEOUT_MS / 1000} s; see ${logFile}`);
-      await page.screenshot({ path: path.join(artifacts, 'integration-timeout.png') }).catch(() => {});
+      await page.screenshot({ path: path.join(artifacts, `${logName}-timeout.png`) }).catch(() => {});
     } else {
       exitCode = Number(result);
     }

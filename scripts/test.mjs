@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { ensureSystemPackages, ensureVSCodeServer } from './vscode-server.mjs';
 import { hostTarget } from './packaging.mjs';
 import { runIntegrationTests } from './run-integration-tests.mjs';
+import { checkVsixInVSCode, universalPackage } from './check-vsix-in-vscode.mjs';
 import { harnessCounts, mochaCounts, Tally } from './tally.mjs';
 
 const tally = new Tally();
@@ -91,6 +92,26 @@ if (build.ok) {
     [...new Set(targets)].join(','),
   ]);
   tally.check('package', ok);
+
+  // The universal package installed into a real VS Code (its own --install-extension, a fresh
+  // extensions folder): the viewer, the demo endpoint on WebAssembly sharp, the terminal's medparse.
+  const universal = universalPackage();
+  if (universal) {
+    console.log('\n=== the universal package installed in a real VS Code');
+    try {
+      const r = await checkVsixInVSCode(universal);
+      console.log(`universal package in VS Code: ${r.passed} passed, ${r.failed} failed`);
+      const broke = r.exitCode !== 0 && r.failed === 0;
+      tally.suite('universal package in VS Code', { passed: r.passed, failed: r.failed, ok: !broke });
+    } catch (error) {
+      console.error(
+        `the universal package could not be checked: ${error instanceof Error ? error.message : error}`,
+      );
+      tally.suite('universal package in VS Code', { passed: 0, failed: 0, ok: false });
+    }
+  } else {
+    tally.suite('universal package in VS Code (no package was built)', { passed: 0, failed: 0, ok: false });
+  }
 }
 
 console.log('');

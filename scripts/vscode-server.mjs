@@ -37,7 +37,7 @@ function hasCommand(name) {
 /**
  * Debian packages the tests need: Chromium, ripgrep and Kerberos headers for the server and the
  * browser; dcm2niix and dicom3tools (dciodvfy) as independent tools that check the volumes and
- * DICOM files we write; DCMTK (dcmdjpeg) as IJG's 12-bit JPEG decoder to check ours. Python packages (Debian's interpreter, without recommends): pydicom,
+ * DICOM files we write; zsh (macOS's default shell) to run the terminal shim; DCMTK (dcmdjpeg) as IJG's 12-bit JPEG decoder to check ours. Python packages (Debian's interpreter, without recommends): pydicom,
  * nibabel and GDCM with their test files and scikit-image 0.19 (the reference's version) for the
  * corpus tests (test/unit/imaging/corpus.test.ts).
  */
@@ -51,6 +51,8 @@ export function ensureSystemPackages() {
   if (!hasCommand('dcm2niix')) missing.push('dcm2niix');
   if (!hasCommand('dciodvfy')) missing.push('dicom3tools');
   if (!hasCommand('dcmdump') || !hasCommand('dcmdjpeg')) missing.push('dcmtk');
+  // macOS's default shell: the terminal shim is run by it (test/unit/cli/terminalShims.test.ts).
+  if (!hasCommand('zsh')) missing.push('zsh');
   // Debian's Python modules some tests compare against: pydicom, nibabel, GDCM and scikit-image
   // (the corpus tests and the reference's colour steps); numpy, pandas and Pillow (the
   // batch-endpoint tests read our files the way Microsoft's notebook does).

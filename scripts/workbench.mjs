@@ -32,8 +32,16 @@ export async function freePort() {
 /**
  * Starts the VS Code server. `settings` become the user settings of a fresh profile.
  * `env` is passed to the server and so to the extension host (tests read their options there).
+ * `extensionsDir` is the folder of installed extensions (the server's own default otherwise).
  */
-export async function startServer({ port, settings = {}, env = {}, dataDir, log = () => {} } = {}) {
+export async function startServer({
+  port,
+  settings = {},
+  env = {},
+  dataDir,
+  extensionsDir,
+  log = () => {},
+} = {}) {
   const serverMain = ensureVSCodeServer();
   port ??= await freePort();
   // A data folder made here is ours to remove (removeDataDir); one passed in is the caller's.
@@ -57,6 +65,7 @@ export async function startServer({ port, settings = {}, env = {}, dataDir, log 
       '--accept-server-license-terms',
       '--server-data-dir',
       dataDir,
+      ...(extensionsDir ? ['--extensions-dir', extensionsDir] : []),
     ],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -151,7 +151,8 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     }),
     ...registerMcpServerProvider({ extension: context.extension, endpoints, log }),
   );
-  putCliOnTerminalPath(context);
+  const terminalProblem = putCliOnTerminalPath(context);
+  if (terminalProblem) log.logger.warn(terminalProblem);
   void openStartupImages(viewers, log);
   const cpu = process.cpuUsage(cpuAtStart);
   const activationCpuMs = (cpu.user + cpu.system) / 1000;

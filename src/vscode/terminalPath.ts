@@ -1,18 +1,23 @@
-import * as path from 'node:path';
 import type * as vscode from 'vscode';
-
-/** Names the Node.js that the shim in `bin/` runs the command line with. */
-export const CLI_NODE_VARIABLE = 'MEDIMAGEPARSE_NODE';
+import { terminalCliEnvironment } from '../cli/terminalShims';
 
 /**
  * Puts `medparse` on PATH in VS Code's integrated terminals: the extension's `bin/` folder (a
- * shell and a .cmd shim that run dist/cli.js) goes in front of PATH, and the shim is told to use
- * the Node.js running this extension host, so nothing else need be installed. The collection
- * persists, so terminals of later sessions get it before the extension activates.
+ * shell and a .cmd shim that run dist/cli.js, see src/cli/terminalShims.ts) goes in front of
+ * PATH, and the shim is told to use the Node.js running this extension host, so nothing else need
+ * be installed. The collection persists, so terminals of later sessions get it before the
+ * extension activates. Returns why it could not, if it could not (the caller logs it).
  */
-export function putCliOnTerminalPath(context: vscode.ExtensionContext): void {
+export function putCliOnTerminalPath(context: vscode.ExtensionContext): string | undefined {
   const env = context.environmentVariableCollection;
+  const change = terminalCliEnvironment(process.platform, context.extensionPath, process.execPath);
+  if (!change.ok) {
+    // A PATH entry from an earlier session (another folder) must not stay behind.
+    env.clear();
+    return change.problem;
+  }
   env.description = 'Puts the medparse command line on PATH.';
-  env.prepend('PATH', path.join(context.extensionPath, 'bin') + path.delimiter);
-  env.replace(CLI_NODE_VARIABLE, process.execPath);
+  env.prepend('PATH', change.pathPrefix);
+  for (const [name, value] of Object.entries(change.variables)) env.replace(name, value);
+  return undefined;
 }
