@@ -17,13 +17,21 @@ const MODULE = path.join(__dirname, '..', '..', '..', 'scripts', 'install-once.m
 function installer(
   dir: string,
   fail = false,
+  starters = 0,
 ): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const script = `
     import fs from 'node:fs';
     import path from 'node:path';
     import { installOnce } from ${JSON.stringify(MODULE)};
     const dir = process.env.DIR;
+    const starters = Number(process.env.STARTERS || 0);
+    fs.appendFileSync(dir + '.started', process.pid + '\\n');
     installOnce(dir, (base) => {
+      // Hold the lock until every process has started, so the others really do wait (on a busy
+      // machine a process can otherwise start after the install is done).
+      const started = () => fs.readFileSync(dir + '.started', 'utf8').trim().split('\\n').length;
+      for (const end = Date.now() + 30000; started() < starters && Date.now() < end; )
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
       fs.appendFileSync(dir + '.count', process.pid + '\\n');
       fs.writeFileSync(path.join(base, 'first'), 'a');
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
@@ -35,7 +43,7 @@ function installer(
   `;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, DIR: dir, ...(fail ? { FAIL: '1' } : {}) },
+      env: { ...process.env, DIR: dir, STARTERS: String(starters), ...(fail ? { FAIL: '1' } : {}) },
     });
     let stderr = '';
     let stdout = '';
@@ -56,11 +64,16 @@ describe('The shared VS Code server cache: installed once, under a lock, never h
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  const leftovers = () => fs.readdirSync(root).filter((f) => f !== 'cache' && !f.endsWith('.count'));
+  const leftovers = () =>
+    fs.readdirSync(root).filter((f) => f !== 'cache' && !f.endsWith('.count') && !f.endsWith('.started'));
 
   it('three processes at once: one installs, the others wait and find it complete', async () => {
     const dir = path.join(root, 'cache');
-    const runs = await Promise.all([installer(dir), installer(dir), installer(dir)]);
+    const runs = await Promise.all([
+      installer(dir, false, 3),
+      installer(dir, false, 3),
+      installer(dir, false, 3),
+    ]);
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
     assert.equal(fs.readFileSync(`${dir}.count`, 'utf8').trim().split('\n').length, 1, 'installed once');
     assert.deepEqual(fs.readdirSync(dir).sort(), ['.ready', 'first', 'second']);
