@@ -15,6 +15,7 @@ import {
   seriesVolumeSource,
   type VolumeSource,
 } from '../imaging/volumeSource';
+import type { VolumeRecord } from '../history/volumeRecord';
 import type { VolumeParseResult } from '../pipeline/parseVolume';
 import { planeResult, volumeSummary, withoutLikelyAbsent, type VolumeRun } from '../pipeline/volumeView';
 import type { PlaneName } from '../shared/orientation';
@@ -127,6 +128,27 @@ export class VolumeViewer {
   setRun(run: VolumeRun | undefined): void {
     this.run = run;
     this.hidden = undefined;
+  }
+
+  /**
+   * Shows a kept volume result (History, a Reload Window) once it is known to lie on this very
+   * volume: same grid and, for a folder, the same series. Anything else is an error, never masks
+   * put on the wrong voxels.
+   */
+  async adopt(record: VolumeRecord, like: SourceImage): Promise<void> {
+    const volume = await this.volume(like);
+    const name = path.basename((await this.source()).path);
+    if (!volume) throw new Error(`${name} is not a volume now, so its volume result cannot be shown.`);
+    const { dims, seriesInstanceUid } = record.grid;
+    if (seriesInstanceUid && volume.series?.seriesInstanceUid !== seriesInstanceUid)
+      throw new Error(
+        `The volume result was made on another series of ${name} (${seriesInstanceUid}); open that series to see it.`,
+      );
+    if (dims.some((d, i) => d !== volume.dims[i]))
+      throw new Error(
+        `The volume result of ${name} was made on a ${dims.join('×')} volume, but it is ${volume.dims.join('×')} now: run the volume again.`,
+      );
+    this.setRun(record.run);
   }
 
   get current(): VolumeRun | undefined {
