@@ -62,6 +62,18 @@ function keptSlices(dataDir: string): number[] {
   return found.sort((a, b) => a - b);
 }
 
+/** How far the viewer's page is scrolled (only its side panel should ever scroll). */
+function pageScroll(frame: Frame): Promise<{ page: number; app: number; toolbarTop: number }> {
+  return frame.evaluate(() => ({
+    page: document.scrollingElement?.scrollTop ?? 0,
+    app: document.getElementById('app')?.scrollTop ?? 0,
+    toolbarTop: Math.min(
+      0,
+      Math.round(document.querySelector('[data-testid="plane-axial"]')!.getBoundingClientRect().top),
+    ),
+  }));
+}
+
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 describe('Whole-volume parsing from the viewer: cancel, resume, History and Reload Window', () => {
@@ -154,7 +166,8 @@ describe('Whole-volume parsing from the viewer: cancel, resume, History and Relo
     await waitState(series, (x) => x.result?.id === sliceResultId, 'back on the slice: its own result again');
 
     // Reload Window: the viewer comes back with both results, the volume's on every plane.
-    await wb.reloadWindow(null);
+    // The restored viewer starts the extension: its status bar item names the endpoint.
+    await wb.reloadWindow('phantom-loopback');
     series = await viewerShowing(wb, /\.dcm$/i);
     s = await waitState(
       series,
@@ -189,12 +202,7 @@ describe('Whole-volume parsing from the viewer: cancel, resume, History and Relo
     await wb.runCommand('Focus on History View');
     await history.locator('.monaco-list-row', { hasText: 'volume, slices 1–48' }).first().click();
     series = await viewerShowing(wb, /\.dcm$/i);
-    await waitState(
-      series,
-      (x) => x.volume?.id === volumeId,
-      'History reopens the volume result',
-      60_000,
-    );
+    await waitState(series, (x) => x.volume?.id === volumeId, 'History reopens the volume result', 60_000);
     await waitState(
       series,
       (x) =>
@@ -202,6 +210,8 @@ describe('Whole-volume parsing from the viewer: cancel, resume, History and Relo
       'the reopened volume result on the slice shown',
     );
     assert.deepEqual(server.received, [], 'reopening sends nothing');
+    // The viewer opens whole: its toolbar at the top, not scrolled off by the results coming into view.
+    assert.deepEqual(await pageScroll(series), { page: 0, app: 0, toolbarTop: 0 });
     await wb.screenshot('volumes-resume-history-reopen');
   });
 });
