@@ -121,6 +121,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     exportResult: (viewer, resultId) =>
       exportViewerResult(viewer, resultId, history, log, () => historyView.refresh()),
     errorHtml: buildErrorHtml,
+    historyChanged: () => historyView.refresh(),
   };
 
   const viewers = new ViewerManager(services);

@@ -208,7 +208,11 @@ export class ResultsPanel {
    */
   reveal(): void {
     if (this.legend.hidden) return;
-    this.root.scrollIntoView({ block: 'start' });
+    // Only the side panel scrolls: scrollIntoView would also scroll the page's overflow-hidden
+    // boxes, taking the toolbar off the top of the viewer (seen on a result restored on opening).
+    const scroller = this.root.closest<HTMLElement>('.panel');
+    if (!scroller) return this.root.scrollIntoView({ block: 'start' });
+    scroller.scrollTop += this.root.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
   }
 
   /** Offers "Compare with ground truth" when truth was found for the result shown. */

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
+import type { ViewerController } from '../editors/viewerController';
 import type { ViewerManager } from '../editors/viewerManager';
-import type { ResultStore } from '../history/resultStore';
+import { chooseSeries, isFolder, seriesSource } from '../editors/sliceSource';
+import type { HistoryEntry, ResultStore } from '../history/resultStore';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner } from '../vscode/parseRunner';
@@ -23,6 +25,16 @@ function idFrom(arg: unknown): string | undefined {
   return undefined;
 }
 
+/** The viewer of a volume result's source: its NIfTI, or the very series of its folder. */
+async function volumeViewer(viewers: ViewerManager, entry: HistoryEntry): Promise<ViewerController> {
+  const seriesUid = entry.volume?.seriesInstanceUid;
+  const source =
+    seriesUid && (await isFolder(entry.file))
+      ? seriesSource(entry.file, (await chooseSeries(entry.file, { seriesUid })).series)
+      : undefined;
+  return viewers.open(vscode.Uri.file(entry.file), undefined, source);
+}
+
 type TargetNode = { kind: 'target' | 'site'; modality: string; site: string; target?: string };
 
 export function registerHistoryCommands({
@@ -36,6 +48,23 @@ export function registerHistoryCommands({
     vscode.commands.registerCommand(Commands.historyOpen, async (arg?: unknown) => {
       const id = idFrom(arg);
       const entry = id ? await history.get(id) : undefined;
+      if (entry?.volume) {
+        const record = await history.loadVolume(entry.id);
+        if (!record) {
+          void vscode.window.showErrorMessage(
+            'That volume result is no longer in the history store; run the volume again.',
+          );
+          return;
+        }
+        try {
+          const viewer = await volumeViewer(viewers, entry);
+          await viewer.showVolumeRecord(record);
+          return viewer;
+        } catch (error) {
+          void vscode.window.showErrorMessage(toUserError(error, log.redactor).message);
+          return;
+        }
+      }
       const result = id ? await history.load(id) : undefined;
       if (!entry || !result) {
         void vscode.window.showErrorMessage(
@@ -59,6 +88,40 @@ export function registerHistoryCommands({
     vscode.commands.registerCommand(Commands.historyRerun, async (arg?: unknown) => {
       const id = idFrom(arg);
       const entry = id ? await history.get(id) : undefined;
+      if (entry?.volume) {
+        const volume = entry.volume;
+        try {
+          const viewer = await volumeViewer(viewers, entry);
+          await viewer.whenReady();
+          await vscode.window.withProgress(
+            {
+              location: vscode.ProgressLocation.Notification,
+              title: `MedImageParse: running the volume again on ${entry.file}`,
+              cancellable: true,
+            },
+            (progress, token) => {
+              const abort = new AbortController();
+              token.onCancellationRequested(() => abort.abort());
+              return viewer.runVolume(
+                {
+                  prompts: entry.prompts,
+                  mode: volume.mode,
+                  range: volume.mode === 'slices' ? volume.range : undefined,
+                  modality: entry.modality,
+                  site: entry.site,
+                },
+                {
+                  signal: abort.signal,
+                  onProgress: (message, increment) => progress.report({ message, increment }),
+                },
+              );
+            },
+          );
+        } catch (error) {
+          void vscode.window.showErrorMessage(toUserError(error, log.redactor).message);
+        }
+        return;
+      }
       const previous = id ? await history.load(id) : undefined;
       if (!entry || !previous) return;
       try {

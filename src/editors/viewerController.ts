@@ -19,6 +19,9 @@ import { suggestionForImage, type ModalityChoice } from './modalitySuggestion';
 import { briefUserError, toUserError, UserCancelledError } from '../vscode/userError';
 import type { PlaneName } from '../shared/orientation';
 import { VolumeViewer } from './volumeViewer';
+import type { VolumeRecord } from '../history/volumeRecord';
+import type { VolumeRun } from '../pipeline/volumeView';
+import type { VolumeRunRequest } from '../vscode/volumeRunner';
 import {
   chooseSeries,
   fileSource,
@@ -78,6 +81,13 @@ export class ViewerController extends Disposable {
   private readonly readyWaiters: (() => void)[] = [];
   /** The result on screen, for exports and for restoring. */
   currentResult?: ParseResult;
+  /**
+   * With a whole-volume result on screen too: whether `currentResult` (a single slice's) came
+   * after it, so it is the one shown on its slice (see onRun).
+   */
+  private ownOverVolume = false;
+  /** A volume result handed to this viewer (History) before its webview was ready. */
+  private pendingVolume?: VolumeRecord;
   /** Types of the messages posted, most recent last (bounded): lets integration tests see the round trip. */
   readonly posted: HostMessage['type'][] = [];
   private readonly postedEmitter = this._register(new vscode.EventEmitter<HostMessage>());
@@ -181,8 +191,32 @@ export class ViewerController extends Disposable {
   /** Shows a result (from history or an explorer command) without calling the endpoint. */
   showResult(result: ParseResult): void {
     this.setCurrentResult(result);
+    this.ownOverVolume = true;
     if (this.ready) this.post({ type: 'showResult', result });
     else this.pendingResult = result;
+  }
+
+  /** Shows a kept whole-volume result (History) on every slice and plane, without calling the endpoint. */
+  async showVolumeRecord(record: VolumeRecord): Promise<void> {
+    if (!this.ready) {
+      this.pendingVolume = record;
+      return;
+    }
+    try {
+      const image = this.image ?? (await this.decodeImage());
+      await this.volumeView.adopt(record, image);
+      this.volumeAdopted(record.run);
+      this.ownOverVolume = false;
+      this.post({ type: 'volumeResult', summary: await this.volumeView.summary(image) });
+      await this.postCurrentImage();
+    } catch (error) {
+      void vscode.window.showErrorMessage(briefUserError(error, this.services.log).message);
+    }
+  }
+
+  /** Remembers the volume result on screen for this viewer (hides, Reload Window). */
+  private volumeAdopted(run: VolumeRun): void {
+    if (this.viewerId) void this.services.viewerResults.rememberVolume(this.viewerId, run.id);
   }
 
   addTargets(targets: string[], modality?: string, site?: string): void {
@@ -274,7 +308,18 @@ export class ViewerController extends Disposable {
       this.plane = undefined;
     }
     const image = await this.viewerImage(acquired);
-    return { image, result: await this.volumeView.resultFor(acquired, image) };
+    return { image, result: this.resultOn(image, await this.volumeView.resultFor(acquired, image)) };
+  }
+
+  /**
+   * What an acquisition image shows when the viewer has a volume result: its share of it, except
+   * on the slice of a single-slice result made (or opened) after the volume one, which shows that.
+   */
+  private resultOn(image: ViewerImage, share: ParseResult | undefined): ParseResult | undefined {
+    const own = this.currentResult;
+    if (!this.volumeView.current || !own || own.volumeId || !this.ownOverVolume) return share;
+    const sameImage = own.slice === image.slice?.index && own.frame === image.frame?.index;
+    return sameImage && image.plane?.acquired !== false ? own : share;
   }
 
   /** Posts the current image (with its share of the volume result). */
@@ -368,7 +413,7 @@ export class ViewerController extends Disposable {
           if (request !== this.sliceRequests) return;
           this.adoptImage(image);
           const viewerImage = await this.viewerImage(image);
-          const result = await this.volumeView.resultFor(image, viewerImage);
+          const result = this.resultOn(viewerImage, await this.volumeView.resultFor(image, viewerImage));
           if (request !== this.sliceRequests) return;
           this.post({ type: 'image', image: viewerImage, ...(result ? { result } : {}) });
         } catch (error) {
@@ -390,6 +435,16 @@ export class ViewerController extends Disposable {
         return;
       }
       case 'restoreResult': {
+        // A slice's share of a volume result: its volume result comes back from History.
+        const volumeId = /^(vol-[A-Za-z0-9-]+):/.exec(message.resultId)?.[1];
+        if (volumeId) {
+          const record =
+            this.volumeView.current?.id === volumeId
+              ? undefined
+              : await this.services.history.loadVolume(volumeId);
+          if (record) await this.showVolumeRecord(record);
+          return;
+        }
         const result =
           this.currentResult?.id === message.resultId
             ? this.currentResult
@@ -448,6 +503,16 @@ export class ViewerController extends Disposable {
     return remembered ? this.services.history.load(remembered) : undefined;
   }
 
+  /** The volume result a (re)made webview starts with, when the viewer has none on screen yet. */
+  private async startingVolume(): Promise<VolumeRecord | undefined> {
+    const handed = this.pendingVolume;
+    this.pendingVolume = undefined;
+    if (handed) return handed;
+    if (this.volumeView.current) return undefined;
+    const remembered = this.viewerId && this.services.viewerResults.getVolume(this.viewerId);
+    return remembered ? this.services.history.loadVolume(remembered) : undefined;
+  }
+
   private async onReady(viewerId: string | undefined): Promise<void> {
     if (viewerId) this.viewerId = viewerId;
     // A hidden viewer's webview is discarded and made again when shown, and messages to it are
@@ -470,6 +535,17 @@ export class ViewerController extends Disposable {
       return;
     }
     if (result) this.setCurrentResult(result);
+    const volumeRecord = await this.startingVolume();
+    if (volumeRecord) {
+      try {
+        await this.volumeView.adopt(volumeRecord, image);
+        this.volumeAdopted(volumeRecord.run);
+        // After a reload, the newer of the two results is the one shown on its slice.
+        this.ownOverVolume = !!result && result.time > volumeRecord.run.time;
+      } catch (error) {
+        void vscode.window.showErrorMessage(briefUserError(error, this.services.log).message);
+      }
+    }
     const view = await this.currentView().catch(async () => ({
       image: await this.viewerImage(image),
       result: undefined,
@@ -528,11 +604,12 @@ export class ViewerController extends Disposable {
         },
       );
       this.setCurrentResult(result);
-      // A result of this one slice takes the place of a whole-volume result on screen.
-      if (this.volumeView.current) {
-        this.volumeView.setRun(undefined);
-        this.post({ type: 'volumeResult' });
-      }
+      // Both are kept: a whole-volume run cost many requests and minutes, and a Run on one slice
+      // is most often a check or a new prompt on the slice being read, not a wish to throw the
+      // volume away. So the volume result stays on every other slice, in the legend's volume
+      // figures and in Export from those slices; this slice shows the newer result (browse away
+      // and back to see it again), and both are in History.
+      this.ownOverVolume = true;
       this.post({ type: 'runResult', runId: message.runId, result });
     } catch (error) {
       const cancelled = abort.signal.aborted || error instanceof UserCancelledError;
@@ -554,17 +631,7 @@ export class ViewerController extends Disposable {
     const abort = new AbortController();
     this.runs.set(message.runId, abort);
     try {
-      const image = this.image ?? (await this.decodeImage());
-      const volume = await this.volumeView.volume(image);
-      if (!volume)
-        throw new Error(`${path.basename(this.uri.fsPath)} is not a volume: there is one slice to parse.`);
-      const nz = volume.dims[2];
-      if (message.range && message.range[1] >= nz)
-        throw new Error(
-          `Slices ${message.range[0] + 1}–${message.range[1] + 1} are outside this volume's 1–${nz}.`,
-        );
-      const run = await this.services.volumes.run(
-        volume,
+      await this.runVolume(
         {
           prompts: message.prompts,
           mode: message.mode,
@@ -572,21 +639,14 @@ export class ViewerController extends Disposable {
           modality: message.modality,
           site: message.site,
           ctWindow: message.ctWindow,
-          image,
         },
         {
           signal: abort.signal,
+          runId: message.runId,
           onProgress: (text, increment) =>
             this.post({ type: 'runProgress', runId: message.runId, message: text, increment }),
         },
       );
-      this.volumeView.setRun(run);
-      this.post({
-        type: 'volumeResult',
-        runId: message.runId,
-        summary: await this.volumeView.summary(image),
-      });
-      await this.postCurrentImage();
     } catch (error) {
       const cancelled = abort.signal.aborted || error instanceof UserCancelledError;
       this.post({
@@ -607,6 +667,52 @@ export class ViewerController extends Disposable {
     }
   }
 
+  /**
+   * A whole-volume run on what this viewer shows (from its panel, or History's Run Again): the
+   * result goes on screen on every slice and plane, and into History.
+   */
+  async runVolume(
+    request: Omit<VolumeRunRequest, 'image'>,
+    options: { signal: AbortSignal; runId?: string; onProgress(message: string, increment?: number): void },
+  ): Promise<VolumeRun> {
+    const image = this.image ?? (await this.decodeImage());
+    const volume = await this.volumeView.volume(image);
+    if (!volume)
+      throw new Error(`${path.basename(this.uri.fsPath)} is not a volume: there is one slice to parse.`);
+    const nz = volume.dims[2];
+    if (request.range && request.range[1] >= nz)
+      throw new Error(
+        `Slices ${request.range[0] + 1}–${request.range[1] + 1} are outside this volume's 1–${nz}.`,
+      );
+    const run = await this.services.volumes.run(volume, { ...request, image }, options);
+    this.volumeView.setRun(run);
+    this.volumeAdopted(run);
+    this.ownOverVolume = false;
+    this.post({
+      type: 'volumeResult',
+      ...(options.runId ? { runId: options.runId } : {}),
+      summary: await this.volumeView.summary(image),
+    });
+    await this.postCurrentImage();
+    try {
+      await this.services.history.addVolume(this.uri.fsPath, run, {
+        dims: volume.dims,
+        ...(volume.series ? { seriesInstanceUid: volume.series.seriesInstanceUid } : {}),
+      });
+      this.services.historyChanged?.();
+    } catch (error) {
+      // The result stays on screen (and can be exported); only History misses it.
+      const message = error instanceof Error ? error.message : String(error);
+      this.services.log.logger.error(
+        `Could not keep the volume result of ${this.uri.fsPath} in History: ${message}`,
+      );
+      void vscode.window.showWarningMessage(
+        `The volume result is on screen but could not be kept in History (${message}); export it to keep it.`,
+      );
+    }
+    return run;
+  }
+
   /** Export of a volume result: NIfTI labels and masks, a SEG for a series, the report. */
   private async exportVolume(): Promise<void> {
     try {
@@ -619,6 +725,11 @@ export class ViewerController extends Disposable {
       const exported = await this.services.volumes.export(volume, run, shown);
       if (!exported) return;
       this.post({ type: 'exported', folder: exported.dir, files: exported.files });
+      // History's Reveal Exports finds the folder (a result not in History is left alone).
+      if (await this.services.history.get(run.id)) {
+        await this.services.history.setExportFolder(run.id, exported.dir);
+        this.services.historyChanged?.();
+      }
       const choice = await vscode.window.showInformationMessage(
         `Exported ${exported.files.length} files to ${exported.dir}`,
         'Reveal',

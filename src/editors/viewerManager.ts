@@ -61,7 +61,9 @@ export class ViewerManager extends Disposable implements vscode.CustomReadonlyEd
       const file = this.services.panelFiles.get(s.stateKey);
       if (file) return file;
     }
-    if (typeof s.resultId === 'string') return (await this.services.history.get(s.resultId))?.file;
+    // A slice's share of a volume result is `<volume result id>:<plane>:<index>`.
+    if (typeof s.resultId === 'string')
+      return (await this.services.history.get(s.resultId.split(':')[0]))?.file;
     return undefined;
   }
 

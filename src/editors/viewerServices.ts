@@ -29,4 +29,6 @@ export interface ViewerServices {
   errorHtml(message: string): string;
   /** Called when a viewer produced a result, for History. */
   onResult?(file: string, result: ParseResult): void;
+  /** Called when a viewer added a whole-volume result to History (the view refreshes). */
+  historyChanged?(): void;
 }

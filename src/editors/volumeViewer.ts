@@ -15,6 +15,8 @@ import {
   seriesVolumeSource,
   type VolumeSource,
 } from '../imaging/volumeSource';
+import type { VolumeRecord } from '../history/volumeRecord';
+import { volumeCache, type FileStamp } from '../imaging/volumeCache';
 import type { VolumeParseResult } from '../pipeline/parseVolume';
 import { planeResult, volumeSummary, withoutLikelyAbsent, type VolumeRun } from '../pipeline/volumeView';
 import type { PlaneName } from '../shared/orientation';
@@ -28,7 +30,10 @@ import type { SliceSource } from './sliceSource';
  */
 export class VolumeViewer {
   private volumePromise?: Promise<VolumeSource | undefined>;
-  private values?: Promise<{ values: Float32Array; min: number; max: number }>;
+  /** A read of the volume's values under way (two reformat steps at once read it once). */
+  private reading?: Promise<Float32Array>;
+  /** The values' range, kept apart (two numbers) since the values themselves may be let go. */
+  private range?: { min: number; max: number };
   private run?: VolumeRun;
   private hidden?: VolumeParseResult;
   hideLikelyAbsent = false;
@@ -63,10 +68,27 @@ export class VolumeViewer {
     return { plane: { name: planes[0].name, acquired: true, planes: planes.map((p) => p.name) } };
   }
 
-  /** The whole volume's values (grid order) and range, read once and kept while the viewer is open. */
-  private volumeValues(volume: VolumeSource, signal?: AbortSignal) {
-    this.values ??= (async () => {
-      const values = await readVolumeValues(volume, signal);
+  /**
+   * The whole volume's values (grid order, float32: 4 bytes a voxel, twice a CT's file) and their
+   * range, for reformats. They are kept in the viewer's volume cache, so they count against
+   * `medimageparse.viewer.volumeMemoryMB` with the volumes' bytes and go least recently used
+   * first across viewers; when let go they are read again on the next reformat step, and a
+   * volume whose values do not fit the budget at all is read for each step (what the budget asks).
+   */
+  private async volumeValues(
+    volume: VolumeSource,
+    signal?: AbortSignal,
+  ): Promise<{ values: Float32Array; min: number; max: number }> {
+    const key = reformatCacheKey(volume);
+    const stamp = reformatStamp(volume);
+    const kept = volumeCache.get(key, stamp);
+    if (kept && this.range) {
+      const values = new Float32Array(kept.buffer, kept.byteOffset, kept.byteLength / 4);
+      return { values, ...this.range };
+    }
+    this.reading ??= readVolumeValues(volume, signal).finally(() => (this.reading = undefined));
+    const values = await this.reading;
+    if (!this.range) {
       let min = Infinity;
       let max = -Infinity;
       for (let i = 0; i < values.length; i++) {
@@ -74,10 +96,10 @@ export class VolumeViewer {
         if (v < min) min = v;
         if (v > max) max = v;
       }
-      return { values, min, max };
-    })();
-    this.values.catch(() => (this.values = undefined));
-    return this.values;
+      this.range = { min, max };
+    }
+    volumeCache.put(key, stamp, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+    return { values, ...this.range };
   }
 
   /**
@@ -129,6 +151,27 @@ export class VolumeViewer {
     this.hidden = undefined;
   }
 
+  /**
+   * Shows a kept volume result (History, a Reload Window) once it is known to lie on this very
+   * volume: same grid and, for a folder, the same series. Anything else is an error, never masks
+   * put on the wrong voxels.
+   */
+  async adopt(record: VolumeRecord, like: SourceImage): Promise<void> {
+    const volume = await this.volume(like);
+    const name = path.basename((await this.source()).path);
+    if (!volume) throw new Error(`${name} is not a volume now, so its volume result cannot be shown.`);
+    const { dims, seriesInstanceUid } = record.grid;
+    if (seriesInstanceUid && volume.series?.seriesInstanceUid !== seriesInstanceUid)
+      throw new Error(
+        `The volume result was made on another series of ${name} (${seriesInstanceUid}); open that series to see it.`,
+      );
+    if (dims.some((d, i) => d !== volume.dims[i]))
+      throw new Error(
+        `The volume result of ${name} was made on a ${dims.join('×')} volume, but it is ${volume.dims.join('×')} now: run the volume again.`,
+      );
+    this.setRun(record.run);
+  }
+
   get current(): VolumeRun | undefined {
     return this.run;
   }
@@ -165,8 +208,19 @@ export class VolumeViewer {
 
   /** Lets the volume's values go (the viewer closed). */
   dispose(): void {
-    this.values = undefined;
+    void this.volumePromise?.then((volume) => volume && volumeCache.forget(reformatCacheKey(volume)));
+    this.range = undefined;
     this.run = undefined;
     this.hidden = undefined;
   }
+}
+
+/** The cache entry of a volume's reformat values (one per volume: viewers of it share them). */
+export function reformatCacheKey(volume: Pick<VolumeSource, 'input' | 'series'>): string {
+  return `${volume.input}\0reformat\0${volume.series?.seriesInstanceUid ?? ''}`;
+}
+
+/** Values are read from the volume as the viewer opened it: their size is their version. */
+function reformatStamp(volume: Pick<VolumeSource, 'dims'>): FileStamp {
+  return { size: volume.dims[0] * volume.dims[1] * volume.dims[2] * 4, mtimeMs: 0 };
 }

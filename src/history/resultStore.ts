@@ -4,6 +4,14 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { ParseResult } from '../shared/protocol';
 import { writeFileAtomic } from '../export/atomic';
+import type { VolumeRun } from '../pipeline/volumeView';
+import {
+  decodeVolumeRecord,
+  encodeVolumeRecord,
+  volumeHistorySummary,
+  type VolumeRecord,
+  type VolumeRecordGrid,
+} from './volumeRecord';
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
@@ -25,6 +33,17 @@ export interface HistoryEntry {
   /** e.g. "3 valid, 1 likely absent". */
   summary: string;
   exportFolder?: string;
+  /** A whole-volume result (its masks are in a volume record, see volumeRecord.ts). */
+  volume?: HistoryVolume;
+}
+
+/** What was run on a volume: enough to list it, reopen it on the right series and run it again. */
+export interface HistoryVolume {
+  mode: VolumeRun['mode'];
+  /** Acquisition slices parsed, first and last (0-based). */
+  range: [number, number];
+  dims: [number, number, number];
+  seriesInstanceUid?: string;
 }
 
 const FORMAT = 'medimageparse-result';
@@ -110,6 +129,43 @@ export class ResultStore {
     return entry;
   }
 
+  /** Keeps a whole-volume result (`file`: the NIfTI, or the series folder) and lists it. */
+  async addVolume(file: string, run: VolumeRun, grid: VolumeRecordGrid): Promise<HistoryEntry> {
+    await this.list();
+    await fs.mkdir(path.dirname(this.resultFile(run.id)), { recursive: true });
+    await writeFileAtomic(this.resultFile(run.id), await encodeVolumeRecord({ run, grid }));
+    const entry: HistoryEntry = {
+      id: run.id,
+      file,
+      prompts: run.prompts,
+      kind: 'parse',
+      endpointName: run.endpointName,
+      source: run.result.source,
+      time: run.time,
+      modality: run.modality,
+      site: run.site,
+      summary: volumeHistorySummary(run),
+      volume: {
+        mode: run.mode,
+        range: run.result.range,
+        dims: grid.dims,
+        ...(grid.seriesInstanceUid ? { seriesInstanceUid: grid.seriesInstanceUid } : {}),
+      },
+    };
+    this.index = [...(this.index ?? []).filter((e) => e.id !== run.id), entry];
+    await this.saveIndex();
+    return entry;
+  }
+
+  /** A whole-volume result kept by addVolume; undefined when gone or unreadable. */
+  async loadVolume(id: string): Promise<VolumeRecord | undefined> {
+    try {
+      return await decodeVolumeRecord(await fs.readFile(this.resultFile(id)));
+    } catch {
+      return undefined;
+    }
+  }
+
   async setExportFolder(id: string, folder: string): Promise<void> {
     await this.list();
     const entry = this.index?.find((e) => e.id === id);
@@ -124,7 +180,7 @@ export class ResultStore {
 
   async load(id: string): Promise<ParseResult | undefined> {
     try {
-      return decodeResult(await fs.readFile(this.resultFile(id)));
+      return await decodeResult(await fs.readFile(this.resultFile(id)));
     } catch {
       return undefined;
     }
