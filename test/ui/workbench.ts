@@ -94,11 +94,13 @@ export class Workbench {
   async waitForContributions(): Promise<void> {
     const input = this.page.locator('.quick-input-widget input.input');
     for (let attempt = 1; ; attempt++) {
-      await this.page.keyboard.press('F1');
-      await input.waitFor();
-      await input.fill('>MedImageParse: Show Log');
-      const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Log' }).first();
       try {
+        // Right after launch a busy workbench can miss F1 (its keybindings not yet bound): that
+        // is retried like a palette without our command.
+        await this.page.keyboard.press('F1');
+        await input.waitFor({ timeout: 10_000 });
+        await input.fill('>MedImageParse: Show Log');
+        const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Log' }).first();
         await row.waitFor({ timeout: 10_000 });
         await this.page.keyboard.press('Escape');
         return;
