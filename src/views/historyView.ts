@@ -7,16 +7,24 @@ export class HistoryItem extends vscode.TreeItem {
   constructor(readonly entry: HistoryEntry) {
     super(path.basename(entry.file), vscode.TreeItemCollapsibleState.None);
     const when = new Date(entry.time).toLocaleString();
-    const what = entry.kind === 'recognition' ? 'recognize all' : entry.prompts.join(' & ');
-    this.description = `${what} · ${entry.summary || 'no targets'}`;
+    const what = entry.kind === 'recognition' ? vscode.l10n.t('recognize all') : entry.prompts.join(' & ');
+    this.description = `${what} · ${entry.summary || vscode.l10n.t('no targets')}`;
     this.tooltip = new vscode.MarkdownString(
       [
-        `**${entry.file}**${entry.slice !== undefined ? ` (slice ${entry.slice})` : ''}`,
-        `Prompts: ${entry.prompts.join(' & ')}`,
-        `Endpoint: ${entry.endpointName}${entry.source === 'demo-reference' ? ' (reference annotations from the demo endpoint)' : ''}`,
-        `Time: ${when}`,
-        `Validity: ${entry.summary}`,
-        entry.exportFolder ? `Exports: ${entry.exportFolder}` : '',
+        entry.slice !== undefined
+          ? vscode.l10n.t('**{0}** (slice {1})', entry.file, entry.slice)
+          : `**${entry.file}**`,
+        vscode.l10n.t('Prompts: {0}', entry.prompts.join(' & ')),
+        vscode.l10n.t(
+          'Endpoint: {0}{1}',
+          entry.endpointName,
+          entry.source === 'demo-reference'
+            ? vscode.l10n.t(' (reference annotations from the demo endpoint)')
+            : '',
+        ),
+        vscode.l10n.t('Time: {0}', when),
+        vscode.l10n.t('Validity: {0}', entry.summary),
+        entry.exportFolder ? vscode.l10n.t('Exports: {0}', entry.exportFolder) : '',
       ]
         .filter(Boolean)
         .join('\n\n'),
@@ -24,7 +32,7 @@ export class HistoryItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(entry.kind === 'recognition' ? 'search' : 'wand');
     this.contextValue = 'history';
     this.resourceUri = vscode.Uri.file(entry.file);
-    this.command = { command: Commands.historyOpen, title: 'Open Result', arguments: [this] };
+    this.command = { command: Commands.historyOpen, title: vscode.l10n.t('Open Result'), arguments: [this] };
   }
 }
 

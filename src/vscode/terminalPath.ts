@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 
 /** Names the Node.js that the shim in `bin/` runs the command line with. */
 export const CLI_NODE_VARIABLE = 'MEDIMAGEPARSE_NODE';
@@ -12,7 +12,7 @@ export const CLI_NODE_VARIABLE = 'MEDIMAGEPARSE_NODE';
  */
 export function putCliOnTerminalPath(context: vscode.ExtensionContext): void {
   const env = context.environmentVariableCollection;
-  env.description = 'Puts the medparse command line on PATH.';
+  env.description = vscode.l10n.t('Puts the medparse command line on PATH.');
   env.prepend('PATH', path.join(context.extensionPath, 'bin') + path.delimiter);
   env.replace(CLI_NODE_VARIABLE, process.execPath);
 }
