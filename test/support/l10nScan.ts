@@ -28,7 +28,6 @@ const NOT_SHOWN_CALLEES = new Set([
   'appendLine',
   'executeCommand',
   'getConfiguration',
-  'setAttribute',
   'querySelector',
   'querySelectorAll',
   'closest',
@@ -39,7 +38,10 @@ const NOT_SHOWN_CALLEES = new Set([
 
 /** Object keys whose values are identifiers, not text. */
 const NOT_SHOWN_KEYS =
-  /^(class|className|id|role|type|kind|command|key|viewType|slot|part|for|name|data-.*|testid|contextValue)$/;
+  /^(class|className|id|role|type|kind|command|key|viewType|slot|part|for|name|data-.*|testid|contextValue|aria-(?!label$|description$|roledescription$|valuetext$|placeholder$).*)$/;
+
+/** Properties whose assigned values are identifiers or styles, not text (`canvas.className = …`). */
+const NOT_SHOWN_ASSIGNED = /^(className|font|id|textAlign|textBaseline|fillStyle|strokeStyle|cursor|type)$/;
 
 /** The .ts files of a file or folder (relative to the repository, or absolute). */
 export function files(entry: string): string[] {
@@ -89,6 +91,14 @@ function notShown(node: ts.Node): boolean {
     if (isL10nCall(p)) return true;
     if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isLiteralTypeNode(p)) return true;
     if (ts.isCaseClause(p) && p.expression === n) return true;
+    if (
+      ts.isBinaryExpression(p) &&
+      p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      p.right === n &&
+      ts.isPropertyAccessExpression(p.left) &&
+      NOT_SHOWN_ASSIGNED.test(p.left.name.text)
+    )
+      return true;
     if (ts.isElementAccessExpression(p) && p.argumentExpression === n) return true;
     if (ts.isPropertyAssignment(p) && p.name === n) return true;
     if (ts.isPropertyAssignment(p) && p.initializer === n) {
@@ -112,6 +122,8 @@ function notShown(node: ts.Node): boolean {
       if (NOT_SHOWN_CALLEES.has(name)) return true;
       // el('div', …): the tag; the children are text.
       if (name === 'el' && p.arguments?.[0] === n) return true;
+      // setAttribute('aria-label', …): the name; the value may be text.
+      if (name === 'setAttribute' && p.arguments?.[0] === n) return true;
       // logger.x(…), log.logger.x(…), console.x(…)
       if (ts.isPropertyAccessExpression(callee)) {
         const obj = callee.expression.getText();

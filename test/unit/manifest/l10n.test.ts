@@ -1,6 +1,7 @@
 // User-facing strings go through l10n, ready for translation: `vscode.l10n.t` in the VS Code layer,
 // `l10n.t` of @vscode/l10n in its vscode-free modules and in the webview.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -69,5 +70,42 @@ describe('l10n of user-facing strings', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('l10n bundle', () => {
+  it('l10n/bundle.l10n.json is up to date with the sources (run `npm run l10n:export` after adding a string)', function () {
+    this.timeout(180_000); // runs the exporter over src/ and webview/: a hang guard, not a speed limit
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mip-l10n-export-'));
+    try {
+      const cli = path.join(repoRoot, 'node_modules', '@vscode', 'l10n-dev', 'dist', 'cli.js');
+      execFileSync(process.execPath, [cli, 'export', '--outDir', out, './src', './webview'], {
+        cwd: repoRoot,
+        stdio: 'pipe',
+      });
+      const fresh = JSON.parse(fs.readFileSync(path.join(out, 'bundle.l10n.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      const checkedIn = JSON.parse(
+        fs.readFileSync(path.join(repoRoot, 'l10n', 'bundle.l10n.json'), 'utf8'),
+      ) as Record<string, unknown>;
+      const missing = Object.keys(fresh).filter((k) => !(k in checkedIn));
+      const stale = Object.keys(checkedIn).filter((k) => !(k in fresh));
+      assert.deepEqual({ missing, stale }, { missing: [], stale: [] }, 'run `npm run l10n:export`');
+      assert.deepEqual(checkedIn, fresh);
+      assert.ok(Object.keys(fresh).length > 300, 'the export found the strings');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('package.json points VS Code at l10n/, and the package ships it', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      l10n?: string;
+    };
+    assert.equal(manifest.l10n, './l10n');
+    const ignore = fs.readFileSync(path.join(repoRoot, '.vscodeignore'), 'utf8').split('\n');
+    assert.ok(ignore.includes('!l10n/**'), '.vscodeignore keeps l10n/ (it is an allowlist)');
   });
 });
