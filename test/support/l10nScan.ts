@@ -7,13 +7,20 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import { repoRoot } from './manifest';
 
-/** Folders whose text a user reads: the VS Code layer, its commands, views, editors, the webview. */
+/**
+ * Where the text a user reads is made: the VS Code layer, its commands, views, editors, the
+ * webview, and the run's progress and confidence words they show. (The stages below keep English:
+ * their texts go into files and the command line's output, which are interfaces.)
+ */
 export const SCANNED = [
   'src/vscode',
   'src/commands',
   'src/views',
   'src/editors',
   'src/extension.ts',
+  'src/shared/suggestion.ts',
+  'src/pipeline/parse.ts',
+  'src/pipeline/volumeProgress.ts',
   'webview',
 ];
 
