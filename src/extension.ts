@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import * as l10n from '@vscode/l10n';
 import { registerEndpointCommands, createEndpointStatusBar, testEndpoint } from './commands/endpointCommands';
 import { registerSeriesCommands } from './commands/seriesCommands';
 import { registerImageCommands } from './commands/imageCommands';
@@ -58,6 +59,9 @@ function viewerSettings(): ViewerSettings {
 
 export function activate(context: vscode.ExtensionContext): MedImageParseApi {
   const cpuAtStart = process.cpuUsage();
+  // The vscode-free modules (the endpoint wizard, the privacy text, user errors) localize with
+  // @vscode/l10n: give it the bundle VS Code loaded for this display language (none for English).
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const log = new ExtensionLog();
   context.subscriptions.push(log);
   log.logger.info(

@@ -4,6 +4,7 @@
  * negatives (truth only) blue, the colours of the evaluation report. Where targets overlap, an
  * error shows over agreement. Also each target's Dice at the current threshold for the legend.
  */
+import * as l10n from '@vscode/l10n';
 
 /** RGBA of each class, as the evaluation report's thumbnails. */
 const TP = [40, 200, 80];
@@ -36,7 +37,7 @@ export class CompareLayer {
     this.canvas.dataset.testid = 'compare-layer';
     this.canvas.setAttribute('aria-hidden', 'true');
     const ctx = this.canvas.getContext('2d');
-    if (!ctx) throw new Error('Canvas 2D is not available.');
+    if (!ctx) throw new Error(l10n.t('Canvas 2D is not available.'));
     this.ctx = ctx;
     this.data = ctx.createImageData(width, height);
   }

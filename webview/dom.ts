@@ -16,6 +16,7 @@ export function el<T extends HTMLElement = HTMLElement>(
     if (v === undefined || v === null || v === false) continue;
     // The CSP blocks style attributes (no 'unsafe-inline'): use a class, or `e.style` (CSSOM).
     if (k.toLowerCase() === 'style')
+      // l10n-ignore: a programming error, never met by a user
       throw new Error('el(): use a class or element.style, not a style attribute');
     e.setAttribute(k, v === true ? '' : String(v));
   }

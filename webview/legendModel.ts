@@ -3,6 +3,7 @@
  * spacing is known), instances, validity. Pure, so the wording is unit-tested.
  */
 import type { TargetStatus } from '../src/shared/protocol';
+import * as l10n from '@vscode/l10n';
 
 export interface LegendInput {
   target: string;
@@ -15,7 +16,7 @@ export interface LegendInput {
 }
 
 export function formatArea(pixels: number, pixelSpacing?: [number, number]): string {
-  const px = `${pixels.toLocaleString('en-US')} px`;
+  const px = `${pixels.toLocaleString('en-US')} px`; // l10n-ignore: a unit symbol
   if (!pixelSpacing) return px;
   const mm2 = pixels * pixelSpacing[0] * pixelSpacing[1];
   const mm = mm2 >= 100 ? Math.round(mm2).toLocaleString('en-US') : mm2.toFixed(1);
@@ -32,13 +33,13 @@ export function statusText(status: TargetStatus, pValue: number | null): string 
   const p = formatPValue(pValue);
   switch (status) {
     case 'valid':
-      return p ? `valid (${p})` : 'valid';
+      return p ? l10n.t('valid ({0})', p) : l10n.t('valid');
     case 'likely-absent':
-      return p ? `likely absent (${p})` : 'likely absent';
+      return p ? l10n.t('likely absent ({0})', p) : l10n.t('likely absent');
     case 'not-found':
-      return 'not found';
+      return l10n.t('not found');
     case 'not-assessed':
-      return 'not assessed';
+      return l10n.t('not assessed');
     default: {
       const never: never = status;
       return never;
@@ -47,12 +48,12 @@ export function statusText(status: TargetStatus, pValue: number | null): string 
 }
 
 export function instancesText(n: number): string {
-  return n === 1 ? '1 instance' : `${n} instances`;
+  return n === 1 ? l10n.t('1 instance') : l10n.t('{0} instances', n);
 }
 
 /** One sentence per target for the canvas's text alternative. */
 export function describeRow(row: LegendInput, pixelSpacing?: [number, number]): string {
   const name = row.label && row.label !== row.target ? `${row.target} (${row.label})` : row.target;
-  if (row.status === 'not-found') return `${name}: not found.`;
+  if (row.status === 'not-found') return l10n.t('{0}: not found.', name);
   return `${name}: ${formatArea(row.areaPixels, pixelSpacing)}, ${instancesText(row.instances)}, ${statusText(row.status, row.pValue)}.`;
 }

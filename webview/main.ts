@@ -31,6 +31,8 @@
  *   imageToScreen(x, y)→ [clientX, clientY] of the centre of source pixel (x, y), for mouse moves.
  *   labels()           → the recognition labels as drawn: text, left/top/width/height, leader.
  */
+// First: the translations must be loaded before any module below makes its text.
+import './l10nSetup';
 import './styles.css';
 import type {
   HostMessage,
@@ -80,6 +82,7 @@ import { PlaneControl } from './planeControl';
 import { VolumePanel } from './volumePanel';
 import { volumeLine } from './volumeModel';
 import type { DisplayWindow } from './windowing';
+import * as l10n from '@vscode/l10n';
 
 interface Entry {
   target: string;
@@ -138,6 +141,7 @@ let lastRepaintMs = 0;
  * was measured and not kept: where WebGL2 is software (SwiftShader, e.g. headless or GPU-blocked
  * VS Code) one 1024² fill+outline pass took ~60 ms against ~1–10 ms here.
  */
+// l10n-ignore: a technical note in the test hook's state, not shown
 const RENDERER = 'Canvas 2D, incremental CPU compositing';
 let repaintTimings = { compose: 0, paint: 0, put: 0, draw: 0, kind: 'none' };
 let hoverAt: [number, number] | undefined;
@@ -217,7 +221,7 @@ stage.canvas.setAttribute('tabindex', '0');
 stage.canvas.setAttribute('role', 'img');
 stage.canvas.setAttribute('data-testid', 'canvas');
 stage.canvas.setAttribute('aria-describedby', `${LEGEND_ID} canvas-help`);
-stage.canvas.setAttribute('aria-label', 'Image');
+stage.canvas.setAttribute('aria-label', l10n.t('Image'));
 /** Orientation letters on the stage's four edges (radiological display, see src/shared/orientation.ts). */
 const EDGES = ['top', 'bottom', 'left', 'right'] as const;
 const orientationLetters = EDGES.map((edge) =>
@@ -238,7 +242,9 @@ const volumeWarnings = el('div', {
 const canvasHelp = el(
   'p',
   { id: 'canvas-help', class: 'sr-only' },
-  'Keys: plus and minus zoom, 0 fits, 1 shows actual size, arrow keys pan, Page Up and Page Down step through slices, Home and End go to the first and last. Drag to pan; drag with the right button or Shift to change the window.',
+  l10n.t(
+    'Keys: plus and minus zoom, 0 fits, 1 shows actual size, arrow keys pan, Page Up and Page Down step through slices, Home and End go to the first and last. Drag to pan; drag with the right button or Shift to change the window.',
+  ),
 );
 
 const runPanel = new RunPanel({
@@ -285,10 +291,10 @@ const volumePanel = new VolumePanel({
   hideLikelyAbsent: (hide) => post({ type: 'volumeHideLikelyAbsent', hide }),
 });
 
-const pickerHost = el('div', { class: 'picker-host' }, el('p', { class: 'muted' }, 'Loading image…'));
+const pickerHost = el('div', { class: 'picker-host' }, el('p', { class: 'muted' }, l10n.t('Loading image…')));
 const panel = el(
   'aside',
-  { class: 'panel', 'aria-label': 'Prompts and results' },
+  { class: 'panel', 'aria-label': l10n.t('Prompts and results') },
   runPanel.notices,
   volumeWarnings,
   pickerHost,
@@ -323,7 +329,16 @@ function showImage(next: ViewerImage, first: boolean): void {
   toolbar.setImage(next, w);
   stage.canvas.setAttribute(
     'aria-label',
-    `${next.fileName}, ${next.width} × ${next.height} pixels${next.slice ? `, slice ${next.slice.index + 1} of ${next.slice.count}` : ''}, with segmentation overlay`,
+    next.slice
+      ? l10n.t(
+          '{0}, {1} × {2} pixels, slice {3} of {4}, with segmentation overlay',
+          next.fileName,
+          next.width,
+          next.height,
+          next.slice.index + 1,
+          next.slice.count,
+        )
+      : l10n.t('{0}, {1} × {2} pixels, with segmentation overlay', next.fileName, next.width, next.height),
   );
   runPanel.setBurnedIn(next.burnedInAnnotation);
   showOrientation(next);
@@ -373,8 +388,12 @@ function showOrientation(img: ViewerImage): void {
   const warnings = img.warnings ?? [];
   volumeWarnings.hidden = warnings.length === 0;
   // A series' warnings concern the volume; a single file's (read around a broken rule) the image.
-  const what = (img.slice?.count ?? 1) > 1 ? 'volume' : 'image';
-  setText(volumeWarnings, warnings.length ? `This ${what}: ${warnings.join('; ')}.` : '');
+  const volume = (img.slice?.count ?? 1) > 1;
+  const list = warnings.join('; ');
+  setText(
+    volumeWarnings,
+    !warnings.length ? '' : volume ? l10n.t('This volume: {0}.', list) : l10n.t('This image: {0}.', list),
+  );
 }
 
 function unitFor(img: ViewerImage): string {
@@ -420,14 +439,23 @@ function showCursorInfo(): void {
 
 function resultFits(r: ParseResult, img: ViewerImage): string | undefined {
   if (r.width !== img.width || r.height !== img.height)
-    return `This result is for a ${r.width} × ${r.height} image; this one is ${img.width} × ${img.height}.`;
+    return l10n.t(
+      'This result is for a {0} × {1} image; this one is {2} × {3}.',
+      r.width,
+      r.height,
+      img.width,
+      img.height,
+    );
   // A volume's results belong to one plane (a slice's own result to the acquisition plane).
   if ((r.plane ?? img.plane?.planes[0]) !== (img.plane?.name ?? r.plane))
-    return `This result is for the ${r.plane ?? img.plane?.planes[0]} plane; switch to it to see the masks.`;
+    return l10n.t(
+      'This result is for the {0} plane; switch to it to see the masks.',
+      r.plane ?? img.plane?.planes[0] ?? '',
+    );
   if (r.slice !== undefined && img.slice && r.slice !== img.slice.index)
-    return `This result is for slice ${r.slice + 1}; go back to it to see the masks.`;
+    return l10n.t('This result is for slice {0}; go back to it to see the masks.', r.slice + 1);
   if (r.frame !== undefined && img.frame && r.frame !== img.frame.index)
-    return `This result is for frame ${r.frame + 1}; go back to it to see the masks.`;
+    return l10n.t('This result is for frame {0}; go back to it to see the masks.', r.frame + 1);
   return undefined;
 }
 
@@ -453,9 +481,14 @@ function showResult(r: ParseResult): void {
   if (bad || (r.labelMap && r.labelMap.length !== size)) {
     runPanel.showError(
       {
-        message: `The result ${r.id} has masks that do not match its ${r.width} × ${r.height} size, so it cannot be shown. Run again.`,
+        message: l10n.t(
+          'The result {0} has masks that do not match its {1} × {2} size, so it cannot be shown. Run again.',
+          r.id,
+          r.width,
+          r.height,
+        ),
       },
-      'Cannot show the result',
+      l10n.t('Cannot show the result'),
     );
     return;
   }
@@ -497,10 +530,10 @@ function showResult(r: ParseResult): void {
   instances = new InstanceCache(overlay.layers, r.width, r.height);
   const demo = r.source === 'demo-reference';
   const when = new Date(r.time);
-  const summary = `${r.kind === 'recognition' ? 'Recognition' : r.volumeId ? 'Volume parse' : 'Parse'} · ${r.endpointName}${r.modalityKey ? ` · ${r.modalityKey}` : ''} · ${Number.isNaN(when.getTime()) ? r.time : when.toLocaleString()}`;
+  const summary = `${r.kind === 'recognition' ? l10n.t('Recognition') : r.volumeId ? l10n.t('Volume parse') : l10n.t('Parse')} · ${r.endpointName}${r.modalityKey ? ` · ${r.modalityKey}` : ''} · ${Number.isNaN(when.getTime()) ? r.time : when.toLocaleString()}`;
   results.setThresholdEnabled(r.kind !== 'recognition');
   results.setBanner(
-    demo ? 'Reference annotations from the demo endpoint (not model output)' : undefined,
+    demo ? l10n.t('Reference annotations from the demo endpoint (not model output)') : undefined,
     summary,
   );
   attachOverlay();
@@ -703,9 +736,15 @@ function startRun(): void {
   if (image?.plane && !image.plane.acquired) {
     runPanel.showError(
       {
-        message: `Parsing runs on the slices as acquired (${image.plane.planes[0]}), not on a ${image.plane.name} reformat: switch back to the ${image.plane.planes[0]} plane (${image.plane.planes[0][0].toUpperCase()}) to run, or use Run on volume.`,
+        message: l10n.t(
+          'Parsing runs on the slices as acquired ({0}), not on a {1} reformat: switch back to the {2} plane ({3}) to run, or use Run on volume.',
+          image.plane.planes[0],
+          image.plane.name,
+          image.plane.planes[0],
+          image.plane.planes[0][0].toUpperCase(),
+        ),
       },
-      'Not on a reformat',
+      l10n.t('Not on a reformat'),
     );
     return;
   }
@@ -750,9 +789,9 @@ function startVolumeRun(mode: VolumeMode, range: [number, number] | undefined): 
 function refreshVolumeRun(): void {
   const hasPrompts = (picker?.current.selection.length ?? 0) > 0;
   const why = !endpoint?.canSend
-    ? (endpoint?.reason ?? 'No endpoint can be used right now.')
+    ? (endpoint?.reason ?? l10n.t('No endpoint can be used right now.'))
     : !hasPrompts
-      ? 'Choose at least one target to parse the volume.'
+      ? l10n.t('Choose at least one target to parse the volume.')
       : '';
   volumePanel.setCanRun(!!endpoint?.canSend && hasPrompts && run.phase === 'idle', why);
 }
@@ -782,8 +821,13 @@ function suggestionNote(img: ViewerImage, restored: boolean): string {
   const s = img.suggestion;
   if (restored || !s.source || s.source === 'file') return '';
   const where = `${picker?.current.modality ?? s.modality} · ${picker?.current.site ?? s.site}`;
-  if (s.source === 'remembered') return `Your earlier choice for this file: ${where}.`;
-  return `Guessed from the image: ${where} (${confidenceWords(s.confidence ?? 0)}; ${s.reason ?? 'no detail'}). Not right? Pick the modality and site: this file opens with your choice next time.`;
+  if (s.source === 'remembered') return l10n.t('Your earlier choice for this file: {0}.', where);
+  return l10n.t(
+    'Guessed from the image: {0} ({1}; {2}). Not right? Pick the modality and site: this file opens with your choice next time.',
+    where,
+    confidenceWords(s.confidence ?? 0),
+    s.reason ?? l10n.t('no detail'),
+  );
 }
 
 function onPickerChange(v: PickerValue, why: 'modality' | 'site' | 'selection' | 'ctWindow'): void {
@@ -791,7 +835,7 @@ function onPickerChange(v: PickerValue, why: 'modality' | 'site' | 'selection' |
   if (why === 'modality' || why === 'site') {
     post({ type: 'rememberModality', modality: v.modality, site: v.site });
     picker?.setSuggestionNote(
-      `Your choice for this file: ${v.modality} · ${v.site} (remembered for next time).`,
+      l10n.t('Your choice for this file: {0} · {1} (remembered for next time).', v.modality, v.site),
     );
   }
   if (why === 'modality')
@@ -861,7 +905,8 @@ function handle(m: HostMessage): void {
         setRun({
           type: 'finished',
           runId: m.runId,
-          message: `Done: the volume, ${n} target${n === 1 ? '' : 's'}.`,
+          message:
+            n === 1 ? l10n.t('Done: the volume, 1 target.') : l10n.t('Done: the volume, {0} targets.', n),
         });
       }
       updateLegend();
@@ -888,7 +933,12 @@ function handle(m: HostMessage): void {
       setRun({
         type: 'finished',
         runId: m.runId,
-        message: `Done: ${m.result.kind === 'recognition' ? `${m.result.labels?.length ?? 0} objects labelled` : `${m.result.targets.length} target${m.result.targets.length === 1 ? '' : 's'}`}.`,
+        message:
+          m.result.kind === 'recognition'
+            ? l10n.t('Done: {0} objects labelled.', m.result.labels?.length ?? 0)
+            : m.result.targets.length === 1
+              ? l10n.t('Done: 1 target.')
+              : l10n.t('Done: {0} targets.', m.result.targets.length),
       });
       showResult(m.result);
       revealResults = true;
@@ -897,10 +947,10 @@ function handle(m: HostMessage): void {
       if (m.runId !== run.runId) return;
       // A run the user cancelled is not a failure: say so plainly, without the error box.
       if (m.cancelled) {
-        setRun({ type: 'finished', runId: m.runId, message: m.error.message || 'Cancelled.' });
+        setRun({ type: 'finished', runId: m.runId, message: m.error.message || l10n.t('Cancelled.') });
         break;
       }
-      setRun({ type: 'finished', runId: m.runId, message: 'The run did not finish.' });
+      setRun({ type: 'finished', runId: m.runId, message: l10n.t('The run did not finish.') });
       runPanel.showError(m.error);
       break;
     case 'showResult':
@@ -913,11 +963,14 @@ function handle(m: HostMessage): void {
     case 'exported':
       runPanel.setRun({
         ...run,
-        message: `Exported ${m.files.length} file${m.files.length === 1 ? '' : 's'} to ${m.folder}.`,
+        message:
+          m.files.length === 1
+            ? l10n.t('Exported 1 file to {0}.', m.folder)
+            : l10n.t('Exported {0} files to {1}.', m.files.length, m.folder),
       });
       break;
     case 'exportError':
-      runPanel.showError(m.error, 'Export failed');
+      runPanel.showError(m.error, l10n.t('Export failed'));
       break;
     case 'requestScreenshot':
       stage

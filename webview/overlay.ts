@@ -8,6 +8,7 @@
 import { LabelCompositor, type DirtyRect } from './compositor';
 import { hexToRgb, type Rgb } from './palette';
 import { labelColors, minByteFor, prepareLayer, type MaskLayer } from './layers';
+import * as l10n from '@vscode/l10n';
 
 export interface OverlayParams {
   threshold: number;
@@ -29,7 +30,7 @@ class Layer {
     this.canvas.className = `layer ${className}`;
     this.canvas.setAttribute('aria-hidden', 'true');
     const ctx = this.canvas.getContext('2d');
-    if (!ctx) throw new Error('Canvas 2D is not available.');
+    if (!ctx) throw new Error(l10n.t('Canvas 2D is not available.'));
     this.ctx = ctx;
     this.data = ctx.createImageData(width, height);
     this.px = new Uint32Array(this.data.data.buffer);

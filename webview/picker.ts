@@ -21,6 +21,7 @@ import {
   slug,
   toggleTarget,
 } from './prompts';
+import * as l10n from '@vscode/l10n';
 
 export interface PickerValue {
   modality: string;
@@ -58,20 +59,25 @@ export class Picker {
     this.value = { ...initial, selection: [...initial.selection] };
     this.modalitySelect = this.select(
       'modality-select',
-      'Modality',
+      l10n.t('Modality'),
       CATALOGUE_MODALITIES,
       this.value.modality,
     );
     this.modalitySelect.addEventListener('change', () => this.setModality(this.modalitySelect.value));
-    this.siteSelect = this.select('site-select', 'Site', sitesFor(this.value.modality), this.value.site);
+    this.siteSelect = this.select(
+      'site-select',
+      l10n.t('Site'),
+      sitesFor(this.value.modality),
+      this.value.site,
+    );
     const firstSite = this.siteSelect;
     firstSite.addEventListener('change', () => this.setSite(firstSite.value));
     this.ctSelect = this.ctWindowSelect();
     this.search = el<ValueElement>('vscode-textfield', {
       type: 'search',
       'data-testid': 'prompt-search',
-      label: 'Search all recommended targets',
-      placeholder: 'Search targets…',
+      label: l10n.t('Search all recommended targets'),
+      placeholder: l10n.t('Search targets…'),
       class: 'full',
     });
     this.search.addEventListener('input', () => {
@@ -82,7 +88,7 @@ export class Picker {
     this.list = el('div', { class: 'target-list', role: 'group', 'data-testid': 'picker-list' });
     this.freeText = el<ValueElement>('vscode-textfield', {
       'data-testid': 'free-text-input',
-      label: 'Free-text prompt',
+      label: l10n.t('Free-text prompt'),
       placeholder: freeTextPlaceholder(this.value.modality, this.value.site),
       class: 'grow',
     });
@@ -91,13 +97,13 @@ export class Picker {
     });
     const add = el(
       'vscode-button',
-      { 'data-testid': 'free-text-add', secondary: true, 'aria-label': 'Add free-text prompt' },
-      'Add',
+      { 'data-testid': 'free-text-add', secondary: true, 'aria-label': l10n.t('Add free-text prompt') },
+      l10n.t('Add'),
     );
     add.addEventListener('click', () => this.addFreeText());
     this.chips = el('ul', {
       class: 'chips',
-      'aria-label': 'Selected prompts',
+      'aria-label': l10n.t('Selected prompts'),
       'data-testid': 'selected-prompts',
     });
     this.preview = el('code', { class: 'preview', 'data-testid': 'prompt-preview', id: 'prompt-preview' });
@@ -111,21 +117,26 @@ export class Picker {
     this.ctRow = el(
       'div',
       { class: 'field' },
-      el('label', { class: 'field-label' }, 'CT window (model input)'),
+      el('label', { class: 'field-label' }, l10n.t('CT window (model input)')),
       this.ctSelect,
     );
     this.root = el(
       'section',
       { class: 'picker', 'aria-labelledby': 'picker-heading' },
-      el('h2', { id: 'picker-heading' }, 'Prompts'),
+      el('h2', { id: 'picker-heading' }, l10n.t('Prompts')),
       el(
         'div',
         { class: 'field-row' },
-        el('div', { class: 'field' }, el('label', { class: 'field-label' }, 'Modality'), this.modalitySelect),
+        el(
+          'div',
+          { class: 'field' },
+          el('label', { class: 'field-label' }, l10n.t('Modality')),
+          this.modalitySelect,
+        ),
         el(
           'div',
           { class: 'field', 'data-slot': 'site' },
-          el('label', { class: 'field-label' }, 'Site'),
+          el('label', { class: 'field-label' }, l10n.t('Site')),
           this.siteSelect,
         ),
       ),
@@ -135,7 +146,12 @@ export class Picker {
       this.list,
       el('div', { class: 'inline' }, this.freeText, add),
       this.chips,
-      el('div', { class: 'preview-row' }, el('span', { class: 'field-label' }, 'Will send: '), this.preview),
+      el(
+        'div',
+        { class: 'preview-row' },
+        el('span', { class: 'field-label' }, l10n.t('Will send: ')),
+        this.preview,
+      ),
       this.note,
     );
     this.renderAll();
@@ -216,13 +232,13 @@ export class Picker {
     const follow = ctWindowForSite(this.value.site);
     const s = el<ValueElement>('vscode-single-select', {
       'data-testid': 'ct-window-select',
-      label: 'CT window for the model input',
+      label: l10n.t('CT window for the model input'),
     });
     s.appendChild(
       el(
         'vscode-option',
         { value: '', selected: !this.value.ctWindow },
-        `Follow site${follow ? ` (${follow})` : ''}`,
+        follow ? l10n.t('Follow site ({0})', follow) : l10n.t('Follow site'),
       ),
     );
     for (const w of CT_WINDOWS)
@@ -237,7 +253,7 @@ export class Picker {
   // Options are rebuilt with a fresh element: vscode-single-select reads its options when slotted.
   private replaceSelect(which: 'site' | 'ct'): void {
     if (which === 'site') {
-      const next = this.select('site-select', 'Site', sitesFor(this.value.modality), this.value.site);
+      const next = this.select('site-select', l10n.t('Site'), sitesFor(this.value.modality), this.value.site);
       next.addEventListener('change', () => this.setSite(next.value));
       this.siteSelect.replaceWith(next);
       this.siteSelect = next;
@@ -266,19 +282,23 @@ export class Picker {
     const items: HTMLElement[] = [];
     if (query) {
       const hits = searchCatalogue(query);
-      this.list.setAttribute('aria-label', `Targets matching “${query}”`);
+      this.list.setAttribute('aria-label', l10n.t('Targets matching “{0}”', query));
       for (const hit of hits) {
         const where = hit.places.map((p) => `${p.modality} · ${p.site}`).join(', ');
         items.push(this.item(hit.target, where));
       }
       if (hits.length === 0)
         items.push(
-          el('p', { class: 'muted' }, 'No recommended target matches. Add it as a free-text prompt below.'),
+          el(
+            'p',
+            { class: 'muted' },
+            l10n.t('No recommended target matches. Add it as a free-text prompt below.'),
+          ),
         );
     } else {
       this.list.setAttribute(
         'aria-label',
-        `Recommended targets for ${this.value.modality} · ${this.value.site}`,
+        l10n.t('Recommended targets for {0} · {1}', this.value.modality, this.value.site),
       );
       for (const t of targetsFor(this.value.modality, this.value.site)) items.push(this.item(t));
     }
@@ -307,8 +327,8 @@ export class Picker {
           {
             class: 'chip-remove',
             type: 'button',
-            'aria-label': `Remove ${t}`,
-            title: `Remove ${t}`,
+            'aria-label': l10n.t('Remove {0}', t),
+            title: l10n.t('Remove {0}', t),
             'data-testid': `remove-prompt-${slug(t)}`,
           },
           icon('close'),
@@ -317,7 +337,7 @@ export class Picker {
         return el('li', { class: 'chip' }, el('span', {}, t), remove);
       }),
     );
-    setText(this.preview, sel.length ? previewText(sel) : '(nothing selected)');
+    setText(this.preview, sel.length ? previewText(sel) : l10n.t('(nothing selected)'));
     const note = selectionNote(sel, this.value.modality, this.value.site);
     setText(this.note, note);
     show(this.note, note !== '');

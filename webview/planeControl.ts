@@ -7,12 +7,16 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { ViewerImage } from '../src/shared/protocol';
 import type { PlaneName } from '../src/shared/orientation';
 import { el, replaceChildren, show } from './dom';
+import * as l10n from '@vscode/l10n';
 
 type ButtonElement = HTMLElement & { secondary: boolean };
 
 const KEYS: Record<string, PlaneName> = { a: 'axial', c: 'coronal', s: 'sagittal' };
 
-const title = (name: PlaneName) => name[0].toUpperCase() + name.slice(1);
+/** A plane's name as its button shows it ("Axial"); an unknown one capitalised. */
+const title = (name: PlaneName): string =>
+  ({ axial: l10n.t('Axial'), coronal: l10n.t('Coronal'), sagittal: l10n.t('Sagittal') })[name as string] ??
+  name[0].toUpperCase() + name.slice(1);
 
 export class PlaneControl {
   readonly root: HTMLElement;
@@ -22,7 +26,7 @@ export class PlaneControl {
     this.root = el('div', {
       class: 'tool-group plane-group',
       role: 'group',
-      'aria-label': 'Plane',
+      'aria-label': l10n.t('Plane'),
       'data-testid': 'plane-group',
       hidden: true,
     });
@@ -50,7 +54,9 @@ export class PlaneControl {
     show(this.root, !!plane);
     if (!plane || same) return;
     const buttons = plane.planes.map((name, i) => {
-      const label = `${title(name)}${i === 0 ? ' (acquired)' : ''} (${name[0].toUpperCase()})`;
+      const key = name[0].toUpperCase();
+      const label =
+        i === 0 ? l10n.t('{0} (acquired) ({1})', title(name), key) : l10n.t('{0} ({1})', title(name), key);
       const b = el<ButtonElement>(
         'vscode-button',
         {
@@ -65,6 +71,6 @@ export class PlaneControl {
       b.addEventListener('click', () => name !== this.plane?.name && this.pick(name));
       return b;
     });
-    replaceChildren(this.root, el('span', { class: 'field-label' }, 'Plane'), ...buttons);
+    replaceChildren(this.root, el('span', { class: 'field-label' }, l10n.t('Plane')), ...buttons);
   }
 }

@@ -5,6 +5,7 @@
 import { CATALOGUE_MODALITIES } from '../src/shared/suggestion';
 import { targetDistribution } from '../src/analysis/targetDist';
 import { modalityKeyFor, promptText, sitesFor, targetsFor } from '../src/shared/targets';
+import * as l10n from '@vscode/l10n';
 
 export const MAX_PROMPTS = 64;
 export const MAX_PROMPT_LENGTH = 500;
@@ -32,7 +33,6 @@ export function validityCheckable(target: string, modality: string, site: string
 }
 
 const quoteList = (targets: readonly string[]) => targets.map((t) => `“${t}”`).join(', ');
-const isAre = (n: number) => (n === 1 ? 'is' : 'are');
 
 /**
  * What the picker says about the selection before a run: targets the catalogue does not list
@@ -47,17 +47,67 @@ export function selectionNote(selection: readonly string[], modality: string, si
   if (off.length > 0) {
     const offChecked = off.filter((t) => validityCheckable(t, modality, site));
     parts.push(
-      `${quoteList(off)} ${isAre(off.length)} not in the recommended list for ${modality} · ${site}. You can still run ${off.length === 1 ? 'it' : 'them'}; results may be less reliable.`,
+      off.length === 1
+        ? l10n.t(
+            '{0} is not in the recommended list for {1} · {2}. You can still run it; results may be less reliable.',
+            quoteList(off),
+            modality,
+            site,
+          )
+        : l10n.t(
+            '{0} are not in the recommended list for {1} · {2}. You can still run them; results may be less reliable.',
+            quoteList(off),
+            modality,
+            site,
+          ),
     );
     if (offChecked.length > 0)
       parts.push(
-        `${quoteList(offChecked)} ${offChecked.length === 1 ? 'is' : 'are'} still checked for validity (p-value against the ${modalityKeyFor(modality, site)} reference).`,
+        offChecked.length === 1
+          ? l10n.t(
+              '{0} is still checked for validity (p-value against the {1} reference).',
+              quoteList(offChecked),
+              modalityKeyFor(modality, site) ?? '',
+            )
+          : l10n.t(
+              '{0} are still checked for validity (p-value against the {1} reference).',
+              quoteList(offChecked),
+              modalityKeyFor(modality, site) ?? '',
+            ),
       );
   }
-  if (unchecked.length > 0)
+  if (unchecked.length > 0) {
+    const key = modalityKeyFor(modality, site);
+    const one = unchecked.length === 1;
+    const list = quoteList(unchecked);
     parts.push(
-      `${quoteList(unchecked)} cannot be checked for validity: ${modalityKeyFor(modality, site) ? `the ${modalityKeyFor(modality, site)} reference has no distribution for ${unchecked.length === 1 ? 'it' : 'them'}` : `${modality} · ${site} has no reference distributions`}; ${unchecked.length === 1 ? 'its' : 'their'} legend says “not assessed”.`,
+      key
+        ? one
+          ? l10n.t(
+              '{0} cannot be checked for validity: the {1} reference has no distribution for it; its legend says “not assessed”.',
+              list,
+              key,
+            )
+          : l10n.t(
+              '{0} cannot be checked for validity: the {1} reference has no distribution for them; their legend says “not assessed”.',
+              list,
+              key,
+            )
+        : one
+          ? l10n.t(
+              '{0} cannot be checked for validity: {1} · {2} has no reference distributions; its legend says “not assessed”.',
+              list,
+              modality,
+              site,
+            )
+          : l10n.t(
+              '{0} cannot be checked for validity: {1} · {2} has no reference distributions; their legend says “not assessed”.',
+              list,
+              modality,
+              site,
+            ),
     );
+  }
   return parts.join(' ');
 }
 
@@ -68,7 +118,7 @@ export function selectionNote(selection: readonly string[], modality: string, si
 export function freeTextPlaceholder(modality: string, site: string): string {
   const listed = targetsFor(modality, site);
   const example = listed.reduce<string | undefined>((a, t) => (!a || t.length > a.length ? t : a), undefined);
-  return example ? `Other target, e.g. ${example}` : 'Other target';
+  return example ? l10n.t('Other target, e.g. {0}', example) : l10n.t('Other target');
 }
 
 export interface SearchHit {

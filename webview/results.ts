@@ -10,6 +10,7 @@ import type { MaskStyle } from './layers';
 import { el, replaceChildren, setText, show } from './dom';
 import { describeRow, formatArea, instancesText, statusText, type LegendInput } from './legendModel';
 import { slug } from './prompts';
+import * as l10n from '@vscode/l10n';
 
 export interface LegendRow extends LegendInput {
   color: string;
@@ -64,7 +65,7 @@ export class ResultsPanel {
       step: 0.01,
       id: 'threshold',
       'data-testid': 'threshold-slider',
-      'aria-label': 'Mask probability threshold',
+      'aria-label': l10n.t('Mask probability threshold'),
     });
     this.thresholdOut = el<HTMLOutputElement>('output', { for: 'threshold', class: 'small' });
     this.threshold.addEventListener('input', () => {
@@ -78,7 +79,7 @@ export class ResultsPanel {
       step: 0.05,
       id: 'opacity',
       'data-testid': 'opacity-slider',
-      'aria-label': 'Mask opacity',
+      'aria-label': l10n.t('Mask opacity'),
     });
     this.opacityOut = el<HTMLOutputElement>('output', { for: 'opacity', class: 'small' });
     this.opacity.addEventListener('input', () => {
@@ -88,20 +89,23 @@ export class ResultsPanel {
     this.styleHost = el('span', { class: 'style-host' });
     this.boxes = el<CheckboxElement>('vscode-checkbox', {
       'data-testid': 'boxes-toggle',
-      label: 'Bounding boxes',
+      label: l10n.t('Bounding boxes'),
     });
     this.boxes.addEventListener('change', () => cb.boxes(this.boxes.checked));
     this.compare = el<CheckboxElement>('vscode-checkbox', {
       'data-testid': 'compare-toggle',
-      label: 'Compare with ground truth',
-      title:
+      label: l10n.t('Compare with ground truth'),
+      title: l10n.t(
         'Colour true positive (green), false positive (red) and false negative (blue) pixels against the masks found next to the image',
+      ),
       hidden: true,
     });
     this.compareKey = el(
       'p',
       { class: 'muted small', 'data-testid': 'compare-key', hidden: true },
-      'Green: in both · red: predicted only (false positive) · blue: ground truth only (false negative)',
+      l10n.t(
+        'Green: in both · red: predicted only (false positive) · blue: ground truth only (false negative)',
+      ),
     );
     this.compare.addEventListener('change', () => {
       show(this.compareKey, this.compare.checked);
@@ -110,13 +114,13 @@ export class ResultsPanel {
     this.legend = el('ul', {
       class: 'legend',
       id: LEGEND_ID,
-      'aria-label': 'Legend',
+      'aria-label': l10n.t('Legend'),
       'data-testid': 'legend',
     });
     this.exportButton = el(
       'vscode-button',
       { 'data-testid': 'export-button', icon: 'export', secondary: true },
-      'Export',
+      l10n.t('Export'),
     );
     this.exportButton.addEventListener('click', () => cb.export());
     this.controls = el(
@@ -125,21 +129,21 @@ export class ResultsPanel {
       el(
         'div',
         { class: 'slider-row' },
-        el('label', { for: 'threshold', class: 'field-label' }, 'Threshold'),
+        el('label', { for: 'threshold', class: 'field-label' }, l10n.t('Threshold')),
         this.threshold,
         this.thresholdOut,
       ),
       el(
         'div',
         { class: 'slider-row' },
-        el('label', { for: 'opacity', class: 'field-label' }, 'Opacity'),
+        el('label', { for: 'opacity', class: 'field-label' }, l10n.t('Opacity')),
         this.opacity,
         this.opacityOut,
       ),
       el(
         'div',
         { class: 'inline' },
-        el('span', { class: 'field-label' }, 'Style'),
+        el('span', { class: 'field-label' }, l10n.t('Style')),
         this.styleHost,
         this.boxes,
       ),
@@ -149,12 +153,17 @@ export class ResultsPanel {
     this.empty = el(
       'p',
       { class: 'muted', 'data-testid': 'no-result' },
-      'No result yet. Choose targets and press Run.',
+      l10n.t('No result yet. Choose targets and press Run.'),
     );
     this.root = el(
       'section',
       { class: 'results', 'aria-labelledby': 'results-heading' },
-      el('div', { class: 'heading-row' }, el('h2', { id: 'results-heading' }, 'Results'), this.exportButton),
+      el(
+        'div',
+        { class: 'heading-row' },
+        el('h2', { id: 'results-heading' }, l10n.t('Results')),
+        this.exportButton,
+      ),
       this.banner,
       this.summary,
       this.empty,
@@ -174,12 +183,12 @@ export class ResultsPanel {
       this.style = style;
       const s = el<HTMLElement & { value: string }>('vscode-single-select', {
         'data-testid': 'style-select',
-        label: 'Mask style',
+        label: l10n.t('Mask style'),
       });
       for (const [v, label] of [
-        ['both', 'Fill + outline'],
-        ['fill', 'Fill'],
-        ['outline', 'Outline'],
+        ['both', l10n.t('Fill + outline')],
+        ['fill', l10n.t('Fill')],
+        ['outline', l10n.t('Outline')],
       ] as const)
         s.appendChild(el('vscode-option', { value: v, selected: v === style }, label));
       s.addEventListener('change', () => {
@@ -227,7 +236,7 @@ export class ResultsPanel {
     this.threshold.disabled = !enabled;
     this.threshold.title = enabled
       ? ''
-      : 'Recognition labels are final regions; the threshold applies to parse results.';
+      : l10n.t('Recognition labels are final regions; the threshold applies to parse results.');
   }
 
   setBanner(text: string | undefined, summary: string): void {
@@ -254,15 +263,19 @@ export class ResultsPanel {
           'data-testid': `legend-visibility-${id}`,
           'data-target': r.target,
           label: name,
-          title: `Show or hide ${r.target}`,
+          title: l10n.t('Show or hide {0}', r.target),
         });
         toggle.checked = r.visible;
         toggle.addEventListener('change', () => this.cb.visibility(r.target, toggle.checked));
         const details =
           r.status === 'not-found'
-            ? 'not found'
-            : `${formatArea(r.areaPixels, pixelSpacing)} · ${instancesText(r.instances)}${kind === 'parse' ? ` · ${statusText(r.status, r.pValue)}` : ''}`;
-        const diceText = r.dice === undefined ? '' : `Dice ${r.dice.toFixed(3)} · `;
+            ? l10n.t('not found')
+            : [
+                formatArea(r.areaPixels, pixelSpacing),
+                instancesText(r.instances),
+                ...(kind === 'parse' ? [statusText(r.status, r.pValue)] : []),
+              ].join(' · ');
+        const diceText = r.dice === undefined ? '' : l10n.t('Dice {0} · ', r.dice.toFixed(3));
         const cls = [
           'legend-row',
           r.dimmed ? 'dimmed' : '',
@@ -280,14 +293,14 @@ export class ResultsPanel {
             { class: 'legend-text' },
             toggle,
             r.status === 'likely-absent'
-              ? el('span', { class: 'absent-badge', 'aria-hidden': 'true' }, 'likely absent')
+              ? el('span', { class: 'absent-badge', 'aria-hidden': 'true' }, l10n.t('likely absent'))
               : null,
             el('span', { class: 'legend-details small', 'aria-hidden': 'true' }, diceText + details),
             r.volume
               ? el(
                   'span',
                   { class: 'legend-details legend-volume small', 'data-testid': `legend-volume-${id}` },
-                  `Volume: ${r.volume}`,
+                  l10n.t('Volume: {0}', r.volume),
                 )
               : null,
           ),
@@ -296,7 +309,7 @@ export class ResultsPanel {
             'span',
             { class: 'sr-only' },
             describeRow(r, pixelSpacing) +
-              (r.dice === undefined ? '' : ` Dice against ground truth ${r.dice.toFixed(3)}.`),
+              (r.dice === undefined ? '' : l10n.t(' Dice against ground truth {0}.', r.dice.toFixed(3))),
           ),
         );
       }),
@@ -308,13 +321,13 @@ export class ResultsPanel {
     setText(this.thresholdOut, t.toFixed(2));
     this.threshold.setAttribute(
       'aria-valuetext',
-      `${t.toFixed(2)}: probability above ${t.toFixed(2)} (mask value ≥ ${minByte})`,
+      l10n.t('{0}: probability above {0} (mask value ≥ {1})', t.toFixed(2), minByte),
     );
   }
 
   private showOpacity(o: number): void {
     setText(this.opacityOut, `${Math.round(o * 100)}%`);
-    this.opacity.setAttribute('aria-valuetext', `${Math.round(o * 100)} percent`);
+    this.opacity.setAttribute('aria-valuetext', l10n.t('{0} percent', Math.round(o * 100)));
   }
 }
 

@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import type { EndpointSummary, UserError, WebviewCommand } from '../src/shared/protocol';
 import { el, icon, replaceChildren, setText, show } from './dom';
 import type { RunState } from './state';
+import * as l10n from '@vscode/l10n';
 
 export interface RunPanelCallbacks {
   run(): void;
@@ -33,7 +34,7 @@ export class RunPanel {
     name: '',
     isDemo: false,
     canSend: false,
-    reason: 'Waiting for the extension…',
+    reason: l10n.t('Waiting for the extension…'),
   };
   private hasPrompts = false;
   private recognizeKey?: string;
@@ -47,7 +48,9 @@ export class RunPanel {
       el(
         'span',
         {},
-        'This image is marked as having burned-in annotation: text in the pixels may identify the patient. Remove it before sending the image to an endpoint.',
+        l10n.t(
+          'This image is marked as having burned-in annotation: text in the pixels may identify the patient. Remove it before sending the image to an endpoint.',
+        ),
       ),
     );
     this.notices = el(
@@ -57,32 +60,32 @@ export class RunPanel {
         'div',
         { class: 'notice', role: 'note', 'data-testid': 'research-notice' },
         icon('info'),
-        el('span', {}, 'Research use only — not for clinical use.'),
+        el('span', {}, l10n.t('Research use only — not for clinical use.')),
       ),
       this.burnedIn,
     );
     this.runButton = el<ButtonElement>(
       'vscode-button',
       { 'data-testid': 'run-button', icon: 'play', 'aria-describedby': 'run-reason prompt-preview' },
-      'Run',
+      l10n.t('Run'),
     );
     this.runButton.addEventListener('click', () => !this.runButton.disabled && cb.run());
     this.recognizeButton = el<ButtonElement>(
       'vscode-button',
       { 'data-testid': 'recognize-button', icon: 'search', secondary: true },
-      'Recognize all',
+      l10n.t('Recognize all'),
     );
     this.recognizeButton.addEventListener('click', () => !this.recognizeButton.disabled && cb.recognize());
     this.cancelButton = el<ButtonElement>(
       'vscode-button',
       { 'data-testid': 'cancel-button', icon: 'stop-circle', secondary: true, hidden: true },
-      'Cancel',
+      l10n.t('Cancel'),
     );
     this.cancelButton.addEventListener('click', () => cb.cancel());
     this.reason = el('p', { class: 'reason', id: 'run-reason', 'data-testid': 'run-disabled-reason' });
     this.progress = el('vscode-progress-bar', {
       'data-testid': 'run-progress',
-      'aria-label': 'Run progress',
+      'aria-label': l10n.t('Run progress'),
       hidden: true,
     }) as HTMLElement & { value: number; indeterminate: boolean };
     this.status = el('p', {
@@ -99,7 +102,7 @@ export class RunPanel {
     });
     this.root = el(
       'section',
-      { class: 'run', 'aria-label': 'Run' },
+      { class: 'run', 'aria-label': l10n.t('Run') },
       el('div', { class: 'inline buttons' }, this.runButton, this.recognizeButton, this.cancelButton),
       this.reason,
       this.progress,
@@ -142,7 +145,7 @@ export class RunPanel {
   }
 
   /** An error with what to do next, and a button for it when the host named one. */
-  showError(error: UserError | undefined, title = 'The run failed'): void {
+  showError(error: UserError | undefined, title = l10n.t('The run failed')): void {
     if (!error) {
       replaceChildren(this.errorArea);
       show(this.errorArea, false);
@@ -158,7 +161,11 @@ export class RunPanel {
       b.addEventListener('click', () => this.cb.command(command));
       children.push(b);
     }
-    const logs = el('vscode-button', { 'data-testid': 'error-show-log', secondary: true }, 'Show log');
+    const logs = el(
+      'vscode-button',
+      { 'data-testid': 'error-show-log', secondary: true },
+      l10n.t('Show log'),
+    );
     logs.addEventListener('click', () => this.cb.command('showLog'));
     if (error.action?.command !== 'showLog') children.push(logs);
     replaceChildren(this.errorArea, ...children);
@@ -170,19 +177,21 @@ export class RunPanel {
     const busy = this.run.phase !== 'idle';
     const canSend = this.endpoint.canSend;
     let why = '';
-    if (!canSend) why = this.endpoint.reason || 'No endpoint can be used right now.';
-    else if (!this.hasPrompts) why = 'Choose at least one target or type a prompt to run.';
+    if (!canSend) why = this.endpoint.reason || l10n.t('No endpoint can be used right now.');
+    else if (!this.hasPrompts) why = l10n.t('Choose at least one target or type a prompt to run.');
     setText(this.reason, why);
     show(this.reason, why !== '');
     this.runButton.disabled = busy || !canSend || !this.hasPrompts;
     this.recognizeButton.disabled = busy || !canSend || !this.recognizeKey;
-    const recLabel = this.recognizeKey ? `Recognize all (${this.recognizeKey})` : 'Recognize all';
+    const recLabel = this.recognizeKey
+      ? l10n.t('Recognize all ({0})', this.recognizeKey)
+      : l10n.t('Recognize all');
     setText(this.recognizeButton, recLabel);
     this.recognizeButton.title = this.recognizeKey
-      ? `Find and label every object the model knows for ${this.recognizeKey}`
-      : 'Recognition needs a modality and site with a reference target list';
+      ? l10n.t('Find and label every object the model knows for {0}', this.recognizeKey)
+      : l10n.t('Recognition needs a modality and site with a reference target list');
     show(this.cancelButton, busy);
     this.cancelButton.disabled = this.run.phase === 'cancelling';
-    if (this.endpoint.name) this.runButton.title = canSend ? `Send to ${this.endpoint.name}` : why;
+    if (this.endpoint.name) this.runButton.title = canSend ? l10n.t('Send to {0}', this.endpoint.name) : why;
   }
 }

@@ -36,6 +36,7 @@ import {
 import { isWindowed } from '../src/shared/windowed';
 import { placeLabels } from '../src/shared/labelPlacement';
 import { dragWindow, renderImageRgba, type DisplayWindow } from './windowing';
+import * as l10n from '@vscode/l10n';
 
 export interface StageAnnotations {
   boxes: { x: number; y: number; width: number; height: number; color: string }[];
@@ -118,7 +119,7 @@ export class Stage {
     this.canvas.className = 'stage-canvas';
     host.append(this.layerHost, this.canvas);
     const ctx = this.canvas.getContext('2d');
-    if (!ctx) throw new Error('Canvas 2D is not available.');
+    if (!ctx) throw new Error(l10n.t('Canvas 2D is not available.'));
     this.ctx = ctx;
     new ResizeObserver(() => this.resize()).observe(host);
     this.resize();

@@ -7,6 +7,7 @@ import { VIEWER_ID, type TargetStatus, type ViewerSettings } from '../src/shared
 import type { MaskStyle } from './layers';
 import type { SavedView } from './viewTransform';
 import type { DisplayWindow } from './windowing';
+import * as l10n from '@vscode/l10n';
 
 export interface UiState {
   version: 1;
@@ -274,10 +275,10 @@ export function reduceRun(s: RunState, a: RunAction): RunState {
         kind: a.kind,
         message:
           a.kind === 'recognition'
-            ? 'Recognizing…'
+            ? l10n.t('Recognizing…')
             : a.kind === 'volume'
-              ? 'Parsing the volume…'
-              : 'Running…',
+              ? l10n.t('Parsing the volume…')
+              : l10n.t('Running…'),
         progress: 0,
       };
     case 'progress':
@@ -291,7 +292,7 @@ export function reduceRun(s: RunState, a: RunAction): RunState {
             : s.progress,
       };
     case 'cancel':
-      return s.phase === 'running' ? { ...s, phase: 'cancelling', message: 'Cancelling…' } : s;
+      return s.phase === 'running' ? { ...s, phase: 'cancelling', message: l10n.t('Cancelling…') } : s;
     case 'finished':
       if (a.runId !== s.runId) return s;
       return { phase: 'idle', message: a.message };

@@ -10,6 +10,7 @@ import type { ViewerImage } from '../src/shared/protocol';
 import { isWindowed } from '../src/shared/windowed';
 import { el, replaceChildren, setText, show } from './dom';
 import { CT_PRESETS, formatWindowValue, parseWindow, type DisplayWindow } from './windowing';
+import * as l10n from '@vscode/l10n';
 
 export interface ToolbarCallbacks {
   zoomIn(): void;
@@ -59,8 +60,8 @@ export class Toolbar {
         inputmode: 'decimal',
         spellcheck: 'false',
       });
-    this.lower = field('window-lower', 'Window lower bound');
-    this.upper = field('window-upper', 'Window upper bound');
+    this.lower = field('window-lower', l10n.t('Window lower bound'));
+    this.upper = field('window-upper', l10n.t('Window upper bound'));
     const apply = () => {
       const w = parseWindow(this.lower.value, this.upper.value);
       this.markInvalid(!w);
@@ -70,8 +71,8 @@ export class Toolbar {
     this.upper.addEventListener('change', apply);
     this.windowGroup = el(
       'div',
-      { class: 'tool-group', role: 'group', 'aria-label': 'Window and level' },
-      el('span', { class: 'field-label' }, 'Window'),
+      { class: 'tool-group', role: 'group', 'aria-label': l10n.t('Window and level') },
+      el('span', { class: 'field-label' }, l10n.t('Window')),
       this.presetHost,
       this.lower,
       el('span', { 'aria-hidden': 'true' }, '–'),
@@ -82,14 +83,14 @@ export class Toolbar {
     this.fileName = el('span', { class: 'file-name', 'data-testid': 'file-name' });
     this.root = el(
       'div',
-      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Image tools' },
+      { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Image tools') },
       el(
         'div',
-        { class: 'tool-group', role: 'group', 'aria-label': 'Zoom' },
-        button('zoom-out', 'zoom-out', 'Zoom out (-)', () => cb.zoomOut()),
-        button('zoom-in', 'zoom-in', 'Zoom in (+)', () => cb.zoomIn()),
-        button('zoom-fit', 'screen-full', 'Fit to window (0)', () => cb.fit()),
-        button('zoom-1to1', 'screen-normal', 'Actual size 1:1 (1)', () => cb.actualSize()),
+        { class: 'tool-group', role: 'group', 'aria-label': l10n.t('Zoom') },
+        button('zoom-out', 'zoom-out', l10n.t('Zoom out (-)'), () => cb.zoomOut()),
+        button('zoom-in', 'zoom-in', l10n.t('Zoom in (+)'), () => cb.zoomIn()),
+        button('zoom-fit', 'screen-full', l10n.t('Fit to window (0)'), () => cb.fit()),
+        button('zoom-1to1', 'screen-normal', l10n.t('Actual size 1:1 (1)'), () => cb.actualSize()),
       ),
       this.windowGroup,
       this.sliceGroup,
@@ -106,11 +107,11 @@ export class Toolbar {
     show(this.windowGroup, isWindowed(image));
     if (first) this.buildPresets(image);
     this.showWindow(window);
-    this.buildSlider(this.sliceGroup, 'slice', 'Slice', image.slice, (i) => this.cb.slice(i));
+    this.buildSlider(this.sliceGroup, 'slice', l10n.t('Slice'), image.slice, (i) => this.cb.slice(i));
     this.buildSlider(
       this.frameGroup,
       'frame',
-      image.format === 'nifti' ? 'Time' : 'Frame',
+      image.format === 'nifti' ? l10n.t('Time') : l10n.t('Frame'),
       image.frame,
       (i) => this.cb.frame(i),
     );
@@ -119,7 +120,7 @@ export class Toolbar {
   private markInvalid(bad: boolean): void {
     for (const f of [this.lower, this.upper] as (ValueElement & { invalid: boolean })[]) {
       f.invalid = bad;
-      f.title = bad ? 'Type two numbers, the lower one first' : '';
+      f.title = bad ? l10n.t('Type two numbers, the lower one first') : '';
     }
   }
 
@@ -145,11 +146,11 @@ export class Toolbar {
   private buildPresets(image: ViewerImage): void {
     const s = el<ValueElement>('vscode-single-select', {
       'data-testid': 'window-preset',
-      label: 'Window preset',
+      label: l10n.t('Window preset'),
     });
-    s.appendChild(el('vscode-option', { value: 'default', selected: true }, 'Default'));
-    s.appendChild(el('vscode-option', { value: 'full' }, 'Full range'));
-    s.appendChild(el('vscode-option', { value: 'custom' }, 'Custom'));
+    s.appendChild(el('vscode-option', { value: 'default', selected: true }, l10n.t('Default')));
+    s.appendChild(el('vscode-option', { value: 'full' }, l10n.t('Full range')));
+    s.appendChild(el('vscode-option', { value: 'custom' }, l10n.t('Custom')));
     // HU presets only where the values are HU: a CT the file says is one (not a guess from pixels).
     const isCt =
       ((image.suggestion.modality ?? '').toUpperCase() === 'CT' && image.suggestion.source !== 'image') ||
@@ -229,7 +230,7 @@ export class Toolbar {
     if (wanted !== undefined && wanted !== String(pos.index)) return;
     delete input.dataset.wanted;
     input.value = String(pos.index);
-    input.setAttribute('aria-valuetext', `${label} ${pos.index + 1} of ${pos.count}`);
+    input.setAttribute('aria-valuetext', l10n.t('{0} {1} of {2}', label, pos.index + 1, pos.count));
     setText(host.querySelector('output') as HTMLOutputElement, `${pos.index + 1} / ${pos.count}`);
   }
 }

@@ -3,6 +3,7 @@
  * a choice covers, and how a target's volume figures read in the legend.
  */
 import type { VolumeTargetSummary } from '../src/shared/protocol';
+import * as l10n from '@vscode/l10n';
 
 export type SliceChoice =
   | { kind: 'all' }
@@ -25,12 +26,13 @@ export function sliceRange(
     case 'range': {
       const { first, last } = choice;
       if (!Number.isInteger(first) || !Number.isInteger(last) || first < 1 || last > count || first > last)
-        return { error: `Give slices from 1 to ${count}, the first no later than the last.` };
+        return { error: l10n.t('Give slices from 1 to {0}, the first no later than the last.', count) };
       return { range: [first - 1, last - 1] };
     }
     case 'around': {
       const { n } = choice;
-      if (!Number.isInteger(n) || n < 0) return { error: 'Give how many slices on each side (0 or more).' };
+      if (!Number.isInteger(n) || n < 0)
+        return { error: l10n.t('Give how many slices on each side (0 or more).') };
       return { range: [Math.max(0, current - n), Math.min(count - 1, current + n)] };
     }
     default: {
@@ -43,15 +45,16 @@ export function sliceRange(
 /** "1,234.5 mL" style: two decimals below 10 mL, one below 1000, none above. */
 export function formatMl(ml: number): string {
   const digits = ml < 10 ? 2 : ml < 1000 ? 1 : 0;
+  // l10n-ignore: a unit symbol
   return `${ml.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} mL`;
 }
 
 /** A target's figures over the volume: "412.3 mL · 73,284 voxels · slices 12–44 · 1 component". */
 export function volumeLine(t: VolumeTargetSummary): string {
-  if (t.voxels === 0) return 'not found in the volume';
-  const slices = t.slices ? `slices ${t.slices[0] + 1}–${t.slices[1] + 1}` : '';
-  const components = t.components === 1 ? '1 component' : `${t.components} components`;
-  return [formatMl(t.volumeMl), `${t.voxels.toLocaleString('en-US')} voxels`, slices, components]
+  if (t.voxels === 0) return l10n.t('not found in the volume');
+  const slices = t.slices ? l10n.t('slices {0}–{1}', t.slices[0] + 1, t.slices[1] + 1) : '';
+  const components = t.components === 1 ? l10n.t('1 component') : l10n.t('{0} components', t.components);
+  return [formatMl(t.volumeMl), l10n.t('{0} voxels', t.voxels.toLocaleString('en-US')), slices, components]
     .filter(Boolean)
     .join(' · ');
 }
@@ -59,5 +62,9 @@ export function volumeLine(t: VolumeTargetSummary): string {
 /** "likely absent on 3 slices", or '' when on none. */
 export function likelyAbsentLine(t: VolumeTargetSummary): string {
   const n = t.likelyAbsentSlices;
-  return n === 0 ? '' : `likely absent on ${n} slice${n === 1 ? '' : 's'}`;
+  return n === 0
+    ? ''
+    : n === 1
+      ? l10n.t('likely absent on 1 slice')
+      : l10n.t('likely absent on {0} slices', n);
 }

@@ -12,6 +12,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VolumeMode, VolumeSummary } from '../src/shared/protocol';
 import { el, replaceChildren, setText, show } from './dom';
 import { likelyAbsentLine, sliceRange, volumeLine, type SliceChoice } from './volumeModel';
+import * as l10n from '@vscode/l10n';
 
 export interface VolumePanelCallbacks {
   run(mode: VolumeMode, range: [number, number] | undefined): void;
@@ -22,10 +23,8 @@ type ValueElement = HTMLElement & { value: string };
 type ButtonElement = HTMLElement & { disabled: boolean };
 type CheckboxElement = HTMLElement & { checked: boolean };
 
-const MODE_LABELS: Record<VolumeMode, string> = {
-  slices: 'Slice by slice (2D model)',
-  '3d': 'Whole volume (3D model)',
-};
+const modeLabel = (mode: VolumeMode): string =>
+  mode === '3d' ? l10n.t('Whole volume (3D model)') : l10n.t('Slice by slice (2D model)');
 
 export class VolumePanel {
   readonly root: HTMLElement;
@@ -52,12 +51,12 @@ export class VolumePanel {
     this.modeHost = el('span', { class: 'volume-mode-host' });
     this.which = el<ValueElement>('vscode-single-select', {
       'data-testid': 'volume-slices-select',
-      label: 'Slices to parse',
+      label: l10n.t('Slices to parse'),
     });
     for (const [value, label] of [
-      ['all', 'All slices'],
-      ['range', 'Slices from … to …'],
-      ['around', 'Current slice ± n'],
+      ['all', l10n.t('All slices')],
+      ['range', l10n.t('Slices from … to …')],
+      ['around', l10n.t('Current slice ± n')],
     ] as const)
       this.which.appendChild(el('vscode-option', { value, selected: value === 'all' }, label));
     const field = (testId: string, label: string, value: string) => {
@@ -72,9 +71,9 @@ export class VolumePanel {
       f.value = value;
       return f;
     };
-    this.first = field('volume-first', 'First slice', '1');
-    this.last = field('volume-last', 'Last slice', '1');
-    this.around = field('volume-around', 'Slices on each side', '2');
+    this.first = field('volume-first', l10n.t('First slice'), '1');
+    this.last = field('volume-last', l10n.t('Last slice'), '1');
+    this.around = field('volume-around', l10n.t('Slices on each side'), '2');
     this.rangeFields = el(
       'div',
       { class: 'inline', hidden: true },
@@ -93,21 +92,21 @@ export class VolumePanel {
     this.runButton = el<ButtonElement>(
       'vscode-button',
       { 'data-testid': 'volume-run-button', icon: 'layers', secondary: true },
-      'Run on volume',
+      l10n.t('Run on volume'),
     );
     this.runButton.addEventListener('click', () => !this.runButton.disabled && this.start());
     this.note = el('p', { class: 'reason small', 'data-testid': 'volume-note', role: 'note' });
     this.summary = el('ul', { class: 'volume-summary small', 'data-testid': 'volume-summary', hidden: true });
     this.hide = el<CheckboxElement>('vscode-checkbox', {
       'data-testid': 'volume-hide-absent',
-      label: 'Leave out slices where a target is likely absent',
+      label: l10n.t('Leave out slices where a target is likely absent'),
       hidden: true,
     });
     this.hide.addEventListener('change', () => cb.hideLikelyAbsent(this.hide.checked));
     this.root = el(
       'section',
       { class: 'volume', 'aria-labelledby': 'volume-heading', 'data-testid': 'volume-panel', hidden: true },
-      el('h2', { id: 'volume-heading' }, 'Whole volume'),
+      el('h2', { id: 'volume-heading' }, l10n.t('Whole volume')),
       this.modeHost,
       this.sliceHost,
       el('div', { class: 'inline buttons' }, this.runButton),
@@ -156,8 +155,13 @@ export class VolumePanel {
     this.hide.checked = summary.hideLikelyAbsent;
     const parsed =
       summary.mode === '3d'
-        ? 'Parsed with the 3D model'
-        : `Parsed slices ${summary.range[0] + 1}–${summary.range[1] + 1}${summary.resumed ? ` (${summary.resumed} kept from an earlier run)` : ''}`;
+        ? l10n.t('Parsed with the 3D model')
+        : l10n.t(
+            'Parsed slices {0}–{1}{2}',
+            summary.range[0] + 1,
+            summary.range[1] + 1,
+            summary.resumed ? l10n.t(' ({0} kept from an earlier run)', summary.resumed) : '',
+          );
     replaceChildren(
       this.summary,
       el('li', { class: 'muted' }, `${parsed} · ${summary.endpointName}`),
@@ -177,10 +181,10 @@ export class VolumePanel {
   private buildModes(): void {
     const select = el<ValueElement>('vscode-single-select', {
       'data-testid': 'volume-mode-select',
-      label: 'How to parse the volume',
+      label: l10n.t('How to parse the volume'),
     });
     this.modes.forEach((m, i) =>
-      select.appendChild(el('vscode-option', { value: m, selected: i === 0 }, MODE_LABELS[m])),
+      select.appendChild(el('vscode-option', { value: m, selected: i === 0 }, modeLabel(m))),
     );
     select.addEventListener('change', () => this.refresh());
     this.mode = select;

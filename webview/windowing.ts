@@ -2,6 +2,7 @@
  * Window/level for DICOM and NIfTI display. Display only: the model input window is the host's
  * business (see `ctWindow` in the `run` message), so nothing here is ever sent.
  */
+import * as l10n from '@vscode/l10n';
 export interface DisplayWindow {
   lower: number;
   upper: number;
@@ -16,12 +17,12 @@ export interface WindowPreset {
 
 /** Radiology presets as width/level, stored as [lower, upper] in HU. */
 export const CT_PRESETS: readonly WindowPreset[] = [
-  { id: 'lung', label: 'CT lung (W1500 L−600)', window: { lower: -1350, upper: 150 } },
-  { id: 'abdomen', label: 'CT abdomen (W400 L40)', window: { lower: -160, upper: 240 } },
-  { id: 'liver', label: 'CT liver (W150 L30)', window: { lower: -45, upper: 105 } },
-  { id: 'mediastinum', label: 'CT mediastinum (W350 L50)', window: { lower: -125, upper: 225 } },
-  { id: 'bone', label: 'CT bone (W1800 L400)', window: { lower: -500, upper: 1300 } },
-  { id: 'brain', label: 'CT brain (W80 L40)', window: { lower: 0, upper: 80 } },
+  { id: 'lung', label: l10n.t('CT lung (W1500 L−600)'), window: { lower: -1350, upper: 150 } },
+  { id: 'abdomen', label: l10n.t('CT abdomen (W400 L40)'), window: { lower: -160, upper: 240 } },
+  { id: 'liver', label: l10n.t('CT liver (W150 L30)'), window: { lower: -45, upper: 105 } },
+  { id: 'mediastinum', label: l10n.t('CT mediastinum (W350 L50)'), window: { lower: -125, upper: 225 } },
+  { id: 'bone', label: l10n.t('CT bone (W1800 L400)'), window: { lower: -500, upper: 1300 } },
+  { id: 'brain', label: l10n.t('CT brain (W80 L40)'), window: { lower: 0, upper: 80 } },
 ];
 
 export function widthLevel(w: DisplayWindow): { width: number; level: number } {

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { recognitionTargets } from '../analysis/recognition';
 import {
   cleanStaleTemps,
@@ -395,17 +396,17 @@ export async function runFolderBatch(
 export function progressText(p: BatchProgress): string {
   const alreadyDone = p.skippedBy['already-done'] ?? 0;
   const labels: Record<Exclude<SkipReason, 'already-done'>, string> = {
-    'no-modality': 'without a modality',
-    'no-recognition-list': 'without a recognition list',
-    'burned-in': 'with burned-in annotation',
+    'no-modality': l10n.t('without a modality'),
+    'no-recognition-list': l10n.t('without a recognition list'),
+    'burned-in': l10n.t('with burned-in annotation'),
   };
   const others = (Object.keys(labels) as (keyof typeof labels)[])
     .filter((r) => (p.skippedBy[r] ?? 0) > 0)
     .map((r) => `${p.skippedBy[r]} ${labels[r]}`);
   const otherCount = p.skipped - alreadyDone;
   return (
-    `${p.parsed} parsed, ${alreadyDone} already done, ${p.failed} failed` +
-    (otherCount > 0 ? `, ${otherCount} skipped (${others.join(', ')})` : '')
+    l10n.t('{0} parsed, {1} already done, {2} failed', p.parsed, alreadyDone, p.failed) +
+    (otherCount > 0 ? l10n.t(', {0} skipped ({1})', otherCount, others.join(', ')) : '')
   );
 }
 

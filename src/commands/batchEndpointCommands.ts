@@ -75,9 +75,10 @@ async function batchTarget(endpoints: EndpointManager, args: BatchPrepareArgs): 
   const guess = active.isDemo ? undefined : guessBatchEndpointName(settings);
   if (settings.batchEndpoint) return { ...profileTarget, endpointName: settings.batchEndpoint };
   const name = await vscode.window.showInputBox({
-    title: 'Batch endpoint',
-    prompt:
+    title: vscode.l10n.t('Batch endpoint'),
+    prompt: vscode.l10n.t(
       'Name of the Azure ML batch endpoint that runs MedImageParse (set "batchEndpoint" in the endpoint profile to skip this question)',
+    ),
     value: guess ?? '',
     ignoreFocusOut: true,
   });
@@ -96,7 +97,7 @@ export async function batchPrepareCommand(
           await vscode.window.showOpenDialog({
             canSelectFiles: false,
             canSelectFolders: true,
-            openLabel: 'Prepare for Batch Endpoint',
+            openLabel: vscode.l10n.t('Prepare for Batch Endpoint'),
           })
         )?.[0];
   if (!folder) return undefined;
@@ -107,13 +108,16 @@ export async function batchPrepareCommand(
     const images = await findImages(folder.fsPath);
     if (images.length === 0) {
       void vscode.window.showInformationMessage(
-        `No supported images (DICOM, NIfTI, PNG, JPEG, TIFF, BMP, WebP) below ${folder.fsPath}.`,
+        vscode.l10n.t(
+          'No supported images (DICOM, NIfTI, PNG, JPEG, TIFF, BMP, WebP) below {0}.',
+          folder.fsPath,
+        ),
       );
       return undefined;
     }
     const picked = await pickPrompts(vscode.Uri.file(images[0]), {
       offerRecognition: true,
-      title: `Parse Folder on a Batch Endpoint: ${path.basename(folder.fsPath)}`,
+      title: vscode.l10n.t('Parse Folder on a Batch Endpoint: {0}', path.basename(folder.fsPath)),
     });
     if (!picked) return undefined;
     targets = 'recognize' in picked ? { kind: 'recognition' } : { kind: 'prompts', prompts: picked.prompts };
@@ -121,7 +125,7 @@ export async function batchPrepareCommand(
   const modalityKey =
     args.modalityKey !== undefined ? resolveModalityKey(args.modalityKey) : configuredModalityKey();
   if (args.modalityKey !== undefined && !modalityKey) {
-    void vscode.window.showErrorMessage(`Unknown modality key '${args.modalityKey}'.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t("Unknown modality key '{0}'.", args.modalityKey));
     return undefined;
   }
   const config = vscode.workspace.getConfiguration('medimageparse');
@@ -132,7 +136,10 @@ export async function batchPrepareCommand(
     const outcome = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `MedImageParse: preparing ${path.basename(folder.fsPath)} for a batch endpoint`,
+        title: vscode.l10n.t(
+          'MedImageParse: preparing {0} for a batch endpoint',
+          path.basename(folder.fsPath),
+        ),
         cancellable: true,
       },
       (progress, token) => {
@@ -156,18 +163,24 @@ export async function batchPrepareCommand(
       },
     );
     if (outcome.cancelled) {
-      void vscode.window.showInformationMessage('Batch preparation cancelled: nothing was written.');
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Batch preparation cancelled: nothing was written.'),
+      );
       return { outcome, command: '', azureCli: false };
     }
     for (const p of outcome.notPrepared)
       deps.log.logger.warn(`Batch prepare: ${p.status} ${p.source}: ${p.error}`);
     const command = invokeCommand(target, outcome.outDir);
     const download = downloadCommand(target, outcome.outDir);
-    const prepared = `${outcome.prepared} image(s) in ${outcome.inputFiles.length} input file(s) in ${outcome.outDir}${
+    const prepared = vscode.l10n.t(
+      '{0} image(s) in {1} input file(s) in {2}{3}',
+      outcome.prepared,
+      outcome.inputFiles.length,
+      outcome.outDir,
       outcome.failed + outcome.skipped
-        ? ` (${outcome.failed} failed, ${outcome.skipped} skipped: see the log)`
-        : ''
-    }`;
+        ? vscode.l10n.t(' ({0} failed, {1} skipped: see the log)', outcome.failed, outcome.skipped)
+        : '',
+    );
     deps.log.logger.info(`Batch prepare: ${prepared}. Submit with: ${command} · then: ${download}`);
     const azureCli = await hasAzureMlCli();
     if (azureCli) {
@@ -176,20 +189,29 @@ export async function batchPrepareCommand(
       terminal.show();
       terminal.sendText(command, false);
       void vscode.window.showInformationMessage(
-        `Prepared ${prepared}. The invoke command is in the terminal: check it and press Enter. ` +
-          `When the job is done: ${download}, then "MedImageParse: Import Batch Results…".`,
+        vscode.l10n.t(
+          'Prepared {0}. The invoke command is in the terminal: check it and press Enter. When the job is done: {1}, then "MedImageParse: Import Batch Results…".',
+          prepared,
+          download,
+        ),
       );
     } else {
+      const copyCommand = vscode.l10n.t('Copy Command');
+      const openManifest = vscode.l10n.t('Open Manifest');
       void vscode.window
         .showInformationMessage(
-          `Prepared ${prepared}. Submit it with the Azure CLI (ml extension): ${command} ` +
-            `When the job is done, download its score output (${download}) and run Import Batch Results.`,
-          'Copy Command',
-          'Open Manifest',
+          vscode.l10n.t(
+            'Prepared {0}. Submit it with the Azure CLI (ml extension): {1} When the job is done, download its score output ({2}) and run Import Batch Results.',
+            prepared,
+            command,
+            download,
+          ),
+          copyCommand,
+          openManifest,
         )
         .then(async (action) => {
-          if (action === 'Copy Command') await vscode.env.clipboard.writeText(command);
-          if (action === 'Open Manifest')
+          if (action === copyCommand) await vscode.env.clipboard.writeText(command);
+          if (action === openManifest)
             await vscode.window.showTextDocument(vscode.Uri.file(outcome.manifest));
         });
     }
@@ -212,9 +234,9 @@ export async function batchImportCommand(
           await vscode.window.showOpenDialog({
             canSelectFiles: true,
             canSelectFolders: false,
-            filters: { 'Batch predictions': ['csv'] },
-            openLabel: 'Import predictions.csv',
-            title: 'The predictions.csv of the batch job (named-outputs/score)',
+            filters: { [vscode.l10n.t('Batch predictions')]: ['csv'] },
+            openLabel: vscode.l10n.t('Import predictions.csv'),
+            title: vscode.l10n.t('The predictions.csv of the batch job (named-outputs/score)'),
           })
         )?.[0];
   if (!predictions) return undefined;
@@ -224,9 +246,9 @@ export async function batchImportCommand(
       await vscode.window.showOpenDialog({
         canSelectFiles: true,
         canSelectFolders: false,
-        filters: { Manifest: ['json'] },
-        openLabel: `Use this ${MANIFEST_NAME}`,
-        title: `The ${MANIFEST_NAME} written when the folder was prepared`,
+        filters: { [vscode.l10n.t('Manifest')]: ['json'] },
+        openLabel: vscode.l10n.t('Use this {0}', MANIFEST_NAME),
+        title: vscode.l10n.t('The {0} written when the folder was prepared', MANIFEST_NAME),
       })
     )?.[0]?.fsPath;
   if (!manifest) return undefined;
@@ -237,7 +259,7 @@ export async function batchImportCommand(
     const outcome = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `MedImageParse: importing batch results`,
+        title: vscode.l10n.t('MedImageParse: importing batch results'),
         cancellable: true,
       },
       (progress, token) => {
@@ -268,16 +290,17 @@ export async function batchImportCommand(
       deps.log.logger.warn(`Batch import: predictions.csv line ${u.line}: ${u.problem}`);
     const p = outcome.predictions;
     const summary =
-      `${progressText(outcome)}; ${p.matched} of ${p.read} prediction row(s) matched` +
-      (p.unmatched ? `, ${p.unmatched} unmatched` : '') +
-      (outcome.cancelled ? ' (cancelled: run again to resume)' : '');
+      vscode.l10n.t('{0}; {1} of {2} prediction row(s) matched', progressText(outcome), p.matched, p.read) +
+      (p.unmatched ? vscode.l10n.t(', {0} unmatched', p.unmatched) : '') +
+      (outcome.cancelled ? vscode.l10n.t(' (cancelled: run again to resume)') : '');
     deps.log.logger.info(`Batch import into ${outDir}: ${summary}`);
+    const openSummary = vscode.l10n.t('Open Summary');
     void (
       outcome.failed > 0 || p.unmatched > 0
         ? vscode.window.showWarningMessage
         : vscode.window.showInformationMessage
-    )(`Import Batch Results: ${summary}.`, 'Open Summary').then(async (action) => {
-      if (action === 'Open Summary')
+    )(vscode.l10n.t('Import Batch Results: {0}.', summary), openSummary).then(async (action) => {
+      if (action === openSummary)
         await vscode.window.showTextDocument(vscode.Uri.file(outcome.summaryFiles[0]));
     });
     return outcome;

@@ -26,13 +26,13 @@ async function pickEndpoint(
     .map((e) => ({
       label: e.settings.name,
       description: e.isDemo
-        ? 'built-in, offline: reference annotations of the sample images'
+        ? vscode.l10n.t('built-in, offline: reference annotations of the sample images')
         : e.settings.url,
-      detail: e.isActive ? '$(check) active' : undefined,
+      detail: e.isActive ? `$(check) ${vscode.l10n.t('active')}` : undefined,
     }));
   if (items.length === 0) {
     void vscode.window
-      .showInformationMessage('No endpoints configured yet.', 'Add Endpoint')
+      .showInformationMessage(vscode.l10n.t('No endpoints configured yet.'), vscode.l10n.t('Add Endpoint'))
       .then((a) => a && vscode.commands.executeCommand(Commands.addEndpoint));
     return undefined;
   }
@@ -60,15 +60,16 @@ async function inputKey(manager: EndpointManager, title: string): Promise<string
   return wizardUI
     .inputBox({
       title,
-      prompt: `${warning ? `⚠ ${warning} ` : ''}Paste the primary or secondary key. It is stored only in VS Code's secret storage.`,
+      prompt: `${warning ? `⚠ ${warning} ` : ''}${vscode.l10n.t("Paste the primary or secondary key. It is stored only in VS Code's secret storage.")}`,
       password: true,
-      validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an endpoint key.' : undefined),
+      validateInput: (v) =>
+        v.trim().length < 8 ? vscode.l10n.t('That does not look like an endpoint key.') : undefined,
     })
     .then((key) => key?.trim() || undefined);
 }
 
 async function askKey(manager: EndpointManager, name: string): Promise<boolean> {
-  const key = await inputKey(manager, `Key for endpoint '${name}'`);
+  const key = await inputKey(manager, vscode.l10n.t("Key for endpoint '{0}'", name));
   if (!key) return false;
   await manager.setKey(name, key);
   return true;
@@ -82,7 +83,7 @@ export async function testEndpoint(
   return vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
-      title: `Testing endpoint '${name}'…`,
+      title: vscode.l10n.t("Testing endpoint '{0}'…", name),
       cancellable: true,
     },
     async (_progress, token) => {
@@ -94,18 +95,20 @@ export async function testEndpoint(
         if (!result.ok) throw result.error;
         manager.recordOutcome(name, { ok: true, latencyMs: Math.round(result.latencyMs) });
         void vscode.window.showInformationMessage(
-          `Endpoint '${name}' answered in ${Math.round(result.latencyMs)} ms.`,
+          vscode.l10n.t("Endpoint '{0}' answered in {1} ms.", name, Math.round(result.latencyMs)),
         );
         return true;
       } catch (error) {
         const message = error instanceof Error ? log.redactor.redact(error.message) : String(error);
         manager.recordOutcome(name, { ok: false, message });
         log.logger.error(`Test of endpoint '${name}' failed: ${message}`);
+        const setKey = vscode.l10n.t('Set Key');
+        const showLog = vscode.l10n.t('Show Log');
         const actions =
-          error instanceof EndpointError && error.kind === 'auth' ? ['Set Key', 'Show Log'] : ['Show Log'];
+          error instanceof EndpointError && error.kind === 'auth' ? [setKey, showLog] : [showLog];
         const choice = await vscode.window.showErrorMessage(message, ...actions);
-        if (choice === 'Set Key') await vscode.commands.executeCommand(Commands.setEndpointKey, name);
-        if (choice === 'Show Log') log.channel.show(true);
+        if (choice === setKey) await vscode.commands.executeCommand(Commands.setEndpointKey, name);
+        if (choice === showLog) log.channel.show(true);
         return false;
       }
     },
@@ -125,22 +128,26 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
       if (key) await manager.setKey(endpoint.name, key);
       else if (endpoint.auth === 'key') {
         void vscode.window.showWarningMessage(
-          `Endpoint '${endpoint.name}' was added without a key. Set it with "MedImageParse: Set Endpoint Key…".`,
+          vscode.l10n.t(
+            'Endpoint \'{0}\' was added without a key. Set it with "MedImageParse: Set Endpoint Key…".',
+            endpoint.name,
+          ),
         );
       }
       await manager.setActive(endpoint.name);
       const choice = await vscode.window.showInformationMessage(
-        `Endpoint '${endpoint.name}' added and selected.`,
-        'Test Now',
+        vscode.l10n.t("Endpoint '{0}' added and selected.", endpoint.name),
+        vscode.l10n.t('Test Now'),
       );
       if (choice) await testEndpoint(manager, log, endpoint.name);
     }),
     vscode.commands.registerCommand(Commands.selectEndpoint, async (arg?: unknown) => {
       const name =
-        nameFrom(arg) ?? (await pickEndpoint(manager, 'Select the endpoint MedImageParse sends to', true));
+        nameFrom(arg) ??
+        (await pickEndpoint(manager, vscode.l10n.t('Select the endpoint MedImageParse sends to'), true));
       if (!name) return;
       if (!manager.get(name)) {
-        void vscode.window.showErrorMessage(`There is no endpoint named '${name}'.`);
+        void vscode.window.showErrorMessage(vscode.l10n.t("There is no endpoint named '{0}'.", name));
         return;
       }
       await manager.setActive(name);
@@ -150,18 +157,25 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
       return testEndpoint(manager, log, name);
     }),
     vscode.commands.registerCommand(Commands.setEndpointKey, async (arg?: unknown) => {
-      const name = nameFrom(arg) ?? (await pickEndpoint(manager, 'Set the key of which endpoint?', false));
+      const name =
+        nameFrom(arg) ??
+        (await pickEndpoint(manager, vscode.l10n.t('Set the key of which endpoint?'), false));
       if (!name) return;
       if (await askKey(manager, name))
-        void vscode.window.showInformationMessage(`Key for '${name}' saved in secret storage.`);
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t("Key for '{0}' saved in secret storage.", name),
+        );
     }),
     vscode.commands.registerCommand(Commands.signIn, async (arg?: unknown) => {
-      const name = nameFrom(arg) ?? (await pickEndpoint(manager, 'Sign in for which endpoint?', false));
+      const name =
+        nameFrom(arg) ?? (await pickEndpoint(manager, vscode.l10n.t('Sign in for which endpoint?'), false));
       const entry = name ? manager.get(name) : undefined;
       if (!entry) return;
       try {
         await manager.entraToken(entry.settings, true);
-        void vscode.window.showInformationMessage(`Signed in for endpoint '${entry.settings.name}'.`);
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t("Signed in for endpoint '{0}'.", entry.settings.name),
+        );
       } catch (error) {
         void vscode.window.showErrorMessage(
           log.redactor.redact(error instanceof Error ? error.message : String(error)),
@@ -169,7 +183,8 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
       }
     }),
     vscode.commands.registerCommand(Commands.editEndpoint, async (arg?: unknown) => {
-      const name = nameFrom(arg) ?? (await pickEndpoint(manager, 'Edit which endpoint?', false));
+      const name =
+        nameFrom(arg) ?? (await pickEndpoint(manager, vscode.l10n.t('Edit which endpoint?'), false));
       const entry = name ? manager.get(name) : undefined;
       if (!entry || entry.isDemo) return;
       const updated = await runEndpointWizard(wizardUI, {
@@ -179,28 +194,33 @@ export function registerEndpointCommands(manager: EndpointManager, log: Extensio
       if (updated) await manager.save(updated.endpoint, entry.settings.name);
     }),
     vscode.commands.registerCommand(Commands.removeEndpoint, async (arg?: unknown) => {
-      const name = nameFrom(arg) ?? (await pickEndpoint(manager, 'Remove which endpoint?', false));
+      const name =
+        nameFrom(arg) ?? (await pickEndpoint(manager, vscode.l10n.t('Remove which endpoint?'), false));
       if (!name || name === DEMO_ENDPOINT_NAME) return;
+      const remove = vscode.l10n.t('Remove');
       const confirm = await vscode.window.showWarningMessage(
-        `Remove endpoint '${name}' and its stored key?`,
+        vscode.l10n.t("Remove endpoint '{0}' and its stored key?", name),
         { modal: true },
-        'Remove',
+        remove,
       );
-      if (confirm === 'Remove') await manager.remove(name);
+      if (confirm === remove) await manager.remove(name);
     }),
     vscode.commands.registerCommand(Commands.manageEndpoints, async () => {
       const active = manager.active();
       const items = [
-        { label: '$(check) Select Active Endpoint…', command: Commands.selectEndpoint },
-        { label: '$(add) Add Endpoint…', command: Commands.addEndpoint },
-        { label: `$(debug-start) Test '${active.settings.name}'`, command: Commands.testEndpoint },
-        { label: '$(key) Set Endpoint Key…', command: Commands.setEndpointKey },
-        { label: '$(edit) Edit Endpoint…', command: Commands.editEndpoint },
-        { label: '$(trash) Remove Endpoint…', command: Commands.removeEndpoint },
-        { label: '$(output) Show Log', command: Commands.showLog },
+        { label: `$(check) ${vscode.l10n.t('Select Active Endpoint…')}`, command: Commands.selectEndpoint },
+        { label: `$(add) ${vscode.l10n.t('Add Endpoint…')}`, command: Commands.addEndpoint },
+        {
+          label: `$(debug-start) ${vscode.l10n.t("Test '{0}'", active.settings.name)}`,
+          command: Commands.testEndpoint,
+        },
+        { label: `$(key) ${vscode.l10n.t('Set Endpoint Key…')}`, command: Commands.setEndpointKey },
+        { label: `$(edit) ${vscode.l10n.t('Edit Endpoint…')}`, command: Commands.editEndpoint },
+        { label: `$(trash) ${vscode.l10n.t('Remove Endpoint…')}`, command: Commands.removeEndpoint },
+        { label: `$(output) ${vscode.l10n.t('Show Log')}`, command: Commands.showLog },
       ];
       const pick = await vscode.window.showQuickPick(items, {
-        placeHolder: `Active endpoint: ${active.settings.name}`,
+        placeHolder: vscode.l10n.t('Active endpoint: {0}', active.settings.name),
       });
       if (pick) await vscode.commands.executeCommand(pick.command);
     }),
@@ -226,14 +246,19 @@ export function createEndpointStatusBar(
     vscode.StatusBarAlignment.Right,
     100,
   );
-  item.name = 'MedImageParse Endpoint';
+  item.name = vscode.l10n.t('MedImageParse Endpoint');
   item.command = Commands.selectEndpoint;
   const update = () => {
     const active = manager.active();
     const blocked = manager.sendBlockedReason();
     item.text = `$(${blocked ? 'lock' : 'cloud'}) ${active.settings.name}`;
     item.tooltip = new vscode.MarkdownString(
-      `**MedImageParse endpoint:** ${active.settings.name}${active.isDemo ? ' (offline demo: reference annotations)' : ''}\n\n${blocked ?? 'Click to switch endpoints.'}`,
+      vscode.l10n.t(
+        '**MedImageParse endpoint:** {0}{1}\n\n{2}',
+        active.settings.name,
+        active.isDemo ? vscode.l10n.t(' (offline demo: reference annotations)') : '',
+        blocked ?? vscode.l10n.t('Click to switch endpoints.'),
+      ),
     );
     if (viewers.all().length > 0 || manager.list().some((e) => !e.isDemo)) item.show();
     else item.hide();

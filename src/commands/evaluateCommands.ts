@@ -31,7 +31,7 @@ async function freeOutDir(folder: string): Promise<string> {
     const dir = path.join(folder, n === 1 ? EVALUATION_FOLDER : `${EVALUATION_FOLDER}-${n}`);
     if (!(await fs.stat(dir).catch(() => undefined))) return dir;
   }
-  throw new Error(`${folder}: too many evaluation folders`);
+  throw new Error(vscode.l10n.t('{0}: too many evaluation folders', folder));
 }
 
 /**
@@ -41,7 +41,7 @@ async function freeOutDir(folder: string): Promise<string> {
 export function showEvaluationReport(written: WrittenEvaluation): vscode.WebviewPanel {
   const panel = vscode.window.createWebviewPanel(
     ViewTypes.evaluationReport,
-    `Evaluation: ${path.basename(written.summary.pred)}`,
+    vscode.l10n.t('Evaluation: {0}', path.basename(written.summary.pred)),
     vscode.ViewColumn.Active,
     { enableScripts: false, localResourceRoots: [] },
   );
@@ -63,8 +63,8 @@ export function registerEvaluateCommands(deps: { log: ExtensionLog }): vscode.Di
                 await vscode.window.showOpenDialog({
                   canSelectFiles: false,
                   canSelectFolders: true,
-                  title: 'Evaluate: the folder of results (or predicted masks)',
-                  openLabel: 'Use These Predictions',
+                  title: vscode.l10n.t('Evaluate: the folder of results (or predicted masks)'),
+                  openLabel: vscode.l10n.t('Use These Predictions'),
                 })
               )?.[0];
         if (!pred) return undefined;
@@ -75,8 +75,11 @@ export function registerEvaluateCommands(deps: { log: ExtensionLog }): vscode.Di
               canSelectFiles: false,
               canSelectFolders: true,
               defaultUri: vscode.Uri.file(path.dirname(pred.fsPath)),
-              title: `Evaluate ${path.basename(pred.fsPath)}: the ground-truth folder (masks <image>_<target>.png, NIfTI label volumes)`,
-              openLabel: 'Use This Ground Truth',
+              title: vscode.l10n.t(
+                'Evaluate {0}: the ground-truth folder (masks <image>_<target>.png, NIfTI label volumes)',
+                path.basename(pred.fsPath),
+              ),
+              openLabel: vscode.l10n.t('Use This Ground Truth'),
             })
           )?.[0];
         if (!truth) return undefined;
@@ -84,7 +87,11 @@ export function registerEvaluateCommands(deps: { log: ExtensionLog }): vscode.Di
           const written = await vscode.window.withProgress(
             {
               location: vscode.ProgressLocation.Notification,
-              title: `MedImageParse: evaluating ${path.basename(pred.fsPath)} against ${path.basename(truth.fsPath)}`,
+              title: vscode.l10n.t(
+                'MedImageParse: evaluating {0} against {1}',
+                path.basename(pred.fsPath),
+                path.basename(truth.fsPath),
+              ),
               cancellable: true,
             },
             async (progress, token) => {
@@ -95,7 +102,7 @@ export function registerEvaluateCommands(deps: { log: ExtensionLog }): vscode.Di
                 signal: abort.signal,
                 onProgress: (done, total) => {
                   progress.report({
-                    message: `${done}/${total} images`,
+                    message: vscode.l10n.t('{0}/{1} images', done, total),
                     increment: ((done - last) / total) * 100,
                   });
                   last = done;
@@ -116,21 +123,30 @@ export function registerEvaluateCommands(deps: { log: ExtensionLog }): vscode.Di
           );
           showEvaluationReport(written);
           const dice = s.overall.metrics.dice;
+          const openMetrics = vscode.l10n.t('Open metrics.csv');
+          const revealFolder = vscode.l10n.t('Reveal Folder');
           void vscode.window
             .showInformationMessage(
-              `Evaluation: ${s.pairs} pair(s)${dice.n ? `, Dice median ${dice.median!.toFixed(3)}` : ''}${s.skipped.length ? `, ${s.skipped.length} not scored` : ''}.`,
-              'Open metrics.csv',
-              'Reveal Folder',
+              vscode.l10n.t(
+                'Evaluation: {0} pair(s){1}{2}.',
+                s.pairs,
+                dice.n ? vscode.l10n.t(', Dice median {0}', dice.median!.toFixed(3)) : '',
+                s.skipped.length ? vscode.l10n.t(', {0} not scored', s.skipped.length) : '',
+              ),
+              openMetrics,
+              revealFolder,
             )
             .then((action) => {
-              if (action === 'Open metrics.csv')
+              if (action === openMetrics)
                 void vscode.window.showTextDocument(vscode.Uri.file(path.join(written.dir, 'metrics.csv')));
-              if (action === 'Reveal Folder')
+              if (action === revealFolder)
                 void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(written.dir));
             });
           return written;
         } catch (error) {
-          void vscode.window.showErrorMessage(`Evaluation: ${toUserError(error, deps.log.redactor).message}`);
+          void vscode.window.showErrorMessage(
+            vscode.l10n.t('Evaluation: {0}', toUserError(error, deps.log.redactor).message),
+          );
           return undefined;
         }
       },

@@ -84,7 +84,7 @@ export function registerFolderCommands(deps: {
               await vscode.window.showOpenDialog({
                 canSelectFiles: false,
                 canSelectFolders: true,
-                openLabel: 'Parse Folder',
+                openLabel: vscode.l10n.t('Parse Folder'),
               })
             )?.[0];
       if (!folder) return;
@@ -96,13 +96,16 @@ export function registerFolderCommands(deps: {
       const images = await findImages(folder.fsPath);
       if (images.length === 0) {
         void vscode.window.showInformationMessage(
-          `No supported images (DICOM, NIfTI, PNG, JPEG, TIFF, BMP, WebP) below ${folder.fsPath}.`,
+          vscode.l10n.t(
+            'No supported images (DICOM, NIfTI, PNG, JPEG, TIFF, BMP, WebP) below {0}.',
+            folder.fsPath,
+          ),
         );
         return;
       }
       const picked = await pickPrompts(vscode.Uri.file(images[0]), {
         offerRecognition: true,
-        title: `Parse Folder ${path.basename(folder.fsPath)}`,
+        title: vscode.l10n.t('Parse Folder {0}', path.basename(folder.fsPath)),
         memory: deps.runner.modalities,
       });
       if (!picked) return;
@@ -120,7 +123,11 @@ export function registerFolderCommands(deps: {
         const outcome = await vscode.window.withProgress(
           {
             location: vscode.ProgressLocation.Notification,
-            title: `MedImageParse: parsing ${images.length} images in ${path.basename(folder.fsPath)}`,
+            title: vscode.l10n.t(
+              'MedImageParse: parsing {0} images in {1}',
+              images.length,
+              path.basename(folder.fsPath),
+            ),
             cancellable: true,
           },
           (progress, token) =>
@@ -128,20 +135,22 @@ export function registerFolderCommands(deps: {
               progress.report({ message, increment }),
             ),
         );
-        const summary = `${progressText(outcome)}${outcome.cancelled ? ' (cancelled: run again to resume)' : ''}.`;
+        const summary = `${progressText(outcome)}${outcome.cancelled ? vscode.l10n.t(' (cancelled: run again to resume)') : ''}.`;
         deps.log.logger.info(`Folder ${folder.fsPath}: ${summary}`);
+        const openSummary = vscode.l10n.t('Open Summary');
+        const setModality = vscode.l10n.t('Set Folder Modality');
         const actions = [
-          'Open Summary',
-          ...(outcome.skipped > (outcome.skippedBy['already-done'] ?? 0) ? ['Set Folder Modality'] : []),
+          openSummary,
+          ...(outcome.skipped > (outcome.skippedBy['already-done'] ?? 0) ? [setModality] : []),
         ];
         const action = await (
           outcome.failed > 0 || actions.length > 1
             ? vscode.window.showWarningMessage
             : vscode.window.showInformationMessage
-        )(`Parse Folder: ${summary}`, ...actions);
-        if (action === 'Open Summary')
+        )(vscode.l10n.t('Parse Folder: {0}', summary), ...actions);
+        if (action === openSummary)
           await vscode.window.showTextDocument(vscode.Uri.file(outcome.summaryFiles[0]));
-        if (action === 'Set Folder Modality')
+        if (action === setModality)
           await vscode.commands.executeCommand(
             'workbench.action.openSettings',
             'medimageparse.batch.modality',

@@ -52,7 +52,7 @@ export function registerHistoryCommands({
         const record = await history.loadVolume(entry.id);
         if (!record) {
           void vscode.window.showErrorMessage(
-            'That volume result is no longer in the history store; run the volume again.',
+            vscode.l10n.t('That volume result is no longer in the history store; run the volume again.'),
           );
           return;
         }
@@ -68,7 +68,7 @@ export function registerHistoryCommands({
       const result = id ? await history.load(id) : undefined;
       if (!entry || !result) {
         void vscode.window.showErrorMessage(
-          'That result is no longer in the history store; run the parse again.',
+          vscode.l10n.t('That result is no longer in the history store; run the parse again.'),
         );
         return;
       }
@@ -79,7 +79,7 @@ export function registerHistoryCommands({
       const entry = id ? await history.get(id) : undefined;
       if (!entry?.exportFolder) {
         void vscode.window.showInformationMessage(
-          'This result has not been exported yet: open it and choose Export in the viewer.',
+          vscode.l10n.t('This result has not been exported yet: open it and choose Export in the viewer.'),
         );
         return;
       }
@@ -96,7 +96,7 @@ export function registerHistoryCommands({
           await vscode.window.withProgress(
             {
               location: vscode.ProgressLocation.Notification,
-              title: `MedImageParse: running the volume again on ${entry.file}`,
+              title: vscode.l10n.t('MedImageParse: running the volume again on {0}', entry.file),
               cancellable: true,
             },
             (progress, token) => {
@@ -128,7 +128,7 @@ export function registerHistoryCommands({
         const result = await vscode.window.withProgress(
           {
             location: vscode.ProgressLocation.Notification,
-            title: `MedImageParse: running again on ${entry.file}`,
+            title: vscode.l10n.t('MedImageParse: running again on {0}', entry.file),
             cancellable: true,
           },
           (_p, token) => {
@@ -165,22 +165,24 @@ export function registerHistoryCommands({
       const id = idFrom(arg);
       const entry = id ? await history.get(id) : undefined;
       if (!id || !entry) return;
+      const del = vscode.l10n.t('Delete');
       const confirm = await vscode.window.showWarningMessage(
-        `Delete this result of ${entry.file} from the history?`,
-        { modal: true, detail: 'Exported files are kept.' },
-        'Delete',
+        vscode.l10n.t('Delete this result of {0} from the history?', entry.file),
+        { modal: true, detail: vscode.l10n.t('Exported files are kept.') },
+        del,
       );
-      if (confirm !== 'Delete') return;
+      if (confirm !== del) return;
       await history.delete(id);
       historyView.refresh();
     }),
     vscode.commands.registerCommand(Commands.historyClear, async () => {
+      const clear = vscode.l10n.t('Clear');
       const confirm = await vscode.window.showWarningMessage(
-        'Clear the MedImageParse history of this workspace?',
-        { modal: true, detail: 'Exported files are kept.' },
-        'Clear',
+        vscode.l10n.t('Clear the MedImageParse history of this workspace?'),
+        { modal: true, detail: vscode.l10n.t('Exported files are kept.') },
+        clear,
       );
-      if (confirm !== 'Clear') return;
+      if (confirm !== clear) return;
       await history.clear();
       historyView.refresh();
     }),
@@ -190,8 +192,10 @@ export function registerHistoryCommands({
       if (!viewer) {
         void vscode.window
           .showInformationMessage(
-            'Open an image in the MedImageParse viewer first; then targets chosen here are added to its prompts.',
-            'Open Image…',
+            vscode.l10n.t(
+              'Open an image in the MedImageParse viewer first; then targets chosen here are added to its prompts.',
+            ),
+            vscode.l10n.t('Open Image…'),
           )
           .then((c) => c && vscode.commands.executeCommand(Commands.openViewer));
         return;
@@ -204,7 +208,9 @@ export function registerHistoryCommands({
       const viewer = viewers.active();
       if (!key) return;
       if (!viewer) {
-        void vscode.window.showInformationMessage('Open an image in the MedImageParse viewer first.');
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('Open an image in the MedImageParse viewer first.'),
+        );
         return;
       }
       viewer.webviewPanel.reveal();
@@ -212,7 +218,7 @@ export function registerHistoryCommands({
         const result = await vscode.window.withProgress(
           {
             location: vscode.ProgressLocation.Notification,
-            title: `MedImageParse: recognize all (${key})`,
+            title: vscode.l10n.t('MedImageParse: recognize all ({0})', key),
             cancellable: true,
           },
           (_p, token) => {

@@ -30,9 +30,21 @@ export async function targetFiles(clicked?: unknown, selected?: unknown): Promis
   if (tab?.uri && tab.uri.scheme === 'file' && IMAGE_FILE.test(tab.uri.fsPath)) return [tab.uri];
   const picked = await vscode.window.showOpenDialog({
     canSelectMany: true,
-    openLabel: 'Open',
+    openLabel: vscode.l10n.t('Open'),
     filters: {
-      'Biomedical images': ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'dcm', 'dicom', 'nii', 'gz'],
+      [vscode.l10n.t('Biomedical images')]: [
+        'png',
+        'jpg',
+        'jpeg',
+        'tif',
+        'tiff',
+        'bmp',
+        'webp',
+        'dcm',
+        'dicom',
+        'nii',
+        'gz',
+      ],
     },
   });
   return picked ?? [];
@@ -62,10 +74,10 @@ async function suggestionForFile(
     const firm = s.source !== 'image' || (s.confidence ?? 0) >= FIRM_GUESS;
     const how =
       s.source === 'remembered'
-        ? 'your choice for this file'
+        ? vscode.l10n.t('your choice for this file')
         : s.source === 'image'
-          ? `guessed from the image, ${confidenceWords(s.confidence ?? 0)}`
-          : 'from the file';
+          ? vscode.l10n.t('guessed from the image, {0}', confidenceWords(s.confidence ?? 0))
+          : vscode.l10n.t('from the file');
     return { ...suggestionFor(s), how, firm };
   } catch {
     return {};
@@ -111,14 +123,19 @@ export async function pickPrompts(
     ...(options.offerRecognition
       ? [
           {
-            label: '$(search) Recognize all objects',
+            label: `$(search) ${vscode.l10n.t('Recognize all objects')}`,
             recognize: true,
             alwaysShow: true,
-            description: "every target of each image's own modality",
+            description: vscode.l10n.t("every target of each image's own modality"),
           },
         ]
       : []),
-    { label: '$(edit) Other targets…', other: true, alwaysShow: true, description: 'type your own prompts' },
+    {
+      label: `$(edit) ${vscode.l10n.t('Other targets…')}`,
+      other: true,
+      alwaysShow: true,
+      description: vscode.l10n.t('type your own prompts'),
+    },
   ];
   const seen = new Set<string>();
   for (const modality of modalities) {
@@ -134,8 +151,18 @@ export async function pickPrompts(
   }
   const picks = await vscode.window.showQuickPick(items, {
     canPickMany: true,
-    title: `${options.title ?? `Parse ${path.basename(file.fsPath)}`}: pick targets${guess.modality ? ` (suggested: ${guess.modality}${guess.site ? ` · ${guess.site}` : ''}, ${guess.how})` : ''}`,
-    placeHolder: 'Type to search the recommended targets; each becomes one prompt',
+    title: vscode.l10n.t(
+      '{0}: pick targets{1}',
+      options.title ?? vscode.l10n.t('Parse {0}', path.basename(file.fsPath)),
+      guess.modality
+        ? vscode.l10n.t(
+            ' (suggested: {0}, {1})',
+            `${guess.modality}${guess.site ? ` · ${guess.site}` : ''}`,
+            guess.how ?? '',
+          )
+        : '',
+    ),
+    placeHolder: vscode.l10n.t('Type to search the recommended targets; each becomes one prompt'),
     matchOnDescription: true,
     ignoreFocusOut: true,
   });
@@ -144,8 +171,8 @@ export async function pickPrompts(
   const prompts = picks.filter((p) => p.target).map((p) => p.target as string);
   if (picks.some((p) => p.other)) {
     const text = await vscode.window.showInputBox({
-      title: 'Other targets',
-      prompt: 'Separate several targets with &, e.g. "liver & kidney"',
+      title: vscode.l10n.t('Other targets'),
+      prompt: vscode.l10n.t('Separate several targets with &, e.g. "liver & kidney"'),
       ignoreFocusOut: true,
     });
     prompts.push(
@@ -165,7 +192,7 @@ export async function pickPrompts(
 }
 
 /** The quick-pick answer that recognizes each of several images with its own modality key. */
-const EACH_OWN_MODALITY = "Each image's own modality";
+const eachOwnModality = (): string => vscode.l10n.t("Each image's own modality");
 
 async function pickModalityKey(
   file: vscode.Uri,
@@ -178,17 +205,26 @@ async function pickModalityKey(
   const keys = guessed ? [guessed, ...MODALITY_KEYS.filter((k) => k !== guessed)] : [...MODALITY_KEYS];
   const items: vscode.QuickPickItem[] = keys.map((k) => ({
     label: k,
-    description: k === guessed ? `suggested for ${path.basename(file.fsPath)}: ${suggestion.how}` : undefined,
+    description:
+      k === guessed
+        ? vscode.l10n.t('suggested for {0}: {1}', path.basename(file.fsPath), suggestion.how ?? '')
+        : undefined,
   }));
   if (fileCount > 1)
-    items.unshift({ label: EACH_OWN_MODALITY, description: 'from its DICOM tags or file name' });
+    items.unshift({
+      label: eachOwnModality(),
+      description: vscode.l10n.t('from its DICOM tags or file name'),
+    });
   return (
     await vscode.window.showQuickPick(items, {
       title:
         fileCount > 1
-          ? `Recognize all objects in ${fileCount} images`
-          : `Recognize all objects in ${path.basename(file.fsPath)}`,
-      placeHolder: fileCount > 1 ? 'Which modality are the images?' : 'Which modality is the image?',
+          ? vscode.l10n.t('Recognize all objects in {0} images', fileCount)
+          : vscode.l10n.t('Recognize all objects in {0}', path.basename(file.fsPath)),
+      placeHolder:
+        fileCount > 1
+          ? vscode.l10n.t('Which modality are the images?')
+          : vscode.l10n.t('Which modality is the image?'),
     })
   )?.label;
 }
@@ -219,11 +255,15 @@ async function runWithProgress(
           results.push({ file: request.file, result });
         } catch (error) {
           if (error instanceof UserCancelledError || abort.signal.aborted) {
-            void vscode.window.showInformationMessage(error instanceof Error ? error.message : 'Cancelled.');
+            void vscode.window.showInformationMessage(
+              error instanceof Error ? error.message : vscode.l10n.t('Cancelled.'),
+            );
             break;
           }
           const message = `${name}: ${briefUserError(error, log).message}`;
-          void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && log.channel.show(true));
+          void vscode.window
+            .showErrorMessage(message, vscode.l10n.t('Show Log'))
+            .then((c) => c && log.channel.show(true));
         }
       }
     },
@@ -248,7 +288,7 @@ export function registerImageCommands(
       if (files.length === 0) return;
       const choice = await pickPrompts(files[0], { memory: runner.modalities });
       if (!choice) return;
-      const title = `MedImageParse: ${promptText(choice.prompts)}`;
+      const title = vscode.l10n.t('MedImageParse: {0}', promptText(choice.prompts));
       // One pick for the selection; with several files each keeps its own modality (tags, name).
       const requests = await Promise.all(
         files.map(async (f): Promise<RunRequest> => {
@@ -272,7 +312,7 @@ export function registerImageCommands(
       const skipped: string[] = [];
       for (const f of files) {
         const own =
-          modalityKey === EACH_OWN_MODALITY
+          modalityKey === eachOwnModality()
             ? ownRecognitionKey(path.basename(f.fsPath), await firmSuggestionForFile(f, runner.modalities))
             : { modalityKey };
         if ('skip' in own) skipped.push(own.skip);
@@ -282,8 +322,12 @@ export function registerImageCommands(
         log.logger.warn(`Recognize all: skipped ${skipped.join('; ')}`);
         void vscode.window
           .showWarningMessage(
-            `${skipped.length} of ${files.length} images skipped: they name no modality with a recognition list.`,
-            'Show Log',
+            vscode.l10n.t(
+              '{0} of {1} images skipped: they name no modality with a recognition list.',
+              skipped.length,
+              files.length,
+            ),
+            vscode.l10n.t('Show Log'),
           )
           .then((c) => c && log.channel.show(true));
       }
@@ -291,7 +335,10 @@ export function registerImageCommands(
         runner,
         log,
         requests,
-        `MedImageParse: recognize all (${modalityKey === EACH_OWN_MODALITY ? "each image's own modality" : modalityKey})`,
+        vscode.l10n.t(
+          'MedImageParse: recognize all ({0})',
+          modalityKey === eachOwnModality() ? vscode.l10n.t("each image's own modality") : modalityKey,
+        ),
       );
       results.forEach(({ file, result }) => viewers.open(vscode.Uri.file(file), result));
       return results.map((r) => r.result);

@@ -22,7 +22,7 @@ export function registerSeriesCommands(viewers: ViewerManager, log: ExtensionLog
           const picked = await vscode.window.showOpenDialog({
             canSelectFolders: true,
             canSelectFiles: false,
-            openLabel: 'Open Series',
+            openLabel: vscode.l10n.t('Open Series'),
           });
           target = picked?.[0];
           if (!target) return undefined;
@@ -33,15 +33,15 @@ export function registerSeriesCommands(viewers: ViewerManager, log: ExtensionLog
           const { series: clickedSeries, all } = await vscode.window.withProgress(
             {
               location: vscode.ProgressLocation.Window,
-              title: `MedImageParse: reading the DICOM headers in ${path.basename(folder)}…`,
+              title: vscode.l10n.t('MedImageParse: reading the DICOM headers in {0}…', path.basename(folder)),
             },
             () => chooseSeries(folder, folderGiven ? {} : { file: target.fsPath }),
           );
           let series = clickedSeries;
           if (all.length > 1 && folderGiven) {
             const choice = await vscode.window.showQuickPick(all.map(seriesPickItem), {
-              title: `${path.basename(folder)} holds ${all.length} series`,
-              placeHolder: 'Which series to open?',
+              title: vscode.l10n.t('{0} holds {1} series', path.basename(folder), all.length),
+              placeHolder: vscode.l10n.t('Which series to open?'),
               matchOnDescription: true,
               matchOnDetail: true,
             });

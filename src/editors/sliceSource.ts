@@ -9,6 +9,7 @@ import {
   niftiSliceOrientation,
   type DisplayOrientation,
 } from '../shared/orientation';
+import * as l10n from '@vscode/l10n';
 
 /**
  * What a viewer shows: one file (an image, a NIfTI volume's slices, a multi-frame file's frames)
@@ -119,7 +120,14 @@ export function seriesSource(folder: string, series: DicomSeries): SliceSource {
       if (image.width !== series.columns || image.height !== series.rows) {
         throw new ImagingError(
           file,
-          `slice ${index + 1} of the series is ${image.width}×${image.height}, the series header said ${series.columns}×${series.rows}`,
+          l10n.t(
+            'slice {0} of the series is {1}×{2}, the series header said {3}×{4}',
+            index + 1,
+            image.width,
+            image.height,
+            series.columns,
+            series.rows,
+          ),
         );
       }
       // Within a series, the frames of a multi-frame file are slices like any other.
@@ -159,8 +167,12 @@ export function seriesPickItem(series: DicomSeries): {
 } {
   const n = series.slices.length;
   return {
-    label: series.description ?? '(no description)',
-    description: [series.modality, `${n} slice${n === 1 ? '' : 's'}`, `${series.columns}×${series.rows}`]
+    label: series.description ?? l10n.t('(no description)'),
+    description: [
+      series.modality,
+      n === 1 ? l10n.t('1 slice') : l10n.t('{0} slices', n),
+      `${series.columns}×${series.rows}`,
+    ]
       .filter(Boolean)
       .join(' · '),
     detail: series.seriesInstanceUid,

@@ -578,7 +578,12 @@ export class ViewerController extends Disposable {
     try {
       if (this.plane) {
         throw new Error(
-          `Parsing runs on the slices as acquired, not on a ${this.plane} reformat: switch back to the ${(this.image && (await this.volumeView.planes(this.image))?.[0]?.name) ?? 'acquisition'} plane to run.`,
+          vscode.l10n.t(
+            'Parsing runs on the slices as acquired, not on a {0} reformat: switch back to the {1} plane to run.',
+            this.plane,
+            (this.image && (await this.volumeView.planes(this.image))?.[0]?.name) ??
+              vscode.l10n.t('acquisition'),
+          ),
         );
       }
       const result = await this.services.runner.run(
@@ -617,7 +622,7 @@ export class ViewerController extends Disposable {
         type: 'runError',
         runId: message.runId,
         error: abort.signal.aborted
-          ? { message: 'Cancelled: nothing more is sent.' }
+          ? { message: vscode.l10n.t('Cancelled: nothing more is sent.') }
           : briefUserError(error, this.services.log),
         cancelled,
       });
@@ -656,8 +661,10 @@ export class ViewerController extends Disposable {
           ? {
               message:
                 message.mode === 'slices'
-                  ? 'Cancelled: nothing more is sent. Finished slices are kept: run the volume again to continue.'
-                  : 'Cancelled: nothing more is sent.',
+                  ? vscode.l10n.t(
+                      'Cancelled: nothing more is sent. Finished slices are kept: run the volume again to continue.',
+                    )
+                  : vscode.l10n.t('Cancelled: nothing more is sent.'),
             }
           : toUserError(error, this.services.log.redactor),
         cancelled,
@@ -678,11 +685,18 @@ export class ViewerController extends Disposable {
     const image = this.image ?? (await this.decodeImage());
     const volume = await this.volumeView.volume(image);
     if (!volume)
-      throw new Error(`${path.basename(this.uri.fsPath)} is not a volume: there is one slice to parse.`);
+      throw new Error(
+        vscode.l10n.t('{0} is not a volume: there is one slice to parse.', path.basename(this.uri.fsPath)),
+      );
     const nz = volume.dims[2];
     if (request.range && request.range[1] >= nz)
       throw new Error(
-        `Slices ${request.range[0] + 1}–${request.range[1] + 1} are outside this volume's 1–${nz}.`,
+        vscode.l10n.t(
+          "Slices {0}–{1} are outside this volume's 1–{2}.",
+          request.range[0] + 1,
+          request.range[1] + 1,
+          nz,
+        ),
       );
     const run = await this.services.volumes.run(volume, { ...request, image }, options);
     this.volumeView.setRun(run);
@@ -707,7 +721,10 @@ export class ViewerController extends Disposable {
         `Could not keep the volume result of ${this.uri.fsPath} in History: ${message}`,
       );
       void vscode.window.showWarningMessage(
-        `The volume result is on screen but could not be kept in History (${message}); export it to keep it.`,
+        vscode.l10n.t(
+          'The volume result is on screen but could not be kept in History ({0}); export it to keep it.',
+          message,
+        ),
       );
     }
     return run;
@@ -721,7 +738,7 @@ export class ViewerController extends Disposable {
       const volume = image && (await this.volumeView.volume(image));
       const shown = volume && this.volumeView.shown(volume);
       if (!run || !volume || !shown)
-        throw new Error('That volume result is no longer available; run it again.');
+        throw new Error(vscode.l10n.t('That volume result is no longer available; run it again.'));
       const exported = await this.services.volumes.export(volume, run, shown);
       if (!exported) return;
       this.post({ type: 'exported', folder: exported.dir, files: exported.files });
@@ -731,8 +748,8 @@ export class ViewerController extends Disposable {
         this.services.historyChanged?.();
       }
       const choice = await vscode.window.showInformationMessage(
-        `Exported ${exported.files.length} files to ${exported.dir}`,
-        'Reveal',
+        vscode.l10n.t('Exported {0} files to {1}', exported.files.length, exported.dir),
+        vscode.l10n.t('Reveal'),
       );
       if (choice) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(exported.dir));
     } catch (error) {

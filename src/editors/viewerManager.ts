@@ -9,7 +9,7 @@ import { chooseSeries, isFolder, seriesSource, type SliceSource } from './sliceS
 
 /** The title of the viewer panel for a file (restored tabs are recognised by it). */
 export function viewerPanelTitle(file: string): string {
-  return `MedImageParse: ${path.basename(file)}`;
+  return vscode.l10n.t('MedImageParse: {0}', path.basename(file));
 }
 
 /**

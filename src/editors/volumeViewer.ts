@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 import type { SourceImage } from '../imaging';
 import {
   extractPlane,
@@ -159,15 +160,25 @@ export class VolumeViewer {
   async adopt(record: VolumeRecord, like: SourceImage): Promise<void> {
     const volume = await this.volume(like);
     const name = path.basename((await this.source()).path);
-    if (!volume) throw new Error(`${name} is not a volume now, so its volume result cannot be shown.`);
+    if (!volume)
+      throw new Error(l10n.t('{0} is not a volume now, so its volume result cannot be shown.', name));
     const { dims, seriesInstanceUid } = record.grid;
     if (seriesInstanceUid && volume.series?.seriesInstanceUid !== seriesInstanceUid)
       throw new Error(
-        `The volume result was made on another series of ${name} (${seriesInstanceUid}); open that series to see it.`,
+        l10n.t(
+          'The volume result was made on another series of {0} ({1}); open that series to see it.',
+          name,
+          seriesInstanceUid,
+        ),
       );
     if (dims.some((d, i) => d !== volume.dims[i]))
       throw new Error(
-        `The volume result of ${name} was made on a ${dims.join('×')} volume, but it is ${volume.dims.join('×')} now: run the volume again.`,
+        l10n.t(
+          'The volume result of {0} was made on a {1} volume, but it is {2} now: run the volume again.',
+          name,
+          dims.join('×'),
+          volume.dims.join('×'),
+        ),
       );
     this.setRun(record.run);
   }

@@ -22,7 +22,8 @@ export function viewerResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
 /**
  * The one function that builds viewer HTML: `default-src 'none'`, a nonce'd script, styles and
  * fonts from the extension only (no inline styles), images from blob:/data: (the canvas), no network. Initial
- * settings travel in a data- attribute, escaped.
+ * settings travel in a data- attribute, escaped, and so do the translations of the viewer's texts
+ * (`vscode.l10n.bundle`, absent in English: webview/l10nSetup.ts loads it into @vscode/l10n).
  */
 export function buildViewerHtml(
   webview: vscode.Webview,
@@ -43,7 +44,7 @@ export function buildViewerHtml(
     'worker-src blob:',
   ].join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -53,10 +54,15 @@ export function buildViewerHtml(
 <title>${escapeHtml(title)}</title>
 </head>
 <body>
-<div id="app" data-settings="${escapeHtml(JSON.stringify(settings))}"></div>
+<div id="app" data-settings="${escapeHtml(JSON.stringify(settings))}"${l10nAttribute(vscode.l10n.bundle)}></div>
 <script nonce="${nonce}" src="${escapeHtml(asset('dist', 'webview.js'))}"></script>
 </body>
 </html>`;
+}
+
+/** The ` data-l10n="…"` attribute carrying a translation bundle to the webview; none in English. */
+export function l10nAttribute(bundle: { [key: string]: string } | undefined): string {
+  return bundle ? ` data-l10n="${escapeHtml(JSON.stringify(bundle))}"` : '';
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import {
   assessTarget,
   findComponents,
@@ -111,17 +112,19 @@ export async function parseImage(
   options: PipelineOptions = {},
 ): Promise<ParseResult> {
   const { signal, onProgress } = options;
-  onProgress?.('Preparing the model input…');
+  onProgress?.(l10n.t('Preparing the model input…'));
   const input = await prepareModelInput(image, request.intensity);
   throwIfAborted(signal);
-  onProgress?.(`Sending ${Math.round(input.png.length / 1024)} kB to '${request.endpointName}'…`);
+  onProgress?.(l10n.t("Sending {0} kB to '{1}'…", Math.round(input.png.length / 1024), request.endpointName));
   const [answer] = await client.parse([{ png: input.png, prompts: request.prompts }], {
     signal,
     onRetry: (r) =>
-      onProgress?.(`${r.reason}: retrying in ${Math.ceil(r.waitMs / 1000)} s (attempt ${r.attempt})…`),
+      onProgress?.(
+        l10n.t('{0}: retrying in {1} s (attempt {2})…', r.reason, Math.ceil(r.waitMs / 1000), r.attempt),
+      ),
   });
   throwIfAborted(signal);
-  onProgress?.('Analysing masks…');
+  onProgress?.(l10n.t('Analysing masks…'));
   return parseResultFromMasks(image, input, request, answer.masks, answer.source);
 }
 
@@ -163,19 +166,23 @@ export async function recognizeImage(
 ): Promise<ParseResult> {
   const { signal, onProgress } = options;
   const targets = recognitionTargets(request.modalityKey);
-  if (targets.length === 0) throw new Error(`No recognition list for modality key '${request.modalityKey}'.`);
-  onProgress?.('Preparing the model input…');
+  if (targets.length === 0)
+    throw new Error(l10n.t("No recognition list for modality key '{0}'.", request.modalityKey));
+  onProgress?.(l10n.t('Preparing the model input…'));
   const input = await prepareModelInput(image, request.intensity);
   throwIfAborted(signal);
   const chunks = planRecognitionPrompts(request.modalityKey, request.maxPromptsPerRequest ?? 16);
-  onProgress?.(`Asking '${request.endpointName}' for ${targets.length} targets…`);
+  onProgress?.(l10n.t("Asking '{0}' for {1} targets…", request.endpointName, targets.length));
   // All chunks travel as rows of one call: the client batches them into as few requests as its limits allow.
   const answers = await client.parse(
     chunks.map((c) => ({ png: input.png, prompts: c.targets })),
-    { signal, onRetry: (r) => onProgress?.(`${r.reason}: retrying in ${Math.ceil(r.waitMs / 1000)} s…`) },
+    {
+      signal,
+      onRetry: (r) => onProgress?.(l10n.t('{0}: retrying in {1} s…', r.reason, Math.ceil(r.waitMs / 1000))),
+    },
   );
   throwIfAborted(signal);
-  onProgress?.('Combining masks…');
+  onProgress?.(l10n.t('Combining masks…'));
   const maps = new Map<string, Uint8Array>();
   const labels = new Map<string, string>();
   answers.forEach((a, i) =>

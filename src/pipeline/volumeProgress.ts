@@ -3,6 +3,7 @@
  * estimated from the slices actually sent in this run (slices kept from an earlier run take no
  * time and say nothing about the endpoint's pace).
  */
+import * as l10n from '@vscode/l10n';
 export class VolumeProgress {
   private done = 0;
   private sent = 0;
@@ -20,10 +21,10 @@ export class VolumeProgress {
     this.done++;
     if (!fromStore) this.sent++;
     const left = this.total - this.done;
-    let message = `${this.done} / ${this.total} slices`;
+    let message = l10n.t('{0} / {1} slices', this.done, this.total);
     if (left > 0 && this.sent > 0) {
       const perSlice = (this.now() - this.started) / this.sent;
-      message += ` · ${formatTimeLeft(perSlice * left)} left`;
+      message += ` · ${l10n.t('{0} left', formatTimeLeft(perSlice * left))}`;
     }
     return { message, increment: 100 / this.total };
   }
@@ -32,8 +33,8 @@ export class VolumeProgress {
 /** "about 40 s", "about 3 min", "about 1 h 10 min". */
 export function formatTimeLeft(ms: number): string {
   const s = Math.max(1, Math.round(ms / 1000));
-  if (s < 60) return `about ${s} s`;
+  if (s < 60) return l10n.t('about {0} s', s);
   const min = Math.round(s / 60);
-  if (min < 60) return `about ${min} min`;
-  return `about ${Math.floor(min / 60)} h ${min % 60} min`;
+  if (min < 60) return l10n.t('about {0} min', min);
+  return l10n.t('about {0} h {1} min', Math.floor(min / 60), min % 60);
 }

@@ -4,6 +4,7 @@
  * Shared by the viewer and the explorer commands; pure, no Node and no DOM.
  */
 import { RECOMMENDED_TARGETS, sitesFor } from './targets';
+import * as l10n from '@vscode/l10n';
 
 export const CATALOGUE_MODALITIES: readonly string[] = Object.keys(RECOMMENDED_TARGETS);
 
@@ -78,7 +79,7 @@ export function initialChoice(suggestion: { modality?: string; site?: string }):
 /** How sure a guess from the pixels is, in words: "fairly sure, 70%", "unsure, 35%", "a weak guess, 25%". */
 export function confidenceWords(confidence: number): string {
   const pct = `${Math.round(confidence * 100)}%`;
-  if (confidence >= 0.6) return `fairly sure, ${pct}`;
-  if (confidence >= 0.35) return `unsure, ${pct}`;
-  return `a weak guess, ${pct}`;
+  if (confidence >= 0.6) return l10n.t('fairly sure, {0}', pct);
+  if (confidence >= 0.35) return l10n.t('unsure, {0}', pct);
+  return l10n.t('a weak guess, {0}', pct);
 }

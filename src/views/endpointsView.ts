@@ -13,27 +13,33 @@ export class EndpointItem extends vscode.TreeItem {
     const s = entry.settings;
     const parts = [
       entry.isDemo
-        ? 'offline demo'
+        ? vscode.l10n.t('offline demo')
         : s.auth === 'key'
           ? hasKey
-            ? 'key set'
-            : 'no key'
+            ? vscode.l10n.t('key set')
+            : vscode.l10n.t('no key')
           : s.auth === 'entra'
-            ? 'Microsoft sign-in'
-            : 'no auth',
+            ? vscode.l10n.t('Microsoft sign-in')
+            : vscode.l10n.t('no auth'),
     ];
     if (entry.state.reachable === true)
-      parts.push(`reachable${entry.state.latencyMs ? `, ${entry.state.latencyMs} ms` : ''}`);
-    if (entry.state.reachable === false) parts.push('last call failed');
-    this.description = (entry.isActive ? '● active · ' : '') + parts.join(' · ');
+      parts.push(
+        entry.state.latencyMs
+          ? vscode.l10n.t('reachable, {0} ms', entry.state.latencyMs)
+          : vscode.l10n.t('reachable'),
+      );
+    if (entry.state.reachable === false) parts.push(vscode.l10n.t('last call failed'));
+    this.description = (entry.isActive ? `● ${vscode.l10n.t('active')} · ` : '') + parts.join(' · ');
     this.tooltip = new vscode.MarkdownString(
       [
-        `**${s.name}**${entry.isActive ? ' (active)' : ''}`,
+        entry.isActive ? vscode.l10n.t('**{0}** (active)', s.name) : `**${s.name}**`,
         entry.isDemo
-          ? 'Built-in offline demo endpoint: answers with reference annotations of the sample images.'
-          : `URL: ${s.url}`,
-        s.deployment ? `Deployment: ${s.deployment}` : '',
-        entry.state.lastError ? `Last error: ${entry.state.lastError}` : '',
+          ? vscode.l10n.t(
+              'Built-in offline demo endpoint: answers with reference annotations of the sample images.',
+            )
+          : vscode.l10n.t('URL: {0}', s.url),
+        s.deployment ? vscode.l10n.t('Deployment: {0}', s.deployment) : '',
+        entry.state.lastError ? vscode.l10n.t('Last error: {0}', entry.state.lastError) : '',
       ]
         .filter(Boolean)
         .join('\n\n'),
@@ -46,8 +52,10 @@ export class EndpointItem extends vscode.TreeItem {
     this.contextValue = `endpoint${entry.isActive ? '-active' : ''}-${entry.isDemo ? 'demo' : s.auth}`;
     this.command = entry.isActive
       ? undefined
-      : { command: Commands.selectEndpoint, title: 'Select', arguments: [endpointName] };
-    this.accessibilityInformation = { label: `Endpoint ${endpointName}, ${this.description}` };
+      : { command: Commands.selectEndpoint, title: vscode.l10n.t('Select'), arguments: [endpointName] };
+    this.accessibilityInformation = {
+      label: vscode.l10n.t('Endpoint {0}, {1}', endpointName, this.description),
+    };
   }
 }
 

@@ -7,24 +7,45 @@ export class HistoryItem extends vscode.TreeItem {
   constructor(readonly entry: HistoryEntry) {
     super(path.basename(entry.file), vscode.TreeItemCollapsibleState.None);
     const when = new Date(entry.time).toLocaleString();
-    const what = entry.kind === 'recognition' ? 'recognize all' : entry.prompts.join(' & ');
+    const what = entry.kind === 'recognition' ? vscode.l10n.t('recognize all') : entry.prompts.join(' & ');
     const volume = entry.volume;
     // Slices are counted from 1 here, as the viewer's slice selector does.
     const ran = volume
-      ? `${volume.mode === '3d' ? 'volume, 3D model' : `volume, slices ${volume.range[0] + 1}–${volume.range[1] + 1}`}`
+      ? volume.mode === '3d'
+        ? vscode.l10n.t('volume, 3D model')
+        : vscode.l10n.t('volume, slices {0}–{1}', volume.range[0] + 1, volume.range[1] + 1)
       : undefined;
-    this.description = `${what}${ran ? ` · ${ran}` : ''} · ${entry.summary || 'no targets'}`;
+    this.description = `${what}${ran ? ` · ${ran}` : ''} · ${entry.summary || vscode.l10n.t('no targets')}`;
     this.tooltip = new vscode.MarkdownString(
       [
-        `**${entry.file}**${entry.slice !== undefined ? ` (slice ${entry.slice})` : ''}`,
-        `Prompts: ${entry.prompts.join(' & ')}`,
-        ran
-          ? `Whole volume: ${volume?.mode === '3d' ? 'MedImageParse 3D' : 'slice by slice (2D model)'}, ${ran.replace(/^volume, /, '')} of ${volume?.dims.join('×')}`
+        entry.slice !== undefined
+          ? vscode.l10n.t('**{0}** (slice {1})', entry.file, entry.slice)
+          : `**${entry.file}**`,
+        vscode.l10n.t('Prompts: {0}', entry.prompts.join(' & ')),
+        volume
+          ? vscode.l10n.t(
+              'Whole volume: {0}, {1} of {2}',
+              volume.mode === '3d'
+                ? vscode.l10n.t('MedImageParse 3D')
+                : vscode.l10n.t('slice by slice (2D model)'),
+              volume.mode === '3d'
+                ? vscode.l10n.t('3D model')
+                : vscode.l10n.t('slices {0}–{1}', volume.range[0] + 1, volume.range[1] + 1),
+              volume.dims.join('×'),
+            )
           : '',
-        `Endpoint: ${entry.endpointName}${entry.source === 'demo-reference' ? ' (reference annotations from the demo endpoint)' : ''}`,
-        `Time: ${when}`,
-        `${entry.volume ? 'Volumes' : 'Validity'}: ${entry.summary}`,
-        entry.exportFolder ? `Exports: ${entry.exportFolder}` : '',
+        vscode.l10n.t(
+          'Endpoint: {0}{1}',
+          entry.endpointName,
+          entry.source === 'demo-reference'
+            ? vscode.l10n.t(' (reference annotations from the demo endpoint)')
+            : '',
+        ),
+        vscode.l10n.t('Time: {0}', when),
+        entry.volume
+          ? vscode.l10n.t('Volumes: {0}', entry.summary)
+          : vscode.l10n.t('Validity: {0}', entry.summary),
+        entry.exportFolder ? vscode.l10n.t('Exports: {0}', entry.exportFolder) : '',
       ]
         .filter(Boolean)
         .join('\n\n'),
@@ -34,7 +55,7 @@ export class HistoryItem extends vscode.TreeItem {
     );
     this.contextValue = 'history';
     this.resourceUri = vscode.Uri.file(entry.file);
-    this.command = { command: Commands.historyOpen, title: 'Open Result', arguments: [this] };
+    this.command = { command: Commands.historyOpen, title: vscode.l10n.t('Open Result'), arguments: [this] };
   }
 }
 

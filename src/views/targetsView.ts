@@ -31,8 +31,17 @@ export class TargetsView implements vscode.TreeDataProvider<Node> {
         const item = new vscode.TreeItem(node.target, vscode.TreeItemCollapsibleState.None);
         item.contextValue = 'target';
         item.iconPath = new vscode.ThemeIcon('symbol-field');
-        item.tooltip = `Add "${node.target}" to the prompts of the active viewer (${node.modality} · ${node.site})`;
-        item.command = { command: 'medimageparse.targets.add', title: 'Add to Prompts', arguments: [node] };
+        item.tooltip = vscode.l10n.t(
+          'Add "{0}" to the prompts of the active viewer ({1} · {2})',
+          node.target,
+          node.modality,
+          node.site,
+        );
+        item.command = {
+          command: 'medimageparse.targets.add',
+          title: vscode.l10n.t('Add to Prompts'),
+          arguments: [node],
+        };
         return item;
       }
     }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { isUntaggedRasterName, UNTAGGED_NOTE } from './privacyText';
+import { isUntaggedRasterName, untaggedNote } from './privacyText';
 import * as vscode from 'vscode';
 import {
   inspectTool,
@@ -79,20 +79,30 @@ async function sendingConfirmation(
   });
   const name = path.basename(file);
   const where = entry?.isDemo
-    ? 'the built-in **demo** endpoint on this machine (it answers with reference annotations of the shipped samples, not model output)'
-    : `endpoint **${entry?.settings.name ?? '?'}**`;
+    ? vscode.l10n.t(
+        'the built-in **demo** endpoint on this machine (it answers with reference annotations of the shipped samples, not model output)',
+      )
+    : vscode.l10n.t('endpoint **{0}**', entry?.settings.name ?? '?');
   const message = new vscode.MarkdownString(
     [
-      `${what} in \`${name}\`${input.slice !== undefined ? ` (slice ${input.slice})` : ''} with ${where}.`,
+      vscode.l10n.t(
+        '{0} in `{1}`{2} with {3}.',
+        what,
+        name,
+        input.slice !== undefined ? vscode.l10n.t(' (slice {0})', input.slice) : '',
+        where,
+      ),
       '',
-      'What leaves this machine: a 1024×1024 PNG of the pixel values and the target text — no DICOM tags, no file names. Make sure the pixels show no patient identity.',
+      vscode.l10n.t(
+        'What leaves this machine: a 1024×1024 PNG of the pixel values and the target text — no DICOM tags, no file names. Make sure the pixels show no patient identity.',
+      ),
       '',
-      ...(isUntaggedRasterName(name) ? [UNTAGGED_NOTE, ''] : []),
-      'Research use only; not for clinical use.',
+      ...(isUntaggedRasterName(name) ? [untaggedNote(), ''] : []),
+      vscode.l10n.t('Research use only; not for clinical use.'),
     ].join('\n'),
   );
   return {
-    invocationMessage: `${what} in ${name}…`,
+    invocationMessage: vscode.l10n.t('{0} in {1}…', what, name),
     confirmationMessages: { title: vscode.l10n.t('Send {0} to MedImageParse?', name), message },
   };
 }
@@ -119,7 +129,11 @@ export function registerLanguageModelTools(deps: Deps): vscode.Disposable[] {
   return [
     vscode.lm.registerTool<ImageInput & { targets: string[]; modalityKey?: string }>(LM_TOOL_NAMES.parse, {
       prepareInvocation: (options) =>
-        sendingConfirmation(deps, options.input, `Segment ${(options.input.targets ?? []).join(', ')}`),
+        sendingConfirmation(
+          deps,
+          options.input,
+          vscode.l10n.t('Segment {0}', (options.input.targets ?? []).join(', ')),
+        ),
       invoke: (options, token) =>
         guarded(async () => {
           const ctx = await context(token);
@@ -130,7 +144,11 @@ export function registerLanguageModelTools(deps: Deps): vscode.Disposable[] {
     }),
     vscode.lm.registerTool<ImageInput & { modalityKey: string }>(LM_TOOL_NAMES.recognize, {
       prepareInvocation: (options) =>
-        sendingConfirmation(deps, options.input, `Find every ${options.input.modalityKey} object`),
+        sendingConfirmation(
+          deps,
+          options.input,
+          vscode.l10n.t('Find every {0} object', options.input.modalityKey),
+        ),
       invoke: (options, token) =>
         guarded(async () => {
           const ctx = await context(token);

@@ -12,6 +12,7 @@ export class ExtensionLog implements vscode.Disposable {
   readonly logger: Logger;
 
   constructor() {
+    // l10n-ignore: the product's name (the channel users are told to open)
     this.channel = vscode.window.createOutputChannel('MedImageParse', { log: true });
     const channel = this.channel;
     this.logger = redactingLogger(

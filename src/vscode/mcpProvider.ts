@@ -114,7 +114,8 @@ export function createMcpProvider(deps: Deps, Definition: McpStdioServerDefiniti
       const target = endpointByLabel.get(server.label);
       if (target?.keyEnv) {
         const authorization = await deps.endpoints.authorizationFor(target.name);
-        if (!authorization) throw new Error(`Endpoint '${target.name}' has no key or sign-in yet.`);
+        if (!authorization)
+          throw new Error(vscode.l10n.t("Endpoint '{0}' has no key or sign-in yet.", target.name));
         server.env = { ...server.env, [target.keyEnv]: authorization };
       }
       deps.log.logger.info(`Starting the MedImageParse MCP server on endpoint '${target?.name ?? '?'}'.`);

@@ -1,7 +1,10 @@
 /**
  * The words of the "what leaves this machine" confirmation, kept apart from the dialog (no
  * `vscode` here) so they are unit-tested.
+ * Localized with @vscode/l10n (configured from vscode.l10n.bundle at activation), and built on
+ * each call so the bundle is in place before the first text is made.
  */
+import * as l10n from '@vscode/l10n';
 
 /**
  * Images that carry no DICOM tags: nothing says whether text is burned into their pixels (DICOM
@@ -12,10 +15,11 @@ export function hasNoDicomTags(image: { format: string }): boolean {
 }
 
 /** What the confirmation adds for an image without DICOM tags. */
-export const UNTAGGED_NOTE =
-  'This image has no DICOM tags, so nothing marks text burned into it: photos, screenshots and ' +
-  'exported frames (an endoscopy or ultrasound frame, a scanned slide) often show a name, birth ' +
-  'date or record number in the pixels, and all pixels are sent. Look at the whole image first.';
+export function untaggedNote(): string {
+  return l10n.t(
+    'This image has no DICOM tags, so nothing marks text burned into it: photos, screenshots and exported frames (an endoscopy or ultrasound frame, a scanned slide) often show a name, birth date or record number in the pixels, and all pixels are sent. Look at the whole image first.',
+  );
+}
 
 /** A file that is an ordinary picture by its name (PNG, JPEG, TIFF, BMP, WebP): no DICOM tags. */
 export function isUntaggedRasterName(file: string): boolean {
@@ -31,14 +35,20 @@ export interface PrivacyDetailOptions {
 
 /** The dialog's detail text. */
 export function privacyDetail(options: PrivacyDetailOptions = {}): string {
-  const size = options.sampleBytes ? ` (about ${Math.round(options.sampleBytes / 1024)} kB per image)` : '';
+  const size = options.sampleBytes
+    ? l10n.t(' (about {0} kB per image)', Math.round(options.sampleBytes / 1024))
+    : '';
   const parts = [
-    `What leaves this machine: a 1024×1024 PNG of pixel values${size} and the prompt text. ` +
-      'No DICOM tags, file names or other metadata are sent. Make sure the pixels show no patient identity (burned-in text).',
+    l10n.t(
+      'What leaves this machine: a 1024×1024 PNG of pixel values{0} and the prompt text. No DICOM tags, file names or other metadata are sent. Make sure the pixels show no patient identity (burned-in text).',
+      size,
+    ),
   ];
-  if (options.untagged) parts.push(UNTAGGED_NOTE);
+  if (options.untagged) parts.push(untaggedNote());
   parts.push(
-    'MedImageParse is for research use only and not for clinical use: its output must not inform diagnosis or treatment.',
+    l10n.t(
+      'MedImageParse is for research use only and not for clinical use: its output must not inform diagnosis or treatment.',
+    ),
   );
   return parts.join(' ');
 }

@@ -1,4 +1,4 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { terminalCliEnvironment } from '../cli/terminalShims';
 
 /**
@@ -16,7 +16,7 @@ export function putCliOnTerminalPath(context: vscode.ExtensionContext): string |
     env.clear();
     return change.problem;
   }
-  env.description = 'Puts the medparse command line on PATH.';
+  env.description = vscode.l10n.t('Puts the medparse command line on PATH.');
   env.prepend('PATH', change.pathPrefix);
   for (const [name, value] of Object.entries(change.variables)) env.replace(name, value);
   return undefined;

@@ -1,10 +1,11 @@
 import { EndpointError } from '../endpoint/errors';
 import type { Redactor } from '../endpoint/redactor';
 import type { UserError } from '../shared/protocol';
+import * as l10n from '@vscode/l10n';
 
 /** Thrown when the user declines a confirmation; shown as a plain note, not a failure. */
 export class UserCancelledError extends Error {
-  constructor(message = 'Cancelled.') {
+  constructor(message = l10n.t('Cancelled.')) {
     super(message);
   }
 }
@@ -15,15 +16,15 @@ export function toUserError(error: unknown, redactor: Redactor): UserError {
   if (error instanceof EndpointError) {
     switch (error.kind) {
       case 'auth':
-        return { message, action: { label: 'Select or fix endpoint', command: 'selectEndpoint' } };
+        return { message, action: { label: l10n.t('Select or fix endpoint'), command: 'selectEndpoint' } };
       case 'not-found':
       case 'insecure-url':
       case 'bad-request':
-        return { message, action: { label: 'Add or select an endpoint', command: 'addEndpoint' } };
+        return { message, action: { label: l10n.t('Add or select an endpoint'), command: 'addEndpoint' } };
       case 'cancelled':
         return { message };
       default:
-        return { message, action: { label: 'Show log', command: 'showLog' } };
+        return { message, action: { label: l10n.t('Show log'), command: 'showLog' } };
     }
   }
   return { message };
@@ -51,7 +52,7 @@ export function briefMessage(text: string, max = BRIEF_MESSAGE_LENGTH): string {
   }
   const open = (brief.match(/“/g) ?? []).length - (brief.match(/”/g) ?? []).length;
   if (open > 0) brief += '”';
-  return `${brief} (Details in the MedImageParse output log.)`;
+  return l10n.t('{0} (Details in the MedImageParse output log.)', brief);
 }
 
 /**

@@ -60,8 +60,14 @@ export class VolumeRunner {
     if (!modes.includes(request.mode)) {
       throw new Error(
         request.mode === '3d'
-          ? `Endpoint '${entry.settings.name}' serves the 2D model: parse the volume slice by slice, or choose an endpoint whose "model" is "3d".`
-          : `Endpoint '${entry.settings.name}' serves the MedImageParse 3D model: choose the 3D mode, or an endpoint that serves the 2D model.`,
+          ? vscode.l10n.t(
+              'Endpoint \'{0}\' serves the 2D model: parse the volume slice by slice, or choose an endpoint whose "model" is "3d".',
+              entry.settings.name,
+            )
+          : vscode.l10n.t(
+              "Endpoint '{0}' serves the MedImageParse 3D model: choose the 3D mode, or an endpoint that serves the 2D model.",
+              entry.settings.name,
+            ),
       );
     }
     await this.runner.confirmPrivacy(entry.settings.name, entry.isDemo);
@@ -73,7 +79,7 @@ export class VolumeRunner {
     try {
       let result: VolumeParseResult;
       if (request.mode === '3d') {
-        onProgress(`Reading the volume and sending it to '${entry.settings.name}'…`);
+        onProgress(vscode.l10n.t("Reading the volume and sending it to '{0}'…", entry.settings.name));
         result = await parseVolume3d(
           volume,
           client,
@@ -81,7 +87,7 @@ export class VolumeRunner {
           {
             signal,
             onProgress: (done, total, target) =>
-              onProgress(`${done} / ${total} targets (${target} done)`, 100 / total),
+              onProgress(vscode.l10n.t('{0} / {1} targets ({2} done)', done, total, target), 100 / total),
           },
         );
       } else {
@@ -103,7 +109,7 @@ export class VolumeRunner {
         );
         const range = request.range ?? [0, volume.dims[2] - 1];
         const progress = new VolumeProgress(range[1] - range[0] + 1);
-        onProgress(`Parsing ${range[1] - range[0] + 1} slices…`);
+        onProgress(vscode.l10n.t('Parsing {0} slices…', range[1] - range[0] + 1));
         result = await parseVolume(
           volume,
           client,
@@ -128,7 +134,7 @@ export class VolumeRunner {
               this.log.logger.warn(
                 `Volume ${path.basename(volume.input)}: '${entry.settings.name}' answered HTTP 429 on slice ${k}; going on one slice at a time.`,
               );
-              onProgress('The endpoint is busy (HTTP 429): going on one slice at a time…');
+              onProgress(vscode.l10n.t('The endpoint is busy (HTTP 429): going on one slice at a time…'));
             },
           },
         );
@@ -173,7 +179,7 @@ export class VolumeRunner {
       const picked = await vscode.window.showOpenDialog({
         canSelectFolders: true,
         canSelectFiles: false,
-        openLabel: 'Export Here',
+        openLabel: vscode.l10n.t('Export Here'),
         defaultUri: vscode.Uri.file(path.dirname(volume.input)),
       });
       if (!picked?.[0]) return undefined;
@@ -183,7 +189,10 @@ export class VolumeRunner {
     // The report names the endpoint without its query string (it can hold a key).
     const endpoint = !entry || entry.isDemo ? 'demo' : reportedUrl(entry.settings.url);
     const exported = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'MedImageParse: exporting the volume…' },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('MedImageParse: exporting the volume…'),
+      },
       () => exportVolumeRun(volume, run, shown, { parentDir, endpoint }),
     );
     this.log.logger.info(`Exported ${exported.files.length} files to ${exported.dir}`);

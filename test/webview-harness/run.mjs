@@ -1,4 +1,4 @@
-/* global window, document, Event, getComputedStyle */
+/* global window, document, Event, getComputedStyle, NodeFilter */
 // (Browser globals: parts of this file run in the page.)
 // Drives the viewer bundle in Debian Chromium against the fake host and checks what a user
 // relies on; saves screenshots (light, dark, high contrast, DICOM-like, recognition, errors) to
@@ -662,6 +662,61 @@ try {
     assert.equal(await tid(page, 'slice-slider').inputValue(), '8', 'the slider agrees');
     await page.close();
   });
+  await check(
+    'translated: with a pseudo-locale bundle every text the viewer shows comes from it',
+    async () => {
+      // The host's data-l10n with every message of l10n/bundle.l10n.json wrapped in [[…]]: any
+      // label, button, notice, legend or aria text shown unwrapped did not go through l10n.t.
+      const page = await open('l10n=pseudo&format=dicom');
+      await runAndWait(page);
+      assert.equal((await tid(page, 'run-button').textContent()).trim(), '[[Run]]');
+      assert.equal(
+        (await tid(page, 'research-notice').textContent()).trim(),
+        '[[Research use only — not for clinical use.]]',
+      );
+      assert.equal(
+        await tid(page, 'result-banner').textContent(),
+        '[[Reference annotations from the demo endpoint (not model output)]]',
+      );
+      // Placeholders are filled in the translated text; module-level texts (the CT presets) are too.
+      assert.match(await tid(page, 'run-status').textContent(), /^\[\[Done: 2 targets\.\]\]$/);
+      assert.match(
+        await page.locator('[data-testid=window-preset]').innerHTML(),
+        /\[\[CT abdomen \(W400 L40\)\]\]/,
+      );
+      const unwrapped = await page.evaluate(() => {
+        // What a user reads that is data, not interface text: the file, the catalogue's modalities,
+        // sites and targets, the chosen prompts (they are sent to the model as written).
+        const DATA = [
+          '[data-testid=file-name]',
+          '[data-testid=modality-select]',
+          '[data-testid=site-select]',
+          '[data-testid=ct-window-select] vscode-option:not(:first-child)',
+          '[data-testid^=picker-item-]',
+          '[data-testid^=legend-visibility-]',
+          '[data-testid=selected-prompts]',
+          '[data-testid=prompt-preview]',
+        ].join(',');
+        const shown = (e) => !e.closest('[hidden]') && !e.closest('script,style') && !e.closest(DATA);
+        const out = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const t = n.textContent.trim();
+          if (/[A-Za-z]{2}/.test(t) && shown(n.parentElement) && !t.includes('[[')) out.push(t);
+        }
+        for (const e of document.querySelectorAll('*'))
+          for (const a of ['aria-label', 'title', 'placeholder', 'label', 'aria-valuetext']) {
+            const v = e.getAttribute(a);
+            if (v && /[A-Za-z]{2}/.test(v) && shown(e) && !v.includes('[[')) out.push(`${a}="${v}"`);
+          }
+        return out;
+      });
+      assert.deepEqual(unwrapped, []);
+      await page.screenshot({ path: path.join(shots, 'dark-pseudo-locale.png') });
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    },
+  );
 
   // Last: every page above (all themes, results, errors, recognition) ran under the viewer's CSP.
   await check('no Content-Security-Policy violation in any page (no inline styles or scripts)', async () => {

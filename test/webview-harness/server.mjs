@@ -23,7 +23,18 @@ const STATIC = {
 
 const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(settings) {
+/**
+ * A pseudo-locale of the extension's bundle: every message wrapped in [[…]] (placeholders kept),
+ * so a text the viewer shows without going through l10n.t stands out as unwrapped.
+ */
+export function pseudoBundle() {
+  const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.json'), 'utf8'));
+  return Object.fromEntries(
+    Object.entries(bundle).map(([key, m]) => [key, `[[${typeof m === 'string' ? m : m.message}]]`]),
+  );
+}
+
+function page(settings, l10n) {
   // Same policy as src/editors/webviewHtml.ts, plus connect-src 'self' for the fake host's fetches
   // and script-src 'self' instead of a nonce (the harness scripts are files, not inline).
   const csp =
@@ -39,7 +50,7 @@ function page(settings) {
 <title>MedImageParse viewer harness</title>
 </head>
 <body>
-<div id="app" data-settings="${escapeHtml(JSON.stringify(settings))}"></div>
+<div id="app" data-settings="${escapeHtml(JSON.stringify(settings))}"${l10n ? ` data-l10n="${escapeHtml(JSON.stringify(l10n))}"` : ''}></div>
 <script src="/themes.js"></script>
 <script src="/harness.js"></script>
 <script src="/dist/webview.js"></script>
@@ -106,7 +117,9 @@ export async function startHarness() {
           pValueThreshold: 0.05,
         };
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        return res.end(page(settings));
+        // l10n=pseudo: the viewer as a translated VS Code shows it (the host's data-l10n attribute).
+        const l10n = url.searchParams.get('l10n') === 'pseudo' ? pseudoBundle() : undefined;
+        return res.end(page(settings, l10n));
       }
       const file = STATIC[url.pathname];
       if (file) {

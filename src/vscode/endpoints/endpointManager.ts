@@ -87,6 +87,7 @@ export class EndpointManager extends Disposable {
     const active = this.activeName();
     const demo: EndpointSettings = {
       name: DEMO_ENDPOINT_NAME,
+      // l10n-ignore: a URL field, never shown for the demo endpoint (its description is)
       url: 'http://127.0.0.1 (started on demand)',
       protocol: 'azureml',
       auth: 'none',
@@ -203,10 +204,10 @@ export class EndpointManager extends Disposable {
             ),
           );
         }
-        return `Bearer ${key}`;
+        return `Bearer ${key}`; // l10n-ignore: an HTTP header value
       }
       case 'entra':
-        return `Bearer ${await this.entraToken(endpoint, true)}`;
+        return `Bearer ${await this.entraToken(endpoint, true)}`; // l10n-ignore: an HTTP header value
     }
   }
 

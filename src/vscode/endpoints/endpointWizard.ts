@@ -10,6 +10,7 @@
 import { resolveScoringUrl } from '../../endpoint/config';
 // Types only: erased at run time, so this module still loads without VS Code.
 import type { AuthKind, EndpointSettings as WizardEndpoint } from './endpointSettings';
+import * as l10n from '@vscode/l10n';
 
 export interface WizardInputBox {
   title: string;
@@ -30,10 +31,9 @@ export interface WizardUI {
   quickPick<T extends WizardPickItem>(items: T[], options: { title: string }): Promise<T | undefined>;
 }
 
-const TITLE = 'MedImageParse endpoint';
-
+/** "MedImageParse endpoint — Step 4/6: …" (texts are made on each call: the l10n bundle is set at activation). */
 export function stepTitle(step: number, total: number, what: string): string {
-  return `${TITLE} — Step ${step}/${total}: ${what}`;
+  return l10n.t('MedImageParse endpoint — Step {0}/{1}: {2}', step, total, what);
 }
 
 /**
@@ -53,15 +53,18 @@ export function looksLikeKey(text: string): boolean {
   return digits >= 2 && switches / (t.length - 1) >= 0.4;
 }
 
-const KEY_HERE = 'This looks like a key. The key is asked for in the last step, in a hidden field.';
+const keyHere = (): string =>
+  l10n.t('This looks like a key. The key is asked for in the last step, in a hidden field.');
 
 /** Azure ML online deployment names: 3–32 letters, digits and hyphens, starting with a letter. */
 export function checkDeploymentName(value: string): string | undefined {
   const v = value.trim();
   if (!v) return undefined;
-  if (looksLikeKey(v)) return KEY_HERE;
+  if (looksLikeKey(v)) return keyHere();
   if (!/^[A-Za-z][A-Za-z0-9-]{2,31}$/.test(v))
-    return 'A deployment name is 3–32 letters, digits and hyphens, starting with a letter (or leave it empty).';
+    return l10n.t(
+      'A deployment name is 3–32 letters, digits and hyphens, starting with a letter (or leave it empty).',
+    );
   return undefined;
 }
 
@@ -86,71 +89,81 @@ export async function runEndpointWizard(
   // endpoint has no sixth step.
   const total = options.askKey || existing?.auth === 'entra' ? 6 : 5;
   const name = await ui.inputBox({
-    title: stepTitle(1, total, 'name'),
-    prompt: 'A short name you will recognise, e.g. "biomedparse-westeurope"',
+    title: stepTitle(1, total, l10n.t('name')),
+    prompt: l10n.t('A short name you will recognise, e.g. "biomedparse-westeurope"'),
     value: existing?.name,
     validateInput: (v) =>
       !v.trim()
-        ? 'Enter a name.'
+        ? l10n.t('Enter a name.')
         : looksLikeKey(v)
-          ? KEY_HERE
+          ? keyHere()
           : taken.has(v.trim())
-            ? `'${v.trim()}' is already used.`
+            ? l10n.t("'{0}' is already used.", v.trim())
             : undefined,
   });
   if (name === undefined) return undefined;
   const protocolPick = await ui.quickPick(
     [
       {
-        label: 'Azure Machine Learning online endpoint',
+        label: l10n.t('Azure Machine Learning online endpoint'),
         protocol: 'azureml' as const,
-        description: 'input_data format',
+        description: l10n.t('input_data format'),
       },
       {
-        label: 'MLflow scoring server',
+        label: l10n.t('MLflow scoring server'),
         protocol: 'mlflow' as const,
-        description: 'self-hosted, /invocations',
+        description: l10n.t('self-hosted, /invocations'),
       },
     ],
-    { title: stepTitle(2, total, 'kind') },
+    { title: stepTitle(2, total, l10n.t('kind')) },
   );
   if (!protocolPick) return undefined;
   const url = await ui.inputBox({
-    title: stepTitle(3, total, 'scoring URL'),
-    prompt:
+    title: stepTitle(3, total, l10n.t('scoring URL')),
+    prompt: l10n.t(
       'The REST / scoring URI from the endpoint\'s "Consume" tab, e.g. https://my-endpoint.westeurope.inference.ml.azure.com/score',
+    ),
     value: existing?.url,
     validateInput: (v) => validateUrl(name.trim(), protocolPick.protocol, v),
   });
   if (url === undefined) return undefined;
   const deploymentText = await ui.inputBox({
-    title: stepTitle(4, total, 'deployment name (optional)'),
-    prompt:
+    title: stepTitle(4, total, l10n.t('deployment name (optional)')),
+    prompt: l10n.t(
       'Sent as azureml-model-deployment to pin one deployment; leave empty to let the endpoint route traffic. Not the key: that comes last.',
+    ),
     value: existing?.deployment,
     validateInput: checkDeploymentName,
   });
   if (deploymentText === undefined) return undefined;
   const authPick = await ui.quickPick(
     [
-      { label: 'Endpoint key', auth: 'key' as AuthKind, description: 'kept in VS Code secret storage' },
       {
-        label: 'Microsoft Entra ID sign-in',
-        auth: 'entra' as AuthKind,
-        description: 'token for https://ml.azure.com/.default',
+        label: l10n.t('Endpoint key'),
+        auth: 'key' as AuthKind,
+        description: l10n.t('kept in VS Code secret storage'),
       },
-      { label: 'No authentication', auth: 'none' as AuthKind, description: 'local servers only' },
+      {
+        label: l10n.t('Microsoft Entra ID sign-in'),
+        auth: 'entra' as AuthKind,
+        description: l10n.t('token for https://ml.azure.com/.default'),
+      },
+      {
+        label: l10n.t('No authentication'),
+        auth: 'none' as AuthKind,
+        description: l10n.t('local servers only'),
+      },
     ],
-    { title: stepTitle(5, total, 'authentication') },
+    { title: stepTitle(5, total, l10n.t('authentication')) },
   );
   if (!authPick) return undefined;
   let tenant = existing?.tenant;
   if (authPick.auth === 'entra') {
     const tenantText = await ui.inputBox({
-      title: stepTitle(6, 6, 'tenant ID (optional)'),
-      prompt: 'Leave empty for your home tenant.',
+      title: stepTitle(6, 6, l10n.t('tenant ID (optional)')),
+      prompt: l10n.t('Leave empty for your home tenant.'),
       value: tenant,
-      validateInput: (v) => (looksLikeKey(v) && !/^[0-9a-f-]{36}$/i.test(v.trim()) ? KEY_HERE : undefined),
+      validateInput: (v) => (looksLikeKey(v) && !/^[0-9a-f-]{36}$/i.test(v.trim()) ? keyHere() : undefined),
     });
     if (tenantText === undefined) return undefined;
     tenant = tenantText.trim() || undefined;
@@ -166,7 +179,7 @@ export async function runEndpointWizard(
   };
   const key =
     authPick.auth === 'key' && options.askKey
-      ? await options.askKey(stepTitle(6, 6, `key for '${endpoint.name}'`))
+      ? await options.askKey(stepTitle(6, 6, l10n.t("key for '{0}'", endpoint.name)))
       : undefined;
   return { endpoint, key };
 }

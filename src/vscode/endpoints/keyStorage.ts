@@ -5,6 +5,7 @@
  * reload. No API says which, so a probe secret is stored once and looked for in later sessions:
  * a probe that was stored but is gone means this workbench does not keep keys.
  */
+import * as l10n from '@vscode/l10n';
 
 export type KeyStorageVerdict = 'kept' | 'lost' | 'unknown';
 
@@ -37,8 +38,12 @@ export async function probeKeyStorage(parts: KeyStorageParts): Promise<KeyStorag
  */
 export function keyStorageWarning(verdict: KeyStorageVerdict, inBrowser: boolean): string | undefined {
   if (verdict === 'lost')
-    return 'This workbench does not keep keys: after Reload Window or closing it you will have to enter the key again. Desktop VS Code keeps it in the system keychain; Microsoft Entra ID sign-in needs no key.';
+    return l10n.t(
+      'This workbench does not keep keys: after Reload Window or closing it you will have to enter the key again. Desktop VS Code keeps it in the system keychain; Microsoft Entra ID sign-in needs no key.',
+    );
   if (verdict === 'unknown' && inBrowser)
-    return 'In a browser workbench the key may be kept only until Reload Window (code-server keeps secrets in memory). Desktop VS Code keeps it in the system keychain.';
+    return l10n.t(
+      'In a browser workbench the key may be kept only until Reload Window (code-server keeps secrets in memory). Desktop VS Code keeps it in the system keychain.',
+    );
   return undefined;
 }
