@@ -19,6 +19,8 @@ export interface LegendRow extends LegendInput {
   volume?: string;
   /** Dice against the ground truth at the current threshold, while comparing. */
   dice?: number;
+  /** A volume result's Dice over the whole volume, while comparing one of its slices. */
+  volumeDice?: number;
 }
 
 export interface ResultsCallbacks {
@@ -258,7 +260,9 @@ export class ResultsPanel {
           r.status === 'not-found'
             ? 'not found'
             : `${formatArea(r.areaPixels, pixelSpacing)} · ${instancesText(r.instances)}${kind === 'parse' ? ` · ${statusText(r.status, r.pValue)}` : ''}`;
-        const diceText = r.dice === undefined ? '' : `Dice ${r.dice.toFixed(3)} · `;
+        const diceText =
+          (r.dice === undefined ? '' : `Dice ${r.dice.toFixed(3)} · `) +
+          (r.volumeDice === undefined ? '' : `volume Dice ${r.volumeDice.toFixed(3)} · `);
         const cls = [
           'legend-row',
           r.dimmed ? 'dimmed' : '',
@@ -292,7 +296,8 @@ export class ResultsPanel {
             'span',
             { class: 'sr-only' },
             describeRow(r, pixelSpacing) +
-              (r.dice === undefined ? '' : ` Dice against ground truth ${r.dice.toFixed(3)}.`),
+              (r.dice === undefined ? '' : ` Dice against ground truth ${r.dice.toFixed(3)}.`) +
+              (r.volumeDice === undefined ? '' : ` Dice over the whole volume ${r.volumeDice.toFixed(3)}.`),
           ),
         );
       }),

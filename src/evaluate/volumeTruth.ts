@@ -2,6 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { maskRuns, overlapOfRuns } from '../analysis/maskRuns';
 import { sourceStem } from '../export';
+import { extractPlane, type VolumePlane } from '../imaging/reformat';
+import type { VolumeSource } from '../imaging/volumeSource';
 import { readLooseMasks, targetKey } from './discover';
 import { binaryOf, loadMask, MaskCache } from './loadMask';
 import { mayBeDicom } from './segTruth';
@@ -136,4 +138,27 @@ export function sliceAgreement(
     out[i] = p ? (t ? AGREEMENT.truePositive : AGREEMENT.falsePositive) : t ? AGREEMENT.falseNegative : 0;
   }
   return out;
+}
+
+/**
+ * Image `index` of `plane` of a 0/1 truth volume, in the pixel order the viewer shows that plane
+ * image and its share of the volume result (see planeResult in src/pipeline/volumeView.ts): the
+ * acquisition slice in the slice's own order, a reformat as extractPlane cuts it.
+ */
+export function truthOnPlane(
+  truth: Uint8Array,
+  volume: Pick<VolumeSource, 'dims' | 'spacing' | 'affine' | 'gridToSlice'>,
+  plane: VolumePlane,
+  index: number,
+): Uint8Array {
+  if (plane.fixed === 2) {
+    const size = volume.dims[0] * volume.dims[1];
+    return volume.gridToSlice(index, truth.subarray(index * size, (index + 1) * size).slice());
+  }
+  return extractPlane(
+    truth,
+    { dims: volume.dims, spacing: volume.spacing, affine: volume.affine },
+    plane,
+    index,
+  );
 }
