@@ -103,20 +103,21 @@ export function compareMasks(
     relativeSizeDiff: truthVoxels ? (predVoxels - truthVoxels) / truthVoxels : null,
   };
   const counts = { tp: c.tp, fp: c.fp, fn: c.fn, distanceUnit: unit } as const;
-  if (predVoxels === 0 && truthVoxels === 0) {
-    return {
-      case: 'both-empty',
-      dice: 1,
-      iou: 1,
-      sensitivity: 1,
-      precision: 1,
-      hd95: 0,
-      assd: 0,
-      hd: 0,
-      ...counts,
-      ...sizes,
-    };
-  }
+  // Perfect agreement: both empty, or the same mask on both sides (every surface voxel then lies
+  // on the other surface, so no distances need computing).
+  const agreeing = (kase: PairCase): PairMetrics => ({
+    case: kase,
+    dice: 1,
+    iou: 1,
+    sensitivity: 1,
+    precision: 1,
+    hd95: 0,
+    assd: 0,
+    hd: 0,
+    ...counts,
+    ...sizes,
+  });
+  if (predVoxels === 0 && truthVoxels === 0) return agreeing('both-empty');
   const dice = (2 * c.tp) / (predVoxels + truthVoxels);
   const iou = c.tp / (c.tp + c.fp + c.fn);
   if (predVoxels === 0 || truthVoxels === 0) {
@@ -133,21 +134,7 @@ export function compareMasks(
       ...sizes,
     };
   }
-  if (c.fp === 0 && c.fn === 0) {
-    // The same mask on both sides: every surface voxel lies on the other surface.
-    return {
-      case: 'both-present',
-      dice,
-      iou,
-      sensitivity: 1,
-      precision: 1,
-      hd95: 0,
-      assd: 0,
-      hd: 0,
-      ...counts,
-      ...sizes,
-    };
-  }
+  if (c.fp === 0 && c.fn === 0) return agreeing('both-present');
   const d = surfaceDistances(predRuns, truthRuns, grid, s, c.box);
   return {
     case: 'both-present',

@@ -74,6 +74,19 @@ export function printImageProblems(
   }
 }
 
+/** The counts a folder run's --json output starts with, in this order. */
+export function runCounts(outcome: {
+  total: number;
+  parsed: number;
+  skipped: number;
+  failed: number;
+  skippedBy: unknown;
+  cancelled: boolean;
+}) {
+  const { total, parsed, skipped, failed, skippedBy, cancelled } = outcome;
+  return { total, parsed, skipped, failed, skippedBy, cancelled };
+}
+
 /** Runs `work` with a signal that Ctrl+C (SIGINT) aborts, for as long as it runs. */
 export async function cancelOnInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const abort = new AbortController();

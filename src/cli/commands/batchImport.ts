@@ -1,5 +1,11 @@
 import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
-import { cancelOnInterrupt, perImageProgress, printImageProblems, VERBOSE_USAGE } from '../folderOptions';
+import {
+  cancelOnInterrupt,
+  perImageProgress,
+  printImageProblems,
+  runCounts,
+  VERBOSE_USAGE,
+} from '../folderOptions';
 import { progressLine } from '../progress';
 import { progressText } from '../../batch/folderBatch';
 import { IMPORT_REPORT_NAME, importBatch } from '../../batch/batchEndpoint/import';
@@ -79,12 +85,7 @@ export const batchImportCommand: CliCommand = {
       if (values.json) {
         io.out(
           JSON.stringify({
-            total: outcome.total,
-            parsed: outcome.parsed,
-            skipped: outcome.skipped,
-            failed: outcome.failed,
-            skippedBy: outcome.skippedBy,
-            cancelled: outcome.cancelled,
+            ...runCounts(outcome),
             predictions: p,
             summaryFiles: outcome.summaryFiles,
             importReport: outcome.importReport,

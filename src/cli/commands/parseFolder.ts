@@ -7,6 +7,7 @@ import {
   modalityOption,
   oneFolder,
   printImageProblems,
+  runCounts,
   TARGET_OPTIONS,
   TARGET_USAGE,
 } from '../folderOptions';
@@ -117,12 +118,7 @@ export const parseFolderCommand: CliCommand = {
         if (values.json) {
           io.out(
             JSON.stringify({
-              total: outcome.total,
-              parsed: outcome.parsed,
-              skipped: outcome.skipped,
-              failed: outcome.failed,
-              skippedBy: outcome.skippedBy,
-              cancelled: outcome.cancelled,
+              ...runCounts(outcome),
               summaryFiles: outcome.summaryFiles,
               failures: [
                 ...new Map(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { maskRuns, overlapOfRuns, surfaceOfRuns } from '../../../src/analysis/maskRuns';
+import { prng as rng } from '../../support/fuzz';
 import {
   compareMasks,
   distancesInPlane,
@@ -13,18 +14,6 @@ import {
  * voxel definitions they replace: the same surface voxels in the same order, the same distance
  * values bit for bit, so metrics.csv is unchanged by the speed-up.
  */
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Ellipses (ellipsoids) with values from `value()`, some touching the grid's edges, plus noise. */
 function mask(dims: readonly number[], random: () => number, value: () => number): Uint8Array {
