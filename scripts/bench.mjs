@@ -44,7 +44,11 @@ function discover() {
 async function bundleBench({ name, file }) {
   await esbuild.build({
     absWorkingDir: repoRoot,
-    entryPoints: { [`${name}.bench`]: file, 'imaging-worker': 'src/imaging/resize/worker.ts' },
+    entryPoints: {
+      [`${name}.bench`]: file,
+      'imaging-worker': 'src/imaging/resize/worker.ts',
+      'evaluate-worker': 'src/evaluate/worker.ts',
+    },
     outdir: 'dist',
     bundle: true,
     platform: 'node',

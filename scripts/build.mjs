@@ -61,6 +61,7 @@ const builds = [
       extension: 'src/extension.ts',
       cli: 'src/cli/main.ts',
       'imaging-worker': 'src/imaging/resize/worker.ts',
+      'evaluate-worker': 'src/evaluate/worker.ts',
     },
     outdir: 'dist',
     platform: 'node',

@@ -36,6 +36,7 @@ function requiredFiles(target) {
     'bin/medparse',
     'bin/medparse.cmd',
     'dist/imaging-worker.js',
+    'dist/evaluate-worker.js',
     'dist/webview.js',
     'dist/webview.css',
     'dist/codicons/codicon.css',

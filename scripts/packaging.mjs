@@ -171,6 +171,7 @@ export function packCli(outDir = packagesDir) {
       files: [
         'dist/cli.js',
         'dist/imaging-worker.js',
+        'dist/evaluate-worker.js',
         ...Object.values(LAZY_BUNDLES).map((file) => `dist/${file}.js`),
         'media/samples/',
       ],

@@ -127,7 +127,7 @@ let overlay: MaskOverlay | undefined;
 let instances: InstanceCache | undefined;
 let overlayShown = false;
 /** Ground truth found next to the image for the result shown (by target), and whether it is shown. */
-let truth: { resultId: string; masks: Map<string, Uint8Array> } | undefined;
+let truth: { resultId: string; masks: Map<string, Uint8Array>; volumeDice: Map<string, number> } | undefined;
 let compareOn = false;
 let compareLayer: CompareLayer | undefined;
 let lastSelection: Record<string, string[]> = {};
@@ -672,10 +672,10 @@ function revealResultsInPanel(): void {
 }
 
 /** Target i's Dice against its ground truth, while comparing. */
-function diceOf(i: number, minByte: number): { dice?: number } {
+function diceOf(i: number, minByte: number): { dice?: number; volumeDice?: number } {
   const t = result?.targets[i];
   const m = t && comparing() ? truth!.masks.get(t.target) : undefined;
-  return m && t ? { dice: diceAt(t.mask, m, minByte) } : {};
+  return m && t ? { dice: diceAt(t.mask, m, minByte), volumeDice: truth!.volumeDice.get(t.target) } : {};
 }
 
 let legendTimer = 0;
@@ -983,7 +983,13 @@ function handle(m: HostMessage): void {
       break;
     case 'groundTruth':
       if (!result || m.resultId !== result.id) break;
-      truth = { resultId: m.resultId, masks: new Map(m.targets.map((t) => [t.target, t.mask])) };
+      truth = {
+        resultId: m.resultId,
+        masks: new Map(m.targets.map((t) => [t.target, t.mask])),
+        volumeDice: new Map(
+          m.targets.flatMap((t) => (t.volumeDice === undefined ? [] : [[t.target, t.volumeDice] as const])),
+        ),
+      };
       results.setCompare(true, compareOn);
       repaintNow();
       break;

@@ -20,6 +20,8 @@ export interface LegendRow extends LegendInput {
   volume?: string;
   /** Dice against the ground truth at the current threshold, while comparing. */
   dice?: number;
+  /** A volume result's Dice over the whole volume, while comparing one of its slices. */
+  volumeDice?: number;
 }
 
 export interface ResultsCallbacks {
@@ -275,7 +277,9 @@ export class ResultsPanel {
                 instancesText(r.instances),
                 ...(kind === 'parse' ? [statusText(r.status, r.pValue)] : []),
               ].join(' · ');
-        const diceText = r.dice === undefined ? '' : l10n.t('Dice {0} · ', r.dice.toFixed(3));
+        const diceText =
+          (r.dice === undefined ? '' : l10n.t('Dice {0} · ', r.dice.toFixed(3))) +
+          (r.volumeDice === undefined ? '' : l10n.t('volume Dice {0} · ', r.volumeDice.toFixed(3)));
         const cls = [
           'legend-row',
           r.dimmed ? 'dimmed' : '',
@@ -309,7 +313,10 @@ export class ResultsPanel {
             'span',
             { class: 'sr-only' },
             describeRow(r, pixelSpacing) +
-              (r.dice === undefined ? '' : l10n.t(' Dice against ground truth {0}.', r.dice.toFixed(3))),
+              (r.dice === undefined ? '' : l10n.t(' Dice against ground truth {0}.', r.dice.toFixed(3))) +
+              (r.volumeDice === undefined
+                ? ''
+                : l10n.t(' Dice over the whole volume {0}.', r.volumeDice.toFixed(3))),
           ),
         );
       }),

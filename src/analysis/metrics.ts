@@ -18,7 +18,7 @@
  *   the case named. Nothing is ever NaN.
  */
 
-import { wordView } from './byteMask';
+import { maskRuns, overlapOfRuns, surfaceOfRuns, type Box, type Runs } from './maskRuns';
 
 /** Voxel counts per axis, first axis fastest: [width, height] or [x, y, slices]. */
 export type MaskDims = readonly [number, number] | readonly [number, number, number];
@@ -88,7 +88,10 @@ export function compareMasks(
   const s = spacing ?? dims.map(() => 1);
   const voxelSize = s.reduce((a, b) => a * b, 1);
 
-  const c = overlapCounts(pred, truth, dims, pMin, tMin);
+  const grid = [dims[0], dims[1], dims.length === 3 ? dims[2] : 1] as const;
+  const predRuns = maskRuns(pred, grid[0], grid[1] * grid[2], pMin);
+  const truthRuns = maskRuns(truth, grid[0], grid[1] * grid[2], tMin);
+  const c = overlapOfRuns(predRuns, truthRuns, grid);
   const predVoxels = c.tp + c.fp;
   const truthVoxels = c.tp + c.fn;
   const sizes = {
@@ -100,20 +103,21 @@ export function compareMasks(
     relativeSizeDiff: truthVoxels ? (predVoxels - truthVoxels) / truthVoxels : null,
   };
   const counts = { tp: c.tp, fp: c.fp, fn: c.fn, distanceUnit: unit } as const;
-  if (predVoxels === 0 && truthVoxels === 0) {
-    return {
-      case: 'both-empty',
-      dice: 1,
-      iou: 1,
-      sensitivity: 1,
-      precision: 1,
-      hd95: 0,
-      assd: 0,
-      hd: 0,
-      ...counts,
-      ...sizes,
-    };
-  }
+  // Perfect agreement: both empty, or the same mask on both sides (every surface voxel then lies
+  // on the other surface, so no distances need computing).
+  const agreeing = (kase: PairCase): PairMetrics => ({
+    case: kase,
+    dice: 1,
+    iou: 1,
+    sensitivity: 1,
+    precision: 1,
+    hd95: 0,
+    assd: 0,
+    hd: 0,
+    ...counts,
+    ...sizes,
+  });
+  if (predVoxels === 0 && truthVoxels === 0) return agreeing('both-empty');
   const dice = (2 * c.tp) / (predVoxels + truthVoxels);
   const iou = c.tp / (c.tp + c.fp + c.fn);
   if (predVoxels === 0 || truthVoxels === 0) {
@@ -130,7 +134,8 @@ export function compareMasks(
       ...sizes,
     };
   }
-  const d = surfaceDistances(pred, truth, dims, s, c.box, pMin, tMin);
+  if (c.fp === 0 && c.fn === 0) return agreeing('both-present');
+  const d = surfaceDistances(predRuns, truthRuns, grid, s, c.box);
   return {
     case: 'both-present',
     dice,
@@ -145,64 +150,6 @@ export function compareMasks(
   };
 }
 
-/** Inclusive bounds per axis: [lo0, hi0, lo1, hi1, lo2, hi2]. */
-type Box = number[];
-
-/** TP/FP/FN counts and the bounding box of both masks together, in one pass. */
-function overlapCounts(
-  pred: ArrayLike<number>,
-  truth: ArrayLike<number>,
-  dims: MaskDims,
-  pMin: number,
-  tMin: number,
-): { tp: number; fp: number; fn: number; box: Box } {
-  const nx = dims[0];
-  const ny = dims[1];
-  const nz = dims.length === 3 ? dims[2] : 1;
-  // Most of a mask pair is background on both sides: with aligned byte masks whose rows are
-  // whole words, four background pixels are skipped at once (zero is outside for any pMin, tMin ≥ 1).
-  const pw = nx % 4 === 0 ? wordView(pred) : undefined;
-  const tw = pw ? wordView(truth) : undefined;
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  let x0 = nx;
-  let x1 = -1;
-  let y0 = ny;
-  let y1 = -1;
-  let z0 = nz;
-  let z1 = -1;
-  for (let z = 0, row = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++, row++) {
-      const start = row * nx;
-      let rowLo = -1;
-      let rowHi = -1;
-      for (let x = 0; x < nx; x++) {
-        if (pw && tw && (x & 3) === 0 && (pw[(start + x) >> 2] | tw[(start + x) >> 2]) === 0) {
-          x += 3;
-          continue;
-        }
-        const p = pred[start + x] >= pMin;
-        const t = truth[start + x] >= tMin;
-        if (!p && !t) continue;
-        if (p && t) tp++;
-        else if (p) fp++;
-        else fn++;
-        if (rowLo < 0) rowLo = x;
-        rowHi = x;
-      }
-      if (rowLo < 0) continue;
-      if (rowLo < x0) x0 = rowLo;
-      if (rowHi > x1) x1 = rowHi;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-      if (z < z0) z0 = z;
-      if (z > z1) z1 = z;
-    }
-  }
-  return { tp, fp, fn, box: [x0, x1, y0, y1, z0, z1] };
-}
-
 /**
  * Every surface-to-surface distance in both directions, sorted ascending. Work is confined to
  * the bounding box of both masks: all surface voxels lie inside it, so distances between them
@@ -210,24 +157,106 @@ function overlapCounts(
  * grid), which the surface rule treats alike.
  */
 function surfaceDistances(
-  pred: ArrayLike<number>,
-  truth: ArrayLike<number>,
-  dims: MaskDims,
+  pred: Runs,
+  truth: Runs,
+  grid: readonly [number, number, number],
   spacing: readonly number[],
   box: Box,
-  pMin: number,
-  tMin: number,
 ): Float64Array {
-  const grid = [dims[0], dims[1], dims.length === 3 ? dims[2] : 1] as const;
-  const sa = surface(pred, grid, box, pMin);
-  const sb = surface(truth, grid, box, tMin);
+  const sa = surfaceOfRuns(pred, grid, box);
+  const sb = surfaceOfRuns(truth, grid, box);
   const boxDims = [box[1] - box[0] + 1, box[3] - box[2] + 1, box[5] - box[4] + 1] as const;
   const sp = [spacing[0], spacing[1], spacing.length === 3 ? spacing[2] : 1];
-  const scratch = new Float64Array(boxDims[0] * boxDims[1] * boxDims[2]);
   const out = new Float64Array(sa.length + sb.length);
-  out.set(distancesTo(sb, sa, boxDims, sp, scratch), 0);
-  out.set(distancesTo(sa, sb, boxDims, sp, scratch), sa.length);
+  if (boxDims[2] === 1) {
+    // One plane: searched row by row among the surface voxels themselves.
+    out.set(distancesInPlane(sb, sa, boxDims[0], boxDims[1], sp[0], sp[1]), 0);
+    out.set(distancesInPlane(sa, sb, boxDims[0], boxDims[1], sp[0], sp[1]), sa.length);
+  } else {
+    const scratch = new Float64Array(boxDims[0] * boxDims[1] * boxDims[2]);
+    out.set(distancesTo(sb, sa, boxDims, sp, scratch), 0);
+    out.set(distancesTo(sa, sb, boxDims, sp, scratch), sa.length);
+  }
   return out.sort();
+}
+
+/**
+ * Exact Euclidean distance from each `queries` voxel to the nearest `features` voxel on an
+ * nx × ny plane (indices x + nx·y, features ascending), with spacing sx, sy. Works in surface
+ * voxels rather than plane voxels: each query looks up the nearest feature in its own row and
+ * then in the rows above and below, by binary search in that row's features, outwards until the
+ * vertical distance alone reaches the best found. Surfaces a few pixels apart (the usual case)
+ * cost a handful of rows per query; should the surfaces lie far apart, so that the rows looked
+ * at reach a quarter of the plane's voxels, the rest of the queries go to the distance
+ * transform (`distancesTo`), whose cost is the plane's. Either way the values are the same:
+ * both take the minimum of (dx²·sx²) + (dy²·sy²) over the same candidates.
+ */
+export function distancesInPlane(
+  features: Int32Array,
+  queries: Int32Array,
+  nx: number,
+  ny: number,
+  sx: number,
+  sy: number,
+): Float64Array {
+  const rowPtr = new Int32Array(ny + 1);
+  for (let k = 0; k < features.length; k++) rowPtr[((features[k] / nx) | 0) + 1]++;
+  for (let r = 0; r < ny; r++) rowPtr[r + 1] += rowPtr[r];
+  const fx = new Int32Array(features.length);
+  for (let k = 0; k < features.length; k++) fx[k] = features[k] % nx;
+  const sx2 = sx * sx;
+  const sy2 = sy * sy;
+  /** Squared distance along the row from x to the nearest feature in row r; Infinity if none. */
+  const inRow = (r: number, x: number): number => {
+    let lo = rowPtr[r];
+    let hi = rowPtr[r + 1];
+    if (lo === hi) return Infinity;
+    const first = lo;
+    const end = hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (fx[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    let best = Infinity;
+    if (lo < end) best = (fx[lo] - x) * (fx[lo] - x) * sx2;
+    if (lo > first) {
+      const d = (x - fx[lo - 1]) * (x - fx[lo - 1]) * sx2;
+      if (d < best) best = d;
+    }
+    return best;
+  };
+  const result = new Float64Array(queries.length);
+  const budget = (nx * ny) / 4;
+  let visits = 0;
+  for (let k = 0; k < queries.length; k++) {
+    if (visits > budget) {
+      result.set(distancesTo(features, queries.subarray(k), [nx, ny, 1], [sx, sy, 1]), k);
+      break;
+    }
+    const q = queries[k];
+    const y = (q / nx) | 0;
+    const x = q - y * nx;
+    let best = inRow(y, x);
+    for (let step = 1; ; step++) {
+      const axis = step * step * sy2;
+      if (axis >= best) break;
+      const lo = y - step;
+      const hi = y + step;
+      if (lo < 0 && hi >= ny) break;
+      visits++;
+      if (lo >= 0) {
+        const d = inRow(lo, x) + axis;
+        if (d < best) best = d;
+      }
+      if (hi < ny) {
+        const d = inRow(hi, x) + axis;
+        if (d < best) best = d;
+      }
+    }
+    result[k] = Math.sqrt(best);
+  }
+  return result;
 }
 
 /**

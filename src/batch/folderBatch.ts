@@ -240,6 +240,32 @@ export async function previousResult(
   return undefined;
 }
 
+/**
+ * The summary rows of an image already done with this plan (a complete earlier result, see
+ * previousResult), one per target as its report lists them; undefined when there is none. Parse
+ * Folder and the batch endpoint's import resume alike through it.
+ */
+export async function alreadyDoneRows(
+  file: string,
+  parentDir: string,
+  plan: ImagePlan,
+): Promise<SummaryRow[] | undefined> {
+  const previous = await previousResult(file, parentDir, plan);
+  return previous?.report.targets.map((t): SummaryRow => ({
+    image: file,
+    status: 'skipped',
+    reason: 'already-done',
+    target: t.name,
+    area: t.area,
+    areaMm2: t.areaMm2,
+    instances: t.instances,
+    pValue: t.pValue,
+    validity: t.validity,
+    exportFolder: previous.folder,
+    modalityKey: plan.modalityKey,
+  }));
+}
+
 export function rowsFor(file: string, result: ParseResult, exportFolder: string): SummaryRow[] {
   return result.targets.map((t) => ({
     image: file,
@@ -320,24 +346,10 @@ export async function runFolderBatch(
       return;
     }
     const parentDir = parentOf(file);
-    const previous = await previousResult(file, parentDir, plan);
-    if (previous) {
+    const done = await alreadyDoneRows(file, parentDir, plan);
+    if (done) {
       skip('already-done');
-      rows.push(
-        ...previous.report.targets.map((t): SummaryRow => ({
-          image: file,
-          status: 'skipped',
-          reason: 'already-done',
-          target: t.name,
-          area: t.area,
-          areaMm2: t.areaMm2,
-          instances: t.instances,
-          pValue: t.pValue,
-          validity: t.validity,
-          exportFolder: previous.folder,
-          modalityKey: plan.modalityKey,
-        })),
-      );
+      rows.push(...done);
       return;
     }
     const result = await deps.run(image, plan, abort.signal);

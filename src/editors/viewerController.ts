@@ -12,6 +12,14 @@ import {
 import { Disposable } from '../vscode/disposable';
 import { volumeCache } from '../imaging/volumeCache';
 import { findTruthBesideImage } from '../evaluate/truthBesideImage';
+import { targetKey } from '../evaluate/discover';
+import { volumePlanes } from '../imaging/reformat';
+import {
+  findTruthBesideVolume,
+  truthOnPlane,
+  volumeAgreement,
+  type VolumeTruthTarget,
+} from '../evaluate/volumeTruth';
 import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
 import { viewerDefaultWindow } from './viewerWindow';
@@ -161,12 +169,18 @@ export class ViewerController extends Disposable {
     const shown =
       message.type === 'init' || message.type === 'runResult' || message.type === 'showResult'
         ? message.result
-        : undefined;
-    if (shown) void this.sendGroundTruth(shown);
+        : message.type === 'image' && message.result && this.volumeView.owns(message.result.id)
+          ? message.result // a slice (or reformat) of the volume result on screen
+          : undefined;
+    if (shown) {
+      this.shownResultId = shown.id;
+      void this.sendGroundTruth(shown);
+    }
   }
 
   /** Ground truth next to the image for the result's targets, if any, for "Compare with ground truth". */
   private async sendGroundTruth(result: ParseResult): Promise<void> {
+    if (result.kind === 'parse' && this.volumeView.owns(result.id)) return this.sendVolumeGroundTruth(result);
     if (result.kind !== 'parse' || result.slice !== undefined || result.frame !== undefined) return;
     try {
       const found = await findTruthBesideImage(
@@ -184,6 +198,65 @@ export class ViewerController extends Disposable {
     } catch (error) {
       this.services.log.logger.warn(
         `Viewer of ${path.basename(this.uri.fsPath)}: no ground truth comparison (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+  }
+
+  /** The result last sent to the webview with an image, so a late ground truth for another is dropped. */
+  private shownResultId?: string;
+
+  /** Ground truth beside the volume on the result's grid, with each target's volume-wide Dice; per volume result. */
+  private volumeTruth?: {
+    runId: string;
+    hideLikelyAbsent: boolean;
+    found: Promise<{ truth: VolumeTruthTarget[]; dice: Map<string, number> }>;
+  };
+
+  /**
+   * "Compare with ground truth" on a slice (or reformatted image) of a whole-volume result: the
+   * truth of that image, and each target's Dice over the whole volume for the legend.
+   */
+  private async sendVolumeGroundTruth(result: ParseResult): Promise<void> {
+    const run = this.volumeView.current;
+    const image = this.image;
+    if (!run || !image || result.slice === undefined) return;
+    try {
+      const volume = await this.volumeView.volume(image);
+      const shown = volume && this.volumeView.shown(volume);
+      const plane =
+        volume && volumePlanes(volume).find((p) => p.name === (result.plane ?? volumePlanes(volume)[0].name));
+      if (!volume || !shown || !plane) return;
+      const hide = this.volumeView.hideLikelyAbsent;
+      if (this.volumeTruth?.runId !== run.id || this.volumeTruth.hideLikelyAbsent !== hide) {
+        const found = (async () => {
+          const { targets, warnings } = await findTruthBesideVolume(
+            volume.input,
+            shown.targets.map((t) => t.target),
+            { dims: volume.dims, affine: volume.affine, seriesInstanceUid: volume.series?.seriesInstanceUid },
+          );
+          for (const w of warnings)
+            this.services.log.logger.warn(`Ground truth for ${path.basename(volume.input)}: ${w}`);
+          const agreement = volumeAgreement(shown.targets, targets, volume.dims);
+          return { truth: targets, dice: new Map(agreement.map((a) => [a.target, a.dice])) };
+        })();
+        this.volumeTruth = { runId: run.id, hideLikelyAbsent: hide, found };
+      }
+      const { truth, dice } = await this.volumeTruth.found;
+      if (truth.length === 0 || this.shownResultId !== result.id) return;
+      this.post({
+        type: 'groundTruth',
+        resultId: result.id,
+        targets: truth.map((t) => ({
+          // The name the result uses for the target (the truth may spell it otherwise).
+          target: result.targets.find((r) => targetKey(r.target) === targetKey(t.target))?.target ?? t.target,
+          file: path.basename(t.file),
+          mask: truthOnPlane(t.mask, volume, plane, result.slice!),
+          volumeDice: dice.get(t.target),
+        })),
+      });
+    } catch (error) {
+      this.services.log.logger.warn(
+        `Viewer of ${path.basename(this.uri.fsPath)}: no ground truth comparison for the volume result (${error instanceof Error ? error.message : String(error)})`,
       );
     }
   }

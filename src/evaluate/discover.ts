@@ -299,7 +299,7 @@ function numberArray(v: unknown, length: number): number[] | undefined {
 }
 
 /** Loose PNG masks and NIfTI volumes, grouped by image stem within their folder. */
-async function readLooseMasks(files: readonly string[], warnings: string[]): Promise<MaskedImage[]> {
+export async function readLooseMasks(files: readonly string[], warnings: string[]): Promise<MaskedImage[]> {
   const images = new Map<string, MaskedImage>();
   const imageFor = (dir: string, key: string): MaskedImage => {
     const id = `${dir}\u0000${key}`;

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { compareMasks, type MaskDims, type PairMetrics } from '../analysis/metrics';
 import { discoverMasks, type MaskedImage, type MaskRef } from './discover';
 import { loadMask, MaskCache, type LoadedMask } from './loadMask';
+import { evaluateInWorkers } from './parallel';
 
 /**
  * Evaluation of predictions against ground truth: pairs each predicted image with the truth of
@@ -51,8 +52,10 @@ export interface Evaluation {
 export interface EvaluateOptions {
   signal?: AbortSignal;
   onProgress?(done: number, total: number): void;
-  /** Images evaluated at once (mask decoding overlaps the metrics); default 4. */
+  /** Images evaluated at once in one thread (mask decoding overlaps the metrics); default 4. */
   concurrency?: number;
+  /** Worker threads for many images (default: one per core; 1 keeps everything in this thread). */
+  threads?: number;
 }
 
 export async function evaluateFolders(
@@ -79,7 +82,7 @@ export async function evaluateFolders(
   const skipped: Skipped[] = [];
   const predWithoutTruth: string[] = [];
   const usedTruth = new Set<MaskedImage>();
-  const jobs: { predImage: MaskedImage; truthTargets: Map<string, { name: string; mask: MaskRef }> }[] = [];
+  const jobs: ImageJob[] = [];
   for (const p of pred.images) {
     const matches = [...new Set([p.key, ...p.aliases].flatMap((k) => truthByKey.get(k) ?? []))];
     if (matches.length === 0) {
@@ -105,12 +108,24 @@ export async function evaluateFolders(
 
   const pairs: PairResult[] = [];
   let done = 0;
+  // Many images: spread over worker threads; what they leave (or all, where workers do not
+  // start) is scored here, a few images at once so that decoding overlaps the metrics.
+  const inWorkers = await evaluateInWorkers(jobs, {
+    signal: options.signal,
+    threads: options.threads,
+    onDone: () => options.onProgress?.(++done, jobs.length),
+  });
+  if (inWorkers) {
+    pairs.push(...inWorkers.pairs);
+    skipped.push(...inWorkers.skipped);
+  }
+  const here = inWorkers ? inWorkers.left : jobs;
   let next = 0;
   const worker = async () => {
     const cache = new MaskCache();
-    while (next < jobs.length) {
+    while (next < here.length) {
       if (options.signal?.aborted) return;
-      const job = jobs[next++];
+      const job = here[next++];
       await evaluateImage(job.predImage, job.truthTargets, cache, pairs, skipped);
       cache.clear();
       options.onProgress?.(++done, jobs.length);
@@ -130,7 +145,14 @@ export async function evaluateFolders(
   };
 }
 
-async function evaluateImage(
+/** One predicted image and the ground truth of its targets: what a worker scores at a time. */
+export interface ImageJob {
+  predImage: MaskedImage;
+  truthTargets: Map<string, { name: string; mask: MaskRef }>;
+}
+
+/** Scores every predicted target of one image against its truth into `pairs` / `skipped`. */
+export async function evaluateImage(
   p: MaskedImage,
   truthTargets: Map<string, { name: string; mask: MaskRef }>,
   cache: MaskCache,

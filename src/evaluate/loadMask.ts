@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { isZeroRange } from '../analysis/byteMask';
+import { isZeroRange, wordView } from '../analysis/byteMask';
 import { readMask } from '../analysis/rasterIO';
 import { decodeGray8Png } from './grayPng';
 import { readSeg, segMaskOnGrid, type SegFile, type SegGrid } from './segTruth';
@@ -119,13 +119,23 @@ export function binaryOf(m: LoadedMask): Uint8Array {
   return out;
 }
 
-/** Whether any value exceeds 1; zero stretches (most of a mask) are skipped by a native compare. */
+/**
+ * Whether any value exceeds 1: four bytes at a time where the mask is word-aligned, zero
+ * stretches (most of a mask) skipped by a native compare.
+ */
 function hasValueAbove1(mask: Uint8Array): boolean {
   const bytes = Buffer.from(mask.buffer, mask.byteOffset, mask.length);
-  for (let start = 0; start < mask.length; start += 4096) {
-    const end = Math.min(mask.length, start + 4096);
+  const words = wordView(mask);
+  const CHUNK = 16384;
+  for (let start = 0; start < mask.length; start += CHUNK) {
+    const end = Math.min(mask.length, start + CHUNK);
     if (isZeroRange(bytes, start, end)) continue;
-    for (let i = start; i < end; i++) if (mask[i] > 1) return true;
+    if (words && end - start === CHUNK) {
+      for (let i = start >> 2, e = end >> 2; i < e; i++) if ((words[i] & ABOVE_1) !== 0) return true;
+    } else for (let i = start; i < end; i++) if (mask[i] > 1) return true;
   }
   return false;
 }
+
+/** The bits of each byte of a word that make it exceed 1. */
+const ABOVE_1 = 0xfefefefe | 0;

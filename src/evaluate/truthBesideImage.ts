@@ -35,8 +35,16 @@ export async function findTruthBesideImage(
   for (const [key, file] of found) {
     try {
       const m = await loadMask({ file, format: 'png' }, cache);
-      if (m.dims[0] === width && m.dims[1] === height)
-        out.push({ target: wanted.get(key)!, file, mask: binaryOf(m) });
+      if (m.dims[0] === width && m.dims[1] === height) {
+        // The decoder's mask may be a view into a larger buffer (its inflated scanlines): a
+        // message to the webview carries whole buffers, so it gets a compact copy.
+        const mask = binaryOf(m);
+        out.push({
+          target: wanted.get(key)!,
+          file,
+          mask: mask.byteLength === mask.buffer.byteLength ? mask : mask.slice(),
+        });
+      }
     } catch {
       // Not a mask we can read: the viewer simply offers no comparison for this target.
     }

@@ -236,9 +236,14 @@ export type HostMessage =
   | { type: 'requestScreenshot'; requestId: string }
   /**
    * Ground-truth masks found next to the image for targets of result `resultId` (0/1 at the
-   * result's size; `file` is the mask's file name only), for "Compare with ground truth".
+   * result's size; `file` is the mask's file name only), for "Compare with ground truth". For a
+   * slice of a whole-volume result, `volumeDice` is the target's Dice over the whole volume.
    */
-  | { type: 'groundTruth'; resultId: string; targets: { target: string; file: string; mask: Uint8Array }[] }
+  | {
+      type: 'groundTruth';
+      resultId: string;
+      targets: { target: string; file: string; mask: Uint8Array; volumeDice?: number }[];
+    }
   /** A viewer command (keyboard shortcut or palette): run, export or step through slices. */
   | { type: 'invoke'; action: ViewerAction };
 

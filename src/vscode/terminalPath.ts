@@ -1,4 +1,5 @@
-import * as vscode from 'vscode';
+import * as l10n from '@vscode/l10n';
+import type * as vscode from 'vscode';
 import { terminalCliEnvironment } from '../cli/terminalShims';
 
 /**
@@ -16,7 +17,9 @@ export function putCliOnTerminalPath(context: vscode.ExtensionContext): string |
     env.clear();
     return change.problem;
   }
-  env.description = vscode.l10n.t('Puts the medparse command line on PATH.');
+  // @vscode/l10n (configured from vscode.l10n.bundle at activation) keeps this module loadable
+  // without VS Code, for the shim tests.
+  env.description = l10n.t('Puts the medparse command line on PATH.');
   env.prepend('PATH', change.pathPrefix);
   for (const [name, value] of Object.entries(change.variables)) env.replace(name, value);
   return undefined;

@@ -8,7 +8,7 @@ import { exportParseResult } from '../../pipeline/exportResult';
 import { parseResultFromMasks, recognitionResultFromMasks } from '../../pipeline/parse';
 import type { ParseResult } from '../../shared/protocol';
 import {
-  previousResult,
+  alreadyDoneRows,
   rowsFor,
   writeSummary,
   type BatchProgress,
@@ -160,24 +160,10 @@ export async function importBatch(predictionsFile: string, options: ImportOption
       const plan = planOf(image);
       const parentDir = parentOf(image);
       try {
-        const previous = await previousResult(file, parentDir, plan);
-        if (previous) {
+        const done = await alreadyDoneRows(file, parentDir, plan);
+        if (done) {
           skip('already-done');
-          rows.push(
-            ...previous.report.targets.map((t): SummaryRow => ({
-              image: file,
-              status: 'skipped',
-              reason: 'already-done',
-              target: t.name,
-              area: t.area,
-              areaMm2: t.areaMm2,
-              instances: t.instances,
-              pValue: t.pValue,
-              validity: t.validity,
-              exportFolder: previous.folder,
-              modalityKey: plan.modalityKey,
-            })),
-          );
+          rows.push(...done);
         } else {
           const masks = await masksOf(image, predictionsFile, wanted);
           const result = await resultOf(image, file, plan, masks, options, abort.signal);

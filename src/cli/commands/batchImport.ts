@@ -1,4 +1,11 @@
 import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
+import {
+  cancelOnInterrupt,
+  perImageProgress,
+  printImageProblems,
+  runCounts,
+  VERBOSE_USAGE,
+} from '../folderOptions';
 import { progressLine } from '../progress';
 import { progressText } from '../../batch/folderBatch';
 import { IMPORT_REPORT_NAME, importBatch } from '../../batch/batchEndpoint/import';
@@ -25,7 +32,7 @@ Options:
                          file of a preparation with several (Azure ML writes no file-name column then).
   --source-dir <dir>     The prepared folder, when it moved since batch-prepare (default: the
                          folder the manifest names).
-  --verbose              Progress to stderr, a line per image.
+${VERBOSE_USAGE}
   --json                 Print one JSON object on stdout instead of the human summary:
                          {"total", "parsed", "skipped", "failed", "skippedBy", "cancelled",
                          "predictions", "summaryFiles", "importReport"}.
@@ -59,28 +66,18 @@ export const batchImportCommand: CliCommand = {
       );
     if (!values.manifest) throw new UsageError('--manifest is required (the manifest.json of batch-prepare)');
     if (!values['out-dir']) throw new UsageError('--out-dir is required');
-    const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    process.once('SIGINT', onSignal);
     const progress = progressLine(io);
-    try {
+    return cancelOnInterrupt(async (signal) => {
       const outcome = await importBatch(positionals[0], {
-        manifestFile: values.manifest,
-        outDir: values['out-dir'],
+        manifestFile: values.manifest!,
+        outDir: values['out-dir']!,
         inputFile: values['input-file'],
         sourceDir: values['source-dir'],
-        signal: abort.signal,
-        onProgress: (p) => {
-          if (values.verbose && p.current) io.err(`${p.done + 1}/${p.total} ${p.current}`);
-          else if (p.current) progress.update(`${p.done + 1}/${p.total} ${p.current}`);
-        },
+        signal,
+        onProgress: perImageProgress(io, values.verbose, progress),
       });
       progress.done();
-      for (const row of outcome.rows) {
-        if (row.status === 'failed') io.err(`failed: ${row.image}: ${row.error}`);
-        else if (row.status === 'skipped' && row.reason !== 'already-done')
-          io.err(`skipped: ${row.image}: ${row.error}`);
-      }
+      printImageProblems(io, outcome.rows);
       for (const u of outcome.unmatched.slice(0, 20))
         io.err(`unmatched: predictions.csv line ${u.line}: ${u.problem}`);
       if (outcome.unmatched.length > 20) io.err(`… ${outcome.unmatched.length - 20} more unmatched rows`);
@@ -88,12 +85,7 @@ export const batchImportCommand: CliCommand = {
       if (values.json) {
         io.out(
           JSON.stringify({
-            total: outcome.total,
-            parsed: outcome.parsed,
-            skipped: outcome.skipped,
-            failed: outcome.failed,
-            skippedBy: outcome.skippedBy,
-            cancelled: outcome.cancelled,
+            ...runCounts(outcome),
             predictions: p,
             summaryFiles: outcome.summaryFiles,
             importReport: outcome.importReport,
@@ -110,8 +102,6 @@ export const batchImportCommand: CliCommand = {
       io.out(`summary: ${outcome.summaryFiles.join(', ')}`);
       io.out(`import report: ${outcome.importReport}`);
       return outcome.failed > 0 || outcome.cancelled ? 1 : 0;
-    } finally {
-      process.removeListener('SIGINT', onSignal);
-    }
+    });
   },
 };

@@ -1,7 +1,16 @@
 import path from 'node:path';
-import { exitCodes, parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
+import {
+  cancelOnInterrupt,
+  folderTargets,
+  modalityOption,
+  oneFolder,
+  perImageProgress,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+  VERBOSE_USAGE,
+} from '../folderOptions';
 import { progressLine } from '../progress';
-import type { FolderTargets } from '../../batch/folderBatch';
 import {
   DEFAULT_ROWS_PER_FILE,
   MAX_FILE_BYTES,
@@ -9,7 +18,6 @@ import {
   MAX_ROWS_PER_FILE,
   prepareBatch,
 } from '../../batch/batchEndpoint/prepare';
-import { MODALITY_KEYS, resolveModalityKey, type ModalityKey } from '../../shared/targets';
 
 const usage = `Usage: medparse batch-prepare <dir> (--prompt "<target> & <target>" | --recognize) --out-dir <dir> [options]
 
@@ -28,15 +36,14 @@ Upload <out-dir> as a uri_folder data asset and invoke the endpoint with Azure's
 then download named-outputs/score/predictions.csv and run 'medparse batch-import'.
 
 Options:
-  --prompt <text>        Targets for every image, separated by '&' (repeatable).
-  --recognize            Instead of --prompt: everything each image's modality key lists.
+${TARGET_USAGE}
   --out-dir <dir>        A new or empty folder for the input files and manifest.json (required).
   --modality <key>       One modality key for every image instead of each image's own.
   --rows-per-file <n>    Rows per input file (default ${DEFAULT_ROWS_PER_FILE}, at most ${MAX_ROWS_PER_FILE}). A file also closes
                          before it passes ${MAX_FILE_BYTES / 1024 / 1024} MB or ${MAX_MASKS_PER_FILE} masks: the deployment scores one
                          file in one call, within its mini-batch timeout and memory.
   --allow-burned-in      Also prepare images marked BurnedInAnnotation=YES (skipped otherwise).
-  --verbose              Progress to stderr, a line per image.
+${VERBOSE_USAGE}
   --json                 Print one JSON object on stdout instead of the human summary:
                          {"total", "prepared", "failed", "skipped", "rows", "inputFiles", "manifest"}.
 
@@ -53,8 +60,7 @@ export const batchPrepareCommand: CliCommand = {
       allowPositionals: true,
       strict: true,
       options: {
-        prompt: { type: 'string', multiple: true },
-        recognize: { type: 'boolean' },
+        ...TARGET_OPTIONS,
         'out-dir': { type: 'string' },
         modality: { type: 'string' },
         'rows-per-file': { type: 'string' },
@@ -63,50 +69,26 @@ export const batchPrepareCommand: CliCommand = {
         json: { type: 'boolean' },
       },
     });
-    if (positionals.length !== 1)
-      throw new UsageError(
-        positionals.length ? `expected one folder, got ${positionals.length}` : 'no folder given',
-      );
-    const prompts = promptsFromArgs(values.prompt);
-    if (values.recognize && values.prompt)
-      throw new UsageError('give either --prompt or --recognize, not both');
-    if (!values.recognize && (prompts.length === 0 || prompts.some((p) => !p)))
-      throw new UsageError(
-        '--prompt needs one or more non-empty targets separated by "&" (or use --recognize)',
-      );
+    const folder = path.resolve(oneFolder(positionals));
+    const targets = folderTargets(values);
     if (!values['out-dir']) throw new UsageError('--out-dir is required (a new or empty folder)');
-    let modalityKey: ModalityKey | undefined;
-    if (values.modality !== undefined) {
-      modalityKey = resolveModalityKey(values.modality);
-      if (!modalityKey)
-        throw new UsageError(
-          `--modality must be one of ${MODALITY_KEYS.join(', ')}; got '${values.modality}'`,
-        );
-    }
+    const modalityKey = modalityOption(values.modality);
     const rowsPerFile =
       values['rows-per-file'] === undefined ? DEFAULT_ROWS_PER_FILE : Number(values['rows-per-file']);
     if (!Number.isInteger(rowsPerFile) || rowsPerFile < 1 || rowsPerFile > MAX_ROWS_PER_FILE)
       throw new UsageError(
         `--rows-per-file must be a whole number from 1 to ${MAX_ROWS_PER_FILE}, got '${values['rows-per-file']}'`,
       );
-    const targets: FolderTargets = values.recognize ? { kind: 'recognition' } : { kind: 'prompts', prompts };
-    const folder = path.resolve(positionals[0]);
-    const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    process.once('SIGINT', onSignal);
     const progress = progressLine(io);
-    try {
+    return cancelOnInterrupt(async (signal) => {
       const outcome = await prepareBatch(folder, {
         targets,
         modalityKey,
-        outDir: values['out-dir'],
+        outDir: values['out-dir']!,
         rowsPerFile,
         allowBurnedIn: !!values['allow-burned-in'],
-        signal: abort.signal,
-        onProgress: (p) => {
-          if (values.verbose && p.current) io.err(`${p.done + 1}/${p.total} ${p.current}`);
-          else if (p.current) progress.update(`${p.done + 1}/${p.total} ${p.current}`);
-        },
+        signal,
+        onProgress: perImageProgress(io, values.verbose, progress),
       });
       progress.done();
       if (outcome.cancelled) {
@@ -135,8 +117,6 @@ export const batchPrepareCommand: CliCommand = {
       for (const f of outcome.inputFiles) io.out(`input: ${f}`);
       io.out(`manifest: ${outcome.manifest}`);
       return outcome.failed > 0 ? 1 : 0;
-    } finally {
-      process.removeListener('SIGINT', onSignal);
-    }
+    });
   },
 };

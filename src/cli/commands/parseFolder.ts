@@ -1,11 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { exitCodes, parseCliArgs, UsageError, type CliCommand, promptsFromArgs } from '../command';
+import { exitCodes, parseCliArgs, UsageError, type CliCommand } from '../command';
+import {
+  cancelOnInterrupt,
+  folderTargets,
+  modalityOption,
+  oneFolder,
+  printImageProblems,
+  runCounts,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+} from '../folderOptions';
 import { progressLine } from '../progress';
 import { ENDPOINT_OPTIONS, ENDPOINT_USAGE, endpointSpec, openEndpoint } from '../endpointOptions';
-import { progressText, runFolderBatch, type FolderTargets } from '../../batch/folderBatch';
+import { progressText, runFolderBatch } from '../../batch/folderBatch';
 import { endpointFolderDeps } from '../../batch/folderDeps';
-import { MODALITY_KEYS, resolveModalityKey, type ModalityKey } from '../../shared/targets';
+import { MODALITY_KEYS } from '../../shared/targets';
 
 const usage = `Usage: medparse parse-folder <dir> (--prompt "<target> & <target>" | --recognize) --endpoint <url|demo> --out-dir <dir> [options]
 
@@ -18,8 +28,7 @@ to <out-dir>. A second run resumes: images with a complete result for the same t
 skipped, and what a killed run left half-written is removed.
 
 Options:
-  --prompt <text>        Targets for every image, separated by '&' (repeatable).
-  --recognize            Instead of --prompt: everything each image's modality key lists.
+${TARGET_USAGE}
 ${ENDPOINT_USAGE}
   --out-dir <dir>        Where results and the summary go (default: beside each image, and the
                          summary in <dir>).
@@ -53,8 +62,7 @@ export const parseFolderCommand: CliCommand = {
       strict: true,
       options: {
         ...ENDPOINT_OPTIONS,
-        prompt: { type: 'string', multiple: true },
-        recognize: { type: 'boolean' },
+        ...TARGET_OPTIONS,
         'out-dir': { type: 'string' },
         modality: { type: 'string' },
         concurrency: { type: 'string' },
@@ -62,27 +70,9 @@ export const parseFolderCommand: CliCommand = {
         json: { type: 'boolean' },
       },
     });
-    if (positionals.length !== 1)
-      throw new UsageError(
-        positionals.length ? `expected one folder, got ${positionals.length}` : 'no folder given',
-      );
-    const folder = path.resolve(positionals[0]);
-    const prompts = promptsFromArgs(values.prompt);
-    if (values.recognize && values.prompt)
-      throw new UsageError('give either --prompt or --recognize, not both');
-    if (!values.recognize && (prompts.length === 0 || prompts.some((p) => !p)))
-      throw new UsageError(
-        '--prompt needs one or more non-empty targets separated by "&" (or use --recognize)',
-      );
-    const targets: FolderTargets = values.recognize ? { kind: 'recognition' } : { kind: 'prompts', prompts };
-    let modalityKey: ModalityKey | undefined;
-    if (values.modality !== undefined) {
-      modalityKey = resolveModalityKey(values.modality);
-      if (!modalityKey)
-        throw new UsageError(
-          `--modality must be one of ${MODALITY_KEYS.join(', ')}; got '${values.modality}'`,
-        );
-    }
+    const folder = path.resolve(oneFolder(positionals));
+    const targets = folderTargets(values);
+    const modalityKey = modalityOption(values.modality);
     const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
       throw new UsageError(`--concurrency must be a whole number from 1 to 16, got '${values.concurrency}'`);
@@ -94,69 +84,58 @@ export const parseFolderCommand: CliCommand = {
     if (outStat && !outStat.isDirectory()) throw new Error(`${outDir}: exists and is not a folder`);
 
     const endpoint = await openEndpoint(spec, io);
-    const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    process.once('SIGINT', onSignal);
     try {
-      if (endpoint.isDemo)
-        io.err('Demo endpoint: results are the samples\u2019 reference annotations, not model output.');
-      let lastLine = '';
-      const progress = progressLine(io);
-      const outcome = await runFolderBatch(
-        folder,
-        endpointFolderDeps({
-          client: endpoint.client,
-          endpointName: endpoint.endpointName,
-          deployment: spec.deployment,
-          endpointUrl: endpoint.reportUrl,
-        }),
-        {
-          targets,
-          modalityKey,
-          concurrency,
-          outDir,
-          allowBurnedIn: !!values['allow-burned-in'],
-          signal: abort.signal,
-          onProgress: (p) => {
-            const line = `${p.done}/${p.total} · ${progressText(p)}`;
-            if (spec.verbose && line !== lastLine) io.err(line);
-            else progress.update(line);
-            lastLine = line;
-          },
-        },
-      );
-      progress.done();
-      for (const row of outcome.rows) {
-        if (row.status === 'failed') io.err(`failed: ${path.relative(folder, row.image)}: ${row.error}`);
-        else if (row.status === 'skipped' && row.reason !== 'already-done')
-          io.err(`skipped: ${path.relative(folder, row.image)}: ${row.error}`);
-      }
-      if (values.json) {
-        io.out(
-          JSON.stringify({
-            total: outcome.total,
-            parsed: outcome.parsed,
-            skipped: outcome.skipped,
-            failed: outcome.failed,
-            skippedBy: outcome.skippedBy,
-            cancelled: outcome.cancelled,
-            summaryFiles: outcome.summaryFiles,
-            failures: [
-              ...new Map(
-                outcome.rows.filter((r) => r.status === 'failed').map((r) => [r.image, r.error ?? '']),
-              ),
-            ].map(([image, error]) => ({ image, error })),
+      return await cancelOnInterrupt(async (signal) => {
+        if (endpoint.isDemo)
+          io.err('Demo endpoint: results are the samples\u2019 reference annotations, not model output.');
+        let lastLine = '';
+        const progress = progressLine(io);
+        const outcome = await runFolderBatch(
+          folder,
+          endpointFolderDeps({
+            client: endpoint.client,
+            endpointName: endpoint.endpointName,
+            deployment: spec.deployment,
+            endpointUrl: endpoint.reportUrl,
           }),
+          {
+            targets,
+            modalityKey,
+            concurrency,
+            outDir,
+            allowBurnedIn: !!values['allow-burned-in'],
+            signal,
+            onProgress: (p) => {
+              const line = `${p.done}/${p.total} · ${progressText(p)}`;
+              if (spec.verbose && line !== lastLine) io.err(line);
+              else progress.update(line);
+              lastLine = line;
+            },
+          },
         );
+        progress.done();
+        printImageProblems(io, outcome.rows, (image) => path.relative(folder, image));
+        if (values.json) {
+          io.out(
+            JSON.stringify({
+              ...runCounts(outcome),
+              summaryFiles: outcome.summaryFiles,
+              failures: [
+                ...new Map(
+                  outcome.rows.filter((r) => r.status === 'failed').map((r) => [r.image, r.error ?? '']),
+                ),
+              ].map(([image, error]) => ({ image, error })),
+            }),
+          );
+          return outcome.failed > 0 || outcome.cancelled ? 1 : 0;
+        }
+        io.out(
+          `${outcome.total} image(s): ${progressText(outcome)}${outcome.cancelled ? ' (interrupted: run again to resume)' : ''}`,
+        );
+        io.out(`summary: ${outcome.summaryFiles.join(', ')}`);
         return outcome.failed > 0 || outcome.cancelled ? 1 : 0;
-      }
-      io.out(
-        `${outcome.total} image(s): ${progressText(outcome)}${outcome.cancelled ? ' (interrupted: run again to resume)' : ''}`,
-      );
-      io.out(`summary: ${outcome.summaryFiles.join(', ')}`);
-      return outcome.failed > 0 || outcome.cancelled ? 1 : 0;
+      });
     } finally {
-      process.removeListener('SIGINT', onSignal);
       await endpoint.close();
     }
   },

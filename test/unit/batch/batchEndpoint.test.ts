@@ -4,24 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inputFileName, prepareBatch } from '../../../src/batch/batchEndpoint/prepare';
-import { main } from '../../../src/cli/main';
 import { openImage, prepareModelInput } from '../../../src/imaging';
 import { intensityForRun } from '../../../src/pipeline/intensity';
 import { modalityForKey } from '../../../src/shared/targets';
 import { readCsv, simulateBatchJob } from '../../support/batchSimulator';
+import { prepareSimulateImport, runCli } from '../../support/cliRun';
 import { startPixelServer, type PixelServer } from '../../support/pixelServer';
 
 const SAMPLES = path.join(__dirname, '..', '..', 'fixtures', 'samples');
-
-function capture() {
-  const io = {
-    stdout: [] as string[],
-    stderr: [] as string[],
-    out: (l: string) => void io.stdout.push(l),
-    err: (l: string) => void io.stderr.push(l),
-  };
-  return io;
-}
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 
@@ -82,11 +72,7 @@ describe('batch endpoint: batch-prepare and batch-import', function () {
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  const cli = async (...args: string[]) => {
-    const io = capture();
-    const code = await main(args, io);
-    return { code, io, text: [...io.stdout, ...io.stderr].join('\n') };
-  };
+  const cli = runCli;
 
   it('writes numbered input files in the notebook format whose images are the online model input, and a manifest that ties each row to them', async () => {
     const input = makeFolder(tmp);
@@ -153,27 +139,12 @@ describe('batch endpoint: batch-prepare and batch-import', function () {
 
   it('imports shuffled predictions of several input files into the same results, exports and summary as Parse Folder', async () => {
     const input = makeFolder(tmp);
-    const batch = path.join(tmp, 'batch');
     const args = ['--prompt', 'bright & medium', '--modality', 'CT-Chest'];
-    const prep = await cli('batch-prepare', input, ...args, '--out-dir', batch, '--rows-per-file', '2');
-    assert.equal(prep.code, 0, prep.text);
-    const manifest = readJson<Manifest>(path.join(batch, 'manifest.json'));
-    const predictions = path.join(tmp, 'predictions.csv');
-    await simulateBatchJob(
-      manifest.inputFiles.map((f) => path.join(batch, f.name)),
-      predictions,
-      { shuffleSeed: 7 },
-    );
     const viaBatch = path.join(tmp, 'via-batch');
-    const imp = await cli(
-      'batch-import',
-      predictions,
-      '--manifest',
-      path.join(batch, 'manifest.json'),
-      '--out-dir',
-      viaBatch,
-    );
-    assert.equal(imp.code, 0, imp.text);
+    const { manifestFile } = await prepareSimulateImport(tmp, input, args, viaBatch, {
+      shuffleSeed: 7,
+      prepareArgs: ['--rows-per-file', '2'],
+    });
 
     const viaOnline = path.join(tmp, 'via-online');
     const online = await cli(
@@ -213,6 +184,7 @@ describe('batch endpoint: batch-prepare and batch-import', function () {
     const report = readJson<{ source: { width: number; height: number } }>(
       path.join(viaBatch, 'sub', 'path.png.medimageparse', 'report.json'),
     );
+    const manifest = readJson<Manifest>(manifestFile);
     const g = manifest.images.find((i) => i.source === 'sub/path.png')!.geometry!;
     assert.deepEqual([report.source.width, report.source.height], [g.sourceWidth, g.sourceHeight]);
   });
@@ -476,35 +448,15 @@ describe('batch endpoint: batch-prepare and batch-import', function () {
     fs.mkdirSync(input);
     for (const name of ['a.png', 'b.png', 'c.png'])
       fs.copyFileSync(path.join(SAMPLES, 'covid_1585.png'), path.join(input, name));
-    const batch = path.join(tmp, 'batch');
-    const prep = await cli(
-      'batch-prepare',
+    const out = path.join(tmp, 'out');
+    const { manifestFile } = await prepareSimulateImport(
+      tmp,
       input,
-      '--recognize',
-      '--modality',
-      'X-Ray-Chest',
-      '--out-dir',
-      batch,
-    );
-    assert.equal(prep.code, 0, prep.text);
-    const manifest = readJson<Manifest>(path.join(batch, 'manifest.json'));
-    assert.deepEqual(manifest.images[0].prompts, ['left lung', 'right lung']);
-    const predictions = path.join(tmp, 'predictions.csv');
-    await simulateBatchJob(
-      manifest.inputFiles.map((f) => path.join(batch, f.name)),
-      predictions,
+      ['--recognize', '--modality', 'X-Ray-Chest'],
+      out,
       { shuffleSeed: 1 },
     );
-    const out = path.join(tmp, 'out');
-    const r = await cli(
-      'batch-import',
-      predictions,
-      '--manifest',
-      path.join(batch, 'manifest.json'),
-      '--out-dir',
-      out,
-    );
-    assert.equal(r.code, 0, r.text);
+    assert.deepEqual(readJson<Manifest>(manifestFile).images[0].prompts, ['left lung', 'right lung']);
     const online = path.join(tmp, 'online');
     const o = await cli(
       'parse-folder',

@@ -7,20 +7,11 @@ import sharp from 'sharp';
 import zlib from 'node:zlib';
 import { recognitionTargets } from '../../../src/analysis/recognition';
 import { main } from '../../../src/cli/main';
+import { captureIO } from '../../support/cliRun';
 import { startFaultServer, type FaultServer } from '../../support/faultServer';
 import { generatedFixtures } from '../imaging/helpers';
 
 const SAMPLES = path.join(__dirname, '..', '..', 'fixtures', 'samples');
-
-function capture() {
-  const io = {
-    stdout: [] as string[],
-    stderr: [] as string[],
-    out: (l: string) => void io.stdout.push(l),
-    err: (l: string) => void io.stderr.push(l),
-  };
-  return io;
-}
 
 interface Summary {
   counts: {
@@ -92,7 +83,7 @@ describe('medparse parse-folder', function () {
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   const run = async (...args: string[]) => {
-    const io = capture();
+    const io = captureIO();
     const code = await main(['parse-folder', ...args, '--endpoint', `${server.url}/score`], io);
     return { code, io };
   };
@@ -231,7 +222,7 @@ describe('medparse parse-folder', function () {
     fs.copyFileSync(path.join(SAMPLES, 'covid_1585.png'), path.join(input, 'scan.png'));
     // The layout of earlier versions: scan.dcm's result in scan/.
     const legacy = path.join(input, 'scan');
-    const io = capture();
+    const io = captureIO();
     const made = await main(
       [
         'parse',

@@ -12,19 +12,12 @@ import { loadMask } from '../../../src/demo/catalogue';
 import { expectedMask, startFaultServer, type FaultServer } from '../../support/faultServer';
 import { differencesFromReference } from '../../support/referenceMaskToSource';
 import { TEST_KEY } from './helpers';
+import { captureIO } from '../../support/cliRun';
 
 const root = path.resolve(__dirname, '../../..');
 const SAMPLES = path.join(root, 'media/samples');
 
-function capture() {
-  const io = {
-    stdout: [] as string[],
-    stderr: [] as string[],
-    out: (l: string) => void io.stdout.push(l),
-    err: (l: string) => void io.stderr.push(l),
-  };
-  return io;
-}
+const capture = captureIO;
 
 /** The written PNG as stored (channel count from the file) and its pixels as one channel. */
 async function readGray(file: string) {

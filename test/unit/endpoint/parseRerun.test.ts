@@ -4,18 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
 import { startFaultServer, type FaultServer } from '../../support/faultServer';
+import { captureIO } from '../../support/cliRun';
 
 const SAMPLES = path.join(__dirname, '..', '..', 'fixtures', 'samples');
 
-function capture() {
-  const io = {
-    stdout: [] as string[],
-    stderr: [] as string[],
-    out: (l: string) => void io.stdout.push(l),
-    err: (l: string) => void io.stderr.push(l),
-  };
-  return io;
-}
+const capture = captureIO;
 
 const listing = (dir: string) => fs.readdirSync(dir).sort();
 

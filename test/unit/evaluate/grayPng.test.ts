@@ -59,6 +59,30 @@ describe('evaluate: fast 8-bit PNG mask decoding', () => {
       }
     });
 
+  for (const channels of [2, 4] as const)
+    it(`reads opaque masks with alpha (background rows repeat, never zero): ${channels} channels`, async () => {
+      // As BiomedParse's RGBA masks are: grey value in the colour channels, alpha 255 everywhere.
+      const [w, h] = [50, 90];
+      const raw = Buffer.alloc(w * h * channels);
+      const value = (x: number, y: number) =>
+        y >= 20 && y < 40 && x >= 10 && x < 30 ? 255 : (x - 25) ** 2 + (y - 65) ** 2 < 120 ? 255 : 0;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const at = (y * w + x) * channels;
+          raw.fill(value(x, y), at, at + channels - 1);
+          raw[at + channels - 1] = 255;
+        }
+      const expected = Uint8Array.from({ length: w * h }, (_, i) => value(i % w, Math.floor(i / w)));
+      for (const adaptiveFiltering of [true, false]) {
+        const png = await sharp(raw, { raw: { width: w, height: h, channels } })
+          .png({ adaptiveFiltering })
+          .toBuffer();
+        const got = await decodeGray8Png(png);
+        assert.ok(got);
+        assert.deepEqual(got.data, expected);
+      }
+    });
+
   it('leaves 16-bit, palette, interlaced and damaged files to the general decoder', async () => {
     const raw = pattern(20, 10, 1);
     const gray = () => sharp(raw, { raw: { width: 20, height: 10, channels: 1 } }).toColourspace('b-w');
