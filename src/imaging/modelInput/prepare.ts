@@ -34,6 +34,7 @@ export async function prepareModelInput(
     return {
       png,
       geometry,
+      grey,
       get rgb() {
         return (rgb ??= greyBytesToRgb(grey));
       },
