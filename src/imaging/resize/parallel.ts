@@ -267,7 +267,7 @@ async function sharedSourceLater(data: PlaneSource['data']): Promise<PlaneSource
   const chunk = (8 << 20) / data.BYTES_PER_ELEMENT;
   for (let from = 0; from < data.length; from += chunk) {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    copy.set(data.subarray(from, Math.min(data.length, from + chunk)));
+    copy.set(data.subarray(from, Math.min(data.length, from + chunk)), from);
   }
   lastCopy = { of: data, copy };
   return copy;
