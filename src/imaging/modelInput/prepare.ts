@@ -1,6 +1,6 @@
 import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
 import { clipRange, type PlaneSource } from '../resize/bspline';
-import { BANDED_WORK, resizePlaneInBands, resizePlaneParallel } from '../resize/parallel';
+import { BANDED_WORK, resizePlaneInBands, resizePlaneParallel, type BandScratch } from '../resize/parallel';
 import type { IntensitySpec, ModelInput, ModelInputGeometry, SourceImage } from '../types';
 import { mapValue, type ValueMap } from '../resize/valueMap';
 import { applyIntensityInto, intensityMapLater, resolveIntensity, type ResolvedIntensity } from './intensity';
@@ -97,8 +97,10 @@ async function resizedPlanesLater(image: SourceImage, intensity: IntensitySpec):
     identical === false ? await valueRangesPerChannelLater(mapped.values, mapped.map) : undefined;
   const { sources, ranges } = planeSources(image, mapped, identical, ranges3);
   const planes: Float64Array[] = [];
+  // One after the other, so the channels share the resize's intermediates (see BandScratch).
+  const scratch: BandScratch = {};
   for (const source of sources)
-    planes.push(await resizePlaneInBands(source, size, size, sharedFloat64(size * size)));
+    planes.push(await resizePlaneInBands(source, size, size, sharedFloat64(size * size), scratch));
   return { planes, bounds: planes.map((plane, c) => clipRange([plane], ranges[c][0], ranges[c][1])) };
 }
 
