@@ -66,21 +66,74 @@ export function maskToSource(mask: Uint8Array, geometry: ModelInputGeometry): Ui
     x1[x] = Math.min(x0[x] + 1, size - 1);
     fx[x] = u - x0[x];
   }
+  // Most of a mask is exactly 0, and a pixel whose four neighbours are 0 interpolates to exactly
+  // 0 (what `out` already holds): only the source pixels whose taps reach a non-zero value of
+  // their two model rows are computed (nonZeroSpans). Same arithmetic, so the same bytes.
+  const spans = nonZeroSpans(mask, size);
   for (let y = 0; y < h; y++) {
     const v = clamp(sourceToModel(geometry, 0, y).y, 0, size - 1);
     const y0 = Math.floor(v);
     const y1 = Math.min(y0 + 1, size - 1);
+    const lo = Math.min(spans[2 * y0], spans[2 * y1]);
+    const hi = Math.max(spans[2 * y0 + 1], spans[2 * y1 + 1]);
+    if (hi < lo) continue; // both rows all zero
+    // x0 and x1 grow with x: the pixels whose taps [x0, x1] meet [lo, hi] are one run.
+    let from = 0;
+    while (from < w && x1[from] < lo) from++;
+    let to = w;
+    while (to > from && x0[to - 1] > hi) to--;
     const fy = v - y0;
     const r0 = y0 * size;
     const r1 = y1 * size;
     const o = y * w;
-    for (let x = 0; x < w; x++) {
+    for (let x = from; x < to; x++) {
       const a = mask[r0 + x0[x]] + (mask[r0 + x1[x]] - mask[r0 + x0[x]]) * fx[x];
       const b = mask[r1 + x0[x]] + (mask[r1 + x1[x]] - mask[r1 + x0[x]]) * fx[x];
       out[o + x] = Math.round(a + (b - a) * fy);
     }
   }
   return out;
+}
+
+/**
+ * Per row of a size×size mask, the first and last column holding a non-zero value
+ * ([first, last] at 2r, 2r + 1; first > last for an all-zero row), four bytes at a time.
+ */
+function nonZeroSpans(mask: Uint8Array, size: number): Int32Array {
+  const spans = new Int32Array(2 * size);
+  const words =
+    mask.byteOffset % 4 === 0 && size % 4 === 0
+      ? new Int32Array(mask.buffer, mask.byteOffset, mask.length >> 2)
+      : undefined;
+  for (let r = 0; r < size; r++) {
+    const row = r * size;
+    let first = size;
+    let last = -1;
+    if (words) {
+      const w0 = row >> 2;
+      const w1 = (row + size) >> 2;
+      let a = w0;
+      while (a < w1 && words[a] === 0) a++;
+      if (a < w1) {
+        let b = w1 - 1;
+        while (words[b] === 0) b--;
+        first = (a << 2) - row;
+        while (mask[row + first] === 0) first++;
+        last = (b << 2) + 3 - row;
+        while (mask[row + last] === 0) last--;
+      }
+    } else {
+      for (let x = 0; x < size; x++) {
+        if (mask[row + x] !== 0) {
+          if (first === size) first = x;
+          last = x;
+        }
+      }
+    }
+    spans[2 * r] = first;
+    spans[2 * r + 1] = last;
+  }
+  return spans;
 }
 
 function clamp(v: number, lo: number, hi: number): number {

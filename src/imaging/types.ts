@@ -94,6 +94,11 @@ export interface ModelInput {
    * so a grey image's are expanded from its grey values on first access.
    */
   readonly rgb: Uint8Array;
+  /**
+   * The grey values (1024*1024) when R, G and B are equal (every grey source): what the analysis
+   * reads instead of rgb, so that the 3 MB of RGB are only made when something needs them.
+   */
+  grey?: Uint8Array;
   geometry: ModelInputGeometry;
 }
 

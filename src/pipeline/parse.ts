@@ -67,7 +67,8 @@ function targetResult(
 ): TargetResult {
   const mask = maskToSource(mask1024, input.geometry);
   const detection = findComponents(mask, image.width, image.height, { pixelSpacing: image.pixelSpacing });
-  const assessment = assessTarget(input.rgb, mask1024, modalityKey, target, { pThreshold });
+  // Grey statistics equal RGB ones on a grey model input (maskStatistics), without making the RGB.
+  const assessment = assessTarget(input.grey ?? input.rgb, mask1024, modalityKey, target, { pThreshold });
   return {
     target,
     label,

@@ -129,18 +129,7 @@ export async function parseVolume(
     const base = result.slice * plane;
     result.targets.forEach((t, ti) => {
       const onGrid = volume.sliceToGrid(result.slice, t.mask);
-      let found = false;
-      for (let p = 0; p < plane; p++) {
-        const v = onGrid[p];
-        if (v > THRESHOLD) {
-          found = true;
-          masks[ti][base + p] = 1;
-          if (v > best[base + p]) {
-            best[base + p] = v;
-            labels[base + p] = ti + 1;
-          }
-        }
-      }
+      const found = placeMask(onGrid, base, ti + 1, masks[ti], best, labels);
       if (found && t.status === 'likely-absent') absent[ti].push(result.slice);
       verdicts[ti][result.slice] = { status: found ? t.status : 'not-found', pValue: t.pValue };
     });
@@ -243,6 +232,55 @@ export async function parseVolume(
       verdicts: verdicts[i],
     })),
   };
+}
+
+/** Bit 7 of each byte of a 32-bit word: a mask value is above 127.5 exactly when it is set. */
+const HIGH_BITS = 0x80808080 | 0;
+
+/**
+ * Marks the voxels of one slice's mask (grid order, at `base`) above the threshold in `mask`, and
+ * gives them `label` where it is the most probable target so far. Most of a mask is background:
+ * four values are skipped at a time when none is above 127.5. Returns whether any was.
+ */
+function placeMask(
+  onGrid: Uint8Array,
+  base: number,
+  label: number,
+  mask: Uint8Array,
+  best: Uint8Array,
+  labels: Uint8Array,
+): boolean {
+  let found = false;
+  const n = onGrid.length;
+  const words =
+    onGrid.byteOffset % 4 === 0 ? new Int32Array(onGrid.buffer, onGrid.byteOffset, n >> 2) : undefined;
+  const wordCount = words ? words.length : 0;
+  for (let w = 0; w < wordCount; w++) {
+    if ((words![w] & HIGH_BITS) === 0) continue;
+    for (let p = w << 2, end = p + 4; p < end; p++) {
+      const v = onGrid[p];
+      if (v > THRESHOLD) {
+        found = true;
+        mask[base + p] = 1;
+        if (v > best[base + p]) {
+          best[base + p] = v;
+          labels[base + p] = label;
+        }
+      }
+    }
+  }
+  for (let p = wordCount << 2; p < n; p++) {
+    const v = onGrid[p];
+    if (v > THRESHOLD) {
+      found = true;
+      mask[base + p] = 1;
+      if (v > best[base + p]) {
+        best[base + p] = v;
+        labels[base + p] = label;
+      }
+    }
+  }
+  return found;
 }
 
 /** The per-target masks and figures of a volume result, as the volume export writes them. */

@@ -1,3 +1,4 @@
+import type { ValueMap } from '../resize/valueMap';
 import type { CtSite, IntensitySpec, SourceImage } from '../types';
 
 /** CT windows [lower, upper] in HU per anatomic site, as in the reference (BiomedParse CT_WINDOWS). */
@@ -286,39 +287,10 @@ export async function applyIntensityLater(
   intensity: ResolvedIntensity,
   out: Float64Array,
 ): Promise<{ values: Float64Array; min: number; max: number; finite: boolean }> {
-  const n = pixels.length;
-  const chunks = async (run: (from: number, to: number) => void) => {
-    for (let from = 0; from < n; from += LATER_CHUNK) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      run(from, Math.min(n, from + LATER_CHUNK));
-    }
-  };
-  let lower: number;
-  let upper: number;
-  if (intensity.kind === 'percentile') {
-    const ranks = new RankSelector(pixels, 0);
-    await chunks((from, to) => ranks.countRange(from, to));
-    if (ranks.count === 0) return { values: out.fill(0), min: 0, max: 0, finite: true };
-    // select(k) counts a bucket's lower bits over all values when it needs them: done here first,
-    // in chunks, for each rank a percentile reads, just before it is selected.
-    const bounds: number[] = [];
-    for (const q of [0.5, 99.5]) {
-      const values = new Map<number, number>();
-      for (const k of ranksRead(ranks.count, [q])) {
-        const { bucket } = ranks.bucketOf(k);
-        if (ranks.needsLow(bucket)) await chunks((from, to) => ranks.countLow(bucket, from, to));
-        values.set(k, ranks.select(k));
-      }
-      bounds.push(percentile(ranks.count, q, (k) => values.get(k) as number));
-    }
-    [lower, upper] = bounds;
-  } else if (intensity.kind === 'window') {
-    lower = intensity.lower;
-    upper = intensity.upper;
-  } else {
-    lower = 0;
-    upper = 255;
-  }
+  const chunks = chunked(pixels.length);
+  const bounds = await clipBoundsLater(pixels, intensity, chunks);
+  if (!bounds) return { values: out.fill(0), min: 0, max: 0, finite: true };
+  const [lower, upper] = bounds;
   let min = Infinity;
   let max = -Infinity;
   await chunks((from, to) => {
@@ -331,4 +303,91 @@ export async function applyIntensityLater(
   if (!(span > 0)) return { values: out.fill(0), min: 0, max: 0, finite: true };
   await chunks((from, to) => stretchInPlace(out, min, span, from, to));
   return { values: out, min: 0, max: 255, finite: Number.isFinite(span) };
+}
+
+/**
+ * applyIntensityLater without its result: how to map each value (see resize/valueMap.ts, whose
+ * mapValue gives exactly applyIntensityInto's value), and the min, max and finiteness the mapped
+ * values would have. For images whose float64 copy would be too large to hold (hundreds of MB).
+ */
+export async function intensityMapLater(
+  pixels: Float32Array,
+  intensity: ResolvedIntensity,
+): Promise<{ map: ValueMap; min: number; max: number; finite: boolean }> {
+  const zero = { map: { lower: 0, upper: 0, zero: true }, min: 0, max: 0, finite: true };
+  const chunks = chunked(pixels.length);
+  const bounds = await clipBoundsLater(pixels, intensity, chunks);
+  if (!bounds) return zero;
+  const [lower, upper] = bounds;
+  let min = Infinity;
+  let max = -Infinity;
+  await chunks((from, to) => {
+    const [lo, hi] = clippedRange(pixels, lower, upper, from, to);
+    min = Math.min(min, lo);
+    max = Math.max(max, hi);
+  });
+  if (intensity.kind === 'none') return { map: { lower, upper }, min, max, finite: true };
+  const span = max - min;
+  if (!(span > 0)) return zero;
+  return { map: { lower, upper, stretch: { min, span } }, min: 0, max: 255, finite: Number.isFinite(span) };
+}
+
+/** The [min, max] clipInto would return for values [from, to), without writing them. */
+function clippedRange(
+  pixels: Float32Array,
+  lower: number,
+  upper: number,
+  from: number,
+  to: number,
+): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = from; i < to; i++) {
+    const p = pixels[i];
+    const v = p >= lower ? Math.min(p, upper) : lower;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  return [min, max];
+}
+
+type Chunks = (run: (from: number, to: number) => void) => Promise<void>;
+
+/** Runs over [0, n) in chunks of LATER_CHUNK values, yielding to the event loop before each. */
+function chunked(n: number): Chunks {
+  return async (run) => {
+    for (let from = 0; from < n; from += LATER_CHUNK) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      run(from, Math.min(n, from + LATER_CHUNK));
+    }
+  };
+}
+
+/**
+ * The clip bounds [lower, upper] of the intensity, percentiles found in chunks; undefined when a
+ * percentile has no positive value to read (the image maps to all zeros).
+ */
+async function clipBoundsLater(
+  pixels: Float32Array,
+  intensity: ResolvedIntensity,
+  chunks: Chunks,
+): Promise<[number, number] | undefined> {
+  if (intensity.kind === 'window') return [intensity.lower, intensity.upper];
+  if (intensity.kind === 'none') return [0, 255];
+  const ranks = new RankSelector(pixels, 0);
+  await chunks((from, to) => ranks.countRange(from, to));
+  if (ranks.count === 0) return undefined;
+  // select(k) counts a bucket's lower bits over all values when it needs them: done here first,
+  // in chunks, for each rank a percentile reads, just before it is selected.
+  const bounds: number[] = [];
+  for (const q of [0.5, 99.5]) {
+    const values = new Map<number, number>();
+    for (const k of ranksRead(ranks.count, [q])) {
+      const { bucket } = ranks.bucketOf(k);
+      if (ranks.needsLow(bucket)) await chunks((from, to) => ranks.countLow(bucket, from, to));
+      values.set(k, ranks.select(k));
+    }
+    bounds.push(percentile(ranks.count, q, (k) => values.get(k) as number));
+  }
+  return [bounds[0], bounds[1]];
 }

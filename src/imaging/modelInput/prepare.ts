@@ -1,13 +1,9 @@
 import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
 import { clipRange, type PlaneSource } from '../resize/bspline';
-import { BANDED_WORK, resizePlaneInBands, resizePlaneParallel } from '../resize/parallel';
+import { BANDED_WORK, resizePlaneInBands, resizePlaneParallel, type BandScratch } from '../resize/parallel';
 import type { IntensitySpec, ModelInput, ModelInputGeometry, SourceImage } from '../types';
-import {
-  applyIntensityInto,
-  applyIntensityLater,
-  resolveIntensity,
-  type ResolvedIntensity,
-} from './intensity';
+import { mapValue, type ValueMap } from '../resize/valueMap';
+import { applyIntensityInto, intensityMapLater, resolveIntensity, type ResolvedIntensity } from './intensity';
 import { ScanlineDeflater, scanlineBuffer } from './png';
 
 /**
@@ -34,6 +30,7 @@ export async function prepareModelInput(
     return {
       png,
       geometry,
+      grey,
       get rgb() {
         return (rgb ??= greyBytesToRgb(grey));
       },
@@ -88,16 +85,22 @@ async function resizedPlanesLater(image: SourceImage, intensity: IntensitySpec):
   const work = estimatedResizeWork(geometry, size) * image.channels;
   if (work <= BANDED_WORK) return resizedPlanes(image, intensity);
   const input = intensityInput(image, intensity);
-  const mapped =
+  // No float64 copy of the mapped values here (800 MB for a 100-megapixel grey image): the resize
+  // maps each row as it reads it (PlaneSource.map), to the same doubles.
+  const mapped: MappedValues =
     'floats' in input
-      ? await applyIntensityLater(input.floats, input.resolved, sharedFloat64(input.floats.length))
+      ? { values: input.floats, ...(await intensityMapLater(input.floats, input.resolved)) }
       : input;
-  const identical = image.channels === 3 ? await channelsIdenticalLater(mapped.values) : undefined;
-  const ranges3 = identical === false ? await valueRangesPerChannelLater(mapped.values) : undefined;
+  const identical =
+    image.channels === 3 ? await channelsIdenticalLater(mapped.values, mapped.map) : undefined;
+  const ranges3 =
+    identical === false ? await valueRangesPerChannelLater(mapped.values, mapped.map) : undefined;
   const { sources, ranges } = planeSources(image, mapped, identical, ranges3);
   const planes: Float64Array[] = [];
+  // One after the other, so the channels share the resize's intermediates (see BandScratch).
+  const scratch: BandScratch = {};
   for (const source of sources)
-    planes.push(await resizePlaneInBands(source, size, size, sharedFloat64(size * size)));
+    planes.push(await resizePlaneInBands(source, size, size, sharedFloat64(size * size), scratch));
   return { planes, bounds: planes.map((plane, c) => clipRange([plane], ranges[c][0], ranges[c][1])) };
 }
 
@@ -116,9 +119,12 @@ function estimatedResizeWork(g: ModelInputGeometry, size: number): number {
 
 interface MappedValues {
   values: Float32Array | Float64Array | Uint8Array;
+  /** When set, `values` are the values before the intensity step, which the resize applies. */
+  map?: ValueMap;
+  /** Of the mapped values. */
   min: number;
   max: number;
-  /** Every value is finite (so bounded, see PlaneSource.maxAbs). */
+  /** Every mapped value is finite (so bounded, see PlaneSource.maxAbs). */
   finite: boolean;
 }
 
@@ -181,7 +187,9 @@ function planeSources(
       padTop,
       paddedWidth: pw,
       paddedHeight: ph,
-      maxAbs: mapped.finite ? 255 : undefined,
+      // (An unbounded mapped source is swept whole: NaN, as its values cannot be scanned.)
+      maxAbs: mapped.finite ? 255 : mapped.map ? NaN : undefined,
+      map: mapped.map,
     });
   }
   return { sources, ranges };
@@ -203,12 +211,13 @@ function valueRangesPerChannel(
     [Infinity, -Infinity],
     [Infinity, -Infinity],
   ],
+  map?: ValueMap,
 ): Array<[number, number]> {
   for (let c = 0; c < 3; c++) {
     let lo = ranges[c][0];
     let hi = ranges[c][1];
     for (let i = from + c; i < to; i += 3) {
-      const v = values[i];
+      const v = map ? mapValue(values[i], map) : values[i];
       lo = v < lo ? v : lo;
       hi = v > hi ? v : hi;
     }
@@ -221,12 +230,13 @@ function valueRangesPerChannel(
 /** valueRangesPerChannel in chunks between turns of the event loop. */
 async function valueRangesPerChannelLater(
   values: Float32Array | Float64Array | Uint8Array,
+  map?: ValueMap,
 ): Promise<Array<[number, number]>> {
   const chunk = 3 << 20;
   let ranges: Array<[number, number]> | undefined;
   for (let from = 0; from < values.length; from += chunk) {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    ranges = valueRangesPerChannel(values, from, Math.min(values.length, from + chunk), ranges);
+    ranges = valueRangesPerChannel(values, from, Math.min(values.length, from + chunk), ranges, map);
   }
   return ranges ?? valueRangesPerChannel(values, 0, 0);
 }
@@ -508,19 +518,33 @@ function channelsIdentical(
   values: Float32Array | Float64Array | Uint8Array,
   from = 0,
   to = values.length,
+  map?: ValueMap,
 ): boolean {
+  if (map) {
+    for (let i = from; i < to; i += 3) {
+      const r = mapValue(values[i], map);
+      if (r !== mapValue(values[i + 1], map) || r !== mapValue(values[i + 2], map)) return false;
+    }
+    return true;
+  }
   for (let i = from; i < to; i += 3) {
     if (values[i] !== values[i + 1] || values[i] !== values[i + 2]) return false;
   }
   return true;
 }
 
-/** channelsIdentical in chunks between turns of the event loop (a 100-megapixel colour image has 300 M values). */
-async function channelsIdenticalLater(values: Float32Array | Float64Array | Uint8Array): Promise<boolean> {
+/**
+ * channelsIdentical (of the mapped values, with `map`) in chunks between turns of the event loop
+ * (a 100-megapixel colour image has 300 M values).
+ */
+async function channelsIdenticalLater(
+  values: Float32Array | Float64Array | Uint8Array,
+  map?: ValueMap,
+): Promise<boolean> {
   const chunk = 3 << 20;
   for (let from = 0; from < values.length; from += chunk) {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (!channelsIdentical(values, from, Math.min(values.length, from + chunk))) return false;
+    if (!channelsIdentical(values, from, Math.min(values.length, from + chunk), map)) return false;
   }
   return true;
 }

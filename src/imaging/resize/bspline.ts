@@ -1,4 +1,5 @@
 import { gaussianKernel } from './gaussian';
+import { mapRow, type ValueMap } from './valueMap';
 
 /**
  * Cubic B-spline resize reproducing scikit-image's
@@ -93,6 +94,11 @@ export interface PlaneSource {
    * values: 255). Otherwise a padded source is scanned for it (see prefilterReach).
    */
   maxAbs?: number;
+  /**
+   * The intensity step applied to each value as it is read (see valueMap.ts): `data` holds the
+   * values before it. maxAbs must then be given (the scan would see the unmapped values).
+   */
+  map?: ValueMap;
 }
 
 /**
@@ -197,6 +203,7 @@ export function prefilterReach(maxAbs: number): number {
 function sourceMagnitude(source: PlaneSource): number {
   const { data, width, height, stride, offset } = source;
   if (source.maxAbs !== undefined) return source.maxAbs;
+  if (source.map) return NaN; // the values as read are not those in data: unbounded
   if (data instanceof Uint8Array) return 255;
   let max = 0;
   const end = width * height * stride;
@@ -383,14 +390,24 @@ function xPass(
   from: number,
   to: number,
 ): void {
-  const { data, width, height, stride: step, offset, padLeft, padTop } = plan.source;
+  const { width, height, padLeft, padTop, map } = plan.source;
   const ax = plan.x;
   const yFrom = Math.max(0, from - padTop);
   const yTo = Math.min(height, to - padTop);
+  // A mapped source is read row by row through its map into `mapped`, which the rest then reads.
+  const mapped = map ? new Float64Array(width) : undefined;
+  const data = mapped ?? plan.source.data;
+  const step = mapped ? 1 : plan.source.stride;
+  const rowStart = (y: number): number => {
+    const s = y * width * plan.source.stride + plan.source.offset;
+    if (!mapped) return s;
+    mapRow(plan.source.data, s, plan.source.stride, width, map as ValueMap, mapped);
+    return 0;
+  };
   if (ax.copy) {
     for (let y = yFrom; y < yTo; y++) {
       const o = base + (y + padTop) * stride - ax.o0;
-      const s = y * width * step + offset;
+      const s = rowStart(y);
       for (let x = 0; x < width; x++) out[o + padLeft + x] = data[s + x * step];
     }
     return;
@@ -412,7 +429,7 @@ function xPass(
         lines.fill(0, line + b0, line + b1); // a spare line in the last group: zeros, never stored
         continue;
       }
-      const s = (y0 + k) * width * step + offset;
+      const s = rowStart(y0 + k);
       if (kernel && kernel.length === 3) {
         blurRow3(
           data,

@@ -267,7 +267,7 @@ async function sharedSourceLater(data: PlaneSource['data']): Promise<PlaneSource
   const chunk = (8 << 20) / data.BYTES_PER_ELEMENT;
   for (let from = 0; from < data.length; from += chunk) {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    copy.set(data.subarray(from, Math.min(data.length, from + chunk)));
+    copy.set(data.subarray(from, Math.min(data.length, from + chunk)), from);
   }
   lastCopy = { of: data, copy };
   return copy;
@@ -334,14 +334,15 @@ export async function resizePlaneInBands(
   outWidth: number,
   outHeight: number,
   out: Float64Array,
+  scratch: BandScratch = {},
 ): Promise<Float64Array> {
   if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
   const posted = usableWorker();
   const shareable = posted !== undefined && out.buffer instanceof SharedArrayBuffer;
   const planned = shareable ? { ...source, data: await sharedSourceLater(source.data) } : source;
   const plan = planResize(planned, outWidth, outHeight);
-  const rows = shareable ? sharedFloat64(plan.rowsLength) : new Float64Array(plan.rowsLength);
-  const c = shareable ? sharedFloat64(plan.coefficientsLength) : new Float64Array(plan.coefficientsLength);
+  const rows = (scratch.rows = bandBuffer(scratch.rows, plan.rowsLength, shareable));
+  const c = (scratch.coefficients = bandBuffer(scratch.coefficients, plan.coefficientsLength, shareable));
   startResize(plan, c);
   const ph = source.paddedHeight;
   const rowsPerBand = Math.max(LINE_GROUP, Math.floor(BAND_WORK / rowsWork(plan) / LINE_GROUP) * LINE_GROUP);
@@ -388,6 +389,8 @@ export async function resizePlaneInBands(
   } finally {
     bandedJobs--;
     scheduleIdleStop();
+    // A worker given up on mid-half may still write to these buffers: not for the next plane.
+    if (workerFailed) scratch.rows = scratch.coefficients = undefined;
   }
   return out;
 
@@ -403,6 +406,23 @@ export async function resizePlaneInBands(
       if (!(await finishHalfLater(control, COLUMNS_CELL, id, to))) await doColumns(columnsSplit, outWidth);
     }
   }
+}
+
+/**
+ * The intermediates of resizePlaneInBands, kept by a caller that resizes several planes one after
+ * the other (the channels of one colour image): a 10000² channel's are 160 MB, and fresh ones per
+ * channel were still held, uncollected, when the next channel allocated its own.
+ */
+export interface BandScratch {
+  rows?: Float64Array;
+  coefficients?: Float64Array;
+}
+
+/** `kept` when it is long enough (and in shared memory when the worker reads it), else a new buffer. */
+function bandBuffer(kept: Float64Array | undefined, length: number, shared: boolean): Float64Array {
+  if (kept && kept.buffer.byteLength >= length * 8 && (!shared || kept.buffer instanceof SharedArrayBuffer))
+    return new Float64Array(kept.buffer, 0, length);
+  return shared ? sharedFloat64(length) : new Float64Array(length);
 }
 
 /** Banded resizes under way: the idle stop waits for them (it would cut the worker's half short). */

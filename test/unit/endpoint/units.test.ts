@@ -238,4 +238,22 @@ describe('planRequests', () => {
       dataframe_split: { columns: ['image', 'text'], index: [0], data: [['cG5n', 'a']] },
     });
   });
+  it('groups rows by their exact JSON size, escapes and UTF-8 included', () => {
+    // Two images whose rows fill the byte limit exactly share a request; one byte less splits them.
+    const prompts = ['lésion "T1/T2"', 'back\\slash'];
+    const images = [Buffer.from('png one'), Buffer.from('second png!')].map((png) => ({ png, prompts }));
+    const rowBytes = images.map(
+      ({ png }) => Buffer.byteLength(JSON.stringify([png.toString('base64'), prompts.join(' & ')])) + 8,
+    );
+    const exact = 96 + rowBytes[0] + rowBytes[1];
+    const plan = (maxBytes: number) => planRequests(images, 'azureml', { maxBytes, maxRows: 10 }).batches;
+    assert.deepEqual(
+      plan(exact).map((b) => b.inputIndices),
+      [[0, 1]],
+    );
+    assert.deepEqual(
+      plan(exact - 1).map((b) => b.inputIndices),
+      [[0], [1]],
+    );
+  });
 });

@@ -15,7 +15,7 @@ import {
   resizeWorkerReady,
   stopResizeWorker,
 } from '../../../src/imaging/resize/parallel';
-import type { SourceImage } from '../../../src/imaging/types';
+import type { IntensitySpec, SourceImage } from '../../../src/imaging/types';
 import { decodePngRgb } from './helpers';
 
 /** A deterministic grey strip with flat patches, gradients and edges. */
@@ -87,6 +87,21 @@ describe('imaging: large inputs are resized in bands that let the event loop run
     });
   }
 
+  it('a float source outside shared memory, larger than one copy chunk, resizes in bands to the one-go result', async () => {
+    // The worker reads a copy in shared memory, made in chunks of 8 MB: each chunk at its place.
+    const w = 260;
+    const h = 9000;
+    const values = new Float32Array(w * h);
+    for (let i = 0; i < values.length; i++) values[i] = ((i * 2654435761) % 1400) / 5.5;
+    assert.ok(values.byteLength > 8 << 20, 'more than one chunk');
+    const source = padded(values, w, h);
+    const expected = resizePlane(source, 1024, 1024, new Float64Array(1024 * 1024));
+    const actual = await resizePlaneInBands(source, 1024, 1024, sharedOut());
+    for (let i = 0; i < expected.length; i++)
+      if (!Object.is(expected[i], actual[i]))
+        assert.fail(`value ${i}: ${actual[i]} instead of ${expected[i]}`);
+  });
+
   it('two banded resizes and a one-go resize at once do not disturb each other', async () => {
     const a = padded(strip(300, 6000), 300, 6000);
     const b = padded(strip(6000, 280), 6000, 280);
@@ -152,6 +167,60 @@ describe('imaging: large inputs are resized in bands that let the event loop run
     };
     const input = await prepareModelInput(image);
     assert.deepEqual(input.rgb, modelInputPixels(image));
+  });
+
+  it('prepareModelInput of large 16-bit images maps intensities while resizing, to the one-go model input', async () => {
+    // Large inputs are not copied as mapped float64 values (800 MB for 100 megapixels): the resize
+    // maps each row as it reads it. Percentiles, a window, clipping only, nothing positive, colour.
+    const deep = (width: number, height: number, channels: 1 | 3, value: (i: number) => number) => {
+      const pixels = new Float32Array(new SharedArrayBuffer(width * height * channels * 4));
+      for (let i = 0; i < pixels.length; i++) pixels[i] = value(i);
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of pixels) {
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+      const image: SourceImage = {
+        file: 'deep.png',
+        format: 'raster',
+        width,
+        height,
+        channels,
+        pixels,
+        range: { min, max },
+        burnedInAnnotation: false,
+        bitsStored: 16,
+      };
+      return image;
+    };
+    const grey = deep(260, 9000, 1, (i) => ((i * 2654435761) % 65536) * (i % 9 === 0 ? 0 : 1));
+    const cases: [string, SourceImage, IntensitySpec][] = [
+      ['grey, percentiles', grey, { kind: 'auto' }],
+      ['grey, a window', grey, { kind: 'window', lower: 1000, upper: 40000 }],
+      ['grey, clipped to 0–255 only', grey, { kind: 'none' }],
+      ['grey, nothing above 0', deep(260, 9000, 1, () => 0), { kind: 'auto' }],
+      ['colour, percentiles', deep(9000, 160, 3, (i) => ((i * 40503) % 65536) >> (i % 3)), { kind: 'auto' }],
+      [
+        'colour, equal channels',
+        deep(9000, 160, 3, (i) => (Math.floor(i / 3) * 7919) % 65536),
+        { kind: 'auto' },
+      ],
+    ];
+    for (const [name, image, intensity] of cases) {
+      const ticks = ticker();
+      const input = await prepareModelInput(image, intensity);
+      assert.ok(ticks.stop() > 3, `${name}: the event loop turned while the model input was prepared`);
+      const expected = modelInputPixels(image, intensity);
+      assert.ok(
+        Buffer.from(input.rgb).equals(Buffer.from(expected)),
+        `${name}: the model input differs from the one-go path`,
+      );
+      assert.ok(
+        Buffer.from((await decodePngRgb(input.png)).data).equals(Buffer.from(expected)),
+        `${name}: the PNG's pixels differ`,
+      );
+    }
   });
 
   it('prepareModelInput of a wide colour strip, and of one with equal channels, gives the one-go model input', async () => {
