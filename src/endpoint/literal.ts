@@ -14,7 +14,8 @@ export interface LiteralOptions {
   /**
    * Dict keys whose value, when it is a string holding a literal itself (`image_features`:
    * `"{\"data\": \"<megabytes of base64>\", ...}"`), is returned parsed, exactly as
-   * parseLiteral of that string would give it (the string itself when that fails). Why: the
+   * parseLiteral of that string would give it (the string itself when that fails or gives a
+   * string). Why: the
    * escapes make the unescaped string a concatenation that parsing it again copies whole (V8
    * flattens it), megabytes per answer; parsed here, its long runs are never copied.
    */
@@ -143,7 +144,9 @@ class LiteralParser {
       if (this.nestedKeys?.includes(key as string) && (quote === '"' || quote === "'")) {
         const pieces: string[] = [];
         const text = this.string(pieces);
-        out[key as string] = (parseNested(pieces) ?? parseWhole(text)).value;
+        const parsed = (parseNested(pieces) ?? parseWhole(text)).value;
+        // A string inside (encoded twice) stays as sent: the caller's own parse decides about it.
+        out[key as string] = typeof parsed === 'string' ? text : parsed;
       } else {
         out[key as string] = this.value(depth + 1);
       }

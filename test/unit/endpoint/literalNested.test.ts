@@ -21,6 +21,7 @@ function both(outer: string): { nested: unknown; reference: unknown } {
     } catch {
       reference = inner;
     }
+    if (typeof reference === 'string') reference = inner; // encoded twice: left as sent
   }
   const nested = (parseLiteral(outer, { nestedKeys: ['image_features'] }) as { image_features: unknown }[])[0]
     .image_features;
@@ -42,6 +43,7 @@ describe('endpoint: nested image_features literals', () => {
     ['the long run outside any string', `{"data": ${'1'.repeat(70_000)}}`],
     ['not a literal', `{"data": "${LONG}" oops`],
     ['short', JSON.stringify({ data: 'QUJD', shape: [1] })],
+    ['encoded twice', JSON.stringify(JSON.stringify({ data: LONG }))],
   ];
   for (const [name, inner] of cases) {
     it(name, () => {
