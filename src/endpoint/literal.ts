@@ -10,13 +10,76 @@
  */
 export class LiteralSyntaxError extends Error {}
 
-export function parseLiteral(text: string): unknown {
-  return new LiteralParser(text).parseDocument();
+export interface LiteralOptions {
+  /**
+   * Dict keys whose value, when it is a string holding a literal itself (`image_features`:
+   * `"{\"data\": \"<megabytes of base64>\", ...}"`), is returned parsed, exactly as
+   * parseLiteral of that string would give it (the string itself when that fails or gives a
+   * string). Why: the
+   * escapes make the unescaped string a concatenation that parsing it again copies whole (V8
+   * flattens it), megabytes per answer; parsed here, its long runs are never copied.
+   */
+  nestedKeys?: readonly string[];
+}
+
+export function parseLiteral(text: string, options: LiteralOptions = {}): unknown {
+  return new LiteralParser(text, options.nestedKeys).parseDocument();
+}
+
+/** A run at least this long between two escapes of a nested string is kept out of its re-parse. */
+const LONG_RUN = 1 << 16;
+
+/**
+ * parseLiteral of the string made of `pieces` (raw runs and unescaped characters, in order), with
+ * each long run that holds no quote, backslash or NUL replaced by a NUL-delimited placeholder
+ * the parser maps back to the run itself. Such a run can only ever be read as the whole content
+ * of one string (it holds nothing else the grammar looks at), so the result is the same as the
+ * full parse whenever every placeholder came back as a whole string; otherwise (and when the
+ * rest holds a NUL of its own) undefined, and the caller parses the whole string.
+ */
+function parseNested(pieces: readonly string[]): { value: unknown } | undefined {
+  const runs: string[] = [];
+  let rest = '';
+  for (const piece of pieces) {
+    if (
+      piece.length >= LONG_RUN &&
+      piece.indexOf('"') < 0 &&
+      piece.indexOf("'") < 0 &&
+      piece.indexOf('\\') < 0 &&
+      piece.indexOf('\0') < 0
+    ) {
+      rest += `\0${runs.length}\0`;
+      runs.push(piece);
+    } else rest += piece;
+  }
+  if (runs.length === 0 || rest.split('\0').length !== 2 * runs.length + 1) return undefined;
+  const parser = new LiteralParser(rest, undefined, runs);
+  try {
+    const value = parser.parseDocument();
+    return parser.runsUsed === runs.length ? { value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** parseLiteral of a nested string, or the string itself when it is not a literal. */
+function parseWhole(text: string): { value: unknown } {
+  try {
+    return { value: parseLiteral(text) };
+  } catch {
+    return { value: text };
+  }
 }
 
 class LiteralParser {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  /** How many of `runs` were read back as a whole string (see parseNested). */
+  runsUsed = 0;
+  constructor(
+    private readonly text: string,
+    private readonly nestedKeys?: readonly string[],
+    private readonly runs?: readonly string[],
+  ) {}
 
   parseDocument(): unknown {
     const value = this.value(0);
@@ -76,7 +139,17 @@ class LiteralParser {
       this.skipSpace();
       if (this.text[this.pos] !== ':') this.fail("expected ':'");
       this.pos++;
-      out[key as string] = this.value(depth + 1);
+      this.skipSpace();
+      const quote = this.text[this.pos];
+      if (this.nestedKeys?.includes(key as string) && (quote === '"' || quote === "'")) {
+        const pieces: string[] = [];
+        const text = this.string(pieces);
+        const parsed = (parseNested(pieces) ?? parseWhole(text)).value;
+        // A string inside (encoded twice) stays as sent: the caller's own parse decides about it.
+        out[key as string] = typeof parsed === 'string' ? text : parsed;
+      } else {
+        out[key as string] = this.value(depth + 1);
+      }
       this.skipSpace();
       if (this.text[this.pos] === ',') this.pos++;
       else if (this.text[this.pos] !== '}') this.fail("expected ',' or '}'");
@@ -99,7 +172,8 @@ class LiteralParser {
     }
   }
 
-  private string(): string {
+  /** A quoted string; its raw runs and unescaped characters are also appended to `pieces`. */
+  private string(pieces?: string[]): string {
     const quote = this.text[this.pos++];
     let out = '';
     for (;;) {
@@ -111,14 +185,26 @@ class LiteralParser {
       const rel = this.text.slice(this.pos, end).indexOf('\\');
       const esc = rel < 0 ? -1 : this.pos + rel;
       if (esc < 0) {
-        out += this.text.slice(this.pos, end);
+        const run = this.text.slice(this.pos, end);
+        pieces?.push(run);
+        out += run;
         this.pos = end + 1;
-        return out;
+        return this.runs && out.charCodeAt(0) === 0 ? this.placeholder(out) : out;
       }
-      out += this.text.slice(this.pos, esc);
+      const run = this.text.slice(this.pos, esc);
       this.pos = esc + 1;
-      out += this.escape();
+      const escaped = this.escape();
+      pieces?.push(run, escaped);
+      out += run + escaped;
     }
+  }
+
+  /** A string read from parseNested's text: a whole placeholder stands for its run. */
+  private placeholder(text: string): string {
+    const match = /^\0(\d+)\0$/.exec(text);
+    if (!match) return text;
+    this.runsUsed++;
+    return (this.runs as readonly string[])[Number(match[1])];
   }
 
   private escape(): string {

@@ -79,9 +79,11 @@ function responseRows(body: string, quote: Quote): unknown[] {
   }
   let parsed: unknown;
   try {
-    parsed = parseLiteral(body);
+    // image_features (a literal in a string) comes back parsed: see LiteralOptions.nestedKeys.
+    const options = { nestedKeys: ['image_features'] };
+    parsed = parseLiteral(body, options);
     // Score scripts that `return json.dumps(...)` get encoded twice by the serving layer.
-    if (typeof parsed === 'string' && /^\s*[[{]/.test(parsed)) parsed = parseLiteral(parsed);
+    if (typeof parsed === 'string' && /^\s*[[{]/.test(parsed)) parsed = parseLiteral(parsed, options);
   } catch {
     throw badResponse('the response is not valid JSON', body, quote);
   }

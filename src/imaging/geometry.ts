@@ -87,8 +87,18 @@ export function maskToSource(mask: Uint8Array, geometry: ModelInputGeometry): Ui
     const r1 = y1 * size;
     const o = y * w;
     for (let x = from; x < to; x++) {
-      const a = mask[r0 + x0[x]] + (mask[r0 + x1[x]] - mask[r0 + x0[x]]) * fx[x];
-      const b = mask[r1 + x0[x]] + (mask[r1 + x1[x]] - mask[r1 + x0[x]]) * fx[x];
+      const m00 = mask[r0 + x0[x]];
+      const m01 = mask[r0 + x1[x]];
+      const m10 = mask[r1 + x0[x]];
+      const m11 = mask[r1 + x1[x]];
+      // Four equal taps (inside a target, most of a mask's non-zero span) interpolate to exactly
+      // that value: every difference below is +0.
+      if (m00 === m01 && m10 === m11 && m00 === m10) {
+        out[o + x] = m00;
+        continue;
+      }
+      const a = m00 + (m01 - m00) * fx[x];
+      const b = m10 + (m11 - m10) * fx[x];
       out[o + x] = Math.round(a + (b - a) * fy);
     }
   }

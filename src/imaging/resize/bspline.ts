@@ -766,14 +766,92 @@ function prefilterAndSampleColumns(
   const taps = y.taps as Taps;
   const starts = taps.start;
   const column = plan.x.o0;
+  const weights = taps.weights;
   let o = y.o1 - 1;
   for (let i = rows - 2; i >= 0; i--) {
     const a = i * width;
-    const nx = a + width;
-    for (let x = x0; x < x1; x++) c[a + x] = z * (c[nx + x] - c[a + x]);
-    // Rows i and below are final: every output row whose taps start here or below can be sampled.
-    for (; o >= y.o0 && starts[o] - y.w0 >= i; o--)
-      sampleRow(c, width, starts[o] - y.w0, taps.weights, o, result, o * outWidth + column, x0, x1);
+    // Once row i is final, every output row whose taps start at row i or further down can be
+    // sampled. Upsampling makes one or two such rows per row i (exactly two at 2×, e.g. a 512²
+    // CT to 1024²) whose taps start at row i itself: those are sampled in the same pass over x
+    // as the sweep finalises row i, reading the four rows once for both (sweepAndSample).
+    const first = o;
+    while (o >= y.o0 && starts[o] - y.w0 >= i) o--;
+    const ready = first - o;
+    if (ready === 1 && starts[first] - y.w0 === i) {
+      sweepAndSample(c, width, a, x0, x1, weights, first, first, result, first * outWidth + column, -1);
+    } else if (ready === 2 && starts[first] - y.w0 === i && starts[first - 1] - y.w0 === i) {
+      const other = (first - 1) * outWidth + column;
+      sweepAndSample(
+        c,
+        width,
+        a,
+        x0,
+        x1,
+        weights,
+        first,
+        first - 1,
+        result,
+        first * outWidth + column,
+        other,
+      );
+    } else {
+      const nx = a + width;
+      for (let x = x0; x < x1; x++) c[a + x] = z * (c[nx + x] - c[a + x]);
+      for (let k = first; k > o; k--)
+        sampleRow(c, width, starts[k] - y.w0, weights, k, result, k * outWidth + column, x0, x1);
+    }
+  }
+}
+
+/**
+ * The backward sweep of row `a` (columns [x0, x1)) fused with the sampling of output rows `oa`
+ * and, when `outB` ≥ 0, `ob`, whose four taps are rows a … a + 3: each coefficient is loaded
+ * once for both, and the freshly swept value is used while still in a register. Every value is
+ * computed by the same operations in the same order as the sweep then sampleRow, so the result
+ * bits are the same.
+ */
+function sweepAndSample(
+  c: Float64Array,
+  width: number,
+  a: number,
+  x0: number,
+  x1: number,
+  weights: Float64Array,
+  oa: number,
+  ob: number,
+  result: Float64Array,
+  outA: number,
+  outB: number,
+): void {
+  const z = POLE;
+  const r1 = a + width;
+  const r2 = r1 + width;
+  const r3 = r2 + width;
+  const a0 = weights[oa * 4];
+  const a1 = weights[oa * 4 + 1];
+  const a2 = weights[oa * 4 + 2];
+  const a3 = weights[oa * 4 + 3];
+  if (outB < 0) {
+    for (let x = x0; x < x1; x++) {
+      const c1 = c[r1 + x];
+      const c0 = z * (c1 - c[a + x]);
+      c[a + x] = c0;
+      result[outA + x] = a0 * c0 + a1 * c1 + a2 * c[r2 + x] + a3 * c[r3 + x];
+    }
+    return;
+  }
+  const b0 = weights[ob * 4];
+  const b1 = weights[ob * 4 + 1];
+  const b2 = weights[ob * 4 + 2];
+  const b3 = weights[ob * 4 + 3];
+  for (let x = x0; x < x1; x++) {
+    const c1 = c[r1 + x];
+    const c0 = z * (c1 - c[a + x]);
+    c[a + x] = c0;
+    const c2 = c[r2 + x];
+    const c3 = c[r3 + x];
+    result[outA + x] = a0 * c0 + a1 * c1 + a2 * c2 + a3 * c3;
+    result[outB + x] = b0 * c0 + b1 * c1 + b2 * c2 + b3 * c3;
   }
 }
 

@@ -175,6 +175,22 @@ describe('imaging: geometry of the model input and masks back on the source', ()
     });
   }
 
+  for (const [w, h] of [...GEOMETRIES, [512, 512] as [number, number]]) {
+    it(`maps a mask of flat patches (0, 255, other levels, noise) onto ${w}×${h} exactly as the reference`, () => {
+      // Flat patches take the shortcut for four equal taps; their edges and the noise do not.
+      const noise = randomMask(w * 31 + h);
+      const mask = new Uint8Array(1024 * 1024);
+      for (let v = 0; v < 1024; v++)
+        for (let u = 0; u < 1024; u++) {
+          const patch = noise[((v / 5) | 0) * 1024 + ((u / 3) | 0)];
+          const i = v * 1024 + u;
+          mask[i] = patch < 96 ? 0 : patch < 192 ? 255 : patch < 224 ? patch : noise[i];
+        }
+      const back = maskToSource(mask, modelInputGeometry(w, h));
+      assert.deepEqual(differencesFromReference(back, mask, w, h), []);
+    });
+  }
+
   it('maps single model pixels and one-pixel vertical and horizontal lines exactly as the reference', () => {
     const shapes: [string, (u: number, v: number) => boolean][] = [
       ['pixel (512, 300)', (u, v) => u === 512 && v === 300],
