@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ViewerController } from '../editors/viewerController';
 import type { ViewerManager } from '../editors/viewerManager';
 import { chooseSeries, isFolder, seriesSource } from '../editors/sliceSource';
+import { rerunParseRequest, rerunVolumeRequest } from '../history/rerun';
 import type { HistoryEntry, ResultStore } from '../history/resultStore';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
@@ -102,19 +103,10 @@ export function registerHistoryCommands({
             (progress, token) => {
               const abort = new AbortController();
               token.onCancellationRequested(() => abort.abort());
-              return viewer.runVolume(
-                {
-                  prompts: entry.prompts,
-                  mode: volume.mode,
-                  range: volume.mode === 'slices' ? volume.range : undefined,
-                  modality: entry.modality,
-                  site: entry.site,
-                },
-                {
-                  signal: abort.signal,
-                  onProgress: (message, increment) => progress.report({ message, increment }),
-                },
-              );
+              return viewer.runVolume(rerunVolumeRequest(entry, volume), {
+                signal: abort.signal,
+                onProgress: (message, increment) => progress.report({ message, increment }),
+              });
             },
           );
         } catch (error) {
@@ -143,15 +135,7 @@ export function registerHistoryCommands({
                     frame: entry.frame,
                     modalityKey: previous.modalityKey,
                   }
-                : {
-                    kind: 'parse',
-                    file: entry.file,
-                    slice: entry.slice,
-                    frame: entry.frame,
-                    prompts: entry.prompts,
-                    modality: entry.modality,
-                    site: entry.site,
-                  },
+                : rerunParseRequest(entry),
               { signal: abort.signal },
             );
           },

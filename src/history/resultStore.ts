@@ -30,6 +30,8 @@ export interface HistoryEntry {
   frame?: number;
   modality?: string;
   site?: string;
+  /** The CT window the model input was made with; Run Again uses it (see rerun.ts). */
+  ctWindow?: string;
   /** e.g. "3 valid, 1 likely absent". */
   summary: string;
   exportFolder?: string;
@@ -121,6 +123,7 @@ export class ResultStore {
       frame: result.frame,
       modality: result.modality,
       site: result.site,
+      ...(result.ctWindow ? { ctWindow: result.ctWindow } : {}),
       summary: validitySummary(result),
       exportFolder,
     };
@@ -144,6 +147,7 @@ export class ResultStore {
       time: run.time,
       modality: run.modality,
       site: run.site,
+      ...(run.ctWindow ? { ctWindow: run.ctWindow } : {}),
       summary: volumeHistorySummary(run),
       volume: {
         mode: run.mode,

@@ -22,6 +22,8 @@ export interface VolumeRun {
   modality?: string;
   site?: string;
   modalityKey?: string;
+  /** The CT window the model input was made with (e.g. 'lung'); Run Again makes it the same way. */
+  ctWindow?: string;
   /** ISO time the run finished. */
   time: string;
   result: VolumeParseResult;

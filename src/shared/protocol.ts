@@ -96,6 +96,8 @@ export interface ParseResult {
   modality?: string;
   site?: string;
   modalityKey?: string;
+  /** The CT window the model input was made with (e.g. 'lung'); Run Again makes it the same way. */
+  ctWindow?: string;
   prompts: string[];
   /** ISO time of the run. */
   time: string;

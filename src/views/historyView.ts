@@ -22,6 +22,7 @@ export class HistoryItem extends vscode.TreeItem {
           ? vscode.l10n.t('**{0}** (slice {1})', entry.file, entry.slice)
           : `**${entry.file}**`,
         vscode.l10n.t('Prompts: {0}', entry.prompts.join(' & ')),
+        entry.ctWindow ? vscode.l10n.t('CT window: {0}', entry.ctWindow) : '',
         volume
           ? vscode.l10n.t(
               'Whole volume: {0}, {1} of {2}',

@@ -144,8 +144,17 @@ export class ParseRunner {
       pValueThreshold: analysisSettings.get<number>('pValueThreshold', 0.05),
     };
     const started = Date.now();
+    const intensity =
+      request.kind === 'parse'
+        ? intensityFor(image, request.modality, request.site, request.ctWindow)
+        : intensityFor(
+            image,
+            request.modalityKey.split('-')[0],
+            request.modalityKey.split('-')[1]?.toLowerCase(),
+            undefined,
+          );
     try {
-      const result =
+      const parsed =
         request.kind === 'parse'
           ? await parseImage(
               image,
@@ -155,7 +164,7 @@ export class ParseRunner {
                 prompts: request.prompts,
                 modality: request.modality,
                 site: request.site,
-                intensity: intensityFor(image, request.modality, request.site, request.ctWindow),
+                intensity,
               },
               options,
             )
@@ -168,15 +177,12 @@ export class ParseRunner {
                 maxPromptsPerRequest: vscode.workspace
                   .getConfiguration('medimageparse.request')
                   .get<number>('maxPromptsPerRequest', 16),
-                intensity: intensityFor(
-                  image,
-                  request.modalityKey.split('-')[0],
-                  request.modalityKey.split('-')[1]?.toLowerCase(),
-                  undefined,
-                ),
+                intensity,
               },
               options,
             );
+      // Kept with the result (and in History) so that Run Again makes the same model input.
+      const result: ParseResult = intensity.kind === 'ct' ? { ...parsed, ctWindow: intensity.site } : parsed;
       this.endpoints.recordOutcome(entry.settings.name, { ok: true, latencyMs: Date.now() - started });
       await this.history.add(request.file, result);
       this.onResult(request.file, result);

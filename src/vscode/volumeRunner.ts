@@ -76,6 +76,10 @@ export class VolumeRunner {
     const { signal, onProgress } = options;
     const modalityKey =
       request.modality && request.site ? modalityKeyFor(request.modality, request.site) : undefined;
+    // Slice by slice, each slice's model input is made with this (3D mode sends the volume's own
+    // values); its CT window is kept with the run so that Run Again makes the same input.
+    const intensity = intensityFor(request.image, request.modality, request.site, request.ctWindow);
+    const ctWindow = request.mode === 'slices' && intensity.kind === 'ct' ? intensity.site : undefined;
     try {
       let result: VolumeParseResult;
       if (request.mode === '3d') {
@@ -91,7 +95,6 @@ export class VolumeRunner {
           },
         );
       } else {
-        const intensity = intensityFor(request.image, request.modality, request.site, request.ctWindow);
         const config = vscode.workspace.getConfiguration('medimageparse');
         const key = {
           input: volume.input,
@@ -151,6 +154,7 @@ export class VolumeRunner {
         modality: request.modality,
         site: request.site,
         modalityKey,
+        ...(ctWindow ? { ctWindow } : {}),
         time: new Date().toISOString(),
         result,
       };

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { startFaultServer, type FaultServer } from '../support/faultServer';
+import { rerunParseRequest } from '../../src/history/rerun';
 import { activateExtension, closeAllEditors, waitFor, workspaceFile } from './helpers';
 import type { HostMessage } from '../../src/shared/protocol';
 
@@ -72,6 +73,39 @@ describe('Endpoints', () => {
     assert.ok(
       !JSON.stringify(vscode.workspace.getConfiguration('medimageparse').get('endpoints')).includes(KEY),
     );
+  });
+
+  it('Run Again makes the model input the first run made, CT window included', async () => {
+    // An abdomen CT parsed with the lung window (the viewer's CT window picker): History keeps
+    // the window, and the request Run Again makes sends the very same image bytes.
+    const api = await activateExtension();
+    await api.endpoints.save({
+      name: 'loopback-key',
+      url: `${server.url}/score`,
+      protocol: 'azureml',
+      auth: 'key',
+    });
+    await api.endpoints.setKey('loopback-key', KEY);
+    await api.endpoints.setActive('loopback-key');
+    const file = workspaceFile('CT_lung_nodule.dcm').fsPath;
+    server.requests.length = 0;
+    const first = await api.runner.run(
+      { kind: 'parse', file, prompts: ['left lung'], modality: 'CT', site: 'abdomen', ctWindow: 'lung' },
+      { confirmed: true },
+    );
+    assert.equal(first.ctWindow, 'lung', 'the result says which CT window made its input');
+    const entry = await api.history.get(first.id);
+    assert.ok(entry, 'the result is in History');
+    assert.equal(entry.ctWindow, 'lung');
+    await api.runner.run(rerunParseRequest(entry), { confirmed: true });
+    assert.equal(server.requests.length, 2);
+    const [a, b] = server.requests.map((r) => r.rows[0]?.imageSha256);
+    assert.ok(a, 'the first request carried an image');
+    assert.equal(b, a, 'Run Again sent the same model input');
+    // Without the kept window the same request would have used the abdomen window.
+    const { ctWindow: _kept, ...withoutWindow } = rerunParseRequest(entry);
+    await api.runner.run(withoutWindow, { confirmed: true });
+    assert.notEqual(server.requests[2]?.rows[0]?.imageSha256, a, 'the window changes the model input');
   });
 
   it('explains a wrong key without echoing it', async () => {

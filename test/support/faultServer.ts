@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -35,7 +36,8 @@ export interface ReceivedRequest {
   headers: IncomingMessage['headers'];
   bodyBytes: number;
   protocol: 'azureml' | 'mlflow' | 'unknown';
-  rows: { imageBytes: number; text: string; prompts: string[] }[];
+  /** `imageSha256`: of the decoded image, to tell whether two requests sent the same model input. */
+  rows: { imageBytes: number; imageSha256: string; text: string; prompts: string[] }[];
 }
 
 export interface FaultServer {
@@ -102,6 +104,7 @@ function parseRequest(path: string, headers: IncomingMessage['headers'], body: s
     received.protocol = json.input_data ? 'azureml' : json.dataframe_split ? 'mlflow' : 'unknown';
     received.rows = (frame?.data ?? []).map(([image, text]) => ({
       imageBytes: Buffer.from(image, 'base64').length,
+      imageSha256: createHash('sha256').update(Buffer.from(image, 'base64')).digest('hex'),
       text,
       prompts: text.split('&').map((p) => p.trim()),
     }));
