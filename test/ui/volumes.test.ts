@@ -216,7 +216,6 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
   });
 
   it('keeps one default window for a whole NIfTI volume while browsing its slices', async () => {
-    wb = await Workbench.launch('volumes-window');
     // 16×16×3 whose slices' own ranges differ: [0, 10], [-50, 20], [5, 300].
     const [n, ranges] = [
       16,
@@ -230,13 +229,15 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     for (let k = 0; k < 3; k++)
       for (let v = 0; v < n * n; v++) data[k * n * n + v] = v % 2 ? ranges[k][1] : ranges[k][0];
     const identity = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => (r === c ? 1 : 0)));
-    fs.writeFileSync(
-      path.join(wb.workspace, 'ranges.nii.gz'),
-      encodeNiftiInt16({ dims: [n, n, 3], spacing: [1, 1, 1], affine: identity }, data, {
-        description: 'ranges',
-        maxValue: 300,
-      }),
-    );
+    // Written before the workbench opens: a file added afterwards waits on the file watcher.
+    wb = await Workbench.launch('volumes-window', {
+      files: {
+        'ranges.nii.gz': encodeNiftiInt16({ dims: [n, n, 3], spacing: [1, 1, 1], affine: identity }, data, {
+          description: 'ranges',
+          maxValue: 300,
+        }),
+      },
+    });
     await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'ranges.nii.gz' }).dblclick();
     const viewer = await viewerShowing(wb, /^ranges\.nii\.gz$/);
     const windowShown = () =>
