@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { EndpointClient } from '../../../src/endpoint/client';
 import { endpointConfig } from '../../../src/endpoint/config';
 import { expectedMask, refusedUrl, startFaultServer, type FaultServer } from '../../support/faultServer';
 import { expectEndpointError, makeClient, SMALL_PNG, TEST_KEY } from './helpers';
+
+/** The image bytes the server received, by hash (see faultServer). */
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 const SIZE = 64; // small masks keep these tests fast; the protocol is the same at 1024.
 
@@ -24,7 +28,12 @@ describe('EndpointClient against a loopback server', () => {
     assert.equal(req.headers['content-type'], 'application/json');
     assert.equal(req.protocol, 'azureml');
     assert.deepEqual(req.rows, [
-      { imageBytes: SMALL_PNG.length, text: 'liver & left kidney', prompts: ['liver', 'left kidney'] },
+      {
+        imageBytes: SMALL_PNG.length,
+        imageSha256: sha256(SMALL_PNG),
+        text: 'liver & left kidney',
+        prompts: ['liver', 'left kidney'],
+      },
     ]);
     assert.equal(result.source, 'endpoint');
     assert.deepEqual(
@@ -58,7 +67,12 @@ describe('EndpointClient against a loopback server', () => {
     assert.equal(server.requests.length, 2, 'one retry');
     for (const req of server.requests)
       assert.deepEqual(req.rows, [
-        { imageBytes: SMALL_PNG.length, text: 'foie & rein gauche é', prompts: ['foie', 'rein gauche é'] },
+        {
+          imageBytes: SMALL_PNG.length,
+          imageSha256: sha256(SMALL_PNG),
+          text: 'foie & rein gauche é',
+          prompts: ['foie', 'rein gauche é'],
+        },
       ]);
   });
 
