@@ -1,9 +1,8 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ImageJob, PairResult, Skipped } from './evaluate';
 import type { WorkerAnswer } from './worker';
+import { workerEntry } from '../runtime/workerEntry';
 
 /**
  * The images of an evaluation spread over worker threads, one image at a time per worker, so
@@ -24,7 +23,7 @@ export async function evaluateInWorkers(
   const threads = Math.min(options.threads ?? os.availableParallelism(), 8, Math.ceil(jobs.length / 4));
   if (jobs.length < MIN_PARALLEL_IMAGES || threads < 2 || process.env.MEDIMAGEPARSE_EVALUATE_WORKERS === '0')
     return undefined;
-  const entry = workerEntry();
+  const entry = workerEntry('evaluate-worker.js', __dirname);
   if (!entry) return undefined;
   const pairs: PairResult[] = [];
   const skipped: Skipped[] = [];
@@ -66,21 +65,4 @@ export async function evaluateInWorkers(
   await Promise.all(Array.from({ length: threads }, runOne));
   if (options.signal?.aborted) return { pairs, skipped, left: [] };
   return { pairs, skipped, left: jobs.filter((_j, i) => !finished.has(i)) };
-}
-
-/**
- * How to start a worker: the bundled dist/evaluate-worker.js beside the bundle, or (under tsx:
- * unit tests) worker.ts through tsx's CommonJS hook, as the resize worker does.
- */
-function workerEntry(): { code: string; eval: boolean } | undefined {
-  const bundled = path.join(__dirname, 'evaluate-worker.js');
-  if (fs.existsSync(bundled)) return { code: bundled, eval: false };
-  const source = path.join(__dirname, 'worker.ts');
-  if (!__filename.endsWith('.ts') || !fs.existsSync(source)) return undefined;
-  try {
-    const tsx = require.resolve('tsx/cjs');
-    return { code: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, eval: true };
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   planResize,
@@ -22,6 +20,7 @@ import {
   WORKER,
   type ResizeJob,
 } from './protocol';
+import { workerEntry } from '../../runtime/workerEntry';
 
 /**
  * resizePlane on two threads: the main thread and one small persistent worker each take half of
@@ -154,26 +153,8 @@ function usableWorker(): Worker | undefined {
   return worker;
 }
 
-/**
- * How to start the worker: the bundled dist/imaging-worker.js beside the bundle, or (under tsx:
- * unit tests, bench) worker.ts through tsx's CommonJS hook. Node 20 refuses a .ts worker file even
- * with `--import tsx` in execArgv, so the worker is a two-line eval that registers tsx first.
- */
-function workerEntry(): { code: string; eval: boolean } | undefined {
-  const bundled = path.join(__dirname, 'imaging-worker.js');
-  if (fs.existsSync(bundled)) return { code: bundled, eval: false };
-  const source = path.join(__dirname, 'worker.ts');
-  if (!__filename.endsWith('.ts') || !fs.existsSync(source)) return undefined;
-  try {
-    const tsx = require.resolve('tsx/cjs');
-    return { code: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, eval: true };
-  } catch {
-    return undefined;
-  }
-}
-
 function startWorker(): void {
-  const entry = workerEntry();
+  const entry = workerEntry('imaging-worker.js', __dirname);
   if (!entry) {
     workerFailed = true;
     return;
