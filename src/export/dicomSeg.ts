@@ -479,7 +479,9 @@ function encodeSeg(spec: SegSpec): Buffer {
     InstanceNumber: 1,
     ContentLabel: 'MEDPARSE',
     ContentDescription: 'Text-prompted segmentation, research use only',
-    ContentCreatorName: APP_NAME,
+    // Type 2, and a person's name (PN): a program's name there is the retired one-component form
+    // dciodvfy warns about. The program is named in Manufacturer and ManufacturerModelName.
+    ContentCreatorName: '',
     SegmentationType: 'BINARY',
     // Geometry of the source, so viewers overlay the SEG where it belongs.
     ...(spec.frameOfReferenceUID ? { FrameOfReferenceUID: spec.frameOfReferenceUID } : {}),

@@ -129,11 +129,21 @@ function invert3(m: number[][]): number[][] {
 }
 
 /**
- * dciodvfy's errors for `file` ("Error - …" lines), or undefined when dciodvfy is not installed
+ * dciodvfy's errors and warnings for `file` ("Error - …", "Warning - …" lines), or undefined when dciodvfy is not installed
  * (npm test installs dicom3tools with apt-get).
  */
 export function dciodvfyErrors(file: string): string[] | undefined {
   const run = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
   if (run.error) return undefined;
-  return `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => /^Error/.test(l));
+  // Warnings count too: a reader that flags a dubious value (a retired form, a wrong VR use)
+  // may show or drop it, and nothing we write should leave that to chance. Except one: free-text
+  // targets are coded in our own scheme, and a "99" prefix is how the standard marks a private
+  // coding scheme (PS3.16 §8.2), which dciodvfy cannot know.
+  // Nor can a SEG fill the study's identity for DICOMDIR (Patient ID, Study ID, date, time): it
+  // belongs to its source's study and copies those as they are, empty in a de-identified source.
+  const privateScheme = /Unrecognized defined term <99[A-Z0-9_]+> .*Coding Scheme Designator/;
+  const studyIdentity = /needed to build DICOMDIR - (Patient ID|Study ID|Study Date|Study Time)$/;
+  return `${run.stdout}\n${run.stderr}`
+    .split('\n')
+    .filter((l) => /^(Error|Warning)/.test(l) && !privateScheme.test(l) && !studyIdentity.test(l));
 }
