@@ -7,13 +7,18 @@ import { encodeNiftiInt16 } from '../../src/export/nifti';
  * posterior and j to the patient's left; here the new i' runs along R or L and j' along A or P,
  * so a viewer that ignores the affine shows it transposed and/or mirrored.
  */
-export type PhantomStorage = 'RAS' | 'LAS' | 'LPS';
+export type PhantomStorage = 'RAS' | 'LAS' | 'LPS' | 'RAS-oblique';
+
+/** How far the 'RAS-oblique' storage is turned about the patient's S axis. */
+export const OBLIQUE_DEGREES = 12;
 
 export function restoredPhantom(storage: PhantomStorage): Buffer {
   const [ni, nj, nk] = PHANTOM_DIMS;
   const { hu } = makePhantom();
   // New voxel (i', j') → shipped voxel (i, j). Shipped: x = 192 − 1.5 j (j → L), y = 192 − 1.5 i (i → P).
-  const toRight = storage === 'RAS';
+  // The oblique copy is the RAS copy with its grid turned in the axial plane: the same voxels
+  // in another order, no longer aligned with the patient's axes.
+  const toRight = storage === 'RAS' || storage === 'RAS-oblique';
   const toAnterior = storage !== 'LPS';
   const oldJ = (ip: number) => (toRight ? nj - 1 - ip : ip);
   const oldI = (jp: number) => (toAnterior ? ni - 1 - jp : jp);
@@ -33,7 +38,16 @@ export function restoredPhantom(storage: PhantomStorage): Buffer {
   const di = world(1, 0, 0).map((v, r) => v - o[r]);
   const dj = world(0, 1, 0).map((v, r) => v - o[r]);
   const dk = world(0, 0, 1).map((v, r) => v - o[r]);
-  const affine = [0, 1, 2].map((r) => [di[r], dj[r], dk[r], o[r]]);
+  let affine = [0, 1, 2].map((r) => [di[r], dj[r], dk[r], o[r]]);
+  if (storage === 'RAS-oblique') {
+    const t = (OBLIQUE_DEGREES * Math.PI) / 180;
+    const turn = [
+      [Math.cos(t), -Math.sin(t), 0],
+      [Math.sin(t), Math.cos(t), 0],
+      [0, 0, 1],
+    ];
+    affine = turn.map((row) => [0, 1, 2, 3].map((c) => row.reduce((sum, v, r) => sum + v * affine[r][c], 0)));
+  }
   affine.push([0, 0, 0, 1]);
   return encodeNiftiInt16(
     { dims, spacing: [PHANTOM_SPACING[1], PHANTOM_SPACING[0], PHANTOM_SPACING[2]], affine },

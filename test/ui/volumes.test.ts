@@ -6,12 +6,17 @@ import type { Frame } from 'playwright-core';
 import { PHANTOM_DIMS, phantomLabels } from '../../src/demo/phantom';
 import { encodeNiftiInt16 } from '../../src/export/nifti';
 import { findSeries } from '../../src/imaging/series';
-import { restoredPhantom } from '../support/restoredPhantom';
+import { restoredPhantom, type PhantomStorage } from '../support/restoredPhantom';
 import { ARTIFACTS, closeAfterEach, waitText, Workbench } from './workbench';
 import { letters, openPhantomSeries, SERIES_FOLDER, sliceShown, state, viewerShowing } from './volumeHelpers';
 
-/** The phantom stored with i' to the patient's right and j' anterior: shown as stored, it is transposed and mirrored. */
-const RAS_COPY = 'phantom_RAS_copy.nii.gz';
+/**
+ * The phantom stored in other voxel orders (see restoredPhantom): RAS has i' to the patient's
+ * right and j' anterior, so shown as stored it would be transposed and mirrored; LAS and LPS
+ * mirror it differently; the oblique copy is RAS turned 12° about S.
+ */
+const STORAGES: PhantomStorage[] = ['RAS', 'LAS', 'LPS', 'RAS-oblique'];
+const storedCopy = (storage: PhantomStorage): string => `phantom_${storage}_copy.nii.gz`;
 
 /** Same window in every viewer, so screenshots compare anatomy, not default windows. */
 async function setWindow(frame: Frame): Promise<void> {
@@ -69,9 +74,10 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
   let wb: Workbench;
   closeAfterEach(() => wb);
 
-  it('opens the phantom’s DICOM series from the explorer, steps its slices, and shows it like its NIfTI, also when stored in another order', async () => {
-    wb = await Workbench.launch('volumes-series');
-    fs.writeFileSync(path.join(wb.workspace, 'phantom', RAS_COPY), restoredPhantom('RAS'));
+  it('opens the phantom’s DICOM series from the explorer, steps its slices, and shows it like its NIfTI stored RAS, LAS, LPS or oblique', async () => {
+    wb = await Workbench.launch('volumes-series', {
+      files: Object.fromEntries(STORAGES.map((st) => [`phantom/${storedCopy(st)}`, restoredPhantom(st)])),
+    });
     const series = (await openPhantomSeries(wb))!;
     const explorer = wb.page.locator('.explorer-folders-view');
     await waitText(wb.page.locator('.tabs-container .tab'), `MedImageParse: ${SERIES_FOLDER}`);
@@ -115,38 +121,62 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     assert.deepEqual([seriesReadout.x, seriesReadout.y], [probe.dx, probe.dy]);
     await wb.screenshot('volumes-series');
 
-    // The same volume stored RAS (transposed and mirrored against the series' storage).
-    await explorer.locator('.monaco-list-row', { hasText: RAS_COPY }).first().dblclick();
-    const nifti = await viewerShowing(wb, new RegExp(RAS_COPY.replace(/\./g, '\\.')));
-    s = await state(nifti);
-    assert.deepEqual(s.display, { transpose: true, flipX: true, flipY: true });
-    assert.deepEqual(await letters(nifti), { top: 'A', bottom: 'P', left: 'R', right: 'L' });
-    await nifti.locator('[data-testid="canvas"]').focus();
-    for (let i = 0; i < 6; i++) await wb.page.keyboard.press('PageDown');
-    await sliceShown(nifti, 30);
-    await setWindow(nifti);
-    const niftiShot = await displayedImage(wb, nifti, 'volumes-nifti-ras-stage');
-    await wb.screenshot('volumes-nifti-ras');
+    // The same volume in other storage orders (transposed and mirrored against the series'
+    // storage, and turned off the patient's axes): each shows the same anatomy the same way up.
+    for (const storage of STORAGES) {
+      const name = storedCopy(storage);
+      await explorer.locator('.monaco-list-row', { hasText: name }).first().dblclick();
+      const nifti = await viewerShowing(wb, new RegExp(name.replace(/\./g, '\\.')));
+      s = await state(nifti);
+      assert.equal(s.display?.transpose, true, `${storage}: i runs along R/L, so columns and rows swap`);
+      const shown = await letters(nifti);
+      if (storage === 'RAS-oblique') {
+        // Two letters where the edge is oblique, the stronger first: the same radiological layout.
+        assert.deepEqual(
+          Object.fromEntries(Object.entries(shown).map(([edge, l]) => [edge, l[0]])),
+          { top: 'A', bottom: 'P', left: 'R', right: 'L' },
+          `${storage}: ${JSON.stringify(shown)}`,
+        );
+        assert.ok(
+          Object.values(shown).every((l) => l.length === 2),
+          `${storage}: oblique edges ${JSON.stringify(shown)}`,
+        );
+      } else assert.deepEqual(shown, { top: 'A', bottom: 'P', left: 'R', right: 'L' }, storage);
+      await nifti.locator('[data-testid="canvas"]').focus();
+      for (let i = 0; i < 6; i++) await wb.page.keyboard.press('PageDown');
+      await sliceShown(nifti, 30);
+      await setWindow(nifti);
+      const niftiShot = await displayedImage(wb, nifti, `volumes-nifti-${storage}-stage`);
+      await wb.screenshot(`volumes-nifti-${storage}`);
 
-    // Real composited pixels: the same picture (nearest-neighbour resampling of two zooms aside).
-    let diff = 0;
-    let bright = 0;
-    for (let i = 0; i < seriesShot.length; i++) {
-      diff += Math.abs(seriesShot[i] - niftiShot[i]);
-      if (seriesShot[i] > 128) bright++;
+      // Real composited pixels: the same picture (nearest-neighbour resampling of two zooms aside).
+      let diff = 0;
+      let bright = 0;
+      for (let i = 0; i < seriesShot.length; i++) {
+        diff += Math.abs(seriesShot[i] - niftiShot[i]);
+        if (seriesShot[i] > 128) bright++;
+      }
+      const meanDiff = diff / seriesShot.length;
+      assert.ok(bright > 1000, 'the screenshot shows anatomy');
+      assert.ok(
+        meanDiff < 6,
+        `the ${storage} copy looks like the series (mean difference ${meanDiff.toFixed(2)} grey levels)`,
+      );
+
+      // The cursor readout names the copy's own pixel under the same display pixel, with the same
+      // value. A NIfTI slice is read as the reference reads it, volume[:, :, k]: row i', column j'.
+      // Series (column c, row r) is the phantom's voxel (i = r, j = c), which the copy moved to
+      // i' = c or 255 − c (R/L) and j' = r or 255 − r (A/P).
+      const niftiReadout = parseReadout(await readoutAtDisplayPixel(wb, nifti, probe.dx, probe.dy));
+      const toRight = storage !== 'LAS' && storage !== 'LPS';
+      const toAnterior = storage !== 'LPS';
+      assert.deepEqual(
+        [niftiReadout.x, niftiReadout.y],
+        [toAnterior ? 255 - probe.dy : probe.dy, toRight ? 255 - probe.dx : probe.dx],
+        storage,
+      );
+      assert.equal(niftiReadout.value, seriesReadout.value, storage);
     }
-    const meanDiff = diff / seriesShot.length;
-    assert.ok(bright > 1000, 'the screenshot shows anatomy');
-    assert.ok(
-      meanDiff < 6,
-      `the RAS copy looks like the series (mean difference ${meanDiff.toFixed(2)} grey levels)`,
-    );
-
-    // The cursor readout names the RAS copy's own pixel under the same display pixel, with the same
-    // value: series (column c, row r) is the copy's (x = 255 − r, y = 255 − c).
-    const niftiReadout = parseReadout(await readoutAtDisplayPixel(wb, nifti, probe.dx, probe.dy));
-    assert.deepEqual([niftiReadout.x, niftiReadout.y], [255 - probe.dy, 255 - probe.dx]);
-    assert.equal(niftiReadout.value, seriesReadout.value);
   });
 
   it('runs the current slice of the series and exports that slice’s result beside the series folder', async () => {
