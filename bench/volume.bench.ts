@@ -92,7 +92,7 @@ async function child(folder: string, url: string): Promise<void> {
   const figuresCpuMs = cpuMs(cpu) - sliceCpu;
   const wallMs = performance.now() - started;
   const exportCpu = process.cpuUsage();
-  const files = buildVolumeExportFiles({
+  const files = await buildVolumeExportFiles({
     input: folder,
     kind: volume.kind,
     series: volume.series,

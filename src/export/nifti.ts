@@ -1,3 +1,4 @@
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { SourceInfo } from './sourceInfo';
 
@@ -196,6 +197,20 @@ export function encodeNiftiUint8(geo: NiftiGeometry, data: Uint8Array, options: 
 }
 
 /**
+ * encodeNiftiUint8 with the compression on the libuv pool: a CT-sized label volume is 52 MB to
+ * gzip, over a second that would otherwise block the thread (the extension host) that asked.
+ */
+export function encodeNiftiUint8Later(
+  geo: NiftiGeometry,
+  data: Uint8Array,
+  options: NiftiEncodeOptions,
+): Promise<Buffer> {
+  return gzip(uncompressedNifti(geo, data, options), { level: options.gzipLevel ?? 6 });
+}
+
+const gzip = promisify(zlib.gzip);
+
+/**
  * A gzip-compressed NIfTI-1 file of float32 values (an image volume: no intent), with the given
  * geometry in both sform and qform. Only voxels and geometry: no names, dates or extensions.
  */
@@ -217,6 +232,15 @@ export function encodeNiftiInt16(
 }
 
 function encodeNifti(
+  geo: NiftiGeometry,
+  data: Uint8Array | Int16Array | Float32Array,
+  options: NiftiEncodeOptions,
+): Buffer {
+  return zlib.gzipSync(uncompressedNifti(geo, data, options), { level: options.gzipLevel ?? 6 });
+}
+
+/** The NIfTI-1 file (header, then the voxels) before compression. */
+function uncompressedNifti(
   geo: NiftiGeometry,
   data: Uint8Array | Int16Array | Float32Array,
   options: NiftiEncodeOptions,
@@ -264,5 +288,5 @@ function encodeNifti(
   // Bytes 348–351: no extensions.
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   // Typed arrays are in the host's byte order: little-endian on every platform Node runs on here.
-  return zlib.gzipSync(Buffer.concat([header, bytes]), { level: options.gzipLevel ?? 6 });
+  return Buffer.concat([header, bytes]);
 }

@@ -1,5 +1,5 @@
 import { buildSeriesDicomSeg, type SegSeries } from './dicomSeg';
-import { encodeNiftiUint8, type NiftiGeometry } from './nifti';
+import { encodeNiftiUint8Later, type NiftiGeometry } from './nifti';
 import { uniqueFileStems } from './names';
 
 /**
@@ -44,42 +44,43 @@ export interface VolumeExportRequest {
 
 export const VOLUME_REPORT_SCHEMA = 'medimageparse.volume-report/1';
 
-export function buildVolumeExportFiles(request: VolumeExportRequest): { name: string; data: Buffer }[] {
+export async function buildVolumeExportFiles(
+  request: VolumeExportRequest,
+): Promise<{ name: string; data: Buffer }[]> {
   const stems = uniqueFileStems(
     request.targets.map((t) => t.name),
     ['labels', 'report'],
   );
-  const files = [
-    {
-      name: 'labels.nii.gz',
-      data: encodeNiftiUint8(request.geometry, request.labels, {
-        description: 'MedImageParse labels (research use only)',
-        maxValue: request.targets.length,
-        intentName: 'labels',
-      }),
-    },
-  ];
-  request.targets.forEach((t, i) => {
-    const mask = isZeroOne(t.mask) ? t.mask : t.mask.map((v) => (v ? 1 : 0));
-    files.push({
-      name: `${stems[i]}.nii.gz`,
-      data: encodeNiftiUint8(request.geometry, mask, {
+  // The NIfTI files are compressed on the pool threads, all at once, while this thread builds the
+  // SEG: for a CT-sized result that is most of the export's time, which the caller (the extension
+  // host) would otherwise spend blocked.
+  const nifti = Promise.all([
+    encodeNiftiUint8Later(request.geometry, request.labels, {
+      description: 'MedImageParse labels (research use only)',
+      maxValue: request.targets.length,
+      intentName: 'labels',
+    }),
+    ...request.targets.map((t) =>
+      encodeNiftiUint8Later(request.geometry, isZeroOne(t.mask) ? t.mask : t.mask.map((v) => (v ? 1 : 0)), {
         description: `MedImageParse mask: ${t.name}`.slice(0, 79),
         maxValue: 1,
         intentName: 'mask',
       }),
-    });
-  });
-  if (request.series) {
-    files.push({
-      name: 'segmentation.dcm',
-      data: buildSeriesDicomSeg(
+    ),
+  ]);
+  const seg = request.series
+    ? buildSeriesDicomSeg(
         request.series,
         request.targets.map((t) => ({ label: t.name, mask: t.mask })),
         { now: request.time ? new Date(request.time) : undefined, site: request.site },
-      ),
-    });
-  }
+      )
+    : undefined;
+  const [labels, ...masks] = await nifti;
+  const files = [
+    { name: 'labels.nii.gz', data: labels },
+    ...masks.map((data, i) => ({ name: `${stems[i]}.nii.gz`, data })),
+  ];
+  if (seg) files.push({ name: 'segmentation.dcm', data: seg });
   const report = {
     schema: VOLUME_REPORT_SCHEMA,
     note:

@@ -223,7 +223,7 @@ export async function exportVolumeRun(
   shown: VolumeParseResult,
   options: { parentDir?: string; endpoint: string },
 ): Promise<{ dir: string; files: string[] }> {
-  const files = buildVolumeExportFiles({
+  const files = await buildVolumeExportFiles({
     input: volume.input,
     kind: volume.kind,
     seriesInstanceUid: volume.series?.seriesInstanceUid,

@@ -149,7 +149,7 @@ export const parseVolumeCommand: CliCommand = {
         mode === '3d' ? await parseVolume3d(volume, endpoint.client, { prompts }) : await sliceBySlice();
       progress.update('Writing the result folder…');
       const targets = volumeExportTargets(result);
-      const files = buildVolumeExportFiles({
+      const files = await buildVolumeExportFiles({
         input,
         kind: volume.kind,
         seriesInstanceUid: volume.series?.seriesInstanceUid,
