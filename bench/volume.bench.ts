@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       whole.push(performance.now() - t);
       t = performance.now();
       const cpu = process.cpuUsage();
-      encodedMB = encodeVolumeForUpload(volume, values).length / 1e6;
+      encodedMB = (await encodeVolumeForUpload(volume, values)).length / 1e6;
       encode.push(performance.now() - t);
       encodeCpu.push(cpuMs(cpu));
     }

@@ -208,19 +208,22 @@ export function encodeNiftiUint8Later(
   return gzip(uncompressedNifti(geo, data, options), { level: options.gzipLevel ?? 6 });
 }
 
-const gzip = promisify(zlib.gzip);
-
 /**
  * A gzip-compressed NIfTI-1 file of float32 values (an image volume: no intent), with the given
- * geometry in both sform and qform. Only voxels and geometry: no names, dates or extensions.
+ * geometry in both sform and qform, compressed on the libuv pool (see encodeNiftiUint8Later).
+ * Only voxels and geometry: no names, dates or extensions.
  */
-export function encodeNiftiFloat32(
+export function encodeNiftiFloat32Later(
   geo: NiftiGeometry,
   data: Float32Array,
   options: Omit<NiftiEncodeOptions, 'intentName'>,
-): Buffer {
-  return encodeNifti(geo, data, { ...options, intentName: '' });
+): Promise<Buffer> {
+  return gzip(uncompressedNifti(geo, data, { ...options, intentName: '' }), {
+    level: options.gzipLevel ?? 6,
+  });
 }
+
+const gzip = promisify(zlib.gzip);
 
 /** A gzip-compressed NIfTI-1 file of int16 values (an image volume: no intent), e.g. CT in HU. */
 export function encodeNiftiInt16(

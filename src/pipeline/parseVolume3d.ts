@@ -1,11 +1,14 @@
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { volumeFigures } from '../analysis/volume';
 import type { EndpointClient } from '../endpoint/client';
-import { encodeNiftiFloat32 } from '../export/nifti';
+import { encodeNiftiFloat32Later } from '../export/nifti';
 import { ImagingError } from '../imaging/errors';
 import { decodeNifti, isGzip, looksLikeNifti } from '../imaging/decode/nifti';
 import { readVolumeValues, type VolumeSource } from '../imaging/volumeSource';
 import type { VolumeParseResult } from './parseVolume';
+
+const gunzip = promisify(zlib.gunzip);
 
 /**
  * A volume parsed with the MedImageParse 3D model: the volume is sent once per target as a
@@ -35,7 +38,7 @@ export async function parseVolume3d(
 ): Promise<VolumeParseResult> {
   const values = await readVolumeValues(volume, options.signal);
   const geometry = { dims: volume.dims, spacing: volume.spacing, affine: volume.affine };
-  const nifti = encodeVolumeForUpload(volume, values);
+  const nifti = await encodeVolumeForUpload(volume, values);
   const [nx, ny, nz] = volume.dims;
   const plane = nx * ny;
   const labels = new Uint8Array(plane * nz);
@@ -74,13 +77,14 @@ export async function parseVolume3d(
  * The .nii.gz sent to the 3D model: the volume's real values (grid order) on its own grid, with
  * only voxels and geometry in the header.
  */
-export function encodeVolumeForUpload(volume: VolumeSource, values: Float32Array): Buffer {
+export function encodeVolumeForUpload(volume: VolumeSource, values: Float32Array): Promise<Buffer> {
   const geometry = { dims: volume.dims, spacing: volume.spacing, affine: volume.affine };
   // An indexed loop: for…of over 52 M floats took ~0.6 s of the 1.5 s budget (bench/volume.bench.ts).
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
   // gzip level 1: level 6 took ~5 s of a 512×512×200 CT's 1.5 s budget (bench/volume.bench.ts).
-  return encodeNiftiFloat32(geometry, values, { description: '', maxValue: max, gzipLevel: 1 });
+  // Compressed on the pool: the caller (the extension host) is not blocked for the half second.
+  return encodeNiftiFloat32Later(geometry, values, { description: '', maxValue: max, gzipLevel: 1 });
 }
 
 /**
@@ -92,7 +96,7 @@ async function maskOnGrid(volume: VolumeSource, bytes: Buffer, target: string): 
   let raw = bytes;
   if (isGzip(raw)) {
     try {
-      raw = zlib.gunzipSync(raw, { maxOutputLength: 2 * 1024 ** 3 - 1 });
+      raw = await gunzip(raw, { maxOutputLength: 2 * 1024 ** 3 - 1 });
     } catch {
       throw new ImagingError(name, 'the endpoint sent a mask that is not valid gzip data');
     }
