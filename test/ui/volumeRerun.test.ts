@@ -1,0 +1,169 @@
+import * as assert from 'node:assert/strict';
+import type { Frame, Locator } from 'playwright-core';
+import { startPhantomSliceServer, type PhantomSliceServer } from '../support/phantomSliceServer';
+import { openPhantomSeries, state, type VolumeState } from './volumeHelpers';
+import { closeAfterEach, waitText, Workbench } from './workbench';
+
+/** Slices 12–21 as the viewer counts them (from 1): 11–20 of the model's 0-based slices. */
+const FIRST = 12;
+const LAST = 21;
+const RANGE = Array.from({ length: LAST - FIRST + 1 }, (_, n) => FIRST - 1 + n);
+const TARGETS = ['liver', 'spleen'];
+/** Not the window the phantom's site follows (abdomen): a Run Again without it sends other bytes. */
+const CT_WINDOW = 'lung';
+
+async function waitState(frame: Frame, ok: (s: VolumeState) => boolean, what: string, ms = 30_000) {
+  const end = Date.now() + ms;
+  let s = await state(frame);
+  while (!ok(s) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 150));
+    s = await state(frame).catch(() => s);
+  }
+  assert.ok(ok(s), `${what}; state: ${JSON.stringify({ image: s.image, volume: s.volume }).slice(0, 900)}`);
+  return s;
+}
+
+/** The first request to a real endpoint asks before sending: Send. */
+async function sendIfAsked(wb: Workbench): Promise<void> {
+  const dialog = wb.page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 8_000 }).catch(() => undefined);
+  if (await dialog.isVisible().catch(() => false))
+    await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
+}
+
+/**
+ * Picks an option of a toolkit list (vscode-single-select) as a user does: a click opens it, a
+ * click on the option's label picks it. Checked by the list's value, retried when a click landed
+ * while the list was still opening.
+ */
+async function pick(frame: Frame, testId: string, value: string, label: RegExp): Promise<void> {
+  const select = frame.locator(`[data-testid="${testId}"]`);
+  for (let attempt = 1; ; attempt++) {
+    await select.click();
+    const option = select.locator('li.option', { hasText: label }).first();
+    await option.waitFor({ timeout: 5_000 }).catch(() => undefined);
+    if (await option.isVisible().catch(() => false)) await option.click();
+    const now = await select.evaluate((e) => (e as HTMLElement & { value: string }).value);
+    if (now === value) return;
+    if (attempt === 4) assert.fail(`could not pick ${label} in ${testId} (its value is '${now}')`);
+    await frame.page().keyboard.press('Escape');
+  }
+}
+
+/** The requests of a run, one per slice, in slice order (the concurrency shuffles their arrival). */
+const bySlice = (server: PhantomSliceServer) => [...server.requests].sort((a, b) => a.slice - b.slice);
+
+type Figures = NonNullable<VolumeState['volume']>['targets'];
+
+describe('Run Again of a volume result from the History view', () => {
+  let wb: Workbench;
+  let server: PhantomSliceServer;
+  closeAfterEach(() => wb);
+  before(async () => {
+    server = await startPhantomSliceServer();
+  });
+  after(() => server.close());
+
+  it('runs a slice range with a chosen CT window again from the History item, by mouse and by keyboard, sending the same slices, prompts and image bytes', async () => {
+    wb = await Workbench.launch('volumes-rerun', {
+      settings: {
+        'medimageparse.endpoints': [
+          { name: 'phantom-loopback', url: server.url, protocol: 'azureml', auth: 'none' },
+        ],
+        'medimageparse.activeEndpoint': 'phantom-loopback',
+      },
+    });
+    const series = (await openPhantomSeries(wb))!;
+    for (const target of TARGETS) await series.locator(`[data-testid="picker-item-${target}"]`).click();
+
+    // The lung window instead of the abdomen's, and slices 12–21 of 48.
+    await pick(series, 'ct-window-select', CT_WINDOW, new RegExp(`^\\s*${CT_WINDOW}\\s*$`));
+    await pick(series, 'volume-slices-select', 'range', /Slices from/);
+    await series.locator('[data-testid="volume-first"] input').fill(String(FIRST));
+    await series.locator('[data-testid="volume-last"] input').fill(String(LAST));
+    await series.locator('[data-testid="volume-run-button"]').click();
+    await sendIfAsked(wb);
+    let s = await waitState(series, (x) => !!x.volume, 'the first run finishes', 180_000);
+    await waitText(series.locator('[data-testid="run-status"]'), /Done: the volume/);
+    const first = bySlice(server);
+    assert.deepEqual(
+      first.map((r) => r.slice),
+      RANGE,
+      'the first run asked for slices 12–21, each once',
+    );
+    for (const r of first) assert.deepEqual(r.prompts, TARGETS, `slice ${r.slice}: the prompts`);
+    const firstId = s.volume!.id;
+    const figures: Figures = s.volume!.targets;
+    const liver = figures.find((t) => t.target === 'liver')!;
+    assert.ok(liver.voxels > 0, 'the range holds liver');
+    assert.deepEqual(liver.slices, [RANGE[0], RANGE.at(-1)], 'the liver found on every slice parsed');
+    await wb.screenshot('volumes-rerun-first-run');
+
+    // History lists it with the range, and its tooltip names the CT window used.
+    await wb.runCommand('Focus on History View');
+    const history = wb.page.locator('.pane', { hasText: 'History' });
+    const rows = history.locator('.monaco-list-row', { hasText: `volume, slices ${FIRST}–${LAST}` });
+    await waitText(rows, /liver & spleen · volume, slices 12–21 · liver \d+\.\d mL/, 30_000);
+    assert.equal(await rows.count(), 1);
+    await rows.first().hover();
+    await waitText(wb.page.locator('.monaco-hover'), `CT window: ${CT_WINDOW}`, 15_000);
+
+    // Run Again, the row's inline action (shown on hover), by mouse.
+    server.reset();
+    const again = rows.first().locator('.action-label[aria-label="Run Again"]');
+    await rows.first().hover();
+    await again.waitFor({ timeout: 10_000 });
+    await wb.screenshot('volumes-rerun-history-action');
+    await again.click();
+    await sendIfAsked(wb);
+    s = await waitState(
+      series,
+      (x) => !!x.volume && x.volume.id !== firstId,
+      'the viewer shows the result of the run again',
+      180_000,
+    );
+    assert.deepEqual(s.volume!.targets, figures, 'the same voxels, mL, slices and components');
+    await waitCount(rows, 2, 'History holds both runs');
+    assert.deepEqual(bySlice(server), first, 'the same slices, prompts and image bytes as the first run');
+    const ml = figures.find((t) => t.target === 'liver')!.volumeMl.toFixed(1);
+    await waitText(series.locator('[data-testid="volume-summary"]'), new RegExp(`liver: ${ml} mL`));
+    await wb.screenshot('volumes-rerun-after-mouse');
+
+    // … and by keyboard: the History item's context menu (Shift+F10) offers Run Again too.
+    server.reset();
+    const secondId = s.volume!.id;
+    await wb.runCommand('Focus on History View');
+    await wb.page.keyboard.press('Home');
+    await wb.page.keyboard.press('Shift+F10');
+    const menuItem = wb.page.locator('.monaco-menu .action-label', { hasText: 'Run Again' }).first();
+    await menuItem.waitFor({ timeout: 10_000 });
+    await wb.screenshot('volumes-rerun-history-menu');
+    await pressMenuItem(wb, menuItem);
+    await sendIfAsked(wb);
+    s = await waitState(
+      series,
+      (x) => !!x.volume && x.volume.id !== secondId && x.volume.id !== firstId,
+      'the viewer shows the result of the keyboard run again',
+      180_000,
+    );
+    assert.deepEqual(s.volume!.targets, figures);
+    await waitCount(rows, 3, 'History holds the three runs');
+    assert.deepEqual(bySlice(server), first, 'again the same slices, prompts and image bytes');
+    await wb.screenshot('volumes-rerun-after-keyboard');
+  });
+});
+
+async function waitCount(rows: Locator, n: number, what: string): Promise<void> {
+  const end = Date.now() + 30_000;
+  while ((await rows.count()) !== n && Date.now() < end) await new Promise((r) => setTimeout(r, 150));
+  assert.equal(await rows.count(), n, what);
+}
+
+/** Chooses a context menu item with the keyboard: arrows down to it, then Enter. */
+async function pressMenuItem(wb: Workbench, item: Locator): Promise<void> {
+  const focused = () =>
+    item.evaluate((e) => !!e.closest('.action-item')?.classList.contains('focused')).catch(() => false);
+  for (let n = 0; n < 12 && !(await focused()); n++) await wb.page.keyboard.press('ArrowDown');
+  assert.ok(await focused(), 'the arrow keys reach the menu item');
+  await wb.page.keyboard.press('Enter');
+}
