@@ -1,16 +1,30 @@
 import * as assert from 'node:assert/strict';
 import type { Frame, Locator } from 'playwright-core';
 import { startPhantomSliceServer, type PhantomSliceServer } from '../support/phantomSliceServer';
-import { openPhantomSeries, state, type VolumeState } from './volumeHelpers';
+import { PHANTOM_DIMS, phantomLabels } from '../../src/demo/phantom';
+import { openPhantomSeries, sliceShown, state, type VolumeState } from './volumeHelpers';
 import { closeAfterEach, waitText, Workbench } from './workbench';
 
 /** Slices 12–21 as the viewer counts them (from 1): 11–20 of the model's 0-based slices. */
 const FIRST = 12;
 const LAST = 21;
 const RANGE = Array.from({ length: LAST - FIRST + 1 }, (_, n) => FIRST - 1 + n);
-const TARGETS = ['liver', 'spleen'];
+/** Both present on those slices (the phantom's liver is on slices 11–45, its right kidney on 6–26). */
+const TARGETS = ['liver', 'right kidney'];
 /** Not the window the phantom's site follows (abdomen): a Run Again without it sends other bytes. */
 const CT_WINDOW = 'lung';
+
+const [NI, NJ, NK] = PHANTOM_DIMS;
+
+/** Voxels of the phantom's `label` on the slices `k` where `on(k)` holds. */
+function voxels(label: number, on: (k: number) => boolean): number {
+  const labels = phantomLabels();
+  let n = 0;
+  for (let k = 0; k < NK; k++)
+    if (on(k)) for (let v = NI * NJ * k; v < NI * NJ * (k + 1); v++) if (labels[v] === label) n++;
+  return n;
+}
+const inRange = (k: number) => k >= RANGE[0] && k <= RANGE.at(-1)!;
 
 async function waitState(frame: Frame, ok: (s: VolumeState) => boolean, what: string, ms = 30_000) {
   const end = Date.now() + ms;
@@ -74,7 +88,8 @@ describe('Run Again of a volume result from the History view', () => {
       },
     });
     const series = (await openPhantomSeries(wb))!;
-    for (const target of TARGETS) await series.locator(`[data-testid="picker-item-${target}"]`).click();
+    for (const target of TARGETS)
+      await series.locator(`[data-testid="picker-item-${target.replace(' ', '-')}"]`).click();
 
     // The lung window instead of the abdomen's, and slices 12–21 of 48.
     await pick(series, 'ct-window-select', CT_WINDOW, new RegExp(`^\\s*${CT_WINDOW}\\s*$`));
@@ -94,16 +109,32 @@ describe('Run Again of a volume result from the History view', () => {
     for (const r of first) assert.deepEqual(r.prompts, TARGETS, `slice ${r.slice}: the prompts`);
     const firstId = s.volume!.id;
     const figures: Figures = s.volume!.targets;
-    const liver = figures.find((t) => t.target === 'liver')!;
-    assert.ok(liver.voxels > 0, 'the range holds liver');
-    assert.deepEqual(liver.slices, [RANGE[0], RANGE.at(-1)], 'the liver found on every slice parsed');
+    assert.deepEqual(
+      figures.map((t) => [t.target, t.voxels]),
+      [
+        ['liver', voxels(1, inRange)],
+        ['right kidney', voxels(3, inRange)],
+      ],
+      "the phantom's voxels on slices 12–21 only",
+    );
+    // On a slice of the range, where the masks show.
+    const k0 = 16;
+    await series.locator('[data-testid="canvas"]').focus();
+    for (let k = s.image!.slice!.index; k > k0; k--) await wb.page.keyboard.press('PageUp');
+    await sliceShown(series, k0);
+    const liverOnK0 = voxels(1, (k) => k === k0);
+    await waitState(
+      series,
+      (x) => x.result?.targets.find((t) => t.target === 'liver')?.areaPixels === liverOnK0,
+      `slice ${k0 + 1} shows its liver`,
+    );
     await wb.screenshot('volumes-rerun-first-run');
 
     // History lists it with the range, and its tooltip names the CT window used.
     await wb.runCommand('Focus on History View');
     const history = wb.page.locator('.pane', { hasText: 'History' });
     const rows = history.locator('.monaco-list-row', { hasText: `volume, slices ${FIRST}–${LAST}` });
-    await waitText(rows, /liver & spleen · volume, slices 12–21 · liver \d+\.\d mL/, 30_000);
+    await waitText(rows, /liver & right kidney · volume, slices 12–21 · liver \d+\.\d mL/, 30_000);
     assert.equal(await rows.count(), 1);
     await rows.first().hover();
     await waitText(wb.page.locator('.monaco-hover'), `CT window: ${CT_WINDOW}`, 15_000);
@@ -123,6 +154,14 @@ describe('Run Again of a volume result from the History view', () => {
       180_000,
     );
     assert.deepEqual(s.volume!.targets, figures, 'the same voxels, mL, slices and components');
+    await waitState(
+      series,
+      (x) =>
+        x.image?.slice?.index === k0 &&
+        x.result?.id.startsWith(`${s.volume!.id}:`) === true &&
+        x.result.targets.find((t) => t.target === 'liver')?.areaPixels === liverOnK0,
+      `slice ${k0 + 1} shows its share of the new result`,
+    );
     await waitCount(rows, 2, 'History holds both runs');
     assert.deepEqual(bySlice(server), first, 'the same slices, prompts and image bytes as the first run');
     const ml = figures.find((t) => t.target === 'liver')!.volumeMl.toFixed(1);
@@ -133,7 +172,11 @@ describe('Run Again of a volume result from the History view', () => {
     server.reset();
     const secondId = s.volume!.id;
     await wb.runCommand('Focus on History View');
-    await wb.page.keyboard.press('Home');
+    // The keys go to the History tree once it has the focus (not the viewer, where Home is a slice).
+    await history.locator('.monaco-list:focus-within').waitFor({ timeout: 15_000 });
+    // Down to the first row (Home does nothing in a tree with no row focused yet).
+    await wb.page.keyboard.press('ArrowDown');
+    await history.locator('.monaco-list-row.focused').first().waitFor({ timeout: 10_000 });
     await wb.page.keyboard.press('Shift+F10');
     const menuItem = wb.page.locator('.monaco-menu .action-label', { hasText: 'Run Again' }).first();
     await menuItem.waitFor({ timeout: 10_000 });
