@@ -1,6 +1,10 @@
 import * as assert from 'node:assert/strict';
 import type { Frame, Locator } from 'playwright-core';
-import { startPhantomSliceServer, type PhantomSliceServer } from '../support/phantomSliceServer';
+import {
+  startPhantomSliceServer,
+  type PhantomSliceRequest,
+  type PhantomSliceServer,
+} from '../support/phantomSliceServer';
 import { PHANTOM_DIMS, phantomLabels } from '../../src/demo/phantom';
 import { openPhantomSeries, sliceShown, state, type VolumeState } from './volumeHelpers';
 import { closeAfterEach, waitText, Workbench } from './workbench';
@@ -66,6 +70,24 @@ async function pick(frame: Frame, testId: string, value: string, label: RegExp):
 
 /** The requests of a run, one per slice, in slice order (the concurrency shuffles their arrival). */
 const bySlice = (server: PhantomSliceServer) => [...server.requests].sort((a, b) => a.slice - b.slice);
+
+/** A run sent what the first run sent: the same slices, each with the same prompts and image bytes. */
+function sameRequests(server: PhantomSliceServer, first: PhantomSliceRequest[], what: string): void {
+  const again = bySlice(server);
+  assert.deepEqual(
+    again.map((r) => r.slice + 1),
+    first.map((r) => r.slice + 1),
+    `${what}: the slices asked for (counted from 1)`,
+  );
+  again.forEach((r, n) => {
+    assert.deepEqual(r.prompts, first[n].prompts, `${what}: the prompts of slice ${r.slice + 1}`);
+    assert.equal(
+      r.imageSha256,
+      first[n].imageSha256,
+      `${what}: the image sent for slice ${r.slice + 1} (model input: CT window, size)`,
+    );
+  });
+}
 
 type Figures = NonNullable<VolumeState['volume']>['targets'];
 
@@ -153,6 +175,7 @@ describe('Run Again of a volume result from the History view', () => {
       'the viewer shows the result of the run again',
       180_000,
     );
+    sameRequests(server, first, 'Run Again');
     assert.deepEqual(s.volume!.targets, figures, 'the same voxels, mL, slices and components');
     await waitState(
       series,
@@ -163,7 +186,6 @@ describe('Run Again of a volume result from the History view', () => {
       `slice ${k0 + 1} shows its share of the new result`,
     );
     await waitCount(rows, 2, 'History holds both runs');
-    assert.deepEqual(bySlice(server), first, 'the same slices, prompts and image bytes as the first run');
     const ml = figures.find((t) => t.target === 'liver')!.volumeMl.toFixed(1);
     await waitText(series.locator('[data-testid="volume-summary"]'), new RegExp(`liver: ${ml} mL`));
     await wb.screenshot('volumes-rerun-after-mouse');
@@ -172,7 +194,7 @@ describe('Run Again of a volume result from the History view', () => {
     server.reset();
     const secondId = s.volume!.id;
     await wb.runCommand('Focus on History View');
-    // The keys go to the History tree once it has the focus (not the viewer, where Home is a slice).
+    // The keys go to the History tree once it has the focus (not the viewer, where keys step slices).
     await history.locator('.monaco-list:focus-within').waitFor({ timeout: 15_000 });
     // Down to the first row (Home does nothing in a tree with no row focused yet).
     await wb.page.keyboard.press('ArrowDown');
@@ -189,9 +211,9 @@ describe('Run Again of a volume result from the History view', () => {
       'the viewer shows the result of the keyboard run again',
       180_000,
     );
+    sameRequests(server, first, 'Run Again from the context menu');
     assert.deepEqual(s.volume!.targets, figures);
     await waitCount(rows, 3, 'History holds the three runs');
-    assert.deepEqual(bySlice(server), first, 'again the same slices, prompts and image bytes');
     await wb.screenshot('volumes-rerun-after-keyboard');
   });
 });
