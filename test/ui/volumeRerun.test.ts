@@ -196,9 +196,15 @@ describe('Run Again of a volume result from the History view', () => {
     await wb.runCommand('Focus on History View');
     // The keys go to the History tree once it has the focus (not the viewer, where keys step slices).
     await history.locator('.monaco-list:focus-within').waitFor({ timeout: 15_000 });
-    // Down to the first row (Home does nothing in a tree with no row focused yet).
-    await wb.page.keyboard.press('ArrowDown');
-    await history.locator('.monaco-list-row.focused').first().waitFor({ timeout: 10_000 });
+    // Down to a row (Home does nothing in a tree with no row focused yet); a key pressed while
+    // the palette is still handing the focus over is lost, so it is pressed again.
+    const focusedRow = history.locator('.monaco-list-row.focused').first();
+    for (let attempt = 1; !(await focusedRow.isVisible()); attempt++) {
+      assert.ok(attempt <= 5, 'the arrow key focuses a History row');
+      await history.locator('.monaco-list:focus-within').waitFor({ timeout: 15_000 });
+      await wb.page.keyboard.press('ArrowDown');
+      await focusedRow.waitFor({ timeout: 3_000 }).catch(() => undefined);
+    }
     await wb.page.keyboard.press('Shift+F10');
     const menuItem = wb.page.locator('.monaco-menu .action-label', { hasText: 'Run Again' }).first();
     await menuItem.waitFor({ timeout: 10_000 });
@@ -215,6 +221,67 @@ describe('Run Again of a volume result from the History view', () => {
     assert.deepEqual(s.volume!.targets, figures);
     await waitCount(rows, 3, 'History holds the three runs');
     await wb.screenshot('volumes-rerun-after-keyboard');
+
+    // Run Again can be cancelled from its progress notification: a note says so, the
+    // result on screen and History stay, and the slices finished are kept for the next Run Again.
+    server.reset();
+    server.holdAfter(3);
+    const thirdId = s.volume!.id;
+    await rows.first().hover();
+    await again.click();
+    const toast = wb.page.locator('.notification-toast', { hasText: 'running the volume again' });
+    await toast.waitFor({ timeout: 30_000 });
+    const end = Date.now() + 60_000;
+    while ((server.answered.length < 3 || server.waiting.length === 0) && Date.now() < end)
+      await wb.page.waitForTimeout(100);
+    assert.equal(server.answered.length, 3, 'three slices answered before the user cancels');
+    await wb.screenshot('volumes-rerun-progress');
+    await toast.hover();
+    await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    const toasts = wb.page.locator('.notification-toast');
+    const note = await waitText(
+      toasts.locator('.notification-list-item-message'),
+      /Cancelled: nothing more is sent\. Finished slices are kept: run the volume again to continue\./,
+    );
+    assert.doesNotMatch(note, /request cancelled/, "the user's Cancel is not reported as a failure");
+    assert.equal(
+      await toasts.locator('.codicon-error').count(),
+      0,
+      `no error notification after Cancel: ${note}`,
+    );
+    await wb.screenshot('volumes-rerun-cancelled');
+    const kept = [...server.answered].sort((a, b) => a - b);
+    assert.equal(kept.length, 3);
+    assert.equal((await state(series)).volume?.id, thirdId, 'the result on screen stays');
+    await waitCount(rows, 3, 'a cancelled run adds nothing to History');
+
+    // The next Run Again asks only for the slices the cancelled one did not finish.
+    server.release();
+    server.reset();
+    await rows.first().hover();
+    await again.click();
+    s = await waitState(
+      series,
+      (x) => !!x.volume && x.volume.id !== thirdId,
+      'the viewer shows the result of the resumed run again',
+      180_000,
+    );
+    const rest = bySlice(server);
+    assert.deepEqual(
+      rest.map((r) => r.slice),
+      RANGE.filter((k) => !kept.includes(k)),
+      'only the slices not kept are asked for',
+    );
+    for (const r of rest)
+      assert.deepEqual(
+        r,
+        first.find((f) => f.slice === r.slice),
+        `slice ${r.slice + 1}: same prompts and image`,
+      );
+    assert.deepEqual(s.volume!.targets, figures, 'the resumed run gives the same figures');
+    await waitText(series.locator('[data-testid="volume-summary"]'), /3 kept from an earlier run/);
+    await waitCount(rows, 4, 'History holds the four finished runs');
+    await wb.screenshot('volumes-rerun-resumed');
   });
 });
 
