@@ -100,7 +100,7 @@ describe('Run Again of a volume result from the History view', () => {
   });
   after(() => server.close());
 
-  it('runs a slice range with a chosen CT window again from the History item, by mouse and by keyboard, sending the same slices, prompts and image bytes', async () => {
+  it('runs a slice range with a chosen CT window again from the History item, by mouse and by keyboard, sending the same slices, prompts and image bytes, and continues after a cancel', async () => {
     wb = await Workbench.launch('volumes-rerun', {
       settings: {
         'medimageparse.endpoints': [
