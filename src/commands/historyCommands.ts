@@ -7,6 +7,7 @@ import type { HistoryEntry, ResultStore } from '../history/resultStore';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner } from '../vscode/parseRunner';
+import { runEndNotice } from '../vscode/runEndNotice';
 import { toUserError } from '../vscode/userError';
 import type { HistoryItem, HistoryView } from '../views/historyView';
 import { modalityKeyFor } from '../shared/targets';
@@ -45,6 +46,12 @@ export function registerHistoryCommands({
   runner,
   log,
 }: Deps): vscode.Disposable[] {
+  /** A Run Again that ended without a result: the user's Cancel is a note, a failure an error. */
+  const showRunEnd = (error: unknown, how: { cancelled: boolean; slicesKept: boolean }): void => {
+    const notice = runEndNotice(error, how, log.redactor);
+    if (notice.severity === 'info') void vscode.window.showInformationMessage(notice.message);
+    else void vscode.window.showErrorMessage(notice.message);
+  };
   return [
     vscode.commands.registerCommand(Commands.historyOpen, async (arg?: unknown) => {
       const id = idFrom(arg);
@@ -91,6 +98,7 @@ export function registerHistoryCommands({
       const entry = id ? await history.get(id) : undefined;
       if (entry?.volume) {
         const volume = entry.volume;
+        const abort = new AbortController();
         try {
           const viewer = await volumeViewer(viewers, entry);
           await viewer.whenReady();
@@ -101,7 +109,6 @@ export function registerHistoryCommands({
               cancellable: true,
             },
             (progress, token) => {
-              const abort = new AbortController();
               token.onCancellationRequested(() => abort.abort());
               return viewer.runVolume(rerunVolumeRequest(entry, volume), {
                 signal: abort.signal,
@@ -110,12 +117,13 @@ export function registerHistoryCommands({
             },
           );
         } catch (error) {
-          void vscode.window.showErrorMessage(toUserError(error, log.redactor).message);
+          showRunEnd(error, { cancelled: abort.signal.aborted, slicesKept: volume.mode === 'slices' });
         }
         return;
       }
       const previous = id ? await history.load(id) : undefined;
       if (!entry || !previous) return;
+      const abort = new AbortController();
       try {
         const result = await vscode.window.withProgress(
           {
@@ -124,7 +132,6 @@ export function registerHistoryCommands({
             cancellable: true,
           },
           (_p, token) => {
-            const abort = new AbortController();
             token.onCancellationRequested(() => abort.abort());
             return runner.run(
               previous.kind === 'recognition' && previous.modalityKey
@@ -142,7 +149,7 @@ export function registerHistoryCommands({
         );
         viewers.open(vscode.Uri.file(entry.file), result);
       } catch (error) {
-        void vscode.window.showErrorMessage(toUserError(error, log.redactor).message);
+        showRunEnd(error, { cancelled: abort.signal.aborted, slicesKept: false });
       }
     }),
     vscode.commands.registerCommand(Commands.historyDelete, async (arg?: unknown) => {

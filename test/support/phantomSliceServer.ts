@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { phantomSliceMasks, phantomSliceOf } from '../../src/demo/phantomAnswers';
@@ -7,8 +8,18 @@ import { phantomSliceMasks, phantomSliceOf } from '../../src/demo/phantomAnswers
  * slices it was asked for: each request's slice is read from the slice code the phantom carries
  * (as the demo does), answered with that slice's exact labels, and logged. `hold()` keeps
  * requests waiting (unanswered) until `release()`, so a test can cancel a run at a known point.
+ * Each request is also recorded with its prompts and the SHA-256 of the image it carried, so a
+ * test can tell whether two runs sent the very same model input.
  * Unlike the demo, its answers are not marked as reference annotations.
  */
+export interface PhantomSliceRequest {
+  slice: number;
+  /** The prompts of the request's text, in the order sent. */
+  prompts: string[];
+  /** Of the decoded image (the PNG sent), to compare model inputs across runs. */
+  imageSha256: string;
+}
+
 export interface PhantomSliceServer {
   url: string;
   /** Slices answered, in the order their answers were sent. */
@@ -17,6 +28,8 @@ export interface PhantomSliceServer {
   readonly waiting: number[];
   /** Every slice a request arrived for, answered or not. */
   readonly received: number[];
+  /** Every request for a phantom slice, in arrival order, answered or not. */
+  readonly requests: PhantomSliceRequest[];
   /** Keep new and later requests waiting after `afterAnswers` more answers. */
   holdAfter(afterAnswers: number): void;
   /** Answers the waiting requests and stops holding. */
@@ -29,6 +42,7 @@ export interface PhantomSliceServer {
 export async function startPhantomSliceServer(): Promise<PhantomSliceServer> {
   const answered: number[] = [];
   const received: number[] = [];
+  const requests: PhantomSliceRequest[] = [];
   const held: { slice: number; go: () => void }[] = [];
   let holdAt = Infinity;
   const server: Server = createServer((req, res) => {
@@ -42,17 +56,19 @@ export async function startPhantomSliceServer(): Promise<PhantomSliceServer> {
           input_data: { data: [string, string][] };
         };
         const [[image, text]] = body.input_data.data;
-        const slice = await phantomSliceOf(Buffer.from(image, 'base64'));
+        const png = Buffer.from(image, 'base64');
+        const slice = await phantomSliceOf(png);
         if (slice === undefined) {
           res.writeHead(400, { 'content-type': 'text/plain' }).end('not a phantom slice');
           return;
         }
+        const prompts = text.split('&').map((p) => p.trim());
         received.push(slice);
+        requests.push({ slice, prompts, imageSha256: createHash('sha256').update(png).digest('hex') });
         if (answered.length >= holdAt) {
           await new Promise<void>((go) => held.push({ slice, go }));
           if (gone || res.destroyed) return; // the client gave up (cancelled)
         }
-        const prompts = text.split('&').map((p) => p.trim());
         const data = Buffer.alloc(prompts.length * 1024 * 1024);
         phantomSliceMasks(slice, prompts).forEach((mask, p) => mask && data.set(mask, p * 1024 * 1024));
         answered.push(slice);
@@ -79,6 +95,7 @@ export async function startPhantomSliceServer(): Promise<PhantomSliceServer> {
     url: `http://127.0.0.1:${port}/score`,
     answered,
     received,
+    requests,
     get waiting() {
       return held.map((h) => h.slice);
     },
@@ -92,6 +109,7 @@ export async function startPhantomSliceServer(): Promise<PhantomSliceServer> {
     reset() {
       answered.length = 0;
       received.length = 0;
+      requests.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {
