@@ -925,6 +925,12 @@ function handle(m: HostMessage): void {
       repaintNow();
       break;
     }
+    case 'runStarted':
+      // Started elsewhere (History's Run Again, a Targets command): shown, and cancellable, as
+      // the viewer's own; the Run buttons wait for it.
+      runPanel.showError(undefined);
+      setRun({ type: 'start', runId: m.runId, kind: m.kind });
+      break;
     case 'runProgress':
       setRun({ type: 'progress', runId: m.runId, message: m.message, increment: m.increment });
       break;

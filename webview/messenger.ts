@@ -19,6 +19,7 @@ const HOST_TYPE_LIST: Record<HostMessage['type'], true> = {
   volumeResult: true,
   endpoint: true,
   settings: true,
+  runStarted: true,
   runProgress: true,
   runResult: true,
   runError: true,

@@ -3,7 +3,7 @@
  * goes into `vscode.setState`: ids, numbers and names only, never masks or pixels (those come
  * back from the host through `restoreResult` → `showResult`).
  */
-import { VIEWER_ID, type TargetStatus, type ViewerSettings } from '../src/shared/protocol';
+import { VIEWER_ID, type RunKind, type TargetStatus, type ViewerSettings } from '../src/shared/protocol';
 import type { MaskStyle } from './layers';
 import type { SavedView } from './viewTransform';
 import type { DisplayWindow } from './windowing';
@@ -254,8 +254,7 @@ export interface RunState {
   progress?: number;
 }
 
-/** A parse of the image on screen, a recognition, or a parse of the whole volume. */
-export type RunKind = 'parse' | 'recognition' | 'volume';
+export type { RunKind };
 
 export type RunAction =
   | { type: 'start'; runId: string; kind: RunKind }

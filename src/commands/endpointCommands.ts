@@ -1,3 +1,4 @@
+import { runEndNotice } from '../vscode/runEndNotice';
 import * as vscode from 'vscode';
 import { keyStorageWarning } from '../vscode/endpoints/keyStorage';
 import { EndpointError } from '../endpoint/errors';
@@ -99,6 +100,16 @@ export async function testEndpoint(
         );
         return true;
       } catch (error) {
+        // The user's Cancel is not a failure of the endpoint: a note, and its status stays.
+        const notice = runEndNotice(
+          error,
+          { cancelled: abort.signal.aborted, slicesKept: false },
+          log.redactor,
+        );
+        if (notice.severity === 'info') {
+          void vscode.window.showInformationMessage(notice.message);
+          return false;
+        }
         const message = error instanceof Error ? log.redactor.redact(error.message) : String(error);
         manager.recordOutcome(name, { ok: false, message });
         log.logger.error(`Test of endpoint '${name}' failed: ${message}`);

@@ -1,3 +1,4 @@
+import { runEndNotice } from '../vscode/runEndNotice';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -13,7 +14,6 @@ import type { EndpointManager } from '../vscode/endpoints/endpointManager';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner } from '../vscode/parseRunner';
-import { toUserError } from '../vscode/userError';
 import { isUntaggedRasterName } from '../vscode/privacyText';
 import { pickPrompts } from './imageCommands';
 
@@ -157,7 +157,10 @@ export function registerFolderCommands(deps: {
           );
         return outcome;
       } catch (error) {
-        void vscode.window.showErrorMessage(toUserError(error, deps.log.redactor).message);
+        // Declining to send is a note, not a failure.
+        const notice = runEndNotice(error, { cancelled: false, slicesKept: false }, deps.log.redactor);
+        if (notice.severity === 'info') void vscode.window.showInformationMessage(notice.message);
+        else void vscode.window.showErrorMessage(notice.message);
       }
     }),
   ];

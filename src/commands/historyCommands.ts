@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ViewerController } from '../editors/viewerController';
 import type { ViewerManager } from '../editors/viewerManager';
@@ -8,7 +9,7 @@ import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import type { ParseRunner } from '../vscode/parseRunner';
 import { runEndNotice } from '../vscode/runEndNotice';
-import { toUserError } from '../vscode/userError';
+import { RunBusyError, toUserError } from '../vscode/userError';
 import type { HistoryItem, HistoryView } from '../views/historyView';
 import { modalityKeyFor } from '../shared/targets';
 
@@ -36,6 +37,15 @@ async function volumeViewer(viewers: ViewerManager, entry: HistoryEntry): Promis
       : undefined;
   return viewers.open(vscode.Uri.file(entry.file), undefined, source);
 }
+
+/** A second run asked for while the viewer of `file` runs one: not started, said as a note. */
+const viewerBusy = (file: string): RunBusyError =>
+  new RunBusyError(
+    vscode.l10n.t(
+      'A run is already in progress in the viewer of {0}: wait for it to finish, or cancel it there.',
+      path.basename(file),
+    ),
+  );
 
 type TargetNode = { kind: 'target' | 'site'; modality: string; site: string; target?: string };
 
@@ -102,6 +112,8 @@ export function registerHistoryCommands({
         try {
           const viewer = await volumeViewer(viewers, entry);
           await viewer.whenReady();
+          // One run at a time on a viewer: the one in progress is on screen, with its Cancel.
+          if (viewer.running) throw viewerBusy(entry.file);
           await vscode.window.withProgress(
             {
               location: vscode.ProgressLocation.Notification,
@@ -205,25 +217,27 @@ export function registerHistoryCommands({
         return;
       }
       viewer.webviewPanel.reveal();
+      const abort = new AbortController();
       try {
-        const result = await vscode.window.withProgress(
+        if (viewer.running) throw viewerBusy(viewer.uri.fsPath);
+        // In the viewer, on the image it shows: running there like its own Recognize all, with
+        // its Cancel, and its result shown there when done.
+        await vscode.window.withProgress(
           {
             location: vscode.ProgressLocation.Notification,
             title: vscode.l10n.t('MedImageParse: recognize all ({0})', key),
             cancellable: true,
           },
-          (_p, token) => {
-            const abort = new AbortController();
+          (progress, token) => {
             token.onCancellationRequested(() => abort.abort());
-            return runner.run(
-              { kind: 'recognition', file: viewer.uri.fsPath, modalityKey: key },
-              { signal: abort.signal },
-            );
+            return viewer.recognize(key, {
+              signal: abort.signal,
+              onProgress: (message, increment) => progress.report({ message, increment }),
+            });
           },
         );
-        viewer.showResult(result);
       } catch (error) {
-        void vscode.window.showErrorMessage(toUserError(error, log.redactor).message);
+        showRunEnd(error, { cancelled: abort.signal.aborted, slicesKept: false });
       }
     }),
   ];

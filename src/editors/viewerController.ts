@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SourceImage } from '../imaging';
@@ -5,6 +6,7 @@ import {
   parseWebviewMessage,
   type HostMessage,
   type ParseResult,
+  type RunKind,
   type ViewerAction,
   type ViewerImage,
   type WebviewMessage,
@@ -24,7 +26,7 @@ import type { ViewerServices } from './viewerServices';
 import { buildViewerHtml, viewerResourceRoots } from './webviewHtml';
 import { viewerDefaultWindow } from './viewerWindow';
 import { suggestionForImage, type ModalityChoice } from './modalitySuggestion';
-import { briefUserError, toUserError, UserCancelledError } from '../vscode/userError';
+import { briefUserError, RunBusyError, toUserError, UserCancelledError } from '../vscode/userError';
 import type { PlaneName } from '../shared/orientation';
 import { VolumeViewer } from './volumeViewer';
 import type { VolumeRecord } from '../history/volumeRecord';
@@ -76,7 +78,8 @@ export function toViewerImage(
  * the result with the image so that a reload restores it without calling the endpoint again.
  */
 export class ViewerController extends Disposable {
-  private readonly runs = new Map<string, AbortController>();
+  /** The run in progress here, whoever started it (the panel, History, a command): one at a time. */
+  private active?: { runId: string; kind: RunKind; abort: AbortController; message?: string };
   private readonly screenshotWaiters = new Map<string, (png: Uint8Array | null) => void>();
   private image?: SourceImage;
   /** Counts slice and frame requests, so that only the latest one's image is shown. */
@@ -148,8 +151,7 @@ export class ViewerController extends Disposable {
   override dispose(): void {
     this.volumeView.dispose();
     this.volumeWindowAbort.abort();
-    for (const run of this.runs.values()) run.abort();
-    this.runs.clear();
+    this.active?.abort.abort();
     // A closed viewer browses no more slices: its volume's memory goes back at once.
     volumeCache.forget(this.uri.fsPath);
     super.dispose();
@@ -461,7 +463,7 @@ export class ViewerController extends Disposable {
       case 'recognize':
         return this.onRun(message);
       case 'cancel':
-        this.runs.get(message.runId)?.abort();
+        if (this.active?.runId === message.runId) this.active.abort.abort();
         return;
       case 'selectSlice': {
         const request = ++this.sliceRequests;
@@ -640,14 +642,113 @@ export class ViewerController extends Disposable {
       this.post({ type: 'volumeResult', summary: await this.volumeView.summary(image) });
       if (view.result) this.post({ type: 'showResult', result: view.result });
     }
+    // A run still going (the webview was hidden meanwhile) shows as running again, with Cancel.
+    this.postActiveRun();
     this.ready = true;
     this.readyWaiters.splice(0).forEach((resolve) => resolve());
     if (!this.volumeWindow) void this.findVolumeWindow();
   }
 
-  private async onRun(message: Extract<WebviewMessage, { type: 'run' | 'recognize' }>): Promise<void> {
+  /** Whether a run (from any entry point) is in progress in this viewer. */
+  get running(): boolean {
+    return this.active !== undefined;
+  }
+
+  /**
+   * Makes `runId` the viewer's run, or refuses it (RunBusyError) while another one runs: two
+   * runs at once on one viewer would send everything twice and race to put their result on
+   * screen. `external` (a progress notification's Cancel) cancels it too.
+   */
+  private beginRun(runId: string, kind: RunKind, external?: AbortSignal): AbortController {
+    if (this.active)
+      throw new RunBusyError(
+        vscode.l10n.t(
+          'A run is already in progress in the viewer of {0}: wait for it to finish, or cancel it there.',
+          path.basename(this.uri.fsPath),
+        ),
+      );
     const abort = new AbortController();
-    this.runs.set(message.runId, abort);
+    if (external?.aborted) abort.abort();
+    else external?.addEventListener('abort', () => abort.abort(), { once: true });
+    this.active = { runId, kind, abort };
+    return abort;
+  }
+
+  private endRun(runId: string): void {
+    if (this.active?.runId === runId) this.active = undefined;
+  }
+
+  /** Shows a run's progress in the viewer (and remembers it for a webview made again). */
+  private reportProgress(runId: string, message: string, increment?: number): void {
+    if (this.active?.runId === runId) this.active.message = message;
+    this.post({ type: 'runProgress', runId, message, increment });
+  }
+
+  /** Tells the webview about the run in progress, when it did not start it or was made again. */
+  private postActiveRun(): void {
+    const active = this.active;
+    if (!active) return;
+    this.post({ type: 'runStarted', runId: active.runId, kind: active.kind });
+    if (active.message) this.post({ type: 'runProgress', runId: active.runId, message: active.message });
+  }
+
+  /**
+   * The webview asked for a run while another one runs (one started elsewhere, before the
+   * webview heard of it): it is not started, and the webview shows the one running instead.
+   */
+  private refuseRun(runId: string): void {
+    this.post({
+      type: 'runError',
+      runId,
+      error: {
+        message: vscode.l10n.t('Not started: another run is in progress in this viewer.'),
+      },
+      cancelled: true,
+    });
+    this.postActiveRun();
+  }
+
+  private async onRun(message: Extract<WebviewMessage, { type: 'run' | 'recognize' }>): Promise<void> {
+    if (this.active) return this.refuseRun(message.runId);
+    await this.runImage(
+      message.type === 'run'
+        ? {
+            kind: 'parse',
+            prompts: message.prompts,
+            modality: message.modality,
+            site: message.site,
+            ctWindow: message.ctWindow,
+          }
+        : { kind: 'recognition', modalityKey: message.modalityKey },
+      { runId: message.runId },
+    ).catch(() => undefined); // shown in the viewer
+  }
+
+  /**
+   * Recognition ("Recognize all") of the image on screen, started outside the webview (the
+   * Targets view): the viewer shows it running, with Cancel, and then its result.
+   */
+  recognize(
+    modalityKey: string,
+    options: { signal?: AbortSignal; onProgress?(message: string, increment?: number): void } = {},
+  ): Promise<ParseResult> {
+    return this.runImage({ kind: 'recognition', modalityKey }, options);
+  }
+
+  /**
+   * A parse or recognition of the image on screen, from the viewer's own buttons (`runId`) or from
+   * elsewhere: progress, result or error are shown in the viewer; a cancel rejects with a
+   * UserCancelledError.
+   */
+  private async runImage(
+    request:
+      | { kind: 'parse'; prompts: string[]; modality?: string; site?: string; ctWindow?: string }
+      | { kind: 'recognition'; modalityKey: string },
+    options: { runId?: string; signal?: AbortSignal; onProgress?(message: string, increment?: number): void },
+  ): Promise<ParseResult> {
+    const runId = options.runId ?? `host-${randomUUID()}`;
+    const abort = this.beginRun(runId, request.kind, options.signal);
+    if (!options.runId) this.post({ type: 'runStarted', runId, kind: request.kind });
     try {
       if (this.plane) {
         throw new Error(
@@ -660,25 +761,13 @@ export class ViewerController extends Disposable {
         );
       }
       const result = await this.services.runner.run(
-        {
-          file: this.uri.fsPath,
-          image: this.image,
-          slice: this.slice,
-          frame: this.frame,
-          ...(message.type === 'run'
-            ? {
-                kind: 'parse' as const,
-                prompts: message.prompts,
-                modality: message.modality,
-                site: message.site,
-                ctWindow: message.ctWindow,
-              }
-            : { kind: 'recognition' as const, modalityKey: message.modalityKey }),
-        },
+        { file: this.uri.fsPath, image: this.image, slice: this.slice, frame: this.frame, ...request },
         {
           signal: abort.signal,
-          onProgress: (text, increment) =>
-            this.post({ type: 'runProgress', runId: message.runId, message: text, increment }),
+          onProgress: (text, increment) => {
+            this.reportProgress(runId, text, increment);
+            options.onProgress?.(text, increment);
+          },
         },
       );
       this.setCurrentResult(result);
@@ -688,72 +777,85 @@ export class ViewerController extends Disposable {
       // figures and in Export from those slices; this slice shows the newer result (browse away
       // and back to see it again), and both are in History.
       this.ownOverVolume = true;
-      this.post({ type: 'runResult', runId: message.runId, result });
+      this.post({ type: 'runResult', runId, result });
+      return result;
     } catch (error) {
-      const cancelled = abort.signal.aborted || error instanceof UserCancelledError;
+      const cancelledMessage = vscode.l10n.t('Cancelled: nothing more is sent.');
       this.post({
         type: 'runError',
-        runId: message.runId,
+        runId,
         error: abort.signal.aborted
-          ? { message: vscode.l10n.t('Cancelled: nothing more is sent.') }
+          ? { message: cancelledMessage }
           : briefUserError(error, this.services.log),
-        cancelled,
+        cancelled: abort.signal.aborted || error instanceof UserCancelledError,
       });
+      throw abort.signal.aborted ? new UserCancelledError(cancelledMessage) : error;
     } finally {
-      this.runs.delete(message.runId);
+      this.endRun(runId);
     }
   }
 
   /** Parses the whole volume (or a range of its acquisition slices) and shows the result on every slice. */
   private async onRunVolume(message: Extract<WebviewMessage, { type: 'runVolume' }>): Promise<void> {
-    const abort = new AbortController();
-    this.runs.set(message.runId, abort);
-    try {
-      await this.runVolume(
-        {
-          prompts: message.prompts,
-          mode: message.mode,
-          range: message.mode === 'slices' ? message.range : undefined,
-          modality: message.modality,
-          site: message.site,
-          ctWindow: message.ctWindow,
-        },
-        {
-          signal: abort.signal,
-          runId: message.runId,
-          onProgress: (text, increment) =>
-            this.post({ type: 'runProgress', runId: message.runId, message: text, increment }),
-        },
-      );
-    } catch (error) {
-      const cancelled = abort.signal.aborted || error instanceof UserCancelledError;
-      this.post({
-        type: 'runError',
-        runId: message.runId,
-        error: abort.signal.aborted
-          ? {
-              message:
-                message.mode === 'slices'
-                  ? vscode.l10n.t(
-                      'Cancelled: nothing more is sent. Finished slices are kept: run the volume again to continue.',
-                    )
-                  : vscode.l10n.t('Cancelled: nothing more is sent.'),
-            }
-          : toUserError(error, this.services.log.redactor),
-        cancelled,
-      });
-    } finally {
-      this.runs.delete(message.runId);
-    }
+    if (this.active) return this.refuseRun(message.runId);
+    await this.runVolume(
+      {
+        prompts: message.prompts,
+        mode: message.mode,
+        range: message.mode === 'slices' ? message.range : undefined,
+        modality: message.modality,
+        site: message.site,
+        ctWindow: message.ctWindow,
+      },
+      { runId: message.runId },
+    ).catch(() => undefined); // shown in the viewer
   }
 
   /**
-   * A whole-volume run on what this viewer shows (from its panel, or History's Run Again): the
-   * result goes on screen on every slice and plane, and into History.
+   * A whole-volume run on what this viewer shows, from its panel (`runId`) or from History's Run
+   * Again: the viewer shows it running, with Cancel, whoever started it; the result goes on
+   * screen on every slice and plane, and into History. Refused (RunBusyError) while another run
+   * is in progress here; a cancel, from the viewer or from `signal`, rejects with a
+   * UserCancelledError saying what is kept.
    */
   async runVolume(
     request: Omit<VolumeRunRequest, 'image'>,
-    options: { signal: AbortSignal; runId?: string; onProgress(message: string, increment?: number): void },
+    options: { signal?: AbortSignal; runId?: string; onProgress?(message: string, increment?: number): void },
+  ): Promise<VolumeRun> {
+    const runId = options.runId ?? `host-${randomUUID()}`;
+    const abort = this.beginRun(runId, 'volume', options.signal);
+    if (!options.runId) this.post({ type: 'runStarted', runId, kind: 'volume' });
+    try {
+      return await this.volumeRun(request, runId, abort.signal, (text, increment) => {
+        this.reportProgress(runId, text, increment);
+        options.onProgress?.(text, increment);
+      });
+    } catch (error) {
+      const cancelledMessage =
+        request.mode === 'slices'
+          ? vscode.l10n.t(
+              'Cancelled: nothing more is sent. Finished slices are kept: run the volume again to continue.',
+            )
+          : vscode.l10n.t('Cancelled: nothing more is sent.');
+      this.post({
+        type: 'runError',
+        runId,
+        error: abort.signal.aborted
+          ? { message: cancelledMessage }
+          : toUserError(error, this.services.log.redactor),
+        cancelled: abort.signal.aborted || error instanceof UserCancelledError,
+      });
+      throw abort.signal.aborted ? new UserCancelledError(cancelledMessage) : error;
+    } finally {
+      this.endRun(runId);
+    }
+  }
+
+  private async volumeRun(
+    request: Omit<VolumeRunRequest, 'image'>,
+    runId: string,
+    signal: AbortSignal,
+    onProgress: (message: string, increment?: number) => void,
   ): Promise<VolumeRun> {
     const image = this.image ?? (await this.decodeImage());
     const volume = await this.volumeView.volume(image);
@@ -771,15 +873,11 @@ export class ViewerController extends Disposable {
           nz,
         ),
       );
-    const run = await this.services.volumes.run(volume, { ...request, image }, options);
+    const run = await this.services.volumes.run(volume, { ...request, image }, { signal, onProgress });
     this.volumeView.setRun(run);
     this.volumeAdopted(run);
     this.ownOverVolume = false;
-    this.post({
-      type: 'volumeResult',
-      ...(options.runId ? { runId: options.runId } : {}),
-      summary: await this.volumeView.summary(image),
-    });
+    this.post({ type: 'volumeResult', runId, summary: await this.volumeView.summary(image) });
     await this.postCurrentImage();
     try {
       await this.services.history.addVolume(this.uri.fsPath, run, {

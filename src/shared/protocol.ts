@@ -200,6 +200,9 @@ export const VIEWER_ACTIONS = [
 ] as const;
 export type ViewerAction = (typeof VIEWER_ACTIONS)[number];
 
+/** A parse of the image on screen, a recognition, or a parse of the whole volume. */
+export type RunKind = 'parse' | 'recognition' | 'volume';
+
 /** Messages from the host to the webview. */
 export type HostMessage =
   /** Answer to `ready`: everything the viewer needs to draw. */
@@ -224,6 +227,11 @@ export type HostMessage =
   | { type: 'volumeResult'; runId?: string; summary?: VolumeSummary }
   | { type: 'endpoint'; endpoint: EndpointSummary }
   | { type: 'settings'; settings: ViewerSettings }
+  /**
+   * A run started outside the webview (History's Run Again, a Targets command) or still going
+   * when the webview was made again: the viewer shows it as running, with Cancel, as its own.
+   */
+  | { type: 'runStarted'; runId: string; kind: RunKind }
   | { type: 'runProgress'; runId: string; message: string; increment?: number }
   | { type: 'runResult'; runId: string; result: ParseResult }
   /** `cancelled`: the user stopped the run (shown as a note, not as a failure). */

@@ -10,6 +10,12 @@ export class UserCancelledError extends Error {
   }
 }
 
+/**
+ * Thrown when a run is asked for while another one runs in the same viewer (or on the same
+ * volume): the second one is not started. Not a failure, so it is shown as a note, like a Cancel.
+ */
+export class RunBusyError extends UserCancelledError {}
+
 /** Turns any error into the message and next step the user sees; always redacted. */
 export function toUserError(error: unknown, redactor: Redactor): UserError {
   const message = redactor.redact(error instanceof Error ? error.message : String(error));

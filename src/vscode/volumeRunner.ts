@@ -22,6 +22,7 @@ import type { EndpointManager } from './endpoints/endpointManager';
 import { volumeModesOf } from './endpoints/endpointSettings';
 import type { ExtensionLog } from './log';
 import { intensityFor, type ParseRunner } from './parseRunner';
+import { RunBusyError } from './userError';
 
 export interface VolumeRunRequest {
   prompts: string[];
@@ -51,6 +52,32 @@ export class VolumeRunner {
   ) {}
 
   async run(
+    volume: VolumeSource,
+    request: VolumeRunRequest,
+    options: { signal: AbortSignal; onProgress(message: string, increment?: number): void },
+  ): Promise<VolumeRun> {
+    // One run per volume, also across viewers of the same file (a panel and an editor tab):
+    // two would send every slice twice and share the store of finished slices.
+    const running = `${volume.input}\0${volume.series?.seriesInstanceUid ?? ''}`;
+    if (this.running.has(running))
+      throw new RunBusyError(
+        vscode.l10n.t(
+          '{0} is already being parsed in another viewer: wait for that run to finish, or cancel it there.',
+          path.basename(volume.input),
+        ),
+      );
+    this.running.add(running);
+    try {
+      return await this.runOnce(volume, request, options);
+    } finally {
+      this.running.delete(running);
+    }
+  }
+
+  /** The volumes being parsed now (input and series). */
+  private readonly running = new Set<string>();
+
+  private async runOnce(
     volume: VolumeSource,
     request: VolumeRunRequest,
     options: { signal: AbortSignal; onProgress(message: string, increment?: number): void },

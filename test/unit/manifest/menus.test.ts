@@ -29,3 +29,27 @@ describe('package.json History item menus', () => {
     );
   });
 });
+
+describe('package.json tree item menus of every view', () => {
+  /** The view a menu entry is for, from its `when` clause. */
+  const viewOf = (m: MenuItem) => /\bview == ([\w.]+)/.exec(m.when ?? '')?.[1];
+
+  it('every inline action of every view is in the item context menu too, with the same when clause', () => {
+    const inline = itemMenu.filter(isInline);
+    const views = new Set(inline.map(viewOf));
+    for (const view of ['medimageparse.endpoints', 'medimageparse.targets', 'medimageparse.history'])
+      assert.ok(views.has(view), `${view} has inline item actions`);
+    for (const action of inline) {
+      assert.ok(viewOf(action), `${action.command}: its when clause names its view`);
+      assert.ok(
+        itemMenu.some((m) => !isInline(m) && m.command === action.command && m.when === action.when),
+        `${action.command} (inline in ${viewOf(action)}, when ${action.when}) is missing from the item's context menu: keyboard users cannot reach it`,
+      );
+    }
+  });
+
+  it('context menu entries are grouped (a named group, not the default "navigation")', () => {
+    for (const m of itemMenu.filter((x) => !isInline(x)))
+      assert.match(m.group ?? '', /^\d+_[a-z]+@\d+$/, `${m.command} in ${viewOf(m)}: group '${m.group}'`);
+  });
+});
