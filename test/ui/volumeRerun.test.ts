@@ -100,7 +100,7 @@ describe('Run Again of a volume result from the History view', () => {
   });
   after(() => server.close());
 
-  it('runs a slice range with a chosen CT window again from the History item, by mouse and by keyboard, sending the same slices, prompts and image bytes, and continues after a cancel', async () => {
+  it('runs a slice range with a chosen CT window again from the History item, by mouse and by keyboard, sending the same slices, prompts and image bytes, shown in the viewer as its own run (one at a time, cancellable there), and continues after a cancel', async () => {
     wb = await Workbench.launch('volumes-rerun', {
       settings: {
         'medimageparse.endpoints': [
@@ -235,7 +235,25 @@ describe('Run Again of a volume result from the History view', () => {
     while ((server.answered.length < 3 || server.waiting.length === 0) && Date.now() < end)
       await wb.page.waitForTimeout(100);
     assert.equal(server.answered.length, 3, 'three slices answered before the user cancels');
+    // The viewer shows the run History started as its own: its progress, its Cancel, and its
+    // Run buttons off (not the last run's "Done", with a Run on volume that starts a second one).
+    await waitText(series.locator('[data-testid="run-status"]'), /^3 \/ 10 slices/);
+    assert.ok(await series.locator('[data-testid="cancel-button"]').isVisible(), "the viewer's Cancel");
+    assert.ok(await series.locator('[data-testid="run-progress"]').isVisible(), "the viewer's progress bar");
+    for (const button of ['volume-run-button', 'run-button', 'recognize-button'])
+      assert.equal(await disabled(series, button), true, `${button} is off while the volume runs`);
     await wb.screenshot('volumes-rerun-progress');
+    // A second Run Again meanwhile starts nothing: a note says why.
+    const asked = server.received.length;
+    await rows.first().hover();
+    await again.click();
+    await waitText(
+      wb.page.locator('.notification-toast .notification-list-item-message'),
+      /A run is already in progress in the viewer of .*: wait for it to finish, or cancel it there\./,
+    );
+    await wb.page.waitForTimeout(1_000);
+    assert.equal(server.received.length, asked, 'the second Run Again sent nothing');
+    await wb.screenshot('volumes-rerun-second-refused');
     await toast.hover();
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
     const toasts = wb.page.locator('.notification-toast');
@@ -249,13 +267,45 @@ describe('Run Again of a volume result from the History view', () => {
       0,
       `no error notification after Cancel: ${note}`,
     );
+    // The viewer says so too, as a note.
+    await waitText(series.locator('[data-testid="run-status"]'), /^Cancelled: nothing more is sent\./);
+    assert.equal(await series.locator('[data-testid="error-area"]').isVisible(), false, 'no error box');
+    assert.equal(await disabled(series, 'volume-run-button'), false, 'Run on volume is on again');
     await wb.screenshot('volumes-rerun-cancelled');
     const kept = [...server.answered].sort((a, b) => a - b);
     assert.equal(kept.length, 3);
     assert.equal((await state(series)).volume?.id, thirdId, 'the result on screen stays');
     await waitCount(rows, 3, 'a cancelled run adds nothing to History');
 
-    // The next Run Again asks only for the slices the cancelled one did not finish.
+    // The viewer's own Cancel stops a Run Again History started: its notification goes, with a note.
+    await wb.runCommand('Notifications: Clear All Notifications');
+    await toasts.first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    server.release();
+    server.reset();
+    server.holdAfter(2);
+    await rows.first().hover();
+    await again.click();
+    await toast.waitFor({ timeout: 30_000 });
+    const end2 = Date.now() + 60_000;
+    while ((server.answered.length < 2 || server.waiting.length === 0) && Date.now() < end2)
+      await wb.page.waitForTimeout(100);
+    assert.equal(server.answered.length, 2, 'two more slices answered before the user cancels');
+    await waitText(series.locator('[data-testid="run-status"]'), /^5 \/ 10 slices/);
+    await series.locator('[data-testid="cancel-button"]').click();
+    await toast.waitFor({ state: 'detached', timeout: 30_000 });
+    await waitText(series.locator('[data-testid="run-status"]'), /^Cancelled: nothing more is sent\./);
+    await waitText(
+      toasts.locator('.notification-list-item-message'),
+      /Cancelled: nothing more is sent\. Finished slices are kept/,
+    );
+    assert.equal(await toasts.locator('.codicon-error').count(), 0, "no error after the viewer's Cancel");
+    await wb.screenshot('volumes-rerun-cancelled-in-viewer');
+    kept.push(...server.answered);
+    kept.sort((a, b) => a - b);
+    assert.equal(kept.length, 5);
+    await waitCount(rows, 3, 'a cancelled run adds nothing to History');
+
+    // The next Run Again asks only for the slices the cancelled ones did not finish.
     server.release();
     server.reset();
     await rows.first().hover();
@@ -279,11 +329,18 @@ describe('Run Again of a volume result from the History view', () => {
         `slice ${r.slice + 1}: same prompts and image`,
       );
     assert.deepEqual(s.volume!.targets, figures, 'the resumed run gives the same figures');
-    await waitText(series.locator('[data-testid="volume-summary"]'), /3 kept from an earlier run/);
+    await waitText(series.locator('[data-testid="volume-summary"]'), /5 kept from an earlier run/);
+    await waitText(series.locator('[data-testid="run-status"]'), /^Done: the volume, 2 targets\./);
     await waitCount(rows, 4, 'History holds the four finished runs');
     await wb.screenshot('volumes-rerun-resumed');
   });
 });
+
+/** Whether a toolkit button of the viewer is off. */
+const disabled = (frame: Frame, testId: string) =>
+  frame
+    .locator(`[data-testid="${testId}"]`)
+    .evaluate((e) => (e as HTMLElement & { disabled: boolean }).disabled);
 
 async function waitCount(rows: Locator, n: number, what: string): Promise<void> {
   const end = Date.now() + 30_000;
