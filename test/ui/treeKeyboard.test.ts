@@ -1,0 +1,143 @@
+import * as assert from 'node:assert/strict';
+import type { Frame, Locator } from 'playwright-core';
+import { startPhantomSliceServer, type PhantomSliceServer } from '../support/phantomSliceServer';
+import { openPhantomSeries } from './volumeHelpers';
+import { closeAfterEach, waitText, Workbench } from './workbench';
+
+/**
+ * The Targets view's Recognize All, reached by keyboard (the item's context menu), runs in the
+ * active viewer as the viewer's own Recognize all does: shown running there, with its Cancel,
+ * one run at a time; a Cancel, from the viewer or from the notification, is a note.
+ */
+describe('Tree item actions by keyboard, and a command run shown in the viewer', () => {
+  let wb: Workbench;
+  let server: PhantomSliceServer;
+  closeAfterEach(() => wb);
+  before(async () => {
+    server = await startPhantomSliceServer();
+  });
+  after(() => server.close());
+
+  it("recognizes all from the Targets view's context menu (Shift+F10), shown in the viewer with its Cancel, and a Cancel is a note", async () => {
+    wb = await Workbench.launch('tree-keyboard', {
+      settings: {
+        'medimageparse.endpoints': [
+          { name: 'phantom-loopback', url: server.url, protocol: 'azureml', auth: 'none' },
+        ],
+        'medimageparse.activeEndpoint': 'phantom-loopback',
+      },
+    });
+    const series = (await openPhantomSeries(wb))!;
+    await waitText(series.locator('[data-testid="recognize-button"]'), /Recognize all \(CT-Abdomen\)/);
+    server.holdAfter(0);
+
+    // By keyboard: the Targets tree, CT, its abdomen, then the item's context menu.
+    await wb.runCommand('Focus on Targets View');
+    const targets = wb.page.locator('.pane', { hasText: 'Targets' });
+    const focused = targets.locator('.monaco-list-row.focused').first();
+    await targets.locator('.monaco-list:focus-within').waitFor({ timeout: 15_000 });
+    for (let attempt = 1; !(await focused.isVisible()); attempt++) {
+      assert.ok(attempt <= 5, 'the arrow key focuses a Targets row');
+      await wb.page.keyboard.press('ArrowDown');
+      await focused.waitFor({ timeout: 3_000 }).catch(() => undefined);
+    }
+    await waitText(focused, /^\s*CT\s*$/);
+    await wb.page.keyboard.press('ArrowRight'); // expands CT; its sites come a moment later
+    await targets.locator('.monaco-list-row[aria-level="2"]', { hasText: 'CT-Abdomen' }).waitFor();
+    await wb.page.keyboard.press('ArrowDown');
+    await waitText(focused, /abdomen.*CT-Abdomen/);
+    await wb.page.keyboard.press('Shift+F10');
+    const item = wb.page
+      .locator('.monaco-menu .action-label', { hasText: 'Recognize All for This Modality' })
+      .first();
+    await item.waitFor({ timeout: 10_000 });
+    await wb.screenshot('tree-keyboard-targets-menu');
+    await pressMenuItem(wb, item);
+    await sendIfAsked(wb);
+
+    // The viewer shows it running, as its own Recognize all: status, progress, Cancel, buttons off.
+    const toast = wb.page.locator('.notification-toast', { hasText: 'recognize all (CT-Abdomen)' });
+    await toast.waitFor({ timeout: 30_000 });
+    await waitUntil(() => server.waiting.length > 0, 'the recognition request reaches the endpoint');
+    await viewerRunning(series);
+    await wb.screenshot('tree-keyboard-recognize-running');
+
+    // The viewer's Cancel stops it: the notification goes, a note says so, no error.
+    await series.locator('[data-testid="cancel-button"]').click();
+    await toast.waitFor({ state: 'detached', timeout: 30_000 });
+    await viewerCancelled(series);
+    const toasts = wb.page.locator('.notification-toast');
+    const note = await waitText(
+      toasts.locator('.notification-list-item-message'),
+      /Cancelled: nothing more is sent\./,
+    );
+    assert.doesNotMatch(note, /request cancelled/, "the user's Cancel is not reported as a failure");
+    assert.equal(await toasts.locator('.codicon-error').count(), 0, `no error notification: ${note}`);
+    await wb.screenshot('tree-keyboard-recognize-cancelled-in-viewer');
+
+    // Again, by mouse (the row's inline action), cancelled from its notification: a note too.
+    await wb.runCommand('Notifications: Clear All Notifications');
+    server.release();
+    server.reset();
+    server.holdAfter(0);
+    const abdomen = targets.locator('.monaco-list-row', { hasText: 'CT-Abdomen' }).first();
+    await abdomen.hover();
+    await abdomen.locator('.action-label[aria-label="Recognize All for This Modality"]').click();
+    await toast.waitFor({ timeout: 30_000 });
+    await waitUntil(() => server.waiting.length > 0, 'the second recognition reaches the endpoint');
+    await viewerRunning(series);
+    await toast.hover();
+    await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await viewerCancelled(series);
+    const note2 = await waitText(
+      toasts.locator('.notification-list-item-message'),
+      /Cancelled: nothing more is sent\./,
+    );
+    assert.equal(await toasts.locator('.codicon-error').count(), 0, `no error notification: ${note2}`);
+    await wb.screenshot('tree-keyboard-recognize-cancelled');
+    server.release();
+  });
+});
+
+async function viewerRunning(series: Frame): Promise<void> {
+  // "Asking 'phantom-loopback' for 19 targets…": the host's progress, in the viewer too.
+  await waitText(series.locator('[data-testid="run-status"]'), /Asking 'phantom-loopback' for \d+ targets/);
+  assert.ok(await series.locator('[data-testid="run-progress"]').isVisible(), "the viewer's progress bar");
+  assert.ok(await series.locator('[data-testid="cancel-button"]').isVisible(), "the viewer's Cancel");
+  for (const button of ['run-button', 'recognize-button', 'volume-run-button'])
+    assert.equal(await disabled(series, button), true, `${button} is off while it runs`);
+}
+
+async function viewerCancelled(series: Frame): Promise<void> {
+  await waitText(series.locator('[data-testid="run-status"]'), /^Cancelled: nothing more is sent\.$/);
+  assert.equal(await series.locator('[data-testid="error-area"]').isVisible(), false, 'no error box');
+  assert.equal(await disabled(series, 'recognize-button'), false, 'Recognize all is on again');
+}
+
+const disabled = (frame: Frame, testId: string) =>
+  frame
+    .locator(`[data-testid="${testId}"]`)
+    .evaluate((e) => (e as HTMLElement & { disabled: boolean }).disabled);
+
+async function waitUntil(ok: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(ok(), what);
+}
+
+/** The first request to a real endpoint asks before sending: Send. */
+async function sendIfAsked(wb: Workbench): Promise<void> {
+  const dialog = wb.page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 8_000 }).catch(() => undefined);
+  if (await dialog.isVisible().catch(() => false))
+    await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
+}
+
+/** Chooses a context menu item with the keyboard: arrows down to it, then Enter. */
+async function pressMenuItem(wb: Workbench, item: Locator): Promise<void> {
+  const focused = () =>
+    item.evaluate((e) => !!e.closest('.action-item')?.classList.contains('focused')).catch(() => false);
+  for (let n = 0; n < 12 && !(await focused()); n++) await wb.page.keyboard.press('ArrowDown');
+  assert.ok(await focused(), 'the arrow keys reach the menu item');
+  await wb.page.keyboard.press('Enter');
+}
