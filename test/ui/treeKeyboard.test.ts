@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Frame, Locator } from 'playwright-core';
 import { startPhantomSliceServer, type PhantomSliceServer } from '../support/phantomSliceServer';
-import { openPhantomSeries } from './volumeHelpers';
+import { openPhantomSeries, viewerShowing } from './volumeHelpers';
 import { closeAfterEach, waitText, Workbench } from './workbench';
 
 /**
@@ -27,7 +27,7 @@ describe('Tree item actions by keyboard, and a command run shown in the viewer',
         'medimageparse.activeEndpoint': 'phantom-loopback',
       },
     });
-    const series = (await openPhantomSeries(wb))!;
+    let series = (await openPhantomSeries(wb))!;
     await waitText(series.locator('[data-testid="recognize-button"]'), /Recognize all \(CT-Abdomen\)/);
     server.holdAfter(0);
 
@@ -61,6 +61,14 @@ describe('Tree item actions by keyboard, and a command run shown in the viewer',
     await waitUntil(() => server.waiting.length > 0, 'the recognition request reaches the endpoint');
     await viewerRunning(series);
     await wb.screenshot('tree-keyboard-recognize-running');
+
+    // Another tab in front, then the viewer again: its webview is made again (not kept while
+    // hidden), and shows the run still going, with its Cancel.
+    await wb.runCommand('File: New Untitled Text File');
+    await wb.page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 15_000 });
+    await wb.page.locator('.tab', { hasText: 'synthetic_phantom_ct_series' }).click();
+    series = await viewerShowing(wb, /\.dcm$/i);
+    await viewerRunning(series);
 
     // The viewer's Cancel stops it: the notification goes, a note says so, no error.
     await series.locator('[data-testid="cancel-button"]').click();
