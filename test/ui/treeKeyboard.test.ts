@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Frame, Locator } from 'playwright-core';
 import { startPhantomSliceServer, type PhantomSliceServer } from '../support/phantomSliceServer';
 import { openPhantomSeries, viewerShowing } from './volumeHelpers';
@@ -104,6 +106,70 @@ describe('Tree item actions by keyboard, and a command run shown in the viewer',
     assert.equal(await toasts.locator('.codicon-error').count(), 0, `no error notification: ${note2}`);
     await wb.screenshot('tree-keyboard-recognize-cancelled');
     server.release();
+  });
+
+  it("tests an endpoint from the Endpoints view's context menu (Shift+F10), and its Cancel is a note that leaves the endpoint's status alone", async () => {
+    // An endpoint that never answers: the test waits until the user cancels.
+    const waiting: ServerResponse[] = [];
+    const silent = createServer((_req, res) => waiting.push(res));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/score`;
+    try {
+      wb = await Workbench.launch('tree-keyboard-endpoint', {
+        settings: {
+          'medimageparse.endpoints': [{ name: 'silent-loopback', url, protocol: 'azureml', auth: 'none' }],
+        },
+      });
+      const endpoints = wb.page.locator('.pane', { hasText: 'Endpoints' });
+      // Right after launch the view may not take the focus yet: asked again.
+      for (let attempt = 1; ; attempt++) {
+        await wb.runCommand('Focus on Endpoints View');
+        const inTree = await endpoints
+          .locator('.monaco-list:focus-within')
+          .waitFor({ timeout: 5_000 })
+          .then(() => true)
+          .catch(() => false);
+        if (inTree) break;
+        assert.ok(attempt < 4, 'the Endpoints view takes the focus');
+      }
+      const focused = endpoints.locator('.monaco-list-row.focused').first();
+      for (
+        let n = 0;
+        n < 6 && !/silent-loopback/.test((await focused.textContent().catch(() => '')) ?? '');
+        n++
+      ) {
+        await wb.page.keyboard.press('ArrowDown');
+        await wb.page.waitForTimeout(200);
+      }
+      await waitText(focused, /silent-loopback/);
+      await wb.page.keyboard.press('Shift+F10');
+      const menu = wb.page.locator('.monaco-menu');
+      await waitText(menu.locator('.action-label'), /Select Active Endpoint…/);
+      await wb.screenshot('tree-keyboard-endpoint-menu');
+      await pressMenuItem(wb, menu.locator('.action-label', { hasText: 'Test Endpoint' }).first());
+      const toast = wb.page.locator('.notification-toast', { hasText: "Testing endpoint 'silent-loopback'" });
+      await toast.waitFor({ timeout: 30_000 });
+      await waitUntil(() => waiting.length > 0, 'the test request reaches the endpoint');
+      await toast.hover();
+      await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      const toasts = wb.page.locator('.notification-toast');
+      const note = await waitText(
+        toasts.locator('.notification-list-item-message'),
+        /Cancelled: nothing more is sent\./,
+      );
+      assert.doesNotMatch(note, /request cancelled/, "the user's Cancel is not reported as a failure");
+      assert.equal(await toasts.locator('.codicon-error').count(), 0, `no error notification: ${note}`);
+      // The endpoint is not marked as failing: the user stopped the test, the endpoint did not fail.
+      await wb.page.waitForTimeout(500);
+      assert.doesNotMatch(
+        (await endpoints.locator('.monaco-list-row', { hasText: 'silent-loopback' }).textContent()) ?? '',
+        /fail|error|cancel/i,
+      );
+      await wb.screenshot('tree-keyboard-endpoint-cancelled');
+    } finally {
+      for (const res of waiting) res.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 });
 
