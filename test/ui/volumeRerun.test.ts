@@ -279,7 +279,10 @@ describe('Run Again of a volume result from the History view', () => {
 
     // The viewer's own Cancel stops a Run Again History started: its notification goes, with a note.
     await wb.runCommand('Notifications: Clear All Notifications');
-    await toasts.first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await toasts
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => undefined);
     server.release();
     server.reset();
     server.holdAfter(2);
