@@ -130,7 +130,7 @@ export class EndpointClient {
     opts: ParseOptions = {},
   ): Promise<{ mask: Buffer; source: ResultSource; latencyMs: number }> {
     try {
-      const body = Buffer.from(volume3dRequestBody(niftiGz, target), 'utf8');
+      const body = volume3dRequestBody(niftiGz, target);
       const answer = await this.send({ inputIndices: [0], body }, opts);
       const mask = decodeVolume3dResponse(answer.body, (text) =>
         excerpt(text, (t) => this.redactor.redact(t)),
@@ -197,7 +197,7 @@ export class EndpointClient {
     if (config.deployment) headers['azureml-model-deployment'] = config.deployment;
     // The body goes out as bytes: handed a string with a JSON content type, axios would parse it
     // again (to check that it is JSON) on every attempt, half a megabyte per model input.
-    const payload = batch.body;
+    const payload = Buffer.from(batch.body, 'utf8');
     const requestBytes = payload.length;
 
     const callStart = performance.now();

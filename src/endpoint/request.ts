@@ -10,8 +10,7 @@ export interface ParseInput {
 /** A group of images sent as one HTTP request; `inputIndices` point back into the caller's list. */
 export interface RequestBatch {
   inputIndices: number[];
-  /** The JSON body, UTF-8. */
-  body: Buffer;
+  body: string;
 }
 
 const COLUMNS = ['image', 'text'] as const;
@@ -42,62 +41,24 @@ export function validatePrompts(prompts: readonly string[], imageIndex: number):
   });
 }
 
-/** One request row: the image and its prompts joined as the model expects them. */
-interface Row {
-  png: Buffer;
-  text: string;
-}
-
-function rowOf(input: ParseInput, prompts: string[]): Row {
-  return { png: input.png, text: prompts.join(' & ') };
-}
-
-/** Characters of the plain base64 of `bytes` bytes (padded, no line breaks). */
-function base64Length(bytes: number): number {
-  return 4 * Math.ceil(bytes / 3);
+function rowOf(input: ParseInput, prompts: string[]): [string, string] {
+  // Plain base64: the reference server decodes both this and Python's 76-column encodebytes form.
+  return [input.png.toString('base64'), prompts.join(' & ')];
 }
 
 /**
- * Buffer.byteLength(JSON.stringify([base64 of the image, text])) without encoding the image:
- * base64 needs no escaping, so only the text is serialised.
+ * Buffer.byteLength(JSON.stringify(row)) without stringifying the image again (half a megabyte
+ * per model input): base64 needs no escaping, so only the text is serialised.
  */
-function rowJsonBytes({ png, text }: Row): number {
-  return base64Length(png.length) + Buffer.byteLength(JSON.stringify(text)) + 5; // ["<image>",<text>]
+function rowJsonBytes([image, text]: [string, string]): number {
+  return image.length + Buffer.byteLength(JSON.stringify(text)) + 5; // ["<image>",<text>]
 }
 
-/**
- * The request body: exactly the UTF-8 bytes of JSON.stringify of the Azure ML or MLflow frame
- * whose rows are [plain base64 of the image, text], but written straight into one buffer. Built
- * as a string, half a megabyte of base64 per model input was copied twice more (JSON.stringify
- * scanning it for characters to escape, then the UTF-8 encoding), each copy a large string for
- * the garbage collector, about 1 ms per request.
- */
-export function requestBody(protocol: EndpointProtocol, rows: readonly Row[]): Buffer {
-  const frame = { columns: COLUMNS, index: rows.map((_, i) => i), data: [] };
-  const skeleton = JSON.stringify(
+export function requestBody(protocol: EndpointProtocol, rows: [string, string][]): string {
+  const frame = { columns: COLUMNS, index: rows.map((_, i) => i), data: rows };
+  return JSON.stringify(
     protocol === 'mlflow' ? { dataframe_split: frame } : { input_data: frame, params: {} },
   );
-  // The rows go where the empty list is (the only "data": in the skeleton).
-  const at = skeleton.indexOf('"data":[]') + '"data":['.length;
-  const head = skeleton.slice(0, at);
-  const tail = skeleton.slice(at);
-  const texts = rows.map((row) => JSON.stringify(row.text));
-  let length = Buffer.byteLength(head) + Buffer.byteLength(tail) + Math.max(0, rows.length - 1);
-  for (const row of rows) length += rowJsonBytes(row);
-  const body = Buffer.allocUnsafe(length);
-  let o = body.write(head, 0, 'utf8');
-  rows.forEach((row, r) => {
-    if (r > 0) o += body.write(',', o, 'latin1');
-    o += body.write('["', o, 'latin1');
-    // Plain base64: the reference server decodes both this and Python's 76-column encodebytes form.
-    o += body.write(row.png.toString('base64'), o, 'latin1');
-    o += body.write('",', o, 'latin1');
-    o += body.write(texts[r], o, 'utf8');
-    o += body.write(']', o, 'latin1');
-  });
-  o += body.write(tail, o, 'utf8');
-  if (o !== length) throw new Error(`request body: wrote ${o} of ${length} bytes`);
-  return body;
 }
 
 /**
