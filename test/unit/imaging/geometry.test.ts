@@ -248,10 +248,13 @@ describe('imaging: geometry of the model input and masks back on the source', ()
 
   // A source padded to 512² (a 512² CT or MRI slice, the commonest case) maps back in integers
   // (see halfRow in geometry.ts): the same bytes as the bilinear arithmetic in doubles, strictly,
-  // with no half-way leeway. 511×512 and 513×513 are near misses that keep the general path.
+  // with no half-way leeway. 510 wide has an odd left padding (its first pixel's taps are not
+  // word-aligned); 511×512 and 513×513 are near misses that keep the general path.
   for (const [w, h] of [
     [512, 512],
     [512, 300],
+    [510, 512],
+    [512, 510],
     [299, 512],
     [512, 1],
     [511, 512],
