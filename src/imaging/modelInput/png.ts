@@ -1,11 +1,14 @@
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+
+const deflateRaw = promisify(zlib.deflateRaw);
 
 /**
  * Encodes 8-bit RGB as a fresh PNG holding only IHDR, IDAT and IEND: no text, time, colour
  * profile or any other metadata chunk can leave the machine with it. Our own encoder rather than
  * sharp's: every row uses the "Up" filter (medical images are smooth vertically) and zlib level 1,
  * which here is both faster and smaller than sharp's fast settings. Deflate runs on the libuv
- * thread pool, off the event loop, band by band as the rows are written (see ScanlineDeflater).
+ * thread pool, off the event loop, in bands at once (see ScanlineDeflater).
  */
 export async function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
   const stride = width * 3;
@@ -64,22 +67,17 @@ export async function encodeScanlines(
 
 /**
  * Deflates PNG scanlines in bands while the caller is still writing the rows below them, on the
- * libuv pool threads: each band is written to one raw deflate stream per image (one pool job per
- * band, run one after the other), which compresses it while this thread writes the next rows,
- * instead of after all of them (deflating the 3 MB of a model input takes longer than everything
- * computed before it). The zlib header and the Adler-32 of the whole are ours.
+ * libuv pool threads, as pigz does: each band is an independent raw deflate stream ending with a
+ * sync flush (a non-final, byte-aligned block), the last one a normal final stream, so they simply
+ * concatenate; the zlib header and the Adler-32 of the whole are ours. Each band starts without
+ * the previous band's dictionary, which costs a few hundred bytes.
  *
- * One stream for the whole image rather than an independent stream per band (as pigz does):
- * each stream costs its own zlib state (about 270 kB, its hash table cleared) and an output
- * buffer the size of its band, about 4 MB of fresh memory per image, and that churn (page
- * faults, and the garbage collections it brought on) cost more CPU than the deflate saved by
- * running bands side by side. The stream also keeps its dictionary across bands, so the PNG is
- * a little smaller.
+ * Why bands: deflating the 3 MB of a model input takes longer than everything computed before it.
+ * Handed over band by band, it runs on the other core while this thread writes the next rows,
+ * instead of after all of them.
  */
 export class ScanlineDeflater {
-  private readonly stream: zlib.DeflateRaw;
-  private readonly parts: Buffer[] = [];
-  private readonly done: Promise<void>;
+  private readonly bands: Promise<Buffer>[] = [];
   private rowsDone = 0;
 
   constructor(
@@ -90,43 +88,40 @@ export class ScanlineDeflater {
   ) {
     if (scanlines.length !== (width * 3 + 1) * height)
       throw new Error(`expected ${(width * 3 + 1) * height} scanline bytes, got ${scanlines.length}`);
-    const stream = zlib.createDeflateRaw({ level: 1, chunkSize: OUTPUT_CHUNK });
-    this.stream = stream;
-    this.done = new Promise<void>((resolve, reject) => {
-      stream.on('data', (part: Buffer) => this.parts.push(part));
-      stream.once('end', resolve);
-      stream.once('error', reject);
-    });
   }
 
   /** Rows up to `endRow` are written: deflate the ones since the last band. */
   bandReady(endRow: number): void {
     if (endRow <= this.rowsDone || endRow > this.height) return;
     const rowBytes = this.width * 3 + 1;
-    // The band is read in place by the pool thread: the caller never writes these rows again.
     const band = this.scanlines.subarray(this.rowsDone * rowBytes, endRow * rowBytes);
-    if (endRow === this.height) this.stream.end(band);
-    else this.stream.write(band);
+    const last = endRow === this.height;
+    // One output chunk holds the whole band (deflate's worst case is a few bytes per 16 KB over
+    // its input), so each band is a single job on the pool. With the default 16 KB chunks, the
+    // round trips to the event loop took longer than the compression.
+    const chunkSize = band.length + (band.length >> 6) + 1024;
+    this.bands.push(
+      deflateRaw(band, {
+        level: 1,
+        chunkSize,
+        finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+      }),
+    );
     this.rowsDone = endRow;
   }
 
   /** Deflates any rows not yet handed over, waits for all bands and returns the PNG. */
   async finish(adler: number): Promise<Buffer> {
     this.bandReady(this.height);
+    let parts: Buffer[];
     try {
-      await this.done;
+      parts = await Promise.all(this.bands);
     } finally {
       releaseScanlineBuffer(this.scanlines);
     }
-    return assemblePng(this.parts, adler, this.width, this.height);
+    return assemblePng(parts, adler, this.width, this.height);
   }
 }
-
-/**
- * The stream's output buffer: a model input deflates to a few hundred kB (a CT slice ~390 kB),
- * which then comes back in one piece; a larger output takes one more pool job per 512 kB.
- */
-const OUTPUT_CHUNK = 512 * 1024;
 
 /** Signature, IHDR, IDAT (zlib header, the raw deflate parts, Adler-32), IEND: written once, in place. */
 function assemblePng(parts: Buffer[], adler: number, width: number, height: number): Buffer {
