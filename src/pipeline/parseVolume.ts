@@ -239,10 +239,14 @@ const HIGH_BITS = 0x80808080 | 0;
 
 /**
  * Marks the voxels of one slice's mask (grid order, at `base`) above the threshold in `mask`, and
- * gives them `label` where it is the most probable target so far. Most of a mask is background:
- * four values are skipped at a time when none is above 127.5. Returns whether any was.
+ * gives them `label` where it is the most probable target so far. Exported for its tests.
+ *
+ * Four values at a time: most of a mask is background (no value above 127.5: skipped), and most
+ * of the rest is inside a target where no other target was placed yet (all four above 127.5, no
+ * best value yet: the four are written as words, exactly what the per-value rule gives there).
+ * Only the edges and overlaps take the per-value path. Returns whether any value was above.
  */
-function placeMask(
+export function placeMask(
   onGrid: Uint8Array,
   base: number,
   label: number,
@@ -252,35 +256,58 @@ function placeMask(
 ): boolean {
   let found = false;
   const n = onGrid.length;
-  const words =
-    onGrid.byteOffset % 4 === 0 ? new Int32Array(onGrid.buffer, onGrid.byteOffset, n >> 2) : undefined;
-  const wordCount = words ? words.length : 0;
-  for (let w = 0; w < wordCount; w++) {
-    if ((words![w] & HIGH_BITS) === 0) continue;
-    for (let p = w << 2, end = p + 4; p < end; p++) {
-      const v = onGrid[p];
-      if (v > THRESHOLD) {
-        found = true;
-        mask[base + p] = 1;
-        if (v > best[base + p]) {
-          best[base + p] = v;
-          labels[base + p] = label;
-        }
+  const aligned =
+    onGrid.byteOffset % 4 === 0 &&
+    (mask.byteOffset + base) % 4 === 0 &&
+    (best.byteOffset + base) % 4 === 0 &&
+    (labels.byteOffset + base) % 4 === 0;
+  const wordCount = aligned ? n >> 2 : 0;
+  if (wordCount > 0) {
+    const values = new Int32Array(onGrid.buffer, onGrid.byteOffset, wordCount);
+    const maskWords = new Int32Array(mask.buffer, mask.byteOffset + base, wordCount);
+    const bestWords = new Int32Array(best.buffer, best.byteOffset + base, wordCount);
+    const labelWords = new Int32Array(labels.buffer, labels.byteOffset + base, wordCount);
+    const fourLabels = ((label & 255) * 0x01010101) | 0; // labels are bytes: stored modulo 256
+    for (let w = 0; w < wordCount; w++) {
+      const v = values[w];
+      const high = v & HIGH_BITS;
+      if (high === 0) continue;
+      found = true;
+      if (high === HIGH_BITS && bestWords[w] === 0) {
+        maskWords[w] = 0x01010101;
+        bestWords[w] = v;
+        labelWords[w] = fourLabels;
+      } else {
+        for (let p = w << 2, end = p + 4; p < end; p++)
+          placeValue(onGrid[p], base + p, label, mask, best, labels);
       }
     }
   }
   for (let p = wordCount << 2; p < n; p++) {
-    const v = onGrid[p];
-    if (v > THRESHOLD) {
+    if (onGrid[p] > THRESHOLD) {
       found = true;
-      mask[base + p] = 1;
-      if (v > best[base + p]) {
-        best[base + p] = v;
-        labels[base + p] = label;
-      }
+      placeValue(onGrid[p], base + p, label, mask, best, labels);
     }
   }
   return found;
+}
+
+/** One value of a mask at voxel i: marked when above the threshold, labelled when the most probable so far. */
+function placeValue(
+  v: number,
+  i: number,
+  label: number,
+  mask: Uint8Array,
+  best: Uint8Array,
+  labels: Uint8Array,
+): void {
+  if (v > THRESHOLD) {
+    mask[i] = 1;
+    if (v > best[i]) {
+      best[i] = v;
+      labels[i] = label;
+    }
+  }
 }
 
 /** The per-target masks and figures of a volume result, as the volume export writes them. */

@@ -187,9 +187,11 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   // RT Dose stores integers; DoseGridScaling turns them into the dose (Gy when DoseUnits is GY).
   const doseScaling = modality === 'RTDOSE' ? floats('x3004000e')?.[0] : undefined;
   const doseUnits = modality === 'RTDOSE' ? str('x30040002')?.trim().toUpperCase() : undefined;
+  // [min, max] of the final values when the last rescale found it (else finishImage scans them).
+  let range: [number, number] | undefined;
   if (samplesPerPixel === 1) {
-    if (slope !== 1 || intercept !== 0) rescale(pixels, slope, intercept);
-    if (doseScaling !== undefined && doseScaling !== 1) rescale(pixels, doseScaling, 0);
+    if (slope !== 1 || intercept !== 0) range = rescale(pixels, slope, intercept);
+    if (doseScaling !== undefined && doseScaling !== 1) range = rescale(pixels, doseScaling, 0);
   } else if (
     (photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422') &&
     (NATIVE_SYNTAXES.has(transferSyntax) || transferSyntax === RLE_LOSSLESS)
@@ -228,7 +230,7 @@ export async function decodeDicom(file: string, data: Buffer, options: OpenOptio
   return finishImage(
     file,
     'dicom',
-    { width: columns, height: rows, channels: samplesPerPixel === 3 ? 3 : 1, pixels, bitsStored },
+    { width: columns, height: rows, channels: samplesPerPixel === 3 ? 3 : 1, pixels, bitsStored, range },
     {
       pixelSpacing:
         spacing && spacing.length >= 2 && spacing[0] > 0 && spacing[1] > 0
@@ -415,6 +417,19 @@ function unpackBits(data: Uint8Array, offset: number, firstBit: number, count: n
 }
 
 /** Stored values × RescaleSlope + RescaleIntercept, in place (its own small function, optimised once). */
-function rescale(pixels: Float32Array, slope: number, intercept: number): void {
-  for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] * slope + intercept;
+/**
+ * pixels · slope + intercept in place, returning [min, max] of the stored (float32) results as
+ * valueRange would find them (NaN never wins a comparison): found in the same pass, so a CT
+ * slice's 262,144 values are not read once more for their range.
+ */
+function rescale(pixels: Float32Array, slope: number, intercept: number): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < pixels.length; i++) {
+    const v = Math.fround(pixels[i] * slope + intercept);
+    pixels[i] = v;
+    min = v < min ? v : min;
+    max = v > max ? v : max;
+  }
+  return [min, max];
 }

@@ -96,10 +96,13 @@ export class ScanlineDeflater {
     const rowBytes = this.width * 3 + 1;
     const band = this.scanlines.subarray(this.rowsDone * rowBytes, endRow * rowBytes);
     const last = endRow === this.height;
-    // One output chunk holds the whole band (deflate's worst case is a few bytes per 16 KB over
-    // its input), so each band is a single job on the pool. With the default 16 KB chunks, the
-    // round trips to the event loop took longer than the compression.
-    const chunkSize = band.length + (band.length >> 6) + 1024;
+    // One output chunk holds the whole deflated band, so each band is a single job on the pool
+    // (with the default 16 KB chunks, the round trips to the event loop took longer than the
+    // compression): up to BAND_OUTPUT, which a model input's band deflates well below (a CT
+    // band: ~100 kB). Sized for the worst case (the band's own size), the four output buffers
+    // were 3 MB of fresh memory per image; a band that deflates to more takes one more job per
+    // BAND_OUTPUT.
+    const chunkSize = Math.min(band.length + (band.length >> 6) + 1024, BAND_OUTPUT);
     this.bands.push(
       deflateRaw(band, {
         level: 1,
@@ -122,6 +125,9 @@ export class ScanlineDeflater {
     return assemblePng(parts, adler, this.width, this.height);
   }
 }
+
+/** The largest output buffer of one band (see bandReady). */
+const BAND_OUTPUT = 256 * 1024;
 
 /** Signature, IHDR, IDAT (zlib header, the raw deflate parts, Adler-32), IEND: written once, in place. */
 function assemblePng(parts: Buffer[], adler: number, width: number, height: number): Buffer {

@@ -246,6 +246,52 @@ describe('imaging: geometry of the model input and masks back on the source', ()
     }
   });
 
+  // A source padded to 512² (a 512² CT or MRI slice, the commonest case) maps back in integers
+  // (see halfRow in geometry.ts): the same bytes as the bilinear arithmetic in doubles, strictly,
+  // with no half-way leeway. 510 wide has an odd left padding (its first pixel's taps are not
+  // word-aligned); 511×512 and 513×513 are near misses that keep the general path.
+  for (const [w, h] of [
+    [512, 512],
+    [512, 300],
+    [510, 512],
+    [512, 510],
+    [299, 512],
+    [512, 1],
+    [511, 512],
+    [513, 513],
+  ] as [number, number][]) {
+    it(`maps masks onto ${w}×${h} with exactly the bytes of the bilinear arithmetic in doubles`, () => {
+      const g = modelInputGeometry(w, h);
+      const noise = randomMask(w * 131 + h);
+      const patches = new Uint8Array(1024 * 1024);
+      for (let i = 0; i < patches.length; i++) {
+        const patch = noise[(((i >> 10) / 7) | 0) * 1024 + (((i & 1023) / 5) | 0)];
+        patches[i] = patch < 128 ? 0 : patch < 200 ? 255 : noise[i];
+      }
+      for (const mask of [noise, patches, new Uint8Array(1024 * 1024).fill(255)]) {
+        const back = maskToSource(mask, g);
+        const bad: string[] = [];
+        for (let y = 0; y < h && bad.length < 5; y++) {
+          const v = Math.min(Math.max(((y + g.padTop + 0.5) * 1024) / g.paddedHeight - 0.5, 0), 1023);
+          const y0 = Math.floor(v);
+          const y1 = Math.min(y0 + 1, 1023);
+          for (let x = 0; x < w && bad.length < 5; x++) {
+            const u = Math.min(Math.max(((x + g.padLeft + 0.5) * 1024) / g.paddedWidth - 0.5, 0), 1023);
+            const x0 = Math.floor(u);
+            const x1 = Math.min(x0 + 1, 1023);
+            const [m00, m01] = [mask[y0 * 1024 + x0], mask[y0 * 1024 + x1]];
+            const [m10, m11] = [mask[y1 * 1024 + x0], mask[y1 * 1024 + x1]];
+            const a = m00 + (m01 - m00) * (u - x0);
+            const b = m10 + (m11 - m10) * (u - x0);
+            const want = Math.round(a + (b - a) * (v - y0));
+            if (back[y * w + x] !== want) bad.push(`(${x}, ${y}): ${back[y * w + x]} ≠ ${want}`);
+          }
+        }
+        assert.deepEqual(bad, []);
+      }
+    });
+  }
+
   it('a constant mask stays constant, and the mask size is checked', () => {
     const g = modelInputGeometry(50, 70);
     const back = maskToSource(new Uint8Array(1024 * 1024).fill(200), g);
