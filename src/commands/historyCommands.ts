@@ -7,7 +7,6 @@ import { rerunParseRequest, rerunVolumeRequest } from '../history/rerun';
 import type { HistoryEntry, ResultStore } from '../history/resultStore';
 import { Commands } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
-import type { ParseRunner } from '../vscode/parseRunner';
 import { runEndNotice } from '../vscode/runEndNotice';
 import { RunBusyError, toUserError } from '../vscode/userError';
 import type { HistoryItem, HistoryView } from '../views/historyView';
@@ -17,7 +16,6 @@ interface Deps {
   history: ResultStore;
   historyView: HistoryView;
   viewers: ViewerManager;
-  runner: ParseRunner;
   log: ExtensionLog;
 }
 
@@ -49,13 +47,7 @@ const viewerBusy = (file: string): RunBusyError =>
 
 type TargetNode = { kind: 'target' | 'site'; modality: string; site: string; target?: string };
 
-export function registerHistoryCommands({
-  history,
-  historyView,
-  viewers,
-  runner,
-  log,
-}: Deps): vscode.Disposable[] {
+export function registerHistoryCommands({ history, historyView, viewers, log }: Deps): vscode.Disposable[] {
   /** A Run Again that ended without a result: the user's Cancel is a note, a failure an error. */
   const showRunEnd = (error: unknown, how: { cancelled: boolean; slicesKept: boolean }): void => {
     const notice = runEndNotice(error, how, log.redactor);
@@ -137,29 +129,36 @@ export function registerHistoryCommands({
       if (!entry || !previous) return;
       const abort = new AbortController();
       try {
-        const result = await vscode.window.withProgress(
+        // In the viewer of the file, as the volume's Run Again: on the slice and frame the result
+        // was made on, with the viewer's progress and Cancel, and refused while it runs another.
+        const viewer = viewers.open(vscode.Uri.file(entry.file));
+        await viewer.whenReady();
+        if (viewer.running) throw viewerBusy(entry.file);
+        const { kind: _parse, file: _file, ...parse } = rerunParseRequest(entry);
+        await vscode.window.withProgress(
           {
             location: vscode.ProgressLocation.Notification,
             title: vscode.l10n.t('MedImageParse: running again on {0}', entry.file),
             cancellable: true,
           },
-          (_p, token) => {
+          (progress, token) => {
             token.onCancellationRequested(() => abort.abort());
-            return runner.run(
+            return viewer.runAgain(
               previous.kind === 'recognition' && previous.modalityKey
                 ? {
                     kind: 'recognition',
-                    file: entry.file,
                     slice: entry.slice,
                     frame: entry.frame,
                     modalityKey: previous.modalityKey,
                   }
-                : rerunParseRequest(entry),
-              { signal: abort.signal },
+                : { kind: 'parse', ...parse },
+              {
+                signal: abort.signal,
+                onProgress: (message, increment) => progress.report({ message, increment }),
+              },
             );
           },
         );
-        viewers.open(vscode.Uri.file(entry.file), result);
       } catch (error) {
         showRunEnd(error, { cancelled: abort.signal.aborted, slicesKept: false });
       }
