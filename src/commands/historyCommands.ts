@@ -5,7 +5,7 @@ import type { ViewerManager } from '../editors/viewerManager';
 import { chooseSeries, isFolder, seriesSource } from '../editors/sliceSource';
 import { rerunParseRequest, rerunVolumeRequest } from '../history/rerun';
 import type { HistoryEntry, ResultStore } from '../history/resultStore';
-import { Commands } from '../vscode/ids';
+import { Commands, ViewTypes } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
 import { runEndNotice } from '../vscode/runEndNotice';
 import { RunBusyError, toUserError } from '../vscode/userError';
@@ -34,6 +34,20 @@ async function volumeViewer(viewers: ViewerManager, entry: HistoryEntry): Promis
       ? seriesSource(entry.file, (await chooseSeries(entry.file, { seriesUid })).series)
       : undefined;
   return viewers.open(vscode.Uri.file(entry.file), undefined, source);
+}
+
+/**
+ * The viewer a single-image Run Again runs in: one of the file already open (the busy one first,
+ * so that Run Again is refused there rather than run beside it; else its panel, else its editor),
+ * or a new panel.
+ */
+function imageViewer(viewers: ViewerManager, file: string): ViewerController {
+  const open = viewers.all().filter((v) => v.uri.fsPath === file);
+  const existing =
+    open.find((v) => v.running) ?? open.find((v) => v.webviewPanel.viewType === ViewTypes.panel) ?? open[0];
+  if (!existing) return viewers.open(vscode.Uri.file(file));
+  existing.webviewPanel.reveal();
+  return existing;
 }
 
 /** A second run asked for while the viewer of `file` runs one: not started, said as a note. */
@@ -131,7 +145,7 @@ export function registerHistoryCommands({ history, historyView, viewers, log }: 
       try {
         // In the viewer of the file, as the volume's Run Again: on the slice and frame the result
         // was made on, with the viewer's progress and Cancel, and refused while it runs another.
-        const viewer = viewers.open(vscode.Uri.file(entry.file));
+        const viewer = imageViewer(viewers, entry.file);
         await viewer.whenReady();
         if (viewer.running) throw viewerBusy(entry.file);
         const { kind: _parse, file: _file, ...parse } = rerunParseRequest(entry);

@@ -164,6 +164,31 @@ describe('Viewer runs: one at a time, shown in the viewer whoever started them',
     await assert.rejects(volumeRun, /Cancelled: nothing more is sent/);
   });
 
+  it("refuses History's Run Again while the file's editor runs another, and opens no second viewer", async () => {
+    const { api, first } = await sliceResult(
+      { kind: 'parse', prompts: ['liver'], modality: 'CT', site: 'abdomen', ctWindow: 'lung' },
+      12,
+    );
+    const uri = workspaceFile('phantom', 'synthetic_phantom_ct.nii.gz');
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'medimageparse.viewer');
+    const editor = await waitFor('the custom editor of the phantom', () =>
+      api.viewers.all().find((v) => v.uri.fsPath === uri.fsPath),
+    );
+    await editor.whenReady();
+    const outside = new AbortController();
+    const volumeRun = editor.runVolume({ ...request, range: [10, 40] }, { signal: outside.signal });
+    const viewers = api.viewers.all().length;
+    const kept = (await api.history.list()).length;
+
+    await vscode.commands.executeCommand(Commands.historyRerun, first.id);
+    assert.equal(api.viewers.all().length, viewers, 'no second viewer of the file is opened');
+    assert.equal((await api.history.list()).length, kept, 'nothing was run: History has no new entry');
+    assert.ok(editor.running, 'the run in progress goes on');
+
+    outside.abort();
+    await assert.rejects(volumeRun, /Cancelled: nothing more is sent/);
+  });
+
   it('refuses a second run on the same volume from another viewer of the file', async () => {
     const { viewer } = await phantomViewer();
     const api = await activateExtension();
