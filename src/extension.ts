@@ -135,7 +135,7 @@ export function activate(context: vscode.ExtensionContext): MedImageParseApi {
     ...registerEndpointCommands(endpoints, log),
     ...registerImageCommands(viewers, runner, log, context.extensionUri, context.globalStorageUri),
     ...registerSeriesCommands(viewers, log),
-    ...registerHistoryCommands({ history, historyView, viewers, runner, log }),
+    ...registerHistoryCommands({ history, historyView, viewers, log }),
     ...registerFolderCommands({ endpoints, runner, log }),
     ...registerViewerCommands(viewers),
     ...registerBatchEndpointCommands({ endpoints, log }),

@@ -5,9 +5,8 @@ import type { ViewerManager } from '../editors/viewerManager';
 import { chooseSeries, isFolder, seriesSource } from '../editors/sliceSource';
 import { rerunParseRequest, rerunVolumeRequest } from '../history/rerun';
 import type { HistoryEntry, ResultStore } from '../history/resultStore';
-import { Commands } from '../vscode/ids';
+import { Commands, ViewTypes } from '../vscode/ids';
 import type { ExtensionLog } from '../vscode/log';
-import type { ParseRunner } from '../vscode/parseRunner';
 import { runEndNotice } from '../vscode/runEndNotice';
 import { RunBusyError, toUserError } from '../vscode/userError';
 import type { HistoryItem, HistoryView } from '../views/historyView';
@@ -17,7 +16,6 @@ interface Deps {
   history: ResultStore;
   historyView: HistoryView;
   viewers: ViewerManager;
-  runner: ParseRunner;
   log: ExtensionLog;
 }
 
@@ -38,6 +36,20 @@ async function volumeViewer(viewers: ViewerManager, entry: HistoryEntry): Promis
   return viewers.open(vscode.Uri.file(entry.file), undefined, source);
 }
 
+/**
+ * The viewer a single-image Run Again runs in: one of the file already open (the busy one first,
+ * so that Run Again is refused there rather than run beside it; else its panel, else its editor),
+ * or a new panel.
+ */
+function imageViewer(viewers: ViewerManager, file: string): ViewerController {
+  const open = viewers.all().filter((v) => v.uri.fsPath === file);
+  const existing =
+    open.find((v) => v.running) ?? open.find((v) => v.webviewPanel.viewType === ViewTypes.panel) ?? open[0];
+  if (!existing) return viewers.open(vscode.Uri.file(file));
+  existing.webviewPanel.reveal();
+  return existing;
+}
+
 /** A second run asked for while the viewer of `file` runs one: not started, said as a note. */
 const viewerBusy = (file: string): RunBusyError =>
   new RunBusyError(
@@ -49,13 +61,7 @@ const viewerBusy = (file: string): RunBusyError =>
 
 type TargetNode = { kind: 'target' | 'site'; modality: string; site: string; target?: string };
 
-export function registerHistoryCommands({
-  history,
-  historyView,
-  viewers,
-  runner,
-  log,
-}: Deps): vscode.Disposable[] {
+export function registerHistoryCommands({ history, historyView, viewers, log }: Deps): vscode.Disposable[] {
   /** A Run Again that ended without a result: the user's Cancel is a note, a failure an error. */
   const showRunEnd = (error: unknown, how: { cancelled: boolean; slicesKept: boolean }): void => {
     const notice = runEndNotice(error, how, log.redactor);
@@ -137,29 +143,36 @@ export function registerHistoryCommands({
       if (!entry || !previous) return;
       const abort = new AbortController();
       try {
-        const result = await vscode.window.withProgress(
+        // In the viewer of the file, as the volume's Run Again: on the slice and frame the result
+        // was made on, with the viewer's progress and Cancel, and refused while it runs another.
+        const viewer = imageViewer(viewers, entry.file);
+        await viewer.whenReady();
+        if (viewer.running) throw viewerBusy(entry.file);
+        const { kind: _parse, file: _file, ...parse } = rerunParseRequest(entry);
+        await vscode.window.withProgress(
           {
             location: vscode.ProgressLocation.Notification,
             title: vscode.l10n.t('MedImageParse: running again on {0}', entry.file),
             cancellable: true,
           },
-          (_p, token) => {
+          (progress, token) => {
             token.onCancellationRequested(() => abort.abort());
-            return runner.run(
+            return viewer.runAgain(
               previous.kind === 'recognition' && previous.modalityKey
                 ? {
                     kind: 'recognition',
-                    file: entry.file,
                     slice: entry.slice,
                     frame: entry.frame,
                     modalityKey: previous.modalityKey,
                   }
-                : rerunParseRequest(entry),
-              { signal: abort.signal },
+                : { kind: 'parse', ...parse },
+              {
+                signal: abort.signal,
+                onProgress: (message, increment) => progress.report({ message, increment }),
+              },
             );
           },
         );
-        viewers.open(vscode.Uri.file(entry.file), result);
       } catch (error) {
         showRunEnd(error, { cancelled: abort.signal.aborted, slicesKept: false });
       }

@@ -71,6 +71,11 @@ export function toViewerImage(
   };
 }
 
+/** What a run on one image asks for, besides the image: a parse's prompts, or a recognition. */
+export type ImageRunRequest =
+  | { kind: 'parse'; prompts: string[]; modality?: string; site?: string; ctWindow?: string }
+  | { kind: 'recognition'; modalityKey: string };
+
 /**
  * One viewer webview (panel or custom editor) for one image file or DICOM series folder (its
  * sorted slices are the slice slider's steps): loads the image, answers the
@@ -736,20 +741,49 @@ export class ViewerController extends Disposable {
   }
 
   /**
-   * A parse or recognition of the image on screen, from the viewer's own buttons (`runId`) or from
-   * elsewhere: progress, result or error are shown in the viewer; a cancel rejects with a
-   * UserCancelledError.
+   * History's Run Again of a single-image result: the viewer goes to the slice and frame the
+   * result was made on (on the acquisition plane) and runs the same request there, as its own
+   * run: with progress and Cancel, its Run buttons off, and the new result on screen when done.
+   * Refused (RunBusyError) while another run is in progress here.
+   */
+  runAgain(
+    request: ImageRunRequest & { slice?: number; frame?: number },
+    options: { signal?: AbortSignal; onProgress?(message: string, increment?: number): void } = {},
+  ): Promise<ParseResult> {
+    const { slice, frame, ...rest } = request;
+    return this.runImage(rest, { ...options, at: { slice, frame } });
+  }
+
+  /** Goes to an acquisition slice and frame, and shows it (with its share of a volume result). */
+  private async moveTo(at: { slice?: number; frame?: number }): Promise<void> {
+    // A slider move still loading is overtaken: the image the run is made on is the one shown.
+    ++this.sliceRequests;
+    this.plane = undefined;
+    this.slice = at.slice;
+    this.frame = at.frame;
+    this.adoptImage(await this.decodeImage());
+    await this.postCurrentImage();
+  }
+
+  /**
+   * A parse or recognition of the image on screen (or, with `at`, of that slice and frame, shown
+   * first), from the viewer's own buttons (`runId`) or from elsewhere: progress, result or error
+   * are shown in the viewer; a cancel rejects with a UserCancelledError.
    */
   private async runImage(
-    request:
-      | { kind: 'parse'; prompts: string[]; modality?: string; site?: string; ctWindow?: string }
-      | { kind: 'recognition'; modalityKey: string },
-    options: { runId?: string; signal?: AbortSignal; onProgress?(message: string, increment?: number): void },
+    request: ImageRunRequest,
+    options: {
+      runId?: string;
+      signal?: AbortSignal;
+      onProgress?(message: string, increment?: number): void;
+      at?: { slice?: number; frame?: number };
+    },
   ): Promise<ParseResult> {
     const runId = options.runId ?? `host-${randomUUID()}`;
     const abort = this.beginRun(runId, request.kind, options.signal);
     if (!options.runId) this.post({ type: 'runStarted', runId, kind: request.kind });
     try {
+      if (options.at) await this.moveTo(options.at);
       if (this.plane) {
         throw new Error(
           vscode.l10n.t(

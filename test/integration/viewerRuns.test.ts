@@ -2,10 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ViewerController } from '../../src/editors/viewerController';
 import type { HostMessage } from '../../src/shared/protocol';
+import { Commands } from '../../src/vscode/ids';
 import { activateExtension, closeAllEditors, waitFor, workspaceFile } from './helpers';
 
 /**
- * One run at a time on a volume, whoever starts it: the viewer's panel, History's Run Again
+ * One run at a time on a viewer, whoever starts it: the viewer's panel, History's Run Again
  * (`runVolume` from outside), or another viewer of the same file. The demo endpoint answers.
  */
 describe('Viewer runs: one at a time, shown in the viewer whoever started them', () => {
@@ -73,6 +74,119 @@ describe('Viewer runs: one at a time, shown in the viewer whoever started them',
       () => posted.some((m) => m.type === 'volumeResult' && m.runId === 'webview-2'),
       60_000,
     );
+  });
+
+  /** A single-slice result of the phantom, made outside the viewer (as History keeps one). */
+  async function sliceResult(
+    request:
+      | { kind: 'parse'; prompts: string[]; modality: string; site: string; ctWindow: string }
+      | { kind: 'recognition'; modalityKey: string },
+    slice: number,
+  ) {
+    const api = await activateExtension();
+    await api.endpoints.setActive('demo');
+    const file = workspaceFile('phantom', 'synthetic_phantom_ct.nii.gz').fsPath;
+    const first = await api.runner.run({ ...request, file, slice }, { confirmed: true });
+    const entry = await api.history.get(first.id);
+    assert.ok(entry, 'the first result is in History');
+    return { api, first };
+  }
+
+  it("runs History's Run Again of a single-slice result in the viewer: on its slice, shown running, then its result", async () => {
+    const { api, first } = await sliceResult(
+      { kind: 'parse', prompts: ['liver'], modality: 'CT', site: 'abdomen', ctWindow: 'lung' },
+      12,
+    );
+    const { viewer, posted } = await phantomViewer();
+    await vscode.commands.executeCommand(Commands.historyRerun, first.id);
+
+    const started = posted.find((m) => m.type === 'runStarted');
+    assert.ok(
+      started && started.type === 'runStarted' && started.kind === 'parse',
+      `the viewer is told a parse started: ${JSON.stringify(posted.map((m) => m.type))}`,
+    );
+    const moved = posted.findIndex((m) => m.type === 'image' && m.image.slice?.index === 12);
+    assert.ok(moved > posted.indexOf(started), 'the viewer goes to the slice the result was made on');
+    const done = posted.find((m) => m.type === 'runResult' && m.runId === started.runId);
+    assert.ok(done && done.type === 'runResult', 'the run ends in the viewer with its result');
+    assert.ok(posted.indexOf(done) > moved);
+    const again = done.result;
+    assert.notEqual(again.id, first.id, 'a new result');
+    assert.deepEqual(
+      [again.slice, again.prompts, again.modality, again.site, again.ctWindow],
+      [12, ['liver'], 'CT', 'abdomen', 'lung'],
+      'the same request: slice, prompts, modality, site and CT window',
+    );
+    assert.equal(viewer.currentResult?.id, again.id, 'the new result is on screen');
+    assert.ok(await api.history.get(again.id), 'and in History');
+    assert.equal(viewer.running, false);
+  });
+
+  it("runs History's Run Again of a recognition result in the viewer as a recognition", async () => {
+    const { first } = await sliceResult({ kind: 'recognition', modalityKey: 'CT-Abdomen' }, 20);
+    const { viewer, posted } = await phantomViewer();
+    await vscode.commands.executeCommand(Commands.historyRerun, first.id);
+    const started = posted.find((m) => m.type === 'runStarted');
+    assert.ok(started && started.type === 'runStarted' && started.kind === 'recognition');
+    const done = posted.find((m) => m.type === 'runResult' && m.runId === started.runId);
+    assert.ok(done && done.type === 'runResult', 'the recognition ends in the viewer with its result');
+    assert.deepEqual(
+      [done.result.kind, done.result.modalityKey, done.result.slice],
+      ['recognition', 'CT-Abdomen', 20],
+    );
+    assert.equal(viewer.currentResult?.id, done.result.id);
+  });
+
+  it("refuses History's Run Again of a single-slice result while the viewer runs another", async () => {
+    const { api, first } = await sliceResult(
+      { kind: 'parse', prompts: ['liver'], modality: 'CT', site: 'abdomen', ctWindow: 'lung' },
+      12,
+    );
+    const { viewer, posted } = await phantomViewer();
+    const outside = new AbortController();
+    const volumeRun = viewer.runVolume({ ...request, range: [10, 40] }, { signal: outside.signal });
+    const busy = posted.find((m) => m.type === 'runStarted');
+    assert.ok(busy && busy.type === 'runStarted' && busy.kind === 'volume');
+    const kept = (await api.history.list()).length;
+    const before = posted.length;
+
+    await vscode.commands.executeCommand(Commands.historyRerun, first.id);
+    const after = posted.slice(before);
+    assert.ok(
+      !after.some((m) => m.type === 'runStarted' && m.runId !== busy.runId) &&
+        !after.some((m) => m.type === 'showResult' || m.type === 'runResult'),
+      `nothing else starts or shows in the viewer: ${JSON.stringify(after.map((m) => m.type))}`,
+    );
+    assert.equal((await api.history.list()).length, kept, 'nothing was run: History has no new entry');
+    assert.ok(viewer.running, 'the run in progress goes on');
+
+    outside.abort();
+    await assert.rejects(volumeRun, /Cancelled: nothing more is sent/);
+  });
+
+  it("refuses History's Run Again while the file's editor runs another, and opens no second viewer", async () => {
+    const { api, first } = await sliceResult(
+      { kind: 'parse', prompts: ['liver'], modality: 'CT', site: 'abdomen', ctWindow: 'lung' },
+      12,
+    );
+    const uri = workspaceFile('phantom', 'synthetic_phantom_ct.nii.gz');
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'medimageparse.viewer');
+    const editor = await waitFor('the custom editor of the phantom', () =>
+      api.viewers.all().find((v) => v.uri.fsPath === uri.fsPath),
+    );
+    await editor.whenReady();
+    const outside = new AbortController();
+    const volumeRun = editor.runVolume({ ...request, range: [10, 40] }, { signal: outside.signal });
+    const viewers = api.viewers.all().length;
+    const kept = (await api.history.list()).length;
+
+    await vscode.commands.executeCommand(Commands.historyRerun, first.id);
+    assert.equal(api.viewers.all().length, viewers, 'no second viewer of the file is opened');
+    assert.equal((await api.history.list()).length, kept, 'nothing was run: History has no new entry');
+    assert.ok(editor.running, 'the run in progress goes on');
+
+    outside.abort();
+    await assert.rejects(volumeRun, /Cancelled: nothing more is sent/);
   });
 
   it('refuses a second run on the same volume from another viewer of the file', async () => {
