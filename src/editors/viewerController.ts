@@ -94,7 +94,10 @@ export class ViewerController extends Disposable {
   private ready = false;
   /** The webview's own id (from its saved state), once it said `ready`. */
   private viewerId?: string;
-  private readonly readyWaiters: (() => void)[] = [];
+  /** whenReady's callers: resolved once the image is shown, rejected if it never will be. */
+  private readonly readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** Why the image could not be shown (the viewer shows it too); whenReady rejects with it. */
+  private loadError?: Error;
   /** The result on screen, for exports and for restoring. */
   currentResult?: ParseResult;
   /**
@@ -154,6 +157,15 @@ export class ViewerController extends Disposable {
   }
 
   override dispose(): void {
+    if (!this.ready)
+      this.failReady(
+        new Error(
+          vscode.l10n.t(
+            'The viewer of {0} was closed before it showed the image.',
+            path.basename(this.uri.fsPath),
+          ),
+        ),
+      );
     this.volumeView.dispose();
     this.volumeWindowAbort.abort();
     this.active?.abort.abort();
@@ -162,9 +174,20 @@ export class ViewerController extends Disposable {
     super.dispose();
   }
 
-  /** Resolves once the webview has said `ready` and received `init`. */
+  /**
+   * Resolves once the webview has said `ready` and received `init`; rejects when that cannot
+   * happen (the file cannot be read, or the viewer is closed first), so a caller waiting to run
+   * something in it (History's Run Again) ends with that error instead of waiting for good.
+   */
   whenReady(): Promise<void> {
-    return this.ready ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+    if (this.ready) return Promise.resolve();
+    if (this.loadError) return Promise.reject(this.loadError);
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  private failReady(error: Error): void {
+    this.loadError ??= error;
+    this.readyWaiters.splice(0).forEach((w) => w.reject(error));
   }
 
   post(message: HostMessage): void {
@@ -612,6 +635,7 @@ export class ViewerController extends Disposable {
       this.services.log.logger.error(userError.message);
       this.webviewPanel.webview.html = this.services.errorHtml(userError.message);
       void vscode.window.showErrorMessage(userError.message);
+      this.failReady(new Error(userError.message));
       return;
     }
     if (result) this.setCurrentResult(result);
@@ -650,7 +674,7 @@ export class ViewerController extends Disposable {
     // A run still going (the webview was hidden meanwhile) shows as running again, with Cancel.
     this.postActiveRun();
     this.ready = true;
-    this.readyWaiters.splice(0).forEach((resolve) => resolve());
+    this.readyWaiters.splice(0).forEach((w) => w.resolve());
     if (!this.volumeWindow) void this.findVolumeWindow();
   }
 

@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ViewerController } from '../../src/editors/viewerController';
 import type { HostMessage } from '../../src/shared/protocol';
@@ -135,6 +138,33 @@ describe('Viewer runs: one at a time, shown in the viewer whoever started them',
       ['recognition', 'CT-Abdomen', 20],
     );
     assert.equal(viewer.currentResult?.id, done.result.id);
+  });
+
+  it("ends History's Run Again with the file's error when the file is gone, instead of waiting for good", async () => {
+    const api = await activateExtension();
+    await api.endpoints.setActive('demo');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mip-gone-'));
+    try {
+      const file = path.join(dir, 'gone_CT_abdomen.png');
+      fs.copyFileSync(workspaceFile('demo', '06_CT_abdomen.png').fsPath, file);
+      const first = await api.runner.run(
+        { kind: 'parse', file, prompts: ['liver'], modality: 'CT', site: 'abdomen' },
+        { confirmed: true },
+      );
+      fs.rmSync(file);
+      // Before, the command waited for a viewer that could never show the image: it never returned.
+      await vscode.commands.executeCommand(Commands.historyRerun, first.id);
+      const viewer = api.viewers.all().find((v) => v.uri.fsPath === file);
+      assert.ok(viewer, 'Run Again opened a viewer of the file');
+      await assert.rejects(
+        viewer.whenReady(),
+        /gone_CT_abdomen\.png/,
+        'the viewer says which file it cannot show',
+      );
+      assert.equal(viewer.running, false, 'nothing is left running');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses History's Run Again of a single-slice result while the viewer runs another", async () => {
