@@ -1,16 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { Frame, Locator } from 'playwright-core';
 import { startPhantomSliceServer, type PhantomSliceServer } from '../support/phantomSliceServer';
-import { openPhantomSeries, sliceShown, state } from './volumeHelpers';
+import { openPhantomSeries, sliceShown, state, phantomEndpointSettings, sendIfAsked } from './volumeHelpers';
 import { closeAfterEach, waitText, Workbench } from './workbench';
-
-/** The first request to a real endpoint asks before sending: Send. */
-async function sendIfAsked(wb: Workbench): Promise<void> {
-  const dialog = wb.page.locator('.monaco-dialog-box');
-  await dialog.waitFor({ timeout: 8_000 }).catch(() => undefined);
-  if (await dialog.isVisible().catch(() => false))
-    await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
-}
 
 /** Whether a toolkit button of the viewer is off. */
 const disabled = (frame: Frame, testId: string) =>
@@ -35,12 +27,7 @@ describe('Run Again of a single-slice result from the History view', () => {
 
   it("runs in the series' viewer on the slice the result was made on, shown running with its Cancel and Run buttons off, refuses a second Run Again, then shows the new result", async () => {
     wb = await Workbench.launch('image-rerun', {
-      settings: {
-        'medimageparse.endpoints': [
-          { name: 'phantom-loopback', url: server.url, protocol: 'azureml', auth: 'none' },
-        ],
-        'medimageparse.activeEndpoint': 'phantom-loopback',
-      },
+      settings: phantomEndpointSettings(server.url),
     });
     const series = (await openPhantomSeries(wb))!;
     await series.locator('[data-testid="picker-item-liver"]').click();

@@ -3,7 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Frame, Locator } from 'playwright-core';
 import { startPhantomSliceServer, type PhantomSliceServer } from '../support/phantomSliceServer';
-import { openPhantomSeries, viewerShowing } from './volumeHelpers';
+import { openPhantomSeries, viewerShowing, phantomEndpointSettings, sendIfAsked } from './volumeHelpers';
 import { closeAfterEach, waitText, Workbench } from './workbench';
 
 /**
@@ -22,12 +22,7 @@ describe('Tree item actions by keyboard, and a command run shown in the viewer',
 
   it("recognizes all from the Targets view's context menu (Shift+F10), shown in the viewer with its Cancel, and a Cancel is a note", async () => {
     wb = await Workbench.launch('tree-keyboard', {
-      settings: {
-        'medimageparse.endpoints': [
-          { name: 'phantom-loopback', url: server.url, protocol: 'azureml', auth: 'none' },
-        ],
-        'medimageparse.activeEndpoint': 'phantom-loopback',
-      },
+      settings: phantomEndpointSettings(server.url),
     });
     let series = (await openPhantomSeries(wb))!;
     await waitText(series.locator('[data-testid="recognize-button"]'), /Recognize all \(CT-Abdomen\)/);
@@ -197,14 +192,6 @@ async function waitUntil(ok: () => boolean, what: string): Promise<void> {
   const end = Date.now() + 30_000;
   while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
   assert.ok(ok(), what);
-}
-
-/** The first request to a real endpoint asks before sending: Send. */
-async function sendIfAsked(wb: Workbench): Promise<void> {
-  const dialog = wb.page.locator('.monaco-dialog-box');
-  await dialog.waitFor({ timeout: 8_000 }).catch(() => undefined);
-  if (await dialog.isVisible().catch(() => false))
-    await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
 }
 
 /** Chooses a context menu item with the keyboard: arrows down to it, then Enter. */

@@ -99,3 +99,19 @@ export async function openPhantomSeries(wb: Workbench, folder = SERIES_FOLDER): 
   if (await item.isVisible().catch(() => false)) await wb.page.keyboard.press('Enter');
   return folder === SERIES_FOLDER ? viewerShowing(wb, /\.dcm$/i) : undefined;
 }
+
+/** Settings that make the phantom's loopback endpoint (test/support/phantomSliceServer.ts) the active one. */
+export function phantomEndpointSettings(url: string): Record<string, unknown> {
+  return {
+    'medimageparse.endpoints': [{ name: 'phantom-loopback', url, protocol: 'azureml', auth: 'none' }],
+    'medimageparse.activeEndpoint': 'phantom-loopback',
+  };
+}
+
+/** The first request to a real endpoint asks before sending: Send. */
+export async function sendIfAsked(wb: Workbench): Promise<void> {
+  const dialog = wb.page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 8_000 }).catch(() => undefined);
+  if (await dialog.isVisible().catch(() => false))
+    await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
+}

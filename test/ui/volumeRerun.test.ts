@@ -6,7 +6,14 @@ import {
   type PhantomSliceServer,
 } from '../support/phantomSliceServer';
 import { PHANTOM_DIMS, phantomLabels } from '../../src/demo/phantom';
-import { openPhantomSeries, sliceShown, state, type VolumeState } from './volumeHelpers';
+import {
+  openPhantomSeries,
+  sliceShown,
+  state,
+  type VolumeState,
+  phantomEndpointSettings,
+  sendIfAsked,
+} from './volumeHelpers';
 import { closeAfterEach, waitText, Workbench } from './workbench';
 
 /** Slices 12–21 as the viewer counts them (from 1): 11–20 of the model's 0-based slices. */
@@ -39,14 +46,6 @@ async function waitState(frame: Frame, ok: (s: VolumeState) => boolean, what: st
   }
   assert.ok(ok(s), `${what}; state: ${JSON.stringify({ image: s.image, volume: s.volume }).slice(0, 900)}`);
   return s;
-}
-
-/** The first request to a real endpoint asks before sending: Send. */
-async function sendIfAsked(wb: Workbench): Promise<void> {
-  const dialog = wb.page.locator('.monaco-dialog-box');
-  await dialog.waitFor({ timeout: 8_000 }).catch(() => undefined);
-  if (await dialog.isVisible().catch(() => false))
-    await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
 }
 
 /**
@@ -102,12 +101,7 @@ describe('Run Again of a volume result from the History view', () => {
 
   it('runs a slice range with a chosen CT window again from the History item, by mouse and by keyboard, sending the same slices, prompts and image bytes, shown in the viewer as its own run (one at a time, cancellable there), and continues after a cancel', async () => {
     wb = await Workbench.launch('volumes-rerun', {
-      settings: {
-        'medimageparse.endpoints': [
-          { name: 'phantom-loopback', url: server.url, protocol: 'azureml', auth: 'none' },
-        ],
-        'medimageparse.activeEndpoint': 'phantom-loopback',
-      },
+      settings: phantomEndpointSettings(server.url),
     });
     const series = (await openPhantomSeries(wb))!;
     for (const target of TARGETS)

@@ -4,7 +4,15 @@ import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { PHANTOM_DIMS, phantomLabels } from '../../src/demo/phantom';
 import { startPhantomSliceServer, type PhantomSliceServer } from '../support/phantomSliceServer';
-import { openPhantomSeries, sliceShown, state, viewerShowing, type VolumeState } from './volumeHelpers';
+import {
+  openPhantomSeries,
+  sliceShown,
+  state,
+  viewerShowing,
+  type VolumeState,
+  phantomEndpointSettings,
+  sendIfAsked,
+} from './volumeHelpers';
 import { closeAfterEach, waitText, Workbench } from './workbench';
 
 const [NI, NJ, NK] = PHANTOM_DIMS;
@@ -35,14 +43,6 @@ async function waitState(frame: Frame, ok: (s: FullState) => boolean, what: stri
     `${what}; state: ${JSON.stringify({ image: s.image, volume: s.volume, result: s.result }).slice(0, 900)}`,
   );
   return s;
-}
-
-/** The first request to a real endpoint asks before sending: Send. */
-async function sendIfAsked(wb: Workbench): Promise<void> {
-  const dialog = wb.page.locator('.monaco-dialog-box');
-  await dialog.waitFor({ timeout: 8_000 }).catch(() => undefined);
-  if (await dialog.isVisible().catch(() => false))
-    await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
 }
 
 /** Slices kept on disk for resuming (the extension's storage in the VS Code server's data folder). */
@@ -87,12 +87,7 @@ describe('Whole-volume parsing from the viewer: cancel, resume, History and Relo
 
   it('cancels a slice-by-slice run partway, keeps the finished slices, resumes asking only for the rest, and keeps the result in History and across Reload Window', async () => {
     wb = await Workbench.launch('volumes-resume', {
-      settings: {
-        'medimageparse.endpoints': [
-          { name: 'phantom-loopback', url: server.url, protocol: 'azureml', auth: 'none' },
-        ],
-        'medimageparse.activeEndpoint': 'phantom-loopback',
-      },
+      settings: phantomEndpointSettings(server.url),
     });
     let series = (await openPhantomSeries(wb))!;
     await series.locator('[data-testid="picker-item-liver"]').click();
