@@ -54,11 +54,15 @@ function rowJsonBytes([image, text]: [string, string]): number {
   return image.length + Buffer.byteLength(JSON.stringify(text)) + 5; // ["<image>",<text>]
 }
 
+/**
+ * The request's JSON, character for character what JSON.stringify of the frame gives. Written out
+ * rather than stringified: JSON.stringify scans every character of each base64 image for escapes
+ * (about 1 ms per model input), and base64 never needs one.
+ */
 export function requestBody(protocol: EndpointProtocol, rows: [string, string][]): string {
-  const frame = { columns: COLUMNS, index: rows.map((_, i) => i), data: rows };
-  return JSON.stringify(
-    protocol === 'mlflow' ? { dataframe_split: frame } : { input_data: frame, params: {} },
-  );
+  const data = rows.map(([image, text]) => `["${image}",${JSON.stringify(text)}]`).join(',');
+  const frame = `{"columns":${JSON.stringify(COLUMNS)},"index":${JSON.stringify(rows.map((_, i) => i))},"data":[${data}]}`;
+  return protocol === 'mlflow' ? `{"dataframe_split":${frame}}` : `{"input_data":${frame},"params":{}}`;
 }
 
 /**

@@ -1,6 +1,12 @@
 import { modelInputGeometry, MODEL_INPUT_SIZE } from '../geometry';
-import { clipRange, type PlaneSource } from '../resize/bspline';
-import { BANDED_WORK, resizePlaneInBands, resizePlaneParallel, type BandScratch } from '../resize/parallel';
+import { clipInteger, clipRange, type PlaneSource } from '../resize/bspline';
+import {
+  BANDED_WORK,
+  resizePlaneInBands,
+  resizePlaneParallel,
+  resizePlaneToBytesParallel,
+  type BandScratch,
+} from '../resize/parallel';
 import type { IntensitySpec, ModelInput, ModelInputGeometry, SourceImage } from '../types';
 import { mapValue, type ValueMap } from '../resize/valueMap';
 import { applyIntensityInto, intensityMapLater, resolveIntensity, type ResolvedIntensity } from './intensity';
@@ -16,15 +22,20 @@ export async function prepareModelInput(
   image: SourceImage,
   intensity: IntensitySpec = { kind: 'auto' },
 ): Promise<ModelInput> {
-  const { planes, bounds } = await resizedPlanesLater(image, intensity);
+  const resized = await resizedPlanesLater(image, intensity, true);
+  const { planes, bounds } = resized;
   const geometry = modelInputGeometry(image.width, image.height);
   const size = MODEL_INPUT_SIZE;
-  // The PNG scanlines and their checksum come out of the same pass as the pixel bytes, and each
-  // band of rows is deflated on the pool threads while the next is written.
+  // The PNG scanlines and their checksum come out of one pass over the pixel bytes, and each band
+  // of rows is deflated on the pool threads while the next is written.
   const deflater = new ScanlineDeflater(scanlineBuffer((size * 3 + 1) * size), size, size);
-  if (planes.length === 1) {
-    const grey = new Uint8Array(size * size);
-    const adler = greyScanlines(planes[0], bounds[0][0], bounds[0][1], size, grey, deflater);
+  if (planes.length <= 1) {
+    // The resize's own bytes when it wrote them (copied out of its reused shared plane), else
+    // the one float plane truncated and clipped.
+    const grey = resized.grey
+      ? new Uint8Array(resized.grey)
+      : planeToGrey(planes[0], bounds[0][0], bounds[0][1]);
+    const adler = greyScanlines(grey, size, deflater);
     const png = await deflater.finish(adler);
     let rgb: Uint8Array | undefined;
     return {
@@ -61,7 +72,7 @@ export function modelInputPixels(
  * Intensity, padding and resize: one float plane per distinct channel (planes are reused buffers,
  * valid until the next call) and the range [lo, hi] each is clipped to.
  */
-function resizedPlanes(image: SourceImage, intensity: IntensitySpec): ResizedPlanes {
+function resizedPlanes(image: SourceImage, intensity: IntensitySpec, asBytes = false): ResizedPlanes {
   const input = intensityInput(image, intensity);
   const mapped =
     'floats' in input
@@ -69,6 +80,14 @@ function resizedPlanes(image: SourceImage, intensity: IntensitySpec): ResizedPla
       : input;
   const { sources, ranges } = planeSources(image, mapped);
   const size = MODEL_INPUT_SIZE;
+  // One grey plane whose clip range holds 0 (every padded or intensity-mapped one): its bounds are
+  // known before the resize (see clipRange), which can then write the bytes itself.
+  const [lo, hi] = ranges[0];
+  if (asBytes && sources.length === 1 && lo <= 0 && 0 <= hi) {
+    const grey = greyPlane();
+    if (resizePlaneToBytesParallel(sources[0], size, size, grey, { lo: lo | 0, hi: hi | 0 }))
+      return { planes: [], bounds: [], grey };
+  }
   const planes = sources.map((source, c) => resizePlaneParallel(source, size, size, planeBuffer(c)));
   return { planes, bounds: planes.map((plane, c) => clipRange([plane], ranges[c][0], ranges[c][1])) };
 }
@@ -79,11 +98,15 @@ function resizedPlanes(image: SourceImage, intensity: IntensitySpec): ResizedPla
  * resizePlaneInBands), so the extension host keeps answering; its buffers are then its own,
  * since other preparations may run in between.
  */
-async function resizedPlanesLater(image: SourceImage, intensity: IntensitySpec): Promise<ResizedPlanes> {
+async function resizedPlanesLater(
+  image: SourceImage,
+  intensity: IntensitySpec,
+  asBytes: boolean,
+): Promise<ResizedPlanes> {
   const size = MODEL_INPUT_SIZE;
   const geometry = modelInputGeometry(image.width, image.height);
   const work = estimatedResizeWork(geometry, size) * image.channels;
-  if (work <= BANDED_WORK) return resizedPlanes(image, intensity);
+  if (work <= BANDED_WORK) return resizedPlanes(image, intensity, asBytes);
   const input = intensityInput(image, intensity);
   // No float64 copy of the mapped values here (800 MB for a 100-megapixel grey image): the resize
   // maps each row as it reads it (PlaneSource.map), to the same doubles.
@@ -199,6 +222,11 @@ interface ResizedPlanes {
   planes: Float64Array[];
   /** [lo, hi] each plane is clipped to. */
   bounds: Array<[number, number]>;
+  /**
+   * Instead of planes, when asked for and possible: the grey model input's bytes, written by the
+   * resize itself into a reused shared plane (valid until the next call).
+   */
+  grey?: Uint8Array;
 }
 
 /** Each of the three interleaved channels' [min, max] over values[from, to), NaN ignored. */
@@ -241,7 +269,7 @@ async function valueRangesPerChannelLater(
   return ranges ?? valueRangesPerChannel(values, 0, 0);
 }
 
-/** Clip bounds as integers (see clip): [lo, hi] of R, G, B. */
+/** Clip bounds as integers (see clipInteger): [lo, hi] of R, G, B. */
 function integerBounds(bounds: Array<[number, number]>): Int32Array {
   return Int32Array.from(bounds.flatMap(([lo, hi]) => [lo | 0, hi | 0]));
 }
@@ -254,65 +282,55 @@ function integerBounds(bounds: Array<[number, number]>): Int32Array {
 const BAND_ROWS = 256;
 
 /**
- * The grey bytes of the model input (truncated and clipped, see clip), with the PNG scanlines of
- * the same image as RGB ("Up" filter: each byte minus the one above, None for the first row) and
- * their Adler-32. The filter and the checksum are worked out once per grey pixel, not once per
- * byte: a grey pixel's three bytes, and so their differences, are equal. The RGB bytes themselves
- * are only made if the analysis asks for them (greyBytesToRgb): 3 MB of fresh memory written
- * per image cost more than the filter.
+ * The PNG scanlines of the grey model input as RGB ("Up" filter: each byte minus the one above,
+ * None for the first row) and their Adler-32, each band of rows handed to the deflater as soon as
+ * it is written. The RGB bytes themselves are only made if the analysis asks for them
+ * (greyBytesToRgb): 3 MB of fresh memory written per image cost more than the filter.
  */
-function greyScanlines(
-  plane: Float64Array,
-  lo: number,
-  hi: number,
-  size: number,
+function greyScanlines(grey: Uint8Array, size: number, deflater: ScanlineDeflater): number {
+  let adler = 1;
+  for (let from = 0; from < size; from += BAND_ROWS) {
+    const to = Math.min(size, from + BAND_ROWS);
+    adler = greyScanlineRows(grey, size, deflater.scanlines, from, to, adler);
+    deflater.bandReady(to);
+  }
+  return adler;
+}
+
+/**
+ * greyScanlines of rows [from, to), continuing the Adler-32 `adler`; returns it. The filter and the
+ * checksum are worked out once per grey pixel, not once per byte: a grey pixel's three bytes, and
+ * so their differences, are equal; and four pixels at a time, as 32-bit words (byte-wise
+ * subtraction modulo 256, SWAR). Nothing but arithmetic in here: a call out of the loop (the
+ * deflater's, once per band) kept V8 deoptimising and recompiling it, image after image.
+ */
+function greyScanlineRows(
   grey: Uint8Array,
-  deflater: ScanlineDeflater,
+  size: number,
+  scanlines: Buffer,
+  from: number,
+  to: number,
+  adler: number,
 ): number {
-  const ilo = lo | 0;
-  const ihi = hi | 0;
   const stride = size * 3;
-  const scanlines = deflater.scanlines;
   const rowWords = new Uint32Array(stride >> 2);
   const rowBytes = new Uint8Array(rowWords.buffer);
+  // Whole words of four pixels: the model input is 1024 wide, and grey a buffer of its own.
+  const pixels = new Uint32Array(grey.buffer, grey.byteOffset, grey.length >> 2);
+  const wordsPerRow = size >> 2;
+  const sums = new Float64Array(2);
   // Adler-32 per row from two integer sums over its grey differences d_j (see below): the running
   // pair itself, updated per byte in doubles, allocated a heap number per pixel.
   const rowLength = stride + 1;
-  let a = 1;
-  let b = 0;
-  for (let y = 0; y < size; y++) {
-    const row = y * size;
-    // The row above; for the first row, this row itself with "None" (all differences from 0).
-    const above = y === 0 ? -1 : row - size;
+  let a = adler & 0xffff;
+  let b = adler >>> 16;
+  for (let y = from; y < to; y++) {
+    const row = y * wordsPerRow;
     const filterType = y === 0 ? 0 : 2;
-    let sum = 0; // Σ d_j
-    let weighted = 0; // Σ j · d_j
-    for (let x = 0, r = 0; x < size; x += 4, r += 3) {
-      const i = row + x;
-      let v = plane[i];
-      const g0 = clip(v | 0, ilo, ihi);
-      v = plane[i + 1];
-      const g1 = clip(v | 0, ilo, ihi);
-      v = plane[i + 2];
-      const g2 = clip(v | 0, ilo, ihi);
-      v = plane[i + 3];
-      const g3 = clip(v | 0, ilo, ihi);
-      grey[i] = g0;
-      grey[i + 1] = g1;
-      grey[i + 2] = g2;
-      grey[i + 3] = g3;
-      const u = above + x;
-      const d0 = above < 0 ? g0 : (g0 - grey[u]) & 255;
-      const d1 = above < 0 ? g1 : (g1 - grey[u + 1]) & 255;
-      const d2 = above < 0 ? g2 : (g2 - grey[u + 2]) & 255;
-      const d3 = above < 0 ? g3 : (g3 - grey[u + 3]) & 255;
-      rowWords[r] = d0 | (d0 << 8) | (d0 << 16) | (d1 << 24);
-      rowWords[r + 1] = d1 | (d1 << 8) | (d2 << 16) | (d2 << 24);
-      rowWords[r + 2] = d2 | (d3 << 8) | (d3 << 16) | (d3 << 24);
-      const quad = d0 + d1 + d2 + d3;
-      sum += quad;
-      weighted += x * quad + d1 + 2 * d2 + 3 * d3; // < 255 · 1024² / 2: stays a small integer
-    }
+    // The row above; for the first row, zeros ("None": the bytes themselves).
+    filterRow(pixels, row, y === 0 ? -1 : row - wordsPerRow, wordsPerRow, rowWords, sums);
+    const sum = sums[0];
+    const weighted = sums[1];
     // The row's L = 3073 bytes are the filter type f, then each d_j three times at positions
     // 3j + 2 … 3j + 4 (1-based). Adler-32 over them: a gains Σ bytes = f + 3·Σd_j; b gains
     // L·a + Σ_k (L − k + 1)·x_k = L·a + L·f + Σ_j (3L − 9j − 6)·d_j.
@@ -321,9 +339,51 @@ function greyScanlines(
     const o = y * (stride + 1);
     scanlines[o] = filterType;
     scanlines.set(rowBytes, o + 1);
-    if ((y + 1) % BAND_ROWS === 0) deflater.bandReady(y + 1);
   }
   return (b * 65536 + a) >>> 0;
+}
+
+/**
+ * One row's grey differences d_j from the row above (word index `above`, or -1 for none) as the
+ * RGB scanline words (each d_j three times), and their Σ d_j and Σ j · d_j into sums[0] and
+ * sums[1]. A function of its own, a loop and nothing after it: see prefilterAndSampleColumns.
+ */
+function filterRow(
+  pixels: Uint32Array,
+  row: number,
+  above: number,
+  wordsPerRow: number,
+  rowWords: Uint32Array,
+  sums: Float64Array,
+): void {
+  let sum = 0;
+  let weighted = 0;
+  for (let w = 0, r = 0; w < wordsPerRow; w++, r += 3) {
+    const c = pixels[row + w];
+    const p = above < 0 ? 0 : pixels[above + w];
+    const d = ((c | 0x80808080) - (p & 0x7f7f7f7f)) ^ ((c ^ ~p) & 0x80808080);
+    const d0 = d & 255;
+    const d1 = (d >>> 8) & 255;
+    const d2 = (d >>> 16) & 255;
+    const d3 = d >>> 24;
+    rowWords[r] = d0 | (d0 << 8) | (d0 << 16) | (d1 << 24);
+    rowWords[r + 1] = d1 | (d1 << 8) | (d2 << 16) | (d2 << 24);
+    rowWords[r + 2] = d2 | (d3 << 8) | (d3 << 16) | (d3 << 24);
+    const quad = d0 + d1 + d2 + d3;
+    sum += quad;
+    weighted += 4 * w * quad + d1 + 2 * d2 + 3 * d3; // < 255 · 1024² / 2: stays a small integer
+  }
+  sums[0] = sum;
+  sums[1] = weighted;
+}
+
+/** The plane's grey bytes: truncated and clipped (see clipInteger), as numpy's uint8 cast does. */
+function planeToGrey(plane: Float64Array, lo: number, hi: number): Uint8Array {
+  const ilo = lo | 0;
+  const ihi = hi | 0;
+  const grey = new Uint8Array(plane.length);
+  for (let i = 0; i < plane.length; i++) grey[i] = clipInteger(plane[i] | 0, ilo, ihi);
+  return grey;
 }
 
 /**
@@ -378,17 +438,7 @@ function colourToRgbScanlines(
 }
 
 /**
- * Truncate, then clip to the truncated bounds: the same as clip-then-truncate (truncation is
- * monotonic, and the values are far inside the int32 range), but all in small integers; clipping
- * the doubles first made V8 box a heap number per pixel (a select between an integer bound and a
- * double value), 15 MB of garbage per image.
- */
-function clip(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
-}
-
-/**
- * The plane as grey RGB bytes: truncated and clipped (see clip), as numpy's uint8 cast does, and
+ * The plane as grey RGB bytes: truncated and clipped (see clipInteger), as numpy's uint8 cast does, and
  * repeated on R, G and B; four pixels written as three 32-bit words, in one pass (no grey copy).
  */
 function planeToRgb(plane: Float64Array, lo: number, hi: number): Uint8Array {
@@ -399,18 +449,19 @@ function planeToRgb(plane: Float64Array, lo: number, hi: number): Uint8Array {
   const quads = plane.length >> 2;
   for (let q = 0, i = 0, w = 0; q < quads; q++, i += 4, w += 3) {
     let v = plane[i];
-    const g0 = clip(v | 0, ilo, ihi);
+    const g0 = clipInteger(v | 0, ilo, ihi);
     v = plane[i + 1];
-    const g1 = clip(v | 0, ilo, ihi);
+    const g1 = clipInteger(v | 0, ilo, ihi);
     v = plane[i + 2];
-    const g2 = clip(v | 0, ilo, ihi);
+    const g2 = clipInteger(v | 0, ilo, ihi);
     v = plane[i + 3];
-    const g3 = clip(v | 0, ilo, ihi);
+    const g3 = clipInteger(v | 0, ilo, ihi);
     words[w] = g0 | (g0 << 8) | (g0 << 16) | (g1 << 24);
     words[w + 1] = g1 | (g1 << 8) | (g2 << 16) | (g2 << 24);
     words[w + 2] = g2 | (g3 << 8) | (g3 << 16) | (g3 << 24);
   }
-  for (let i = quads * 4; i < plane.length; i++) rgb.fill(clip(plane[i] | 0, ilo, ihi), i * 3, i * 3 + 3);
+  for (let i = quads * 4; i < plane.length; i++)
+    rgb.fill(clipInteger(plane[i] | 0, ilo, ihi), i * 3, i * 3 + 3);
   return rgb;
 }
 
@@ -434,7 +485,7 @@ function greyBytesToRgb(grey: Uint8Array): Uint8Array {
 
 /**
  * Row y of the three planes as RGB bytes: truncated and clipped to each channel's own bounds
- * (see clip; `bounds` = [loR, hiR, loG, hiG, loB, hiB]), four pixels written as three
+ * (see clipInteger; `bounds` = [loR, hiR, loG, hiG, loB, hiB]), four pixels written as three
  * little-endian 32-bit words of `words` (the whole image's RGB bytes).
  */
 function colourRowToWords(
@@ -455,33 +506,44 @@ function colourRowToWords(
   for (let x = 0, w = (row * 3) >> 2; x < size; x += 4, w += 3) {
     const i = row + x;
     let v = pr[i];
-    const r0 = clip(v | 0, rlo, rhi);
+    const r0 = clipInteger(v | 0, rlo, rhi);
     v = pg[i];
-    const g0 = clip(v | 0, glo, ghi);
+    const g0 = clipInteger(v | 0, glo, ghi);
     v = pb[i];
-    const b0 = clip(v | 0, blo, bhi);
+    const b0 = clipInteger(v | 0, blo, bhi);
     v = pr[i + 1];
-    const r1 = clip(v | 0, rlo, rhi);
+    const r1 = clipInteger(v | 0, rlo, rhi);
     v = pg[i + 1];
-    const g1 = clip(v | 0, glo, ghi);
+    const g1 = clipInteger(v | 0, glo, ghi);
     v = pb[i + 1];
-    const b1 = clip(v | 0, blo, bhi);
+    const b1 = clipInteger(v | 0, blo, bhi);
     v = pr[i + 2];
-    const r2 = clip(v | 0, rlo, rhi);
+    const r2 = clipInteger(v | 0, rlo, rhi);
     v = pg[i + 2];
-    const g2 = clip(v | 0, glo, ghi);
+    const g2 = clipInteger(v | 0, glo, ghi);
     v = pb[i + 2];
-    const b2 = clip(v | 0, blo, bhi);
+    const b2 = clipInteger(v | 0, blo, bhi);
     v = pr[i + 3];
-    const r3 = clip(v | 0, rlo, rhi);
+    const r3 = clipInteger(v | 0, rlo, rhi);
     v = pg[i + 3];
-    const g3 = clip(v | 0, glo, ghi);
+    const g3 = clipInteger(v | 0, glo, ghi);
     v = pb[i + 3];
-    const b3 = clip(v | 0, blo, bhi);
+    const b3 = clipInteger(v | 0, blo, bhi);
     words[w] = r0 | (g0 << 8) | (b0 << 16) | (r1 << 24);
     words[w + 1] = g1 | (b1 << 8) | (r2 << 16) | (g2 << 24);
     words[w + 2] = b2 | (r3 << 8) | (g3 << 16) | (b3 << 24);
   }
+}
+
+/** The grey model input's bytes as the resize writes them: reused, in shared memory for its worker. */
+let greyBytes: Uint8Array | undefined;
+function greyPlane(): Uint8Array {
+  const length = MODEL_INPUT_SIZE * MODEL_INPUT_SIZE;
+  greyBytes ??=
+    typeof SharedArrayBuffer === 'undefined'
+      ? new Uint8Array(length)
+      : new Uint8Array(new SharedArrayBuffer(length));
+  return greyBytes;
 }
 
 /**

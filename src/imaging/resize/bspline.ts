@@ -142,13 +142,17 @@ export function resizePlane(
   out: Float64Array = new Float64Array(outWidth * outHeight),
 ): Float64Array {
   if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
-  const plan = planResize(source, outWidth, outHeight);
+  resizeAsPlanned(planResize(source, outWidth, outHeight), out);
+  return out;
+}
+
+/** Both passes of a plan, in this thread. */
+export function resizeAsPlanned(plan: ResizePlan, out: ResizeOutput): void {
   const rows = scratchBuffer(0, plan.rowsLength);
   const c = scratchBuffer(1, plan.coefficientsLength);
   startResize(plan, c);
-  resizeRows(plan, out, rows, c, 0, source.paddedHeight);
-  resizeColumns(plan, out, rows, c, 0, outWidth);
-  return out;
+  resizeRows(plan, out, rows, c, 0, plan.source.paddedHeight);
+  resizeColumns(plan, out, rows, c, 0, plan.outWidth);
 }
 
 /**
@@ -222,6 +226,7 @@ function planAxis(padded: number, out: number, start: number, length: number, re
       padded,
       out,
       copy: true,
+      kernel: undefined,
       radius: 0,
       lo: start,
       hi: start + length,
@@ -229,6 +234,7 @@ function planAxis(padded: number, out: number, start: number, length: number, re
       w1: 0,
       o0: start,
       o1: start + length,
+      taps: undefined,
     };
   const sigma = Math.max(0, (padded / out - 1) / 2);
   // scipy skips the blur along an axis whose sigma is ~0.
@@ -273,6 +279,8 @@ function planAxis(padded: number, out: number, start: number, length: number, re
  */
 export interface ResizePlan {
   source: PlaneSource;
+  /** Set when the output is bytes (see ByteOutput); never in mode 'x'. */
+  bytes?: ByteOutput;
   outWidth: number;
   outHeight: number;
   /** 'x': the y axis keeps its size (x pass straight into out); 'blur': y blurred; 'direct': not. */
@@ -284,7 +292,29 @@ export interface ResizePlan {
   coefficientsLength: number;
 }
 
-export function planResize(source: PlaneSource, outWidth: number, outHeight: number): ResizePlan {
+/**
+ * The output written as the model input's bytes instead of doubles: each value truncated, then
+ * clipped to the integers [lo, hi] (see clip in prepare.ts), as the y pass computes it. That saves
+ * writing, and reading back, 8 bytes per output pixel.
+ */
+export interface ByteOutput {
+  lo: number;
+  hi: number;
+}
+
+/** Where the resize writes: doubles, or bytes when the plan says so (ResizePlan.bytes). */
+export type ResizeOutput = Float64Array | Uint8Array;
+
+/**
+ * The plan, with byte output when `bytes` is given and the y pass writes the output (not in mode
+ * 'x', whose x pass writes it): check plan.bytes.
+ */
+export function planResize(
+  source: PlaneSource,
+  outWidth: number,
+  outHeight: number,
+  bytes?: ByteOutput,
+): ResizePlan {
   const { width, height, paddedWidth: pw, paddedHeight: ph } = source;
   // Only a padded plane has zeros to leave out; the image's own extent needs no bound.
   const reach = pw > width || ph > height ? prefilterReach(sourceMagnitude(source)) : Infinity;
@@ -294,12 +324,24 @@ export function planResize(source: PlaneSource, outWidth: number, outHeight: num
   // An axis that keeps its size is left alone: the interpolating spline sampled at its own knots
   // is the identity, and skipping it avoids round-off that truncation to uint8 would turn into
   // off-by-one errors (the reference itself lands one grey level low on ~1.5% of such values).
+  // (Every plan has the same fields in the same order, and so one hidden class in V8.)
   if (y.copy)
-    return { source, outWidth, outHeight, mode: 'x', x, y, band, rowsLength: 0, coefficientsLength: 0 };
+    return {
+      source,
+      bytes: undefined,
+      outWidth,
+      outHeight,
+      mode: 'x',
+      x,
+      y,
+      band,
+      rowsLength: 0,
+      coefficientsLength: 0,
+    };
   const coefficientsLength = (y.w1 - y.w0) * band;
   const mode = y.kernel ? 'blur' : 'direct';
   const rowsLength = mode === 'blur' ? height * band : 0;
-  return { source, outWidth, outHeight, mode, x, y, band, rowsLength, coefficientsLength };
+  return { source, bytes, outWidth, outHeight, mode, x, y, band, rowsLength, coefficientsLength };
 }
 
 /** Zeros the coefficient rows no pass writes (whole rows): once, before both phases. */
@@ -313,7 +355,7 @@ export function startResize(plan: ResizePlan, c: Float64Array): void {
 /** The x pass of padded-plane rows [from, to). */
 export function resizeRows(
   plan: ResizePlan,
-  out: Float64Array,
+  out: ResizeOutput,
   rows: Float64Array,
   c: Float64Array,
   from: number,
@@ -321,6 +363,7 @@ export function resizeRows(
 ): void {
   const { source, band, outWidth } = plan;
   if (plan.mode === 'x') {
+    if (!(out instanceof Float64Array)) throw new Error('a plan in mode x writes doubles');
     // Row py of the plane is row py of out; the columns outside the band and the padding rows are 0.
     const padEnd = Math.min(to, source.padTop);
     if (from < padEnd) out.fill(0, from * outWidth, padEnd * outWidth);
@@ -341,37 +384,31 @@ export function resizeRows(
 /** The y pass of output columns [x0, x1), once every row of the x pass is done. */
 export function resizeColumns(
   plan: ResizePlan,
-  out: Float64Array,
+  out: ResizeOutput,
   rows: Float64Array,
   c: Float64Array,
   x0: number,
   x1: number,
 ): void {
   if (plan.mode === 'x' || x1 <= x0) return;
-  const { outWidth, outHeight, x, y, band, source } = plan;
+  const { outWidth, outHeight, x, y } = plan;
   // Columns outside the band, and rows outside [y.o0, y.o1) of those inside it, are zero.
   const b0 = Math.max(x0, x.o0);
   const b1 = Math.min(x1, x.o1);
   const allNonZero = b0 === x0 && b1 === x1 && y.o0 === 0 && y.o1 === outHeight; // unpadded images
+  const zero = plan.bytes ? clipInteger(0, plan.bytes.lo, plan.bytes.hi) : 0;
   for (let o = 0; o < outHeight && !allNonZero; o++) {
     const row = o * outWidth;
-    if (b1 <= b0 || o < y.o0 || o >= y.o1) out.fill(0, row + x0, row + x1);
+    if (b1 <= b0 || o < y.o0 || o >= y.o1) out.fill(zero, row + x0, row + x1);
     else {
-      out.fill(0, row + x0, row + b0);
-      out.fill(0, row + b1, row + x1);
+      out.fill(zero, row + x0, row + b0);
+      out.fill(zero, row + b1, row + x1);
     }
   }
   if (b1 <= b0) return;
   const bx0 = b0 - x.o0;
   const bx1 = b1 - x.o0;
-  const base = (SPLINE_PAD - y.w0) * band; // c row of plane row 0
-  const blur = plan.mode === 'blur' && y.kernel;
-  prefilterAndSampleColumns(plan, c, out, bx0, bx1, (i) => {
-    // Window row i is plane row py: blurred just before the forward sweep reaches it.
-    const py = i + y.w0 - SPLINE_PAD;
-    if (blur && py >= y.lo && py < y.hi)
-      blurColumnRow(rows, band, source.padTop, source.height, blur, c, base, py, bx0, bx1);
-  });
+  prefilterAndSampleColumns(plan, c, out, bx0, bx1, plan.mode === 'blur' ? rows : undefined);
 }
 
 /** Lines prefiltered side by side in the x pass. */
@@ -398,16 +435,10 @@ function xPass(
   const mapped = map ? new Float64Array(width) : undefined;
   const data = mapped ?? plan.source.data;
   const step = mapped ? 1 : plan.source.stride;
-  const rowStart = (y: number): number => {
-    const s = y * width * plan.source.stride + plan.source.offset;
-    if (!mapped) return s;
-    mapRow(plan.source.data, s, plan.source.stride, width, map as ValueMap, mapped);
-    return 0;
-  };
   if (ax.copy) {
     for (let y = yFrom; y < yTo; y++) {
       const o = base + (y + padTop) * stride - ax.o0;
-      const s = rowStart(y);
+      const s = sourceRow(plan.source, y, mapped);
       for (let x = 0; x < width; x++) out[o + padLeft + x] = data[s + x * step];
     }
     return;
@@ -429,7 +460,7 @@ function xPass(
         lines.fill(0, line + b0, line + b1); // a spare line in the last group: zeros, never stored
         continue;
       }
-      const s = rowStart(y0 + k);
+      const s = sourceRow(plan.source, y0 + k, mapped);
       if (kernel && kernel.length === 3) {
         blurRow3(
           data,
@@ -455,6 +486,18 @@ function xPass(
     if (count === LINES) sampleLines(lines, n, taps, ax.o0, ax.o1, stride, out, o0);
     else for (let k = 0; k < count; k++) sampleLine(lines, k * n, taps, ax.o0, ax.o1, out, o0 + k * stride);
   }
+}
+
+/**
+ * Where row y of the source starts in what xPass reads: in the source's data, or, for a mapped
+ * source, in `mapped`, where the row is mapped first. (A plain function: a closure made per call
+ * was a new call target each time, and V8 deoptimised xPass for it.)
+ */
+function sourceRow(source: PlaneSource, y: number, mapped: Float64Array | undefined): number {
+  const s = y * source.width * source.stride + source.offset;
+  if (!mapped) return s;
+  mapRow(source.data, s, source.stride, source.width, source.map as ValueMap, mapped);
+  return 0;
 }
 
 /**
@@ -743,20 +786,53 @@ function blurColumnRow(
 function prefilterAndSampleColumns(
   plan: ResizePlan,
   c: Float64Array,
-  result: Float64Array,
+  result: ResizeOutput,
   x0: number,
   x1: number,
-  beforeForward: (row: number) => void,
+  /** The x pass's rows to blur along y (mode 'blur'). */
+  blurred: Float64Array | undefined,
+): void {
+  // Each sweep a function of its own that ends with its loop. One long loop followed by more code
+  // is entered mid-loop in optimised code compiled before that code ever ran (on-stack
+  // replacement), which V8 then left for the interpreter, image after image.
+  forwardSweepColumns(plan, c, x0, x1, blurred);
+  backwardSweepAndSample(plan, c, result, x0, x1);
+}
+
+/** The forward (causal) sweep of the y prefilter, with the y blur of each row just before it. */
+function forwardSweepColumns(
+  plan: ResizePlan,
+  c: Float64Array,
+  x0: number,
+  x1: number,
+  blurred: Float64Array | undefined,
 ): void {
   const z = POLE;
-  const { y, band: width, outWidth } = plan;
+  const { y, band: width, source } = plan;
   const rows = y.w1 - y.w0;
+  const base = (SPLINE_PAD - y.w0) * width; // c row of plane row 0
   for (let i = 1; i < rows; i++) {
-    beforeForward(i);
+    // Window row i is plane row py: blurred just before the forward sweep reaches it.
+    const py = i + y.w0 - SPLINE_PAD;
+    if (blurred && y.kernel && py >= y.lo && py < y.hi)
+      blurColumnRow(blurred, width, source.padTop, source.height, y.kernel, c, base, py, x0, x1);
     const a = i * width;
     const p = a - width;
     for (let x = x0; x < x1; x++) c[a + x] += z * c[p + x];
   }
+}
+
+/** The backward (anti-causal) sweep of the y prefilter, sampling output rows as they are ready. */
+function backwardSweepAndSample(
+  plan: ResizePlan,
+  c: Float64Array,
+  result: ResizeOutput,
+  x0: number,
+  x1: number,
+): void {
+  const z = POLE;
+  const { y, band: width, outWidth } = plan;
+  const rows = y.w1 - y.w0;
   const last = (rows - 1) * width;
   if (y.w1 === y.padded + 2 * SPLINE_PAD) {
     const prev = last - width;
@@ -766,6 +842,7 @@ function prefilterAndSampleColumns(
   const taps = y.taps as Taps;
   const starts = taps.start;
   const column = plan.x.o0;
+  const bytes = plan.bytes;
   const weights = taps.weights;
   let o = y.o1 - 1;
   for (let i = rows - 2; i >= 0; i--) {
@@ -778,7 +855,20 @@ function prefilterAndSampleColumns(
     while (o >= y.o0 && starts[o] - y.w0 >= i) o--;
     const ready = first - o;
     if (ready === 1 && starts[first] - y.w0 === i) {
-      sweepAndSample(c, width, a, x0, x1, weights, first, first, result, first * outWidth + column, -1);
+      sweepAndSample(
+        c,
+        width,
+        a,
+        x0,
+        x1,
+        weights,
+        first,
+        first,
+        result,
+        first * outWidth + column,
+        -1,
+        bytes,
+      );
     } else if (ready === 2 && starts[first] - y.w0 === i && starts[first - 1] - y.w0 === i) {
       const other = (first - 1) * outWidth + column;
       sweepAndSample(
@@ -793,14 +883,21 @@ function prefilterAndSampleColumns(
         result,
         first * outWidth + column,
         other,
+        bytes,
       );
     } else {
-      const nx = a + width;
-      for (let x = x0; x < x1; x++) c[a + x] = z * (c[nx + x] - c[a + x]);
+      sweepRow(c, width, a, x0, x1);
       for (let k = first; k > o; k--)
-        sampleRow(c, width, starts[k] - y.w0, weights, k, result, k * outWidth + column, x0, x1);
+        sampleRow(c, width, starts[k] - y.w0, weights, k, result, k * outWidth + column, x0, x1, bytes);
     }
   }
+}
+
+/** The backward sweep of row `a` alone (its outputs, if any, are sampled after it). */
+function sweepRow(c: Float64Array, width: number, a: number, x0: number, x1: number): void {
+  const z = POLE;
+  const nx = a + width;
+  for (let x = x0; x < x1; x++) c[a + x] = z * (c[nx + x] - c[a + x]);
 }
 
 /**
@@ -819,9 +916,10 @@ function sweepAndSample(
   weights: Float64Array,
   oa: number,
   ob: number,
-  result: Float64Array,
+  result: ResizeOutput,
   outA: number,
   outB: number,
+  bytes: ByteOutput | undefined,
 ): void {
   const z = POLE;
   const r1 = a + width;
@@ -831,6 +929,26 @@ function sweepAndSample(
   const a1 = weights[oa * 4 + 1];
   const a2 = weights[oa * 4 + 2];
   const a3 = weights[oa * 4 + 3];
+  if (bytes) {
+    // The same values, each stored as its byte (see ByteOutput); loops of their own, so that each
+    // store site only ever sees one kind of array.
+    const { lo, hi } = bytes;
+    const b = ob < 0 ? 0 : ob * 4;
+    const b0 = weights[b];
+    const b1 = weights[b + 1];
+    const b2 = weights[b + 2];
+    const b3 = weights[b + 3];
+    for (let x = x0; x < x1; x++) {
+      const c1 = c[r1 + x];
+      const c0 = z * (c1 - c[a + x]);
+      c[a + x] = c0;
+      const c2 = c[r2 + x];
+      const c3 = c[r3 + x];
+      result[outA + x] = clipInteger((a0 * c0 + a1 * c1 + a2 * c2 + a3 * c3) | 0, lo, hi);
+      if (outB >= 0) result[outB + x] = clipInteger((b0 * c0 + b1 * c1 + b2 * c2 + b3 * c3) | 0, lo, hi);
+    }
+    return;
+  }
   if (outB < 0) {
     for (let x = x0; x < x1; x++) {
       const c1 = c[r1 + x];
@@ -861,10 +979,11 @@ function sampleRow(
   start: number,
   weights: Float64Array,
   o: number,
-  result: Float64Array,
+  result: ResizeOutput,
   out: number,
   x0: number,
   x1: number,
+  bytes: ByteOutput | undefined,
 ): void {
   const r0 = start * width;
   const r1 = r0 + width;
@@ -874,9 +993,27 @@ function sampleRow(
   const w1 = weights[o * 4 + 1];
   const w2 = weights[o * 4 + 2];
   const w3 = weights[o * 4 + 3];
+  if (bytes) {
+    const { lo, hi } = bytes;
+    for (let x = x0; x < x1; x++) {
+      const v = w0 * c[r0 + x] + w1 * c[r1 + x] + w2 * c[r2 + x] + w3 * c[r3 + x];
+      result[out + x] = clipInteger(v | 0, lo, hi);
+    }
+    return;
+  }
   for (let x = x0; x < x1; x++) {
     result[out + x] = w0 * c[r0 + x] + w1 * c[r1 + x] + w2 * c[r2 + x] + w3 * c[r3 + x];
   }
+}
+
+/**
+ * A truncated value clipped to the truncated bounds: the same as clip-then-truncate (truncation is
+ * monotonic, and the values are far inside the int32 range), but all in small integers; clipping
+ * the doubles first made V8 box a heap number per pixel (a select between an integer bound and a
+ * double value), 15 MB of garbage per image.
+ */
+export function clipInteger(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
 }
 
 /**

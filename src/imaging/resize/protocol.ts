@@ -1,4 +1,4 @@
-import type { ResizePlan } from './bspline';
+import type { ResizeOutput, ResizePlan } from './bspline';
 
 /**
  * The two-thread resize's job board, shared by the main thread and the worker. A job's two phases
@@ -26,7 +26,7 @@ export interface ResizeJob {
   control: Int32Array;
   /** Planned once by the main thread (planning scans a padded source for its magnitude). */
   plan: ResizePlan;
-  out: Float64Array;
+  out: ResizeOutput;
   rows: Float64Array;
   coefficients: Float64Array;
   /** The worker's rows [rowsFrom, rowsTo) and output columns [columnsFrom, columnsTo). */

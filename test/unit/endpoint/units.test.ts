@@ -238,6 +238,24 @@ describe('planRequests', () => {
       dataframe_split: { columns: ['image', 'text'], index: [0], data: [['cG5n', 'a']] },
     });
   });
+  it('writes exactly what JSON.stringify of the frame gives, for both protocols', () => {
+    // The body is written out by hand (see requestBody): any difference from the serialiser's
+    // output (a missing escape in a prompt, a misplaced comma between rows) is a wrong request.
+    const images = [Buffer.from([0xfb, 0xff, 0xfe, 1, 2]), Buffer.from('second png!')].map((png) => ({
+      png,
+      prompts: ['lésion "T1/T2"', 'back\\slash', 'tab\there', 'line\u2028sep'],
+    }));
+    for (const protocol of ['azureml', 'mlflow'] as const) {
+      const { batches } = planRequests(images, protocol, { maxBytes: 1e6, maxRows: 10 });
+      const rows = images.map(({ png, prompts }) => [png.toString('base64'), prompts.join(' & ')]);
+      const frame = { columns: ['image', 'text'], index: [0, 1], data: rows };
+      const expected = JSON.stringify(
+        protocol === 'mlflow' ? { dataframe_split: frame } : { input_data: frame, params: {} },
+      );
+      assert.equal(batches.length, 1);
+      assert.equal(batches[0].body, expected);
+    }
+  });
   it('groups rows by their exact JSON size, escapes and UTF-8 included', () => {
     // Two images whose rows fill the byte limit exactly share a request; one byte less splits them.
     const prompts = ['lésion "T1/T2"', 'back\\slash'];

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { resizePlane, type PlaneSource } from '../../../src/imaging/resize/bspline';
+import { clipInteger, resizePlane, type PlaneSource } from '../../../src/imaging/resize/bspline';
 import {
   resizePlaneParallel,
+  resizePlaneToBytesParallel,
   MIN_PARALLEL_PIXELS,
   resizeWorkerHalves,
   resizeWorkerReady,
@@ -104,6 +105,35 @@ describe('imaging: two-thread resize (worker)', function () {
       for (let round = 0; round < 4; round++) {
         const actual = resizePlaneParallel(source, size, size, sharedOut(size));
         assert.equal(firstDifference(expected, actual), -1, `${name}, round ${round}`);
+      }
+      // The model input's bytes written by the resize itself (ByteOutput), on two threads and in
+      // this one: those of the doubles truncated and clipped. Bounds inside the values' range, so
+      // that both clips and the zero of the padding count. An unchanged height writes its output
+      // in the x pass, which keeps doubles: refused, nothing written.
+      for (const bytes of [
+        { lo: 0, hi: 255 },
+        { lo: 20, hi: 200 },
+      ]) {
+        const want = Uint8Array.from(expected, (v) => clipInteger(v | 0, bytes.lo, bytes.hi));
+        for (const out of [new Uint8Array(new SharedArrayBuffer(size * size)), new Uint8Array(size * size)]) {
+          out.fill(7);
+          const written = resizePlaneToBytesParallel(source, size, size, out, bytes);
+          if (name === 'height unchanged') {
+            assert.equal(written, false, name);
+            assert.ok(
+              out.every((v) => v === 7),
+              `${name}: nothing written`,
+            );
+            continue;
+          }
+          assert.equal(written, true, name);
+          const at = want.findIndex((v, i) => v !== out[i]);
+          assert.equal(
+            at,
+            -1,
+            `${name}, [${bytes.lo}, ${bytes.hi}], ${out.buffer.constructor.name}: byte ${at}`,
+          );
+        }
       }
     }
     assert.ok(resizeWorkerHalves() > before, 'the worker did some of the work');
