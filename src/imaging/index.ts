@@ -16,5 +16,5 @@ export {
   resolveIntensity,
   type ResolvedIntensity,
 } from './modelInput/intensity';
-export { prepareModelInput, modelInputPixels } from './modelInput/prepare';
+export { prepareModelInput, modelInputPixels, type ModelInputOptions } from './modelInput/prepare';
 export { maskToSource, modelToSource, sourceToModel, modelInputGeometry, MODEL_INPUT_SIZE } from './geometry';

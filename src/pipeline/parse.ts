@@ -12,6 +12,7 @@ import {
   prepareModelInput,
   maskToSource,
   type IntensitySpec,
+  type ModelInputOptions,
   type ModelInput,
   type SourceImage,
 } from '../imaging';
@@ -27,6 +28,8 @@ import { modalityKeyFor } from '../shared/targets';
 export interface PipelineOptions {
   signal?: AbortSignal;
   onProgress?: (message: string, increment?: number) => void;
+  /** How the model input is prepared (see ModelInputOptions). */
+  modelInput?: ModelInputOptions;
 }
 
 interface CommonRequest {
@@ -114,7 +117,7 @@ export async function parseImage(
 ): Promise<ParseResult> {
   const { signal, onProgress } = options;
   onProgress?.(l10n.t('Preparing the model input…'));
-  const input = await prepareModelInput(image, request.intensity);
+  const input = await prepareModelInput(image, request.intensity, options.modelInput);
   throwIfAborted(signal);
   onProgress?.(l10n.t("Sending {0} kB to '{1}'…", Math.round(input.png.length / 1024), request.endpointName));
   const [answer] = await client.parse([{ png: input.png, prompts: request.prompts }], {

@@ -152,7 +152,8 @@ export async function parseVolume(
           modalityKey: request.modalityKey,
           pValueThreshold: request.pValueThreshold,
         },
-        { signal: options.signal },
+        // Slices are prepared one after another while others are in flight: see resizeWorker.
+        { signal: options.signal, modelInput: { resizeWorker: false } },
       );
       result = {
         slice: k,

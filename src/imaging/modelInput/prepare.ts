@@ -21,8 +21,9 @@ import { ScanlineDeflater, scanlineBuffer } from './png';
 export async function prepareModelInput(
   image: SourceImage,
   intensity: IntensitySpec = { kind: 'auto' },
+  options: ModelInputOptions = {},
 ): Promise<ModelInput> {
-  const resized = await resizedPlanesLater(image, intensity, true);
+  const resized = await resizedPlanesLater(image, intensity, { asBytes: true, ...options });
   const { planes, bounds } = resized;
   const geometry = modelInputGeometry(image.width, image.height);
   const size = MODEL_INPUT_SIZE;
@@ -53,6 +54,16 @@ export async function prepareModelInput(
   return { png, rgb, geometry };
 }
 
+export interface ModelInputOptions {
+  /**
+   * Resize on two threads, this one and a small worker (default). False for images prepared one
+   * after another while others are in flight, the slices of a volume: the second core is then
+   * busy with their deflate and HTTP anyway, and the worker's own share of the work (its
+   * compiled code, the hand-over) cost 4 ms of CPU per 512² slice in the volume benchmark.
+   */
+  resizeWorker?: boolean;
+}
+
 /** The synchronous core of prepareModelInput: the 1024*1024*3 RGB bytes. */
 export function modelInputPixels(
   image: SourceImage,
@@ -72,7 +83,11 @@ export function modelInputPixels(
  * Intensity, padding and resize: one float plane per distinct channel (planes are reused buffers,
  * valid until the next call) and the range [lo, hi] each is clipped to.
  */
-function resizedPlanes(image: SourceImage, intensity: IntensitySpec, asBytes = false): ResizedPlanes {
+function resizedPlanes(
+  image: SourceImage,
+  intensity: IntensitySpec,
+  { asBytes = false, resizeWorker = true }: ResizeOptions = {},
+): ResizedPlanes {
   const input = intensityInput(image, intensity);
   const mapped =
     'floats' in input
@@ -85,7 +100,7 @@ function resizedPlanes(image: SourceImage, intensity: IntensitySpec, asBytes = f
   const [lo, hi] = ranges[0];
   if (asBytes && sources.length === 1 && lo <= 0 && 0 <= hi) {
     const grey = greyPlane();
-    if (resizePlaneToBytesParallel(sources[0], size, size, grey, { lo: lo | 0, hi: hi | 0 }))
+    if (resizePlaneToBytesParallel(sources[0], size, size, grey, { lo: lo | 0, hi: hi | 0 }, resizeWorker))
       return { planes: [], bounds: [], grey };
   }
   const planes = sources.map((source, c) => resizePlaneParallel(source, size, size, planeBuffer(c)));
@@ -101,12 +116,12 @@ function resizedPlanes(image: SourceImage, intensity: IntensitySpec, asBytes = f
 async function resizedPlanesLater(
   image: SourceImage,
   intensity: IntensitySpec,
-  asBytes: boolean,
+  options: ResizeOptions,
 ): Promise<ResizedPlanes> {
   const size = MODEL_INPUT_SIZE;
   const geometry = modelInputGeometry(image.width, image.height);
   const work = estimatedResizeWork(geometry, size) * image.channels;
-  if (work <= BANDED_WORK) return resizedPlanes(image, intensity, asBytes);
+  if (work <= BANDED_WORK) return resizedPlanes(image, intensity, options);
   const input = intensityInput(image, intensity);
   // No float64 copy of the mapped values here (800 MB for a 100-megapixel grey image): the resize
   // maps each row as it reads it (PlaneSource.map), to the same doubles.
@@ -216,6 +231,11 @@ function planeSources(
     });
   }
   return { sources, ranges };
+}
+
+interface ResizeOptions extends ModelInputOptions {
+  /** The grey model input's bytes from the resize itself, when it can (ResizedPlanes.grey). */
+  asBytes?: boolean;
 }
 
 interface ResizedPlanes {

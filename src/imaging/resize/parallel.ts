@@ -60,8 +60,10 @@ export function resizePlaneToBytesParallel(
   outHeight: number,
   out: Uint8Array,
   bytes: ByteOutput,
+  /** False: all in this thread (see ModelInputOptions.resizeWorker). */
+  useWorker = true,
 ): boolean {
-  return resizeParallel(source, outWidth, outHeight, out, bytes);
+  return resizeParallel(source, outWidth, outHeight, out, bytes, useWorker);
 }
 
 function resizeParallel(
@@ -70,6 +72,7 @@ function resizeParallel(
   outHeight: number,
   out: ResizeOutput,
   bytes?: ByteOutput,
+  useWorker = true,
 ): boolean {
   if (out.length !== outWidth * outHeight) throw new Error('resize output buffer has the wrong size');
   const inThisThread = (): boolean => {
@@ -81,7 +84,7 @@ function resizeParallel(
   // The y pass writes 1024² outputs whatever the source size, so even a 512² CT gains from the
   // split: interleaved A/B runs (60 each) gave 39 vs 46 ms for the CT model input, 45 vs 50 for a
   // NIfTI slice, 38 vs 43 for a 512² JPEG. Only tiny planes are not worth a message.
-  if (source.width * source.height < MIN_PARALLEL_PIXELS) return inThisThread();
+  if (!useWorker || source.width * source.height < MIN_PARALLEL_PIXELS) return inThisThread();
   const worker = usableWorker();
   if (!worker || !(out.buffer instanceof SharedArrayBuffer) || source.height < 2 * MIN_ROWS)
     return inThisThread();

@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { openImage, prepareModelInput } from '../../../src/imaging';
+import { SAMPLES } from './helpers';
 import { clipInteger, resizePlane, type PlaneSource } from '../../../src/imaging/resize/bspline';
 import {
   resizePlaneParallel,
@@ -137,6 +140,22 @@ describe('imaging: two-thread resize (worker)', function () {
       }
     }
     assert.ok(resizeWorkerHalves() > before, 'the worker did some of the work');
+  });
+
+  it('prepares the same model input without its worker when asked (the slices of a volume)', async () => {
+    assert.equal(await resizeWorkerReady(), true);
+    const ct = await openImage(path.join(SAMPLES, 'CT_lung_nodule.dcm'));
+    // By default the worker takes its halves (once warm: a few tries)...
+    const before = resizeWorkerHalves();
+    let withWorker = await prepareModelInput(ct);
+    for (let i = 0; i < 5 && resizeWorkerHalves() === before; i++) withWorker = await prepareModelInput(ct);
+    assert.ok(resizeWorkerHalves() > before, 'the worker did its share by default');
+    // ...and none when told not to.
+    const halves = resizeWorkerHalves();
+    const alone = await prepareModelInput(ct, undefined, { resizeWorker: false });
+    assert.equal(resizeWorkerHalves(), halves, 'the worker did none of it');
+    assert.ok(alone.png.equals(withWorker.png), 'the same PNG');
+    assert.deepEqual(alone.grey, withWorker.grey);
   });
 
   it('resizes planes under MIN_PARALLEL_PIXELS in this thread, where a worker costs more than it saves', () => {
