@@ -8,7 +8,7 @@ import type { VolumeExportTarget } from '../export/volumeExport';
 import type { IntensitySpec } from '../imaging';
 import type { VolumeSource } from '../imaging/volumeSource';
 import type { TargetStatus } from '../shared/protocol';
-import { parseImage } from './parse';
+import { parseSliceMasks } from './parse';
 
 /**
  * A volume parsed slice by slice with the 2D model: one request per slice with all prompts, a
@@ -141,7 +141,7 @@ export async function parseVolume(
     if (!result) {
       options.signal?.throwIfAborted();
       const image = await volume.openSlice(k, options.signal);
-      const parsed = await parseImage(
+      const parsed = await parseSliceMasks(
         image,
         client,
         {
@@ -155,11 +155,7 @@ export async function parseVolume(
         // Slices are prepared one after another while others are in flight: see resizeWorker.
         { signal: options.signal, modelInput: { resizeWorker: false } },
       );
-      result = {
-        slice: k,
-        source: parsed.source,
-        targets: parsed.targets.map((t) => ({ mask: t.mask, status: t.status, pValue: t.pValue })),
-      };
+      result = { slice: k, source: parsed.source, targets: parsed.targets };
       await options.store?.save(result);
       requested++;
     } else {
