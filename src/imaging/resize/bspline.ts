@@ -933,11 +933,19 @@ function sweepAndSample(
     // The same values, each stored as its byte (see ByteOutput); loops of their own, so that each
     // store site only ever sees one kind of array.
     const { lo, hi } = bytes;
-    const b = ob < 0 ? 0 : ob * 4;
-    const b0 = weights[b];
-    const b1 = weights[b + 1];
-    const b2 = weights[b + 2];
-    const b3 = weights[b + 3];
+    if (outB < 0) {
+      for (let x = x0; x < x1; x++) {
+        const c1 = c[r1 + x];
+        const c0 = z * (c1 - c[a + x]);
+        c[a + x] = c0;
+        result[outA + x] = clipInteger((a0 * c0 + a1 * c1 + a2 * c[r2 + x] + a3 * c[r3 + x]) | 0, lo, hi);
+      }
+      return;
+    }
+    const b0 = weights[ob * 4];
+    const b1 = weights[ob * 4 + 1];
+    const b2 = weights[ob * 4 + 2];
+    const b3 = weights[ob * 4 + 3];
     for (let x = x0; x < x1; x++) {
       const c1 = c[r1 + x];
       const c0 = z * (c1 - c[a + x]);
@@ -945,7 +953,7 @@ function sweepAndSample(
       const c2 = c[r2 + x];
       const c3 = c[r3 + x];
       result[outA + x] = clipInteger((a0 * c0 + a1 * c1 + a2 * c2 + a3 * c3) | 0, lo, hi);
-      if (outB >= 0) result[outB + x] = clipInteger((b0 * c0 + b1 * c1 + b2 * c2 + b3 * c3) | 0, lo, hi);
+      result[outB + x] = clipInteger((b0 * c0 + b1 * c1 + b2 * c2 + b3 * c3) | 0, lo, hi);
     }
     return;
   }
