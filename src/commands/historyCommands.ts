@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ViewerController } from '../editors/viewerController';
 import type { ViewerManager } from '../editors/viewerManager';
-import { chooseSeries, isFolder, seriesSource } from '../editors/sliceSource';
+import { chooseSeries, isFolder, seriesSource, type SliceSource } from '../editors/sliceSource';
 import { rerunParseRequest, rerunVolumeRequest } from '../history/rerun';
 import type { HistoryEntry, ResultStore } from '../history/resultStore';
 import { Commands, ViewTypes } from '../vscode/ids';
@@ -26,26 +26,46 @@ function idFrom(arg: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * What a result's viewer shows: the very series of its folder, when the result names one. A series
+ * no longer there is an error, never another series of the folder in its place.
+ */
+async function entrySource(entry: HistoryEntry): Promise<SliceSource | undefined> {
+  const seriesUid = entry.volume?.seriesInstanceUid ?? entry.seriesInstanceUid;
+  if (!seriesUid || !(await isFolder(entry.file))) return undefined;
+  const { series } = await chooseSeries(entry.file, { seriesUid });
+  if (series.seriesInstanceUid !== seriesUid)
+    throw new Error(
+      vscode.l10n.t(
+        'The DICOM series {0} this result was made on is no longer in {1}.',
+        seriesUid,
+        entry.file,
+      ),
+    );
+  return seriesSource(entry.file, series);
+}
+
 /** The viewer of a volume result's source: its NIfTI, or the very series of its folder. */
 async function volumeViewer(viewers: ViewerManager, entry: HistoryEntry): Promise<ViewerController> {
-  const seriesUid = entry.volume?.seriesInstanceUid;
-  const source =
-    seriesUid && (await isFolder(entry.file))
-      ? seriesSource(entry.file, (await chooseSeries(entry.file, { seriesUid })).series)
-      : undefined;
-  return viewers.open(vscode.Uri.file(entry.file), undefined, source);
+  return viewers.open(vscode.Uri.file(entry.file), undefined, await entrySource(entry));
 }
 
 /**
- * The viewer a single-image Run Again runs in: one of the file already open (the busy one first,
- * so that Run Again is refused there rather than run beside it; else its panel, else its editor),
- * or a new panel.
+ * The viewer a single-image Run Again runs in: one of the file (and series) already open (the
+ * busy one first, so that Run Again is refused there rather than run beside it; else its panel,
+ * else its editor), or a new panel.
  */
-function imageViewer(viewers: ViewerManager, file: string): ViewerController {
-  const open = viewers.all().filter((v) => v.uri.fsPath === file);
+async function imageViewer(viewers: ViewerManager, entry: HistoryEntry): Promise<ViewerController> {
+  const source = await entrySource(entry);
+  const open = viewers
+    .all()
+    .filter(
+      (v) =>
+        v.uri.fsPath === entry.file && (!source?.series || v.seriesUid === source.series.seriesInstanceUid),
+    );
   const existing =
     open.find((v) => v.running) ?? open.find((v) => v.webviewPanel.viewType === ViewTypes.panel) ?? open[0];
-  if (!existing) return viewers.open(vscode.Uri.file(file));
+  if (!existing) return viewers.open(vscode.Uri.file(entry.file), undefined, source);
   existing.webviewPanel.reveal();
   return existing;
 }
@@ -96,7 +116,12 @@ export function registerHistoryCommands({ history, historyView, viewers, log }: 
         );
         return;
       }
-      return viewers.open(vscode.Uri.file(entry.file), result);
+      try {
+        return viewers.open(vscode.Uri.file(entry.file), result, await entrySource(entry));
+      } catch (error) {
+        void vscode.window.showErrorMessage(toUserError(error, log.redactor).message);
+        return;
+      }
     }),
     vscode.commands.registerCommand(Commands.historyReveal, async (arg?: unknown) => {
       const id = idFrom(arg);
@@ -145,7 +170,7 @@ export function registerHistoryCommands({ history, historyView, viewers, log }: 
       try {
         // In the viewer of the file, as the volume's Run Again: on the slice and frame the result
         // was made on, with the viewer's progress and Cancel, and refused while it runs another.
-        const viewer = imageViewer(viewers, entry.file);
+        const viewer = await imageViewer(viewers, entry);
         await viewer.whenReady();
         if (viewer.running) throw viewerBusy(entry.file);
         const { kind: _parse, file: _file, ...parse } = rerunParseRequest(entry);

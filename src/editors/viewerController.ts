@@ -819,7 +819,14 @@ export class ViewerController extends Disposable {
         );
       }
       const result = await this.services.runner.run(
-        { file: this.uri.fsPath, image: this.image, slice: this.slice, frame: this.frame, ...request },
+        {
+          file: this.uri.fsPath,
+          image: this.image,
+          slice: this.slice,
+          frame: this.frame,
+          seriesInstanceUid: this.seriesUid,
+          ...request,
+        },
         {
           signal: abort.signal,
           onProgress: (text, increment) => {

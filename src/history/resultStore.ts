@@ -37,6 +37,11 @@ export interface HistoryEntry {
   exportFolder?: string;
   /** A whole-volume result (its masks are in a volume record, see volumeRecord.ts). */
   volume?: HistoryVolume;
+  /**
+   * The DICOM series a single image's result was made on, when `file` is a folder (which may
+   * hold several); a volume's is in `volume`.
+   */
+  seriesInstanceUid?: string;
 }
 
 /** What was run on a volume: enough to list it, reopen it on the right series and run it again. */
@@ -107,7 +112,12 @@ export class ResultStore {
     );
   }
 
-  async add(file: string, result: ParseResult, exportFolder?: string): Promise<HistoryEntry> {
+  async add(
+    file: string,
+    result: ParseResult,
+    exportFolder?: string,
+    seriesInstanceUid?: string,
+  ): Promise<HistoryEntry> {
     await this.list();
     await fs.mkdir(path.dirname(this.resultFile(result.id)), { recursive: true });
     await writeFileAtomic(this.resultFile(result.id), await encodeResult(result));
@@ -126,6 +136,7 @@ export class ResultStore {
       ...(result.ctWindow ? { ctWindow: result.ctWindow } : {}),
       summary: validitySummary(result),
       exportFolder,
+      ...(seriesInstanceUid ? { seriesInstanceUid } : {}),
     };
     this.index = [...(this.index ?? []).filter((e) => e.id !== result.id), entry];
     await this.saveIndex();

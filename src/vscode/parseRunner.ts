@@ -18,6 +18,8 @@ export type RunRequest = {
   image?: SourceImage;
   slice?: number;
   frame?: number;
+  /** The DICOM series of a folder `file` holds several of: kept in History for Open and Run Again. */
+  seriesInstanceUid?: string;
 } & (
   | { kind: 'parse'; prompts: string[]; modality?: string; site?: string; ctWindow?: string }
   | { kind: 'recognition'; modalityKey: string }
@@ -184,7 +186,7 @@ export class ParseRunner {
       // Kept with the result (and in History) so that Run Again makes the same model input.
       const result: ParseResult = intensity.kind === 'ct' ? { ...parsed, ctWindow: intensity.site } : parsed;
       this.endpoints.recordOutcome(entry.settings.name, { ok: true, latencyMs: Date.now() - started });
-      await this.history.add(request.file, result);
+      await this.history.add(request.file, result, undefined, request.seriesInstanceUid);
       this.onResult(request.file, result);
       return result;
     } catch (error) {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { chooseSeries, seriesSource } from '../../src/editors/sliceSource';
 import type { ViewerController } from '../../src/editors/viewerController';
 import type { HostMessage } from '../../src/shared/protocol';
 import { Commands } from '../../src/vscode/ids';
@@ -167,6 +168,67 @@ describe('Viewer runs: one at a time, shown in the viewer whoever started them',
     }
   });
 
+  it('keeps the series of a single-slice result from a folder of several: Open and Run Again show that series, never another', async () => {
+    const api = await activateExtension();
+    await api.endpoints.setActive('demo');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mip-two-series-'));
+    try {
+      // The phantom's series as it ships (48 slices), and its first 20 slices again as a second,
+      // smaller series: not the one a folder opens on by default.
+      const shipped = workspaceFile('phantom', 'synthetic_phantom_ct_series').fsPath;
+      for (const name of fs.readdirSync(shipped))
+        fs.copyFileSync(path.join(shipped, name), path.join(dir, name));
+      let otherUid = '';
+      for (let k = 0; k < 20; k++) {
+        const bytes = fs.readFileSync(path.join(shipped, `slice_${String(k).padStart(3, '0')}.dcm`));
+        otherUid = renameSeries(bytes);
+        fs.writeFileSync(path.join(dir, `other_${k}.dcm`), bytes);
+      }
+      const { series, all } = await chooseSeries(dir, { seriesUid: otherUid });
+      assert.equal(all.length, 2);
+      assert.notEqual(all[0].seriesInstanceUid, otherUid, 'the folder opens on the other series by default');
+      const viewer = api.viewers.open(vscode.Uri.file(dir), undefined, seriesSource(dir, series));
+      await viewer.whenReady();
+      const first = await viewer.runAgain({
+        kind: 'parse',
+        prompts: ['liver'],
+        modality: 'CT',
+        site: 'abdomen',
+        slice: 5,
+      });
+      assert.equal(
+        (await api.history.get(first.id))?.seriesInstanceUid,
+        otherUid,
+        'History keeps the series',
+      );
+
+      const viewersOfDir = () => api.viewers.all().filter((v) => v.uri.fsPath === dir);
+      await closeAllEditors();
+      await vscode.commands.executeCommand(Commands.historyOpen, first.id);
+      const opened = await waitFor('the viewer History opens', () => viewersOfDir()[0]);
+      assert.equal(opened.seriesUid, otherUid, 'Open shows the series the result was made on');
+
+      await closeAllEditors();
+      await vscode.commands.executeCommand(Commands.historyRerun, first.id);
+      const rerun = await waitFor('the viewer Run Again runs in', () => viewersOfDir()[0]);
+      assert.equal(rerun.seriesUid, otherUid, 'Run Again runs on that series');
+      const again = rerun.currentResult;
+      assert.ok(again && again.id !== first.id, 'a new result');
+      assert.deepEqual([again.slice, again.prompts], [5, ['liver']]);
+      assert.equal((await api.history.get(again.id))?.seriesInstanceUid, otherUid);
+
+      // The series gone from the folder: an error, not the other series in its place.
+      for (let k = 0; k < 20; k++) fs.rmSync(path.join(dir, `other_${k}.dcm`));
+      await closeAllEditors();
+      await vscode.commands.executeCommand(Commands.historyRerun, first.id);
+      await vscode.commands.executeCommand(Commands.historyOpen, first.id);
+      assert.deepEqual(viewersOfDir(), [], 'no viewer of another series was opened');
+    } finally {
+      await closeAllEditors();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses History's Run Again of a single-slice result while the viewer runs another", async () => {
     const { api, first } = await sliceResult(
       { kind: 'parse', prompts: ['liver'], modality: 'CT', site: 'abdomen', ctWindow: 'lung' },
@@ -248,3 +310,18 @@ describe('Viewer runs: one at a time, shown in the viewer whoever started them',
     await assert.rejects(first, /Cancelled: nothing more is sent/);
   });
 });
+
+/**
+ * Makes a DICOM file (explicit VR little endian) part of another series: the last character of
+ * its SeriesInstanceUID (0020,000E) changed in place. Returns the new UID.
+ */
+function renameSeries(bytes: Buffer): string {
+  const tag = Buffer.from([0x20, 0x00, 0x0e, 0x00, 0x55, 0x49]); // (0020,000E) UI
+  const at = bytes.indexOf(tag);
+  assert.ok(at > 0, 'a SeriesInstanceUID element');
+  const length = bytes.readUInt16LE(at + 6);
+  let end = at + 8 + length - 1;
+  if (bytes[end] === 0) end--; // UIDs are padded with a NUL to an even length
+  bytes[end] = bytes[end] === 0x39 ? 0x38 : 0x39; // the last digit: 9, or 8 where it was 9
+  return bytes.toString('latin1', at + 8, end + 1);
+}
