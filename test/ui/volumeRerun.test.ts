@@ -14,7 +14,7 @@ import {
   phantomEndpointSettings,
   sendIfAsked,
 } from './volumeHelpers';
-import { closeAfterEach, waitText, Workbench } from './workbench';
+import { closeAfterEach, noteShown, waitText, Workbench } from './workbench';
 
 /** Slices 12–21 as the viewer counts them (from 1): 11–20 of the model's 0-based slices. */
 const FIRST = 12;
@@ -250,16 +250,9 @@ describe('Run Again of a volume result from the History view', () => {
     await wb.screenshot('volumes-rerun-second-refused');
     await toast.hover();
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
-    const toasts = wb.page.locator('.notification-toast');
-    const note = await waitText(
-      toasts.locator('.notification-list-item-message'),
+    await noteShown(
+      wb,
       /Cancelled: nothing more is sent\. Finished slices are kept: run the volume again to continue\./,
-    );
-    assert.doesNotMatch(note, /request cancelled/, "the user's Cancel is not reported as a failure");
-    assert.equal(
-      await toasts.locator('.codicon-error').count(),
-      0,
-      `no error notification after Cancel: ${note}`,
     );
     // The viewer says so too, as a note.
     await waitText(series.locator('[data-testid="run-status"]'), /^Cancelled: nothing more is sent\./);
@@ -273,7 +266,8 @@ describe('Run Again of a volume result from the History view', () => {
 
     // The viewer's own Cancel stops a Run Again History started: its notification goes, with a note.
     await wb.runCommand('Notifications: Clear All Notifications');
-    await toasts
+    await wb.page
+      .locator('.notification-toast')
       .first()
       .waitFor({ state: 'detached', timeout: 10_000 })
       .catch(() => undefined);
@@ -291,11 +285,7 @@ describe('Run Again of a volume result from the History view', () => {
     await series.locator('[data-testid="cancel-button"]').click();
     await toast.waitFor({ state: 'detached', timeout: 30_000 });
     await waitText(series.locator('[data-testid="run-status"]'), /^Cancelled: nothing more is sent\./);
-    await waitText(
-      toasts.locator('.notification-list-item-message'),
-      /Cancelled: nothing more is sent\. Finished slices are kept/,
-    );
-    assert.equal(await toasts.locator('.codicon-error').count(), 0, "no error after the viewer's Cancel");
+    await noteShown(wb, /Cancelled: nothing more is sent\. Finished slices are kept/);
     await wb.screenshot('volumes-rerun-cancelled-in-viewer');
     kept.push(...server.answered);
     kept.sort((a, b) => a - b);

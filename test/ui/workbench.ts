@@ -254,6 +254,18 @@ export async function waitText(
   assert.fail(`expected ${pattern} in: ${text}`);
 }
 
+/**
+ * The notification a stopped run or a declined request ends with, matching `pattern`: a note,
+ * never a failed request and never an error notification. Returns its text.
+ */
+export async function noteShown(wb: Workbench, pattern: RegExp): Promise<string> {
+  const toasts = wb.page.locator('.notification-toast');
+  const note = await waitText(toasts.locator('.notification-list-item-message'), pattern);
+  assert.doesNotMatch(note, /request cancelled/, "the user's Cancel is not reported as a failure");
+  assert.equal(await toasts.locator('.codicon-error').count(), 0, `no error notification: ${note}`);
+  return note;
+}
+
 /** After each test: a screenshot when it failed (test-results/ui/failed-*.png), then close the workbench. */
 export function closeAfterEach(current: () => Workbench | undefined): void {
   afterEach(async function () {
