@@ -308,10 +308,26 @@ const BAND_ROWS = 256;
  * (greyBytesToRgb): 3 MB of fresh memory written per image cost more than the filter.
  */
 function greyScanlines(grey: Uint8Array, size: number, deflater: ScanlineDeflater): number {
+  return inBands(size, deflater, (from, to, adler) =>
+    greyScanlineRows(grey, size, deflater.scanlines, from, to, adler),
+  );
+}
+
+/**
+ * Writes an image's scanlines band by band, `rows(from, to, adler)` writing rows [from, to) and
+ * returning the Adler-32 so far, and hands each band to the deflater as soon as it is written;
+ * returns the Adler-32 of all. The row loops stay free of the deflater's call: a call out of the
+ * loop kept V8 deoptimising and recompiling them, image after image.
+ */
+function inBands(
+  size: number,
+  deflater: ScanlineDeflater,
+  rows: (from: number, to: number, adler: number) => number,
+): number {
   let adler = 1;
   for (let from = 0; from < size; from += BAND_ROWS) {
     const to = Math.min(size, from + BAND_ROWS);
-    adler = greyScanlineRows(grey, size, deflater.scanlines, from, to, adler);
+    adler = rows(from, to, adler);
     deflater.bandReady(to);
   }
   return adler;
@@ -321,8 +337,7 @@ function greyScanlines(grey: Uint8Array, size: number, deflater: ScanlineDeflate
  * greyScanlines of rows [from, to), continuing the Adler-32 `adler`; returns it. The filter and the
  * checksum are worked out once per grey pixel, not once per byte: a grey pixel's three bytes, and
  * so their differences, are equal; and four pixels at a time, as 32-bit words (byte-wise
- * subtraction modulo 256, SWAR). Nothing but arithmetic in here: a call out of the loop (the
- * deflater's, once per band) kept V8 deoptimising and recompiling it, image after image.
+ * subtraction modulo 256, SWAR). Nothing but arithmetic in here (see inBands).
  */
 function greyScanlineRows(
   grey: Uint8Array,
@@ -419,15 +434,30 @@ function colourToRgbScanlines(
   deflater: ScanlineDeflater,
 ): number {
   const clipBounds = integerBounds(bounds);
+  const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
+  return inBands(size, deflater, (from, to, adler) =>
+    colourScanlineRows(planes, clipBounds, size, words, deflater.scanlines, from, to, adler),
+  );
+}
+
+/** colourToRgbScanlines of rows [from, to), continuing the Adler-32 `adler`; returns it. */
+function colourScanlineRows(
+  planes: Float64Array[],
+  clipBounds: Int32Array,
+  size: number,
+  words: Uint32Array,
+  scanlines: Buffer,
+  from: number,
+  to: number,
+  adler: number,
+): number {
   const stride = size * 3;
   const rowWordCount = stride >> 2;
-  const scanlines = deflater.scanlines;
-  const words = new Uint32Array(rgb.buffer, rgb.byteOffset, rgb.length >> 2);
   const rowWords = new Uint32Array(rowWordCount);
   const rowBytes = new Uint8Array(rowWords.buffer);
-  let a = 1;
-  let b = 0;
-  for (let y = 0; y < size; y++) {
+  let a = adler & 0xffff;
+  let b = adler >>> 16;
+  for (let y = from; y < to; y++) {
     const w0 = y * rowWordCount;
     colourRowToWords(planes, clipBounds, y, size, words);
     const filterType = y === 0 ? 0 : 2;
@@ -452,7 +482,6 @@ function colourToRgbScanlines(
     const o = y * (stride + 1);
     scanlines[o] = filterType;
     scanlines.set(rowBytes, o + 1);
-    if ((y + 1) % BAND_ROWS === 0) deflater.bandReady(y + 1);
   }
   return (b * 65536 + a) >>> 0;
 }
