@@ -1,4 +1,4 @@
-import { isAscii } from 'node:buffer';
+import { bodyText } from './byteRuns';
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { displayUrl, resolveScoringUrl, type EndpointConfig } from './config';
 import { classifyAttempt, toEndpointError, type AttemptFailure } from './classify';
@@ -132,7 +132,8 @@ export class EndpointClient {
     try {
       const body = volume3dRequestBody(niftiGz, target);
       const answer = await this.send({ inputIndices: [0], body }, opts);
-      const mask = decodeVolume3dResponse(answer.body, (text) =>
+      const answerText = typeof answer.body === 'string' ? answer.body : bodyText(answer.body);
+      const mask = decodeVolume3dResponse(answerText, (text) =>
         excerpt(text, (t) => this.redactor.redact(t)),
       );
       const source: ResultSource = answer.headers[DEMO_HEADER] ? 'demo-reference' : 'endpoint';
@@ -172,7 +173,7 @@ export class EndpointClient {
   private async send(
     batch: RequestBatch,
     opts: ParseOptions,
-  ): Promise<{ body: string; headers: Record<string, string>; latencyMs: number }> {
+  ): Promise<{ body: Buffer | string; headers: Record<string, string>; latencyMs: number }> {
     const { config } = this;
     const where = displayUrl(this.url);
     if (opts.signal?.aborted)
@@ -217,11 +218,14 @@ export class EndpointClient {
     const http: AxiosInstance = loadAxios().create({
       // Redirects would carry the key to wherever they point; scoring URIs never redirect.
       maxRedirects: 0,
-      // Raw bytes, decoded below: latin1 is 3× faster than utf8 for the all-ASCII answers (base64).
+      // Raw bytes. A successful answer stays bytes, for decodeResponse to read without making its
+      // megabytes of base64 one string (see byteRuns.ts); any other is text, for the messages.
       responseType: 'arraybuffer',
       transformResponse: [
-        (data: unknown) =>
-          Buffer.isBuffer(data) ? (isAscii(data) ? data.toString('latin1') : data.toString('utf8')) : data,
+        (data: unknown, _headers: unknown, status?: number) =>
+          Buffer.isBuffer(data) && !(status !== undefined && status >= 200 && status < 300)
+            ? bodyText(data)
+            : data,
       ],
       maxBodyLength: Infinity,
       maxContentLength: 2 * 1024 * 1024 * 1024,
@@ -310,9 +314,9 @@ export class EndpointClient {
     this.log.info(
       `POST ${where}: ${batch.inputIndices.length} image(s), ${formatBytes(requestBytes)}${config.deployment ? ', pinned to a deployment' : ''}`,
     );
-    let response: AxiosResponse<string>;
+    let response: AxiosResponse<Buffer | string>;
     try {
-      response = await http.post<string>(this.url.toString(), payload, { headers });
+      response = await http.post<Buffer | string>(this.url.toString(), payload, { headers });
     } catch (error) {
       const failure = lastFailure ?? classifyAttempt(error, false);
       const final = opts.signal?.aborted ? { kind: 'cancelled' as const, reason: 'cancelled' } : failure;

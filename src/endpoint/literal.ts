@@ -20,10 +20,22 @@ export interface LiteralOptions {
    * flattens it), megabytes per answer; parsed here, its long runs are never copied.
    */
   nestedKeys?: readonly string[];
+  /**
+   * Values for NUL-delimited placeholders in the text (`\0<k>\0`, the whole content of a string
+   * stands for values[k]), shared with the nested strings of `nestedKeys`; `used` counts the
+   * placeholders read back. A caller that cut long strings out of the text (see cutLongStrings)
+   * knows the parse is the text's own when every value was used where it expects it.
+   */
+  runs?: RunTable;
+}
+
+export interface RunTable {
+  readonly values: readonly unknown[];
+  used: number;
 }
 
 export function parseLiteral(text: string, options: LiteralOptions = {}): unknown {
-  return new LiteralParser(text, options.nestedKeys).parseDocument();
+  return new LiteralParser(text, options.nestedKeys, options.runs, !!options.runs).parseDocument();
 }
 
 /** A run at least this long between two escapes of a nested string is kept out of its re-parse. */
@@ -53,32 +65,38 @@ function parseNested(pieces: readonly string[]): { value: unknown } | undefined 
     } else rest += piece;
   }
   if (runs.length === 0 || rest.split('\0').length !== 2 * runs.length + 1) return undefined;
-  const parser = new LiteralParser(rest, undefined, runs);
+  const table: RunTable = { values: runs, used: 0 };
   try {
-    const value = parser.parseDocument();
-    return parser.runsUsed === runs.length ? { value } : undefined;
+    const value = new LiteralParser(rest, undefined, table).parseDocument();
+    return table.used === runs.length ? { value } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** parseLiteral of a nested string, or the string itself when it is not a literal. */
-function parseWhole(text: string): { value: unknown } {
+/**
+ * parseLiteral of a nested string, or the string itself when it is not a literal. With `table`,
+ * its placeholders are read from it (and, when the parse fails, none counted as used).
+ */
+function parseWhole(text: string, table?: RunTable): { value: unknown } {
+  const used = table?.used ?? 0;
   try {
-    return { value: parseLiteral(text) };
+    return { value: new LiteralParser(text, undefined, table).parseDocument() };
   } catch {
+    if (table) table.used = used;
     return { value: text };
   }
 }
 
 class LiteralParser {
   private pos = 0;
-  /** How many of `runs` were read back as a whole string (see parseNested). */
-  runsUsed = 0;
   constructor(
     private readonly text: string,
     private readonly nestedKeys?: readonly string[],
-    private readonly runs?: readonly string[],
+    /** Values of the text's placeholders (see LiteralOptions.runs, parseNested). */
+    private readonly runs?: RunTable,
+    /** Nested strings hold placeholders of `runs` too (the caller cut the long strings out). */
+    private readonly nestedShareRuns = false,
   ) {}
 
   parseDocument(): unknown {
@@ -144,9 +162,15 @@ class LiteralParser {
       if (this.nestedKeys?.includes(key as string) && (quote === '"' || quote === "'")) {
         const pieces: string[] = [];
         const text = this.string(pieces);
-        const parsed = (parseNested(pieces) ?? parseWhole(text)).value;
-        // A string inside (encoded twice) stays as sent: the caller's own parse decides about it.
-        out[key as string] = typeof parsed === 'string' ? text : parsed;
+        if (typeof text !== 'string') {
+          out[key as string] = text; // the whole string was a placeholder: its value as it is
+        } else {
+          const parsed = (
+            this.nestedShareRuns ? parseWhole(text, this.runs) : (parseNested(pieces) ?? parseWhole(text))
+          ).value;
+          // A string inside (encoded twice) stays as sent: the caller's own parse decides about it.
+          out[key as string] = typeof parsed === 'string' ? text : parsed;
+        }
       } else {
         out[key as string] = this.value(depth + 1);
       }
@@ -172,8 +196,11 @@ class LiteralParser {
     }
   }
 
-  /** A quoted string; its raw runs and unescaped characters are also appended to `pieces`. */
-  private string(pieces?: string[]): string {
+  /**
+   * A quoted string; its raw runs and unescaped characters are also appended to `pieces`. A string
+   * that is a whole placeholder gives its value instead (see `runs`).
+   */
+  private string(pieces?: string[]): unknown {
     const quote = this.text[this.pos++];
     let out = '';
     for (;;) {
@@ -199,12 +226,13 @@ class LiteralParser {
     }
   }
 
-  /** A string read from parseNested's text: a whole placeholder stands for its run. */
-  private placeholder(text: string): string {
+  /** A string read from a text with placeholders: a whole placeholder stands for its value. */
+  private placeholder(text: string): unknown {
     const match = /^\0(\d+)\0$/.exec(text);
-    if (!match) return text;
-    this.runsUsed++;
-    return (this.runs as readonly string[])[Number(match[1])];
+    const table = this.runs as RunTable;
+    if (!match || Number(match[1]) >= table.values.length) return text;
+    table.used++;
+    return table.values[Number(match[1])];
   }
 
   private escape(): string {

@@ -1,5 +1,6 @@
+import { ByteRun, bodyText, cutLongStrings } from './byteRuns';
 import { EndpointError } from './errors';
-import { LiteralSyntaxError, parseLiteral } from './literal';
+import { LiteralSyntaxError, parseLiteral, type RunTable } from './literal';
 
 /** One mask per prompt: value/255 is the probability (threshold 127.5). */
 export interface DecodedMask {
@@ -30,22 +31,22 @@ for (const [names, kind, size] of [
 }
 
 /**
- * Parses a whole response body into masks per row. `prompts[r]` are the prompts sent in row r;
- * anything that does not match them exactly (row count, N, dtype, byte count) is an error that
- * quotes what arrived.
+ * Parses a whole response body (its bytes as they arrived, or its text) into masks per row.
+ * `prompts[r]` are the prompts sent in row r; anything that does not match them exactly (row
+ * count, N, dtype, byte count) is an error that quotes what arrived.
  */
 export function decodeResponse(
-  body: string,
+  body: string | Buffer,
   prompts: readonly string[][],
   quote: Quote,
   /** Per row, the size of the image sent: the masks must come back at that size. */
   sizes: readonly (ImageSize | undefined)[] = [],
 ): DecodedMask[][] {
-  const rows = responseRows(body, quote);
+  const rows = typeof body === 'string' ? responseRows(body, quote) : responseRowsOfBytes(body, quote);
   if (rows.length !== prompts.length) {
     throw badResponse(
       `the endpoint answered ${rows.length} row(s) for ${prompts.length} image(s)`,
-      body,
+      typeof body === 'string' ? body : bodyText(body),
       quote,
     );
   }
@@ -66,6 +67,42 @@ export function pngSize(png: Uint8Array): ImageSize | undefined {
   const width = view.getUint32(16);
   const height = view.getUint32(20);
   return width > 0 && height > 0 ? { width, height } : undefined;
+}
+
+/**
+ * responseRows of the answer's bytes, its mask data read from the bytes (see byteRuns.ts) when
+ * every long string is the `data` of a row's image_features; otherwise (any other shape, and
+ * every error, quoted from the whole text) responseRows of the text.
+ */
+function responseRowsOfBytes(body: Buffer, quote: Quote): unknown[] {
+  const cut = cutLongStrings(body);
+  if (cut && cut.runs.length > 0) {
+    const table: RunTable = { values: cut.runs, used: 0 };
+    try {
+      let parsed = parseLiteral(cut.text, { nestedKeys: ['image_features'], runs: table });
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'predictions' in parsed) {
+        parsed = (parsed as { predictions: unknown }).predictions;
+      }
+      if (Array.isArray(parsed) && table.used === cut.runs.length && maskDataRuns(parsed) === cut.runs.length)
+        return parsed;
+    } catch {
+      // The text's own parse below says what is wrong.
+    }
+  }
+  return responseRows(cut && cut.runs.length === 0 ? cut.text : bodyText(body), quote);
+}
+
+/** How many rows have a ByteRun as image_features.data (each run is used once: see cutLongStrings). */
+function maskDataRuns(rows: readonly unknown[]): number {
+  let count = 0;
+  for (const row of rows) {
+    const features =
+      row && typeof row === 'object' ? (row as Record<string, unknown>).image_features : undefined;
+    const data =
+      features && typeof features === 'object' ? (features as Record<string, unknown>).data : undefined;
+    if (data instanceof ByteRun) count++;
+  }
+  return count;
 }
 
 function responseRows(body: string, quote: Quote): unknown[] {
@@ -165,17 +202,22 @@ export function decodeRow(
       raw(),
       quote,
     );
-  if (typeof data !== 'string')
+  // A ByteRun: the string as the bytes it arrived in (see byteRuns.ts), the same checks.
+  if (typeof data !== 'string' && !(data instanceof ByteRun))
     throw badResponse(`${where}: image_features.data is not a base64 string`, raw(), quote);
   const plane = h * w;
   const expectedBytes = n * plane * type.size;
   // Node's decoder skips characters that are not base64, so garbage could hide in a string of
   // the right length. A string of exactly the canonical length that decodes to the expected
   // byte count has no such characters; anything else (76-column line breaks) gets the full check.
-  if (data.length !== 4 * Math.ceil(expectedBytes / 3) && !/^[A-Za-z0-9+/=\r\n]*$/.test(data)) {
-    throw badResponse(`${where}: image_features.data is not base64`, data.slice(0, 200), quote);
+  if (
+    data.length !== 4 * Math.ceil(expectedBytes / 3) &&
+    !(typeof data === 'string' ? /^[A-Za-z0-9+/=\r\n]*$/.test(data) : data.isBase64Text())
+  ) {
+    const head = typeof data === 'string' ? data.slice(0, 200) : data.head(200);
+    throw badResponse(`${where}: image_features.data is not base64`, head, quote);
   }
-  const bytes = Buffer.from(data, 'base64');
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : data.decodeBase64();
   if (bytes.length !== expectedBytes) {
     throw badResponse(
       `${where}: ${describe()} needs ${expectedBytes} bytes, the data holds ${bytes.length}`,
