@@ -1,0 +1,96 @@
+import { YPASS_WASM } from './ypassWasm';
+
+/**
+ * The y pass's loops in WebAssembly SIMD (ypass.wat): two columns per instruction, the same
+ * result bits as the JavaScript loops in bspline.ts. Used where one thread resizes straight to
+ * bytes (the slices of a volume: see ModelInputOptions.resizeWorker); the coefficients and the
+ * output then live in the module's memory.
+ */
+export interface YPassModule {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  forwardSweep(p: number, rowBytes: number, rows: number, n: number, z: number): void;
+  sweepRow(p: number, rowBytes: number, n: number, z: number): void;
+  sampleRow(
+    p: number,
+    rowBytes: number,
+    n: number,
+    w0: number,
+    w1: number,
+    w2: number,
+    w3: number,
+    out: number,
+    lo: number,
+    hi: number,
+  ): void;
+  sweepAndSample(
+    p: number,
+    rowBytes: number,
+    n: number,
+    z: number,
+    a0: number,
+    a1: number,
+    a2: number,
+    a3: number,
+    outA: number,
+    b0: number,
+    b1: number,
+    b2: number,
+    b3: number,
+    outB: number,
+    lo: number,
+    hi: number,
+  ): void;
+}
+
+/** The most memory the module may hold (it never shrinks); a bigger plan uses the JavaScript loops. */
+const MAX_BYTES = 64 * 1024 * 1024;
+
+let compiled: YPassModule | null | undefined;
+
+/** The runtime's WebAssembly API (the project's TypeScript libraries do not declare it). */
+const wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object) => { exports: unknown };
+    };
+  }
+).WebAssembly;
+
+function ypassModule(): YPassModule | undefined {
+  if (compiled === undefined) {
+    try {
+      const module = new wasm.Module(Buffer.from(YPASS_WASM, 'base64'));
+      compiled = new wasm.Instance(module).exports as unknown as YPassModule;
+    } catch {
+      compiled = null; // a runtime without WebAssembly SIMD: the JavaScript loops
+    }
+  }
+  return compiled ?? undefined;
+}
+
+/** Views of the module's memory for one resize: its coefficients, then its output bytes. */
+export interface YPassArea {
+  module: YPassModule;
+  coefficients: Float64Array;
+  out: Uint8Array;
+}
+
+/**
+ * The module with room for `coefficients` doubles and `outBytes` bytes; undefined when it cannot
+ * be used (no SIMD, or a plan beyond MAX_BYTES). The views are valid until the next call.
+ */
+export function ypassArea(coefficients: number, outBytes: number): YPassArea | undefined {
+  const needed = coefficients * 8 + outBytes;
+  if (needed > MAX_BYTES) return undefined;
+  const module = ypassModule();
+  if (!module) return undefined;
+  const have = module.memory.buffer.byteLength;
+  if (needed > have) module.memory.grow(Math.ceil((needed - have) / 65536));
+  const { buffer } = module.memory;
+  return {
+    module,
+    coefficients: new Float64Array(buffer, 0, coefficients),
+    out: new Uint8Array(buffer, coefficients * 8, outBytes),
+  };
+}
