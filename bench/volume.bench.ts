@@ -14,7 +14,6 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { openEndpoint, endpointSpec } from '../src/cli/endpointOptions';
 import { makePhantom, PHANTOM_DIMS } from '../src/demo/phantom';
 import { buildVolumeExportFiles } from '../src/export/volumeExport';
@@ -123,28 +122,6 @@ async function child(folder: string, url: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(run)}\n`);
 }
 
-/**
- * The machine's speed at the moment, for reading the CPU figures: a fixed piece of work (zlib
- * level 1 over 3 MB of smooth, noisy bytes, like a model input's scanlines), median of 7, in ms.
- * On this shared 2-core machine it moves by up to a third between quiet and busy periods, and the
- * slice CPU moves with it; same code, two periods: compare the ratios, not the raw milliseconds.
- */
-function machineReferenceMs(): number {
-  const bytes = Buffer.alloc(3 * 1024 * 1024);
-  let seed = 12345;
-  for (let i = 0; i < bytes.length; i++) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    bytes[i] = (i >> 12) % 64 === 0 ? 0 : (seed >> 16) & 7;
-  }
-  const times: number[] = [];
-  for (let r = 0; r < 7; r++) {
-    const t = performance.now();
-    zlib.deflateRawSync(bytes, { level: 1, chunkSize: 1 << 20 });
-    times.push(performance.now() - t);
-  }
-  return median(times);
-}
-
 function runChild(folder: string, url: string): Promise<SliceRun> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [...process.execArgv, __filename, '--child', folder, url], {
@@ -204,12 +181,8 @@ async function main(): Promise<void> {
 
     const server = await startPixelServer();
     const runs: SliceRun[] = [];
-    const reference: number[] = [];
     try {
-      for (let r = 0; r < SLICE_RUNS; r++) {
-        reference.push(machineReferenceMs());
-        runs.push(await runChild(folder, server.url));
-      }
+      for (let r = 0; r < SLICE_RUNS; r++) runs.push(await runChild(folder, server.url));
     } finally {
       await server.close();
     }
@@ -217,9 +190,6 @@ async function main(): Promise<void> {
     const peak = median(runs.map((r) => r.peakRssMB));
     console.log(
       `slice mode, ${runs[0].slices} slices over loopback: client CPU per slice median ${cpuPerSlice.toFixed(1)} ms (runs ${runs.map((r) => r.cpuPerSliceMs.toFixed(1)).join(', ')}; target ≤ ${TARGETS.cpuPerSliceMs} ms); wall ${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(1)} s; then volume figures ${median(runs.map((r) => r.figuresCpuMs)).toFixed(0)} ms CPU, export files ${median(runs.map((r) => r.exportCpuMs)).toFixed(0)} ms CPU`,
-    );
-    console.log(
-      `machine speed reference (zlib level 1 of 3 MB, before each run): median ${median(reference).toFixed(1)} ms (runs ${reference.map((t) => t.toFixed(1)).join(', ')})`,
     );
     console.log(
       `slice mode peak RSS (whole run, child process): median ${peak} MB (target < ${TARGETS.peakRssMB} MB)`,
@@ -235,7 +205,6 @@ async function main(): Promise<void> {
       encoded3dMB: encodedMB,
       sliceCpuPerSliceMs: cpuPerSlice,
       sliceCpuPerSliceRunsMs: runs.map((r) => r.cpuPerSliceMs),
-      machineReferenceMs: median(reference),
       slicePeakRssMB: peak,
       sliceWallMs: median(runs.map((r) => r.wallMs)),
       figuresCpuMs: median(runs.map((r) => r.figuresCpuMs)),
