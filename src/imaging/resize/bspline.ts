@@ -1,4 +1,4 @@
-import { ypassArea, type YPassModule } from './ypassSimd';
+import { ypassArea, type YPassArea, type YPassModule } from './ypassSimd';
 import { gaussianKernel } from './gaussian';
 import { mapRow, type ValueMap } from './valueMap';
 
@@ -155,17 +155,34 @@ export function resizeAsPlanned(plan: ResizePlan, out: ResizeOutput): void {
   const rows = scratchBuffer(0, plan.rowsLength);
   const area =
     plan.bytes && plan.mode === 'direct' && !yPassInJavaScript
-      ? ypassArea(plan.coefficientsLength, out.length)
+      ? ypassArea(plan.coefficientsLength, out.length, xScratchBytes(plan.x))
       : undefined;
   const c = area?.coefficients ?? scratchBuffer(1, plan.coefficientsLength);
   startResize(plan, c);
-  resizeRows(plan, out, rows, c, 0, plan.source.paddedHeight);
+  if (area && !plan.x.copy && !plan.x.kernel) xPassSimd(plan, c, area, 0, plan.source.paddedHeight);
+  else resizeRows(plan, out, rows, c, 0, plan.source.paddedHeight);
   if (!area) {
     resizeColumns(plan, out, rows, c, 0, plan.outWidth);
     return;
   }
   resizeColumns(plan, area.out, rows, c, 0, plan.outWidth, area.module);
   out.set(area.out);
+}
+
+/**
+ * Tests: the coefficients after the x pass of a byte plan without blurs (a volume slice's), by the
+ * SIMD loops or the JavaScript ones, to compare them bit for bit (a rounding difference there
+ * shows in the bytes only when it crosses an integer). Undefined when the plan is not one.
+ */
+export function xPassCoefficients(source: PlaneSource, outWidth: number, outHeight: number, simd: boolean) {
+  const plan = planResize(source, outWidth, outHeight, { lo: 0, hi: 255 });
+  const area = ypassArea(plan.coefficientsLength, outWidth * outHeight, xScratchBytes(plan.x));
+  if (plan.mode !== 'direct' || plan.x.copy || plan.x.kernel || !area) return undefined;
+  const c = simd ? area.coefficients : new Float64Array(plan.coefficientsLength);
+  startResize(plan, c);
+  if (simd) xPassSimd(plan, c, area, 0, source.paddedHeight);
+  else resizeRows(plan, area.out, new Float64Array(0), c, 0, source.paddedHeight);
+  return Float64Array.from(c);
 }
 
 /** Tests: the y pass in JavaScript even where SIMD is there (to compare the two). */
@@ -507,6 +524,81 @@ function xPass(
     if (count === LINES) sampleLines(lines, n, taps, ax.o0, ax.o1, stride, out, o0);
     else for (let k = 0; k < count; k++) sampleLine(lines, k * n, taps, ax.o0, ax.o1, out, o0 + k * stride);
   }
+}
+
+/** Scratch bytes xPassSimd needs: two pairs of interleaved lines, then the taps' starts and weights. */
+function xScratchBytes(ax: AxisPlan): number {
+  const n = ax.padded + 2 * SPLINE_PAD;
+  return 2 * n * 16 + ((ax.out * 4 + 15) & ~15) + ax.out * 32;
+}
+
+/**
+ * xPass of a plan in mode 'direct' without an x blur (resizeRows' case for a volume's slices), its
+ * prefilter and sampling in SIMD on two lines at a time (see ypass.wat), into c in the module's
+ * memory; the last rows short of a group of four go to xPass. Each line is filled, prefiltered
+ * and sampled with the same operations as in xPass, so c holds the same bits.
+ */
+function xPassSimd(plan: ResizePlan, c: Float64Array, area: YPassArea, from: number, to: number): void {
+  const { width, height, padLeft, padTop, map } = plan.source;
+  const ax = plan.x;
+  const base = (SPLINE_PAD - plan.y.w0) * plan.band;
+  const stride = plan.band;
+  const yFrom = Math.max(0, from - padTop);
+  const yTo = Math.min(height, to - padTop);
+  const groupsEnd = yFrom + Math.floor((yTo - yFrom) / LINES) * LINES;
+  if (groupsEnd > yFrom) {
+    const n = ax.padded + 2 * SPLINE_PAD;
+    const taps = ax.taps as Taps;
+    const pairsAt = area.scratchOffset;
+    const startsAt = pairsAt + 2 * n * 16;
+    const weightsAt = startsAt + ((ax.out * 4 + 15) & ~15);
+    const pairs = new Float64Array(area.scratch, pairsAt, 4 * n);
+    new Int32Array(area.scratch, startsAt, ax.out).set(taps.start.subarray(0, ax.out));
+    new Float64Array(area.scratch, weightsAt, 4 * ax.out).set(taps.weights.subarray(0, 4 * ax.out));
+    const mapped = map ? new Float64Array(width) : undefined;
+    const data = mapped ?? plan.source.data;
+    const step = mapped ? 1 : plan.source.stride;
+    const { w0, w1 } = ax;
+    const b0 = SPLINE_PAD + ax.lo; // without a blur, [lo, hi) is the image itself
+    const b1 = SPLINE_PAD + ax.hi;
+    const first = SPLINE_PAD + padLeft;
+    for (let y0 = yFrom; y0 < groupsEnd; y0 += LINES) {
+      for (let pair = 0; pair < 2; pair++) {
+        const p = pair * 2 * n; // the pair's first double in `pairs`
+        pairs.fill(0, p + 2 * w0, p + 2 * b0);
+        pairs.fill(0, p + 2 * b1, p + 2 * w1);
+        for (let lane = 0; lane < 2; lane++) {
+          const s = sourceRow(plan.source, y0 + 2 * pair + lane, mapped);
+          interleaveRow(data, s, step, width, pairs, p + 2 * first + lane);
+        }
+        const at = pairsAt + p * 8;
+        area.module.prefilterPair(at, w0, w1, n, POLE);
+        const row = base + (y0 + 2 * pair + padTop) * stride;
+        area.module.samplePair(
+          at,
+          startsAt,
+          weightsAt,
+          ax.o0,
+          ax.o1,
+          c.byteOffset + row * 8,
+          c.byteOffset + (row + stride) * 8,
+        );
+      }
+    }
+  }
+  if (groupsEnd < yTo) xPass(plan, c, base, stride, groupsEnd + padTop, to);
+}
+
+/** Source row samples into every second double of `pairs` from `at` (one lane of a pair). */
+function interleaveRow(
+  data: Float32Array | Float64Array | Uint8Array,
+  s: number,
+  step: number,
+  width: number,
+  pairs: Float64Array,
+  at: number,
+): void {
+  for (let x = 0; x < width; x++) pairs[at + 2 * x] = data[s + x * step];
 }
 
 /**

@@ -124,4 +124,67 @@
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (local.set $oa (i32.add (local.get $oa) (i32.const 2)))
         (br $next))))
+;; The x pass on two lines at a time, interleaved: pair element i (16 bytes at p + 16 i) holds
+;; sample i of line a (low lane) and of line b (high lane); the JavaScript does four lines side by
+;; side with the same operations per line.
+
+  ;; prefilterLines on one pair over the window [w0, w1) of a line of n samples.
+  (func (export "prefilterPair") (param $p i32) (param $w0 i32) (param $w1 i32) (param $n i32) (param $z f64)
+    (local $vz v128) (local $a v128) (local $q i32) (local $end i32) (local $first i32)
+    (local.set $vz (f64x2.splat (local.get $z)))
+    (local.set $first (i32.add (local.get $p) (i32.shl (local.get $w0) (i32.const 4))))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $w1) (i32.const 4))))
+    (local.set $a (v128.load (local.get $first)))
+    (local.set $q (i32.add (local.get $first) (i32.const 16)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $q) (local.get $end)))
+        (local.set $a (f64x2.add (v128.load (local.get $q)) (f64x2.mul (local.get $vz) (local.get $a))))
+        (v128.store (local.get $q) (local.get $a))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $next)))
+    ;; $q: the last element; at the line's end the anti-causal start value replaces it.
+    (local.set $q (i32.sub (local.get $end) (i32.const 16)))
+    (if (i32.eq (local.get $w1) (local.get $n))
+      (then
+        (local.set $a
+          (f64x2.mul
+            (f64x2.add (f64x2.mul (local.get $vz) (v128.load (i32.sub (local.get $q) (i32.const 16)))) (local.get $a))
+            (f64x2.splat (f64.div (local.get $z) (f64.sub (f64.mul (local.get $z) (local.get $z)) (f64.const 1))))))
+        (v128.store (local.get $q) (local.get $a))))
+    (local.set $q (i32.sub (local.get $q) (i32.const 16)))
+    (block $done2
+      (loop $next2
+        (br_if $done2 (i32.lt_s (local.get $q) (local.get $first)))
+        (local.set $a (f64x2.mul (local.get $vz) (f64x2.sub (local.get $a) (v128.load (local.get $q)))))
+        (v128.store (local.get $q) (local.get $a))
+        (local.set $q (i32.sub (local.get $q) (i32.const 16)))
+        (br $next2))))
+
+  ;; sampleLines on one pair: outputs [from, to) with taps starts (i32) and weights (4 f64 each),
+  ;; line a's to the doubles at $oa, line b's at $ob.
+  (func (export "samplePair") (param $p i32) (param $starts i32) (param $weights i32)
+    (param $from i32) (param $to i32) (param $oa i32) (param $ob i32)
+    (local $o i32) (local $s i32) (local $w i32) (local $v v128)
+    (local.set $o (local.get $from))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $o) (local.get $to)))
+        (local.set $s (i32.add (local.get $p)
+          (i32.shl (i32.load (i32.add (local.get $starts) (i32.shl (local.get $o) (i32.const 2)))) (i32.const 4))))
+        (local.set $w (i32.add (local.get $weights) (i32.shl (local.get $o) (i32.const 5))))
+        (local.set $v
+          (f64x2.add
+            (f64x2.add
+              (f64x2.add
+                (f64x2.mul (v128.load64_splat (local.get $w)) (v128.load (local.get $s)))
+                (f64x2.mul (v128.load64_splat offset=8 (local.get $w)) (v128.load offset=16 (local.get $s))))
+              (f64x2.mul (v128.load64_splat offset=16 (local.get $w)) (v128.load offset=32 (local.get $s))))
+            (f64x2.mul (v128.load64_splat offset=24 (local.get $w)) (v128.load offset=48 (local.get $s)))))
+        (v128.store64_lane 0 (local.get $oa) (local.get $v))
+        (v128.store64_lane 1 (local.get $ob) (local.get $v))
+        (local.set $oa (i32.add (local.get $oa) (i32.const 8)))
+        (local.set $ob (i32.add (local.get $ob) (i32.const 8)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $next))))
 )

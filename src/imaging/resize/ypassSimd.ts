@@ -1,8 +1,8 @@
 import { YPASS_WASM } from './ypassWasm';
 
 /**
- * The y pass's loops in WebAssembly SIMD (ypass.wat): two columns per instruction, the same
- * result bits as the JavaScript loops in bspline.ts. Used where one thread resizes straight to
+ * The resize's loops in WebAssembly SIMD (ypass.wat): the y pass two columns per instruction, the
+ * x pass two lines per instruction, the same result bits as the JavaScript loops in bspline.ts. Used where one thread resizes straight to
  * bytes (the slices of a volume: see ModelInputOptions.resizeWorker); the coefficients and the
  * output then live in the module's memory.
  */
@@ -40,6 +40,16 @@ export interface YPassModule {
     lo: number,
     hi: number,
   ): void;
+  prefilterPair(p: number, w0: number, w1: number, n: number, z: number): void;
+  samplePair(
+    p: number,
+    starts: number,
+    weights: number,
+    from: number,
+    to: number,
+    outA: number,
+    outB: number,
+  ): void;
 }
 
 /** The most memory the module may hold (it never shrinks); a bigger plan uses the JavaScript loops. */
@@ -69,19 +79,26 @@ function ypassModule(): YPassModule | undefined {
   return compiled ?? undefined;
 }
 
-/** Views of the module's memory for one resize: its coefficients, then its output bytes. */
+/**
+ * Views of the module's memory for one resize: its coefficients, its output bytes, and scratch
+ * (16-byte aligned) for the x pass's lines and taps.
+ */
 export interface YPassArea {
   module: YPassModule;
   coefficients: Float64Array;
   out: Uint8Array;
+  scratch: ArrayBuffer;
+  scratchOffset: number;
 }
 
 /**
- * The module with room for `coefficients` doubles and `outBytes` bytes; undefined when it cannot
- * be used (no SIMD, or a plan beyond MAX_BYTES). The views are valid until the next call.
+ * The module with room for `coefficients` doubles, `outBytes` bytes and `scratchBytes` of
+ * scratch; undefined when it cannot be used (no SIMD, or a plan beyond MAX_BYTES). The views are
+ * valid until the next call.
  */
-export function ypassArea(coefficients: number, outBytes: number): YPassArea | undefined {
-  const needed = coefficients * 8 + outBytes;
+export function ypassArea(coefficients: number, outBytes: number, scratchBytes = 0): YPassArea | undefined {
+  const scratchOffset = (coefficients * 8 + outBytes + 15) & ~15;
+  const needed = scratchOffset + scratchBytes;
   if (needed > MAX_BYTES) return undefined;
   const module = ypassModule();
   if (!module) return undefined;
@@ -92,5 +109,7 @@ export function ypassArea(coefficients: number, outBytes: number): YPassArea | u
     module,
     coefficients: new Float64Array(buffer, 0, coefficients),
     out: new Uint8Array(buffer, coefficients * 8, outBytes),
+    scratch: buffer,
+    scratchOffset,
   };
 }

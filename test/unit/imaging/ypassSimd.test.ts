@@ -5,6 +5,7 @@ import {
   clipInteger,
   resizePlane,
   useJavaScriptYPass,
+  xPassCoefficients,
   type PlaneSource,
 } from '../../../src/imaging/resize/bspline';
 import { resizePlaneToBytesParallel } from '../../../src/imaging/resize/parallel';
@@ -123,6 +124,19 @@ describe('imaging: the y pass in WebAssembly SIMD', function () {
         }
     });
   }
+
+  it('gives the x pass the same coefficients, bit for bit, two lines per instruction', () => {
+    for (const [name, width, height, size] of shapes) {
+      for (const fill of [noise, regions]) {
+        const source = plane(width, height, width * 3 + height, fill);
+        const simd = xPassCoefficients(source, size, size, true);
+        const javaScript = xPassCoefficients(source, size, size, false);
+        assert.ok(simd && javaScript, `${name}: a plan the SIMD x pass takes`);
+        const at = simd.findIndex((v, i) => !Object.is(v, javaScript[i]));
+        assert.equal(at, -1, `${name}, ${fill.name}: coefficient ${at}: ${simd[at]} vs ${javaScript[at]}`);
+      }
+    }
+  });
 
   it('leaves planes beyond its memory cap to the JavaScript loops', () => {
     assert.equal(ypassArea(9_000_000, 1 << 20), undefined);
