@@ -2,9 +2,9 @@
 /**
  * Compiles the WebAssembly text sources into TypeScript modules holding their binary (base64),
  * so that the bundles and the tests load them like any other module:
- *   src/imaging/resize/ypass.wat → src/imaging/resize/ypassWasm.ts
+ *   src/imaging/resize/simd.wat → src/imaging/resize/simdWasm.ts
  * Run after editing a .wat: node scripts/wasm.mjs. A unit test compiles the sources again and
- * checks the committed modules are what they give (test/unit/imaging/ypassSimd.test.ts).
+ * checks the committed modules are what they give (test/unit/imaging/resizeSimd.test.ts).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +14,7 @@ import wabtInit from 'wabt';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const WASM_SOURCES = [
-  { wat: 'src/imaging/resize/ypass.wat', module: 'src/imaging/resize/ypassWasm.ts', name: 'YPASS_WASM' },
+  { wat: 'src/imaging/resize/simd.wat', module: 'src/imaging/resize/simdWasm.ts', name: 'RESIZE_SIMD_WASM' },
 ];
 
 /** The TypeScript module for one .wat source. */

@@ -1,4 +1,4 @@
-import { ypassArea, type YPassArea, type YPassModule } from './ypassSimd';
+import { simdArea, type SimdArea, type ResizeSimd } from './simd';
 import { gaussianKernel } from './gaussian';
 import { mapRow, type ValueMap } from './valueMap';
 
@@ -149,13 +149,13 @@ export function resizePlane(
 
 /**
  * Both passes of a plan, in this thread. A plan to bytes without a y blur does its y pass in
- * WebAssembly SIMD where the runtime has it (ypassSimd.ts): the same bytes, in about half the time.
+ * WebAssembly SIMD where the runtime has it (simd.ts): the same bytes, in about half the time.
  */
 export function resizeAsPlanned(plan: ResizePlan, out: ResizeOutput): void {
   const rows = scratchBuffer(0, plan.rowsLength);
   const area =
-    plan.bytes && plan.mode === 'direct' && !yPassInJavaScript
-      ? ypassArea(plan.coefficientsLength, out.length, xScratchBytes(plan.x))
+    plan.bytes && plan.mode === 'direct' && !inJavaScriptOnly
+      ? simdArea(plan.coefficientsLength, out.length, xScratchBytes(plan.x))
       : undefined;
   const c = area?.coefficients ?? scratchBuffer(1, plan.coefficientsLength);
   startResize(plan, c);
@@ -176,7 +176,7 @@ export function resizeAsPlanned(plan: ResizePlan, out: ResizeOutput): void {
  */
 export function xPassCoefficients(source: PlaneSource, outWidth: number, outHeight: number, simd: boolean) {
   const plan = planResize(source, outWidth, outHeight, { lo: 0, hi: 255 });
-  const area = ypassArea(plan.coefficientsLength, outWidth * outHeight, xScratchBytes(plan.x));
+  const area = simdArea(plan.coefficientsLength, outWidth * outHeight, xScratchBytes(plan.x));
   if (plan.mode !== 'direct' || plan.x.copy || plan.x.kernel || !area) return undefined;
   const c = simd ? area.coefficients : new Float64Array(plan.coefficientsLength);
   startResize(plan, c);
@@ -185,10 +185,10 @@ export function xPassCoefficients(source: PlaneSource, outWidth: number, outHeig
   return Float64Array.from(c);
 }
 
-/** Tests: the y pass in JavaScript even where SIMD is there (to compare the two). */
-let yPassInJavaScript = false;
-export function useJavaScriptYPass(on: boolean): void {
-  yPassInJavaScript = on;
+/** Tests: both passes in JavaScript even where SIMD is there (to compare the two). */
+let inJavaScriptOnly = false;
+export function useJavaScriptLoops(on: boolean): void {
+  inJavaScriptOnly = on;
 }
 
 /**
@@ -426,7 +426,7 @@ export function resizeColumns(
   x0: number,
   x1: number,
   /** The SIMD loops, with c and out in its memory (see resizeAsPlanned). */
-  simd?: YPassModule,
+  simd?: ResizeSimd,
 ): void {
   if (plan.mode === 'x' || x1 <= x0) return;
   const { outWidth, outHeight, x, y } = plan;
@@ -534,11 +534,11 @@ function xScratchBytes(ax: AxisPlan): number {
 
 /**
  * xPass of a plan in mode 'direct' without an x blur (resizeRows' case for a volume's slices), its
- * prefilter and sampling in SIMD on two lines at a time (see ypass.wat), into c in the module's
+ * prefilter and sampling in SIMD on two lines at a time (see simd.wat), into c in the module's
  * memory; the last rows short of a group of four go to xPass. Each line is filled, prefiltered
  * and sampled with the same operations as in xPass, so c holds the same bits.
  */
-function xPassSimd(plan: ResizePlan, c: Float64Array, area: YPassArea, from: number, to: number): void {
+function xPassSimd(plan: ResizePlan, c: Float64Array, area: SimdArea, from: number, to: number): void {
   const { width, height, padLeft, padTop, map } = plan.source;
   const ax = plan.x;
   const base = (SPLINE_PAD - plan.y.w0) * plan.band;
@@ -904,7 +904,7 @@ function prefilterAndSampleColumns(
   x1: number,
   /** The x pass's rows to blur along y (mode 'blur'). */
   blurred: Float64Array | undefined,
-  simd: YPassModule | undefined,
+  simd: ResizeSimd | undefined,
 ): void {
   // Each sweep a function of its own that ends with its loop. One long loop followed by more code
   // is entered mid-loop in optimised code compiled before that code ever ran (on-stack
@@ -915,13 +915,7 @@ function prefilterAndSampleColumns(
 }
 
 /** forwardSweepColumns without a blur, in SIMD (an odd last column in JavaScript). */
-function forwardSweepSimd(
-  simd: YPassModule,
-  plan: ResizePlan,
-  c: Float64Array,
-  x0: number,
-  x1: number,
-): void {
+function forwardSweepSimd(simd: ResizeSimd, plan: ResizePlan, c: Float64Array, x0: number, x1: number): void {
   const { y, band: width } = plan;
   const rows = y.w1 - y.w0;
   const even = x0 + ((x1 - x0) & ~1);
@@ -959,7 +953,7 @@ function backwardSweepAndSample(
   result: ResizeOutput,
   x0: number,
   x1: number,
-  simd: YPassModule | undefined,
+  simd: ResizeSimd | undefined,
 ): void {
   const z = POLE;
   const { y, band: width, outWidth } = plan;
@@ -1186,7 +1180,7 @@ function sampleRow(
 
 /** sweepAndSample of columns [x0, x1) (an even count) in SIMD; c and result in its memory. */
 function sweepAndSampleSimd(
-  simd: YPassModule,
+  simd: ResizeSimd,
   c: Float64Array,
   width: number,
   a: number,
@@ -1225,7 +1219,7 @@ function sweepAndSampleSimd(
 
 /** sampleRow of columns [x0, x1) (an even count) in SIMD; c and result in its memory. */
 function sampleRowSimd(
-  simd: YPassModule,
+  simd: ResizeSimd,
   c: Float64Array,
   width: number,
   start: number,

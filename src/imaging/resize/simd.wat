@@ -1,9 +1,10 @@
-;; The y pass of the cubic B-spline resize (bspline.ts) on two columns at a time: f64x2, the same
-;; IEEE operations in the same order as the JavaScript loops, so the same bits. Pointers are byte
-;; addresses in this module's memory: the coefficient rows (doubles) and the output bytes.
-;; `n` is even: the caller does an odd last column with the JavaScript loop. The 4-tap sum and the
-;; store of two bytes are written out in each loop (V8 does not inline calls between wasm functions).
-;; Compiled by scripts/wasm.mjs into ypassWasm.ts (a test checks the two agree).
+;; The loops of the cubic B-spline resize (bspline.ts) two at a time, with f64x2: the y pass on two
+;; columns, the x pass on two lines. The same IEEE operations in the same order as the JavaScript
+;; loops, so the same bits. Pointers are byte addresses in this module's memory: the coefficient
+;; rows (doubles), the output bytes, the x pass's interleaved lines and its taps. In the y pass `n`
+;; is even: the caller does an odd last column with the JavaScript loop. The 4-tap sums and the
+;; stores of two bytes are written out in each loop (V8 does not inline calls between wasm
+;; functions). Compiled by scripts/wasm.mjs into simdWasm.ts (a test checks the two agree).
 (module
   (memory (export "memory") 1)
 

@@ -1,12 +1,12 @@
-import { YPASS_WASM } from './ypassWasm';
+import { RESIZE_SIMD_WASM } from './simdWasm';
 
 /**
- * The resize's loops in WebAssembly SIMD (ypass.wat): the y pass two columns per instruction, the
+ * The resize's loops in WebAssembly SIMD (simd.wat): the y pass two columns per instruction, the
  * x pass two lines per instruction, the same result bits as the JavaScript loops in bspline.ts. Used where one thread resizes straight to
  * bytes (the slices of a volume: see ModelInputOptions.resizeWorker); the coefficients and the
  * output then live in the module's memory.
  */
-export interface YPassModule {
+export interface ResizeSimd {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   forwardSweep(p: number, rowBytes: number, rows: number, n: number, z: number): void;
   sweepRow(p: number, rowBytes: number, n: number, z: number): void;
@@ -55,7 +55,7 @@ export interface YPassModule {
 /** The most memory the module may hold (it never shrinks); a bigger plan uses the JavaScript loops. */
 const MAX_BYTES = 64 * 1024 * 1024;
 
-let compiled: YPassModule | null | undefined;
+let compiled: ResizeSimd | null | undefined;
 
 /** The runtime's WebAssembly API (the project's TypeScript libraries do not declare it). */
 const wasm = (
@@ -67,11 +67,11 @@ const wasm = (
   }
 ).WebAssembly;
 
-function ypassModule(): YPassModule | undefined {
+function resizeSimd(): ResizeSimd | undefined {
   if (compiled === undefined) {
     try {
-      const module = new wasm.Module(Buffer.from(YPASS_WASM, 'base64'));
-      compiled = new wasm.Instance(module).exports as unknown as YPassModule;
+      const module = new wasm.Module(Buffer.from(RESIZE_SIMD_WASM, 'base64'));
+      compiled = new wasm.Instance(module).exports as unknown as ResizeSimd;
     } catch {
       compiled = null; // a runtime without WebAssembly SIMD: the JavaScript loops
     }
@@ -83,8 +83,8 @@ function ypassModule(): YPassModule | undefined {
  * Views of the module's memory for one resize: its coefficients, its output bytes, and scratch
  * (16-byte aligned) for the x pass's lines and taps.
  */
-export interface YPassArea {
-  module: YPassModule;
+export interface SimdArea {
+  module: ResizeSimd;
   coefficients: Float64Array;
   out: Uint8Array;
   scratch: ArrayBuffer;
@@ -96,11 +96,11 @@ export interface YPassArea {
  * scratch; undefined when it cannot be used (no SIMD, or a plan beyond MAX_BYTES). The views are
  * valid until the next call.
  */
-export function ypassArea(coefficients: number, outBytes: number, scratchBytes = 0): YPassArea | undefined {
+export function simdArea(coefficients: number, outBytes: number, scratchBytes = 0): SimdArea | undefined {
   const scratchOffset = (coefficients * 8 + outBytes + 15) & ~15;
   const needed = scratchOffset + scratchBytes;
   if (needed > MAX_BYTES) return undefined;
-  const module = ypassModule();
+  const module = resizeSimd();
   if (!module) return undefined;
   const have = module.memory.buffer.byteLength;
   if (needed > have) module.memory.grow(Math.ceil((needed - have) / 65536));

@@ -4,17 +4,17 @@ import * as path from 'node:path';
 import {
   clipInteger,
   resizePlane,
-  useJavaScriptYPass,
+  useJavaScriptLoops,
   xPassCoefficients,
   type PlaneSource,
 } from '../../../src/imaging/resize/bspline';
 import { resizePlaneToBytesParallel } from '../../../src/imaging/resize/parallel';
-import { ypassArea } from '../../../src/imaging/resize/ypassSimd';
+import { simdArea } from '../../../src/imaging/resize/simd';
 
 type WasmScript = typeof import('../../../scripts/wasm.mjs', { with: { 'resolution-mode': 'import' } });
 
 /**
- * The y pass in WebAssembly SIMD (ypass.wat) must give the model input's bytes exactly as the
+ * The resize in WebAssembly SIMD (simd.wat) must give the model input's bytes exactly as the
  * JavaScript loops do, for every shape of resize: it replaces them for the slices of a volume.
  */
 
@@ -60,17 +60,17 @@ function plane(width: number, height: number, seed: number, fill = noise): Plane
 }
 
 function bytesOf(source: PlaneSource, size: number, bounds: { lo: number; hi: number }, javaScript: boolean) {
-  useJavaScriptYPass(javaScript);
+  useJavaScriptLoops(javaScript);
   try {
     const out = new Uint8Array(size * size).fill(7);
     assert.equal(resizePlaneToBytesParallel(source, size, size, out, bounds, false), true);
     return out;
   } finally {
-    useJavaScriptYPass(false);
+    useJavaScriptLoops(false);
   }
 }
 
-describe('imaging: the y pass in WebAssembly SIMD', function () {
+describe('imaging: the resize in WebAssembly SIMD', function () {
   this.timeout(120_000);
 
   it('is the module its .wat source compiles to', async () => {
@@ -82,7 +82,7 @@ describe('imaging: the y pass in WebAssembly SIMD', function () {
   });
 
   it('runs here (Node has WebAssembly SIMD), so the comparisons below compare something', () => {
-    const area = ypassArea(16, 16);
+    const area = simdArea(16, 16);
     assert.ok(area, 'the SIMD module did not load');
   });
 
@@ -139,6 +139,6 @@ describe('imaging: the y pass in WebAssembly SIMD', function () {
   });
 
   it('leaves planes beyond its memory cap to the JavaScript loops', () => {
-    assert.equal(ypassArea(9_000_000, 1 << 20), undefined);
+    assert.equal(simdArea(9_000_000, 1 << 20), undefined);
   });
 });
