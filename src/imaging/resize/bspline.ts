@@ -148,14 +148,15 @@ export function resizePlane(
 }
 
 /**
- * Both passes of a plan, in this thread. A plan to bytes without a y blur does its y pass in
- * WebAssembly SIMD where the runtime has it (simd.ts): the same bytes, in about half the time.
+ * Both passes of a plan, in this thread. A plan to bytes without a y blur does its y pass, and
+ * without an x blur its x pass, in WebAssembly SIMD where the runtime has it (simd.ts): the same
+ * bytes, in less time.
  */
 export function resizeAsPlanned(plan: ResizePlan, out: ResizeOutput): void {
   const rows = scratchBuffer(0, plan.rowsLength);
   const area =
     plan.bytes && plan.mode === 'direct' && !inJavaScriptOnly
-      ? simdArea(plan.coefficientsLength, out.length, xScratchBytes(plan.x))
+      ? simdArea(plan.coefficientsLength, out.length, xScratchLayout(plan.x).bytes)
       : undefined;
   const c = area?.coefficients ?? scratchBuffer(1, plan.coefficientsLength);
   startResize(plan, c);
@@ -176,7 +177,7 @@ export function resizeAsPlanned(plan: ResizePlan, out: ResizeOutput): void {
  */
 export function xPassCoefficients(source: PlaneSource, outWidth: number, outHeight: number, simd: boolean) {
   const plan = planResize(source, outWidth, outHeight, { lo: 0, hi: 255 });
-  const area = simdArea(plan.coefficientsLength, outWidth * outHeight, xScratchBytes(plan.x));
+  const area = simdArea(plan.coefficientsLength, outWidth * outHeight, xScratchLayout(plan.x).bytes);
   if (plan.mode !== 'direct' || plan.x.copy || plan.x.kernel || !area) return undefined;
   const c = simd ? area.coefficients : new Float64Array(plan.coefficientsLength);
   startResize(plan, c);
@@ -526,10 +527,14 @@ function xPass(
   }
 }
 
-/** Scratch bytes xPassSimd needs: two pairs of interleaved lines, then the taps' starts and weights. */
-function xScratchBytes(ax: AxisPlan): number {
-  const n = ax.padded + 2 * SPLINE_PAD;
-  return 2 * n * 16 + ((ax.out * 4 + 15) & ~15) + ax.out * 32;
+/**
+ * Where xPassSimd keeps its scratch, in bytes from the start of the scratch: two pairs of
+ * interleaved lines, then the taps' starts (int32) and weights (4 doubles each), 16-byte aligned.
+ */
+function xScratchLayout(ax: AxisPlan): { starts: number; weights: number; bytes: number } {
+  const pairs = 2 * (ax.padded + 2 * SPLINE_PAD) * 16;
+  const weights = pairs + ((ax.out * 4 + 15) & ~15);
+  return { starts: pairs, weights, bytes: weights + ax.out * 32 };
 }
 
 /**
@@ -549,9 +554,10 @@ function xPassSimd(plan: ResizePlan, c: Float64Array, area: SimdArea, from: numb
   if (groupsEnd > yFrom) {
     const n = ax.padded + 2 * SPLINE_PAD;
     const taps = ax.taps as Taps;
+    const layout = xScratchLayout(ax);
     const pairsAt = area.scratchOffset;
-    const startsAt = pairsAt + 2 * n * 16;
-    const weightsAt = startsAt + ((ax.out * 4 + 15) & ~15);
+    const startsAt = pairsAt + layout.starts;
+    const weightsAt = pairsAt + layout.weights;
     const pairs = new Float64Array(area.scratch, pairsAt, 4 * n);
     new Int32Array(area.scratch, startsAt, ax.out).set(taps.start.subarray(0, ax.out));
     new Float64Array(area.scratch, weightsAt, 4 * ax.out).set(taps.weights.subarray(0, 4 * ax.out));
@@ -918,7 +924,7 @@ function prefilterAndSampleColumns(
 function forwardSweepSimd(simd: ResizeSimd, plan: ResizePlan, c: Float64Array, x0: number, x1: number): void {
   const { y, band: width } = plan;
   const rows = y.w1 - y.w0;
-  const even = x0 + ((x1 - x0) & ~1);
+  const even = simdEnd(simd, x0, x1);
   simd.forwardSweep(c.byteOffset + x0 * 8, width * 8, rows, even - x0, POLE);
   if (even < x1) forwardSweepColumns(plan, c, even, x1, undefined);
 }
@@ -959,8 +965,6 @@ function backwardSweepAndSample(
   const { y, band: width, outWidth } = plan;
   const rows = y.w1 - y.w0;
   const last = (rows - 1) * width;
-  // The SIMD loops take the even part of [x0, x1); the JavaScript ones the odd last column.
-  const x1s = simd ? x0 + ((x1 - x0) & ~1) : x0;
   if (y.w1 === y.padded + 2 * SPLINE_PAD) {
     const prev = last - width;
     const k = z / (z * z - 1);
@@ -982,27 +986,12 @@ function backwardSweepAndSample(
     while (o >= y.o0 && starts[o] - y.w0 >= i) o--;
     const ready = first - o;
     if (ready === 1 && starts[first] - y.w0 === i) {
-      if (simd)
-        sweepAndSampleSimd(
-          simd,
-          c,
-          width,
-          a,
-          x0,
-          x1s,
-          weights,
-          first,
-          -1,
-          result,
-          first * outWidth + column,
-          -1,
-          bytes,
-        );
-      sweepAndSample(
+      sweepAndSampleWith(
+        simd,
         c,
         width,
         a,
-        x1s,
+        x0,
         x1,
         weights,
         first,
@@ -1014,27 +1003,12 @@ function backwardSweepAndSample(
       );
     } else if (ready === 2 && starts[first] - y.w0 === i && starts[first - 1] - y.w0 === i) {
       const other = (first - 1) * outWidth + column;
-      if (simd)
-        sweepAndSampleSimd(
-          simd,
-          c,
-          width,
-          a,
-          x0,
-          x1s,
-          weights,
-          first,
-          first - 1,
-          result,
-          first * outWidth + column,
-          other,
-          bytes,
-        );
-      sweepAndSample(
+      sweepAndSampleWith(
+        simd,
         c,
         width,
         a,
-        x1s,
+        x0,
         x1,
         weights,
         first,
@@ -1045,14 +1019,21 @@ function backwardSweepAndSample(
         bytes,
       );
     } else {
-      if (simd) simd.sweepRow(c.byteOffset + (a + x0) * 8, width * 8, x1s - x0, z);
-      sweepRow(c, width, a, x1s, x1);
-      for (let k = first; k > o; k--) {
-        const start = starts[k] - y.w0;
-        if (simd)
-          sampleRowSimd(simd, c, width, start, weights, k, result, k * outWidth + column, x0, x1s, bytes);
-        sampleRow(c, width, start, weights, k, result, k * outWidth + column, x1s, x1, bytes);
-      }
+      sweepRowWith(simd, c, width, a, x0, x1);
+      for (let k = first; k > o; k--)
+        sampleRowWith(
+          simd,
+          c,
+          width,
+          starts[k] - y.w0,
+          weights,
+          k,
+          result,
+          k * outWidth + column,
+          x0,
+          x1,
+          bytes,
+        );
     }
   }
 }
@@ -1178,9 +1159,17 @@ function sampleRow(
   }
 }
 
-/** sweepAndSample of columns [x0, x1) (an even count) in SIMD; c and result in its memory. */
-function sweepAndSampleSimd(
-  simd: ResizeSimd,
+/**
+ * With the SIMD loops (c and result in their memory, bytes out), the even part of the columns
+ * [x0, x1) goes to them and an odd last column to the JavaScript loop; without, all of it.
+ */
+function simdEnd(simd: ResizeSimd | undefined, x0: number, x1: number): number {
+  return simd ? x0 + ((x1 - x0) & ~1) : x0;
+}
+
+/** sweepAndSample, its even part in SIMD when given (see simdEnd). */
+function sweepAndSampleWith(
+  simd: ResizeSimd | undefined,
   c: Float64Array,
   width: number,
   a: number,
@@ -1194,32 +1183,50 @@ function sweepAndSampleSimd(
   outB: number,
   bytes: ByteOutput | undefined,
 ): void {
-  const { lo, hi } = bytes as ByteOutput;
-  const wa = oa * 4;
-  const wb = Math.max(0, ob) * 4;
-  simd.sweepAndSample(
-    c.byteOffset + (a + x0) * 8,
-    width * 8,
-    x1 - x0,
-    POLE,
-    weights[wa],
-    weights[wa + 1],
-    weights[wa + 2],
-    weights[wa + 3],
-    result.byteOffset + outA + x0,
-    weights[wb],
-    weights[wb + 1],
-    weights[wb + 2],
-    weights[wb + 3],
-    outB < 0 ? -1 : result.byteOffset + outB + x0,
-    lo,
-    hi,
-  );
+  const even = simdEnd(simd, x0, x1);
+  if (simd && even > x0) {
+    const { lo, hi } = bytes as ByteOutput;
+    const wa = oa * 4;
+    const wb = outB < 0 ? wa : ob * 4;
+    simd.sweepAndSample(
+      c.byteOffset + (a + x0) * 8,
+      width * 8,
+      even - x0,
+      POLE,
+      weights[wa],
+      weights[wa + 1],
+      weights[wa + 2],
+      weights[wa + 3],
+      result.byteOffset + outA + x0,
+      weights[wb],
+      weights[wb + 1],
+      weights[wb + 2],
+      weights[wb + 3],
+      outB < 0 ? -1 : result.byteOffset + outB + x0,
+      lo,
+      hi,
+    );
+  }
+  sweepAndSample(c, width, a, even, x1, weights, oa, ob, result, outA, outB, bytes);
 }
 
-/** sampleRow of columns [x0, x1) (an even count) in SIMD; c and result in its memory. */
-function sampleRowSimd(
-  simd: ResizeSimd,
+/** sweepRow, its even part in SIMD when given (see simdEnd). */
+function sweepRowWith(
+  simd: ResizeSimd | undefined,
+  c: Float64Array,
+  width: number,
+  a: number,
+  x0: number,
+  x1: number,
+): void {
+  const even = simdEnd(simd, x0, x1);
+  if (simd && even > x0) simd.sweepRow(c.byteOffset + (a + x0) * 8, width * 8, even - x0, POLE);
+  sweepRow(c, width, a, even, x1);
+}
+
+/** sampleRow, its even part in SIMD when given (see simdEnd). */
+function sampleRowWith(
+  simd: ResizeSimd | undefined,
   c: Float64Array,
   width: number,
   start: number,
@@ -1231,19 +1238,23 @@ function sampleRowSimd(
   x1: number,
   bytes: ByteOutput | undefined,
 ): void {
-  const { lo, hi } = bytes as ByteOutput;
-  simd.sampleRow(
-    c.byteOffset + (start * width + x0) * 8,
-    width * 8,
-    x1 - x0,
-    weights[o * 4],
-    weights[o * 4 + 1],
-    weights[o * 4 + 2],
-    weights[o * 4 + 3],
-    result.byteOffset + out + x0,
-    lo,
-    hi,
-  );
+  const even = simdEnd(simd, x0, x1);
+  if (simd && even > x0) {
+    const { lo, hi } = bytes as ByteOutput;
+    simd.sampleRow(
+      c.byteOffset + (start * width + x0) * 8,
+      width * 8,
+      even - x0,
+      weights[o * 4],
+      weights[o * 4 + 1],
+      weights[o * 4 + 2],
+      weights[o * 4 + 3],
+      result.byteOffset + out + x0,
+      lo,
+      hi,
+    );
+  }
+  sampleRow(c, width, start, weights, o, result, out, even, x1, bytes);
 }
 
 /**
