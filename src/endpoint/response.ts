@@ -69,6 +69,16 @@ export function pngSize(png: Uint8Array): ImageSize | undefined {
   return width > 0 && height > 0 ? { width, height } : undefined;
 }
 
+/** The keys whose string values hold a literal parsed in place (see LiteralOptions.nestedKeys). */
+const MASK_KEYS = ['image_features'];
+
+/** The list inside `{"predictions": [...]}` (how some serving layers wrap the rows), else the value. */
+export function unwrapPredictions(parsed: unknown): unknown {
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'predictions' in parsed
+    ? (parsed as { predictions: unknown }).predictions
+    : parsed;
+}
+
 /**
  * responseRows of the answer's bytes, its mask data read from the bytes (see byteRuns.ts) when
  * every long string is the `data` of a row's image_features; otherwise (any other shape, and
@@ -79,10 +89,7 @@ function responseRowsOfBytes(body: Buffer, quote: Quote): unknown[] {
   if (cut && cut.runs.length > 0) {
     const table: RunTable = { values: cut.runs, used: 0 };
     try {
-      let parsed = parseLiteral(cut.text, { nestedKeys: ['image_features'], runs: table });
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'predictions' in parsed) {
-        parsed = (parsed as { predictions: unknown }).predictions;
-      }
+      const parsed = unwrapPredictions(parseLiteral(cut.text, { nestedKeys: MASK_KEYS, runs: table }));
       if (Array.isArray(parsed) && table.used === cut.runs.length && maskDataRuns(parsed) === cut.runs.length)
         return parsed;
     } catch {
@@ -117,16 +124,14 @@ function responseRows(body: string, quote: Quote): unknown[] {
   let parsed: unknown;
   try {
     // image_features (a literal in a string) comes back parsed: see LiteralOptions.nestedKeys.
-    const options = { nestedKeys: ['image_features'] };
+    const options = { nestedKeys: MASK_KEYS };
     parsed = parseLiteral(body, options);
     // Score scripts that `return json.dumps(...)` get encoded twice by the serving layer.
     if (typeof parsed === 'string' && /^\s*[[{]/.test(parsed)) parsed = parseLiteral(parsed, options);
   } catch {
     throw badResponse('the response is not valid JSON', body, quote);
   }
-  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'predictions' in parsed) {
-    parsed = (parsed as { predictions: unknown }).predictions;
-  }
+  parsed = unwrapPredictions(parsed);
   if (!Array.isArray(parsed))
     throw badResponse(
       'expected a JSON list with one object per image (or {"predictions": [...]})',

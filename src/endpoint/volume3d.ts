@@ -1,6 +1,6 @@
 import { EndpointError } from './errors';
 import { LiteralSyntaxError, parseLiteral } from './literal';
-import type { Quote } from './response';
+import { unwrapPredictions, type Quote } from './response';
 
 /**
  * The MedImageParse 3D protocol, as Microsoft documents its online endpoint: one volume
@@ -34,9 +34,7 @@ export function decodeVolume3dResponse(body: string, quote: Quote): Buffer {
   } catch {
     throw fail('the response is not valid JSON', body);
   }
-  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'predictions' in parsed) {
-    parsed = (parsed as { predictions: unknown }).predictions;
-  }
+  parsed = unwrapPredictions(parsed);
   const row = Array.isArray(parsed) ? parsed[0] : parsed;
   if (Array.isArray(parsed) && parsed.length !== 1)
     throw fail(`expected one row, got ${parsed.length}`, body);
