@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+import { readAnswer, readAnswerHead, releaseAnswer } from './answerBytes';
 import { bodyText } from './byteRuns';
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { displayUrl, resolveScoringUrl, type EndpointConfig } from './config';
@@ -55,6 +57,25 @@ export interface EndpointClientDeps {
 }
 
 const TIMED_OUT = Symbol('per-attempt timeout');
+/** The largest answer read (a 3D mask volume is tens of megabytes; 2 GB is far beyond any). */
+const MAX_ANSWER_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+/**
+ * Of an error answer, what is read to quote from: all of any real one (the quote collapses long
+ * strings, so an echo of the megabytes sent still shows its whole structure).
+ */
+const ERROR_TEXT_BYTES = 64 * 1024 * 1024;
+
+/** The Content-Length of an answer, when it has a valid one. */
+function contentLength(headers: AxiosResponse['headers']): number | undefined {
+  const value = Number(headers['content-length']);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** An answer whose body could not be read, as axios itself reports one. */
+function answerFailure(message: string, res: AxiosResponse): AxiosError {
+  const { AxiosError } = loadAxios();
+  return new AxiosError(message, AxiosError.ERR_BAD_RESPONSE, res.config, res.request, res);
+}
 
 /**
  * Talks to one MedImageParse endpoint (Azure ML managed online endpoint or MLflow scoring server).
@@ -101,6 +122,8 @@ export class EndpointClient {
           (text) => excerpt(text, (t) => this.redactor.redact(t)),
           batch.inputIndices.map((i) => pngSize(images[i].png)),
         );
+        // The masks are copies: the answer's bytes can serve the next answer (see answerBytes.ts).
+        if (Buffer.isBuffer(body)) releaseAnswer(body);
         const source: ResultSource = headers[DEMO_HEADER] ? 'demo-reference' : 'endpoint';
         this.log.debug(
           `decoded ${masks.length} row(s) in ${Math.round(performance.now() - started)} ms${source === 'demo-reference' ? ' (demo endpoint: reference annotations)' : ''}`,
@@ -133,6 +156,7 @@ export class EndpointClient {
       const body = volume3dRequestBody(niftiGz, target);
       const answer = await this.send({ inputIndices: [0], body }, opts);
       const answerText = typeof answer.body === 'string' ? answer.body : bodyText(answer.body);
+      if (Buffer.isBuffer(answer.body)) releaseAnswer(answer.body);
       const mask = decodeVolume3dResponse(answerText, (text) =>
         excerpt(text, (t) => this.redactor.redact(t)),
       );
@@ -218,17 +242,14 @@ export class EndpointClient {
     const http: AxiosInstance = loadAxios().create({
       // Redirects would carry the key to wherever they point; scoring URIs never redirect.
       maxRedirects: 0,
-      // Raw bytes. A successful answer stays bytes, for decodeResponse to read without making its
-      // megabytes of base64 one string (see byteRuns.ts); any other is text, for the messages.
-      responseType: 'arraybuffer',
-      transformResponse: [
-        (data: unknown, _headers: unknown, status?: number) =>
-          Buffer.isBuffer(data) && !(status !== undefined && status >= 200 && status < 300)
-            ? bodyText(data)
-            : data,
-      ],
+      // The answer as a stream, read by the interceptor below while the attempt's deadline still
+      // runs: a successful one into bytes (see answerBytes.ts), for decodeResponse to read without
+      // making its megabytes of base64 one string (see byteRuns.ts); any other as text, for the
+      // messages. Its size limit is enforced there (axios' own, on a stream, wraps it in one more).
+      responseType: 'stream',
+      transformResponse: [(data: unknown) => data],
       maxBodyLength: Infinity,
-      maxContentLength: 2 * 1024 * 1024 * 1024,
+      maxContentLength: -1,
       // The per-attempt deadline below replaces axios' idle timeout.
       timeout: 0,
     });
@@ -251,18 +272,44 @@ export class EndpointClient {
       );
       return req;
     });
-    // Registered before axios-retry, so it sees every attempt's outcome first. It stops the
-    // deadline but leaves the user's abort linked until the next attempt starts: axios-retry's
-    // wait between attempts listens on this attempt's signal, so a cancel cuts the wait short.
+    // Registered before axios-retry, so it sees every attempt's outcome first. It reads the
+    // answer, then stops the deadline, but leaves the user's abort linked until the next attempt
+    // starts: axios-retry's wait between attempts listens on this attempt's signal, so a cancel
+    // cuts the wait short.
+    const stopDeadline = () => current && clearTimeout(current.timer);
+    const wasTimedOut = (config: InternalAxiosRequestConfig | undefined) => {
+      const signal = config?.signal as AbortSignal | undefined;
+      return !!signal?.aborted && signal.reason === TIMED_OUT;
+    };
     http.interceptors.response.use(
-      (res) => {
-        if (current) clearTimeout(current.timer);
+      async (res: AxiosResponse) => {
+        try {
+          res.data = await readAnswer(
+            res.data as Readable,
+            contentLength(res.headers),
+            MAX_ANSWER_BYTES,
+            () => answerFailure(`maxContentLength size of ${MAX_ANSWER_BYTES} exceeded`, res),
+          );
+        } catch (cause) {
+          // As axios reports a body it failed to read itself: a dropped connection ("aborted",
+          // "premature close") is retried like one, anything else is a bad response.
+          const failure =
+            loadAxios().isAxiosError(cause) && cause.code === 'ERR_BAD_RESPONSE'
+              ? cause
+              : answerFailure(cause instanceof Error ? cause.message : 'stream has been aborted', res);
+          if (wasTimedOut(res.config)) timedOut.add(failure);
+          throw failure;
+        } finally {
+          stopDeadline();
+        }
         return res;
       },
-      (error: AxiosError) => {
-        const signal = error.config?.signal as AbortSignal | undefined;
-        if (signal?.aborted && signal.reason === TIMED_OUT) timedOut.add(error);
-        if (current) clearTimeout(current.timer);
+      async (error: AxiosError) => {
+        const stream = error.response?.data;
+        if (error.response && stream && typeof (stream as Readable).on === 'function')
+          error.response.data = bodyText(await readAnswerHead(stream as Readable, ERROR_TEXT_BYTES));
+        if (wasTimedOut(error.config)) timedOut.add(error);
+        stopDeadline();
         return Promise.reject(error);
       },
     );
