@@ -3,6 +3,7 @@
  * Compiles the WebAssembly text sources into TypeScript modules holding their binary (base64),
  * so that the bundles and the tests load them like any other module:
  *   src/imaging/resize/simd.wat → src/imaging/resize/simdWasm.ts
+ *   src/imaging/modelInput/scanlines.wat → src/imaging/modelInput/scanlinesWasm.ts
  * Run after editing a .wat: node scripts/wasm.mjs. A unit test compiles the sources again and
  * checks the committed modules are what they give (test/unit/imaging/resizeSimd.test.ts).
  */
@@ -15,6 +16,11 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 export const WASM_SOURCES = [
   { wat: 'src/imaging/resize/simd.wat', module: 'src/imaging/resize/simdWasm.ts', name: 'RESIZE_SIMD_WASM' },
+  {
+    wat: 'src/imaging/modelInput/scanlines.wat',
+    module: 'src/imaging/modelInput/scanlinesWasm.ts',
+    name: 'SCANLINES_SIMD_WASM',
+  },
 ];
 
 /** The TypeScript module for one .wat source. */

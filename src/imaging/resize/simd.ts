@@ -1,3 +1,4 @@
+import { ensureWasmMemory, instantiateWasm, type WasmMemory } from '../wasmModule';
 import { RESIZE_SIMD_WASM } from './simdWasm';
 
 /**
@@ -7,7 +8,7 @@ import { RESIZE_SIMD_WASM } from './simdWasm';
  * output then live in the module's memory.
  */
 export interface ResizeSimd {
-  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  memory: WasmMemory;
   forwardSweep(p: number, rowBytes: number, rows: number, n: number, z: number): void;
   sweepRow(p: number, rowBytes: number, n: number, z: number): void;
   sampleRow(
@@ -57,25 +58,9 @@ const MAX_BYTES = 64 * 1024 * 1024;
 
 let compiled: ResizeSimd | null | undefined;
 
-/** The runtime's WebAssembly API (the project's TypeScript libraries do not declare it). */
-const wasm = (
-  globalThis as unknown as {
-    WebAssembly: {
-      Module: new (bytes: Uint8Array) => object;
-      Instance: new (module: object) => { exports: unknown };
-    };
-  }
-).WebAssembly;
-
 function resizeSimd(): ResizeSimd | undefined {
-  if (compiled === undefined) {
-    try {
-      const module = new wasm.Module(Buffer.from(RESIZE_SIMD_WASM, 'base64'));
-      compiled = new wasm.Instance(module).exports as unknown as ResizeSimd;
-    } catch {
-      compiled = null; // a runtime without WebAssembly SIMD: the JavaScript loops
-    }
-  }
+  // null: a runtime without WebAssembly SIMD, which uses the JavaScript loops
+  if (compiled === undefined) compiled = instantiateWasm<ResizeSimd>(RESIZE_SIMD_WASM) ?? null;
   return compiled ?? undefined;
 }
 
@@ -102,8 +87,7 @@ export function simdArea(coefficients: number, outBytes: number, scratchBytes = 
   if (needed > MAX_BYTES) return undefined;
   const module = resizeSimd();
   if (!module) return undefined;
-  const have = module.memory.buffer.byteLength;
-  if (needed > have) module.memory.grow(Math.ceil((needed - have) / 65536));
+  ensureWasmMemory(module.memory, needed);
   const { buffer } = module.memory;
   return {
     module,
