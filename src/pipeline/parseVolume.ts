@@ -107,7 +107,9 @@ export async function parseVolume(
   }
   const slices = Array.from({ length: range[1] - range[0] + 1 }, (_, i) => range[0] + i);
   const plane = nx * ny;
-  const best = new Uint8Array(plane * nz); // highest probability so far per voxel (for labels)
+  // The highest probability so far per voxel of the slice being placed (for its labels): one
+  // plane, not a volume, as a voxel's label only weighs the targets of its own slice.
+  const best = new Uint8Array(plane);
   const labels = new Uint8Array(plane * nz);
   const masks = request.prompts.map(() => new Uint8Array(plane * nz));
   const absent = request.prompts.map((): number[] => []);
@@ -127,6 +129,7 @@ export async function parseVolume(
     }
     if (result.source === 'demo-reference') sourceKind = 'demo-reference';
     const base = result.slice * plane;
+    best.fill(0);
     result.targets.forEach((t, ti) => {
       const onGrid = volume.sliceToGrid(result.slice, t.mask);
       const found = placeMask(onGrid, base, ti + 1, masks[ti], best, labels);
@@ -236,7 +239,8 @@ const HIGH_BITS = 0x80808080 | 0;
 
 /**
  * Marks the voxels of one slice's mask (grid order, at `base`) above the threshold in `mask`, and
- * gives them `label` where it is the most probable target so far. Exported for its tests.
+ * gives them `label` where it is the most probable target so far, `best` holding the slice's
+ * highest probability per voxel (a plane: index p for voxel base + p). Exported for its tests.
  *
  * Four values at a time: most of a mask is background (no value above 127.5: skipped), and most
  * of the rest is inside a target where no other target was placed yet (all four above 127.5, no
@@ -256,13 +260,13 @@ export function placeMask(
   const aligned =
     onGrid.byteOffset % 4 === 0 &&
     (mask.byteOffset + base) % 4 === 0 &&
-    (best.byteOffset + base) % 4 === 0 &&
+    best.byteOffset % 4 === 0 &&
     (labels.byteOffset + base) % 4 === 0;
   const wordCount = aligned ? n >> 2 : 0;
   if (wordCount > 0) {
     const values = new Int32Array(onGrid.buffer, onGrid.byteOffset, wordCount);
     const maskWords = new Int32Array(mask.buffer, mask.byteOffset + base, wordCount);
-    const bestWords = new Int32Array(best.buffer, best.byteOffset + base, wordCount);
+    const bestWords = new Int32Array(best.buffer, best.byteOffset, wordCount);
     const labelWords = new Int32Array(labels.buffer, labels.byteOffset + base, wordCount);
     const fourLabels = ((label & 255) * 0x01010101) | 0; // labels are bytes: stored modulo 256
     for (let w = 0; w < wordCount; w++) {
@@ -276,33 +280,34 @@ export function placeMask(
         labelWords[w] = fourLabels;
       } else {
         for (let p = w << 2, end = p + 4; p < end; p++)
-          placeValue(onGrid[p], base + p, label, mask, best, labels);
+          placeValue(onGrid[p], base, p, label, mask, best, labels);
       }
     }
   }
   for (let p = wordCount << 2; p < n; p++) {
     if (onGrid[p] > THRESHOLD) {
       found = true;
-      placeValue(onGrid[p], base + p, label, mask, best, labels);
+      placeValue(onGrid[p], base, p, label, mask, best, labels);
     }
   }
   return found;
 }
 
-/** One value of a mask at voxel i: marked when above the threshold, labelled when the most probable so far. */
+/** One value of a mask at voxel base + p: marked when above the threshold, labelled when the most probable so far. */
 function placeValue(
   v: number,
-  i: number,
+  base: number,
+  p: number,
   label: number,
   mask: Uint8Array,
   best: Uint8Array,
   labels: Uint8Array,
 ): void {
   if (v > THRESHOLD) {
-    mask[i] = 1;
-    if (v > best[i]) {
-      best[i] = v;
-      labels[i] = label;
+    mask[base + p] = 1;
+    if (v > best[p]) {
+      best[p] = v;
+      labels[base + p] = label;
     }
   }
 }
