@@ -4,6 +4,7 @@
  * so that the bundles and the tests load them like any other module:
  *   src/imaging/resize/simd.wat → src/imaging/resize/simdWasm.ts
  *   src/imaging/modelInput/scanlines.wat → src/imaging/modelInput/scanlinesWasm.ts
+ *   src/imaging/modelInput/intensity.wat → src/imaging/modelInput/intensityWasm.ts
  * Run after editing a .wat: node scripts/wasm.mjs. A unit test compiles the sources again and
  * checks the committed modules are what they give (test/unit/imaging/resizeSimd.test.ts).
  */
@@ -20,6 +21,11 @@ export const WASM_SOURCES = [
     wat: 'src/imaging/modelInput/scanlines.wat',
     module: 'src/imaging/modelInput/scanlinesWasm.ts',
     name: 'SCANLINES_SIMD_WASM',
+  },
+  {
+    wat: 'src/imaging/modelInput/intensity.wat',
+    module: 'src/imaging/modelInput/intensityWasm.ts',
+    name: 'INTENSITY_SIMD_WASM',
   },
 ];
 

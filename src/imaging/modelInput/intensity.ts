@@ -1,5 +1,6 @@
 import type { ValueMap } from '../resize/valueMap';
 import type { CtSite, IntensitySpec, SourceImage } from '../types';
+import { clipAndStretchSimd } from './intensitySimd';
 
 /** CT windows [lower, upper] in HU per anatomic site, as in the reference (BiomedParse CT_WINDOWS). */
 export const CT_WINDOWS: Readonly<Record<CtSite, readonly [number, number]>> = {
@@ -211,37 +212,76 @@ export function applyIntensity(pixels: Float32Array, intensity: ResolvedIntensit
   return applyIntensityInto(pixels, intensity, new Float64Array(pixels.length)).values;
 }
 
-/**
- * applyIntensity into `out` (same length as pixels), also returning the min and max of the result.
- * `finite`: every value is finite (so within 0–255); false only when percentile bounds reach an
- * infinity in the data.
- */
+/** The values of applyIntensityInto and their range. */
+export interface MappedIntensity {
+  values: Float64Array;
+  min: number;
+  max: number;
+  /** Every value is finite (so within 0–255); false only when percentile bounds reach an infinity. */
+  finite: boolean;
+}
+
+/** applyIntensity into `out` (same length as pixels), also returning the min and max of the result. */
 export function applyIntensityInto(
   pixels: Float32Array,
   intensity: ResolvedIntensity,
   out: Float64Array,
-): { values: Float64Array; min: number; max: number; finite: boolean } {
-  let lower: number;
-  let upper: number;
-  if (intensity.kind === 'none') {
-    const [min, max] = clipInto(pixels, 0, 255, out);
-    return { values: out, min, max, finite: true };
-  }
+): MappedIntensity {
+  return mapIntensity(pixels, intensity, () => out, true);
+}
+
+/**
+ * applyIntensityInto for a caller that reads the values at once, in this thread, before anything
+ * else maps an intensity (the model input's resize without its worker, see resizedPlanes): where
+ * the WebAssembly SIMD loops run, the values are left in their module's memory (valid until the
+ * next call) rather than copied into `out()`, 2 MB per CT slice.
+ */
+export function applyIntensityForNow(
+  pixels: Float32Array,
+  intensity: ResolvedIntensity,
+  out: () => Float64Array,
+): MappedIntensity {
+  return mapIntensity(pixels, intensity, out, false);
+}
+
+function mapIntensity(
+  pixels: Float32Array,
+  intensity: ResolvedIntensity,
+  out: () => Float64Array,
+  copy: boolean,
+): MappedIntensity {
+  let lower = 0;
+  let upper = 255;
   if (intensity.kind === 'percentile') {
     const bounds = positivePercentiles(pixels, [0.5, 99.5]);
-    if (!bounds) return { values: out.fill(0), min: 0, max: 0, finite: true }; // nothing above 0: all black
+    if (!bounds) return { values: out().fill(0), min: 0, max: 0, finite: true }; // nothing above 0: all black
     [lower, upper] = bounds;
-  } else {
+  } else if (intensity.kind === 'window') {
     lower = intensity.lower;
     upper = intensity.upper;
   }
-  const [min, max] = clipInto(pixels, lower, upper, out);
+  // 'none' clips to 0–255; the others also stretch the clipped values' own min..max to 0..255.
+  const stretch = intensity.kind !== 'none';
+  // In WebAssembly SIMD where the runtime has it: the same bits, clipped and stretched in one call.
+  const simd = clipAndStretchSimd(pixels, lower, upper, stretch);
+  let values: Float64Array;
+  let min: number;
+  let max: number;
+  if (simd) {
+    ({ min, max } = simd);
+    values = copy ? out() : simd.values;
+    if (copy) values.set(simd.values);
+  } else {
+    values = out();
+    [min, max] = clipInto(pixels, lower, upper, values);
+  }
+  if (!stretch) return { values, min, max, finite: true };
   const span = max - min;
-  if (!(span > 0)) return { values: out.fill(0), min: 0, max: 0, finite: true };
-  stretchInPlace(out, min, span);
+  if (!(span > 0)) return { values: values.fill(0), min: 0, max: 0, finite: true };
+  if (!simd) stretchInPlace(values, min, span);
   // The stretch is monotonic (each rounded step is), so its extremes are those of min and max:
   // (min − min) / span · 255 = 0 and (max − min) / span · 255 = 255, exactly.
-  return { values: out, min: 0, max: 255, finite: Number.isFinite(span) };
+  return { values, min: 0, max: 255, finite: Number.isFinite(span) };
 }
 
 /**

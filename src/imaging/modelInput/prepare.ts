@@ -9,7 +9,13 @@ import {
 } from '../resize/parallel';
 import type { IntensitySpec, ModelInput, ModelInputGeometry, SourceImage } from '../types';
 import { mapValue, type ValueMap } from '../resize/valueMap';
-import { applyIntensityInto, intensityMapLater, resolveIntensity, type ResolvedIntensity } from './intensity';
+import {
+  applyIntensityForNow,
+  applyIntensityInto,
+  intensityMapLater,
+  resolveIntensity,
+  type ResolvedIntensity,
+} from './intensity';
 import { ScanlineDeflater, scanlineBuffer } from './png';
 import { greyScanlineWriter } from './scanlineSimd';
 
@@ -90,9 +96,14 @@ function resizedPlanes(
   { asBytes = false, resizeWorker = true }: ResizeOptions = {},
 ): ResizedPlanes {
   const input = intensityInput(image, intensity);
+  // Without the worker, the resize reads the mapped values here and now: they may stay where the
+  // intensity step wrote them (applyIntensityForNow). The worker reads them from shared memory.
+  const out = () => intensityBuffer(image.pixels.length);
   const mapped =
     'floats' in input
-      ? applyIntensityInto(input.floats, input.resolved, intensityBuffer(input.floats.length))
+      ? resizeWorker
+        ? applyIntensityInto(input.floats, input.resolved, out())
+        : applyIntensityForNow(input.floats, input.resolved, out)
       : input;
   const { sources, ranges } = planeSources(image, mapped);
   const size = MODEL_INPUT_SIZE;
