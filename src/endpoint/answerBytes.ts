@@ -14,14 +14,20 @@ import { finished, type Readable } from 'node:stream';
 
 /** Answers in flight at once: the slice workers' (2 by default), with room. */
 const POOLED_BUFFERS = 4;
-/** A bigger buffer (a very large 3D answer) is left to the garbage collector. */
-const POOLED_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * A bigger buffer (a 3D answer, a 2D one with many prompts) is left to the garbage collector: the
+ * extension host keeps what it holds here for as long as answers keep coming.
+ */
+const POOLED_MAX_BYTES = 16 * 1024 * 1024;
+/** Held buffers are let go after this long without an answer: no memory kept for an idle run. */
+const IDLE_MS = 30_000;
 /** The first buffer for an answer of unknown length (chunked transfer): it grows by doubling. */
 const UNKNOWN_LENGTH_START = 256 * 1024;
 
 const free: Buffer[] = [];
 /** The buffers take() made: only those may come back (a Buffer of Node's shared pool must not). */
 const ours = new WeakSet<ArrayBufferLike>();
+let idleTimer: NodeJS.Timeout | undefined;
 
 /**
  * Reads the stream to its end into one buffer (a released one when one is big enough). Rejects
@@ -110,6 +116,14 @@ export function releaseAnswer(body: Buffer): void {
     free.splice(smallest, 1);
   }
   free.push(whole);
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(dropAnswerBuffers, IDLE_MS);
+  idleTimer.unref(); // never what keeps a process alive
+}
+
+/** Lets go of every held buffer (after IDLE_MS without an answer; tests call it directly). */
+export function dropAnswerBuffers(): void {
+  free.length = 0;
 }
 
 /** The smallest released buffer of at least `bytes`, else a new one (its contents undefined). */

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { readAnswer, readAnswerHead, releaseAnswer } from '../../../src/endpoint/answerBytes';
+import {
+  dropAnswerBuffers,
+  readAnswer,
+  readAnswerHead,
+  releaseAnswer,
+} from '../../../src/endpoint/answerBytes';
 import { startFaultServer, type FaultServer } from '../../support/faultServer';
 import { makeClient, SMALL_PNG } from './helpers';
 
@@ -52,6 +57,22 @@ describe('endpoint answer bytes: read into reused buffers', () => {
     releaseAnswer(next);
     releaseAnswer(a);
     releaseAnswer(b);
+  });
+
+  it('holds no big answer, and nothing once let go (as after an idle while)', async () => {
+    dropAnswerBuffers();
+    const big = await readAnswer(streamOf(answerOf(17 << 20, 11), 1 << 20), 17 << 20, MAX, tooLong);
+    releaseAnswer(big);
+    const after = await readAnswer(streamOf(answerOf(1000, 12)), 17 << 20, MAX, tooLong);
+    assert.notEqual(after.buffer, big.buffer, 'a buffer over 16 MB was kept');
+    const small = await readAnswer(streamOf(answerOf(1000, 13)), 1000, MAX, tooLong);
+    releaseAnswer(small);
+    dropAnswerBuffers();
+    // More answers held at once than buffers are ever kept: none may be the one let go.
+    for (let k = 0; k < 5; k++) {
+      const next = await readAnswer(streamOf(answerOf(1000, 14)), 1000, MAX, tooLong);
+      assert.notEqual(next.buffer, small.buffer, 'a buffer was kept after being let go');
+    }
   });
 
   it('never takes in a buffer it did not make (a slice of Node’s shared pool)', async () => {
