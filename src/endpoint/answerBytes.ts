@@ -9,7 +9,7 @@ import { finished, type Readable } from 'node:stream';
  * collection or two while it arrived and was decoded, so V8 promoted it with its memory outside
  * the heap; that memory is only given back by a full collection, and it counts towards the old
  * generation's limit, so a run of 200 slices triggered a full mark-compact every dozen slices
- * (54 in the volume benchmark's run; 28 with reused buffers, and about 2 ms less CPU per slice).
+ * (54 in the volume benchmark's run; 15 with reused buffers, and about 2 ms less CPU per slice).
  */
 
 /** Answers in flight at once: the slice workers' (2 by default), with room. */

@@ -19,13 +19,25 @@ export interface WasmMemory {
  * a runtime that cannot run it (no WebAssembly, or no SIMD): the caller then uses its JavaScript
  * loops, which give the same bytes.
  */
-export function instantiateWasm<Exports>(base64: string): Exports | undefined {
+function instantiateWasm<Exports>(base64: string): Exports | undefined {
   try {
     if (!wasm) return undefined;
     return new wasm.Instance(new wasm.Module(Buffer.from(base64, 'base64'))).exports as Exports;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * instantiateWasm once, on first use: the getter returns the same instance every time after, or
+ * undefined every time on a runtime that cannot run the module.
+ */
+export function lazyWasm<Exports>(base64: string): () => Exports | undefined {
+  let instance: Exports | null | undefined;
+  return () => {
+    if (instance === undefined) instance = instantiateWasm<Exports>(base64) ?? null;
+    return instance ?? undefined;
+  };
 }
 
 /** Grows `memory` to at least `bytes`; its buffer must be fetched again afterwards. */

@@ -1,4 +1,4 @@
-import { ensureWasmMemory, instantiateWasm, type WasmMemory } from '../wasmModule';
+import { ensureWasmMemory, lazyWasm, type WasmMemory } from '../wasmModule';
 import { INTENSITY_SIMD_WASM } from './intensityWasm';
 
 /** intensity.wat: applyIntensityInto's clip and stretch, two values per instruction. */
@@ -14,7 +14,7 @@ interface IntensitySimd {
  */
 const MAX_VALUES = 1024 * 1024;
 
-let compiled: IntensitySimd | null | undefined;
+const intensitySimd = lazyWasm<IntensitySimd>(INTENSITY_SIMD_WASM);
 let javaScriptOnly = false;
 
 /** For tests: true makes clipAndStretchSimd say no, so the JavaScript loops run instead. */
@@ -38,8 +38,7 @@ export function clipAndStretchSimd(
 ): { values: Float64Array; min: number; max: number } | undefined {
   const n = pixels.length;
   if (javaScriptOnly || n === 0 || n > MAX_VALUES) return undefined;
-  if (compiled === undefined) compiled = instantiateWasm<IntensitySimd>(INTENSITY_SIMD_WASM) ?? null;
-  const module = compiled;
+  const module = intensitySimd();
   if (!module) return undefined;
   // An even count for the module: an odd image repeats its last value, which changes neither
   // the range nor any other value.

@@ -1,4 +1,4 @@
-import { ensureWasmMemory, instantiateWasm, type WasmMemory } from '../wasmModule';
+import { ensureWasmMemory, lazyWasm, type WasmMemory } from '../wasmModule';
 import { SCANLINES_SIMD_WASM } from './scanlinesWasm';
 
 /** scanlines.wat: the grey model input's PNG scanlines and their Adler-32, 16 pixels at a time. */
@@ -7,7 +7,7 @@ interface ScanlinesSimd {
   greyRows(grey: number, size: number, from: number, to: number, out: number, adler: number): number;
 }
 
-let compiled: ScanlinesSimd | null | undefined;
+const scanlinesSimd = lazyWasm<ScanlinesSimd>(SCANLINES_SIMD_WASM);
 let javaScriptOnly = false;
 
 /** For tests: true makes greyScanlineWriter say no, so the JavaScript rows run instead. */
@@ -33,8 +33,7 @@ export function greyScanlineWriter(
   scanlines: Uint8Array,
 ): ((from: number, to: number, adler: number) => number) | undefined {
   if (javaScriptOnly || size % 16 !== 0 || size > 1024 || grey.length !== size * size) return undefined;
-  if (compiled === undefined) compiled = instantiateWasm<ScanlinesSimd>(SCANLINES_SIMD_WASM) ?? null;
-  const module = compiled;
+  const module = scanlinesSimd();
   if (!module) return undefined;
   const rowLength = 3 * size + 1;
   const out = (grey.length + 15) & ~15;

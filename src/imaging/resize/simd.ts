@@ -1,4 +1,4 @@
-import { ensureWasmMemory, instantiateWasm, type WasmMemory } from '../wasmModule';
+import { ensureWasmMemory, lazyWasm, type WasmMemory } from '../wasmModule';
 import { RESIZE_SIMD_WASM } from './simdWasm';
 
 /**
@@ -56,13 +56,8 @@ export interface ResizeSimd {
 /** The most memory the module may hold (it never shrinks); a bigger plan uses the JavaScript loops. */
 const MAX_BYTES = 64 * 1024 * 1024;
 
-let compiled: ResizeSimd | null | undefined;
-
-function resizeSimd(): ResizeSimd | undefined {
-  // null: a runtime without WebAssembly SIMD, which uses the JavaScript loops
-  if (compiled === undefined) compiled = instantiateWasm<ResizeSimd>(RESIZE_SIMD_WASM) ?? null;
-  return compiled ?? undefined;
-}
+/** Undefined on a runtime without WebAssembly SIMD, which uses the JavaScript loops. */
+const resizeSimd = lazyWasm<ResizeSimd>(RESIZE_SIMD_WASM);
 
 /**
  * Views of the module's memory for one resize: its coefficients, its output bytes, and scratch
