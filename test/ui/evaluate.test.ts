@@ -76,14 +76,8 @@ describe('Evaluate against ground truth in the real workbench', () => {
     assert.ok(dice > 0.5 && dice < 1, liver);
 
     // The viewer of the same image: Compare with ground truth colours TP/FP/FN, Dice in the legend.
-    await page
-      .locator('.explorer-folders-view .monaco-list-row', { hasText: /^demo$/ })
-      .first()
-      .click();
-    await page
-      .locator('.explorer-folders-view .monaco-list-row', { hasText: /^06_CT_abdomen\.png$/ })
-      .first()
-      .click({ button: 'right' });
+    await wb.expandFolder('demo');
+    await wb.explorerRow('06_CT_abdomen.png').click({ button: 'right' });
     await page.locator('.monaco-menu .action-label', { hasText: 'Parse with MedImageParse' }).hover();
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget input.input').waitFor();

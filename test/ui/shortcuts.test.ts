@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { closeAfterEach, waitText, Workbench } from './workbench';
+import { openFromExplorer, viewerShowing } from './volumeHelpers';
 
 /**
  * The viewer's keyboard shortcuts are contributed keybindings: VS Code receives the keys pressed
@@ -14,25 +15,6 @@ const VOLUME = 'synthetic_phantom_ct.nii.gz';
 
 interface ViewerState {
   image?: { fileName: string; slice?: { index: number; count: number } };
-}
-
-async function viewerFrame(wb: Workbench): Promise<Frame> {
-  const end = Date.now() + 45_000;
-  while (Date.now() < end) {
-    for (const frame of wb.page.frames()) {
-      const name = await frame
-        .evaluate(
-          () =>
-            (
-              window as unknown as { __medimageparseViewer?: { state(): ViewerState } }
-            ).__medimageparseViewer?.state().image?.fileName,
-        )
-        .catch(() => undefined);
-      if (name === VOLUME) return frame;
-    }
-    await wb.page.waitForTimeout(200);
-  }
-  throw new Error(`no viewer shows ${VOLUME}`);
 }
 
 async function slice(frame: Frame): Promise<number | undefined> {
@@ -61,13 +43,7 @@ async function sliceStays(wb: Workbench, frame: Frame, index: number): Promise<v
 }
 
 async function openVolume(wb: Workbench): Promise<Frame> {
-  const explorer = wb.page.locator('.explorer-folders-view');
-  await explorer
-    .locator('.monaco-list-row', { hasText: /^phantom$/ })
-    .first()
-    .click();
-  await explorer.locator('.monaco-list-row', { hasText: VOLUME }).first().dblclick();
-  const frame = await viewerFrame(wb);
+  const frame = await openFromExplorer(wb, `phantom/${VOLUME}`);
   await sliceBecomes(frame, 24);
   return frame;
 }
@@ -142,7 +118,7 @@ describe('Viewer keyboard shortcuts are contributed keybindings', () => {
     );
     // The workbench reads keybindings.json when it starts: Reload Window, as a user might.
     await wb.reloadWindow();
-    const again = await viewerFrame(wb);
+    const again = await viewerShowing(wb, /^synthetic_phantom_ct\.nii\.gz$/);
     const start = (await slice(again))!;
     await again.locator('[data-testid="canvas"]').focus();
     await wb.page.keyboard.press('Alt+N');

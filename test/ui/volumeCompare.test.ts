@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { encodeNiftiUint8 } from '../../src/export/nifti';
 import { PHANTOM_AFFINE, PHANTOM_DIMS, PHANTOM_SPACING, phantomLabels } from '../../src/demo/phantom';
-import { state, viewerShowing } from './volumeHelpers';
+import { openFromExplorer, state } from './volumeHelpers';
 import { closeAfterEach, waitText, Workbench } from './workbench';
 
 const [NI, NJ, NK] = PHANTOM_DIMS;
@@ -60,12 +60,7 @@ describe('Compare with ground truth on a whole-volume result in the real workben
       },
     });
     const name = 'synthetic_phantom_ct.nii.gz';
-    await wb.page
-      .locator('.explorer-folders-view .monaco-list-row', { hasText: /^phantom$/ })
-      .first()
-      .click();
-    await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().dblclick();
-    const viewer = await viewerShowing(wb, /^synthetic_phantom_ct\.nii\.gz$/);
+    const viewer = await openFromExplorer(wb, `phantom/${name}`);
     await viewer.locator('[data-testid="picker-item-liver"]').click();
     await viewer.evaluate(() => {
       const select = document.querySelector('[data-testid="volume-mode-select"]') as HTMLElement & {

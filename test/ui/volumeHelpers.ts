@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
-import type { Workbench } from './workbench';
+import { exactly, type Workbench } from './workbench';
 
 /** Helpers of the volume UI tests: finding a viewer by what it shows, its state, the series. */
 
@@ -36,9 +36,13 @@ export interface VolumeState {
   view: { scale: number; tx: number; ty: number };
 }
 
-/** The frame of the viewer whose image is named like `fileName` (a regexp for a series' slice files). */
-export async function viewerShowing(wb: Workbench, fileName: RegExp): Promise<Frame> {
-  const end = Date.now() + 45_000;
+/**
+ * The frame of the viewer whose image is named like `fileName` (a regexp for a series' slice files).
+ * When none shows it in time, the error says what the workbench showed instead (the editor tabs,
+ * each viewer's file and error text) and a screenshot is kept, so a failure in CI can be read.
+ */
+export async function viewerShowing(wb: Workbench, fileName: RegExp, timeoutMs = 45_000): Promise<Frame> {
+  const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     for (const frame of wb.page.frames()) {
       const name = await frame
@@ -53,7 +57,49 @@ export async function viewerShowing(wb: Workbench, fileName: RegExp): Promise<Fr
     }
     await wb.page.waitForTimeout(150);
   }
-  throw new Error(`no viewer shows ${fileName}`);
+  throw new Error(`no viewer shows ${fileName}: ${await whatIsShown(wb)}`);
+}
+
+/** The editor tabs and what each viewer shows (its file or its error), and a screenshot's path. */
+async function whatIsShown(wb: Workbench): Promise<string> {
+  const viewers: string[] = [];
+  for (const frame of wb.page.frames()) {
+    const shown = await frame
+      .evaluate(() => {
+        const hook = (window as unknown as { __medimageparseViewer?: { state(): VolumeState } })
+          .__medimageparseViewer;
+        if (!hook) return undefined;
+        const error = document.querySelector('[data-testid="error-message"]')?.textContent?.trim();
+        return `${hook.state().image?.fileName ?? '(no image yet)'}${error ? ` [error: ${error}]` : ''}`;
+      })
+      .catch(() => undefined);
+    if (shown) viewers.push(shown);
+  }
+  const screenshot = await wb.screenshot(`no-viewer-${Date.now()}`).catch(() => '(no screenshot)');
+  return (
+    `tabs ${JSON.stringify(await wb.tabTitles().catch(() => []))}, ` +
+    `viewers ${JSON.stringify(viewers)}, screenshot ${screenshot}`
+  );
+}
+
+/**
+ * Opens a file of the workspace in its viewer from the explorer as a user does: expands the
+ * folders of `relativePath` ("phantom/x.nii.gz"), double-clicks the file. A click that lands while
+ * the explorer re-renders is lost, so the open is tried again while no viewer shows the file
+ * (again on a file already open only brings its viewer forward).
+ */
+export async function openFromExplorer(wb: Workbench, relativePath: string): Promise<Frame> {
+  const folders = relativePath.split('/');
+  const fileName = folders.pop()!;
+  for (let attempt = 1; ; attempt++) {
+    for (const folder of folders) await wb.expandFolder(folder);
+    await wb.explorerRow(fileName).dblclick();
+    try {
+      return await viewerShowing(wb, exactly(fileName), attempt < 3 ? 20_000 : 45_000);
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 export const state = (frame: Frame) =>
@@ -82,12 +128,8 @@ export async function letters(frame: Frame): Promise<Record<string, string>> {
 
 /** Opens the phantom's series from the explorer's context menu, as a user does. */
 export async function openPhantomSeries(wb: Workbench, folder = SERIES_FOLDER): Promise<Frame | undefined> {
-  const explorer = wb.page.locator('.explorer-folders-view');
-  await explorer
-    .locator('.monaco-list-row', { hasText: /^phantom$/ })
-    .first()
-    .click();
-  const folderRow = explorer.locator('.monaco-list-row', { hasText: folder }).first();
+  await wb.expandFolder('phantom');
+  const folderRow = wb.explorerRow(folder);
   await folderRow.waitFor();
   await folderRow.click({ button: 'right' });
   const item = wb.page

@@ -8,11 +8,11 @@ import { readNifti } from '../support/niftiRead';
 import { startPixelServer } from '../support/pixelServer';
 import {
   letters,
+  openFromExplorer,
   openPhantomSeries,
   SERIES_FOLDER,
   sliceShown,
   state,
-  viewerShowing,
   type VolumeState,
 } from './volumeHelpers';
 import { ARTIFACTS, closeAfterEach, waitText, Workbench } from './workbench';
@@ -335,8 +335,7 @@ describe('Volumes in the real workbench: reformats and whole-volume parsing of t
         // No statusText: nothing activates the extension before the NIfTI is opened below.
       });
       const name = 'patient0500_2CH_half_sequence.nii.gz';
-      await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).dblclick();
-      const viewer = await viewerShowing(wb, /^patient0500/);
+      const viewer = await openFromExplorer(wb, name);
       const s = await state(viewer);
       assert.deepEqual(s.display, { transpose: true, flipX: false, flipY: false });
       const [width, height] = [s.image!.width, s.image!.height];
@@ -397,12 +396,7 @@ describe('Volumes in the real workbench: reformats and whole-volume parsing of t
   it('parses the phantom NIfTI with the 3D model from the viewer (the demo serves both) and shows each slice’s share', async () => {
     wb = await Workbench.launch('volumes-run-3d');
     const name = 'synthetic_phantom_ct.nii.gz';
-    await wb.page
-      .locator('.explorer-folders-view .monaco-list-row', { hasText: /^phantom$/ })
-      .first()
-      .click();
-    await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().dblclick();
-    const viewer = await viewerShowing(wb, /^synthetic_phantom_ct\.nii\.gz$/);
+    const viewer = await openFromExplorer(wb, `phantom/${name}`);
     await viewer.locator('[data-testid="picker-item-liver"]').click();
     // The mode list is a toolkit web component: set its value and fire the change a pick fires.
     await viewer.evaluate(() => {

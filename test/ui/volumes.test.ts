@@ -8,7 +8,15 @@ import { encodeNiftiInt16 } from '../../src/export/nifti';
 import { findSeries } from '../../src/imaging/series';
 import { restoredPhantom, type PhantomStorage } from '../support/restoredPhantom';
 import { ARTIFACTS, closeAfterEach, waitText, Workbench } from './workbench';
-import { letters, openPhantomSeries, SERIES_FOLDER, sliceShown, state, viewerShowing } from './volumeHelpers';
+import {
+  letters,
+  openFromExplorer,
+  openPhantomSeries,
+  SERIES_FOLDER,
+  sliceShown,
+  state,
+  viewerShowing,
+} from './volumeHelpers';
 
 /**
  * The phantom stored in other voxel orders (see restoredPhantom): RAS has i' to the patient's
@@ -79,7 +87,6 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
       files: Object.fromEntries(STORAGES.map((st) => [`phantom/${storedCopy(st)}`, restoredPhantom(st)])),
     });
     const series = (await openPhantomSeries(wb))!;
-    const explorer = wb.page.locator('.explorer-folders-view');
     await waitText(wb.page.locator('.tabs-container .tab'), `MedImageParse: ${SERIES_FOLDER}`);
     let s = await state(series);
     assert.deepEqual(
@@ -125,8 +132,7 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
     // storage, and turned off the patient's axes): each shows the same anatomy the same way up.
     for (const storage of STORAGES) {
       const name = storedCopy(storage);
-      await explorer.locator('.monaco-list-row', { hasText: name }).first().dblclick();
-      const nifti = await viewerShowing(wb, new RegExp(name.replace(/\./g, '\\.')));
+      const nifti = await openFromExplorer(wb, `phantom/${name}`);
       s = await state(nifti);
       assert.equal(s.display?.transpose, true, `${storage}: i runs along R/L, so columns and rows swap`);
       const shown = await letters(nifti);
@@ -268,8 +274,7 @@ describe('Volumes in the real workbench: a DICOM series and radiological display
         }),
       },
     });
-    await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'ranges.nii.gz' }).dblclick();
-    const viewer = await viewerShowing(wb, /^ranges\.nii\.gz$/);
+    const viewer = await openFromExplorer(wb, 'ranges.nii.gz');
     const windowShown = () =>
       viewer.evaluate(() =>
         ['window-lower', 'window-upper'].map((id) =>

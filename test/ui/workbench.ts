@@ -132,6 +132,25 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /** The explorer row named exactly `name` (the first, if several folders hold one). */
+  explorerRow(name: string): Locator {
+    return this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: exactly(name) }).first();
+  }
+
+  /** Expands a folder of the explorer unless it is open (a click on an open folder closes it). */
+  async expandFolder(name: string): Promise<void> {
+    const row = this.explorerRow(name);
+    const open = async () => (await row.getAttribute('aria-expanded').catch(() => null)) === 'true';
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await row.waitFor();
+      if (await open()) return;
+      await row.click();
+      // A click that lands while the explorer re-renders is lost: look, and click again.
+      for (let waited = 0; waited < 3_000 && !(await open()); waited += 100)
+        await this.page.waitForTimeout(100);
+    }
+  }
+
   /** The viewer's document inside the webview's two iframes. */
   viewer(): FrameLocator {
     return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
@@ -274,4 +293,9 @@ export function closeAfterEach(current: () => Workbench | undefined): void {
       await wb?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
     await wb?.close();
   });
+}
+
+/** A regexp that matches exactly `name` (a file name's dots are not wildcards). */
+export function exactly(name: string): RegExp {
+  return new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
