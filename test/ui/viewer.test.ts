@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { closeAfterEach, REPO_ROOT, waitText, Workbench } from './workbench';
+import { openFromExplorer } from './volumeHelpers';
 
 type Rgba = [number, number, number, number];
 
@@ -175,10 +176,7 @@ describe('Viewer in the real workbench (demo endpoint)', () => {
 
   it('browses the slices of a NIfTI volume with the keyboard, from the slider and the image, always showing the last one asked for', async () => {
     wb = await Workbench.launch('viewer-slices');
-    await wb.page
-      .locator('.explorer-folders-view .monaco-list-row', { hasText: 'patient0500_2CH_half_sequence.nii.gz' })
-      .dblclick();
-    await wb.waitForImage();
+    await openFromExplorer(wb, 'patient0500_2CH_half_sequence.nii.gz');
     type State = { image: { width: number; height: number; slice?: { index: number; count: number } } };
     const state = () => wb.hook<State>('state');
     const sliceShown = async (index: number) => {

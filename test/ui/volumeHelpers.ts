@@ -2,7 +2,10 @@ import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
 import { exactly, type Workbench } from './workbench';
 
-/** Helpers of the volume UI tests: finding a viewer by what it shows, its state, the series. */
+/**
+ * Helpers of the viewer and volume UI tests: opening a file from the explorer, finding a viewer by
+ * what it shows, its state, the phantom's series.
+ */
 
 export const SERIES_FOLDER = 'synthetic_phantom_ct_series';
 

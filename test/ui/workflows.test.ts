@@ -16,9 +16,8 @@ describe('Workflows in the real workbench', () => {
   it('parses from the explorer context menu, lists the result in History, and restores it after a reload', async () => {
     wb = await Workbench.launch('workflow-explorer');
     const page = wb.page;
-    await treeRow(wb, 'demo').click();
-    const file = page.locator('.explorer-folders-view .monaco-list-row', { hasText: '15_X-Ray_chest.png' });
-    await file.click({ button: 'right' });
+    await wb.expandFolder('demo');
+    await wb.explorerRow('15_X-Ray_chest.png').click({ button: 'right' });
     // Monaco menus act on the highlighted entry: hover it, then Enter, as keyboard users do.
     await page.locator('.monaco-menu .action-label', { hasText: 'Parse with MedImageParse' }).hover();
     await page.keyboard.press('Enter');
@@ -111,10 +110,8 @@ describe('Workflows in the real workbench', () => {
   it('recognizes all objects from the explorer with the modality suggested from the file name', async () => {
     wb = await Workbench.launch('workflow-recognize');
     const page = wb.page;
-    await treeRow(wb, 'demo').click();
-    await page
-      .locator('.explorer-folders-view .monaco-list-row', { hasText: '06_CT_abdomen.png' })
-      .click({ button: 'right' });
+    await wb.expandFolder('demo');
+    await wb.explorerRow('06_CT_abdomen.png').click({ button: 'right' });
     await page.locator('.monaco-menu .action-label', { hasText: 'Recognize All Objects' }).hover();
     await page.keyboard.press('Enter');
     await waitText(page.locator('.quick-input-list .monaco-list-row').first(), /CT-Abdomen.*suggested/);
