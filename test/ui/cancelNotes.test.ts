@@ -21,10 +21,7 @@ describe('Declining to send is a note', () => {
       },
     });
     const page = wb.page;
-    await page
-      .locator('.explorer-folders-view .monaco-list-row', { hasText: /^demo$/ })
-      .first()
-      .click({ button: 'right' });
+    await wb.explorerRow('demo').click({ button: 'right' });
     await page.locator('.monaco-menu .action-label', { hasText: 'Parse Folder with MedImageParse' }).hover();
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget input.input').waitFor();

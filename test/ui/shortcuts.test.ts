@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
-import { closeAfterEach, waitText, Workbench } from './workbench';
-import { openFromExplorer, viewerShowing } from './volumeHelpers';
+import { closeAfterEach, exactly, waitText, Workbench } from './workbench';
+import { openFromExplorer, sliceShown, state, viewerShowing } from './volumeHelpers';
 
 /**
  * The viewer's keyboard shortcuts are contributed keybindings: VS Code receives the keys pressed
@@ -13,28 +13,7 @@ import { openFromExplorer, viewerShowing } from './volumeHelpers';
 
 const VOLUME = 'synthetic_phantom_ct.nii.gz';
 
-interface ViewerState {
-  image?: { fileName: string; slice?: { index: number; count: number } };
-}
-
-async function slice(frame: Frame): Promise<number | undefined> {
-  return frame.evaluate(
-    () =>
-      (window as unknown as { __medimageparseViewer: { state(): ViewerState } }).__medimageparseViewer.state()
-        .image?.slice?.index,
-  );
-}
-
-async function sliceBecomes(frame: Frame, index: number): Promise<void> {
-  const end = Date.now() + 20_000;
-  let now: number | undefined;
-  while (Date.now() < end) {
-    now = await slice(frame);
-    if (now === index) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`slice ${index} expected, the viewer shows ${now}`);
-}
+const slice = async (frame: Frame) => (await state(frame)).image?.slice?.index;
 
 /** Waits a moment and checks the slice did not move (a key that must do nothing). */
 async function sliceStays(wb: Workbench, frame: Frame, index: number): Promise<void> {
@@ -44,7 +23,7 @@ async function sliceStays(wb: Workbench, frame: Frame, index: number): Promise<v
 
 async function openVolume(wb: Workbench): Promise<Frame> {
   const frame = await openFromExplorer(wb, `phantom/${VOLUME}`);
-  await sliceBecomes(frame, 24);
+  await sliceShown(frame, 24);
   return frame;
 }
 
@@ -60,15 +39,15 @@ describe('Viewer keyboard shortcuts are contributed keybindings', () => {
     // Slice keys on the image: exactly one step per key (no second handler in the webview).
     await canvas.focus();
     await wb.page.keyboard.press('PageDown');
-    await sliceBecomes(viewer, 25);
+    await sliceShown(viewer, 25);
     await sliceStays(wb, viewer, 25);
     await wb.page.keyboard.press('PageUp');
     await wb.page.keyboard.press('PageUp');
-    await sliceBecomes(viewer, 23);
+    await sliceShown(viewer, 23);
     await wb.page.keyboard.press('End');
-    await sliceBecomes(viewer, 47);
+    await sliceShown(viewer, 47);
     await wb.page.keyboard.press('Home');
-    await sliceBecomes(viewer, 0);
+    await sliceShown(viewer, 0);
 
     // While typing in a field they are the field's keys: the slice stays.
     const search = viewer.locator('[data-testid="prompt-search"] input');
@@ -80,20 +59,20 @@ describe('Viewer keyboard shortcuts are contributed keybindings', () => {
 
     // The same commands from the palette (where the keybindings are listed).
     await wb.runCommand('MedImageParse: Last Slice');
-    await sliceBecomes(viewer, 47);
+    await sliceShown(viewer, 47);
     await wb.runCommand('MedImageParse: Previous Slice');
-    await sliceBecomes(viewer, 46);
+    await sliceShown(viewer, 46);
 
     // Run (Ctrl+Enter) with a target picked, then Export (Ctrl+Alt+E).
     await search.fill('');
     await viewer.locator('[data-testid="picker-item-liver"]').click();
     await canvas.focus();
     await wb.page.keyboard.press('End');
-    await sliceBecomes(viewer, 47);
+    await sliceShown(viewer, 47);
     await wb.page.keyboard.press('Home');
-    await sliceBecomes(viewer, 0);
+    await sliceShown(viewer, 0);
     for (let i = 0; i < 24; i++) await wb.page.keyboard.press('PageDown');
-    await sliceBecomes(viewer, 24);
+    await sliceShown(viewer, 24);
     await wb.page.keyboard.press('Control+Enter');
     await waitText(viewer.locator('[data-testid="legend"]'), /liver/, 60_000);
     await wb.page.keyboard.press('Control+Alt+E');
@@ -118,11 +97,11 @@ describe('Viewer keyboard shortcuts are contributed keybindings', () => {
     );
     // The workbench reads keybindings.json when it starts: Reload Window, as a user might.
     await wb.reloadWindow();
-    const again = await viewerShowing(wb, /^synthetic_phantom_ct\.nii\.gz$/);
+    const again = await viewerShowing(wb, exactly(VOLUME));
     const start = (await slice(again))!;
     await again.locator('[data-testid="canvas"]').focus();
     await wb.page.keyboard.press('Alt+N');
-    await sliceBecomes(again, start + 1);
+    await sliceShown(again, start + 1);
     await wb.page.keyboard.press('PageDown');
     await sliceStays(wb, again, start + 1);
   });

@@ -39,12 +39,8 @@ export interface VolumeState {
   view: { scale: number; tx: number; ty: number };
 }
 
-/**
- * The frame of the viewer whose image is named like `fileName` (a regexp for a series' slice files).
- * When none shows it in time, the error says what the workbench showed instead (the editor tabs,
- * each viewer's file and error text) and a screenshot is kept, so a failure in CI can be read.
- */
-export async function viewerShowing(wb: Workbench, fileName: RegExp, timeoutMs = 45_000): Promise<Frame> {
+/** The frame of the viewer whose image is named like `fileName`, or undefined when none shows it in time. */
+async function findViewer(wb: Workbench, fileName: RegExp, timeoutMs: number): Promise<Frame | undefined> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     for (const frame of wb.page.frames()) {
@@ -60,6 +56,17 @@ export async function viewerShowing(wb: Workbench, fileName: RegExp, timeoutMs =
     }
     await wb.page.waitForTimeout(150);
   }
+  return undefined;
+}
+
+/**
+ * The frame of the viewer whose image is named like `fileName` (a regexp for a series' slice files).
+ * When none shows it in time, the error says what the workbench showed instead (the editor tabs,
+ * each viewer's file and error text) and a screenshot is kept, so a failure in CI can be read.
+ */
+export async function viewerShowing(wb: Workbench, fileName: RegExp, timeoutMs = 45_000): Promise<Frame> {
+  const frame = await findViewer(wb, fileName, timeoutMs);
+  if (frame) return frame;
   throw new Error(`no viewer shows ${fileName}: ${await whatIsShown(wb)}`);
 }
 
@@ -94,15 +101,18 @@ async function whatIsShown(wb: Workbench): Promise<string> {
 export async function openFromExplorer(wb: Workbench, relativePath: string): Promise<Frame> {
   const folders = relativePath.split('/');
   const fileName = folders.pop()!;
-  for (let attempt = 1; ; attempt++) {
+  const open = async () => {
     for (const folder of folders) await wb.expandFolder(folder);
     await wb.explorerRow(fileName).dblclick();
-    try {
-      return await viewerShowing(wb, exactly(fileName), attempt < 3 ? 20_000 : 45_000);
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
+  };
+  // Two quiet tries, then one that says what was shown instead if it fails too.
+  for (let attempt = 1; attempt < 3; attempt++) {
+    await open();
+    const frame = await findViewer(wb, exactly(fileName), 20_000);
+    if (frame) return frame;
   }
+  await open();
+  return viewerShowing(wb, exactly(fileName));
 }
 
 export const state = (frame: Frame) =>

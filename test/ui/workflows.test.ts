@@ -68,10 +68,7 @@ describe('Workflows in the real workbench', () => {
     wb = await Workbench.launch('workflow-folder');
     const page = wb.page;
     const parseFolder = async () => {
-      await page
-        .locator('.explorer-folders-view .monaco-list-row', { hasText: /^demo$/ })
-        .first()
-        .click({ button: 'right' });
+      await wb.explorerRow('demo').click({ button: 'right' });
       await page
         .locator('.monaco-menu .action-label', { hasText: 'Parse Folder with MedImageParse' })
         .hover();
